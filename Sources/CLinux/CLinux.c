@@ -1,0 +1,14 @@
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "CLinux.h"
+
+int devenv_rename_noreplace(const char *from, const char *to) {
+    return renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
+}
+
+long devenv_copy_file_range(int from, int to, unsigned long length) {
+    return copy_file_range(from, NULL, to, NULL, length, 0);
+}

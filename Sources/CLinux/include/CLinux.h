@@ -1,0 +1,12 @@
+#ifndef DEVENV_CLINUX_H
+#define DEVENV_CLINUX_H
+
+/// Linux calls that Swift's Glibc module does not import (they sit behind _GNU_SOURCE).
+
+/// rename(2) that fails with EEXIST instead of replacing an existing destination.
+int devenv_rename_noreplace(const char *from, const char *to);
+
+/// copy_file_range(2) from the current offsets: lets the kernel copy (or reflink) file data.
+long devenv_copy_file_range(int from, int to, unsigned long length);
+
+#endif

@@ -1,0 +1,17 @@
+import Glibc
+
+/// Where the bytes of a NAR go as they are produced, one chunk at a time.
+public protocol NarSink {
+    mutating func consume(_ chunk: UnsafeRawBufferPointer) throws
+}
+
+/// Writes a NAR to a file descriptor (stdout for `store dump`).
+public struct FileDescriptorSink: NarSink {
+    public let fd: Int32
+
+    public init(fd: Int32) { self.fd = fd }
+
+    public mutating func consume(_ chunk: UnsafeRawBufferPointer) throws {
+        try SystemCall.writeAll(fd, chunk, "cannot write NAR")
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import Glibc
+
+/// The content-addressed store: read-only trees under `StoreDirectory`, made valid by rows in the
+/// database. Any number of processes may use one store at once.
+public final class Store: Sendable {
+    public let location: StoreLocation
+    public var directory: StoreDirectory { location.storeDirectory }
+    let database: StoreDatabase
+
+    /// Opens (creating if needed) the store at `location`, and cleans up after processes that
+    /// died while adding to it.
+    public init(location: StoreLocation = .fromEnvironment()) throws {
+        self.location = location
+        for path in [location.home, location.storeDirectory.path, location.storeDirectory.path + "/.locks"] {
+            do {
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            } catch {
+                throw StoreError("cannot create '\(path)': \(error.localizedDescription)")
+            }
+        }
+        database = try StoreDatabase(path: location.databasePath, storeDirectory: location.storeDirectory)
+        try StagingArea.removeLeftovers(in: directory, isValid: database.isValid, lockPath: lockPath(for:))
+    }
+
+    /// The lock file that serializes work on one store path across processes.
+    func lockPath(for path: StorePath) -> String { "\(directory.path)/.locks/\(path.baseName).lock" }
+
+    /// Copies the file or tree at `source` into the store as a content-addressed (`source:`) path,
+    /// like `nix-store --add`. Adding the same content again returns the same path.
+    @discardableResult
+    public func add(_ source: String, name: String? = nil) throws -> StorePath {
+        let name = name ?? URL(fileURLWithPath: source).standardizedFileURL.lastPathComponent
+        try StorePath.validate(name: name)
+        let staging = try StagingArea(in: directory)
+        defer { staging.discard() }
+        try FileTree.copyNormalized(from: source, to: staging.tree)
+        let (hash, size) = try Nar.hash(of: staging.tree)
+        let contentAddress = ContentAddress.fixed(recursive: true, hash: hash)
+        let path = try directory.path(for: contentAddress, name: name)
+        try commit(staging, as: PathInfo(path: path, narHash: hash, narSize: size, contentAddress: contentAddress))
+        return path
+    }
+
+    /// Moves a staged, normalized tree into place and registers it, unless the path is valid
+    /// already. Holding the path's lock from the rename to the commit means no other process
+    /// sees a half-made path, and a crash in between leaves a path that cleanup removes.
+    func commit(_ staging: StagingArea, as info: PathInfo) throws {
+        if try database.isValid(info.path) { return }
+        let lock = try PathLock.acquire(lockPath(for: info.path))
+        defer { lock.release() }
+        if try database.isValid(info.path) { return }
+        let target = directory.fullPath(of: info.path)
+        try FileTree.remove(target)
+        try staging.announceTarget(info.path)
+        // Moving a directory to another parent rewrites its `..`, which needs write permission.
+        let isDirectory = SystemCall.isDirectory(try SystemCall.lstat(staging.tree))
+        if isDirectory { try SystemCall.retrying("cannot prepare '\(staging.tree)'") { chmod(staging.tree, 0o755) } }
+        try SystemCall.retrying("cannot move '\(staging.tree)' to '\(target)'") { rename(staging.tree, target) }
+        if isDirectory { try SystemCall.retrying("cannot make '\(target)' read-only") { chmod(target, 0o555) } }
+        try database.register([info])
+    }
+
+    public func isValid(_ path: StorePath) throws -> Bool { try database.isValid(path) }
+
+    public func pathInfo(_ path: StorePath) throws -> PathInfo? { try database.pathInfo(path) }
+
+    /// Like `pathInfo`, but an invalid path is an error.
+    public func validPathInfo(_ path: StorePath) throws -> PathInfo {
+        guard let info = try database.pathInfo(path) else {
+            throw StoreError("path '\(directory.fullPath(of: path))' is not valid")
+        }
+        return info
+    }
+
+    /// Every valid path, sorted by hash part.
+    public func validPaths() throws -> [StorePath] { try database.validPaths() }
+
+    /// `paths` and everything they reference, transitively; each path comes after everything it
+    /// references (the order of `nix-store -qR`).
+    public func closure(of paths: [StorePath]) throws -> [PathInfo] {
+        var infos: [StorePath: PathInfo] = [:]
+        var pending = paths
+        while let path = pending.popLast() {
+            guard infos[path] == nil else { continue }
+            let info = try validPathInfo(path)
+            infos[path] = info
+            pending.append(contentsOf: info.references)
+        }
+        var ordered: [PathInfo] = []
+        var placed: Set<StorePath> = []
+        func place(_ path: StorePath) {
+            guard placed.insert(path).inserted, let info = infos[path] else { return }
+            for reference in info.references where reference != path { place(reference) }
+            ordered.append(info)
+        }
+        for path in infos.keys.sorted() { place(path) }
+        return ordered
+    }
+
+    /// The store path that `userPath` names: a store path, a file inside one, or a symlink
+    /// (like a `result` link) that leads into the store.
+    public func storePath(containing userPath: String) throws -> StorePath {
+        let absolute = URL(fileURLWithPath: userPath).standardizedFileURL.path
+        for candidate in [absolute, URL(fileURLWithPath: absolute).resolvingSymlinksInPath().path] {
+            let prefix = directory.path + "/"
+            guard candidate.hasPrefix(prefix) else { continue }
+            let base = candidate.dropFirst(prefix.count).prefix { $0 != "/" }
+            return try StorePath(baseName: base)
+        }
+        throw StoreError("'\(userPath)' is not in the store \(directory.path)")
+    }
+}

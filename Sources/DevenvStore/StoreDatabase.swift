@@ -1,0 +1,181 @@
+import Foundation
+import GRDB
+
+/// The SQLite database of valid paths and their references (`$DEVENV_HOME/db.sqlite`, WAL mode).
+/// A path is valid exactly when its row is committed. Many processes share it; each write is one
+/// immediate transaction, and a busy database is waited for rather than failed.
+final class StoreDatabase: Sendable {
+    private let pool: DatabasePool
+    let storeDirectory: StoreDirectory
+
+    init(path: String, storeDirectory: StoreDirectory) throws {
+        self.storeDirectory = storeDirectory
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(600)
+        configuration.prepareDatabase { db in
+            // WAL + NORMAL survives any process crash; only a power loss may drop the last commits.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try migrate()
+        } catch let error as DatabaseError {
+            throw StoreError("cannot open the database '\(path)': \(error.message ?? "\(error)")")
+        }
+    }
+
+    /// Creates or upgrades the schema. The version check happens inside the same immediate
+    /// transaction as the change, so processes opening a new database at once cannot collide.
+    private func migrate() throws {
+        let directory = storeDirectory.path
+        try pool.writeWithoutTransaction { db in
+            try db.inTransaction(.immediate) {
+                let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+                if version == 0 {
+                    try db.execute(
+                        sql: """
+                            CREATE TABLE Meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                            CREATE TABLE ValidPaths (
+                                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                                path TEXT UNIQUE NOT NULL,
+                                narHash TEXT NOT NULL,
+                                narSize INTEGER NOT NULL,
+                                registrationTime INTEGER NOT NULL,
+                                deriver TEXT,
+                                ca TEXT
+                            );
+                            CREATE TABLE Refs (
+                                referrer INTEGER NOT NULL REFERENCES ValidPaths(id) ON DELETE CASCADE,
+                                reference INTEGER NOT NULL REFERENCES ValidPaths(id) ON DELETE RESTRICT,
+                                PRIMARY KEY (referrer, reference)
+                            );
+                            CREATE INDEX IndexReference ON Refs(reference);
+                            PRAGMA user_version = 1;
+                            """)
+                    try db.execute(sql: "INSERT INTO Meta VALUES ('storeDir', ?)", arguments: [directory])
+                } else if version > 1 {
+                    throw StoreError("the database was written by a newer devenv (schema \(version)); upgrade devenv")
+                }
+                let recorded = try String.fetchOne(db, sql: "SELECT value FROM Meta WHERE key = 'storeDir'")
+                if let recorded, recorded != directory {
+                    throw StoreError(
+                        "the database belongs to the store \(recorded), not \(directory); set DEVENV_STORE_DIR=\(recorded) or use another DEVENV_HOME"
+                    )
+                }
+                return .commit
+            }
+        }
+    }
+
+    func isValid(_ path: StorePath) throws -> Bool {
+        let full = storeDirectory.fullPath(of: path)
+        return try pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM ValidPaths WHERE path = ?", arguments: [full]) ?? false
+        }
+    }
+
+    func pathInfo(_ path: StorePath) throws -> PathInfo? {
+        try pool.read { db in try self.pathInfo(path, db) }
+    }
+
+    private func pathInfo(_ path: StorePath, _ db: Database) throws -> PathInfo? {
+        let full = storeDirectory.fullPath(of: path)
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT id, narHash, narSize, registrationTime, deriver, ca FROM ValidPaths WHERE path = ?",
+                arguments: [full])
+        else { return nil }
+        let references = try String.fetchAll(
+            db,
+            sql: "SELECT v.path FROM Refs r JOIN ValidPaths v ON v.id = r.reference WHERE r.referrer = ?",
+            arguments: [row["id"] as Int64])
+        return PathInfo(
+            path: path,
+            narHash: try Hash(parsing: row["narHash"]),
+            narSize: UInt64(row["narSize"] as Int64),
+            references: try references.map(storeDirectory.storePath(parsing:)),
+            registrationTime: row["registrationTime"],
+            deriver: try (row["deriver"] as String?).map(storeDirectory.storePath(parsing:)),
+            contentAddress: try (row["ca"] as String?).map(ContentAddress.init(parsing:)))
+    }
+
+    /// Every valid path, sorted.
+    func validPaths() throws -> [StorePath] {
+        try pool.read { db in
+            try String.fetchAll(db, sql: "SELECT path FROM ValidPaths ORDER BY path")
+                .map(storeDirectory.storePath(parsing:))
+        }
+    }
+
+    /// Makes `infos` valid in one transaction. References must be valid already or among `infos`;
+    /// paths that are valid already are left as they are.
+    func register(_ infos: [PathInfo]) throws {
+        let directory = storeDirectory
+        try pool.writeWithoutTransaction { db in
+            try db.inTransaction(.immediate) {
+                for info in infos {
+                    try db.execute(
+                        sql: """
+                            INSERT OR IGNORE INTO ValidPaths (path, narHash, narSize, registrationTime, deriver, ca)
+                            VALUES (?, ?, ?, ?, ?, ?)
+                            """,
+                        arguments: [
+                            directory.fullPath(of: info.path), info.narHash.formatted(.base16, prefixed: true),
+                            Int64(info.narSize), info.registrationTime, info.deriver.map(directory.fullPath(of:)),
+                            info.contentAddress?.description,
+                        ])
+                }
+                func id(_ path: StorePath) throws -> Int64? {
+                    try Int64.fetchOne(
+                        db, sql: "SELECT id FROM ValidPaths WHERE path = ?", arguments: [directory.fullPath(of: path)])
+                }
+                for info in infos {
+                    let referrer = try id(info.path)
+                    for reference in info.references {
+                        guard let target = try id(reference) else {
+                            throw StoreError("cannot register \(info.path): its reference \(reference) is not valid")
+                        }
+                        try db.execute(
+                            sql: "INSERT OR IGNORE INTO Refs (referrer, reference) VALUES (?, ?)",
+                            arguments: [referrer, target])
+                    }
+                }
+                return .commit
+            }
+        }
+    }
+
+    /// Paths that reference `path` (not counting itself).
+    func referrers(of path: StorePath) throws -> [StorePath] {
+        let full = storeDirectory.fullPath(of: path)
+        return try pool.read { db in
+            try String.fetchAll(
+                db,
+                sql: """
+                    SELECT a.path FROM Refs r JOIN ValidPaths a ON a.id = r.referrer JOIN ValidPaths b ON b.id = r.reference
+                    WHERE b.path = ? AND a.id != b.id ORDER BY a.path
+                    """,
+                arguments: [full]
+            ).map(storeDirectory.storePath(parsing:))
+        }
+    }
+
+    /// Makes `paths` invalid in one transaction. Every referrer of a path must be among `paths`.
+    func invalidate(_ paths: [StorePath]) throws {
+        let full = paths.map(storeDirectory.fullPath(of:))
+        try pool.writeWithoutTransaction { db in
+            try db.inTransaction(.immediate) {
+                // Drop all their references first, so deletion order among them does not matter.
+                for path in full {
+                    try db.execute(
+                        sql: "DELETE FROM Refs WHERE referrer = (SELECT id FROM ValidPaths WHERE path = ?)",
+                        arguments: [path])
+                }
+                for path in full {
+                    try db.execute(sql: "DELETE FROM ValidPaths WHERE path = ?", arguments: [path])
+                }
+                return .commit
+            }
+        }
+    }
+}

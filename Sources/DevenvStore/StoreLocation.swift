@@ -1,0 +1,35 @@
+import Foundation
+
+/// Where devenv keeps its state: `$DEVENV_HOME` (default `$XDG_DATA_HOME/devenv`, else
+/// `~/.local/share/devenv`), the store (`$DEVENV_STORE_DIR`, default `$DEVENV_HOME/store`) and
+/// the database (`$DEVENV_HOME/db.sqlite`).
+public struct StoreLocation: Sendable {
+    public let home: String
+    public let storeDirectory: StoreDirectory
+    public var databasePath: String { home + "/db.sqlite" }
+
+    public init(home: String, storeDirectory: String? = nil) {
+        self.home = StoreLocation.absolute(home)
+        self.storeDirectory = StoreDirectory(StoreLocation.absolute(storeDirectory ?? (self.home + "/store")))
+    }
+
+    /// The location the environment variables name.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> StoreLocation
+    {
+        let home: String
+        if let explicit = environment["DEVENV_HOME"], !explicit.isEmpty {
+            home = explicit
+        } else if let data = environment["XDG_DATA_HOME"], !data.isEmpty {
+            home = data + "/devenv"
+        } else {
+            home = (environment["HOME"] ?? NSHomeDirectory()) + "/.local/share/devenv"
+        }
+        let store = environment["DEVENV_STORE_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+        return StoreLocation(home: home, storeDirectory: store)
+    }
+
+    private static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    }
+}

@@ -1,0 +1,17 @@
+import ArgumentParser
+
+@main
+struct Devenv: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "devenv",
+        abstract: "Reproducible development environments from a content-addressed store.",
+        discussion: """
+            devenv keeps toolchains in an immutable store that is byte-compatible with Nix's formats.
+            (This is not cachix/devenv, the Nix-based tool of the same name.)
+            """,
+        version: "devenv \(version) (reproducible development environments; not cachix/devenv)",
+        subcommands: [StoreCommand.self]
+    )
+}

@@ -1,0 +1,17 @@
+import ArgumentParser
+import DevenvStore
+
+struct StoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "store",
+        abstract: "Work with the content-addressed store directly.",
+        discussion: """
+            The store is $DEVENV_STORE_DIR, or $DEVENV_HOME/store; $DEVENV_HOME defaults to
+            $XDG_DATA_HOME/devenv, that is ~/.local/share/devenv.
+            """,
+        subcommands: [
+            StoreAdd.self, StoreDump.self, StoreRestore.self, StoreHash.self, StorePathInfo.self, StoreList.self,
+            StoreVerify.self,
+        ]
+    )
+}

@@ -1,0 +1,165 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import DevenvStore
+
+/// A store in a fresh temporary DEVENV_HOME.
+final class StoreFixture {
+    let dir: TemporaryDirectory
+    let store: Store
+
+    init() throws {
+        dir = try TemporaryDirectory("store")
+        store = try Store(location: StoreLocation(home: dir("home")))
+    }
+
+    func full(_ path: StorePath) -> String { store.directory.fullPath(of: path) }
+
+    /// Names in the store directory other than valid paths' (ignoring the tool's own dot entries).
+    func strayEntries() throws -> [String] {
+        let valid = Set(try store.validPaths().map(\.baseName))
+        return try FileManager.default.contentsOfDirectory(atPath: store.directory.path)
+            .filter { !$0.hasPrefix(".") && !valid.contains($0) }
+    }
+}
+
+struct StoreTests {
+    @Test func addGivesTheSamePathAsNixStoreAdd() throws {
+        let dir = try TemporaryDirectory()
+        try NixTrees.make(in: dir)
+        // Nix adds into a store in the directory devenv will use; that store is then wiped, so both
+        // compute names for the same directory without sharing any file.
+        var expected: [String: String] = [:]
+        for name in NixTrees.names {
+            expected[name] = try Nix.add(dir(name), storeDirectory: dir("store"), state: dir("nix-state"))
+        }
+        try dir.sh("chmod -R u+w store && rm -rf store")
+        let store = try Store(location: StoreLocation(home: dir("home"), storeDirectory: dir("store")))
+        for name in NixTrees.names {
+            let path = try store.add(dir(name))
+            #expect(store.directory.fullPath(of: path) == expected[name], "\(name)")
+            let info = try store.validPathInfo(path)
+            #expect(info.narHash == (try Nar.hash(of: dir(name))).hash)
+            #expect(info.contentAddress == .fixed(recursive: true, hash: info.narHash))
+            #expect(info.references.isEmpty)
+        }
+    }
+
+    @Test func addedTreesAreNormalizedAndReadOnly() throws {
+        let fixture = try StoreFixture()
+        try NixTrees.make(in: fixture.dir)
+        try fixture.dir.sh("chmod 700 narA/run.sh; chmod 640 narA/hello.txt; touch -d 2020-01-01 narA/sub")
+        let root = fixture.full(try fixture.store.add(fixture.dir("narA")))
+        let modes = try fixture.dir.sh("cd '\(root)' && stat -c '%n %a %Y' . hello.txt run.sh sub sub/b.txt")
+        #expect(modes == ". 555 1\nhello.txt 444 1\nrun.sh 555 1\nsub 555 1\nsub/b.txt 444 1")
+        #expect(try fixture.dir.sh("stat -c '%Y' '\(root)/link' --printf='' ; stat -c '%Y' -L '\(root)/link' >/dev/null; stat -c %Y '\(root)/link'") == "1")
+        #expect(try fixture.dir.sh("readlink '\(root)/link'") == "hello.txt")
+    }
+
+    @Test func addingTheSameContentTwiceYieldsOnePath() throws {
+        let fixture = try StoreFixture()
+        try NixTrees.make(in: fixture.dir)
+        try fixture.dir.sh("cp -a narA again && touch again/hello.txt && mv again copy && mkdir x && mv copy x/narA")
+        let first = try fixture.store.add(fixture.dir("narA"))
+        let second = try fixture.store.add(fixture.dir("x/narA"))
+        #expect(first == second)
+        #expect(try fixture.store.validPaths() == [first])
+        #expect(try fixture.strayEntries() == [])
+    }
+
+    @Test func filesAndSymlinksCanBeAddedToo() throws {
+        let fixture = try StoreFixture()
+        try NixTrees.make(in: fixture.dir)
+        let file = try fixture.store.add(fixture.dir("ex1"))
+        #expect(try fixture.dir.sh("stat -c %a '\(fixture.full(file))'") == "555")
+        let link = try fixture.store.add(fixture.dir("toplink"))
+        #expect(try fixture.dir.sh("readlink '\(fixture.full(link))'") == "/nix/store/foo")
+    }
+
+    @Test func aFailedAddLeavesNothingBehind() throws {
+        let fixture = try StoreFixture()
+        try fixture.dir.sh("mkdir tree; echo x > tree/a; mkfifo tree/pipe; mkdir 'bad name'")
+        #expect(throws: StoreError.self) { try fixture.store.add(fixture.dir("tree")) }
+        #expect(throws: StoreError.self) { try fixture.store.add(fixture.dir("bad name")) }
+        #expect(throws: StoreError.self) { try fixture.store.add(fixture.dir("missing")) }
+        #expect(try fixture.strayEntries() == [])
+        #expect(try fixture.store.validPaths() == [])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.store.directory.path + "/.tmp") == [])
+    }
+
+    @Test func closuresFollowReferencesDependenciesFirst() throws {
+        let fixture = try StoreFixture()
+        try fixture.dir.sh("mkdir a b c; echo a > a/f; echo b > b/f; echo c > c/f")
+        let a = try fixture.store.add(fixture.dir("a"))
+        let b = try fixture.store.add(fixture.dir("b"))
+        let c = try fixture.store.add(fixture.dir("c"))
+        // Register made-up dependents by hand: app -> lib -> a, app -> b, lib -> lib (self).
+        let lib = try StorePath(hashPart: String(repeating: "1", count: 32), name: "lib")
+        let app = try StorePath(hashPart: String(repeating: "2", count: 32), name: "app")
+        let hash = Hasher.hash(.sha256, [UInt8]())
+        try fixture.store.database.register([
+            PathInfo(path: app, narHash: hash, narSize: 5, references: [lib, b]),
+            PathInfo(path: lib, narHash: hash, narSize: 7, references: [a, lib]),
+        ])
+        let closure = try fixture.store.closure(of: [app])
+        #expect(Set(closure.map(\.path)) == [app, lib, a, b])
+        let order = closure.map(\.path)
+        #expect(order.firstIndex(of: a)! < order.firstIndex(of: lib)!)
+        #expect(order.firstIndex(of: lib)! < order.firstIndex(of: app)!)
+        #expect(order.last == app)
+        #expect(try fixture.store.closure(of: [c]).map(\.path) == [c])
+        #expect(try fixture.store.database.referrers(of: a) == [lib])
+        #expect(try fixture.store.validPathInfo(lib).references == [a, lib].sorted())
+
+        let orphan = try StorePath(hashPart: String(repeating: "3", count: 32), name: "orphan")
+        #expect(throws: StoreError.self) {
+            try fixture.store.database.register([
+                PathInfo(path: orphan, narHash: hash, narSize: 1, references: [try StorePath(baseName: "\(String(repeating: "4", count: 32))-gone")])
+            ])
+        }
+        #expect(try !fixture.store.isValid(orphan))
+    }
+
+    @Test func theDatabaseBelongsToOneStoreDirectory() throws {
+        let fixture = try StoreFixture()
+        let error = #expect(throws: StoreError.self) {
+            try Store(location: StoreLocation(home: fixture.dir("home"), storeDirectory: fixture.dir("elsewhere")))
+        }
+        #expect(error?.description.contains("belongs to the store \(fixture.store.directory.path)") == true)
+    }
+
+    @Test func locationFollowsTheEnvironment() {
+        #expect(StoreLocation.fromEnvironment(["HOME": "/h"]).home == "/h/.local/share/devenv")
+        #expect(StoreLocation.fromEnvironment(["HOME": "/h", "XDG_DATA_HOME": "/x"]).home == "/x/devenv")
+        let explicit = StoreLocation.fromEnvironment(["HOME": "/h", "DEVENV_HOME": "/d", "DEVENV_STORE_DIR": "/s/"])
+        #expect(explicit.home == "/d")
+        #expect(explicit.storeDirectory.path == "/s")
+        #expect(explicit.databasePath == "/d/db.sqlite")
+        #expect(StoreLocation.fromEnvironment(["DEVENV_HOME": "/d"]).storeDirectory.path == "/d/store")
+    }
+}
+
+struct LeftoverTests {
+    @Test func whatADeadProcessLeftIsCleanedUpAndALiveOnesWorkIsNot() throws {
+        let fixture = try StoreFixture()
+        try NixTrees.make(in: fixture.dir)
+        let path = try fixture.store.add(fixture.dir("narA"))
+        // The state of a process killed between the rename into the store and the commit.
+        try fixture.store.database.invalidate([path])
+        let staging = fixture.store.directory.path + "/.tmp"
+        try fixture.dir.sh(
+            """
+            mkdir -p '\(staging)/dead/tree' && touch '\(staging)/dead.lock' '\(staging)/dead/tree/x'
+            printf '%s' '\(path.baseName)' > '\(staging)/dead/target'
+            mkdir '\(staging)/alive' && touch '\(staging)/alive/x'
+            """)
+        let alive = try PathLock.acquire(staging + "/alive.lock")
+        _ = try Store(location: fixture.store.location)
+        #expect(!FileManager.default.fileExists(atPath: fixture.full(path)))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: staging).sorted() == ["alive", "alive.lock"])
+        alive.release()
+        _ = try Store(location: fixture.store.location)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: staging).sorted() == ["alive"])
+    }
+}
