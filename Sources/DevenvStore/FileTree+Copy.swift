@@ -41,7 +41,8 @@ extension FileTree {
                 futimens(output, canonicalTimes)
             }
         } else if SystemCall.isSymlink(st) {
-            let target = try SystemCall.readLink(in: sourceDirectory, name: sourceName, "cannot read symlink '\(display)'")
+            let target = try SystemCall.readLink(
+                in: sourceDirectory, name: sourceName, "cannot read symlink '\(display)'")
             try SystemCall.retrying("cannot create a copy of symlink '\(display)'") {
                 target.withCString { t in targetName.withCString { symlinkat(t, targetDirectory, $0) } }
             }
@@ -68,7 +69,8 @@ extension FileTree {
                 futimens(output, canonicalTimes)
             }
         } else {
-            throw StoreError("file '\(display)' has an unsupported type (only files, directories and symlinks can be added)")
+            throw StoreError(
+                "file '\(display)' has an unsupported type (only files, directories and symlinks can be added)")
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 
 /// Hashes a NAR without keeping it. Hashing runs on a second thread, so reading the tree and
 /// SHA-256 overlap and throughput approaches the speed of SHA-256 itself (docs/benchmarks.md).
+/// Always call `finalize`, also after a failure: the hashing thread lives until then.
 public final class HashingSink: NarSink, @unchecked Sendable {
     // The writer copies each chunk into a free slot; the hashing thread drains filled slots in
     // order. `free` and `filled` count slots; only the thread that owns a slot touches it.
@@ -27,7 +28,6 @@ public final class HashingSink: NarSink, @unchecked Sendable {
     }
 
     deinit {
-        if result == nil { _ = finalize() }
         for slot in slots { slot.deallocate() }
     }
 

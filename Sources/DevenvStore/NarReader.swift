@@ -29,7 +29,8 @@ public enum NarReader {
             }
             defer { close(parentFD) }
             let umask = currentUmask()
-            try restoreNode(input, in: parentFD, name: Array(".\(base).restore-\(getpid())".utf8), depth: 0, umask: umask)
+            try restoreNode(
+                input, in: parentFD, name: Array(".\(base).restore-\(getpid())".utf8), depth: 0, umask: umask)
             try input.expectEnd()
             try SystemCall.retrying("cannot move the restored tree to '\(destination)'") {
                 devenv_rename_noreplace(temporary, destination)
@@ -160,7 +161,9 @@ final class NarInput {
             start = 0
         }
         while end < count {
-            let n = try SystemCall.retrying("cannot read NAR") { read(fd, buffer.baseAddress! + end, buffer.count - end) }
+            let n = try SystemCall.retrying("cannot read NAR") {
+                read(fd, buffer.baseAddress! + end, buffer.count - end)
+            }
             if n == 0 { throw error("archive is truncated") }
             end += n
         }
@@ -213,7 +216,8 @@ final class NarInput {
         while remaining > 0 {
             if start == end { try fill(1) }
             let n = Int(min(UInt64(end - start), remaining))
-            try SystemCall.writeAll(out, UnsafeRawBufferPointer(rebasing: buffer[start..<start + n]), "cannot write file")
+            try SystemCall.writeAll(
+                out, UnsafeRawBufferPointer(rebasing: buffer[start..<start + n]), "cannot write file")
             consume(n)
             remaining -= UInt64(n)
         }

@@ -105,7 +105,9 @@ public final class NarWriter<Sink: NarSink> {
 
     private func writePadding(_ length: Int) throws {
         let padding = (8 - length % 8) % 8
-        if padding > 0 { try withUnsafeBytes(of: UInt64(0)) { try append(UnsafeRawBufferPointer(rebasing: $0[..<padding])) } }
+        if padding > 0 {
+            try withUnsafeBytes(of: UInt64(0)) { try append(UnsafeRawBufferPointer(rebasing: $0[..<padding])) }
+        }
     }
 
     private func append(_ bytes: UnsafeRawBufferPointer) throws {
@@ -149,7 +151,12 @@ public enum Nar {
     /// The NAR hash and NAR size of the tree at `path`.
     public static func hash(of path: String, algorithm: HashAlgorithm = .sha256) throws -> (hash: Hash, size: UInt64) {
         let writer = NarWriter(sink: HashingSink(algorithm))
-        try writer.dump(path)
+        do {
+            try writer.dump(path)
+        } catch {
+            _ = writer.sink.finalize()
+            throw error
+        }
         return (writer.sink.finalize(), writer.size)
     }
 

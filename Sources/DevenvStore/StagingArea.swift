@@ -42,7 +42,9 @@ final class StagingArea {
 
     /// Cleans up after processes that died while adding: their staging directories, and a path
     /// renamed into the store but never registered.
-    static func removeLeftovers(in store: StoreDirectory, isValid: (StorePath) throws -> Bool, lockPath: (StorePath) -> String)
+    static func removeLeftovers(
+        in store: StoreDirectory, isValid: (StorePath) throws -> Bool, lockPath: (StorePath) -> String
+    )
         throws
     {
         let parent = parent(of: store)

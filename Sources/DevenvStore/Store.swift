@@ -45,12 +45,17 @@ public final class Store: Sendable {
     /// Moves a staged, normalized tree into place and registers it, unless the path is valid
     /// already. Holding the path's lock from the rename to the commit means no other process
     /// sees a half-made path, and a crash in between leaves a path that cleanup removes.
+    /// A valid path whose tree was deleted by hand is put back when the staged copy has the
+    /// recorded NAR hash.
     func commit(_ staging: StagingArea, as info: PathInfo) throws {
-        if try database.isValid(info.path) { return }
+        let target = directory.fullPath(of: info.path)
+        func isPresent() throws -> Bool { try database.isValid(info.path) && SystemCall.lstatIfExists(target) != nil }
+        if try isPresent() { return }
         let lock = try PathLock.acquire(lockPath(for: info.path))
         defer { lock.release() }
-        if try database.isValid(info.path) { return }
-        let target = directory.fullPath(of: info.path)
+        if try isPresent() { return }
+        let recorded = try database.pathInfo(info.path)
+        if let recorded, recorded.narHash != info.narHash { return }
         try FileTree.remove(target)
         try staging.announceTarget(info.path)
         // Moving a directory to another parent rewrites its `..`, which needs write permission.
@@ -58,7 +63,7 @@ public final class Store: Sendable {
         if isDirectory { try SystemCall.retrying("cannot prepare '\(staging.tree)'") { chmod(staging.tree, 0o755) } }
         try SystemCall.retrying("cannot move '\(staging.tree)' to '\(target)'") { rename(staging.tree, target) }
         if isDirectory { try SystemCall.retrying("cannot make '\(target)' read-only") { chmod(target, 0o555) } }
-        try database.register([info])
+        if recorded == nil { try database.register([info]) }
     }
 
     public func isValid(_ path: StorePath) throws -> Bool { try database.isValid(path) }

@@ -42,7 +42,8 @@ public struct StorePath: Hashable, Comparable, Sendable, CustomStringConvertible
         }
         for byte in bytes where !isNameByte(byte) {
             throw StoreError(
-                "store path name '\(name)' contains '\(Character(Unicode.Scalar(byte)))'; allowed are letters, digits and + - . _ ? =")
+                "store path name '\(name)' contains '\(Character(Unicode.Scalar(byte)))'; allowed are letters, digits and + - . _ ? ="
+            )
         }
         if name == "." || name == ".." || name.hasPrefix(".-") || name.hasPrefix("..-") {
             throw StoreError("store path name '\(name)' is not allowed")

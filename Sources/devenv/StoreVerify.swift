@@ -15,7 +15,9 @@ struct StoreVerify: ParsableCommand {
     @Flag(help: "Also re-hash every path and compare with the recorded NAR hash.")
     var checkContents = false
 
-    @Flag(help: "Re-register paths whose content proves their name; remove what cannot be trusted, and what depends on it.")
+    @Flag(
+        help:
+            "Re-register paths whose content proves their name; remove what cannot be trusted, and what depends on it.")
     var repair = false
 
     func run() throws {

@@ -22,11 +22,16 @@ struct StoreCommandTests {
         let dir = try TemporaryDirectory()
         try NixTrees.make(in: dir)
         let devenv = DevenvCLI(home: dir("home"))
-        let nixSRI = try runCommand("/usr/bin/nix", ["--extra-experimental-features", "nix-command", "hash", "path", dir("narB")])
+        let nixSRI = try runCommand(
+            "/usr/bin/nix", ["--extra-experimental-features", "nix-command", "hash", "path", dir("narB")])
         #expect(try devenv("store", "hash", dir("narB")).output == nixSRI.output)
-        #expect(try devenv("store", "hash", "--sri", dir("narB")).output == "sha256-XfvPt4S+g5t4eUsrjuHXIZkJ9YPGXqfhPoTVaMne4VU=")
+        #expect(
+            try devenv("store", "hash", "--sri", dir("narB")).output
+                == "sha256-XfvPt4S+g5t4eUsrjuHXIZkJ9YPGXqfhPoTVaMne4VU=")
         #expect(try devenv("store", "hash", "--base16", dir("narB")).output == (try Nix.narHash(dir("narB"))))
-        #expect(try devenv("store", "hash", "--base32", dir("narB")).output == "0mg1vv4nimc47vhsfpn6hgshk691szhqwasbg5w9p0xyhjvwzysx")
+        #expect(
+            try devenv("store", "hash", "--base32", dir("narB")).output
+                == "0mg1vv4nimc47vhsfpn6hgshk691szhqwasbg5w9p0xyhjvwzysx")
         for type in ["sha1", "sha512", "md5"] {
             let nix = try runCommand("/usr/bin/nix-hash", ["--type", type, "--base32", dir("narB")])
             #expect(try devenv("store", "hash", "--type", type, "--base32", dir("narB")).output == nix.output)
@@ -77,7 +82,8 @@ struct StoreCommandTests {
         #expect(objects[0]["ca"] as? String == "fixed:r:sha256:0pzm7s209qfvy9y4877r8x3djs60g4gkm97822jyhlpfpgcr3snz")
         #expect((objects[0]["registrationTime"] as? Int ?? 0) > 1_700_000_000)
 
-        let invalid = try devenv("store", "path-info", devenv.storeDirectory + "/00000000000000000000000000000000-nothing")
+        let invalid = try devenv(
+            "store", "path-info", devenv.storeDirectory + "/00000000000000000000000000000000-nothing")
         #expect(invalid.status != 0)
         #expect(invalid.stderr.contains("is not valid"))
     }

@@ -6,10 +6,14 @@ struct HashTests {
     // md5/sha1/sha256/sha512 of "hello\n"
     static let vectors: [(HashAlgorithm, String, String, String)] = [
         (.md5, "b1946ac92492d2347c6235b4d2611184", "4425hx5d1mc9y39llj4k4nm55i", "md5-sZRqySSS0jR8YjW00mERhA=="),
-        (.sha1, "f572d396fae9206628714fb2ce00f72e94f2258f", "iwjz551fyw0cxcjgf4l6c879zabd6wpm", "sha1-9XLTlvrpIGYocU+yzgD3LpTyJY8="),
+        (
+            .sha1, "f572d396fae9206628714fb2ce00f72e94f2258f", "iwjz551fyw0cxcjgf4l6c879zabd6wpm",
+            "sha1-9XLTlvrpIGYocU+yzgD3LpTyJY8="
+        ),
         (
             .sha256, "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03",
-            "00xyyr3fi8l6hb839bv3f7yb86yjv7xi1cgh1xnhipym4asvb4aq", "sha256-WJG1tSLV3whtD/CxEPvZ0hu0/HFjrzTQgoai6Eb2vgM="
+            "00xyyr3fi8l6hb839bv3f7yb86yjv7xi1cgh1xnhipym4asvb4aq",
+            "sha256-WJG1tSLV3whtD/CxEPvZ0hu0/HFjrzTQgoai6Eb2vgM="
         ),
         (
             .sha512,
@@ -48,14 +52,17 @@ struct HashTests {
         bytes[0] = 0
         bytes[31] = 1
         #expect(Nix32.encode(bytes) == "0080000000000000000000000000000000000000000000000000")
-        #expect(Nix32.encode([UInt8](repeating: 0xff, count: 32)) == "1zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz")
+        #expect(
+            Nix32.encode([UInt8](repeating: 0xff, count: 32)) == "1zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz")
     }
 
     @Test func invalidNix32IsRejected() {
         // Unused high bits set, and a character outside the alphabet ('e').
         #expect(Nix32.decode("2zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz", byteCount: 32) == nil)
         #expect(Nix32.decode("00xyyr3fi8l6hb839bv3f7yb86yjv7xi1cgh1xnhipym4asvb4ae", byteCount: 32) == nil)
-        #expect(throws: StoreError.self) { try Hash(parsing: "sha256:2zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz") }
+        #expect(throws: StoreError.self) {
+            try Hash(parsing: "sha256:2zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz")
+        }
     }
 
     @Test func badHashesGiveClearErrors() {
@@ -65,7 +72,9 @@ struct HashTests {
         #expect(throws: StoreError("hash 'blake9:abc' names unknown algorithm 'blake9'")) {
             try Hash(parsing: "blake9:abc")
         }
-        #expect(throws: StoreError.self) { try Hash(parsing: "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03") }
+        #expect(throws: StoreError.self) {
+            try Hash(parsing: "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03")
+        }
         #expect(throws: StoreError.self) {
             try Hash(parsing: "sha1-9XLTlvrpIGYocU+yzgD3LpTyJY8=", algorithm: .sha256)
         }

@@ -67,28 +67,41 @@ struct NarReaderTests {
             }(), "non-zero padding"
         ),
         ("bad magic", B.str("nix-archive-2") + B.regular("x"), "input doesn't look like a Nix archive"),
-        ("unknown node type", B.header + B.str("(") + B.str("type") + B.str("fifo") + B.str(")"), "expected regular, symlink or directory"),
         (
-            "unknown token in a file", B.header + B.str("(") + B.str("type") + B.str("regular") + B.str("size") + B.str("x"),
+            "unknown node type", B.header + B.str("(") + B.str("type") + B.str("fifo") + B.str(")"),
+            "expected regular, symlink or directory"
+        ),
+        (
+            "unknown token in a file",
+            B.header + B.str("(") + B.str("type") + B.str("regular") + B.str("size") + B.str("x"),
             "expected contents"
         ),
-        ("unknown token in a directory", B.header + B.str("(") + B.str("type") + B.str("directory") + B.str("entri"), "expected entry"),
         (
-            "unsorted", B.header + B.directory(B.entry(Array("b".utf8), B.regular("1")), B.entry(Array("a".utf8), B.regular("2"))),
+            "unknown token in a directory", B.header + B.str("(") + B.str("type") + B.str("directory") + B.str("entri"),
+            "expected entry"
+        ),
+        (
+            "unsorted",
+            B.header + B.directory(B.entry(Array("b".utf8), B.regular("1")), B.entry(Array("a".utf8), B.regular("2"))),
             "directory is not sorted"
         ),
         (
-            "duplicate", B.header + B.directory(B.entry(Array("a".utf8), B.regular("1")), B.entry(Array("a".utf8), B.regular("2"))),
+            "duplicate",
+            B.header + B.directory(B.entry(Array("a".utf8), B.regular("1")), B.entry(Array("a".utf8), B.regular("2"))),
             "duplicate entry 'a'"
         ),
         ("empty name", B.header + B.directory(B.entry([], B.regular("1"))), "invalid file name ''"),
-        ("name with slash", B.header + B.directory(B.entry(Array("a/b".utf8), B.regular("1"))), "invalid file name 'a/b'"),
+        (
+            "name with slash", B.header + B.directory(B.entry(Array("a/b".utf8), B.regular("1"))),
+            "invalid file name 'a/b'"
+        ),
         ("name ..", B.header + B.directory(B.entry(Array("..".utf8), B.regular("1"))), "invalid file name '..'"),
         ("name .", B.header + B.directory(B.entry(Array(".".utf8), B.regular("1"))), "invalid file name '.'"),
         ("name with NUL", B.header + B.directory(B.entry([0x61, 0, 0x62], B.regular("1"))), "invalid file name"),
         (
             "oversized name",
-            B.header + B.directory(B.entry([UInt8](repeating: 0x61, count: 256), B.regular("1"))), "exceeds the limit of 255"
+            B.header + B.directory(B.entry([UInt8](repeating: 0x61, count: 256), B.regular("1"))),
+            "exceeds the limit of 255"
         ),
         (
             "oversized keyword length", B.header + withUnsafeBytes(of: UInt64.max.littleEndian) { Array($0) },
@@ -102,7 +115,8 @@ struct NarReaderTests {
         ),
         (
             "non-empty executable marker",
-            B.header + B.str("(") + B.str("type") + B.str("regular") + B.str("executable") + B.str("x") + B.str("contents")
+            B.header + B.str("(") + B.str("type") + B.str("regular") + B.str("executable") + B.str("x")
+                + B.str("contents")
                 + B.str("") + B.str(")"),
             "executable marker has non-empty value"
         ),
@@ -112,7 +126,11 @@ struct NarReaderTests {
             "symlink target is empty"
         ),
         ("trailing data", B.header + B.regular("x") + B.str("more"), "trailing data after the archive"),
-        ("missing close", B.header + B.str("(") + B.str("type") + B.str("regular") + B.str("contents") + B.str("x") + B.str("("), "expected ')'"),
+        (
+            "missing close",
+            B.header + B.str("(") + B.str("type") + B.str("regular") + B.str("contents") + B.str("x") + B.str("("),
+            "expected ')'"
+        ),
     ]
 
     @Test(arguments: malformed.indices)
@@ -131,7 +149,8 @@ struct NarReaderTests {
         let dir = try TemporaryDirectory()
         try dir.sh("mkdir outside out")
         let link = B.str("(") + B.str("type") + B.str("symlink") + B.str("target") + B.str(dir("outside")) + B.str(")")
-        let nar = B.header + B.directory(B.entry(Array("link".utf8), link), B.entry(Array("link/evil".utf8), B.regular("x")))
+        let nar =
+            B.header + B.directory(B.entry(Array("link".utf8), link), B.entry(Array("link/evil".utf8), B.regular("x")))
         #expect(throws: StoreError.self) { try restore(nar, to: dir("out/dest")) }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir("outside")) == [])
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir("out")) == [])

@@ -74,8 +74,12 @@ struct NarWriterTests {
             chmod 600 narA-meta/hello.txt; chmod 700 narA-meta/run.sh narA-meta/sub
             cp -a narA narA-noexec; chmod 654 narA-noexec/run.sh
             """)
-        #expect(try Nar.hash(of: dir("narA-meta")).hash.base16 == "dfea91d9bbee52e8a510e8a43a1f79c068d94647f91c447cf2dbe104843ef55f")
-        #expect(try Nar.hash(of: dir("narA-noexec")).hash.base16 == "c299554e83d5506951f2fbc8193a736fea7d073d2ec21bb68f22c980d8da4dce")
+        #expect(
+            try Nar.hash(of: dir("narA-meta")).hash.base16
+                == "dfea91d9bbee52e8a510e8a43a1f79c068d94647f91c447cf2dbe104843ef55f")
+        #expect(
+            try Nar.hash(of: dir("narA-noexec")).hash.base16
+                == "c299554e83d5506951f2fbc8193a736fea7d073d2ec21bb68f22c980d8da4dce")
     }
 
     @Test func oddNamesAndLinksMatchNix() throws {

@@ -72,7 +72,9 @@ struct StorePathTests {
         #expect(
             try ContentAddress(parsing: "fixed:r:sha256:0pzm7s209qfvy9y4877r8x3djs60g4gkm97822jyhlpfpgcr3snz")
                 == .fixed(recursive: true, hash: narANarHash))
-        #expect(try ContentAddress(parsing: "text:\(singleFlat.formatted(.nix32, prefixed: true))") == .text(hash: singleFlat))
+        #expect(
+            try ContentAddress(parsing: "text:\(singleFlat.formatted(.nix32, prefixed: true))")
+                == .text(hash: singleFlat))
     }
 
     @Test func theStoreDirectoryChangesEveryHash() throws {

@@ -53,7 +53,7 @@ struct StoreTests {
         let root = fixture.full(try fixture.store.add(fixture.dir("narA")))
         let modes = try fixture.dir.sh("cd '\(root)' && stat -c '%n %a %Y' . hello.txt run.sh sub sub/b.txt")
         #expect(modes == ". 555 1\nhello.txt 444 1\nrun.sh 555 1\nsub 555 1\nsub/b.txt 444 1")
-        #expect(try fixture.dir.sh("stat -c '%Y' '\(root)/link' --printf='' ; stat -c '%Y' -L '\(root)/link' >/dev/null; stat -c %Y '\(root)/link'") == "1")
+        #expect(try fixture.dir.sh("stat -c %Y '\(root)/link'") == "1")  // the link itself, not its target
         #expect(try fixture.dir.sh("readlink '\(root)/link'") == "hello.txt")
     }
 
@@ -115,7 +115,9 @@ struct StoreTests {
         let orphan = try StorePath(hashPart: String(repeating: "3", count: 32), name: "orphan")
         #expect(throws: StoreError.self) {
             try fixture.store.database.register([
-                PathInfo(path: orphan, narHash: hash, narSize: 1, references: [try StorePath(baseName: "\(String(repeating: "4", count: 32))-gone")])
+                PathInfo(
+                    path: orphan, narHash: hash, narSize: 1,
+                    references: [try StorePath(baseName: "\(String(repeating: "4", count: 32))-gone")])
             ])
         }
         #expect(try !fixture.store.isValid(orphan))
@@ -161,5 +163,38 @@ struct LeftoverTests {
         alive.release()
         _ = try Store(location: fixture.store.location)
         #expect(try FileManager.default.contentsOfDirectory(atPath: staging).sorted() == ["alive"])
+    }
+}
+
+struct FixedOutputTests {
+    /// `nix-store --add-fixed` for every algorithm, flat and recursive, in a store directory of our own.
+    @Test func fixedOutputPathsMatchNixStoreAddFixed() throws {
+        let dir = try TemporaryDirectory()
+        try NixTrees.make(in: dir)
+        let store = StoreDirectory(dir("store"))
+        for algorithm in HashAlgorithm.allCases {
+            for (name, recursive) in [("single.txt", false), ("ex1", false), ("narA", true), ("single.txt", true)] {
+                let expected = try Nix.addFixed(
+                    dir(name), algorithm: algorithm.rawValue, recursive: recursive, storeDirectory: store.path,
+                    state: dir("nix-state"))
+                let hash =
+                    recursive
+                    ? try Nar.hash(of: dir(name), algorithm: algorithm).hash
+                    : Hasher.hash(algorithm, [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir(name)))))
+                let ours = try store.path(for: .fixed(recursive: recursive, hash: hash), name: name)
+                #expect(store.fullPath(of: ours) == expected, "\(algorithm) \(name) recursive: \(recursive)")
+            }
+        }
+    }
+}
+
+struct DeletedTreeTests {
+    @Test func addingAgainPutsBackATreeDeletedByHand() throws {
+        let fixture = try StoreFixture()
+        try NixTrees.make(in: fixture.dir)
+        let path = try fixture.store.add(fixture.dir("narA"))
+        try fixture.dir.sh("chmod u+w '\(fixture.full(path))' && rm -rf '\(fixture.full(path))'")
+        #expect(try fixture.store.add(fixture.dir("narA")) == path)
+        #expect(try fixture.store.verify(checkContents: true, repair: false).problems.isEmpty)
     }
 }

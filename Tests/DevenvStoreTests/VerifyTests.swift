@@ -22,15 +22,20 @@ struct VerifyTests {
         let dependent = try StorePath(hashPart: String(repeating: "5", count: 32), name: "dependent")
         try fixture.dir.sh("mkdir '\(fixture.full(dependent))'")
         try fixture.store.database.register([
-            PathInfo(path: dependent, narHash: try Nar.hash(of: fixture.full(dependent)).hash, narSize: 96, references: [narA])
+            PathInfo(
+                path: dependent, narHash: try Nar.hash(of: fixture.full(dependent)).hash, narSize: 96,
+                references: [narA])
         ])
-        try fixture.dir.sh("chmod u+w '\(fixture.full(narA))/hello.txt' && echo evil > '\(fixture.full(narA))/hello.txt'")
+        try fixture.dir.sh(
+            "chmod u+w '\(fixture.full(narA))/hello.txt' && echo evil > '\(fixture.full(narA))/hello.txt'")
 
         #expect(try fixture.store.verify(checkContents: false, repair: false).isHealthy)
         let found = try fixture.store.verify(checkContents: true, repair: false)
         #expect(!found.isHealthy)
         #expect(found.problems.map(\.description).count == 1)
-        #expect(found.problems.first?.description.hasPrefix("path '\(fixture.full(narA))' was modified: expected NAR hash sha256-3+qR2bvu") == true)
+        #expect(
+            found.problems.first?.description.hasPrefix(
+                "path '\(fixture.full(narA))' was modified: expected NAR hash sha256-3+qR2bvu") == true)
 
         let repaired = try fixture.store.verify(checkContents: true, repair: true)
         #expect(repaired.isHealthy)
@@ -55,12 +60,13 @@ struct VerifyTests {
         let result = try fixture.store.verify(checkContents: false, repair: false)
         let messages = result.problems.map(\.description).sorted()
         #expect(
-            messages == [
-                "'\(fixture.store.directory.path)/junk' in the store directory is not a store path",
-                "path '\(fixture.full(forged))' is on disk but not registered",
-                "path '\(fixture.full(narA))' is registered but missing on disk",
-                "path '\(fixture.full(narB))' is on disk but not registered",
-            ].sorted())
+            messages
+                == [
+                    "'\(fixture.store.directory.path)/junk' in the store directory is not a store path",
+                    "path '\(fixture.full(forged))' is on disk but not registered",
+                    "path '\(fixture.full(narA))' is registered but missing on disk",
+                    "path '\(fixture.full(narB))' is on disk but not registered",
+                ].sorted())
         #expect(result.unresolved == 4)
 
         let repaired = try fixture.store.verify(checkContents: false, repair: true)
