@@ -14,6 +14,9 @@ let package = Package(
     ],
     targets: [
         .target(name: "CLinux"),
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         .target(
             name: "DevenvStore",
             dependencies: [
@@ -22,10 +25,15 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        .target(
+            name: "DevenvFetch",
+            dependencies: ["DevenvStore", "CArchive", "CGit2", "CCurl", "CLinux"]
+        ),
         .executableTarget(
             name: "devenv",
             dependencies: [
                 "DevenvStore",
+                "DevenvFetch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -33,6 +41,10 @@ let package = Package(
         .testTarget(
             name: "DevenvStoreTests",
             dependencies: ["DevenvStore", "TestSupport"]
+        ),
+        .testTarget(
+            name: "DevenvFetchTests",
+            dependencies: ["DevenvFetch", "DevenvStore", "TestSupport"]
         ),
         .testTarget(
             name: "DevenvCLITests",

@@ -1,9 +1,9 @@
 import Glibc
 
 /// Whole-tree operations on the file system that the store needs: removal of read-only trees.
-enum FileTree {
+public enum FileTree {
     /// Removes whatever is at `path` (file, symlink or tree, even read-only); nothing there is fine.
-    static func remove(_ path: String) throws {
+    public static func remove(_ path: String) throws {
         try remove(in: AT_FDCWD, name: Array(path.utf8), display: path)
     }
 

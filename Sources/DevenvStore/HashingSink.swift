@@ -2,11 +2,42 @@ import Foundation
 
 /// Hashes a NAR without keeping it. Hashing runs on a second thread, so reading the tree and
 /// SHA-256 overlap and throughput approaches the speed of SHA-256 itself (docs/benchmarks.md).
-/// Always call `finalize`, also after a failure: the hashing thread lives until then.
-public final class HashingSink: NarSink, @unchecked Sendable {
-    // The writer copies each chunk into a free slot; the hashing thread drains filled slots in
-    // order. `free` and `filled` count slots; only the thread that owns a slot touches it.
-    private let slotSize: Int
+public final class HashingSink: NarSink {
+    private let pipeline: Pipeline
+    private var result: Hash?
+
+    public init(_ algorithm: HashAlgorithm) {
+        pipeline = Pipeline(Hasher(algorithm))
+        Thread.detachNewThread { [pipeline] in pipeline.drain() }
+    }
+
+    /// A sink dropped without `finalize` (say, after a failed dump) still stops its thread.
+    deinit {
+        if result == nil { _ = pipeline.finish() }
+    }
+
+    public func consume(_ chunk: UnsafeRawBufferPointer) {
+        var offset = 0
+        while offset < chunk.count {
+            let n = min(Pipeline.slotSize, chunk.count - offset)
+            pipeline.push(UnsafeRawBufferPointer(rebasing: chunk[offset..<offset + n]))
+            offset += n
+        }
+    }
+
+    /// Waits for the hashing thread and returns the digest of everything consumed.
+    public func finalize() -> Hash {
+        if let result { return result }
+        let hash = pipeline.finish()
+        result = hash
+        return hash
+    }
+}
+
+/// Slots shared by the writer and the hashing thread: the writer copies a chunk into a free
+/// slot, the thread drains filled slots in order; an empty chunk ends the stream.
+private final class Pipeline: @unchecked Sendable {
+    static let slotSize = 1 << 20
     private let slots: [UnsafeMutableRawBufferPointer]
     private var lengths: [Int]
     // Created at 0 and signalled up: libdispatch traps when a semaphore is destroyed below its
@@ -18,37 +49,18 @@ public final class HashingSink: NarSink, @unchecked Sendable {
     private var hasher: Hasher
     private var result: Hash?
 
-    public init(_ algorithm: HashAlgorithm, slotSize: Int = 1 << 20, slotCount: Int = 4) {
-        self.slotSize = slotSize
-        slots = (0..<slotCount).map { _ in .allocate(byteCount: slotSize, alignment: 4096) }
+    init(_ hasher: Hasher, slotCount: Int = 4) {
+        self.hasher = hasher
+        slots = (0..<slotCount).map { _ in .allocate(byteCount: Pipeline.slotSize, alignment: 4096) }
         lengths = Array(repeating: 0, count: slotCount)
         for _ in 0..<slotCount { free.signal() }
-        hasher = Hasher(algorithm)
-        Thread.detachNewThread { [self] in drain() }
     }
 
     deinit {
         for slot in slots { slot.deallocate() }
     }
 
-    public func consume(_ chunk: UnsafeRawBufferPointer) {
-        var offset = 0
-        while offset < chunk.count {
-            let n = min(slotSize, chunk.count - offset)
-            push(UnsafeRawBufferPointer(rebasing: chunk[offset..<offset + n]))
-            offset += n
-        }
-    }
-
-    /// Waits for the hashing thread and returns the digest of everything consumed.
-    public func finalize() -> Hash {
-        if let result { return result }
-        push(UnsafeRawBufferPointer(start: nil, count: 0))
-        finished.wait()
-        return result!
-    }
-
-    private func push(_ chunk: UnsafeRawBufferPointer) {
+    func push(_ chunk: UnsafeRawBufferPointer) {
         free.wait()
         if chunk.count > 0 { slots[next].copyMemory(from: chunk) }
         lengths[next] = chunk.count
@@ -56,7 +68,13 @@ public final class HashingSink: NarSink, @unchecked Sendable {
         filled.signal()
     }
 
-    private func drain() {
+    func finish() -> Hash {
+        push(UnsafeRawBufferPointer(start: nil, count: 0))
+        finished.wait()
+        return result!
+    }
+
+    func drain() {
         var index = 0
         while true {
             filled.wait()

@@ -15,3 +15,19 @@ public struct FileDescriptorSink: NarSink {
         try SystemCall.writeAll(fd, chunk, "cannot write NAR")
     }
 }
+
+/// Hands every chunk to two sinks, so one pass over a tree can, say, hash and scan it.
+public struct TeeSink<First: NarSink, Second: NarSink>: NarSink {
+    public var first: First
+    public var second: Second
+
+    public init(_ first: First, _ second: Second) {
+        self.first = first
+        self.second = second
+    }
+
+    public mutating func consume(_ chunk: UnsafeRawBufferPointer) throws {
+        try first.consume(chunk)
+        try second.consume(chunk)
+    }
+}

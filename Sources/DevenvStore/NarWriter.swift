@@ -151,12 +151,7 @@ public enum Nar {
     /// The NAR hash and NAR size of the tree at `path`.
     public static func hash(of path: String, algorithm: HashAlgorithm = .sha256) throws -> (hash: Hash, size: UInt64) {
         let writer = NarWriter(sink: HashingSink(algorithm))
-        do {
-            try writer.dump(path)
-        } catch {
-            _ = writer.sink.finalize()
-            throw error
-        }
+        try writer.dump(path)
         return (writer.sink.finalize(), writer.size)
     }
 

@@ -5,12 +5,12 @@ import Glibc
 /// before it is renamed into place, so it is on the store's file system. Its owner holds
 /// `<store>/.tmp/<id>.lock` for as long as it lives: a staging area whose lock is free belongs to
 /// a process that died, and `removeLeftovers` cleans it up.
-final class StagingArea {
-    let directory: String
+public final class StagingArea {
+    public let directory: String
     private var ownerLock: PathLock?
 
     /// Where the new tree goes.
-    var tree: String { directory + "/tree" }
+    public var tree: String { directory + "/tree" }
     /// Names the store path the tree is about to become, for cleanup after a crash mid-rename.
     private var targetFile: String { directory + "/target" }
 
@@ -31,7 +31,7 @@ final class StagingArea {
     }
 
     /// Removes the staging directory and releases it.
-    func discard() {
+    public func discard() {
         guard let lock = ownerLock else { return }
         try? FileTree.remove(directory)
         lock.release()

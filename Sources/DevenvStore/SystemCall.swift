@@ -2,12 +2,12 @@ import Glibc
 
 /// Thin, throwing wrappers around the POSIX calls the store makes, so every failure becomes a
 /// `StoreError` that names the file and the reason.
-enum SystemCall {
-    static func message(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
+public enum SystemCall {
+    public static func message(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
 
     /// Runs `body` until it does not fail with EINTR; a negative result throws with `what`.
     @discardableResult
-    static func retrying<T: BinaryInteger>(_ what: @autoclosure () -> String, _ body: () -> T) throws -> T {
+    public static func retrying<T: BinaryInteger>(_ what: @autoclosure () -> String, _ body: () -> T) throws -> T {
         while true {
             let result = body()
             if result >= 0 { return result }
@@ -17,7 +17,8 @@ enum SystemCall {
     }
 
     /// Writes all of `buffer` to `fd`.
-    static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, _ what: @autoclosure () -> String) throws {
+    public static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, _ what: @autoclosure () -> String) throws
+    {
         var offset = 0
         while offset < buffer.count {
             let n = try retrying(what()) { write(fd, buffer.baseAddress! + offset, buffer.count - offset) }
@@ -26,7 +27,9 @@ enum SystemCall {
     }
 
     /// Reads until `buffer` is full or end of file; returns the number of bytes read.
-    static func readFully(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, _ what: @autoclosure () -> String)
+    public static func readFully(
+        _ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, _ what: @autoclosure () -> String
+    )
         throws -> Int
     {
         var offset = 0
@@ -38,14 +41,14 @@ enum SystemCall {
         return offset
     }
 
-    static func lstat(_ path: String) throws -> stat {
+    public static func lstat(_ path: String) throws -> stat {
         var st = stat()
         try retrying("cannot stat '\(path)'") { Glibc.lstat(path, &st) }
         return st
     }
 
     /// Like `lstat`, but nil when nothing is at `path`.
-    static func lstatIfExists(_ path: String) throws -> stat? {
+    public static func lstatIfExists(_ path: String) throws -> stat? {
         var st = stat()
         if Glibc.lstat(path, &st) == 0 { return st }
         if errno == ENOENT || errno == ENOTDIR { return nil }
@@ -53,7 +56,7 @@ enum SystemCall {
     }
 
     /// The names in the directory open at `fd` (without `.` and `..`), in bytewise order.
-    static func sortedEntries(ofDirectory fd: Int32, _ what: @autoclosure () -> String) throws -> [[UInt8]] {
+    public static func sortedEntries(ofDirectory fd: Int32, _ what: @autoclosure () -> String) throws -> [[UInt8]] {
         let copy = try retrying(what()) { dup(fd) }
         guard let dir = fdopendir(copy) else {
             close(copy)
@@ -77,7 +80,8 @@ enum SystemCall {
     }
 
     /// The target of the symlink `name` in the directory open at `directory`.
-    static func readLink(in directory: Int32, name: [UInt8], _ what: @autoclosure () -> String) throws -> [UInt8] {
+    public static func readLink(in directory: Int32, name: [UInt8], _ what: @autoclosure () -> String) throws -> [UInt8]
+    {
         var target = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
         let n = try retrying(what()) {
             name.withCString { path in
@@ -87,20 +91,20 @@ enum SystemCall {
         return Array(target[..<n])
     }
 
-    static func isRegular(_ st: stat) -> Bool { st.st_mode & S_IFMT == S_IFREG }
-    static func isDirectory(_ st: stat) -> Bool { st.st_mode & S_IFMT == S_IFDIR }
-    static func isSymlink(_ st: stat) -> Bool { st.st_mode & S_IFMT == S_IFLNK }
-    static func isExecutable(_ st: stat) -> Bool { st.st_mode & S_IXUSR != 0 }
+    public static func isRegular(_ st: stat) -> Bool { st.st_mode & S_IFMT == S_IFREG }
+    public static func isDirectory(_ st: stat) -> Bool { st.st_mode & S_IFMT == S_IFDIR }
+    public static func isSymlink(_ st: stat) -> Bool { st.st_mode & S_IFMT == S_IFLNK }
+    public static func isExecutable(_ st: stat) -> Bool { st.st_mode & S_IXUSR != 0 }
 }
 
 extension Array where Element == UInt8 {
     /// The bytes as text for messages; invalid UTF-8 is replaced, never trapped on.
-    var displayString: String { String(decoding: self, as: UTF8.self) }
+    public var displayString: String { String(decoding: self, as: UTF8.self) }
 }
 
 extension Array where Element == UInt8 {
     /// Calls `body` with the bytes as a NUL-terminated C string (file names are bytes, not text).
-    func withCString<R>(_ body: (UnsafePointer<CChar>) throws -> R) rethrows -> R {
+    public func withCString<R>(_ body: (UnsafePointer<CChar>) throws -> R) rethrows -> R {
         try (self + [0]).withUnsafeBufferPointer { bytes in
             try bytes.withMemoryRebound(to: CChar.self) { try body($0.baseAddress!) }
         }
