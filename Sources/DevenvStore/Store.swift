@@ -27,19 +27,16 @@ public final class Store: Sendable {
     func lockPath(for path: StorePath) -> String { "\(directory.path)/.locks/\(path.baseName).lock" }
 
     /// Copies the file or tree at `source` into the store as a content-addressed (`source:`) path,
-    /// like `nix-store --add`. Adding the same content again returns the same path.
+    /// like `nix-store --add`. Adding the same content again returns the same path. With
+    /// `expected`, the tree's NAR hash must be that one.
     @discardableResult
-    public func add(_ source: String, name: String? = nil) throws -> StorePath {
+    public func add(_ source: String, name: String? = nil, expected: Hash? = nil) throws -> StorePath {
         let name = name ?? URL(fileURLWithPath: source).standardizedFileURL.lastPathComponent
         try StorePath.validate(name: name)
         let staging = try StagingArea(in: directory)
         defer { staging.discard() }
         try FileTree.copyNormalized(from: source, to: staging.tree)
-        let (hash, size) = try Nar.hash(of: staging.tree)
-        let contentAddress = ContentAddress.fixed(recursive: true, hash: hash)
-        let path = try directory.path(for: contentAddress, name: name)
-        try commit(staging, as: PathInfo(path: path, narHash: hash, narSize: size, contentAddress: contentAddress))
-        return path
+        return try addContentAddressed(staging, name: name, recursive: true, expected: expected)
     }
 
     /// Moves a staged, normalized tree into place and registers it, unless the path is valid

@@ -1,0 +1,122 @@
+import CCurl
+import DevenvStore
+import Foundation
+import Glibc
+
+/// One download with libcurl (http, https and file URLs) into an open file, hashing the bytes
+/// as they arrive.
+final class HTTPTransfer {
+    /// Whether another attempt could succeed.
+    struct Failure: Error {
+        let message: String
+        let transient: Bool
+    }
+
+    private static let initialized: Bool = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK }()
+
+    private let fd: Int32
+    private let id: Int
+    private let progress: any FetchProgress
+    private(set) var hasher: Hasher
+    private(set) var received: UInt64 = 0
+    private var writeError: String?
+    private var lastReport = Date.distantPast
+
+    init(into fd: Int32, algorithm: HashAlgorithm, id: Int, progress: any FetchProgress) {
+        self.fd = fd
+        self.id = id
+        self.progress = progress
+        hasher = Hasher(algorithm)
+    }
+
+    /// Downloads `url`; throws `Failure` saying whether a retry makes sense.
+    func run(_ url: String, environment: [String: String]) throws {
+        guard HTTPTransfer.initialized, let handle = curl_easy_init() else {
+            throw Failure(message: "cannot initialize libcurl", transient: false)
+        }
+        defer { curl_easy_cleanup(handle) }
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        // libcurl copies string options, so temporary C strings are enough.
+        func set(_ option: CURLoption, _ value: String) { _ = devenv_curl_set_pointer(handle, option, value) }
+        set(CURLOPT_URL, url)
+        set(CURLOPT_USERAGENT, "devenv/0.1 (libcurl)")
+        let (proxy, noProxy) = HTTPTransfer.proxy(for: url, environment: environment)
+        // An empty proxy means none: it overrides libcurl's own reading of the environment.
+        set(CURLOPT_PROXY, proxy ?? "")
+        if let noProxy { set(CURLOPT_NOPROXY, noProxy) }
+        devenv_curl_set_long(handle, CURLOPT_FOLLOWLOCATION, 1)
+        devenv_curl_set_long(handle, CURLOPT_MAXREDIRS, 10)
+        devenv_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT, 30)
+        // A transfer that stalls below 1 byte/s for a minute counts as failed.
+        devenv_curl_set_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1)
+        devenv_curl_set_long(handle, CURLOPT_LOW_SPEED_TIME, 60)
+        devenv_curl_set_long(handle, CURLOPT_NOSIGNAL, 1)
+        devenv_curl_set_pointer(handle, CURLOPT_WRITEDATA, context)
+        devenv_curl_set_write_function(handle, HTTPTransfer.write)
+        devenv_curl_set_pointer(handle, CURLOPT_XFERINFODATA, context)
+        devenv_curl_set_progress_function(handle, HTTPTransfer.report)
+        devenv_curl_set_long(handle, CURLOPT_NOPROGRESS, 0)
+        var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        let result = errorBuffer.withUnsafeMutableBufferPointer { errors in
+            devenv_curl_set_pointer(handle, CURLOPT_ERRORBUFFER, errors.baseAddress)
+            return curl_easy_perform(handle)
+        }
+        if let writeError { throw Failure(message: writeError, transient: false) }
+        guard result == CURLE_OK else {
+            let detail = String(cString: errorBuffer)
+            let message = detail.isEmpty ? String(cString: curl_easy_strerror(result)) : detail
+            throw Failure(message: message, transient: HTTPTransfer.transientCodes.contains(result))
+        }
+        var status = 0
+        devenv_curl_get_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        if status >= 400 {
+            throw Failure(message: "HTTP \(status)", transient: status >= 500 || status == 408 || status == 429)
+        }
+    }
+
+    private static let transientCodes: Set<CURLcode> = [
+        CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT,
+        CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM,
+        CURLE_SSL_CONNECT_ERROR,
+    ]
+
+    /// The proxy for `url` from `http_proxy`/`HTTP_PROXY`, `https_proxy`/`HTTPS_PROXY` or
+    /// `all_proxy`/`ALL_PROXY`, and the hosts exempt from `no_proxy`/`NO_PROXY`. (libcurl alone
+    /// would ignore `HTTP_PROXY`.)
+    static func proxy(for url: String, environment: [String: String]) -> (proxy: String?, noProxy: String?) {
+        let lowered = url.lowercased()
+        let scheme = lowered.hasPrefix("https:") ? "https" : lowered.hasPrefix("http:") ? "http" : nil
+        guard let scheme else { return (nil, nil) }
+        let proxy = [scheme + "_proxy", scheme.uppercased() + "_PROXY", "all_proxy", "ALL_PROXY"]
+            .lazy.compactMap { environment[$0] }.first { !$0.isEmpty }
+        return (proxy, environment["no_proxy"] ?? environment["NO_PROXY"])
+    }
+
+    private static let write: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int =
+        {
+            data, size, count, context in
+            let transfer = Unmanaged<HTTPTransfer>.fromOpaque(context!).takeUnretainedValue()
+            let buffer = UnsafeRawBufferPointer(start: data, count: size * count)
+            do {
+                try SystemCall.writeAll(transfer.fd, buffer, "cannot write the download")
+            } catch {
+                transfer.writeError = "\(error)"
+                return 0  // makes libcurl abort the transfer
+            }
+            transfer.hasher.update(buffer)
+            transfer.received += UInt64(buffer.count)
+            return buffer.count
+        }
+
+    private static let report:
+        @convention(c) (UnsafeMutableRawPointer?, curl_off_t, curl_off_t, curl_off_t, curl_off_t) -> Int32 = {
+            context, total, now, _, _ in
+            let transfer = Unmanaged<HTTPTransfer>.fromOpaque(context!).takeUnretainedValue()
+            let moment = Date()
+            if moment.timeIntervalSince(transfer.lastReport) >= 0.1 {
+                transfer.lastReport = moment
+                transfer.progress.advanced(transfer.id, received: UInt64(now), total: total > 0 ? UInt64(total) : nil)
+            }
+            return 0
+        }
+}

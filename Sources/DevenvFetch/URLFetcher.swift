@@ -1,0 +1,158 @@
+import DevenvStore
+import Foundation
+import Glibc
+
+/// A file to download, pinned by the hash of its bytes, and the name its store path gets.
+public struct URLSource: Hashable, Sendable {
+    public var url: String
+    public var hash: Hash
+    public var name: String
+
+    public init(url: String, hash: Hash, name: String? = nil) {
+        self.url = url
+        self.hash = hash
+        self.name = name ?? URLSource.name(forURL: url)
+    }
+
+    /// The URL's last path component, with every byte a store path name cannot hold replaced by `_`.
+    public static func name(forURL url: String) -> String {
+        let path = url.split(separator: "?").first.map(String.init) ?? ""
+        let afterHost = path.components(separatedBy: "://").last?.split(separator: "/").dropFirst() ?? []
+        let last = afterHost.last.map(String.init) ?? ""
+        let cleaned = String(
+            last.map { $0.isASCII && ($0.isLetter || $0.isNumber || "+-._?=".contains($0)) ? $0 : "_" })
+        let trimmed = cleaned.drop { $0 == "." }
+        return trimmed.isEmpty ? "download" : String(trimmed.prefix(StorePath.maxNameLength))
+    }
+}
+
+/// Downloads files into the store as flat content-addressed paths (like Nix's `fetchurl`), so
+/// the same bytes are never fetched twice. Mirrors are tried before the original URL, transient
+/// failures are retried with backoff, and nothing becomes valid unless it has the pinned hash.
+public final class URLFetcher: Sendable {
+    let store: Store
+    let settings: FetchSettings
+    let progress: any FetchProgress
+    let environment: [String: String]
+
+    public init(
+        store: Store, settings: FetchSettings = FetchSettings(), progress: any FetchProgress = SilentProgress(),
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) {
+        self.store = store
+        self.settings = settings
+        self.progress = progress
+        self.environment = environment
+    }
+
+    /// The store path `source` has once fetched; computable before anything is downloaded.
+    public func storePath(of source: URLSource) throws -> StorePath {
+        try store.directory.path(for: .fixed(recursive: false, hash: source.hash), name: source.name)
+    }
+
+    public func fetch(_ source: URLSource) throws -> StorePath {
+        let path = try storePath(of: source)
+        if try store.isValid(path) { return path }
+        let staging = try store.makeStagingArea()
+        defer { staging.discard() }
+        try download(source, to: staging.tree)
+        return try store.addContentAddressed(staging, name: source.name, recursive: false, expected: source.hash)
+    }
+
+    /// Fetches every source, `settings.parallelDownloads` at a time; the first failure (in the
+    /// order given) is thrown once all have ended.
+    public func fetchAll(_ sources: [URLSource]) throws -> [StorePath] {
+        let results = Results(count: sources.count)
+        let slots = DispatchSemaphore(value: 0)
+        for _ in 0..<max(1, settings.parallelDownloads) { slots.signal() }
+        let group = DispatchGroup()
+        for (index, source) in sources.enumerated() {
+            slots.wait()
+            group.enter()
+            Thread.detachNewThread { [self] in
+                results.set(index, Result { try fetch(source) })
+                slots.signal()
+                group.leave()
+            }
+        }
+        group.wait()
+        return try results.values.map { try $0!.get() }
+    }
+
+    /// Downloads into the new file `file`, trying each candidate URL with retries, until one
+    /// delivers the pinned hash.
+    private func download(_ source: URLSource, to file: String) throws {
+        let fd = try SystemCall.retrying("cannot create '\(file)'") {
+            open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        }
+        defer { close(fd) }
+        var failures: [String] = []
+        for url in settings.candidates(for: source.url) {
+            var delay = settings.backoff
+            for attempt in 1...max(1, settings.attempts) {
+                try SystemCall.retrying("cannot truncate '\(file)'") { ftruncate(fd, 0) }
+                lseek(fd, 0, SEEK_SET)
+                let id = TransferIDs.next()
+                let transfer = HTTPTransfer(into: fd, algorithm: source.hash.algorithm, id: id, progress: progress)
+                let start = Date()
+                progress.started(id, url: url, total: nil)
+                do {
+                    try transfer.run(url, environment: environment)
+                } catch let failure as HTTPTransfer.Failure {
+                    progress.finished(
+                        id, url: url, received: transfer.received, seconds: Date().timeIntervalSince(start),
+                        error: failure.message)
+                    if failure.transient && attempt < settings.attempts {
+                        progress.retrying(id, url: url, reason: failure.message, delay: delay)
+                        Thread.sleep(forTimeInterval: delay)
+                        delay *= 2
+                        continue
+                    }
+                    failures.append("\(url): \(failure.message)")
+                    break
+                }
+                progress.finished(
+                    id, url: url, received: transfer.received, seconds: Date().timeIntervalSince(start), error: nil)
+                let actual = transfer.hasher.finalize()
+                if actual == source.hash { return }
+                failures.append("hash mismatch for \(url): expected \(source.hash.sri), got \(actual.sri)")
+                break
+            }
+        }
+        throw FetchError(
+            failures.count == 1 ? failures[0] : "cannot fetch \(source.url): " + failures.joined(separator: "; "))
+    }
+}
+
+/// Numbers transfers for progress reports.
+private enum TransferIDs {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var last = 0
+
+    static func next() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        last += 1
+        return last
+    }
+}
+
+/// Results written by worker threads, each into its own index.
+private final class Results: @unchecked Sendable {
+    private let lock = NSLock()
+    private var storage: [Result<StorePath, any Error>?]
+
+    init(count: Int) { storage = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ result: Result<StorePath, any Error>) {
+        lock.lock()
+        storage[index] = result
+        lock.unlock()
+    }
+
+    var values: [Result<StorePath, any Error>?] {
+        lock.lock()
+        defer { lock.unlock() }
+        return storage
+    }
+}

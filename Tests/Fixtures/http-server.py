@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""A loopback HTTP server for the tests: serves ROOT on 127.0.0.1 and prints its port.
+
+Paths can ask for misbehaviour:
+  /flaky/N/FILE    answers 503 to the first N requests of this path, then serves FILE
+  /status/CODE/X   always answers CODE
+  /slow/FILE       serves FILE in small pieces with pauses
+  /log             the requests so far, as JSON ([{"path": ..., "proxied": bool}])
+A request with an absolute URI (as sent to a proxy) is served from ROOT by its path and logged
+as proxied, so the server doubles as an HTTP proxy for any host name.
+"""
+import json, os, sys, threading, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+ROOT = sys.argv[1]
+lock = threading.Lock()
+log, counts = [], {}
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        proxied = self.path.startswith("http://")
+        path = urlsplit(self.path).path
+        if path == "/log":
+            return self.send(200, json.dumps(log).encode())
+        with lock:
+            log.append({"path": path, "proxied": proxied})
+            counts[path] = counts.get(path, 0) + 1
+            count = counts[path]
+        parts = path.strip("/").split("/")
+        slow = False
+        if parts[0] == "flaky":
+            if count <= int(parts[1]):
+                return self.send(503, b"try again")
+            parts = parts[2:]
+        elif parts[0] == "status":
+            return self.send(int(parts[1]), b"as asked")
+        elif parts[0] == "slow":
+            slow, parts = True, parts[1:]
+        file = os.path.join(ROOT, *parts)
+        if not os.path.isfile(file):
+            return self.send(404, b"not found")
+        with open(file, "rb") as f:
+            data = f.read()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        step = 4096 if slow else len(data) or 1
+        for i in range(0, len(data), step):
+            self.wfile.write(data[i : i + step])
+            if slow:
+                time.sleep(0.01)
+
+    def send(self, code, body):
+        self.send_response(code)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()
