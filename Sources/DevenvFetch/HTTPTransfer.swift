@@ -63,7 +63,7 @@ final class HTTPTransfer {
         }
         if let writeError { throw Failure(message: writeError, transient: false) }
         guard result == CURLE_OK else {
-            let detail = String(cString: errorBuffer)
+            let detail = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
             let message = detail.isEmpty ? String(cString: curl_easy_strerror(result)) : detail
             throw Failure(message: message, transient: HTTPTransfer.transientCodes.contains(result))
         }
