@@ -29,11 +29,16 @@ let package = Package(
             name: "DevenvFetch",
             dependencies: ["DevenvStore", "CArchive", "CGit2", "CCurl", "CLinux"]
         ),
+        .target(
+            name: "DevenvBuild",
+            dependencies: ["DevenvStore", "DevenvFetch"]
+        ),
         .executableTarget(
             name: "devenv",
             dependencies: [
                 "DevenvStore",
                 "DevenvFetch",
+                "DevenvBuild",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -45,6 +50,10 @@ let package = Package(
         .testTarget(
             name: "DevenvFetchTests",
             dependencies: ["DevenvFetch", "DevenvStore", "TestSupport"]
+        ),
+        .testTarget(
+            name: "DevenvBuildTests",
+            dependencies: ["DevenvBuild", "DevenvFetch", "DevenvStore", "TestSupport"]
         ),
         .testTarget(
             name: "DevenvCLITests",

@@ -25,8 +25,9 @@ public final class StagingArea {
 
     deinit { discard() }
 
-    /// Records that `tree` is about to be renamed to `path`.
-    func announceTarget(_ path: StorePath) throws {
+    /// Records that `path` is about to appear in the store from this staging area, so cleanup
+    /// after a crash removes it unless it became valid.
+    public func announceTarget(_ path: StorePath) throws {
         try Data(path.baseName.utf8).write(to: URL(fileURLWithPath: targetFile))
     }
 

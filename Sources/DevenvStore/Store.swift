@@ -113,3 +113,14 @@ public final class Store: Sendable {
         throw StoreError("'\(userPath)' is not in the store \(directory.path)")
     }
 }
+
+extension Store {
+    /// A lock held while a path is being built, so two processes never build the same path at
+    /// once: the second waits, then finds the path valid.
+    public func buildLock(for path: StorePath) throws -> PathLock {
+        try PathLock.acquire("\(directory.path)/.locks/\(path.baseName).build.lock")
+    }
+
+    /// Where build logs are kept (`$DEVENV_HOME/logs`).
+    public var logsDirectory: String { location.home + "/logs" }
+}

@@ -1,0 +1,43 @@
+import DevenvFetch
+import Foundation
+
+/// Whether builds run in a bubblewrap sandbox.
+public enum SandboxPolicy: String, Sendable, CaseIterable {
+    /// Sandboxed when bwrap is there; otherwise unsandboxed, with one warning.
+    case automatic = "auto"
+    /// Refuse to build without bwrap.
+    case required
+    /// Never sandbox.
+    case disabled
+}
+
+/// How realizing behaves.
+public struct BuildSettings: Sendable, Equatable {
+    /// Derivations realized at once (`-j N`).
+    public var jobs: Int
+    /// Cores a single build may use (`$DEVENV_BUILD_CORES`).
+    public var cores: Int
+    public var sandbox: SandboxPolicy
+    public var fetch: FetchSettings
+
+    public init(
+        jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
+        cores: Int = ProcessInfo.processInfo.activeProcessorCount,
+        sandbox: SandboxPolicy = .automatic, fetch: FetchSettings = FetchSettings()
+    ) {
+        self.jobs = jobs
+        self.cores = cores
+        self.sandbox = sandbox
+        self.fetch = fetch
+    }
+}
+
+/// What realizing tells whoever shows progress; the build layer never prints.
+public protocol BuildProgress: FetchProgress {
+    /// A build of `name` into `path` starts; `sandboxed` says whether bwrap isolates it.
+    func building(_ name: String, path: String, sandboxed: Bool)
+    /// A build finished and its output is valid.
+    func built(_ name: String, path: String, seconds: Double)
+    /// Something the user should know but that does not stop the work.
+    func warning(_ message: String)
+}

@@ -1,0 +1,162 @@
+import DevenvFetch
+import DevenvStore
+import Foundation
+import Glibc
+
+/// Makes one derivation's output, its sources fetched and its dependencies realized already:
+/// without a script, the output is the unpacked source; with one, the script runs (sandboxed
+/// where possible) and creates `$out`. The output is then normalized, scanned for references
+/// and registered; a failed build registers nothing and keeps its log.
+struct Builder {
+    let store: Store
+    let settings: BuildSettings
+    let progress: any BuildProgress
+
+    /// Standard variables of every build (documented in docs/derivations.md).
+    static let sourceDateEpoch = "315532800"
+
+    func build(
+        _ derivation: Derivation, at output: StorePath, sources: [StorePath], dependencies: [Derivation: StorePath]
+    )
+        throws
+    {
+        let staging = try store.makeStagingArea()
+        defer { staging.discard() }
+        let inputs = try store.closure(of: Array(dependencies.values) + sources).map(\.path)
+        let start = Date()
+        if let script = derivation.script {
+            try runScript(
+                script, of: derivation, at: output, sources: sources, dependencies: dependencies, inputs: inputs,
+                staging: staging)
+        } else {
+            progress.building(derivation.outputName, path: store.directory.fullPath(of: output), sandboxed: false)
+            guard derivation.sources.count == 1, let source = sources.first else {
+                throw BuildError("\(derivation.name): a derivation without a script needs exactly one source")
+            }
+            try place(derivation.sources[0], from: source, at: staging.tree)
+        }
+        try store.addOutput(staging, as: output, referenceCandidates: inputs)
+        progress.built(
+            derivation.outputName, path: store.directory.fullPath(of: output), seconds: Date().timeIntervalSince(start))
+    }
+
+    /// Unpacks a source (or copies the file when it is not to be unpacked) to `destination`.
+    private func place(_ source: Derivation.Source, from path: StorePath, at destination: String) throws {
+        let file = store.directory.fullPath(of: path)
+        if let unpack = source.unpack {
+            try Unpacker.unpack(file, into: destination, options: unpack)
+        } else {
+            let input = try SystemCall.retrying("cannot open '\(file)'") { open(file, O_RDONLY | O_CLOEXEC) }
+            defer { close(input) }
+            let output = try SystemCall.retrying("cannot create '\(destination)'") {
+                open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            }
+            defer { close(output) }
+            try FileTree.copyContents(from: input, to: output, display: file)
+        }
+    }
+
+    private func runScript(
+        _ script: String, of derivation: Derivation, at output: StorePath, sources: [StorePath],
+        dependencies: [Derivation: StorePath], inputs: [StorePath], staging: StagingArea
+    ) throws {
+        let sandboxed: Bool
+        switch (settings.sandbox, Sandbox.bwrap) {
+        case (.disabled, _): sandboxed = false
+        case (_, .some): sandboxed = true
+        case (.required, nil):
+            throw BuildError(
+                "\(derivation.name): the sandbox is required (config: sandbox = \"required\") but bwrap is not installed"
+            )
+        case (.automatic, nil):
+            Builder.warnOnce(progress, "bwrap is not installed: building without a sandbox")
+            sandboxed = false
+        }
+        let finalOutput = store.directory.fullPath(of: output)
+        progress.building(derivation.outputName, path: finalOutput, sandboxed: sandboxed)
+
+        let buildDirectory = staging.directory + "/build"
+        try SystemCall.retrying("cannot create '\(buildDirectory)'") { mkdir(buildDirectory, 0o755) }
+        try SystemCall.retrying("cannot create '\(staging.tree)'") { mkdir(staging.tree, 0o755) }
+        let visibleBuild = sandboxed ? Sandbox.buildDirectory : buildDirectory
+        var sourcePaths: [String] = []
+        for (index, (source, path)) in zip(derivation.sources, sources).enumerated() {
+            let name = index == 0 ? "source" : "source-\(index + 1)"
+            if source.unpack != nil {
+                try place(source, from: path, at: buildDirectory + "/" + name)
+                sourcePaths.append(visibleBuild + "/" + name)
+            } else {
+                sourcePaths.append(store.directory.fullPath(of: path))
+            }
+        }
+
+        var environment = derivation.environment
+        let dependencyOutputs = dependencies.sorted { $0.key.name < $1.key.name }
+        for (dependency, path) in dependencyOutputs {
+            environment[dependency.name] = store.directory.fullPath(of: path)
+        }
+        let searchPath =
+            dependencyOutputs.map { store.directory.fullPath(of: $0.value) + "/bin" } + ["/usr/bin", "/bin"]
+        environment.merge(
+            [
+                "out": finalOutput,
+                "src": sourcePaths.first ?? "",
+                "srcs": sourcePaths.joined(separator: " "),
+                "PATH": searchPath.joined(separator: ":"),
+                "HOME": "/homeless-shelter",
+                "TMPDIR": sandboxed ? "/tmp" : buildDirectory,
+                "DEVENV_BUILD_CORES": String(settings.cores),
+                "NIX_BUILD_CORES": String(settings.cores),
+                "SOURCE_DATE_EPOCH": Builder.sourceDateEpoch,
+                "DEVENV_BUILD_TOP": visibleBuild,
+            ], uniquingKeysWith: { _, standard in standard })
+
+        try FileManager.default.createDirectory(atPath: store.logsDirectory, withIntermediateDirectories: true)
+        let logPath = "\(store.logsDirectory)/\(output.baseName).log"
+        let log = try SystemCall.retrying("cannot create the build log '\(logPath)'") {
+            open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        }
+        defer { close(log) }
+        let command = ["/bin/sh", "-e", "-c", "cd \"$DEVENV_BUILD_TOP\"\n" + script]
+        let status: Int32
+        if sandboxed, let bwrap = Sandbox.bwrap {
+            let sandbox = Sandbox(
+                storeDirectory: store.directory.path, inputs: inputs.map(store.directory.fullPath(of:)),
+                buildDirectory: buildDirectory,
+                output: (staging.tree, finalOutput))
+            status = try Subprocess.run(
+                bwrap, sandbox.arguments(environment: environment, command: command), environment: [:], log: log)
+        } else {
+            // Without a sandbox the build writes at the final path itself (so `$out` inside files
+            // is right); the staging area names it, so a crash leaves nothing valid behind.
+            try staging.announceTarget(output)
+            try FileTree.remove(finalOutput)
+            try SystemCall.retrying("cannot move '\(staging.tree)' to '\(finalOutput)'") {
+                rename(staging.tree, finalOutput)
+            }
+            status = try Subprocess.run(command[0], Array(command.dropFirst()), environment: environment, log: log)
+            try SystemCall.retrying("cannot move '\(finalOutput)' back to '\(staging.tree)'") {
+                rename(finalOutput, staging.tree)
+            }
+        }
+        guard status == 0 else {
+            let lines =
+                (try? String(contentsOfFile: logPath, encoding: .utf8))?.split(
+                    separator: "\n", omittingEmptySubsequences: false) ?? []
+            let tail = lines.suffix(21).joined(separator: "\n").trimmingCharacters(in: .newlines)
+            throw BuildError(
+                "build of \(derivation.outputName) failed with exit status \(status); log: \(logPath)\n\(tail)")
+        }
+    }
+
+    private static let warned = NSLock()
+    nonisolated(unsafe) private static var hasWarned = false
+
+    /// Reports a warning the first time only, for the whole process.
+    private static func warnOnce(_ progress: any BuildProgress, _ message: String) {
+        warned.lock()
+        defer { warned.unlock() }
+        if !hasWarned { progress.warning(message) }
+        hasWarned = true
+    }
+}

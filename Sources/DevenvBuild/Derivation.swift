@@ -1,0 +1,84 @@
+import DevenvFetch
+import DevenvStore
+
+/// A recipe resolved for one system: everything that decides what its output contains. Its
+/// canonical form (`canonical`) hashes to the name of the output path, before anything is built;
+/// any change to any field gives another path.
+public struct Derivation: Hashable, Sendable {
+    /// A file to fetch: where from, its pinned hash, and how to unpack it (nil: keep the file).
+    public struct Source: Hashable, Sendable {
+        public var url: String
+        public var hash: Hash
+        public var unpack: UnpackOptions?
+
+        public init(url: String, hash: Hash, unpack: UnpackOptions? = UnpackOptions()) {
+            self.url = url
+            self.hash = hash
+            self.unpack = unpack
+        }
+
+        /// How the fetch layer sees this source.
+        public var fetchable: URLSource { URLSource(url: url, hash: hash) }
+    }
+
+    public var name: String
+    public var version: String
+    public var system: String
+    public var sources: [Source]
+    /// Derivations whose outputs the build uses (on PATH, and as `$<name>`).
+    public var dependencies: [Derivation]
+    /// A shell script that creates `$out`; without one the output is the single unpacked source.
+    public var script: String?
+    /// Variables set for the build.
+    public var environment: [String: String]
+
+    public init(
+        name: String, version: String, system: String, sources: [Source], dependencies: [Derivation] = [],
+        script: String? = nil, environment: [String: String] = [:]
+    ) {
+        self.name = name
+        self.version = version
+        self.system = system
+        self.sources = sources
+        self.dependencies = dependencies
+        self.script = script
+        self.environment = environment
+    }
+
+    /// The store path name of the output: `<name>-<version>`.
+    public var outputName: String { version.isEmpty ? name : "\(name)-\(version)" }
+
+    /// The canonical form, with each dependency replaced by its own derivation hash, so a
+    /// change anywhere below changes every path above.
+    public var canonical: CanonicalJSON {
+        .object([
+            "name": .string(name),
+            "version": .string(version),
+            "system": .string(system),
+            "sources": .array(
+                sources.map { source in
+                    .object([
+                        "url": .string(source.url),
+                        "hash": .string(source.hash.sri),
+                        "unpack": source.unpack.map { unpack in
+                            .object([
+                                "strip": .integer(Int64(unpack.strip)),
+                                "subdir": unpack.subdir.map(CanonicalJSON.string) ?? .null,
+                            ])
+                        } ?? .null,
+                    ])
+                }),
+            "dependencies": .array(dependencies.map(\.hash.base16).sorted().map(CanonicalJSON.string)),
+            "script": script.map(CanonicalJSON.string) ?? .null,
+            "environment": .object(environment.mapValues(CanonicalJSON.string)),
+        ])
+    }
+
+    /// SHA-256 of the canonical form.
+    public var hash: Hash { Hasher.hash(.sha256, Array(canonical.serialized.utf8)) }
+
+    /// Where the output goes in `store`: an `output:out` store path over the derivation hash.
+    public func outputPath(in store: StoreDirectory) throws -> StorePath {
+        try store.outputPath(derivationHash: hash, output: "out", derivationName: outputName)
+    }
+}

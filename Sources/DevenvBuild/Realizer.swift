@@ -1,0 +1,135 @@
+import DevenvFetch
+import DevenvStore
+import Foundation
+
+/// Makes derivations' outputs valid: a valid output is done; otherwise its dependencies are
+/// realized first, its sources fetched and it is built. Independent derivations proceed in
+/// parallel (`settings.jobs`); a per-path build lock means two processes never build the same
+/// path at once: the second waits and then finds the path valid.
+public final class Realizer: Sendable {
+    let store: Store
+    let settings: BuildSettings
+    let progress: any BuildProgress
+    let fetcher: URLFetcher
+
+    public init(store: Store, settings: BuildSettings = BuildSettings(), progress: any BuildProgress) {
+        self.store = store
+        self.settings = settings
+        self.progress = progress
+        fetcher = URLFetcher(store: store, settings: settings.fetch, progress: progress)
+    }
+
+    /// Realizes every derivation (and what it depends on) and returns their output paths, in order.
+    public func realize(_ derivations: [Derivation]) throws -> [StorePath] {
+        let plan = try Plan(derivations, in: store.directory)
+        try plan.run(workers: max(1, settings.jobs)) { [self] derivation, output, dependencies in
+            try realizeOne(derivation, at: output, dependencies: dependencies)
+        }
+        return try derivations.map { try $0.outputPath(in: store.directory) }
+    }
+
+    private func realizeOne(_ derivation: Derivation, at output: StorePath, dependencies: [Derivation: StorePath])
+        throws
+    {
+        if try store.isValid(output) { return }
+        let lock = try store.buildLock(for: output)
+        defer { lock.release() }
+        if try store.isValid(output) { return }
+        let sources = try fetcher.fetchAll(derivation.sources.map(\.fetchable))
+        try Builder(store: store, settings: settings, progress: progress)
+            .build(derivation, at: output, sources: sources, dependencies: dependencies)
+    }
+}
+
+/// The derivations to realize as a graph, worked off by a pool of threads: a derivation starts
+/// once all it depends on are done; after a failure nothing new starts, and the first error is
+/// thrown when the running work has ended.
+private final class Plan: @unchecked Sendable {
+    private struct Node {
+        let derivation: Derivation
+        var waitingFor: Set<StorePath>
+        var dependents: [StorePath] = []
+    }
+
+    private let condition = NSCondition()
+    private var nodes: [StorePath: Node] = [:]
+    private var outputs: [Derivation: StorePath] = [:]
+    private var ready: [StorePath] = []
+    private var running = 0
+    private var remaining = 0
+    private var failure: (any Error)?
+
+    init(_ derivations: [Derivation], in store: StoreDirectory) throws {
+        var pending = derivations
+        while let derivation = pending.popLast() {
+            let output = try derivation.outputPath(in: store)
+            guard nodes[output] == nil else { continue }
+            let dependencies = try derivation.dependencies.map { try $0.outputPath(in: store) }
+            nodes[output] = Node(derivation: derivation, waitingFor: Set(dependencies))
+            outputs[derivation] = output
+            pending.append(contentsOf: derivation.dependencies)
+        }
+        for (output, node) in nodes {
+            for dependency in node.waitingFor { nodes[dependency]!.dependents.append(output) }
+            if node.waitingFor.isEmpty { ready.append(output) }
+        }
+        ready.sort()
+        remaining = nodes.count
+    }
+
+    func run(workers: Int, _ work: @escaping @Sendable (Derivation, StorePath, [Derivation: StorePath]) throws -> Void)
+        throws
+    {
+        let group = DispatchGroup()
+        for _ in 0..<min(workers, max(1, nodes.count)) {
+            group.enter()
+            Thread.detachNewThread { [self] in
+                while let (derivation, output, dependencies) = next() {
+                    do {
+                        try work(derivation, output, dependencies)
+                        finish(output, error: nil)
+                    } catch {
+                        finish(output, error: error)
+                    }
+                }
+                group.leave()
+            }
+        }
+        group.wait()
+        if let failure { throw failure }
+    }
+
+    /// The next derivation to realize, waiting while others run; nil when there is nothing left.
+    private func next() -> (Derivation, StorePath, [Derivation: StorePath])? {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if failure != nil || remaining == 0 { return nil }
+            if !ready.isEmpty {
+                let output = ready.removeFirst()
+                running += 1
+                let derivation = nodes[output]!.derivation
+                let dependencies = Dictionary(uniqueKeysWithValues: derivation.dependencies.map { ($0, outputs[$0]!) })
+                return (derivation, output, dependencies)
+            }
+            if running == 0 { return nil }
+            condition.wait()
+        }
+    }
+
+    private func finish(_ output: StorePath, error: (any Error)?) {
+        condition.lock()
+        defer { condition.unlock() }
+        running -= 1
+        remaining -= 1
+        if let error {
+            if failure == nil { failure = error }
+        } else {
+            for dependent in nodes[output]!.dependents {
+                nodes[dependent]!.waitingFor.remove(output)
+                if nodes[dependent]!.waitingFor.isEmpty { ready.append(dependent) }
+            }
+        }
+        condition.broadcast()
+    }
+}
