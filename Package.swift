@@ -11,6 +11,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         .target(name: "CLinux"),
@@ -33,12 +34,23 @@ let package = Package(
             name: "DevenvBuild",
             dependencies: ["DevenvStore", "DevenvFetch"]
         ),
+        .executableTarget(name: "embed-files"),
+        .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-files"]),
+        .target(
+            name: "DevenvPackages",
+            dependencies: [
+                "DevenvStore", "DevenvFetch", "DevenvBuild",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            plugins: ["EmbedFiles"]
+        ),
         .executableTarget(
             name: "devenv",
             dependencies: [
                 "DevenvStore",
                 "DevenvFetch",
                 "DevenvBuild",
+                "DevenvPackages",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -54,6 +66,10 @@ let package = Package(
         .testTarget(
             name: "DevenvBuildTests",
             dependencies: ["DevenvBuild", "DevenvFetch", "DevenvStore", "TestSupport"]
+        ),
+        .testTarget(
+            name: "DevenvPackagesTests",
+            dependencies: ["DevenvPackages", "DevenvBuild", "DevenvStore", "TestSupport"]
         ),
         .testTarget(
             name: "DevenvCLITests",

@@ -34,10 +34,20 @@ public struct BuildSettings: Sendable, Equatable {
 
 /// What realizing tells whoever shows progress; the build layer never prints.
 public protocol BuildProgress: FetchProgress {
-    /// A build of `name` into `path` starts; `sandboxed` says whether bwrap isolates it.
-    func building(_ name: String, path: String, sandboxed: Bool)
+    /// A build of `name` into `path` starts.
+    func building(_ name: String, path: String, how: BuildKind)
     /// A build finished and its output is valid.
     func built(_ name: String, path: String, seconds: Double)
     /// Something the user should know but that does not stop the work.
     func warning(_ message: String)
+}
+
+/// How an output is made.
+public enum BuildKind: Sendable {
+    /// Its source is unpacked; nothing runs.
+    case unpack
+    /// Its script runs in the bubblewrap sandbox.
+    case sandboxed
+    /// Its script runs without a sandbox.
+    case unsandboxed
 }

@@ -29,7 +29,7 @@ struct Builder {
                 script, of: derivation, at: output, sources: sources, dependencies: dependencies, inputs: inputs,
                 staging: staging)
         } else {
-            progress.building(derivation.outputName, path: store.directory.fullPath(of: output), sandboxed: false)
+            progress.building(derivation.outputName, path: store.directory.fullPath(of: output), how: .unpack)
             guard derivation.sources.count == 1, let source = sources.first else {
                 throw BuildError("\(derivation.name): a derivation without a script needs exactly one source")
             }
@@ -73,7 +73,7 @@ struct Builder {
             sandboxed = false
         }
         let finalOutput = store.directory.fullPath(of: output)
-        progress.building(derivation.outputName, path: finalOutput, sandboxed: sandboxed)
+        progress.building(derivation.outputName, path: finalOutput, how: sandboxed ? .sandboxed : .unsandboxed)
 
         let buildDirectory = staging.directory + "/build"
         try SystemCall.retrying("cannot create '\(buildDirectory)'") { mkdir(buildDirectory, 0o755) }

@@ -37,10 +37,13 @@ public struct Hash: Hashable, Sendable, CustomStringConvertible {
     /// SRI, as `nix hash path` and `nix path-info --json` print it.
     public var description: String { sri }
 
-    /// Parses `algo:digest`, `algo-base64` (SRI) or a bare digest whose algorithm is `algorithm`.
-    /// A bare or prefixed digest may be base16, nix32 or base64; its length decides which.
-    public init(parsing text: String, algorithm expected: HashAlgorithm? = nil) throws {
-        var algorithm = expected
+    /// Parses `algo:digest`, `algo-base64` (SRI) or a bare digest whose algorithm is `algorithm`
+    /// (or, failing that, `defaultAlgorithm`). A bare or prefixed digest may be base16, nix32 or
+    /// base64; its length decides which.
+    public init(parsing text: String, algorithm expected: HashAlgorithm? = nil, defaultAlgorithm: HashAlgorithm? = nil)
+        throws
+    {
+        var algorithm = expected ?? defaultAlgorithm
         var body = Substring(text)
         var isSRI = false
         if let colon = text.firstIndex(of: ":") {

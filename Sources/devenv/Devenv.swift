@@ -12,6 +12,6 @@ struct Devenv: ParsableCommand {
             (This is not cachix/devenv, the Nix-based tool of the same name.)
             """,
         version: "devenv \(version) (reproducible development environments; not cachix/devenv)",
-        subcommands: [StoreCommand.self]
+        subcommands: [BuildCommand.self, SearchCommand.self, InfoCommand.self, StoreCommand.self]
     )
 }

@@ -25,7 +25,7 @@ final class RecordingBuildProgress: BuildProgress, @unchecked Sendable {
     func advanced(_ id: Int, received: UInt64, total: UInt64?) {}
     func finished(_ id: Int, url: String, received: UInt64, seconds: Double, error: String?) {}
     func retrying(_ id: Int, url: String, reason: String, delay: Double) {}
-    func building(_ name: String, path: String, sandboxed: Bool) { record("building \(name) sandboxed=\(sandboxed)") }
+    func building(_ name: String, path: String, how: BuildKind) { record("building \(name) \(how)") }
     func built(_ name: String, path: String, seconds: Double) { record("built \(name)") }
     func warning(_ message: String) { record("warning \(message)") }
 }

@@ -15,14 +15,22 @@ public struct DevenvCLI: Sendable {
     }()
 
     public let home: String
+    /// Variables set on top of the caller's environment.
+    public var extraEnvironment: [String: String]
 
-    public init(home: String) { self.home = home }
+    public init(home: String, environment: [String: String] = [:]) {
+        self.home = home
+        extraEnvironment = environment
+    }
 
-    /// The environment the CLI runs with: the caller's, with this DEVENV_HOME and no store override.
+    /// The environment the CLI runs with: the caller's, with this DEVENV_HOME, no store override,
+    /// no user configuration unless the test names one, and `extraEnvironment`.
     public var environment: [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment["DEVENV_HOME"] = home
         environment["DEVENV_STORE_DIR"] = nil
+        environment["DEVENV_CONFIG"] = home + "/config.toml"
+        environment.merge(extraEnvironment) { _, new in new }
         return environment
     }
 
@@ -42,6 +50,7 @@ public struct DevenvCLI: Sendable {
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
         try process.run()
         return process
     }

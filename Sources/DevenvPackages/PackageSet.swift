@@ -1,0 +1,193 @@
+import DevenvBuild
+import DevenvFetch
+import DevenvStore
+import Foundation
+
+/// A collection of recipes (like nixpkgs), with aliases; read from TOML files
+/// (docs/packages.md). The default set is embedded in the binary (`builtin`).
+public struct PackageSet: Sendable {
+    public let recipes: [String: Recipe]
+    /// Alias → package name (`go` → `go_1_27`).
+    public let aliases: [String: String]
+
+    /// The set embedded at build time from the repository's `packages/` folder.
+    public static let builtin: PackageSet = {
+        do {
+            return try PackageSet(files: EmbeddedFiles.files.filter { $0.key.hasSuffix(".toml") })
+        } catch {
+            fatalError("the embedded package set is invalid: \(error)")
+        }
+    }()
+
+    /// Reads the set of every `*.toml` file in `directory`.
+    public init(directory: String) throws {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".toml") }
+        } catch {
+            throw PackageError("cannot read the package set '\(directory)': \(error.localizedDescription)")
+        }
+        var files: [String: String] = [:]
+        for name in names {
+            let path = directory + "/" + name
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw PackageError("cannot read '\(path)'")
+            }
+            files[path] = String(decoding: data, as: UTF8.self)
+        }
+        try self.init(files: files)
+    }
+
+    /// Reads a set from TOML files (name → text); names are used in error messages.
+    public init(files: [String: String]) throws {
+        var recipes: [String: Recipe] = [:]
+        var aliases: [String: String] = [:]
+        var documents: [String: TOMLDocument] = [:]
+        for (file, text) in files.sorted(by: { $0.key < $1.key }) {
+            let document = try TOMLDocument(file: file, text: text)
+            documents[file] = document
+            for (key, node) in document.root.sorted(by: { $0.key < $1.key }) {
+                guard case .table(let table) = node else {
+                    throw document.error(at: [key], "'\(key)' must be a table (a package or [aliases])")
+                }
+                let reader = TOMLTableReader(document, path: [key], table: table)
+                if key == "aliases" {
+                    for alias in table.keys.sorted() {
+                        guard case .string(let target) = table[alias]! else {
+                            throw reader.error(alias, "alias '\(alias)' must name a package as a string")
+                        }
+                        aliases[alias] = target
+                    }
+                    continue
+                }
+                if recipes[key] != nil { throw document.error(at: [key], "package '\(key)' is defined twice") }
+                recipes[key] = try PackageSet.recipe(named: key, from: reader)
+            }
+        }
+        for (alias, target) in aliases where recipes[target] == nil {
+            throw PackageError("alias '\(alias)' names '\(target)', which is not a package")
+        }
+        for recipe in recipes.values {
+            for dependency in recipe.dependencies where recipes[dependency] == nil && aliases[dependency] == nil {
+                throw PackageError("package '\(recipe.name)' depends on '\(dependency)', which is not a package")
+            }
+        }
+        self.recipes = recipes
+        self.aliases = aliases
+        try checkForCycles()
+    }
+
+    static let recipeKeys: Set<String> = [
+        "version", "description", "homepage", "license", "origin", "sources", "unpack", "script", "dependencies",
+        "build-env", "paths", "env",
+    ]
+
+    private static func recipe(named name: String, from reader: TOMLTableReader) throws -> Recipe {
+        guard let first = name.unicodeScalars.first, CharacterSet.letters.contains(first),
+            name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") })
+        else {
+            throw reader.document.error(
+                at: [name], "package name '\(name)' must be a letter followed by letters, digits, '_' or '-'")
+        }
+        try reader.rejectUnknownKeys(recipeKeys)
+        var sources: [String: Recipe.Source] = [:]
+        if let table = try reader.table("sources") {
+            for system in table.table.keys.sorted() {
+                guard let source = try table.table(system) else { continue }
+                try source.rejectUnknownKeys(["url", "hash"])
+                let hashText = try source.requiredString("hash")
+                let hash: Hash
+                do {
+                    hash = try Hash(parsing: hashText, defaultAlgorithm: .sha256)
+                } catch {
+                    throw source.error("hash", "\(error)")
+                }
+                sources[system] = Recipe.Source(url: try source.requiredString("url"), hash: hash)
+            }
+        }
+        var unpack: UnpackOptions? = UnpackOptions()
+        if case .bool(false) = reader.table["unpack"] {
+            unpack = nil
+        } else if let options = try reader.table("unpack") {
+            try options.rejectUnknownKeys(["strip", "subdir"])
+            unpack = UnpackOptions(strip: try options.integer("strip") ?? 0, subdir: try options.string("subdir"))
+        }
+        let recipe = Recipe(
+            name: name, version: try reader.requiredString("version"),
+            description: try reader.requiredString("description"),
+            homepage: try reader.requiredString("homepage"), license: try reader.requiredString("license"),
+            origin: try reader.requiredString("origin"), sources: sources, unpack: unpack,
+            script: try reader.string("script"),
+            dependencies: try reader.strings("dependencies") ?? [],
+            buildEnvironment: try reader.stringTable("build-env") ?? [:],
+            paths: try reader.strings("paths") ?? ["bin"], environment: try reader.stringTable("env") ?? [:])
+        if recipe.script == nil && recipe.sources.isEmpty {
+            throw reader.document.error(at: [name], "package '\(name)' needs sources or a script")
+        }
+        return recipe
+    }
+
+    private func checkForCycles() throws {
+        var state: [String: Bool] = [:]  // false: visiting, true: done
+        func visit(_ name: String, _ trail: [String]) throws {
+            let name = aliases[name] ?? name
+            if state[name] == true { return }
+            if state[name] == false {
+                throw PackageError(
+                    "packages depend on each other in a cycle: \((trail + [name]).joined(separator: " → "))")
+            }
+            state[name] = false
+            for dependency in recipes[name]?.dependencies ?? [] { try visit(dependency, trail + [name]) }
+            state[name] = true
+        }
+        for name in recipes.keys.sorted() { try visit(name, []) }
+    }
+
+    /// The recipe `name` (or the one an alias names); an unknown name is an error suggesting near ones.
+    public func recipe(_ name: String) throws -> Recipe {
+        if let recipe = recipes[aliases[name] ?? name] { return recipe }
+        let suggestions = Suggestions.closest(to: name, among: Array(recipes.keys) + Array(aliases.keys))
+        let hint =
+            suggestions.isEmpty ? "" : "; did you mean \(suggestions.map { "'\($0)'" }.joined(separator: " or "))?"
+        throw PackageError("unknown package '\(name)'\(hint)")
+    }
+
+    /// Recipes whose name or description contain every word of `query` (any case), sorted by name.
+    public func search(_ query: String) -> [Recipe] {
+        let words = query.lowercased().split(separator: " ").map(String.init)
+        return recipes.values.filter { recipe in
+            let text = "\(recipe.name) \(recipe.family) \(recipe.description)".lowercased()
+            return words.allSatisfy { text.contains($0) }
+        }.sorted { $0.name < $1.name }
+    }
+
+    /// Every recipe of `family` (`go` → go_1_22 … go_1_27), oldest version first.
+    public func versions(of family: String) -> [Recipe] {
+        recipes.values.filter { $0.family == family }.sorted {
+            $0.version.compare($1.version, options: .numeric) == .orderedAscending
+        }
+    }
+
+    /// Aliases that name `package`.
+    public func aliases(of package: String) -> [String] {
+        aliases.filter { $0.value == package }.map(\.key).sorted()
+    }
+
+    /// The derivation of `name` for `system`, its dependencies resolved the same way.
+    public func derivation(_ name: String, system: String) throws -> Derivation {
+        let recipe = try recipe(name)
+        var sources: [Derivation.Source] = []
+        if !recipe.sources.isEmpty {
+            guard let source = recipe.sources[system] else {
+                throw PackageError(
+                    "\(recipe.name) is not available for \(system) (it is for \(recipe.systems.joined(separator: ", ")))"
+                )
+            }
+            sources = [Derivation.Source(url: source.url, hash: source.hash, unpack: recipe.unpack)]
+        }
+        return Derivation(
+            name: recipe.name, version: recipe.version, system: system, sources: sources,
+            dependencies: try recipe.dependencies.map { try derivation($0, system: system) }, script: recipe.script,
+            environment: recipe.buildEnvironment)
+    }
+}

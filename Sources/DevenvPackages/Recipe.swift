@@ -1,0 +1,44 @@
+import DevenvFetch
+import DevenvStore
+
+/// A package definition of a package set: what it is, where its files come from on each system,
+/// how it is built, and what it adds to an environment.
+public struct Recipe: Hashable, Sendable {
+    /// A file to fetch for one system.
+    public struct Source: Hashable, Sendable {
+        public var url: String
+        public var hash: Hash
+    }
+
+    public var name: String
+    public var version: String
+    public var description: String
+    public var homepage: String
+    public var license: String
+    /// Where the program comes from (for binaries: who built them and where they are published).
+    public var origin: String
+    /// By system (`x86_64-linux`, `aarch64-darwin`, ...).
+    public var sources: [String: Source]
+    /// How sources are unpacked; nil keeps the downloaded file as it is.
+    public var unpack: UnpackOptions?
+    /// A build script; without one the output is the unpacked source.
+    public var script: String?
+    /// Names of packages (of the same set) the build needs.
+    public var dependencies: [String]
+    /// Variables for the build.
+    public var buildEnvironment: [String: String]
+    /// Directories of the output, relative to it, that an environment puts on PATH.
+    public var paths: [String]
+    /// Variables an environment gets; `$out` in a value stands for the output path.
+    public var environment: [String: String]
+
+    /// The name without a version suffix: `go_1_24` → `go`, `nodejs_24` → `nodejs`.
+    public var family: String {
+        var parts = name.split(separator: "_", omittingEmptySubsequences: false)
+        while parts.count > 1, let last = parts.last, last.allSatisfy(\.isNumber) { parts.removeLast() }
+        return parts.joined(separator: "_")
+    }
+
+    /// The systems it can be realized for, sorted.
+    public var systems: [String] { sources.keys.sorted() }
+}

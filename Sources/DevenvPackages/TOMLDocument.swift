@@ -1,0 +1,167 @@
+import Foundation
+import TOMLKit
+
+/// A value of a TOML document, copied out of TOMLKit's tree (which is not Sendable) at once.
+public indirect enum TOMLNode: Hashable, Sendable {
+    case string(String)
+    case integer(Int)
+    case double(Double)
+    case bool(Bool)
+    case array([TOMLNode])
+    case table([String: TOMLNode])
+    /// Dates and times, which devenv's files never use, kept as their text.
+    case other(String)
+
+    /// The name of the value's type for messages ("a string", "a table", ...).
+    public var kind: String {
+        switch self {
+        case .string: "a string"
+        case .integer: "an integer"
+        case .double: "a float"
+        case .bool: "a boolean"
+        case .array: "an array"
+        case .table: "a table"
+        case .other: "a date or time"
+        }
+    }
+
+    init(_ value: any TOMLValueConvertible) {
+        switch value.type {
+        case .string: self = .string(value.string ?? "")
+        case .int: self = .integer(value.int ?? 0)
+        case .double: self = .double(value.double ?? 0)
+        case .bool: self = .bool(value.bool ?? false)
+        case .array: self = .array((value.array.map(Array.init) ?? []).map(TOMLNode.init))
+        case .table:
+            let table = value.table!
+            self = .table(Dictionary(uniqueKeysWithValues: table.keys.map { ($0, TOMLNode(table[$0]!)) }))
+        default: self = .other(value.debugDescription)
+        }
+    }
+}
+
+/// A parsed TOML file that can say where a key is written, so errors about values (unknown
+/// keys, wrong types) point at `file:line:column` like syntax errors do.
+public struct TOMLDocument: Sendable {
+    public let file: String
+    public let root: [String: TOMLNode]
+    private let positions: [[String]: (line: Int, column: Int)]
+
+    public init(file: String, text: String) throws {
+        self.file = file
+        do {
+            let table = try TOMLTable(string: text)
+            root = Dictionary(uniqueKeysWithValues: table.keys.map { ($0, TOMLNode(table[$0]!)) })
+        } catch let error as TOMLParseError {
+            throw PackageError("\(file):\(error.source.begin.line):\(error.source.begin.column): \(error.description)")
+        }
+        positions = TOMLDocument.locateKeys(in: text)
+    }
+
+    /// `file:line:column: message`, at the key `path` (or the nearest enclosing key that is written).
+    public func error(at path: [String], _ message: String) -> PackageError {
+        var probe = path
+        while !probe.isEmpty {
+            if let position = positions[probe] {
+                return PackageError("\(file):\(position.line):\(position.column): \(message)")
+            }
+            probe.removeLast()
+        }
+        return PackageError("\(file): \(message)")
+    }
+
+    /// Where each key path is first written: table headers, `key = value` lines (dotted keys
+    /// included) and the members of inline tables. A scan of the text, not a second parser:
+    /// it only has to find keys that TOMLKit has already accepted.
+    static func locateKeys(in text: String) -> [[String]: (line: Int, column: Int)] {
+        var positions: [[String]: (line: Int, column: Int)] = [:]
+        var table: [String] = []
+        var openString: String?
+        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = Array(rawLine)
+            let number = index + 1
+            if let delimiter = openString {
+                if String(rawLine).contains(delimiter) { openString = nil }
+                continue
+            }
+            let indent = line.prefix { $0 == " " || $0 == "\t" }.count
+            let body = String(line[indent...])
+            if body.hasPrefix("[") {
+                let header = body.hasPrefix("[[") ? body.dropFirst(2) : body.dropFirst()
+                table = splitKey(String(header.prefix { $0 != "]" }))
+                if positions[table] == nil { positions[table] = (number, indent + 1) }
+                continue
+            }
+            guard let equals = keyEnd(body) else { continue }
+            let key = table + splitKey(String(body[..<equals]))
+            for depth in (table.count + 1)...key.count where positions[Array(key[..<depth])] == nil {
+                positions[Array(key[..<depth])] = (number, indent + 1)
+            }
+            let value = body[body.index(after: equals)...]
+            if value.contains("'''") || value.contains("\"\"\"") {
+                let delimiter = value.contains("'''") ? "'''" : "\"\"\""
+                if value.components(separatedBy: delimiter).count == 2 { openString = delimiter }
+            }
+            // Members of an inline table on the same line: `key = { a = 1, b = 2 }`.
+            if let brace = value.firstIndex(of: "{") {
+                var member = ""
+                var column = indent + body.distance(from: body.startIndex, to: brace) + 2
+                for char in value[value.index(after: brace)...] {
+                    column += 1
+                    if char == "=" {
+                        let name = member.trimmingCharacters(in: .whitespaces)
+                        let leading = member.prefix { $0 == " " }.count
+                        if !name.isEmpty, positions[key + splitKey(name)] == nil {
+                            positions[key + splitKey(name)] = (number, column - member.count + leading - 1)
+                        }
+                        member = ""
+                    } else if char == "," || char == "{" || char == "}" {
+                        member = ""
+                    } else {
+                        member.append(char)
+                    }
+                }
+            }
+        }
+        return positions
+    }
+
+    /// The index of the `=` that ends a key at the start of `body`, if the line is `key = value`.
+    private static func keyEnd(_ body: String) -> String.Index? {
+        var quote: Character?
+        for index in body.indices {
+            let char = body[index]
+            if let open = quote {
+                if char == open { quote = nil }
+            } else if char == "\"" || char == "'" {
+                quote = char
+            } else if char == "=" {
+                return index
+            } else if char == "#" {
+                return nil
+            }
+        }
+        return nil
+    }
+
+    /// `a."b.c".d` → ["a", "b.c", "d"].
+    static func splitKey(_ key: String) -> [String] {
+        var parts: [String] = []
+        var current = ""
+        var quote: Character?
+        for char in key {
+            if let open = quote {
+                if char == open { quote = nil } else { current.append(char) }
+            } else if char == "\"" || char == "'" {
+                quote = char
+            } else if char == "." {
+                parts.append(current.trimmingCharacters(in: .whitespaces))
+                current = ""
+            } else {
+                current.append(char)
+            }
+        }
+        parts.append(current.trimmingCharacters(in: .whitespaces))
+        return parts
+    }
+}

@@ -1,0 +1,80 @@
+/// Reads the keys of one table of a `TOMLDocument` with the types a file format expects;
+/// every mistake is an error at the key's `file:line:column`.
+public struct TOMLTableReader {
+    public let document: TOMLDocument
+    public let path: [String]
+    public let table: [String: TOMLNode]
+
+    public init(_ document: TOMLDocument, path: [String], table: [String: TOMLNode]) {
+        self.document = document
+        self.path = path
+        self.table = table
+    }
+
+    /// Where the table is, for messages: "in 'a.b'" or "at the top level".
+    private var location: String { path.isEmpty ? "at the top level" : "in '\(path.joined(separator: "."))'" }
+
+    public func error(_ key: String, _ message: String) -> PackageError {
+        document.error(at: path + [key], message)
+    }
+
+    /// Every key must be one of `allowed`.
+    public func rejectUnknownKeys(_ allowed: Set<String>) throws {
+        for key in table.keys.sorted() where !allowed.contains(key) {
+            let known = allowed.sorted().joined(separator: ", ")
+            throw error(key, "unknown key '\(key)' \(location) (known keys: \(known))")
+        }
+    }
+
+    private func expect<T>(_ key: String, _ type: String, _ convert: (TOMLNode) -> T?) throws -> T? {
+        guard let node = table[key] else { return nil }
+        guard let value = convert(node) else {
+            throw error(key, "'\(key)' \(location) must be \(type), not \(node.kind)")
+        }
+        return value
+    }
+
+    public func string(_ key: String) throws -> String? {
+        try expect(key, "a string") { if case .string(let value) = $0 { value } else { nil } }
+    }
+
+    public func requiredString(_ key: String) throws -> String {
+        guard let value = try string(key) else {
+            throw document.error(at: path, "'\(key)' is missing \(location)")
+        }
+        return value
+    }
+
+    public func integer(_ key: String) throws -> Int? {
+        try expect(key, "an integer") { if case .integer(let value) = $0 { value } else { nil } }
+    }
+
+    public func bool(_ key: String) throws -> Bool? {
+        try expect(key, "a boolean") { if case .bool(let value) = $0 { value } else { nil } }
+    }
+
+    public func strings(_ key: String) throws -> [String]? {
+        try expect(key, "an array of strings") { node in
+            guard case .array(let items) = node else { return nil }
+            let strings = items.compactMap { item -> String? in if case .string(let value) = item { value } else { nil }
+            }
+            return strings.count == items.count ? strings : nil
+        }
+    }
+
+    public func stringTable(_ key: String) throws -> [String: String]? {
+        try expect(key, "a table of strings") { node in
+            guard case .table(let members) = node else { return nil }
+            let strings = members.compactMapValues { member -> String? in
+                if case .string(let value) = member { value } else { nil }
+            }
+            return strings.count == members.count ? strings : nil
+        }
+    }
+
+    /// The reader of a sub-table.
+    public func table(_ key: String) throws -> TOMLTableReader? {
+        try expect(key, "a table") { if case .table(let members) = $0 { members } else { nil } }
+            .map { TOMLTableReader(document, path: path + [key], table: $0) }
+    }
+}

@@ -1,0 +1,55 @@
+import DevenvBuild
+import DevenvFetch
+import Foundation
+
+/// `~/.config/devenv/config.toml` (`$XDG_CONFIG_HOME/devenv/config.toml`, or `$DEVENV_CONFIG`):
+/// the user's settings for fetching and building (docs/configuration.md).
+public struct UserConfiguration: Sendable, Equatable {
+    public var build: BuildSettings
+
+    public init(build: BuildSettings = BuildSettings()) { self.build = build }
+
+    /// The file the environment names; it need not exist.
+    public static func path(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let explicit = environment["DEVENV_CONFIG"], !explicit.isEmpty { return explicit }
+        if let config = environment["XDG_CONFIG_HOME"], !config.isEmpty { return config + "/devenv/config.toml" }
+        return (environment["HOME"] ?? NSHomeDirectory()) + "/.config/devenv/config.toml"
+    }
+
+    /// Reads the configuration at `path`; a missing file means the defaults.
+    public static func load(from path: String) throws -> UserConfiguration {
+        guard let data = FileManager.default.contents(atPath: path) else { return UserConfiguration() }
+        return try UserConfiguration(parsing: String(decoding: data, as: UTF8.self), file: path)
+    }
+
+    public init(parsing text: String, file: String) throws {
+        let document = try TOMLDocument(file: file, text: text)
+        let reader = TOMLTableReader(document, path: [], table: document.root)
+        try reader.rejectUnknownKeys(["sandbox", "jobs", "cores", "mirrors", "fetch"])
+        var settings = BuildSettings()
+        if let sandbox = try reader.string("sandbox") {
+            guard let policy = SandboxPolicy(rawValue: sandbox) else {
+                let choices = SandboxPolicy.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+                throw reader.error("sandbox", "sandbox must be one of \(choices), not \"\(sandbox)\"")
+            }
+            settings.sandbox = policy
+        }
+        if let jobs = try reader.integer("jobs") {
+            guard jobs > 0 else { throw reader.error("jobs", "jobs must be at least 1") }
+            settings.jobs = jobs
+        }
+        if let cores = try reader.integer("cores") {
+            guard cores > 0 else { throw reader.error("cores", "cores must be at least 1") }
+            settings.cores = cores
+        }
+        settings.fetch.mirrors = try reader.stringTable("mirrors") ?? [:]
+        if let fetch = try reader.table("fetch") {
+            try fetch.rejectUnknownKeys(["attempts", "parallel-downloads"])
+            if let attempts = try fetch.integer("attempts") { settings.fetch.attempts = max(1, attempts) }
+            if let parallel = try fetch.integer("parallel-downloads") {
+                settings.fetch.parallelDownloads = max(1, parallel)
+            }
+        }
+        build = settings
+    }
+}

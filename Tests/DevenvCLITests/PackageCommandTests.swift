@@ -1,0 +1,148 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// A package set of recipes whose sources a loopback server serves.
+final class PackageSetFixture: @unchecked Sendable {
+    let dir: TemporaryDirectory
+    let server: HTTPServer
+    let devenv: DevenvCLI
+
+    init() throws {
+        dir = try TemporaryDirectory("packages")
+        try dir.sh(
+            """
+            mkdir -p src/greet-1.0/bin served set home
+            printf '#!/bin/sh\\necho "hello, ${1:-world}"\\n' > src/greet-1.0/bin/greet && chmod 755 src/greet-1.0/bin/greet
+            tar -C src -czf served/greet.tar.gz greet-1.0
+            """)
+        server = try HTTPServer(root: dir("served"))
+        let hash = try dir.sh("sha256sum served/greet.tar.gz | cut -d' ' -f1")
+        try """
+        [greet]
+        version = "1.0"
+        description = "Prints a friendly greeting"
+        homepage = "https://example.org/greet"
+        license = "MIT"
+        origin = "made by the tests"
+        unpack = { strip = 1 }
+        sources.x86_64-linux = { url = "\(server.url("greet.tar.gz"))", hash = "sha256:\(hash)" }
+
+        [mirrored]
+        version = "1.0"
+        description = "The same tarball from a host that only a mirror reaches"
+        homepage = "https://example.org/greet"
+        license = "MIT"
+        origin = "made by the tests"
+        unpack = { strip = 1 }
+        sources.x86_64-linux = { url = "https://packages.invalid/greet.tar.gz", hash = "\(hash)" }
+
+        [slow]
+        version = "1"
+        description = "Takes a second to build, then wraps greet"
+        homepage = "https://example.org/slow"
+        license = "MIT"
+        origin = "made by the tests"
+        dependencies = ["greet"]
+        script = '''
+        sleep 1
+        mkdir -p "$out/bin"
+        printf '#!/bin/sh\\nexec %s/bin/greet slowly\\n' "$greet" > "$out/bin/slow"
+        chmod +x "$out/bin/slow"
+        '''
+        """.write(toFile: dir("set/test.toml"), atomically: true, encoding: .utf8)
+        devenv = DevenvCLI(home: dir("home"), environment: ["CI": "true"])
+    }
+
+    func run(_ arguments: String...) throws -> CommandResult {
+        try runCommand(
+            DevenvCLI.binary, Array(arguments) + ["--packages", dir("set")], environment: devenv.environment)
+    }
+}
+
+struct PackageCommandTests {
+    @Test func buildRealizesOnceAndPrintsStorePaths() throws {
+        let fixture = try PackageSetFixture()
+        let first = try fixture.run("build", "greet")
+        #expect(first.status == 0, "\(first.stderr)")
+        let path = first.output
+        #expect(path.hasPrefix(fixture.devenv.storeDirectory + "/") && path.hasSuffix("-greet-1.0"))
+        #expect(try fixture.dir.sh("'\(path)/bin/greet' tests") == "hello, tests")
+        let lines = first.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("fetched \(fixture.server.url("greet.tar.gz")) (") })
+        #expect(lines.contains("unpacking greet-1.0"))
+        #expect(lines.contains { $0.hasPrefix("built greet-1.0 in ") && $0.hasSuffix(path) })
+
+        let again = try fixture.run("build", "greet", "--json")
+        #expect(again.stderr == "")
+        let objects = try JSONSerialization.jsonObject(with: again.stdout) as! [[String: Any]]
+        #expect(objects.count == 1)
+        #expect(objects[0]["name"] as? String == "greet")
+        #expect((objects[0]["outputs"] as? [String: String])?["out"] == path)
+        #expect(try fixture.server.requests().count == 1)
+    }
+
+    @Test func mirrorsFromTheConfigurationAreUsed() throws {
+        let fixture = try PackageSetFixture()
+        try "[mirrors]\n\"https://packages.invalid/\" = \"\(fixture.server.url(""))\"\n"
+            .write(toFile: fixture.devenv.home + "/config.toml", atomically: true, encoding: .utf8)
+        let result = try fixture.run("build", "mirrored")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("fetched \(fixture.server.url("greet.tar.gz"))"))
+    }
+
+    @Test func twoProcessesBuildingOnePackageBuildItOnce() throws {
+        let fixture = try PackageSetFixture()
+        let outputs = (0..<2).map { fixture.dir("out\($0)") }
+        let processes = try outputs.map { output in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = [
+                "-c", "exec \"$0\" build slow --packages \"$1\" > \"$2\" 2> \"$2.err\"", DevenvCLI.binary,
+                fixture.dir("set"),
+                output,
+            ]
+            process.environment = fixture.devenv.environment
+            try process.run()
+            return process
+        }
+        for process in processes { process.waitUntilExit() }
+        #expect(processes.allSatisfy { $0.terminationStatus == 0 })
+        let paths = try Set(outputs.map { try String(contentsOfFile: $0, encoding: .utf8) })
+        #expect(paths.count == 1)
+        let errors = try outputs.map { try String(contentsOfFile: $0 + ".err", encoding: .utf8) }.joined()
+        #expect(errors.components(separatedBy: "building slow-1").count - 1 == 1, "\(errors)")
+        #expect(try fixture.dir.sh("'\(paths.first!.trimmingCharacters(in: .newlines))/bin/slow'") == "hello, slowly")
+    }
+
+    @Test func infoAndSearchDescribePackages() throws {
+        let fixture = try PackageSetFixture()
+        let before = try fixture.run("info", "greet")
+        #expect(before.status == 0)
+        #expect(before.output.hasPrefix("greet 1.0\n  Prints a friendly greeting\n"))
+        #expect(before.output.contains("  source:     \(fixture.server.url("greet.tar.gz"))"))
+        #expect(before.output.contains("(not realized)"))
+        let path = try fixture.run("build", "greet").output
+        let after = try fixture.run("info", "greet", "--json")
+        let object = try JSONSerialization.jsonObject(with: after.stdout) as! [String: Any]
+        #expect(object["storePath"] as? String == path)
+        #expect(object["realized"] as? Bool == true)
+        #expect((object["package"] as? [String: Any])?["license"] as? String == "MIT")
+
+        #expect(try fixture.run("search", "friendly").output.hasPrefix("greet 1.0"))
+        #expect(try fixture.run("search", "wraps", "greet").output.hasPrefix("slow"))
+        let unknown = try fixture.run("build", "gret")
+        #expect(unknown.status != 0)
+        #expect(unknown.stderr == "Error: unknown package 'gret'; did you mean 'greet'?\n")
+    }
+
+    @Test func theBuiltinSetIsSearchable() throws {
+        let result = try DevenvCLI(home: "/nonexistent")("search", "go", "toolchain")
+        #expect(result.output.contains("go_1_24 1.24"))
+        let info = try runCommand(
+            DevenvCLI.binary, ["info", "nodejs", "--json"],
+            environment: DevenvCLI(home: TemporaryDirectory().path).environment)
+        let object = try JSONSerialization.jsonObject(with: info.stdout) as! [String: Any]
+        #expect((object["package"] as? [String: Any])?["name"] as? String == "nodejs_24")
+    }
+}

