@@ -96,7 +96,9 @@ struct Builder {
             environment[dependency.name] = store.directory.fullPath(of: path)
         }
         let searchPath =
-            dependencyOutputs.map { store.directory.fullPath(of: $0.value) + "/bin" } + ["/usr/bin", "/bin"]
+            dependencyOutputs.flatMap { $0.key.searchPath(at: store.directory.fullPath(of: $0.value)) } + [
+                "/usr/bin", "/bin",
+            ]
         environment.merge(
             [
                 "out": finalOutput,

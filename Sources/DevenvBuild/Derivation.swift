@@ -31,10 +31,13 @@ public struct Derivation: Hashable, Sendable {
     public var script: String?
     /// Variables set for the build.
     public var environment: [String: String]
+    /// Directories of the output (relative to it; `.` for itself) that go on PATH for the builds
+    /// of dependents and in environments.
+    public var paths: [String]
 
     public init(
         name: String, version: String, system: String, sources: [Source], dependencies: [Derivation] = [],
-        script: String? = nil, environment: [String: String] = [:]
+        script: String? = nil, environment: [String: String] = [:], paths: [String] = ["bin"]
     ) {
         self.name = name
         self.version = version
@@ -43,6 +46,12 @@ public struct Derivation: Hashable, Sendable {
         self.dependencies = dependencies
         self.script = script
         self.environment = environment
+        self.paths = paths
+    }
+
+    /// The absolute PATH entries of this derivation's output at `output`.
+    public func searchPath(at output: String) -> [String] {
+        paths.map { $0 == "." || $0.isEmpty ? output : output + "/" + $0 }
     }
 
     /// The store path name of the output: `<name>-<version>`.
@@ -71,6 +80,7 @@ public struct Derivation: Hashable, Sendable {
             "dependencies": .array(dependencies.map(\.hash.base16).sorted().map(CanonicalJSON.string)),
             "script": script.map(CanonicalJSON.string) ?? .null,
             "environment": .object(environment.mapValues(CanonicalJSON.string)),
+            "paths": .array(paths.map(CanonicalJSON.string)),
         ])
     }
 

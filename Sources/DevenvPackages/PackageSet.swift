@@ -188,6 +188,6 @@ public struct PackageSet: Sendable {
         return Derivation(
             name: recipe.name, version: recipe.version, system: system, sources: sources,
             dependencies: try recipe.dependencies.map { try derivation($0, system: system) }, script: recipe.script,
-            environment: recipe.buildEnvironment)
+            environment: recipe.buildEnvironment, paths: recipe.paths)
     }
 }

@@ -20,7 +20,7 @@ struct DerivationTests {
         #expect(
             base.canonical.serialized
                 == #"{"dependencies":[""# + dep
-                + #""],"environment":{"A":"1"},"name":"tool","script":"cp -r $src $out","sources":[{"hash":"sha256-fJu+Xsmz+3dOj6D1QkfpPDTd+OXRb+MHNCDeCugaJi0=","unpack":{"strip":1,"subdir":null},"url":"https://example.org/tool.tar.gz"}],"system":"x86_64-linux","version":"1.0"}"#
+                + #""],"environment":{"A":"1"},"name":"tool","paths":["bin"],"script":"cp -r $src $out","sources":[{"hash":"sha256-fJu+Xsmz+3dOj6D1QkfpPDTd+OXRb+MHNCDeCugaJi0=","unpack":{"strip":1,"subdir":null},"url":"https://example.org/tool.tar.gz"}],"system":"x86_64-linux","version":"1.0"}"#
         )
         #expect(
             CanonicalJSON.object(["b": .string("\"\\\n\u{1}é"), "a": .array([.integer(-3), .bool(true), .null])])
@@ -57,6 +57,7 @@ struct DerivationTests {
         vary { $0.script = nil }
         vary { $0.environment = ["A": "2"] }
         vary { $0.environment["B"] = "" }
+        vary { $0.paths = ["."] }
         let paths = try variants.map { try $0.outputPath(in: store) }
         #expect(Set(paths).count == variants.count)
         #expect(try base.outputPath(in: store) != (try base.outputPath(in: StoreDirectory("/nix/store"))))
