@@ -11,7 +11,8 @@ struct CommandLineTests {
     }
 
     @Test(arguments: [
-        [], ["store"], ["store", "add"], ["store", "dump"], ["store", "restore"], ["store", "hash"],
+        [], ["build"], ["search"], ["info"], ["store"], ["store", "add"], ["store", "dump"], ["store", "restore"],
+        ["store", "hash"],
         ["store", "path-info"], ["store", "ls"], ["store", "verify"],
     ])
     func everyCommandHasHelp(_ command: [String]) throws {

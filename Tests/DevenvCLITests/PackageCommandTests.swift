@@ -136,6 +136,17 @@ struct PackageCommandTests {
         #expect(unknown.stderr == "Error: unknown package 'gret'; did you mean 'greet'?\n")
     }
 
+    @Test func jobsAndSystemsAreOptions() throws {
+        let fixture = try PackageSetFixture()
+        #expect(try fixture.run("build", "-j", "1", "slow").status == 0)
+        let zero = try fixture.run("build", "-j", "0", "greet")
+        #expect(zero.status != 0)
+        #expect(zero.stderr.contains("-j must be at least 1"))
+        let elsewhere = try fixture.run("info", "greet", "--system", "aarch64-darwin")
+        #expect(elsewhere.output.hasSuffix("  store path: none for aarch64-darwin"))
+        #expect(!elsewhere.output.contains("  source:"))
+    }
+
     @Test func theBuiltinSetIsSearchable() throws {
         let result = try DevenvCLI(home: "/nonexistent")("search", "go", "toolchain")
         #expect(result.output.contains("go_1_24 1.24"))

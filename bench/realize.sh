@@ -1,0 +1,66 @@
+#!/bin/sh
+# Realizing go_1_24 from a local file:// mirror of its wheel (so the network does not count):
+# fetch + verify + unpack + hash + register, against the floor of `unzip -q` plus
+# `nix-hash --type sha256` of the same tree, in the same run; plus devenv's peak memory.
+# Usage: bench/realize.sh [RUNS]   (default 5; downloads the wheel once into bench/.cache)
+# Needs GNU time (Debian package `time`) for peak memory.
+set -eu
+cd "$(dirname "$0")/.."
+RUNS=${1:-5}
+swift build -c release --static-swift-stdlib --product devenv >/dev/null
+python3 - "$RUNS" "$(pwd)/.build/release/devenv" <<'PY'
+import base64, hashlib, os, shutil, statistics, subprocess, sys, tempfile, time, urllib.request
+
+runs, devenv = int(sys.argv[1]), sys.argv[2]
+info = subprocess.check_output([devenv, "info", "go_1_24", "--json", "--system", "x86_64-linux"],
+                               env={**os.environ, "DEVENV_HOME": tempfile.mkdtemp()})
+import json
+url = json.loads(info)["source"]
+recipe = open("packages/pypi.toml").read()
+pinned = recipe.split(url)[1].split('hash = "')[1].split('"')[0]
+cache = os.path.abspath("bench/.cache")
+os.makedirs(cache, exist_ok=True)
+wheel = os.path.join(cache, url.rsplit("/", 1)[1])
+if not os.path.exists(wheel):
+    urllib.request.urlretrieve(url, wheel + ".part")
+    os.rename(wheel + ".part", wheel)
+sha = hashlib.sha256()
+with open(wheel, "rb") as f:
+    for block in iter(lambda: f.read(1 << 20), b""):
+        sha.update(block)
+digest = "sha256-" + base64.b64encode(sha.digest()).decode()
+assert digest == pinned, (digest, pinned)
+
+def timed(argv, **kwargs):
+    """Wall time, and peak RSS in MiB as GNU time measures it (the child alone, after exec)."""
+    report = tempfile.mktemp()
+    start = time.perf_counter()
+    subprocess.run(["/usr/bin/time", "-o", report, "-f", "%M"] + argv, stdout=subprocess.DEVNULL, check=True, **kwargs)
+    seconds = time.perf_counter() - start
+    peak = int(open(report).read().split()[-1]) / 1024
+    os.remove(report)
+    return seconds, peak
+
+devenv_times, floor_times, rss = [], [], []
+for _ in range(runs):
+    home = tempfile.mkdtemp(prefix="devenv-bench-")
+    with open(os.path.join(home, "config.toml"), "w") as f:
+        f.write(f'[mirrors]\n"{url.rsplit("/", 1)[0]}/" = "file://{cache}/"\n')
+    env = {**os.environ, "DEVENV_HOME": home, "DEVENV_CONFIG": os.path.join(home, "config.toml"), "CI": "true"}
+    seconds, peak = timed([devenv, "build", "go_1_24"], env=env, stderr=subprocess.DEVNULL)
+    devenv_times.append(seconds)
+    rss.append(peak)
+    subprocess.run(["chmod", "-R", "u+w", home]); shutil.rmtree(home)
+
+    scratch = tempfile.mkdtemp(prefix="floor-")
+    a, _ = timed(["unzip", "-q", wheel, "-d", scratch])
+    b, _ = timed(["nix-hash", "--type", "sha256", scratch])
+    floor_times.append(a + b)
+    shutil.rmtree(scratch)
+
+d, f = statistics.median(devenv_times), statistics.median(floor_times)
+print(f"wheel: {os.path.basename(wheel)} ({os.path.getsize(wheel) / 1e6:.1f} MB)  runs: {runs}")
+print(f"devenv build go_1_24 (file:// mirror)  median {d:.3f} s  peak RSS {max(rss):.1f} MiB")
+print(f"unzip -q + nix-hash --type sha256      median {f:.3f} s")
+print(f"devenv / floor: {d / f:.2f}x")
+PY
