@@ -60,13 +60,14 @@ struct Builder {
         _ script: String, of derivation: Derivation, at output: StorePath, sources: [StorePath],
         dependencies: [Derivation: StorePath], inputs: [StorePath], staging: StagingArea
     ) throws {
+        let bwrap = Sandbox.bwrap()
         let sandboxed: Bool
-        switch (settings.sandbox, Sandbox.bwrap) {
+        switch (settings.sandbox, bwrap) {
         case (.disabled, _): sandboxed = false
         case (_, .some): sandboxed = true
         case (.required, nil):
             throw BuildError(
-                "\(derivation.name): the sandbox is required (config: sandbox = \"required\") but bwrap is not installed"
+                "\(derivation.name): the sandbox is required (sandbox = \"required\") but bwrap is not installed"
             )
         case (.automatic, nil):
             Builder.warnOnce(progress, "bwrap is not installed: building without a sandbox")
@@ -121,7 +122,7 @@ struct Builder {
         defer { close(log) }
         let command = ["/bin/sh", "-e", "-c", "cd \"$DEVENV_BUILD_TOP\"\n" + script]
         let status: Int32
-        if sandboxed, let bwrap = Sandbox.bwrap {
+        if sandboxed, let bwrap {
             let sandbox = Sandbox(
                 storeDirectory: store.directory.path, inputs: inputs.map(store.directory.fullPath(of:)),
                 buildDirectory: buildDirectory,

@@ -5,8 +5,11 @@ import Foundation
 /// and only the build directory and `$out` writable. Everything else, the store directory
 /// included, is read-only.
 struct Sandbox {
-    static let bwrap: String? = ["/usr/bin/bwrap", "/bin/bwrap"].first {
-        FileManager.default.isExecutableFile(atPath: $0)
+    /// `$DEVENV_BWRAP` when set (empty: there is none), else bwrap from the usual places.
+    static func bwrap(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        if let explicit = environment["DEVENV_BWRAP"] { return explicit.isEmpty ? nil : explicit }
+        return ["/usr/bin/bwrap", "/bin/bwrap", "/run/current-system/sw/bin/bwrap"]
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
     /// Where the build directory appears inside the sandbox.

@@ -16,6 +16,10 @@ final class StoreDatabase: Sendable {
             // WAL + NORMAL survives any process crash; only a power loss may drop the last commits.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
+        // Two processes creating the database at once can fail to switch it to WAL ("database is
+        // locked": SQLite does not wait there); opening under a file lock avoids the race.
+        let lock = try PathLock.acquire(path + ".lock")
+        defer { lock.release() }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             try migrate()

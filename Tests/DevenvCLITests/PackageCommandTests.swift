@@ -54,9 +54,10 @@ final class PackageSetFixture: @unchecked Sendable {
         devenv = DevenvCLI(home: dir("home"), environment: ["CI": "true"])
     }
 
-    func run(_ arguments: String...) throws -> CommandResult {
+    func run(_ arguments: String..., environment extra: [String: String] = [:]) throws -> CommandResult {
         try runCommand(
-            DevenvCLI.binary, Array(arguments) + ["--packages", dir("set")], environment: devenv.environment)
+            DevenvCLI.binary, Array(arguments) + ["--packages", dir("set")],
+            environment: devenv.environment.merging(extra) { _, new in new })
     }
 }
 
@@ -145,6 +146,26 @@ struct PackageCommandTests {
         let elsewhere = try fixture.run("info", "greet", "--system", "aarch64-darwin")
         #expect(elsewhere.output.hasSuffix("  store path: none for aarch64-darwin"))
         #expect(!elsewhere.output.contains("  source:"))
+    }
+
+    @Test func withoutBwrapBuildsWarnOnceOrAreRefused() throws {
+        let fixture = try PackageSetFixture()
+        try "sandbox = \"required\"\n".write(
+            toFile: fixture.devenv.home + "/config.toml", atomically: true, encoding: .utf8)
+        let refused = try fixture.run("build", "slow", environment: ["DEVENV_BWRAP": ""])
+        #expect(refused.status != 0)
+        #expect(
+            refused.stderr.hasSuffix(
+                "Error: slow: the sandbox is required (sandbox = \"required\") but bwrap is not installed\n"))
+        try "sandbox = \"auto\"\n".write(
+            toFile: fixture.devenv.home + "/config.toml", atomically: true, encoding: .utf8)
+        let unsandboxed = try fixture.run("build", "slow", environment: ["DEVENV_BWRAP": ""])
+        #expect(unsandboxed.status == 0, "\(unsandboxed.stderr)")
+        #expect(
+            unsandboxed.stderr.components(separatedBy: "warning: bwrap is not installed: building without a sandbox")
+                .count == 2)
+        #expect(unsandboxed.stderr.contains("building slow-1 (no sandbox)"))
+        #expect(try fixture.dir.sh("'\(unsandboxed.output)/bin/slow'") == "hello, slowly")
     }
 
     @Test func theBuiltinSetIsSearchable() throws {
