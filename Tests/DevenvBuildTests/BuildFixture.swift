@@ -4,39 +4,13 @@ import DevenvStore
 import Foundation
 import TestSupport
 
-/// Records what realizing reports.
-final class RecordingBuildProgress: BuildProgress, @unchecked Sendable {
-    private let lock = NSLock()
-    private var storage: [String] = []
-
-    var events: [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        return storage
-    }
-
-    private func record(_ event: String) {
-        lock.lock()
-        storage.append(event)
-        lock.unlock()
-    }
-
-    func started(_ id: Int, url: String, total: UInt64?) { record("fetch \(url)") }
-    func advanced(_ id: Int, received: UInt64, total: UInt64?) {}
-    func finished(_ id: Int, url: String, received: UInt64, seconds: Double, error: String?) {}
-    func retrying(_ id: Int, url: String, reason: String, delay: Double) {}
-    func building(_ name: String, path: String, how: BuildKind) { record("building \(name) \(how)") }
-    func built(_ name: String, path: String, seconds: Double) { record("built \(name)") }
-    func warning(_ message: String) { record("warning \(message)") }
-}
-
 /// A store and a loopback server with source archives: `greet.tar.gz` (bin/greet, under a top
 /// directory) and `hello-c.tar.gz` (hello.c).
 final class BuildFixture: @unchecked Sendable {
     let dir: TemporaryDirectory
     let store: Store
     let server: HTTPServer
-    let progress = RecordingBuildProgress()
+    let progress = RecordingProgress()
 
     init() throws {
         dir = try TemporaryDirectory("build")

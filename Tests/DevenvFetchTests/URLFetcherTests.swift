@@ -4,25 +4,6 @@ import Foundation
 import TestSupport
 import Testing
 
-/// Records what a fetch reports.
-final class RecordingProgress: FetchProgress, @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var events: [String] = []
-
-    private func record(_ event: String) {
-        lock.lock()
-        events.append(event)
-        lock.unlock()
-    }
-
-    func started(_ id: Int, url: String, total: UInt64?) { record("started \(url)") }
-    func advanced(_ id: Int, received: UInt64, total: UInt64?) {}
-    func finished(_ id: Int, url: String, received: UInt64, seconds: Double, error: String?) {
-        record("finished \(url) \(received) \(error ?? "ok")")
-    }
-    func retrying(_ id: Int, url: String, reason: String, delay: Double) { record("retrying \(url) \(reason)") }
-}
-
 /// A store, a served directory with two files, and their pins.
 final class FetchFixture {
     let dir: TemporaryDirectory
