@@ -15,9 +15,10 @@ let package = Package(
     ],
     targets: [
         .target(name: "CLinux"),
-        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
-        .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
-        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        // libarchive, libgit2 and libcurl are loaded on first use (Sources/CLinux/include/DevenvLazy.h).
+        .target(name: "CArchive", dependencies: ["CLinux"]),
+        .target(name: "CGit2", dependencies: ["CLinux"]),
+        .target(name: "CCurl", dependencies: ["CLinux"]),
         .target(
             name: "DevenvStore",
             dependencies: [
@@ -44,6 +45,15 @@ let package = Package(
             ],
             plugins: ["EmbedFiles"]
         ),
+        .target(
+            name: "DevenvProject",
+            dependencies: ["DevenvStore", "DevenvFetch", "DevenvBuild", "DevenvPackages"],
+            plugins: ["EmbedFiles"]
+        ),
+        .target(
+            name: "DevenvShell",
+            dependencies: ["DevenvBuild", "DevenvProject", "DevenvStore", "DevenvFetch", "DevenvPackages"]
+        ),
         .executableTarget(
             name: "devenv",
             dependencies: [
@@ -51,6 +61,8 @@ let package = Package(
                 "DevenvFetch",
                 "DevenvBuild",
                 "DevenvPackages",
+                "DevenvProject",
+                "DevenvShell",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

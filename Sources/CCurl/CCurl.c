@@ -1,22 +1,43 @@
+// libcurl, loaded on first use (see DevenvLazy.h), with typed wrappers for its variadic calls.
 #include "CCurl.h"
+#include "DevenvLazy.h"
+
+static const char *const libcurl[] = {"libcurl.so.4", "libcurl.so", 0};
+
+DEVENV_LAZY(libcurl, CURLcode, curl_global_init, (long flags), (flags))
+DEVENV_LAZY(libcurl, CURL *, curl_easy_init, (void), ())
+DEVENV_LAZY(libcurl, void, curl_easy_cleanup, (CURL *h), (h))
+DEVENV_LAZY(libcurl, CURLcode, curl_easy_perform, (CURL *h), (h))
+DEVENV_LAZY(libcurl, const char *, curl_easy_strerror, (CURLcode c), (c))
+
+typedef CURLcode (*setopt_function)(CURL *, CURLoption, ...);
+typedef CURLcode (*getinfo_function)(CURL *, CURLINFO, ...);
+
+static setopt_function setopt(void) {
+    static setopt_function real;
+    if (!real) real = (setopt_function)devenv_lazy_symbol(libcurl, "curl_easy_setopt");
+    return real;
+}
 
 CURLcode devenv_curl_set_long(CURL *handle, CURLoption option, long value) {
-    return curl_easy_setopt(handle, option, value);
+    return setopt()(handle, option, value);
 }
 
 CURLcode devenv_curl_set_pointer(CURL *handle, CURLoption option, const void *value) {
-    return curl_easy_setopt(handle, option, value);
+    return setopt()(handle, option, value);
 }
 
 CURLcode devenv_curl_set_write_function(CURL *handle, size_t (*function)(char *, size_t, size_t, void *)) {
-    return curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, function);
+    return setopt()(handle, CURLOPT_WRITEFUNCTION, function);
 }
 
 CURLcode devenv_curl_set_progress_function(
     CURL *handle, int (*function)(void *, curl_off_t, curl_off_t, curl_off_t, curl_off_t)) {
-    return curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, function);
+    return setopt()(handle, CURLOPT_XFERINFOFUNCTION, function);
 }
 
 CURLcode devenv_curl_get_long(CURL *handle, CURLINFO info, long *value) {
-    return curl_easy_getinfo(handle, info, value);
+    static getinfo_function real;
+    if (!real) real = (getinfo_function)devenv_lazy_symbol(libcurl, "curl_easy_getinfo");
+    return real(handle, info, value);
 }

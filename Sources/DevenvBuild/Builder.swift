@@ -112,6 +112,8 @@ struct Builder {
                 "NIX_BUILD_CORES": String(settings.cores),
                 "SOURCE_DATE_EPOCH": Builder.sourceDateEpoch,
                 "DEVENV_BUILD_TOP": visibleBuild,
+                "DEVENV_DEPENDENCIES": derivation.dependencies.compactMap { dependencies[$0] }
+                    .map(store.directory.fullPath(of:)).joined(separator: " "),
             ], uniquingKeysWith: { _, standard in standard })
 
         try FileManager.default.createDirectory(atPath: store.logsDirectory, withIntermediateDirectories: true)

@@ -45,6 +45,7 @@ public indirect enum TOMLNode: Hashable, Sendable {
 public struct TOMLDocument: Sendable {
     public let file: String
     public let root: [String: TOMLNode]
+    private let text: String
     private let positions: [[String]: (line: Int, column: Int)]
 
     public init(file: String, text: String) throws {
@@ -55,6 +56,7 @@ public struct TOMLDocument: Sendable {
         } catch let error as TOMLParseError {
             throw PackageError("\(file):\(error.source.begin.line):\(error.source.begin.column): \(error.description)")
         }
+        self.text = text
         positions = TOMLDocument.locateKeys(in: text)
     }
 
@@ -69,6 +71,28 @@ public struct TOMLDocument: Sendable {
         }
         return PackageError("\(file): \(message)")
     }
+
+    /// Where the string `value` is written in the array at `path` (for messages about one
+    /// element), or where the key is when the string cannot be found.
+    public func error(at path: [String], element value: String, _ message: String) -> PackageError {
+        if let position = positions[path] {
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            for number in (position.line - 1)..<lines.count {
+                let line = String(lines[number])
+                for quote in ["\"", "'"] {
+                    if let range = line.range(of: quote + value + quote) {
+                        let column = line.distance(from: line.startIndex, to: range.lowerBound) + 1
+                        return PackageError("\(file):\(number + 1):\(column): \(message)")
+                    }
+                }
+                if number > position.line - 1, line.contains("=") && !line.contains("[") { break }
+            }
+        }
+        return error(at: path, message)
+    }
+
+    /// The line where `path` is written (to keep the order of a table's keys as in the file).
+    public func line(of path: [String]) -> Int? { positions[path]?.line }
 
     /// Where each key path is first written: table headers, `key = value` lines (dotted keys
     /// included) and the members of inline tables. A scan of the text, not a second parser:

@@ -38,7 +38,8 @@ struct BuildCommand: ParsableCommand {
 
     func run() throws {
         let session = try Session(packageSet: packageSet.directory)
-        let derivations = try names.map { try session.packages.derivation($0, system: CurrentSystem.name) }
+        let packages = try session.packages
+        let derivations = try names.map { try packages.derivation($0, system: CurrentSystem.name) }
         let paths = try session.realizer(jobs: jobs).realize(derivations).map(session.store.directory.fullPath(of:))
         if json {
             try printJSON(

@@ -12,6 +12,11 @@ struct Devenv: ParsableCommand {
             (This is not cachix/devenv, the Nix-based tool of the same name.)
             """,
         version: "devenv \(version) (reproducible development environments; not cachix/devenv)",
-        subcommands: [BuildCommand.self, SearchCommand.self, InfoCommand.self, StoreCommand.self]
+        subcommands: [
+            InitCommand.self, DevelopCommand.self, ShellCommand.self, RunCommand.self, PrintEnvCommand.self,
+            CheckCommand.self,
+            LockCommand.self, UpdateCommand.self, BuildCommand.self, SearchCommand.self, InfoCommand.self,
+            StoreCommand.self,
+        ]
     )
 }

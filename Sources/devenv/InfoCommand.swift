@@ -29,16 +29,17 @@ struct InfoCommand: ParsableCommand {
 
     func run() throws {
         let session = try Session(packageSet: packageSet.directory)
-        let recipe = try session.packages.recipe(name)
-        let versions = session.packages.versions(of: recipe.family)
-        let derivation = try? session.packages.derivation(recipe.name, system: system)
+        let packages = try session.packages
+        let recipe = try packages.recipe(name)
+        let versions = packages.versions(of: recipe.family)
+        let derivation = try? packages.derivation(recipe.name, system: system)
         let path = try derivation.map { try $0.outputPath(in: session.store.directory) }
         let realized = try path.map(session.store.isValid) ?? false
         let fullPath = path.map(session.store.directory.fullPath(of:))
         if json {
             try printJSON(
                 InfoJSON(
-                    package: PackageJSON(recipe, in: session.packages),
+                    package: PackageJSON(recipe, in: packages),
                     versions: Dictionary(uniqueKeysWithValues: versions.map { ($0.name, $0.version) }),
                     source: recipe.sources[system]?.url, storePath: fullPath, realized: realized))
             return
@@ -48,7 +49,7 @@ struct InfoCommand: ParsableCommand {
         print("  homepage:   \(recipe.homepage)")
         print("  license:    \(recipe.license)")
         print("  origin:     \(recipe.origin)")
-        let aliases = session.packages.aliases(of: recipe.name)
+        let aliases = packages.aliases(of: recipe.name)
         if !aliases.isEmpty { print("  aliases:    \(aliases.joined(separator: ", "))") }
         print("  versions:   " + versions.map { "\($0.name) (\($0.version))" }.joined(separator: ", "))
         print("  systems:    " + (recipe.sources.isEmpty ? "any" : recipe.systems.joined(separator: ", ")))

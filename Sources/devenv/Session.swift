@@ -7,13 +7,19 @@ import DevenvStore
 struct Session {
     let store: Store
     let configuration: UserConfiguration
-    let packages: PackageSet
+    private let packageSet: String?
 
     /// `packageSet`: a directory of recipe files to use instead of the built-in set.
     init(packageSet: String? = nil) throws {
         store = try Store()
         configuration = try UserConfiguration.load(from: UserConfiguration.path())
-        packages = try packageSet.map(PackageSet.init(directory:)) ?? PackageSet.builtin
+        self.packageSet = packageSet
+    }
+
+    /// The package set commands resolve names in (read when first asked for: entering a locked
+    /// project never needs it).
+    var packages: PackageSet {
+        get throws { try packageSet.map(PackageSet.init(directory:)) ?? PackageSet.builtin }
     }
 
     /// A realizer that shows progress on standard error; `jobs` overrides the configuration.

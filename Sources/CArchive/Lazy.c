@@ -1,0 +1,26 @@
+// libarchive, loaded on first use (see DevenvLazy.h).
+#include "CArchive.h"
+#include "DevenvLazy.h"
+
+static const char *const libarchive[] = {"libarchive.so.13", "libarchive.so", 0};
+
+DEVENV_LAZY(libarchive, struct archive *, archive_read_new, (void), ())
+DEVENV_LAZY(libarchive, int, archive_read_support_filter_all, (struct archive *a), (a))
+DEVENV_LAZY(libarchive, int, archive_read_support_format_tar, (struct archive *a), (a))
+DEVENV_LAZY(libarchive, int, archive_read_support_format_gnutar, (struct archive *a), (a))
+DEVENV_LAZY(libarchive, int, archive_read_support_format_zip, (struct archive *a), (a))
+DEVENV_LAZY(libarchive, int, archive_read_open_filename, (struct archive *a, const char *f, size_t b), (a, f, b))
+DEVENV_LAZY(libarchive, const char *, archive_error_string, (struct archive *a), (a))
+DEVENV_LAZY(libarchive, int, archive_read_free, (struct archive *a), (a))
+DEVENV_LAZY(libarchive, int, archive_read_next_header, (struct archive *a, struct archive_entry **e), (a, e))
+DEVENV_LAZY(libarchive, int, archive_read_data_block,
+    (struct archive *a, const void **b, size_t *s, la_int64_t *o), (a, b, s, o))
+DEVENV_LAZY(libarchive, const char *, archive_entry_pathname, (struct archive_entry *e), (e))
+DEVENV_LAZY(libarchive, const char *, archive_entry_pathname_utf8, (struct archive_entry *e), (e))
+DEVENV_LAZY(libarchive, const char *, archive_entry_hardlink, (struct archive_entry *e), (e))
+DEVENV_LAZY(libarchive, const char *, archive_entry_symlink, (struct archive_entry *e), (e))
+DEVENV_LAZY(libarchive, const char *, archive_entry_symlink_utf8, (struct archive_entry *e), (e))
+DEVENV_LAZY(libarchive, __LA_MODE_T, archive_entry_filetype, (struct archive_entry *e), (e))
+DEVENV_LAZY(libarchive, __LA_MODE_T, archive_entry_perm, (struct archive_entry *e), (e))
+DEVENV_LAZY(libarchive, la_int64_t, archive_entry_size, (struct archive_entry *e), (e))
+DEVENV_LAZY(libarchive, int, archive_entry_size_is_set, (struct archive_entry *e), (e))

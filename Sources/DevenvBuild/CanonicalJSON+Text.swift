@@ -1,0 +1,184 @@
+extension CanonicalJSON {
+    /// The form people read and commit (devenv.lock): keys sorted by their UTF-8 bytes, two-space
+    /// indentation, `": "` after keys, one array element per line, and a final newline.
+    public var pretty: String {
+        var out = ""
+        writePretty(to: &out, indent: "")
+        return out + "\n"
+    }
+
+    private func writePretty(to out: inout String, indent: String) {
+        let inner = indent + "  "
+        switch self {
+        case .array(let values) where !values.isEmpty:
+            out += "[\n"
+            for (index, value) in values.enumerated() {
+                out += inner
+                value.writePretty(to: &out, indent: inner)
+                out += index == values.count - 1 ? "\n" : ",\n"
+            }
+            out += indent + "]"
+        case .object(let members) where !members.isEmpty:
+            out += "{\n"
+            let keys = members.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            for (index, key) in keys.enumerated() {
+                out += inner + CanonicalJSON.string(key).serialized + ": "
+                members[key]!.writePretty(to: &out, indent: inner)
+                out += index == keys.count - 1 ? "\n" : ",\n"
+            }
+            out += indent + "}"
+        default:
+            out += serialized
+        }
+    }
+
+    /// Parses JSON text (objects, arrays, strings, integers, booleans, null; no fractions).
+    public init(parsing text: String) throws {
+        var parser = JSONParser(bytes: Array(text.utf8))
+        self = try parser.value()
+        parser.skipSpace()
+        guard parser.position == parser.bytes.count else { throw parser.error("trailing characters") }
+    }
+}
+
+/// A small strict JSON reader for `CanonicalJSON(parsing:)`.
+private struct JSONParser {
+    let bytes: [UInt8]
+    var position = 0
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    func error(_ message: String) -> Failure { Failure(description: "invalid JSON at byte \(position): \(message)") }
+
+    mutating func skipSpace() {
+        while position < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[position]) { position += 1 }
+    }
+
+    mutating func expect(_ literal: String) throws {
+        let expected = Array(literal.utf8)
+        guard bytes.count - position >= expected.count, Array(bytes[position..<position + expected.count]) == expected
+        else { throw error("expected \(literal)") }
+        position += expected.count
+    }
+
+    mutating func value() throws -> CanonicalJSON {
+        skipSpace()
+        guard position < bytes.count else { throw error("unexpected end") }
+        switch bytes[position] {
+        case UInt8(ascii: "{"):
+            position += 1
+            var members: [String: CanonicalJSON] = [:]
+            skipSpace()
+            if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
+                position += 1
+                return .object(members)
+            }
+            while true {
+                skipSpace()
+                let key = try string()
+                skipSpace()
+                try expect(":")
+                members[key] = try value()
+                skipSpace()
+                if position < bytes.count, bytes[position] == UInt8(ascii: ",") {
+                    position += 1
+                    continue
+                }
+                try expect("}")
+                return .object(members)
+            }
+        case UInt8(ascii: "["):
+            position += 1
+            var values: [CanonicalJSON] = []
+            skipSpace()
+            if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
+                position += 1
+                return .array(values)
+            }
+            while true {
+                values.append(try value())
+                skipSpace()
+                if position < bytes.count, bytes[position] == UInt8(ascii: ",") {
+                    position += 1
+                    continue
+                }
+                try expect("]")
+                return .array(values)
+            }
+        case UInt8(ascii: "\""): return .string(try string())
+        case UInt8(ascii: "t"):
+            try expect("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expect("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expect("null")
+            return .null
+        default:
+            let start = position
+            if bytes[position] == UInt8(ascii: "-") { position += 1 }
+            while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) {
+                position += 1
+            }
+            guard let number = Int64(String(decoding: bytes[start..<position], as: UTF8.self)) else {
+                throw error("expected a value")
+            }
+            return .integer(number)
+        }
+    }
+
+    mutating func string() throws -> String {
+        try expect("\"")
+        var scalars = String.UnicodeScalarView()
+        var chunkStart = position
+        func flush() {
+            scalars.append(contentsOf: String(decoding: bytes[chunkStart..<position], as: UTF8.self).unicodeScalars)
+        }
+        while position < bytes.count {
+            let byte = bytes[position]
+            if byte == UInt8(ascii: "\"") {
+                flush()
+                position += 1
+                return String(scalars)
+            }
+            if byte == UInt8(ascii: "\\") {
+                flush()
+                position += 1
+                guard position < bytes.count else { break }
+                let escape = bytes[position]
+                position += 1
+                switch escape {
+                case UInt8(ascii: "n"): scalars.append("\n")
+                case UInt8(ascii: "t"): scalars.append("\t")
+                case UInt8(ascii: "r"): scalars.append("\r")
+                case UInt8(ascii: "b"): scalars.append("\u{8}")
+                case UInt8(ascii: "f"): scalars.append("\u{C}")
+                case UInt8(ascii: "u"):
+                    var code = try hex4()
+                    if (0xD800..<0xDC00).contains(code) {
+                        try expect("\\u")
+                        code = 0x10000 + (code - 0xD800) << 10 + (try hex4() - 0xDC00)
+                    }
+                    guard let scalar = Unicode.Scalar(code) else { throw error("invalid \\u escape") }
+                    scalars.append(scalar)
+                default: scalars.append(Unicode.Scalar(escape))
+                }
+                chunkStart = position
+                continue
+            }
+            position += 1
+        }
+        throw error("unterminated string")
+    }
+
+    mutating func hex4() throws -> UInt32 {
+        guard bytes.count - position >= 4,
+            let value = UInt32(String(decoding: bytes[position..<position + 4], as: UTF8.self), radix: 16)
+        else { throw error("expected four hex digits") }
+        position += 4
+        return value
+    }
+}

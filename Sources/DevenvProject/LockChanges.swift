@@ -1,0 +1,39 @@
+/// What moved between two locks, one line each, as `devenv update` prints it:
+/// `go_1_24 1.24.3 → 1.24.11`, `+ nodejs_24 24.19.0`, `- ruff 0.17.6`, `input team: 1a2b3c4 → 5d6e7f8`.
+public enum LockChanges {
+    public static func describe(from old: Lockfile?, to new: Lockfile, system: String) -> [String] {
+        var lines: [String] = []
+        for name in Set(new.inputs.keys).union(old?.inputs.keys ?? [:].keys).sorted() {
+            let before = old?.inputs[name]
+            let after = new.inputs[name]
+            guard before != after else { continue }
+            switch (before, after) {
+            case (nil, let added?): lines.append("+ input \(name) (\(added.spec))")
+            case (let removed?, nil): lines.append("- input \(name) (\(removed.spec))")
+            case (let before?, let after?):
+                let from = before.rev.map { String($0.prefix(7)) } ?? before.narHash ?? before.spec
+                let to = after.rev.map { String($0.prefix(7)) } ?? after.narHash ?? after.spec
+                if from != to { lines.append("input \(name): \(from) → \(to)") }
+            default: break
+            }
+        }
+        for shell in Set(new.shells.keys).union(old?.shells.keys ?? [:].keys).sorted() {
+            let before = versions(old?.shells[shell]?[system] ?? [])
+            let after = versions(new.shells[shell]?[system] ?? [])
+            let label = shell == Manifest.defaultShell ? "" : " (shell \(shell))"
+            for name in Set(before.keys).union(after.keys).sorted() {
+                switch (before[name], after[name]) {
+                case (nil, let version?): lines.append("+ \(name) \(version)\(label)")
+                case (let version?, nil): lines.append("- \(name) \(version)\(label)")
+                case (let from?, let to?) where from != to: lines.append("\(name) \(from) → \(to)\(label)")
+                default: break
+                }
+            }
+        }
+        return lines
+    }
+
+    private static func versions(_ packages: [LockedPackage]) -> [String: String] {
+        Dictionary(packages.map { ($0.name, $0.version) }, uniquingKeysWith: { first, _ in first })
+    }
+}

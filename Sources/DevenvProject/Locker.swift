@@ -1,0 +1,105 @@
+import DevenvBuild
+import DevenvPackages
+import DevenvStore
+import Foundation
+
+/// Creates and updates `devenv.lock`: inputs are pinned, and every package request of every
+/// shell is resolved to a complete derivation for each system. What the old lock already
+/// answers (same request, same pinned input) is kept as it is.
+public struct Locker {
+    let store: Store
+    let root: String
+
+    public init(store: Store, root: String) {
+        self.store = store
+        self.root = root
+    }
+
+    /// SHA-256 (hex) over what of the manifest the lock depends on: systems, inputs, and each
+    /// shell's package requests. Env, hooks, checks and scripts do not make a lock stale.
+    public static func manifestHash(_ manifest: Manifest) -> String {
+        let json = CanonicalJSON.object([
+            "systems": .array(manifest.systems.map(CanonicalJSON.string)),
+            "inputs": .object(manifest.inputs.mapValues { .string($0.description) }),
+            "shells": .object(manifest.shells.mapValues { .array($0.packages.map { .string($0.description) }) }),
+        ])
+        return Hasher.hash(.sha256, Array(json.serialized.utf8)).base16
+    }
+
+    /// Whether `lock` answers `manifest` as it is.
+    public static func isCurrent(_ lock: Lockfile, for manifest: Manifest) -> Bool {
+        lock.manifestHash == manifestHash(manifest)
+    }
+
+    /// The lock for `manifest`, keeping what `previous` pins except the inputs named in
+    /// `updating` (nil: none; empty set: all), which move to their newest revision.
+    public func lock(_ manifest: Manifest, previous: Lockfile?, updating: Set<String>? = nil) throws -> Lockfile {
+        var resolved: [String: ResolvedInput] = [:]
+        let resolver = InputResolver(store: store, root: root)
+        for (name, spec) in manifest.inputs.sorted(by: { $0.key < $1.key }) {
+            let moving = updating.map { $0.isEmpty || $0.contains(name) } ?? false
+            resolved[name] = try resolver.resolve(name, spec: spec, pinned: moving ? nil : previous?.inputs[name])
+        }
+        if let updating {
+            for name in updating where manifest.inputs[name] == nil {
+                throw ProjectError(
+                    "devenv.toml has no input '\(name)' (it has: \(manifest.inputs.keys.sorted().joined(separator: ", ")))"
+                )
+            }
+        }
+        var shells: [String: [String: [LockedPackage]]] = [:]
+        for (shellName, shell) in manifest.shells {
+            for system in manifest.systems {
+                shells[shellName, default: [:]][system] = try shell.packages.map { request in
+                    let input = resolved[request.inputName]!
+                    if let kept = previous?.shells[shellName]?[system]?.first(where: {
+                        $0.request == request.description && $0.input == request.inputName
+                    }), previous?.inputs[request.inputName] == input.locked {
+                        return try relocated(kept)
+                    }
+                    return try resolve(request, in: input.packages, system: system)
+                }
+            }
+        }
+        return Lockfile(
+            manifestHash: Locker.manifestHash(manifest), storeDirectory: store.directory.path,
+            inputs: resolved.mapValues(\.locked), shells: shells)
+    }
+
+    /// A kept package, its output path recomputed if this machine's store directory differs.
+    private func relocated(_ package: LockedPackage) throws -> LockedPackage {
+        var package = package
+        package.outPath = store.directory.fullPath(of: try package.derivation.outputPath(in: store.directory))
+        return package
+    }
+
+    /// Packages resolved for `system` outside any manifest (for ad-hoc environments).
+    public func resolve(_ requests: [PackageRequest], in packages: PackageSet, system: String) throws -> [LockedPackage]
+    {
+        try requests.map { try resolve($0, in: packages, system: system) }
+    }
+
+    private func resolve(_ request: PackageRequest, in packages: PackageSet, system: String) throws -> LockedPackage {
+        let recipe: Recipe
+        if let prefix = request.versionPrefix {
+            let family = (try? packages.recipe(request.name).family) ?? request.name
+            let candidates = packages.versions(of: family).filter {
+                PackageRequest.version($0.version, matches: prefix)
+            }
+            guard let newest = candidates.last else {
+                let versions = packages.versions(of: family).map(\.version).joined(separator: ", ")
+                throw ProjectError(
+                    "no version of '\(request.name)' matches @\(prefix)"
+                        + (versions.isEmpty ? "" : " (there are: \(versions))"))
+            }
+            recipe = newest
+        } else {
+            recipe = try packages.recipe(request.name)
+        }
+        let derivation = try packages.derivation(recipe.name, system: system)
+        return LockedPackage(
+            request: request.description, input: request.inputName, derivation: derivation,
+            outPath: store.directory.fullPath(of: try derivation.outputPath(in: store.directory)), narHash: nil,
+            environment: recipe.environment)
+    }
+}

@@ -1,0 +1,133 @@
+import DevenvPackages
+import Foundation
+
+/// `devenv.toml`: what a project needs (inputs, shells with packages, variables and a hook,
+/// checks, scripts). Written by people; read strictly, every mistake at its line and column.
+public struct Manifest: Sendable, Equatable {
+    public struct Shell: Sendable, Equatable {
+        public var packages: [PackageRequest]
+        public var env: [String: String]
+        public var hook: String?
+        public var aliases: [String: String]
+    }
+
+    /// The name of the shell `[shell]` declares.
+    public static let defaultShell = "default"
+
+    public var name: String?
+    /// The systems the lock covers; by default the current one.
+    public var systems: [String]
+    public var inputs: [String: InputSpec]
+    public var shells: [String: Shell]
+    /// In the order written.
+    public var checks: [(name: String, command: String)]
+    public var scripts: [String: String]
+
+    public static func == (lhs: Manifest, rhs: Manifest) -> Bool {
+        lhs.name == rhs.name && lhs.systems == rhs.systems && lhs.inputs == rhs.inputs && lhs.shells == rhs.shells
+            && lhs.checks.map(\.name) == rhs.checks.map(\.name)
+            && lhs.checks.map(\.command) == rhs.checks.map(\.command)
+            && lhs.scripts == rhs.scripts
+    }
+
+    /// The shell `name`, or an error listing the ones there are.
+    public func shell(_ name: String) throws -> Shell {
+        guard let shell = shells[name] else {
+            let known = shells.keys.sorted().joined(separator: ", ")
+            throw ProjectError("devenv.toml has no shell '\(name)' (it has: \(known))")
+        }
+        return shell
+    }
+}
+
+extension Manifest {
+    /// Reads a manifest; `file` is the name used in messages.
+    public init(parsing text: String, file: String, currentSystem: String = CurrentSystem.name) throws {
+        let document: TOMLDocument
+        do {
+            document = try TOMLDocument(file: file, text: text)
+        } catch let error as PackageError {
+            throw ManifestError(error.description)
+        }
+        do {
+            try self.init(document: document, currentSystem: currentSystem)
+        } catch let error as PackageError {
+            throw ManifestError(error.description)
+        }
+    }
+
+    private init(document: TOMLDocument, currentSystem: String) throws {
+        let top = TOMLTableReader(document, path: [], table: document.root)
+        try top.rejectUnknownKeys(["project", "inputs", "shell", "shells", "checks", "scripts"])
+
+        let project = try top.table("project")
+        try project?.rejectUnknownKeys(["name", "systems"])
+        name = try project?.string("name")
+        systems = try project?.strings("systems") ?? [currentSystem]
+        if systems.isEmpty {
+            throw document.error(at: ["project", "systems"], "'systems' must name at least one system")
+        }
+
+        var declaredInputs: [String: InputSpec] = [PackageRequest.defaultInput: .builtin]
+        if let table = try top.table("inputs") {
+            for key in table.table.keys.sorted() {
+                guard let text = try table.string(key) else { continue }
+                guard let spec = InputSpec(text) else {
+                    throw table.error(
+                        key,
+                        "input '\(key)' = \"\(text)\" is not \"builtin\", \"git+URL[?ref=…&rev=…]\" or \"path:DIR\"")
+                }
+                declaredInputs[key] = spec
+            }
+        }
+        inputs = declaredInputs
+
+        func shell(_ reader: TOMLTableReader) throws -> Shell {
+            try reader.rejectUnknownKeys(["packages", "env", "hook", "aliases"])
+            var packages: [PackageRequest] = []
+            for text in try reader.strings("packages") ?? [] {
+                guard let request = PackageRequest(text) else {
+                    throw document.error(
+                        at: reader.path + ["packages"], element: text,
+                        "'\(text)' is not a package (NAME, INPUT.NAME or NAME@VERSION)")
+                }
+                guard declaredInputs[request.inputName] != nil else {
+                    throw document.error(
+                        at: reader.path + ["packages"], element: text,
+                        "'\(text)' names the input '\(request.inputName)', which [inputs] does not declare")
+                }
+                packages.append(request)
+            }
+            return Shell(
+                packages: packages, env: try reader.stringTable("env") ?? [:], hook: try reader.string("hook"),
+                aliases: try reader.stringTable("aliases") ?? [:])
+        }
+        var declaredShells: [String: Shell] = [:]
+        declaredShells[Manifest.defaultShell] =
+            try top.table("shell").map(shell) ?? Shell(packages: [], env: [:], hook: nil, aliases: [:])
+        if let named = try top.table("shells") {
+            for key in named.table.keys.sorted() {
+                guard let reader = try named.table(key) else { continue }
+                if key == Manifest.defaultShell {
+                    throw named.error(key, "the shell 'default' is the one [shell] declares")
+                }
+                declaredShells[key] = try shell(reader)
+            }
+        }
+        shells = declaredShells
+
+        let checkTable = try top.stringTable("checks") ?? [:]
+        checks = checkTable.keys.sorted {
+            (document.line(of: ["checks", $0]) ?? 0, $0) < (document.line(of: ["checks", $1]) ?? 0, $1)
+        }.map { ($0, checkTable[$0]!) }
+        scripts = try top.stringTable("scripts") ?? [:]
+    }
+
+    /// Reads `devenv.toml` from a file.
+    public static func load(from path: String, displayName: String) throws -> Manifest {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ProjectError("cannot read \(path)")
+        }
+        return try Manifest(parsing: String(decoding: data, as: UTF8.self), file: displayName)
+    }
+}

@@ -1,0 +1,39 @@
+/// A package as a manifest asks for it: `nodejs_24`, `INPUT.NAME`, or `NAME@VERSION-PREFIX`
+/// (`go@1.24`: the newest go whose version starts with 1.24).
+public struct PackageRequest: Hashable, Sendable, CustomStringConvertible {
+    /// The input to look in; nil means the default input `pkgs`.
+    public var input: String?
+    public var name: String
+    public var versionPrefix: String?
+
+    public static let defaultInput = "pkgs"
+
+    public init?(_ text: String) {
+        var rest = Substring(text)
+        if let at = rest.firstIndex(of: "@") {
+            versionPrefix = String(rest[rest.index(after: at)...])
+            rest = rest[..<at]
+            guard versionPrefix?.isEmpty == false else { return nil }
+        }
+        if let dot = rest.firstIndex(of: ".") {
+            input = String(rest[..<dot])
+            rest = rest[rest.index(after: dot)...]
+            guard input?.isEmpty == false else { return nil }
+        }
+        guard !rest.isEmpty, !rest.contains("."), !rest.contains(" ") else { return nil }
+        name = String(rest)
+    }
+
+    public var inputName: String { input ?? PackageRequest.defaultInput }
+
+    public var description: String {
+        (input.map { "\($0)." } ?? "") + name + (versionPrefix.map { "@\($0)" } ?? "")
+    }
+
+    /// Whether `version` is `versionPrefix` or continues it at a component boundary
+    /// (`1.24` matches `1.24.11`, not `1.240`).
+    public static func version(_ version: String, matches prefix: String) -> Bool {
+        version == prefix || version.hasPrefix(prefix + ".") || version.hasPrefix(prefix + "-")
+            || version.hasPrefix(prefix + "+")
+    }
+}

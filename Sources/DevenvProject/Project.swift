@@ -1,0 +1,43 @@
+import DevenvPackages
+import Foundation
+
+/// A project directory: the nearest one upward that holds a `devenv.toml`.
+public struct Project: Sendable {
+    public let root: String
+    public var manifestPath: String { root + "/devenv.toml" }
+    public var lockPath: String { root + "/devenv.lock" }
+    /// Per-project state the tool may recreate (gitignored).
+    public var stateDirectory: String { root + "/.devenv" }
+
+    public init(root: String) { self.root = root }
+
+    /// The project containing `directory` (itself or the nearest parent with a devenv.toml).
+    public static func find(from directory: String) throws -> Project {
+        var current = URL(fileURLWithPath: directory).standardizedFileURL
+        while true {
+            if FileManager.default.fileExists(atPath: current.appendingPathComponent("devenv.toml").path) {
+                return Project(root: current.path)
+            }
+            let parent = current.deletingLastPathComponent()
+            if parent.path == current.path {
+                throw ProjectError(
+                    "no devenv.toml in \(directory) or any parent directory (run `devenv init` to start one)")
+            }
+            current = parent
+        }
+    }
+
+    /// The manifest, with messages naming it relative to `workingDirectory`.
+    public func manifest(workingDirectory: String = FileManager.default.currentDirectoryPath) throws -> Manifest {
+        try Manifest.load(from: manifestPath, displayName: Project.display(manifestPath, from: workingDirectory))
+    }
+
+    public func lock() throws -> Lockfile? { try Lockfile.load(from: lockPath) }
+
+    /// `path` relative to `directory` when it lies inside it or one level up, else absolute.
+    static func display(_ path: String, from directory: String) -> String {
+        let base = URL(fileURLWithPath: directory).standardizedFileURL.path
+        if path.hasPrefix(base + "/") { return String(path.dropFirst(base.count + 1)) }
+        return path
+    }
+}

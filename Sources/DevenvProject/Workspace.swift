@@ -1,0 +1,91 @@
+import DevenvBuild
+import DevenvPackages
+import DevenvStore
+import Foundation
+
+/// What to do when devenv.lock is missing or does not match devenv.toml.
+public enum LockPolicy: Sendable {
+    /// Bring it up to date (and say so).
+    case update
+    /// Use it as it is (`--frozen`); a missing lock is an error.
+    case frozen
+    /// Fail (`--locked`), as CI wants.
+    case locked
+}
+
+/// A project opened for work: its manifest and its lock brought to the state a command needs,
+/// and environments realized from the lock.
+public final class Workspace {
+    public let project: Project
+    public let store: Store
+    public let manifest: Manifest
+    public private(set) var lock: Lockfile
+    /// What happened to the lock on the way (for the CLI to report), e.g. "updated devenv.lock".
+    public private(set) var notes: [String] = []
+
+    public init(
+        project: Project, store: Store, policy: LockPolicy,
+        workingDirectory: String = FileManager.default.currentDirectoryPath
+    ) throws {
+        self.project = project
+        self.store = store
+        manifest = try project.manifest(workingDirectory: workingDirectory)
+        let existing = try project.lock()
+        switch (existing, policy) {
+        case (let lock?, _) where Locker.isCurrent(lock, for: manifest):
+            self.lock = lock
+        case (let lock?, .frozen):
+            self.lock = lock
+        case (nil, .frozen):
+            throw ProjectError("devenv.lock is missing and --frozen forbids creating it; run `devenv lock`")
+        case (_, .locked):
+            throw ProjectError(
+                existing == nil
+                    ? "devenv.lock is missing; run `devenv lock`"
+                    : "devenv.lock is out of date with devenv.toml; run `devenv lock`")
+        case (_, .update):
+            let lock = try Locker(store: store, root: project.root).lock(manifest, previous: existing)
+            try lock.write(to: project.lockPath)
+            notes.append(existing == nil ? "created devenv.lock" : "updated devenv.lock (devenv.toml changed)")
+            self.lock = lock
+        }
+    }
+
+    /// Realizes every package of `shell` for this system and the environment joining them;
+    /// returns the environment and its store path. Unless frozen, NAR hashes learnt by realizing
+    /// are recorded in the lock.
+    public func realize(
+        shell: String, system: String = CurrentSystem.name, realizer: Realizer, recordHashes: Bool = true
+    )
+        throws -> (environment: Environment, path: String)
+    {
+        _ = try manifest.shell(shell)
+        let environment = try lock.environment(shell: shell, system: system)
+        let paths = try realizer.realize([environment.derivation])
+        if recordHashes { try recordNarHashes() }
+        return (environment, store.directory.fullPath(of: paths[0]))
+    }
+
+    /// Fills in the NAR hash of every locked package whose output is valid, and writes the lock
+    /// if that added anything.
+    public func recordNarHashes() throws {
+        var updated = lock
+        for (shell, systems) in lock.shells {
+            for (system, packages) in systems {
+                updated.shells[shell]![system] = try packages.map { package in
+                    var package = package
+                    if package.narHash == nil, let path = try? store.directory.storePath(parsing: package.outPath),
+                        let info = try store.pathInfo(path)
+                    {
+                        package.narHash = info.narHash.sri
+                    }
+                    return package
+                }
+            }
+        }
+        if updated != lock {
+            try updated.write(to: project.lockPath)
+            lock = updated
+        }
+    }
+}

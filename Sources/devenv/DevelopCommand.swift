@@ -1,0 +1,53 @@
+import ArgumentParser
+import DevenvBuild
+import DevenvProject
+import DevenvShell
+import DevenvStore
+import Foundation
+
+struct DevelopCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "develop",
+        abstract: "Enter the project's environment: start your shell in it, or run one command.",
+        discussion: """
+            Finds devenv.toml in the current directory or a parent, brings devenv.lock up to date if
+            devenv.toml changed (and says so), realizes the packages with progress, then starts $SHELL
+            (bash, zsh or fish) or runs the command given with -c, exiting with its status. The
+            environment: PATH with the packages' programs first, the packages' variables, DEVENV_ROOT,
+            DEVENV_SHELL, the manifest's env, then whatever the shell's hook exports.
+            """
+    )
+
+    @Option(name: .customLong("shell"), help: "The shell of devenv.toml to enter ([shells.NAME]; default: [shell]).")
+    var shellName = Manifest.defaultShell
+
+    @Option(
+        name: [.customShort("c"), .customLong("command")], parsing: .remaining,
+        help: "Run CMD ARGS... in the environment instead of a shell.")
+    var command: [String] = []
+
+    @Flag(
+        help:
+            "Start from a minimal environment (HOME, USER, TERM, LANG, ...; PATH only /usr/bin:/bin after the packages)."
+    )
+    var pure = false
+
+    @OptionGroup var project: ProjectOptions
+
+    func run() throws {
+        try withManifestErrors {
+            let session = try Session()
+            let workspace = try project.workspace(session)
+            let (environment, path) = try workspace.realize(
+                shell: shellName, realizer: session.realizer(), recordHashes: project.policy != .frozen)
+            let variables = try workspace.variables(
+                shell: shellName, environment: environment, path: path, base: ProcessInfo.processInfo.environment,
+                pure: pure)
+            if let executable = command.first {
+                try Subprocess.exec(executable, Array(command.dropFirst()), environment: variables)
+            }
+            try InteractiveShell.exec(
+                environment: variables, pathPrefix: [path + "/bin"], stateDirectory: workspace.project.stateDirectory)
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import DevenvPackages
+import DevenvProject
+import Foundation
+
+struct LockCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lock",
+        abstract: "Create devenv.lock, or bring it up to date with devenv.toml.",
+        discussion: "Only what changed in devenv.toml is resolved again; every other pin stays as it is."
+    )
+
+    @Option(name: .customShort("C"), help: "Work in the project containing DIR instead of the current directory.")
+    var directory: String?
+
+    func run() throws {
+        try withManifestErrors {
+            let session = try Session()
+            let project = try Project.find(from: directory ?? FileManager.default.currentDirectoryPath)
+            let manifest = try project.manifest()
+            let previous = try project.lock()
+            if let previous, Locker.isCurrent(previous, for: manifest) {
+                print("devenv.lock is up to date")
+                return
+            }
+            let lock = try Locker(store: session.store, root: project.root).lock(manifest, previous: previous)
+            try lock.write(to: project.lockPath)
+            print(previous == nil ? "created devenv.lock" : "updated devenv.lock")
+            for line in LockChanges.describe(from: previous, to: lock, system: CurrentSystem.name) {
+                print("  \(line)")
+            }
+        }
+    }
+}
+
+struct UpdateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "update",
+        abstract: "Move inputs to their newest revision, resolve again, and print what changed.",
+        discussion: "Prints one line per change: `go_1_24 1.24.3 → 1.24.11`, `+ nodejs_24 24.19.0`, `- ruff 0.17.6`."
+    )
+
+    @Argument(help: "The inputs to update (default: all).")
+    var inputs: [String] = []
+
+    @Option(name: .customShort("C"), help: "Work in the project containing DIR instead of the current directory.")
+    var directory: String?
+
+    func run() throws {
+        try withManifestErrors {
+            let session = try Session()
+            let project = try Project.find(from: directory ?? FileManager.default.currentDirectoryPath)
+            let manifest = try project.manifest()
+            let previous = try project.lock()
+            let lock = try Locker(store: session.store, root: project.root)
+                .lock(manifest, previous: previous, updating: Set(inputs))
+            try lock.write(to: project.lockPath)
+            let changes = LockChanges.describe(from: previous, to: lock, system: CurrentSystem.name)
+            print(changes.isEmpty ? "no changes" : changes.joined(separator: "\n"))
+        }
+    }
+}

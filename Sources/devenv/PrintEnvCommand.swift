@@ -1,0 +1,72 @@
+import ArgumentParser
+import DevenvPackages
+import DevenvProject
+import DevenvShell
+import Foundation
+
+extension ExportScript.Dialect: ExpressibleByArgument {}
+
+struct PrintEnvCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "print-env",
+        abstract: "Print the project's environment as data (for editors, IDEs and agents) or as shell code.",
+        discussion: """
+            Realizes the environment like `develop`, then prints the variables it sets or changes: as
+            `export` lines for bash (the default) or zsh, as `set -gx` lines for fish, or with --json as
+            an object whose schema docs/environment.md documents.
+            """
+    )
+
+    @Flag(help: "Print JSON (schema: docs/environment.md).")
+    var json = false
+
+    @Option(name: .customLong("shell"), help: "The dialect of the shell code: bash, zsh or fish.")
+    var dialect: ExportScript.Dialect = .bash
+
+    @Option(name: .customLong("shell-name"), help: "The shell of devenv.toml ([shells.NAME]; default: [shell]).")
+    var shellName = Manifest.defaultShell
+
+    @OptionGroup var project: ProjectOptions
+
+    struct EnvironmentJSON: Encodable {
+        struct Package: Encodable {
+            var name: String
+            var version: String
+            var outPath: String
+        }
+        var version = 1
+        var project: String
+        var shell: String
+        var system: String
+        var environment: String
+        var packages: [Package]
+        var variables: [String: String]
+        var unset: [String]
+    }
+
+    func run() throws {
+        try withManifestErrors {
+            let session = try Session()
+            let workspace = try project.workspace(session)
+            let (environment, path) = try workspace.realize(
+                shell: shellName, realizer: session.realizer(), recordHashes: project.policy != .frozen)
+            let variables = try workspace.variables(
+                shell: shellName, environment: environment, path: path, base: ProcessInfo.processInfo.environment,
+                pure: false)
+            let current = ProcessInfo.processInfo.environment
+            if json {
+                try printJSON(
+                    EnvironmentJSON(
+                        project: workspace.project.root, shell: shellName, system: environment.system,
+                        environment: path,
+                        packages: environment.packages.map {
+                            .init(name: $0.name, version: $0.version, outPath: $0.outPath)
+                        },
+                        variables: variables.filter { current[$0.key] != $0.value },
+                        unset: current.keys.filter { variables[$0] == nil }.sorted()))
+            } else {
+                print(ExportScript.render(from: current, to: variables, dialect: dialect), terminator: "")
+            }
+        }
+    }
+}
