@@ -72,23 +72,31 @@ public struct TOMLDocument: Sendable {
         return PackageError("\(file): \(message)")
     }
 
-    /// Where the string `value` is written in the array at `path` (for messages about one
-    /// element), or where the key is when the string cannot be found.
-    public func error(at path: [String], element value: String, _ message: String) -> PackageError {
+    /// `file:line:column` of the string `value` in the array at `path` (or of the key, when the
+    /// string cannot be found), to point messages at one element.
+    public func location(of path: [String], element value: String) -> String {
         if let position = positions[path] {
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
             for number in (position.line - 1)..<lines.count {
                 let line = String(lines[number])
                 for quote in ["\"", "'"] {
                     if let range = line.range(of: quote + value + quote) {
-                        let column = line.distance(from: line.startIndex, to: range.lowerBound) + 1
-                        return PackageError("\(file):\(number + 1):\(column): \(message)")
+                        return "\(file):\(number + 1):\(line.distance(from: line.startIndex, to: range.lowerBound) + 1)"
                     }
                 }
                 if number > position.line - 1, line.contains("=") && !line.contains("[") { break }
             }
         }
-        return error(at: path, message)
+        var probe = path
+        while !probe.isEmpty {
+            if let position = positions[probe] { return "\(file):\(position.line):\(position.column)" }
+            probe.removeLast()
+        }
+        return file
+    }
+
+    public func error(at path: [String], element value: String, _ message: String) -> PackageError {
+        PackageError("\(location(of: path, element: value)): \(message)")
     }
 
     /// The line where `path` is written (to keep the order of a table's keys as in the file).

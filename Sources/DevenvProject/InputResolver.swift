@@ -24,6 +24,14 @@ struct InputResolver {
         case .path(let relative):
             let directory = relative.hasPrefix("/") ? relative : root + "/" + relative
             let expected = try pin?.narHash.map { try Hash(parsing: $0) }
+            // The pinned content, if the store still has it, whatever the directory holds now.
+            if let pin, let expected {
+                let pinned = try store.directory.path(for: .fixed(recursive: true, hash: expected), name: "source")
+                if try store.isValid(pinned) {
+                    return ResolvedInput(
+                        locked: pin, packages: try packageSet(in: store.directory.fullPath(of: pinned), input: name))
+                }
+            }
             let fetched: (path: StorePath, narHash: Hash)
             do {
                 fetched = try PathFetcher(store: store).fetch(directory, expectedNarHash: expected)

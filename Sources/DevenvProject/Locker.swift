@@ -34,18 +34,18 @@ public struct Locker {
     /// The lock for `manifest`, keeping what `previous` pins except the inputs named in
     /// `updating` (nil: none; empty set: all), which move to their newest revision.
     public func lock(_ manifest: Manifest, previous: Lockfile?, updating: Set<String>? = nil) throws -> Lockfile {
+        if let updating {
+            for name in updating.sorted() where manifest.inputs[name] == nil {
+                throw ProjectError(
+                    "devenv.toml has no input '\(name)' (it has: \(manifest.inputs.keys.sorted().joined(separator: ", ")))"
+                )
+            }
+        }
         var resolved: [String: ResolvedInput] = [:]
         let resolver = InputResolver(store: store, root: root)
         for (name, spec) in manifest.inputs.sorted(by: { $0.key < $1.key }) {
             let moving = updating.map { $0.isEmpty || $0.contains(name) } ?? false
             resolved[name] = try resolver.resolve(name, spec: spec, pinned: moving ? nil : previous?.inputs[name])
-        }
-        if let updating {
-            for name in updating where manifest.inputs[name] == nil {
-                throw ProjectError(
-                    "devenv.toml has no input '\(name)' (it has: \(manifest.inputs.keys.sorted().joined(separator: ", ")))"
-                )
-            }
         }
         var shells: [String: [String: [LockedPackage]]] = [:]
         for (shellName, shell) in manifest.shells {
@@ -57,7 +57,13 @@ public struct Locker {
                     }), previous?.inputs[request.inputName] == input.locked {
                         return try relocated(kept)
                     }
-                    return try resolve(request, in: input.packages, system: system)
+                    do {
+                        return try resolve(request, in: input.packages, system: system)
+                    } catch let error as ProjectError {
+                        throw ManifestError("\(shell.locations[request.description] ?? "devenv.toml"): \(error)")
+                    } catch let error as PackageError {
+                        throw ManifestError("\(shell.locations[request.description] ?? "devenv.toml"): \(error)")
+                    }
                 }
             }
         }

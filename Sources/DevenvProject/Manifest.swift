@@ -9,6 +9,8 @@ public struct Manifest: Sendable, Equatable {
         public var env: [String: String]
         public var hook: String?
         public var aliases: [String: String]
+        /// Where each package request is written (`devenv.toml:LINE:COLUMN`), for messages.
+        public var locations: [String: String] = [:]
     }
 
     /// The name of the shell `[shell]` declares.
@@ -85,7 +87,9 @@ extension Manifest {
         func shell(_ reader: TOMLTableReader) throws -> Shell {
             try reader.rejectUnknownKeys(["packages", "env", "hook", "aliases"])
             var packages: [PackageRequest] = []
+            var locations: [String: String] = [:]
             for text in try reader.strings("packages") ?? [] {
+                locations[text] = document.location(of: reader.path + ["packages"], element: text)
                 guard let request = PackageRequest(text) else {
                     throw document.error(
                         at: reader.path + ["packages"], element: text,
@@ -100,7 +104,7 @@ extension Manifest {
             }
             return Shell(
                 packages: packages, env: try reader.stringTable("env") ?? [:], hook: try reader.string("hook"),
-                aliases: try reader.stringTable("aliases") ?? [:])
+                aliases: try reader.stringTable("aliases") ?? [:], locations: locations)
         }
         var declaredShells: [String: Shell] = [:]
         declaredShells[Manifest.defaultShell] =
