@@ -34,6 +34,7 @@ public struct Locker {
     /// The lock for `manifest`, keeping what `previous` pins except the inputs named in
     /// `updating` (nil: none; empty set: all), which move to their newest revision.
     public func lock(_ manifest: Manifest, previous: Lockfile?, updating: Set<String>? = nil) throws -> Lockfile {
+        let previous = try previous?.relocated(to: store.directory)
         if let updating {
             for name in updating.sorted() where manifest.inputs[name] == nil {
                 throw ProjectError(
@@ -55,7 +56,7 @@ public struct Locker {
                     if let kept = previous?.shells[shellName]?[system]?.first(where: {
                         $0.request == request.description && $0.input == request.inputName
                     }), previous?.inputs[request.inputName] == input.locked {
-                        return try relocated(kept)
+                        return kept
                     }
                     do {
                         return try resolve(request, in: input.packages, system: system)
@@ -70,13 +71,6 @@ public struct Locker {
         return Lockfile(
             manifestHash: Locker.manifestHash(manifest), storeDirectory: store.directory.path,
             inputs: resolved.mapValues(\.locked), shells: shells)
-    }
-
-    /// A kept package, its output path recomputed if this machine's store directory differs.
-    private func relocated(_ package: LockedPackage) throws -> LockedPackage {
-        var package = package
-        package.outPath = store.directory.fullPath(of: try package.derivation.outputPath(in: store.directory))
-        return package
     }
 
     /// Packages resolved for `system` outside any manifest (for ad-hoc environments).

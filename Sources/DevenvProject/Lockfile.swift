@@ -90,6 +90,24 @@ public struct Lockfile: Hashable, Sendable {
         ])
     }
 
+    /// The lock with every output path computed for `store` (another machine's store directory
+    /// gives other paths for the same derivations).
+    public func relocated(to store: StoreDirectory) throws -> Lockfile {
+        guard store.path != storeDirectory else { return self }
+        var copy = self
+        copy.storeDirectory = store.path
+        copy.shells = try shells.mapValues { systems in
+            try systems.mapValues { packages in
+                try packages.map { package in
+                    var package = package
+                    package.outPath = store.fullPath(of: try package.derivation.outputPath(in: store))
+                    return package
+                }
+            }
+        }
+        return copy
+    }
+
     /// The exact text of the lock file.
     public var text: String { json.pretty }
 

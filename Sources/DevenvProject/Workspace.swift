@@ -30,7 +30,7 @@ public final class Workspace {
         self.project = project
         self.store = store
         manifest = try project.manifest(workingDirectory: workingDirectory)
-        let existing = try project.lock()
+        let existing = try project.lock()?.relocated(to: store.directory)
         switch (existing, policy) {
         case (let lock?, _) where Locker.isCurrent(lock, for: manifest):
             self.lock = lock

@@ -89,6 +89,16 @@ struct LockTests {
         #expect(missing.stderr.contains("devenv.toml:6:13: hello_2 is not available for aarch64-darwin"))
     }
 
+    @Test func aLockMadeOnAnotherStoreDirectoryWorksHere() throws {
+        let fixture = try ProjectFixture()
+        let elsewhere = ["DEVENV_HOME": fixture.dir("home2")]
+        #expect(try fixture.run("lock", environment: elsewhere).status == 0)
+        #expect(fixture.lockText.contains(fixture.dir("home2/store")))
+        let home = try fixture.run("develop", "--frozen", "-c", "sh", "-c", "echo $HELLO_HOME")
+        #expect(home.output.hasPrefix(fixture.devenv.storeDirectory + "/"), "\(home.stderr)")
+        #expect(try fixture.run("develop", "--frozen", "-c", "hello").output == "hello 2.1.3")
+    }
+
     @Test func aLockFromANewerDevenvIsRefused() throws {
         let fixture = try ProjectFixture()
         #expect(try fixture.run("lock").status == 0)
