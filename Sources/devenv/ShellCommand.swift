@@ -36,7 +36,7 @@ struct ShellCommand: ParsableCommand {
             .resolve(requests, in: try session.packages, system: CurrentSystem.name)
         let environment = Environment(shell: "adhoc", system: CurrentSystem.name, packages: locked)
         let path = session.store.directory.fullPath(of: try session.realizer().realize([environment.derivation])[0])
-        var variables = ShellEnvironment(
+        let variables = ShellEnvironment(
             path: [path + "/bin"], packageVariables: environment.packageVariables, manifestVariables: [:], root: nil,
             shellName: "adhoc"
         ).variables(from: ProcessInfo.processInfo.environment, pure: false)

@@ -99,6 +99,42 @@ struct LockTests {
         #expect(try fixture.run("develop", "--frozen", "-c", "hello").output == "hello 2.1.3")
     }
 
+    @Test func gitInputsArePinnedAndUpdated() throws {
+        let fixture = try ProjectFixture(
+            manifest: "[inputs]\nteam = \"git+file://PKGREPO?ref=main\"\n[shell]\npackages = [\"team.hello_2\"]\n")
+        try fixture.dir.sh(
+            """
+            export GIT_AUTHOR_NAME=T GIT_AUTHOR_EMAIL=t@example.com GIT_COMMITTER_NAME=T GIT_COMMITTER_EMAIL=t@example.com
+            git init -q -b main pkgrepo && cp pkgs/*.toml pkgrepo/ && git -C pkgrepo add . && git -C pkgrepo commit -q -m one
+            sed -i "s|PKGREPO|$PWD/pkgrepo|" proj/devenv.toml
+            """)
+        #expect(try fixture.run("lock").status == 0)
+        let lock = try JSONSerialization.jsonObject(with: Data(fixture.lockText.utf8)) as! [String: Any]
+        let team = (lock["inputs"] as! [String: [String: Any]])["team"]!
+        #expect(team["type"] as? String == "git")
+        #expect(team["ref"] as? String == "main")
+        #expect(team["rev"] as? String == (try fixture.dir.sh("git -C pkgrepo rev-parse HEAD")))
+        #expect((team["narHash"] as? String)?.hasPrefix("sha256-") == true)
+        #expect((team["lastModified"] as? Int ?? 0) > 1_700_000_000)
+        #expect(try fixture.run("develop", "-c", "hello").output == "hello 2.1.3")
+
+        try fixture.publish("hello_2", version: "2.2.0")
+        try fixture.dir.sh(
+            """
+            export GIT_AUTHOR_NAME=T GIT_AUTHOR_EMAIL=t@example.com GIT_COMMITTER_NAME=T GIT_COMMITTER_EMAIL=t@example.com
+            cp pkgs/hello_2.toml pkgrepo/ && git -C pkgrepo commit -q -am two
+            """)
+        #expect(try fixture.run("develop", "-c", "hello").output == "hello 2.1.3")  // pinned
+        let update = try fixture.run("update", "team")
+        let short = try fixture.dir.sh("git -C pkgrepo rev-parse --short=7 HEAD")
+        #expect(
+            update.output.split(separator: "\n").map(String.init).contains {
+                $0.hasPrefix("input team: ") && $0.hasSuffix(" → \(short)")
+            })
+        #expect(update.output.contains("hello_2 2.1.3 → 2.2.0"))
+        #expect(try fixture.run("develop", "-c", "hello").output == "hello 2.2.0")
+    }
+
     @Test func aLockFromANewerDevenvIsRefused() throws {
         let fixture = try ProjectFixture()
         #expect(try fixture.run("lock").status == 0)
@@ -343,4 +379,41 @@ struct InitTests {
         #expect((go["shells"] as? [String: Any])?["default"] != nil)
         #expect(try devenv("init", "--template", "rust", dir("other")).stderr.contains("unknown template 'rust'"))
     }
+}
+
+/// `devenv develop` without -c, in real interactive shells driven through tmux.
+struct InteractiveShellTests {
+    @Test(arguments: ["bash", "zsh", "fish"])
+    func developStartsTheUsersShellInTheEnvironment(_ shell: String) throws {
+        guard let shellPath = Subprocess_find(shell) else { return }
+        let fixture = try ProjectFixture()
+        #expect(try fixture.run("lock").status == 0)
+        let session = "devenv-test-\(shell)-\(getpid())"
+        var environment = fixture.devenv.environment
+        environment["SHELL"] = shellPath
+        environment["HOME"] = fixture.dir("home")
+        let command = "cd \(fixture.dir("proj/sub")) && exec \(DevenvCLI.binary) develop"
+        _ = try runCommand(
+            "/usr/bin/tmux", ["new-session", "-d", "-s", session, "-x", "200", "-y", "50", command],
+            environment: environment)
+        defer { _ = try? runCommand("/usr/bin/tmux", ["kill-session", "-t", session]) }
+        _ = try runCommand(
+            "/usr/bin/tmux", ["send-keys", "-t", session, "echo \"MARK:$(hello):$DEVENV_SHELL:$FROM_HOOK\"", "Enter"])
+        var screen = ""
+        for _ in 0..<100 {
+            usleep(100_000)
+            screen = try runCommand("/usr/bin/tmux", ["capture-pane", "-p", "-t", session]).output
+            if screen.contains("MARK:hello 2.1.3:default:yes") { break }
+        }
+        #expect(screen.contains("MARK:hello 2.1.3:default:yes"), "\(screen)")
+    }
+}
+
+/// The absolute path of a program on PATH, if installed.
+func Subprocess_find(_ name: String) -> String? {
+    for directory in ["/usr/bin", "/bin", "/usr/local/bin"]
+    where FileManager.default.isExecutableFile(atPath: "\(directory)/\(name)") {
+        return "\(directory)/\(name)"
+    }
+    return nil
 }

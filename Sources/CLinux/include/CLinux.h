@@ -10,3 +10,5 @@ int devenv_rename_noreplace(const char *from, const char *to);
 long devenv_copy_file_range(int from, int to, unsigned long length);
 
 #endif
+
+#include "DevenvLazy.h"
