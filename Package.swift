@@ -52,7 +52,8 @@ let package = Package(
         ),
         .target(
             name: "DevenvShell",
-            dependencies: ["DevenvBuild", "DevenvProject", "DevenvStore", "DevenvFetch", "DevenvPackages"]
+            dependencies: ["DevenvBuild", "DevenvProject", "DevenvStore", "DevenvFetch", "DevenvPackages"],
+            plugins: ["EmbedFiles"]
         ),
         .executableTarget(
             name: "devenv",

@@ -6,7 +6,7 @@ import PackagePlugin
 @main
 struct EmbedFiles: BuildToolPlugin {
     /// Which folder each target embeds.
-    static let folders = ["DevenvPackages": "packages", "DevenvProject": "templates"]
+    static let folders = ["DevenvPackages": "packages", "DevenvProject": "templates", "DevenvShell": "shell-hooks"]
 
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
         guard let folder = EmbedFiles.folders[target.name] else { return [] }

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
+#include <spawn.h>
 #include <unistd.h>
 
 #include "CLinux.h"
@@ -12,3 +13,5 @@ int devenv_rename_noreplace(const char *from, const char *to) {
 long devenv_copy_file_range(int from, int to, unsigned long length) {
     return copy_file_range(from, NULL, to, NULL, length, 0);
 }
+
+short devenv_posix_spawn_setsid(void) { return POSIX_SPAWN_SETSID; }

@@ -1,3 +1,4 @@
+import CLinux
 import DevenvStore
 import Glibc
 
@@ -11,6 +12,28 @@ public enum Subprocess {
     public static func run(_ executable: String, _ arguments: [String], environment: [String: String], log: Int32?)
         throws -> Int32
     {
+        let pid = try spawn(executable, arguments, environment: environment, log: log, detached: false)
+        var waitStatus: Int32 = 0
+        while waitpid(pid, &waitStatus, 0) < 0 {
+            if errno != EINTR { throw StoreError("cannot wait for \(executable): \(SystemCall.message())") }
+        }
+        let signal = waitStatus & 0x7f
+        return signal == 0 ? (waitStatus >> 8) & 0xff : 128 + signal
+    }
+
+    /// Starts `executable` in a session of its own, output to `log`, and does not wait: it goes on
+    /// after this process (and its terminal) are gone.
+    public static func startDetached(
+        _ executable: String, _ arguments: [String], environment: [String: String], log: Int32
+    )
+        throws
+    {
+        _ = try spawn(executable, arguments, environment: environment, log: log, detached: true)
+    }
+
+    private static func spawn(
+        _ executable: String, _ arguments: [String], environment: [String: String], log: Int32?, detached: Bool
+    ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -29,7 +52,9 @@ public enum Subprocess {
         sigfillset(&all)
         posix_spawnattr_setsigmask(&attributes, &none)
         posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawnattr_setflags(
+            &attributes,
+            Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) | (detached ? devenv_posix_spawn_setsid() : 0))
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -42,12 +67,7 @@ public enum Subprocess {
         guard status == 0 else {
             throw StoreError("cannot start \(executable): \(SystemCall.message(status))")
         }
-        var waitStatus: Int32 = 0
-        while waitpid(pid, &waitStatus, 0) < 0 {
-            if errno != EINTR { throw StoreError("cannot wait for \(executable): \(SystemCall.message())") }
-        }
-        let signal = waitStatus & 0x7f
-        return signal == 0 ? (waitStatus >> 8) & 0xff : 128 + signal
+        return pid
     }
 }
 

@@ -6,8 +6,14 @@ import Foundation
 /// the user's settings for fetching and building (docs/configuration.md).
 public struct UserConfiguration: Sendable, Equatable {
     public var build: BuildSettings
+    /// Whether the shell hook realizes unrealized projects in the background (`[hook] background`);
+    /// false makes it wait, with progress.
+    public var hookInBackground: Bool
 
-    public init(build: BuildSettings = BuildSettings()) { self.build = build }
+    public init(build: BuildSettings = BuildSettings(), hookInBackground: Bool = true) {
+        self.build = build
+        self.hookInBackground = hookInBackground
+    }
 
     /// The file the environment names; it need not exist.
     public static func path(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
@@ -25,7 +31,7 @@ public struct UserConfiguration: Sendable, Equatable {
     public init(parsing text: String, file: String) throws {
         let document = try TOMLDocument(file: file, text: text)
         let reader = TOMLTableReader(document, path: [], table: document.root)
-        try reader.rejectUnknownKeys(["sandbox", "jobs", "cores", "mirrors", "fetch"])
+        try reader.rejectUnknownKeys(["sandbox", "jobs", "cores", "mirrors", "fetch", "hook"])
         var settings = BuildSettings()
         if let sandbox = try reader.string("sandbox") {
             guard let policy = SandboxPolicy(rawValue: sandbox) else {
@@ -51,5 +57,10 @@ public struct UserConfiguration: Sendable, Equatable {
             }
         }
         build = settings
+        hookInBackground = true
+        if let hook = try reader.table("hook") {
+            try hook.rejectUnknownKeys(["background"])
+            hookInBackground = try hook.bool("background") ?? true
+        }
     }
 }

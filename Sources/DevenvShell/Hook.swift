@@ -10,19 +10,36 @@ public enum Hook {
     public static func run(_ script: String, in environment: [String: String], directory: String) throws -> [String:
         String]
     {
-        let result = FileManager.default.temporaryDirectory.appendingPathComponent(
+        try run(script, in: environment, directory: directory, capturingOutput: false).environment
+    }
+
+    /// Runs the hook; with `capturingOutput` what it prints is returned instead of shown.
+    public static func run(_ script: String, in environment: [String: String], directory: String, capturingOutput: Bool)
+        throws -> (environment: [String: String], output: String)
+    {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
             "devenv-hook-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         ).path
-        defer { try? FileManager.default.removeItem(atPath: result) }
+        defer {
+            try? FileManager.default.removeItem(atPath: scratch + ".env")
+            try? FileManager.default.removeItem(atPath: scratch + ".out")
+        }
         var withHook = environment
         withHook["DEVENV_HOOK"] = script
-        withHook["DEVENV_HOOK_RESULT"] = result
+        withHook["DEVENV_HOOK_RESULT"] = scratch + ".env"
         // The hook's output goes to stderr, so that `develop -c CMD` keeps stdout for CMD alone.
-        let command = "cd \"$1\" || exit 1\neval \"$DEVENV_HOOK\" >&2 || exit\nenv -0 > \"$DEVENV_HOOK_RESULT\""
+        let output = capturingOutput ? "> \"$2\" 2>&1" : ">&2"
+        let command = "cd \"$1\" || exit 1\neval \"$DEVENV_HOOK\" \(output) || exit\nenv -0 > \"$DEVENV_HOOK_RESULT\""
         let status = try Subprocess.run(
-            "/bin/bash", ["-c", command, "devenv-hook", directory], environment: withHook, log: nil)
-        guard status == 0 else { throw ShellError("the hook failed with exit status \(status)") }
-        guard let data = FileManager.default.contents(atPath: result) else {
+            "/bin/bash", ["-c", command, "devenv-hook", directory, scratch + ".out"], environment: withHook, log: nil)
+        let printed =
+            FileManager.default.contents(atPath: scratch + ".out").map { String(decoding: $0, as: UTF8.self) } ?? ""
+        guard status == 0 else {
+            throw ShellError(
+                "the hook failed with exit status \(status)"
+                    + (printed.isEmpty ? "" : ": \(printed.split(separator: "\n").last ?? "")"))
+        }
+        guard let data = FileManager.default.contents(atPath: scratch + ".env") else {
             throw ShellError("the hook left no environment")
         }
         var after: [String: String] = [:]
@@ -32,7 +49,7 @@ public enum Hook {
             after[String(text[..<equals])] = String(text[text.index(after: equals)...])
         }
         for name in ignored where environment[name] != nil { after[name] = environment[name] }
-        return after
+        return (after, printed)
     }
 }
 

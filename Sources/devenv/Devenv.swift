@@ -14,9 +14,9 @@ struct Devenv: ParsableCommand {
         version: "devenv \(version) (reproducible development environments; not cachix/devenv)",
         subcommands: [
             InitCommand.self, DevelopCommand.self, ShellCommand.self, RunCommand.self, PrintEnvCommand.self,
-            CheckCommand.self,
-            LockCommand.self, UpdateCommand.self, BuildCommand.self, SearchCommand.self, InfoCommand.self,
-            StoreCommand.self,
+            CheckCommand.self, LockCommand.self, UpdateCommand.self, HookCommand.self, AllowCommand.self,
+            DenyCommand.self, StatusCommand.self, ExportCommand.self, BuildCommand.self, SearchCommand.self,
+            InfoCommand.self, StoreCommand.self, HookRealizeCommand.self,
         ]
     )
 }

@@ -9,6 +9,9 @@ int devenv_rename_noreplace(const char *from, const char *to);
 /// copy_file_range(2) from the current offsets: lets the kernel copy (or reflink) file data.
 long devenv_copy_file_range(int from, int to, unsigned long length);
 
+/// posix_spawn's POSIX_SPAWN_SETSID flag (the child starts a session of its own).
+short devenv_posix_spawn_setsid(void);
+
 #endif
 
 #include "DevenvLazy.h"

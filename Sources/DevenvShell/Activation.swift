@@ -1,0 +1,195 @@
+import DevenvBuild
+import DevenvPackages
+import DevenvProject
+import DevenvStore
+import Foundation
+import Glibc
+
+/// What `devenv export` tells a shell: code to evaluate (loading a project, or nothing) and
+/// lines for the user.
+public struct ExportResult: Sendable {
+    public var code = ""
+    public var messages: [String] = []
+}
+
+/// The work behind the shell hooks: which project a directory belongs to, whether it may be
+/// loaded, and the code that loads it, from a cache when the environment is realized. Never
+/// blocks on a download or build unless told to: an unrealized project is realized by a
+/// background process while the shell keeps the project's last good environment.
+public struct Activation {
+    public let store: Store
+    public let layout: HookLayout
+    public let toolVersion: String
+    public let background: Bool
+    public let makeRealizer: () -> Realizer
+
+    public init(store: Store, toolVersion: String, background: Bool, makeRealizer: @escaping () -> Realizer) {
+        self.store = store
+        layout = HookLayout(home: store.location.home)
+        self.toolVersion = toolVersion
+        self.background = background
+        self.makeRealizer = makeRealizer
+    }
+
+    /// The code that loads the project of `directory` into a shell whose (unloaded) environment is `base`.
+    public func export(_ dialect: ExportScript.Dialect, directory: String, base: [String: String]) -> ExportResult {
+        var result = ExportResult()
+        guard let project = try? Project.find(from: directory) else { return result }
+        let root = project.root
+        switch TrustStore(layout: layout).verdict(root: root) {
+        case .unknown:
+            result.messages.append("devenv: \(project.manifestPath) is not allowed; run `devenv allow` to load it")
+            return result
+        case .changed:
+            result.messages.append(
+                "devenv: devenv.toml or devenv.lock in \(root) changed since it was allowed; review the change, then run `devenv allow`"
+            )
+            return result
+        case .allowed:
+            break
+        }
+        let cache = layout.cache(root: root, dialect: dialect)
+        let failure = layout.failure(root: root)
+        if let reason = FileManager.default.contents(atPath: failure).map({ String(decoding: $0, as: UTF8.self) }) {
+            try? FileManager.default.removeItem(atPath: failure)
+            result.messages.append(
+                "devenv: realizing \(root) failed: \(reason.split(separator: "\n").first ?? ""); see \(project.stateDirectory)/realize.log"
+            )
+        }
+        let hash = TrustStore.contentHash(root: root)
+        if let cached = cachedScript(cache, contentHash: hash) {
+            result.code = cached
+            return result
+        }
+        do {
+            if let script = try load(project, contentHash: hash, base: base) {
+                try write(script, dialect: dialect, to: cache)
+                result.code = script.render(dialect, cache: cache, toolVersion: toolVersion)
+                return result
+            }
+        } catch {
+            result.messages.append("devenv: \(error)")
+            return result
+        }
+        if !background {
+            do {
+                try realize(project, dialect: dialect, base: base)
+                result.code = cachedScript(cache, contentHash: hash) ?? ""
+            } catch {
+                result.messages.append("devenv: \(error)")
+            }
+            return result
+        }
+        let pendingCode =
+            dialect == .fish
+            ? "__devenv_pending \(ExportScript.fishQuoted(cache))"
+            : "__devenv_pending \(ExportScript.posixQuoted(cache))"
+        // The last good environment of the project (stale, but better than none) until the new one is ready.
+        let lastGood = FileManager.default.contents(atPath: cache).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        result.code = lastGood + pendingCode + "\n"
+        if startBackground(project, dialect: dialect, base: base) {
+            result.messages.append(
+                "devenv: realizing \(root) in the background (log: \(project.stateDirectory)/realize.log)")
+        }
+        return result
+    }
+
+    /// The cache's text when it was made by this devenv for this content and its environment
+    /// still exists.
+    private func cachedScript(_ cache: String, contentHash: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: cache) else { return nil }
+        let text = String(decoding: data, as: UTF8.self)
+        let header = text.prefix { $0 != "\n" }.split(separator: " ").map(String.init)
+        guard header.count == 6, header[2] == String(LoadScript.formatVersion), header[3] == toolVersion,
+            header[4] == contentHash, FileManager.default.fileExists(atPath: header[5])
+        else { return nil }
+        return text
+    }
+
+    /// The load script of a project whose lock is current and whose environment is realized;
+    /// nil when something must be locked or realized first.
+    func load(_ project: Project, contentHash: String, base: [String: String]) throws -> LoadScript? {
+        guard let lock = try project.lock()?.relocated(to: store.directory) else { return nil }
+        let manifest = try project.manifest()
+        guard Locker.isCurrent(lock, for: manifest) else { return nil }
+        let environment = try lock.environment(shell: Manifest.defaultShell, system: CurrentSystem.name)
+        let output = try environment.derivation.outputPath(in: store.directory)
+        guard try store.isValid(output) else { return nil }
+        let path = store.directory.fullPath(of: output)
+        let workspace = try Workspace(project: project, store: store, policy: .frozen)
+        let declared = try manifest.shell(Manifest.defaultShell)
+        let composed = ShellEnvironment(
+            path: [path + "/bin"], packageVariables: environment.packageVariables, manifestVariables: declared.env,
+            root: project.root, shellName: Manifest.defaultShell
+        ).variables(from: base, pure: false)
+        var after = composed
+        var messages: [String] = []
+        if let hook = declared.hook, !hook.isEmpty {
+            let run = try Hook.run(hook, in: composed, directory: workspace.project.root, capturingOutput: true)
+            after = run.environment
+            messages = run.output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            if messages.last == "" { messages.removeLast() }
+        }
+        var script = LoadScript(
+            root: project.root, environmentPath: path, contentHash: contentHash, before: base, after: after)
+        script.aliases = declared.aliases.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        script.messages = messages
+        return script
+    }
+
+    /// Writes the cache atomically, so a shell never sources half of it.
+    private func write(_ script: LoadScript, dialect: ExportScript.Dialect, to cache: String) throws {
+        try FileManager.default.createDirectory(atPath: layout.directory + "/env", withIntermediateDirectories: true)
+        try Data(script.render(dialect, cache: cache, toolVersion: toolVersion).utf8)
+            .write(to: URL(fileURLWithPath: cache), options: .atomic)
+    }
+
+    /// Brings the project's lock up to date, realizes its environment and writes the cache (the
+    /// work of the background process, or of the hook itself with `[hook] background = false`).
+    public func realize(_ project: Project, dialect: ExportScript.Dialect, base: [String: String]) throws {
+        let workspace = try Workspace(project: project, store: store, policy: .update)
+        _ = try workspace.realize(shell: Manifest.defaultShell, realizer: makeRealizer())
+        let hash = TrustStore.contentHash(root: project.root)
+        guard let script = try load(project, contentHash: hash, base: base) else {
+            throw ProjectError("the environment is still not realized")
+        }
+        try write(script, dialect: dialect, to: layout.cache(root: project.root, dialect: dialect))
+    }
+
+    /// Runs `realize` for the background process, recording a failure where `export` finds it.
+    public func realizeForHook(_ project: Project, dialect: ExportScript.Dialect, base: [String: String]) throws {
+        let lock = try PathLock.tryAcquire(layout.realizing(root: project.root))
+        guard let lock else { return }  // another one is at it
+        defer { lock.release() }
+        do {
+            try realize(project, dialect: dialect, base: base)
+        } catch {
+            try? Data("\(error)\n".utf8).write(to: URL(fileURLWithPath: layout.failure(root: project.root)))
+            throw error
+        }
+    }
+
+    /// Starts `devenv hook-realize` for the project unless one runs already; true when started.
+    private func startBackground(_ project: Project, dialect: ExportScript.Dialect, base: [String: String]) -> Bool {
+        try? FileManager.default.createDirectory(atPath: layout.directory + "/env", withIntermediateDirectories: true)
+        guard let probe = try? PathLock.tryAcquire(layout.realizing(root: project.root)) else { return false }
+        probe.release()
+        do {
+            try FileManager.default.createDirectory(atPath: project.stateDirectory, withIntermediateDirectories: true)
+            let log = try SystemCall.retrying("cannot create \(project.stateDirectory)/realize.log") {
+                open(project.stateDirectory + "/realize.log", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            }
+            defer { close(log) }
+            let executable =
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+                ?? CommandLine.arguments[0]
+            var environment = base
+            environment["CI"] = "true"  // plain progress lines in the log
+            try Subprocess.startDetached(
+                executable, ["hook-realize", dialect.rawValue, project.root], environment: environment, log: log)
+            return true
+        } catch {
+            return false
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import DevenvStore
+
+/// Where the shell hooks keep their state under `$DEVENV_HOME/hooks` (never inside a project,
+/// where a cloned repository could plant one):
+///
+///     env/<root with / as %>.<bash|zsh|fish>   cached load code of an allowed, realized project
+///     env/<…>.failed                           why the last background realization failed
+///     allowed/<root with / as %>               the manifest+lock hash allowed for a directory
+///     allowed-repos/<git dir with / as %>      hashes allowed for every worktree of a repository
+///     allow.stamp                              touched by allow and deny, so hooks look again
+///     stamps/<pid>                             when each shell last looked
+public struct HookLayout: Sendable {
+    public let directory: String
+
+    public init(home: String) { directory = home + "/hooks" }
+
+    /// A path as one file name, as the hook scripts compute it with builtins: `/` becomes `%`.
+    public static func escape(_ path: String) -> String { path.replacingOccurrences(of: "/", with: "%") }
+
+    public func cache(root: String, dialect: ExportScript.Dialect) -> String {
+        "\(directory)/env/\(HookLayout.escape(root)).\(dialect.rawValue)"
+    }
+
+    public func failure(root: String) -> String { "\(directory)/env/\(HookLayout.escape(root)).failed" }
+    public func allowed(root: String) -> String { "\(directory)/allowed/\(HookLayout.escape(root))" }
+    public func allowedRepository(_ gitDirectory: String) -> String {
+        "\(directory)/allowed-repos/\(HookLayout.escape(gitDirectory))"
+    }
+    public var allowStamp: String { directory + "/allow.stamp" }
+    public var stamps: String { directory + "/stamps" }
+    /// Held (flock) by the background realization of a project while it runs.
+    public func realizing(root: String) -> String { "\(directory)/env/\(HookLayout.escape(root)).realizing" }
+}

@@ -1,0 +1,27 @@
+import Foundation
+
+/// The hook scripts of `shell-hooks/`, embedded in the binary, filled in for this installation.
+public enum HookScripts {
+    /// The script for `dialect`, with this devenv's path, hook directory and version in it (the
+    /// hook then needs no process to find them).
+    public static func script(_ dialect: ExportScript.Dialect, devenv: String, layout: HookLayout, version: String)
+        -> String
+    {
+        let template = EmbeddedFiles.files["devenv.\(dialect.rawValue)"] ?? ""
+        let quote = dialect == .fish ? ExportScript.fishQuoted : ExportScript.posixQuoted
+        return template.replacingOccurrences(of: "@VERSION@", with: quote(version))
+            .replacingOccurrences(of: "@DEVENV@", with: quote(devenv))
+            .replacingOccurrences(of: "@HOOKS@", with: quote(layout.directory))
+    }
+
+    /// Makes the stamp directory and removes the stamps of shells that are gone.
+    public static func prepare(_ layout: HookLayout) throws {
+        try FileManager.default.createDirectory(atPath: layout.stamps, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: layout.directory + "/env", withIntermediateDirectories: true)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: layout.stamps)) ?? [] {
+            if let pid = Int32(name), kill(pid, 0) != 0, errno == ESRCH {
+                try? FileManager.default.removeItem(atPath: layout.stamps + "/" + name)
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+/// What loading a project's environment does to a shell, and the code that does it: calls of the
+/// functions the hook scripts define (`__devenv_begin`, `__devenv_set`, ...), which remember how to
+/// undo each change. The same text is the project's cached environment; its first line says what it
+/// was made from, so the hook can check it with builtins before sourcing it.
+public struct LoadScript: Equatable, Sendable {
+    public var root: String
+    public var environmentPath: String
+    public var contentHash: String
+    /// Directories put in front of PATH (and removed again on unload, wherever they are then).
+    public var pathPrefix: [String] = []
+    public var set: [(name: String, value: String)] = []
+    public var unset: [String] = []
+    public var aliases: [(name: String, value: String)] = []
+    /// Printed each time the environment loads (the manifest hook's output).
+    public var messages: [String] = []
+
+    public static func == (lhs: LoadScript, rhs: LoadScript) -> Bool {
+        lhs.render(.bash, cache: "") == rhs.render(.bash, cache: "")
+    }
+
+    public static let formatVersion = 1
+
+    /// The first line: `# devenv-cache FORMAT TOOL-VERSION CONTENT-HASH ENVIRONMENT-PATH`.
+    public static func header(toolVersion: String, contentHash: String, environmentPath: String) -> String {
+        "# devenv-cache \(formatVersion) \(toolVersion) \(contentHash) \(environmentPath)"
+    }
+
+    /// The variables `after` sets, changes and removes compared with `before`; PATH becomes a prefix
+    /// when `after`'s PATH ends with `before`'s.
+    public init(
+        root: String, environmentPath: String, contentHash: String, before: [String: String], after: [String: String]
+    ) {
+        self.root = root
+        self.environmentPath = environmentPath
+        self.contentHash = contentHash
+        for (name, value) in after.sorted(by: { $0.key < $1.key }) where before[name] != value {
+            if name == "PATH", let base = before["PATH"], value.hasSuffix(":" + base) {
+                pathPrefix = value.dropLast(base.count + 1).split(separator: ":").map(String.init)
+            } else {
+                set.append((name, value))
+            }
+        }
+        unset = before.keys.filter { after[$0] == nil }.sorted()
+    }
+
+    public func render(_ dialect: ExportScript.Dialect, cache: String, toolVersion: String = "") -> String {
+        let quote = dialect == .fish ? ExportScript.fishQuoted : ExportScript.posixQuoted
+        var lines = [
+            LoadScript.header(toolVersion: toolVersion, contentHash: contentHash, environmentPath: environmentPath),
+            "__devenv_begin \(quote(root)) \(quote(cache)) \(quote(environmentPath))",
+        ]
+        if !pathPrefix.isEmpty { lines.append("__devenv_prepend_path \(quote(pathPrefix.joined(separator: ":")))") }
+        lines += set.map { "__devenv_set \($0.name) \(quote($0.value))" }
+        lines += unset.map { "__devenv_unset \($0)" }
+        lines += aliases.map { "__devenv_alias \($0.name) \(quote($0.value))" }
+        lines.append("__devenv_end")
+        lines += messages.map { "__devenv_say \(quote($0))" }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

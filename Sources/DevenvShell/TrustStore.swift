@@ -1,0 +1,108 @@
+import DevenvStore
+import Foundation
+
+/// Which projects the hook may load: `devenv allow` binds a directory to the hash of its
+/// devenv.toml and devenv.lock, and its git repository to that hash too, so other worktrees with
+/// the same content are allowed as well. An edit changes the hash and blocks the project again.
+public struct TrustStore: Sendable {
+    public let layout: HookLayout
+
+    public init(layout: HookLayout) { self.layout = layout }
+
+    /// SHA-256 (hex) of the manifest and lock bytes of `root`: what an allow is bound to.
+    public static func contentHash(root: String) -> String {
+        var hasher = Hasher(.sha256)
+        hasher.update(FileManager.default.contents(atPath: root + "/devenv.toml") ?? Data())
+        hasher.update(Data("\n--devenv.lock--\n".utf8))
+        hasher.update(FileManager.default.contents(atPath: root + "/devenv.lock") ?? Data())
+        return hasher.finalize().base16
+    }
+
+    public enum Verdict: Equatable, Sendable {
+        case allowed
+        /// Never allowed.
+        case unknown
+        /// Allowed once, with other content.
+        case changed
+    }
+
+    public func verdict(root: String) -> Verdict {
+        let hash = TrustStore.contentHash(root: root)
+        let recorded = read(layout.allowed(root: root))
+        if recorded.contains(hash) { return .allowed }
+        if let repository = TrustStore.gitDirectory(of: root), read(layout.allowedRepository(repository)).contains(hash)
+        {
+            return .allowed
+        }
+        return recorded.isEmpty ? .unknown : .changed
+    }
+
+    public func allow(root: String) throws {
+        let hash = TrustStore.contentHash(root: root)
+        try write([hash], to: layout.allowed(root: root))
+        if let repository = TrustStore.gitDirectory(of: root) {
+            let path = layout.allowedRepository(repository)
+            try write(Array(Set(read(path) + [hash])).sorted(), to: path)
+        }
+        try touchStamp()
+    }
+
+    /// Revokes the directory and, for its repository, the hash it has now; drops its cached environments.
+    public func deny(root: String) throws {
+        try? FileManager.default.removeItem(atPath: layout.allowed(root: root))
+        if let repository = TrustStore.gitDirectory(of: root) {
+            let path = layout.allowedRepository(repository)
+            let hash = TrustStore.contentHash(root: root)
+            try write(read(path).filter { $0 != hash }, to: path)
+        }
+        for dialect in ExportScript.Dialect.allCases {
+            try? FileManager.default.removeItem(atPath: layout.cache(root: root, dialect: dialect))
+        }
+        try touchStamp()
+    }
+
+    private func touchStamp() throws {
+        try FileManager.default.createDirectory(atPath: layout.directory, withIntermediateDirectories: true)
+        try Data().write(to: URL(fileURLWithPath: layout.allowStamp))
+    }
+
+    private func read(_ path: String) -> [String] {
+        (FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) } ?? "")
+            .split(separator: "\n").map(String.init)
+    }
+
+    private func write(_ lines: [String], to path: String) throws {
+        try FileManager.default.createDirectory(
+            atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path, withIntermediateDirectories: true)
+        try Data(lines.map { $0 + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
+    /// The repository's common git directory (shared by all its worktrees), if `root` is in one.
+    static func gitDirectory(of root: String) -> String? {
+        var current = URL(fileURLWithPath: root).standardizedFileURL
+        while true {
+            let dotGit = current.appendingPathComponent(".git")
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: dotGit.path, isDirectory: &isDirectory) {
+                if isDirectory.boolValue { return dotGit.resolvingSymlinksInPath().path }
+                // A worktree: ".git" says "gitdir: <dir>", whose "commondir" leads to the shared one.
+                guard
+                    let text = FileManager.default.contents(atPath: dotGit.path).map({
+                        String(decoding: $0, as: UTF8.self)
+                    }),
+                    text.hasPrefix("gitdir: ")
+                else { return nil }
+                let gitDir = URL(
+                    fileURLWithPath: text.dropFirst(8).trimmingCharacters(in: .whitespacesAndNewlines),
+                    relativeTo: current)
+                let common = FileManager.default.contents(atPath: gitDir.appendingPathComponent("commondir").path)
+                    .map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
+                let shared = common.map { URL(fileURLWithPath: $0, relativeTo: gitDir) } ?? gitDir
+                return shared.standardizedFileURL.resolvingSymlinksInPath().path
+            }
+            let parent = current.deletingLastPathComponent()
+            if parent.path == current.path { return nil }
+            current = parent
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import ArgumentParser
+import DevenvPackages
+import DevenvProject
+import DevenvShell
+import DevenvStore
+import Foundation
+
+/// The path of this executable, for scripts that call it back.
+let devenvExecutable =
+    (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+
+struct HookCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hook",
+        abstract: "Print the shell hook that loads projects on cd (put it in your shell's rc file).",
+        discussion: """
+            bash: eval "$(devenv hook bash)" at the end of ~/.bashrc; zsh: eval "$(devenv hook zsh)" at the
+            end of ~/.zshrc; fish: devenv hook fish | source in ~/.config/fish/config.fish. A prompt where
+            nothing changed starts no process; only allowed projects load (devenv allow).
+            """
+    )
+
+    @Argument(help: "bash, zsh or fish.")
+    var shell: ExportScript.Dialect
+
+    func run() throws {
+        let layout = HookLayout(home: StoreLocation.fromEnvironment().home)
+        try HookScripts.prepare(layout)
+        print(
+            HookScripts.script(shell, devenv: devenvExecutable, layout: layout, version: Devenv.version), terminator: ""
+        )
+    }
+}
+
+/// `bash`, `zsh`, `fish` or `json`.
+enum ExportFormat: String, ExpressibleByArgument, CaseIterable {
+    case bash, zsh, fish, json
+}
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Print the code that loads the current directory's project into a shell (what the hook runs).",
+        discussion: """
+            The hook unloads what it loaded before, then evaluates this. Only allowed projects load; a
+            project that is not realized is realized in the background while the shell keeps its last
+            good environment (config [hook] background = false waits instead). `json` prints the
+            environment in the schema of `print-env --json`.
+            """
+    )
+
+    @Argument(help: "bash, zsh, fish or json.")
+    var format: ExportFormat
+
+    func run() throws {
+        let session = try Session()
+        if format == .json {
+            let project = try Project.find(from: FileManager.default.currentDirectoryPath)
+            guard
+                TrustStore(layout: HookLayout(home: session.store.location.home)).verdict(root: project.root)
+                    == .allowed
+            else {
+                throw ProjectError("\(project.manifestPath) is not allowed; run `devenv allow` first")
+            }
+            try PrintEnvCommand.parse(["--json"]).run()
+            return
+        }
+        let dialect = ExportScript.Dialect(rawValue: format.rawValue)!
+        let activation = Activation(
+            store: session.store, toolVersion: Devenv.version, background: session.configuration.hookInBackground,
+            makeRealizer: { session.realizer() })
+        let result = activation.export(
+            dialect, directory: FileManager.default.currentDirectoryPath, base: ProcessInfo.processInfo.environment)
+        for message in result.messages { printError(message) }
+        print(result.code, terminator: "")
+    }
+}
+
+/// The background realization the hook starts (not for people).
+struct HookRealizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "hook-realize", shouldDisplay: false)
+
+    @Argument var dialect: ExportScript.Dialect
+    @Argument var root: String
+
+    func run() throws {
+        let session = try Session()
+        let activation = Activation(
+            store: session.store, toolVersion: Devenv.version, background: false, makeRealizer: { session.realizer() })
+        try activation.realizeForHook(Project(root: root), dialect: dialect, base: ProcessInfo.processInfo.environment)
+    }
+}
+
+struct AllowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "allow",
+        abstract: "Let the shell hook load this project, as its devenv.toml and devenv.lock are now.",
+        discussion: """
+            The allow is bound to the directory and to the content of devenv.toml and devenv.lock: after an
+            edit (a git pull, say) the hook blocks the project again until the next allow. Other git
+            worktrees of the repository with the same content are allowed too.
+            """
+    )
+
+    @Argument(help: "The project directory (default: the project of the current directory).")
+    var directory: String?
+
+    func run() throws {
+        let project = try Project.find(from: directory ?? FileManager.default.currentDirectoryPath)
+        try TrustStore(layout: HookLayout(home: StoreLocation.fromEnvironment().home)).allow(root: project.root)
+        print("allowed \(project.root)")
+    }
+}
+
+struct DenyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deny",
+        abstract: "Stop the shell hook from loading this project (revokes devenv allow)."
+    )
+
+    @Argument(help: "The project directory (default: the project of the current directory).")
+    var directory: String?
+
+    func run() throws {
+        let project = try Project.find(from: directory ?? FileManager.default.currentDirectoryPath)
+        try TrustStore(layout: HookLayout(home: StoreLocation.fromEnvironment().home)).deny(root: project.root)
+        print("denied \(project.root)")
+    }
+}

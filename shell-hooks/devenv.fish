@@ -1,0 +1,147 @@
+# devenv's hook for fish. Put `devenv hook fish | source` at the end of ~/.config/fish/config.fish.
+#
+# Before every prompt it decides with builtins alone whether anything could have changed: the same
+# directory as before and no watched file (devenv.toml, devenv.lock, the cached environment, the
+# allow list) newer than this shell's stamp means return at once, without starting a process.
+# Otherwise it unloads what it loaded, then loads the project of the current directory: from its
+# cached environment when that is fresh (still no process), else through one `devenv export fish`.
+set -g __devenv_hook_version @VERSION@
+set -g __devenv_bin @DEVENV@
+set -g __devenv_hooks @HOOKS@
+set -g __devenv_stamp "$__devenv_hooks/stamps/$fish_pid"
+set -g __devenv_dir ''
+set -g __devenv_pending ''
+
+function __devenv_begin
+    set -g __devenv_undo
+    set -g __devenv_names
+    set -gx DEVENV_ACTIVE $argv[1]
+    set -gx DEVENV_ACTIVE_CACHE $argv[2]
+    set -gx DEVENV_ACTIVE_ENVIRONMENT $argv[3]
+    set -gx DEVENV_ACTIVE_SINCE (date +%s)
+end
+
+function __devenv_save
+    contains -- $argv[1] $__devenv_names; and return
+    set -ga __devenv_names $argv[1]
+    if set -q $argv[1]
+        set -l value (string join -- (test (string sub -s -4 -- $argv[1]) = PATH; and echo :; or echo ' ') $$argv[1])
+        set -p __devenv_undo "__devenv_set_raw $argv[1] "(string escape -- $value)
+    else
+        set -p __devenv_undo "set -e $argv[1]"
+    end
+end
+
+# PATH-like variables are lists in fish: split them on colons.
+function __devenv_set_raw
+    if string match -q '*PATH' -- $argv[1]
+        set -gx $argv[1] (string split : -- $argv[2])
+    else
+        set -gx $argv[1] $argv[2]
+    end
+end
+
+function __devenv_set
+    __devenv_save $argv[1]
+    __devenv_set_raw $argv[1] $argv[2]
+end
+
+function __devenv_unset
+    __devenv_save $argv[1]
+    set -e $argv[1]
+end
+
+function __devenv_prepend_path
+    set -p __devenv_undo "__devenv_remove_path "(string escape -- $argv[1])
+    set -gx PATH (string split : -- $argv[1]) $PATH
+end
+
+function __devenv_remove_path
+    for entry in (string split : -- $argv[1])
+        set -l index (contains -i -- $entry $PATH)
+        and set -e PATH[$index]
+    end
+end
+
+function __devenv_alias
+    if functions -q $argv[1]
+        functions -e __devenv_saved_$argv[1]
+        functions -c $argv[1] __devenv_saved_$argv[1]
+        set -p __devenv_undo "functions -e $argv[1]; functions -c __devenv_saved_$argv[1] $argv[1]; functions -e __devenv_saved_$argv[1]"
+    else
+        set -p __devenv_undo "functions -e $argv[1]"
+    end
+    alias $argv[1] $argv[2]
+end
+
+function __devenv_end
+    set -gx DEVENV_UNLOAD (string join '; ' -- $__devenv_undo)
+    set -e __devenv_undo
+    set -e __devenv_names
+end
+
+function __devenv_say
+    printf '%s\n' $argv[1] >&2
+end
+
+function __devenv_pending
+    set -g __devenv_pending $argv[1]
+end
+
+function __devenv_unload
+    set -q DEVENV_UNLOAD; and eval $DEVENV_UNLOAD
+    set -e DEVENV_UNLOAD DEVENV_ACTIVE DEVENV_ACTIVE_CACHE DEVENV_ACTIVE_ENVIRONMENT DEVENV_ACTIVE_SINCE
+end
+
+function __devenv_find
+    set -l d $PWD
+    while true
+        if test -f "$d/devenv.toml"
+            set -g __devenv_root $d
+            return
+        end
+        test -z "$d"; or test "$d" = /; and break
+        set d (string replace -r '/[^/]*$' '' -- $d)
+    end
+    set -g __devenv_root ''
+end
+
+function __devenv_changed -a root s
+    test "$root/devenv.toml" -nt $s; or test "$root/devenv.lock" -nt $s
+end
+
+function __devenv_hook --on-event fish_prompt
+    set -l ret $status
+    set -l s $__devenv_stamp
+    if test "$PWD" = "$__devenv_dir"; and not test "$__devenv_hooks/allow.stamp" -nt $s
+        if test -z "$DEVENV_ACTIVE"; or not begin; __devenv_changed $DEVENV_ACTIVE $s; or test "$DEVENV_ACTIVE_CACHE" -nt $s; end
+            if test -z "$__devenv_pending"; or not begin; test $__devenv_pending -nt $s; or test (string replace -r '\.[^.]*$' '' -- $__devenv_pending).failed -nt $s; end
+                return $ret
+            end
+        end
+    end
+    set -g __devenv_dir $PWD
+    __devenv_find
+    set -l root $__devenv_root
+    if test -n "$root"; and test "$root" = "$DEVENV_ACTIVE"; and test -z "$__devenv_pending"
+        if not begin; __devenv_changed $root $s; or test "$DEVENV_ACTIVE_CACHE" -nt $s; or test "$__devenv_hooks/allow.stamp" -nt $s; end
+            return $ret
+        end
+    end
+    test -n "$DEVENV_ACTIVE"; and __devenv_unload
+    set -g __devenv_pending ''
+    if test -n "$root"
+        set -l cache "$__devenv_hooks/env/"(string replace -a / % -- $root)".fish"
+        set -l header ''
+        if test -f $cache; and not test "$root/devenv.toml" -nt $cache; and not test "$root/devenv.lock" -nt $cache
+            read -l line <$cache; and set header $line
+        end
+        if string match -q "# devenv-cache 1 $__devenv_hook_version *" -- $header; and test -d (string replace -r '.* ' '' -- $header)
+            source $cache
+        else
+            $__devenv_bin export fish | source
+        end
+    end
+    true >$s
+    return $ret
+end

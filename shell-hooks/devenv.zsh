@@ -1,0 +1,119 @@
+# devenv's hook for zsh. Put `eval "$(devenv hook zsh)"` at the end of ~/.zshrc.
+#
+# At every prompt (precmd) it decides with builtins alone whether anything could have changed: the
+# same directory as before and no watched file (devenv.toml, devenv.lock, the cached environment,
+# the allow list) newer than this shell's stamp means return at once, without starting a process.
+# Otherwise it unloads what it loaded, then loads the project of the current directory: from its
+# cached environment when that is fresh (still no process), else through one `devenv export zsh`.
+zmodload zsh/datetime 2>/dev/null
+typeset -g __devenv_hook_version=@VERSION@
+typeset -g __devenv_bin=@DEVENV@
+typeset -g __devenv_hooks=@HOOKS@
+typeset -g __devenv_stamp="$__devenv_hooks/stamps/$$"
+typeset -g __devenv_dir=
+typeset -g __devenv_pending=
+typeset -g __devenv_undo= __devenv_names= __devenv_q= __devenv_root=
+
+__devenv_quote() { __devenv_q="'${1//\'/\'\\\'\'}'"; }
+
+__devenv_begin() {
+    __devenv_undo=
+    __devenv_names=' '
+    export DEVENV_ACTIVE="$1" DEVENV_ACTIVE_CACHE="$2" DEVENV_ACTIVE_ENVIRONMENT="$3" DEVENV_ACTIVE_SINCE="${EPOCHSECONDS:-0}"
+}
+
+__devenv_save() {
+    [[ $__devenv_names == *" $1 "* ]] && return
+    __devenv_names+="$1 "
+    if (( ${+parameters[$1]} )); then
+        __devenv_quote "${(P)1}"
+        __devenv_undo="export $1=$__devenv_q;$__devenv_undo"
+    else
+        __devenv_undo="unset $1;$__devenv_undo"
+    fi
+}
+
+__devenv_set() { __devenv_save "$1"; export "$1=$2"; }
+__devenv_unset() { __devenv_save "$1"; unset "$1"; }
+
+__devenv_prepend_path() {
+    __devenv_quote "$1"
+    __devenv_undo="__devenv_remove_path $__devenv_q;$__devenv_undo"
+    PATH="$1${PATH:+:$PATH}"
+}
+
+__devenv_remove_path() {
+    local p=":$PATH:" e
+    for e in ${(s.:.)1}; do p=${p/:$e:/:}; done
+    p=${p#:}
+    PATH=${p%:}
+}
+
+__devenv_alias() {
+    if (( ${+aliases[$1]} )); then
+        __devenv_quote "${aliases[$1]}"
+        __devenv_undo="alias $1=$__devenv_q;$__devenv_undo"
+    else
+        __devenv_undo="unalias $1;$__devenv_undo"
+    fi
+    alias "$1=$2"
+}
+
+__devenv_end() {
+    export DEVENV_UNLOAD="$__devenv_undo"
+    __devenv_undo= __devenv_names=
+}
+
+__devenv_say() { print -r -- "$1" >&2; }
+__devenv_pending() { __devenv_pending=$1; }
+
+__devenv_unload() {
+    (( ${+DEVENV_UNLOAD} )) && eval "$DEVENV_UNLOAD"
+    unset DEVENV_UNLOAD DEVENV_ACTIVE DEVENV_ACTIVE_CACHE DEVENV_ACTIVE_ENVIRONMENT DEVENV_ACTIVE_SINCE
+}
+
+__devenv_find() {
+    local d=$PWD
+    while :; do
+        if [[ -f $d/devenv.toml ]]; then
+            __devenv_root=$d
+            return
+        fi
+        [[ -z $d || $d == / ]] && break
+        d=${d%/*}
+    done
+    __devenv_root=
+}
+
+__devenv_hook() {
+    local ret=$? s=$__devenv_stamp
+    if [[ $PWD == "$__devenv_dir" && ! $__devenv_hooks/allow.stamp -nt $s ]]; then
+        if [[ -z $DEVENV_ACTIVE || ! ($DEVENV_ACTIVE/devenv.toml -nt $s || $DEVENV_ACTIVE/devenv.lock -nt $s || $DEVENV_ACTIVE_CACHE -nt $s) ]]; then
+            if [[ -z $__devenv_pending || ! ($__devenv_pending -nt $s || ${__devenv_pending%.*}.failed -nt $s) ]]; then
+                return $ret
+            fi
+        fi
+    fi
+    __devenv_dir=$PWD
+    __devenv_find
+    local root=$__devenv_root
+    if [[ -n $root && $root == "$DEVENV_ACTIVE" && -z $__devenv_pending && ! ($root/devenv.toml -nt $s || $root/devenv.lock -nt $s || $DEVENV_ACTIVE_CACHE -nt $s || $__devenv_hooks/allow.stamp -nt $s) ]]; then
+        return $ret
+    fi
+    [[ -n $DEVENV_ACTIVE ]] && __devenv_unload
+    __devenv_pending=
+    if [[ -n $root ]]; then
+        local cache="$__devenv_hooks/env/${root//\//%}.zsh" header
+        if [[ -f $cache && ! $root/devenv.toml -nt $cache && ! $root/devenv.lock -nt $cache ]] && read -r header <"$cache" &&
+            [[ $header == "# devenv-cache 1 $__devenv_hook_version "* && -d ${header##* } ]]; then
+            . "$cache"
+        else
+            eval "$("$__devenv_bin" export zsh)"
+        fi
+    fi
+    : >"$s"
+    return $ret
+}
+
+autoload -Uz add-zsh-hook
+add-zsh-hook precmd __devenv_hook
