@@ -86,7 +86,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DevenvCLITests",
-            dependencies: ["devenv", "DevenvStore", "TestSupport"]
+            dependencies: ["devenv", "DevenvStore", "DevenvBuild", "TestSupport"]
         ),
     ]
 )

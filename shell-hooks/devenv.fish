@@ -25,7 +25,10 @@ function __devenv_save
     contains -- $argv[1] $__devenv_names; and return
     set -ga __devenv_names $argv[1]
     if set -q $argv[1]
-        set -l value (string join -- (test (string sub -s -4 -- $argv[1]) = PATH; and echo :; or echo ' ') $$argv[1])
+        set -l separator ' '
+        string match -q '*PATH' -- $argv[1]; and set separator :
+        # `string collect` keeps a value with newlines in one piece.
+        set -l value (string join -- $separator $$argv[1] | string collect)
         set -p __devenv_undo "__devenv_set_raw $argv[1] "(string escape -- $value)
     else
         set -p __devenv_undo "set -e $argv[1]"

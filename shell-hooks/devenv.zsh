@@ -14,7 +14,8 @@ typeset -g __devenv_dir=
 typeset -g __devenv_pending=
 typeset -g __devenv_undo= __devenv_names= __devenv_q= __devenv_root=
 
-__devenv_quote() { __devenv_q="'${1//\'/\'\\\'\'}'"; }
+# Sets __devenv_q to $1 in single quotes (zsh's own quoting flag).
+__devenv_quote() { __devenv_q=${(qq)1}; }
 
 __devenv_begin() {
     __devenv_undo=

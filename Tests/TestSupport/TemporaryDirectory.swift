@@ -31,4 +31,6 @@ public final class TemporaryDirectory: @unchecked Sendable {
 
 public struct CommandFailure: Error, CustomStringConvertible {
     public let description: String
+
+    public init(description: String) { self.description = description }
 }

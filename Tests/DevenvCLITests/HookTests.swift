@@ -1,0 +1,213 @@
+import DevenvBuild
+import Foundation
+import TestSupport
+import Testing
+
+/// Three projects of the fixture's package set, locked, realized and allowed: `proj` (hello 2.1.3,
+/// variables, a hook, an alias), `other` (hello 1.0) and `proj/sub/inner` (hello 1.0, nested).
+final class HookFixture: @unchecked Sendable {
+    let project: ProjectFixture
+    static let odd = "a b\n'c\"$d é"
+
+    init() throws {
+        project = try ProjectFixture(
+            manifest: """
+                [inputs]
+                pkgs = "path:../pkgs"
+                [shell]
+                packages = ["hello_2"]
+                env = { GREETING = "hi", ODD = "changed", EMPTY = "now set" }
+                aliases = { hi = "echo alias-works" }
+                hook = '''
+                echo "hook of proj"
+                '''
+                """)
+        try project.dir.sh(
+            """
+            mkdir -p other proj/sub/inner
+            printf '[inputs]\\npkgs = "path:../pkgs"\\n[shell]\\npackages = ["hello_1"]\\nenv = { OTHER = "yes" }\\n' > other/devenv.toml
+            printf '[inputs]\\npkgs = "path:../../../pkgs"\\n[shell]\\npackages = ["hello_1"]\\nenv = { INNER = "yes" }\\n' > proj/sub/inner/devenv.toml
+            """)
+        for directory in ["proj", "other", "proj/sub/inner"] {
+            let ready = try project.run("develop", "-c", "true", in: project.dir(directory))
+            guard ready.status == 0 else { throw CommandFailure(description: ready.stderr) }
+            _ = try project.run("allow", in: project.dir(directory))
+        }
+    }
+
+    func shell(_ name: String) throws -> ShellSession {
+        try ShellSession(
+            name, devenv: project.devenv, home: project.dir("shell-home-\(name)"), start: project.dir.path,
+            environment: ["ODD": HookFixture.odd, "EMPTY": ""])
+    }
+}
+
+@Suite(.serialized)
+struct HookTests {
+    static let shells = ["bash", "zsh", "fish"]
+
+    @Test(arguments: shells)
+    func enteringLeavingSwitchingAndNestingRestoreTheShellExactly(_ name: String) throws {
+        let fixture = try HookFixture()
+        let shell = try fixture.shell(name)
+        let root = fixture.project.dir("proj")
+        let oddHash = try runCommand(
+            "/bin/sh", ["-c", "printf '%s' \"$ODD\" | sha256sum"], environment: ["ODD": HookFixture.odd]
+        ).output
+        #expect(try shell.query("[$DEVENV_ACTIVE]") == "[]")
+
+        #expect(
+            try shell.query("$DEVENV_ACTIVE|$GREETING|$ODD|$EMPTY", after: "cd \(root)") == "\(root)|hi|changed|now set"
+        )
+        try shell.send("hello")
+        try shell.waitFor { $0.contains("hello 2.1.3") }
+        try shell.send("hi")
+        try shell.waitFor { $0.contains("alias-works") }
+        #expect(try shell.screen().contains("hook of proj"))
+        let userPath = name == "fish" ? "set -gx PATH /opt/user-added $PATH" : "export PATH=/opt/user-added:$PATH"
+        try shell.send(userPath)
+
+        #expect(try shell.query("[$DEVENV_ACTIVE][$GREETING]", after: "cd ..") == "[][]")
+        #expect(try shell.query("", after: "printf '%s' \"$ODD\" | sha256sum; env | grep -c '^EMPTY=$'").isEmpty)
+        let screen = try shell.screen()
+        #expect(screen.contains(oddHash), "\(screen)")
+        let path = try shell.query(name == "fish" ? "$PATH" : "$PATH")
+        #expect(path.contains("/opt/user-added"))
+        #expect(!path.contains("-devenv-env/bin"))
+        try shell.send("hi")
+        let notFound = ["bash": "hi: command not found", "zsh": "command not found: hi", "fish": "Unknown command: hi"]
+        try shell.waitFor { $0.contains(notFound[name]!) }
+
+        #expect(
+            try shell.query("$DEVENV_ACTIVE|$OTHER|$GREETING", after: "cd \(fixture.project.dir("other"))")
+                == "\(fixture.project.dir("other"))|yes|")
+        #expect(
+            try shell.query("$DEVENV_ACTIVE|$OTHER|$GREETING", after: "cd \(root)/sub")
+                == "\(root)|||hi".replacingOccurrences(of: "|||", with: "||"))
+        #expect(try shell.query("$DEVENV_ACTIVE|$INNER|$GREETING", after: "cd inner") == "\(root)/sub/inner|yes|")
+        #expect(try shell.query("$DEVENV_ACTIVE|$INNER|$GREETING", after: "cd ..") == "\(root)||hi")
+        #expect(try shell.query("[$DEVENV_ACTIVE]", after: "cd /") == "[]")
+    }
+
+    @Test(arguments: shells)
+    func onlyAllowedContentLoads(_ name: String) throws {
+        let fixture = try HookFixture()
+        _ = try fixture.project.run("deny", in: fixture.project.dir("proj"))
+        let shell = try fixture.shell(name)
+        let root = fixture.project.dir("proj")
+        #expect(try shell.query("[$DEVENV_ACTIVE]", after: "cd \(root)") == "[]")
+        #expect(
+            try shell.screen().contains("devenv: \(root)/devenv.toml is not allowed; run `devenv allow` to load it"))
+        #expect(try shell.query("[$GREETING]", after: "\(DevenvCLI.binary) allow") == "[hi]")
+        try fixture.project.dir.sh("sed -i 's/GREETING = \"hi\"/GREETING = \"edited\"/' proj/devenv.toml")
+        #expect(try shell.query("[$GREETING]", after: "") == "[]")  // the prompt after Enter unloads
+        #expect(try shell.screen().contains("changed since it was allowed; review the change, then run `devenv allow`"))
+        #expect(try shell.query("[$GREETING]", after: "\(DevenvCLI.binary) allow") == "[edited]")
+    }
+
+    @Test(arguments: shells)
+    func anUnrealizedProjectIsRealizedInTheBackgroundWhileTheShellGoesOn(_ name: String) throws {
+        let fixture = try HookFixture()
+        let root = fixture.project.dir("proj")
+        let shell = try fixture.shell(name)
+        #expect(try shell.query("[$GREETING]", after: "cd \(root)") == "[hi]")
+        // A new package: the lock is stale and hello_1 is not realized yet.
+        try fixture.project.dir.sh(
+            "sed -i 's/packages = \\[\"hello_2\"\\]/packages = [\"hello_2\", \"hello_1\"]/' proj/devenv.toml")
+        try shell.send("\(DevenvCLI.binary) allow")
+        try shell.waitFor { $0.contains("realizing \(root) in the background (log: \(root)/.devenv/realize.log)") }
+        #expect(try shell.query("[$GREETING]") == "[hi]")  // the last good environment meanwhile
+        var loaded = false
+        for _ in 0..<100 where !loaded {
+            usleep(200_000)
+            loaded =
+                try shell.query("$DEVENV_ACTIVE_ENVIRONMENT").hasSuffix("-devenv-env")
+                && (try fixture.project.run("status", in: root).output.contains("up to date:  yes"))
+                && (try shell.query("[$(echo $PATH | tr : ' ' | wc -w)]").isEmpty == false)
+        }
+        try shell.send("hello")
+        try shell.waitFor { $0.contains("hello 2.1.3") }
+        #expect(fixture.project.lockText.contains("\"request\": \"hello_1\""))
+    }
+
+    @Test(arguments: shells)
+    func aPromptWhereNothingChangedStartsNoProcess(_ name: String) throws {
+        let fixture = try HookFixture()
+        let shell = try fixture.shell(name)
+        #expect(try shell.query("[$GREETING]", after: "cd \(fixture.project.dir("proj"))") == "[hi]")
+        _ = try shell.query("ready")
+        let pid = try shell.pid()
+        let trace = fixture.project.dir("strace-\(name).txt")
+        // strace through posix_spawn (a clean signal mask), stopped by SIGINT from timeout.
+        let finished = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            let log = open("/dev/null", O_WRONLY)
+            _ = try? Subprocess.run(
+                "/usr/bin/timeout",
+                [
+                    "-s", "INT", "7", "/usr/bin/strace", "-f", "-qq", "-e", "trace=fork,vfork,clone,clone3,execve",
+                    "-o", trace, "-p", String(pid),
+                ],
+                environment: ProcessInfo.processInfo.environment, log: log)
+            close(log)
+            finished.signal()
+        }
+        usleep(1_500_000)
+        for _ in 0..<100 { try shell.send("") }
+        _ = try shell.query("done")
+        finished.wait()
+        let events = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
+        // Threads (fish keeps a pool) are not processes; the two `echo` queries are builtins too.
+        let processes = events.split(separator: "\n").filter {
+            !$0.contains("resumed") && !$0.contains("exited") && !$0.contains("CLONE_THREAD")
+        }
+        #expect(processes.isEmpty, "\(events)")
+    }
+}
+
+struct TrustTests {
+    @Test func otherWorktreesWithTheSameContentAreAllowed() throws {
+        let fixture = try ProjectFixture()
+        try fixture.dir.sh(
+            """
+            export GIT_AUTHOR_NAME=T GIT_AUTHOR_EMAIL=t@example.com GIT_COMMITTER_NAME=T GIT_COMMITTER_EMAIL=t@example.com
+            cd proj && git init -q -b main . && git add devenv.toml && git commit -q -m one
+            """)
+        #expect(try fixture.run("lock").status == 0)
+        try fixture.dir.sh("cd proj && git add devenv.lock && git commit -q -m lock && git worktree add -q ../proj-wt")
+        #expect(try fixture.run("status", in: fixture.dir("proj-wt")).output.contains("allowed:     no"))
+        #expect(try fixture.run("allow").output == "allowed \(fixture.dir("proj"))")
+        #expect(try fixture.run("status", in: fixture.dir("proj-wt")).output.contains("allowed:     yes"))
+        try fixture.dir.sh("echo '# edited' >> proj-wt/devenv.toml")
+        #expect(try fixture.run("status", in: fixture.dir("proj-wt")).output.contains("allowed:     no"))
+        #expect(try fixture.run("deny").output == "denied \(fixture.dir("proj"))")
+        #expect(try fixture.run("status").output.contains("allowed:     no"))
+    }
+
+    @Test func statusExportAndHookScripts() throws {
+        let fixture = try ProjectFixture()
+        #expect(try fixture.run("develop", "-c", "true").status == 0)
+        let status = try fixture.run("status")
+        #expect(status.output.contains("active:      none (project here: \(fixture.dir("proj")))"))
+        #expect(status.output.contains("up to date:  yes"))
+        #expect(status.output.contains("realized:    yes ("))
+        let denied = try fixture.run("export", "json")
+        #expect(denied.status != 0)
+        #expect(denied.stderr.contains("is not allowed"))
+        _ = try fixture.run("allow")
+        let json = try JSONSerialization.jsonObject(with: try fixture.run("export", "json").stdout) as! [String: Any]
+        #expect(json["version"] as? Int == 1)
+        #expect((json["variables"] as? [String: String])?["DEVENV_ROOT"] == fixture.dir("proj"))
+        let bash = try fixture.run("export", "bash")
+        #expect(bash.output.hasPrefix("# devenv-cache 1 "))
+        #expect(bash.output.contains("__devenv_set GREETING 'hi from \(fixture.dir("proj"))'"))
+        for dialect in ["bash", "zsh", "fish"] {
+            let script = try fixture.run("hook", dialect)
+            #expect(script.status == 0)
+            #expect(script.output.contains("__devenv_hook"))
+            #expect(!script.output.contains("@VERSION@"))
+            let check = try runCommand("/usr/bin/\(dialect)", ["-n", "-c", script.output])
+            #expect(check.status == 0, "\(dialect): \(check.stderr)")
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import DevenvBuild
+import Foundation
+
+/// A real interactive bash, zsh or fish in its own tmux server, with devenv's hook installed,
+/// driven by keystrokes and read from the screen.
+public final class ShellSession: @unchecked Sendable {
+    public let shell: String
+    private let socket: String
+    private let directory: String
+    private var queries = 0
+
+    /// Starts `shell` in `start` with `environment`; its rc file sets a plain prompt and evaluates
+    /// `devenv hook SHELL`.
+    public init(
+        _ shell: String, devenv: DevenvCLI, home: String, start: String, environment extra: [String: String] = [:]
+    ) throws {
+        self.shell = shell
+        directory = home
+        socket = "devenv-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        var environment = devenv.environment.merging(extra) { _, new in new }
+        environment["HOME"] = home
+        environment["TERM"] = "xterm"
+        let binary = DevenvCLI.binary
+        let command: String
+        switch shell {
+        case "zsh":
+            try "PS1='$ '\neval \"$(\(binary) hook zsh)\"\n".write(
+                toFile: home + "/.zshrc", atomically: true, encoding: .utf8)
+            environment["ZDOTDIR"] = home
+            command = "zsh -i"
+        case "fish":
+            try FileManager.default.createDirectory(atPath: home + "/.config/fish", withIntermediateDirectories: true)
+            try "function fish_prompt; echo -n '$ '; end\nfunction fish_greeting; end\n\(binary) hook fish | source\n"
+                .write(toFile: home + "/.config/fish/config.fish", atomically: true, encoding: .utf8)
+            environment["XDG_CONFIG_HOME"] = home + "/.config"
+            command = "fish -i"
+        default:
+            try "PS1='$ '\neval \"$(\(binary) hook bash)\"\n".write(
+                toFile: home + "/.bashrc", atomically: true, encoding: .utf8)
+            command = "bash --rcfile \(home)/.bashrc -i"
+        }
+        // Not through Foundation's Process: the tmux server this starts keeps a descriptor that
+        // Process watches for the client's exit, and waiting would last as long as the server.
+        let log = open("/dev/null", O_WRONLY)
+        defer { close(log) }
+        let status = try Subprocess.run(
+            "/usr/bin/tmux",
+            ["-L", socket, "new-session", "-d", "-s", "main", "-x", "250", "-y", "60", "-c", start, command],
+            environment: environment, log: log)
+        guard status == 0 else { throw CommandFailure(description: "tmux exited \(status)") }
+        _ = try waitFor { $0.contains("$ ") }
+    }
+
+    deinit {
+        _ = try? runCommand("/usr/bin/tmux", ["-L", socket, "kill-server"])
+    }
+
+    /// Types `line` and Enter.
+    public func send(_ line: String) throws {
+        _ = try runCommand("/usr/bin/tmux", ["-L", socket, "send-keys", "-t", "main", "-l", line])
+        _ = try runCommand("/usr/bin/tmux", ["-L", socket, "send-keys", "-t", "main", "Enter"])
+    }
+
+    /// The whole screen and scrollback.
+    public func screen() throws -> String {
+        try runCommand("/usr/bin/tmux", ["-L", socket, "capture-pane", "-p", "-J", "-S", "-3000", "-t", "main"]).output
+    }
+
+    /// Waits (up to `seconds`) until the screen satisfies `condition`; returns the screen.
+    @discardableResult
+    public func waitFor(seconds: Double = 20, _ condition: (String) -> Bool) throws -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        var text = ""
+        while Date() < deadline {
+            text = try screen()
+            if condition(text) { return text }
+            usleep(50_000)
+        }
+        throw CommandFailure(description: "the \(shell) screen never showed what was expected:\n\(text)")
+    }
+
+    /// Runs `command`, then prints `expression` (shell syntax shared by the three: "..$VAR..") and
+    /// returns what it printed.
+    public func query(_ expression: String, after command: String? = nil) throws -> String {
+        queries += 1
+        let tag = "Q\(queries)>"
+        if let command { try send(command) }
+        try send("echo \"\(tag)\(expression)<\"")
+        let text = try waitFor { $0.split(separator: "\n").contains { $0.hasPrefix(tag) && $0.hasSuffix("<") } }
+        let line = text.split(separator: "\n").last { $0.hasPrefix(tag) }!
+        return String(line.dropFirst(tag.count).dropLast())
+    }
+
+    /// The process id of the shell.
+    public func pid() throws -> Int32 {
+        Int32(
+            try runCommand("/usr/bin/tmux", ["-L", socket, "display-message", "-p", "-t", "main", "#{pane_pid}"]).output
+        )!
+    }
+}
