@@ -74,7 +74,7 @@ public struct Activation {
         if !background {
             do {
                 try realize(project, dialect: dialect, base: base)
-                result.code = cachedScript(cache, contentHash: hash) ?? ""
+                result.code = cachedScript(cache, contentHash: TrustStore.contentHash(root: root)) ?? ""
             } catch {
                 result.messages.append("devenv: \(error)")
             }
@@ -147,8 +147,12 @@ public struct Activation {
     /// Brings the project's lock up to date, realizes its environment and writes the cache (the
     /// work of the background process, or of the hook itself with `[hook] background = false`).
     public func realize(_ project: Project, dialect: ExportScript.Dialect, base: [String: String]) throws {
+        let trust = TrustStore(layout: layout)
+        let wasAllowed = trust.verdict(root: project.root) == .allowed
         let workspace = try Workspace(project: project, store: store, policy: .update)
         _ = try workspace.realize(shell: Manifest.defaultShell, realizer: makeRealizer())
+        // A lock this made from an allowed manifest is as trusted as the manifest.
+        if wasAllowed && trust.verdict(root: project.root) != .allowed { try trust.allow(root: project.root) }
         let hash = TrustStore.contentHash(root: project.root)
         guard let script = try load(project, contentHash: hash, base: base) else {
             throw ProjectError("the environment is still not realized")

@@ -1,3 +1,4 @@
+import DevenvBuild
 import DevenvStore
 import Foundation
 
@@ -9,13 +10,43 @@ public struct TrustStore: Sendable {
 
     public init(layout: HookLayout) { self.layout = layout }
 
-    /// SHA-256 (hex) of the manifest and lock bytes of `root`: what an allow is bound to.
+    /// SHA-256 (hex) of the manifest and of what the lock pins: what an allow is bound to. The
+    /// lock's machine-specific parts (output paths, the store directory) and the NAR hashes it
+    /// learns by realizing do not count, so using a project does not block it again.
     public static func contentHash(root: String) -> String {
         var hasher = Hasher(.sha256)
         hasher.update(FileManager.default.contents(atPath: root + "/devenv.toml") ?? Data())
         hasher.update(Data("\n--devenv.lock--\n".utf8))
-        hasher.update(FileManager.default.contents(atPath: root + "/devenv.lock") ?? Data())
+        let lock = FileManager.default.contents(atPath: root + "/devenv.lock") ?? Data()
+        if let pins = try? pinnedPart(of: CanonicalJSON(parsing: String(decoding: lock, as: UTF8.self))) {
+            hasher.update(Data(pins.serialized.utf8))
+        } else {
+            hasher.update(lock)
+        }
         return hasher.finalize().base16
+    }
+
+    private static func pinnedPart(of lock: CanonicalJSON) -> CanonicalJSON {
+        guard case .object(var top) = lock else { return lock }
+        top["storeDir"] = nil
+        if case .object(let shells)? = top["shells"] {
+            top["shells"] = .object(
+                shells.mapValues { systems in
+                    guard case .object(let bySystem) = systems else { return systems }
+                    return .object(
+                        bySystem.mapValues { packages in
+                            guard case .array(let list) = packages else { return packages }
+                            return .array(
+                                list.map { package in
+                                    guard case .object(var fields) = package else { return package }
+                                    fields["narHash"] = nil
+                                    fields["outPath"] = nil
+                                    return .object(fields)
+                                })
+                        })
+                })
+        }
+        return .object(top)
     }
 
     public enum Verdict: Equatable, Sendable {

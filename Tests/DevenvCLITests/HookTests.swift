@@ -184,6 +184,33 @@ struct TrustTests {
         #expect(try fixture.run("status").output.contains("allowed:     no"))
     }
 
+    @Test func usingAProjectDoesNotBlockItAgain() throws {
+        let fixture = try ProjectFixture()
+        #expect(try fixture.run("lock").status == 0)
+        _ = try fixture.run("allow")
+        #expect(!fixture.lockText.contains("\"narHash\": \"sha256-"))
+        #expect(try fixture.run("develop", "-c", "true").status == 0)  // records NAR hashes in the lock
+        #expect(fixture.lockText.contains("\"narHash\": \"sha256-"))
+        #expect(try fixture.run("status").output.contains("allowed:     yes"))
+    }
+
+    @Test func withoutBackgroundRealizationExportWaits() throws {
+        let fixture = try ProjectFixture()
+        _ = try fixture.run("allow")
+        let pending = try fixture.run("export", "bash")
+        #expect(pending.output.contains("__devenv_pending"))
+        #expect(pending.stderr.contains("realizing \(fixture.dir("proj")) in the background"))
+
+        let other = try ProjectFixture()
+        _ = try other.run("allow")
+        try "[hook]\nbackground = false\n".write(
+            toFile: other.devenv.home + "/config.toml", atomically: true, encoding: .utf8)
+        let waited = try other.run("export", "bash")
+        #expect(!waited.output.contains("__devenv_pending"))
+        #expect(waited.output.contains("__devenv_set GREETING"))
+        #expect(waited.stderr.contains("built hello_2-2.1.3"))
+    }
+
     @Test func statusExportAndHookScripts() throws {
         let fixture = try ProjectFixture()
         #expect(try fixture.run("develop", "-c", "true").status == 0)

@@ -156,7 +156,10 @@ struct UserConfigurationTests {
                 "https://files.pythonhosted.org/" = "file:///srv/pypi/"
                 [fetch]
                 attempts = 5
+                [hook]
+                background = false
                 """, file: "config.toml")
+        #expect(configuration.hookInBackground == false)
         #expect(configuration.build.sandbox == .required)
         #expect(configuration.build.jobs == 3)
         #expect(configuration.build.fetch.mirrors == ["https://files.pythonhosted.org/": "file:///srv/pypi/"])
