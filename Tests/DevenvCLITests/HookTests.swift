@@ -87,6 +87,8 @@ struct HookTests {
         #expect(try shell.query("$DEVENV_ACTIVE|$INNER|$GREETING", after: "cd inner") == "\(root)/sub/inner|yes|")
         #expect(try shell.query("$DEVENV_ACTIVE|$INNER|$GREETING", after: "cd ..") == "\(root)||hi")
         #expect(try shell.query("[$DEVENV_ACTIVE]", after: "cd /") == "[]")
+        // The hook keeps the exit status of the last command.
+        #expect(try shell.query(name == "fish" ? "[$status]" : "[$?]", after: "cd \(root); false") == "[1]")
     }
 
     @Test(arguments: shells)
