@@ -114,7 +114,8 @@ __devenv_hook() {
             eval "$("$__devenv_bin" export bash)"
         fi
     fi
-    : >"$s"
+    # The stamp also names the loaded environment: a live shell keeps it from garbage collection.
+    printf '%s' "$DEVENV_ACTIVE_ENVIRONMENT" >"$s"
     return $ret
 }
 

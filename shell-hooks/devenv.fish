@@ -145,6 +145,7 @@ function __devenv_hook --on-event fish_prompt
             $__devenv_bin export fish | source
         end
     end
-    true >$s
+    # The stamp also names the loaded environment: a live shell keeps it from garbage collection.
+    printf '%s' "$DEVENV_ACTIVE_ENVIRONMENT" >$s
     return $ret
 end

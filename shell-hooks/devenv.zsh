@@ -112,7 +112,8 @@ __devenv_hook() {
             eval "$("$__devenv_bin" export zsh)"
         fi
     fi
-    : >"$s"
+    # The stamp also names the loaded environment: a live shell keeps it from garbage collection.
+    printf '%s' "$DEVENV_ACTIVE_ENVIRONMENT" >"$s"
     return $ret
 }
 

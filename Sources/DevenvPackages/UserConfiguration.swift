@@ -9,10 +9,19 @@ public struct UserConfiguration: Sendable, Equatable {
     /// Whether the shell hook realizes unrealized projects in the background (`[hook] background`);
     /// false makes it wait, with progress.
     public var hookInBackground: Bool
+    /// `[gc] automatic`: collect in the background at most once a day after a command.
+    public var gcAutomatic: Bool
+    /// `[gc] keep`: how old generations automatic collection deletes (e.g. "30d"); nil keeps all.
+    public var gcKeep: String?
 
-    public init(build: BuildSettings = BuildSettings(), hookInBackground: Bool = true) {
+    public init(
+        build: BuildSettings = BuildSettings(), hookInBackground: Bool = true, gcAutomatic: Bool = false,
+        gcKeep: String? = nil
+    ) {
         self.build = build
         self.hookInBackground = hookInBackground
+        self.gcAutomatic = gcAutomatic
+        self.gcKeep = gcKeep
     }
 
     /// The file the environment names; it need not exist.
@@ -31,7 +40,7 @@ public struct UserConfiguration: Sendable, Equatable {
     public init(parsing text: String, file: String) throws {
         let document = try TOMLDocument(file: file, text: text)
         let reader = TOMLTableReader(document, path: [], table: document.root)
-        try reader.rejectUnknownKeys(["sandbox", "jobs", "cores", "mirrors", "fetch", "hook"])
+        try reader.rejectUnknownKeys(["sandbox", "jobs", "cores", "mirrors", "fetch", "hook", "gc"])
         var settings = BuildSettings()
         if let sandbox = try reader.string("sandbox") {
             guard let policy = SandboxPolicy(rawValue: sandbox) else {
@@ -57,6 +66,18 @@ public struct UserConfiguration: Sendable, Equatable {
             }
         }
         build = settings
+        gcAutomatic = false
+        gcKeep = nil
+        if let gc = try reader.table("gc") {
+            try gc.rejectUnknownKeys(["automatic", "keep"])
+            gcAutomatic = try gc.bool("automatic") ?? false
+            gcKeep = try gc.string("keep")
+            if let keep = gcKeep,
+                !["s", "m", "h", "d", "w"].contains(keep.last.map(String.init) ?? "") || Double(keep.dropLast()) == nil
+            {
+                throw gc.error("keep", "keep must be a duration like \"30d\", not \"\(keep)\"")
+            }
+        }
         hookInBackground = true
         if let hook = try reader.table("hook") {
             try hook.rejectUnknownKeys(["background"])

@@ -108,6 +108,32 @@ public struct Lockfile: Hashable, Sendable {
         return copy
     }
 
+    /// What the lock pins, without what using it adds or what depends on the machine (NAR hashes
+    /// of outputs, output paths, the store directory): two locks with the same identity give the
+    /// same environments.
+    public static func identity(ofText text: String) -> String {
+        guard case .object(var top)? = try? CanonicalJSON(parsing: text) else { return text }
+        top["storeDir"] = nil
+        if case .object(let shells)? = top["shells"] {
+            top["shells"] = .object(
+                shells.mapValues { systems in
+                    guard case .object(let bySystem) = systems else { return systems }
+                    return .object(
+                        bySystem.mapValues { packages in
+                            guard case .array(let list) = packages else { return packages }
+                            return .array(
+                                list.map { package in
+                                    guard case .object(var fields) = package else { return package }
+                                    fields["narHash"] = nil
+                                    fields["outPath"] = nil
+                                    return .object(fields)
+                                })
+                        })
+                })
+        }
+        return CanonicalJSON.object(top).serialized
+    }
+
     /// The exact text of the lock file.
     public var text: String { json.pretty }
 

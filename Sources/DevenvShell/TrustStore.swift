@@ -1,4 +1,4 @@
-import DevenvBuild
+import DevenvProject
 import DevenvStore
 import Foundation
 
@@ -17,36 +17,11 @@ public struct TrustStore: Sendable {
         var hasher = Hasher(.sha256)
         hasher.update(FileManager.default.contents(atPath: root + "/devenv.toml") ?? Data())
         hasher.update(Data("\n--devenv.lock--\n".utf8))
-        let lock = FileManager.default.contents(atPath: root + "/devenv.lock") ?? Data()
-        if let pins = try? pinnedPart(of: CanonicalJSON(parsing: String(decoding: lock, as: UTF8.self))) {
-            hasher.update(Data(pins.serialized.utf8))
-        } else {
-            hasher.update(lock)
-        }
+        let lock =
+            FileManager.default.contents(atPath: root + "/devenv.lock").map { String(decoding: $0, as: UTF8.self) }
+            ?? ""
+        hasher.update(Data(Lockfile.identity(ofText: lock).utf8))
         return hasher.finalize().base16
-    }
-
-    private static func pinnedPart(of lock: CanonicalJSON) -> CanonicalJSON {
-        guard case .object(var top) = lock else { return lock }
-        top["storeDir"] = nil
-        if case .object(let shells)? = top["shells"] {
-            top["shells"] = .object(
-                shells.mapValues { systems in
-                    guard case .object(let bySystem) = systems else { return systems }
-                    return .object(
-                        bySystem.mapValues { packages in
-                            guard case .array(let list) = packages else { return packages }
-                            return .array(
-                                list.map { package in
-                                    guard case .object(var fields) = package else { return package }
-                                    fields["narHash"] = nil
-                                    fields["outPath"] = nil
-                                    return .object(fields)
-                                })
-                        })
-                })
-        }
-        return .object(top)
     }
 
     public enum Verdict: Equatable, Sendable {

@@ -7,6 +7,7 @@ public final class Store: Sendable {
     public let location: StoreLocation
     public var directory: StoreDirectory { location.storeDirectory }
     let database: StoreDatabase
+    let gcLock: Int32
 
     /// Opens (creating if needed) the store at `location`, and cleans up after processes that
     /// died while adding to it.
@@ -20,7 +21,14 @@ public final class Store: Sendable {
             }
         }
         database = try StoreDatabase(path: location.databasePath, storeDirectory: location.storeDirectory)
+        // Shared while this process may add or use paths; garbage collection takes it exclusively.
+        gcLock = open(location.home + "/gc.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        if gcLock >= 0 { flock(gcLock, LOCK_SH) }
         try StagingArea.removeLeftovers(in: directory, isValid: database.isValid, lockPath: lockPath(for:))
+    }
+
+    deinit {
+        if gcLock >= 0 { close(gcLock) }
     }
 
     /// The lock file that serializes work on one store path across processes.

@@ -5,6 +5,7 @@ import GRDB
 /// A path is valid exactly when its row is committed. Many processes share it; each write is one
 /// immediate transaction, and a busy database is waited for rather than failed.
 final class StoreDatabase: Sendable {
+    static let schemaVersion = 2
     private let pool: DatabasePool
     let storeDirectory: StoreDirectory
 
@@ -57,8 +58,21 @@ final class StoreDatabase: Sendable {
                             PRAGMA user_version = 1;
                             """)
                     try db.execute(sql: "INSERT INTO Meta VALUES ('storeDir', ?)", arguments: [directory])
-                } else if version > 1 {
+                } else if version > StoreDatabase.schemaVersion {
                     throw StoreError("the database was written by a newer devenv (schema \(version)); upgrade devenv")
+                }
+                if version < 2 {
+                    try db.execute(
+                        sql: """
+                            CREATE TABLE Roots (
+                                path TEXT NOT NULL,
+                                kind TEXT NOT NULL,
+                                owner TEXT NOT NULL,
+                                created INTEGER NOT NULL,
+                                PRIMARY KEY (path, kind, owner)
+                            );
+                            PRAGMA user_version = 2;
+                            """)
                 }
                 let recorded = try String.fetchOne(db, sql: "SELECT value FROM Meta WHERE key = 'storeDir'")
                 if let recorded, recorded != directory {
@@ -179,6 +193,54 @@ final class StoreDatabase: Sendable {
                     try db.execute(sql: "DELETE FROM ValidPaths WHERE path = ?", arguments: [path])
                 }
                 return .commit
+            }
+        }
+    }
+}
+
+/// Roots recorded in the database: explicit ones (`store add-root`) and those other layers
+/// register (project and profile generations).
+extension StoreDatabase {
+    func addRoot(_ path: StorePath, kind: String, owner: String) throws {
+        let full = storeDirectory.fullPath(of: path)
+        try pool.write { db in
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO Roots (path, kind, owner, created) VALUES (?, ?, ?, ?)",
+                arguments: [full, kind, owner, Int64(Date().timeIntervalSince1970)])
+        }
+    }
+
+    /// Removes roots of `kind`, all of them for `owner` or only `path`'s.
+    func removeRoots(kind: String, owner: String? = nil, path: StorePath? = nil) throws {
+        let full = path.map(storeDirectory.fullPath(of:))
+        try pool.write { db in
+            try db.execute(
+                sql: "DELETE FROM Roots WHERE kind = ? AND (? IS NULL OR owner = ?) AND (? IS NULL OR path = ?)",
+                arguments: [kind, owner, owner, full, full])
+        }
+    }
+
+    func roots() throws -> [StoreRoot] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT path, kind, owner, created FROM Roots ORDER BY kind, owner, path")
+                .compactMap { row in
+                    guard let path = try? storeDirectory.storePath(parsing: row["path"]) else { return nil }
+                    return StoreRoot(path: path, kind: row["kind"], owner: row["owner"], created: row["created"])
+                }
+        }
+    }
+
+    /// The reference graph of every valid path: id, path, NAR size and the ids it references.
+    func graph() throws -> [(path: StorePath, narSize: UInt64, references: [Int64], id: Int64)] {
+        try pool.read { db in
+            var references: [Int64: [Int64]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT referrer, reference FROM Refs") {
+                references[row[0], default: []].append(row[1])
+            }
+            return try Row.fetchAll(db, sql: "SELECT id, path, narSize FROM ValidPaths").compactMap { row in
+                guard let path = try? storeDirectory.storePath(parsing: row["path"]) else { return nil }
+                let id: Int64 = row["id"]
+                return (path, UInt64(row["narSize"] as Int64), references[id] ?? [], id)
             }
         }
     }

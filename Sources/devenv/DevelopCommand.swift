@@ -40,6 +40,8 @@ struct DevelopCommand: ParsableCommand {
             let workspace = try project.workspace(session)
             let (environment, path) = try workspace.realize(
                 shell: shellName, realizer: session.realizer(), recordHashes: project.policy != .frozen)
+            // The environment stays rooted for as long as what this becomes runs.
+            try session.store.addTemporaryRoot(try session.store.directory.storePath(parsing: path))
             let variables = try workspace.variables(
                 shell: shellName, environment: environment, path: path, base: ProcessInfo.processInfo.environment,
                 pure: pure)

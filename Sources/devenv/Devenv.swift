@@ -16,7 +16,22 @@ struct Devenv: ParsableCommand {
             InitCommand.self, DevelopCommand.self, ShellCommand.self, RunCommand.self, PrintEnvCommand.self,
             CheckCommand.self, LockCommand.self, UpdateCommand.self, HookCommand.self, AllowCommand.self,
             DenyCommand.self, StatusCommand.self, ExportCommand.self, BuildCommand.self, SearchCommand.self,
-            InfoCommand.self, StoreCommand.self, HookRealizeCommand.self,
+            InfoCommand.self, GenerationsCommand.self, RollbackCommand.self, DiffCommand.self, ProfileCommand.self,
+            GarbageCommand.self, StoreCommand.self, HookRealizeCommand.self,
         ]
     )
+}
+
+extension Devenv {
+    /// Runs the command, then (for commands that return) the daily automatic garbage collection
+    /// when config.toml asks for it.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+            if !(command is GarbageCommand) { AutomaticGarbageCollection.afterCommand() }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

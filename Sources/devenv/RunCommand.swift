@@ -30,6 +30,8 @@ struct RunCommand: ParsableCommand {
             }
             let (environment, path) = try workspace.realize(
                 shell: Manifest.defaultShell, realizer: session.realizer(), recordHashes: project.policy != .frozen)
+            // The environment stays rooted for as long as what this becomes runs.
+            try session.store.addTemporaryRoot(try session.store.directory.storePath(parsing: path))
             let variables = try workspace.variables(
                 shell: Manifest.defaultShell, environment: environment, path: path,
                 base: ProcessInfo.processInfo.environment,

@@ -35,7 +35,9 @@ struct ShellCommand: ParsableCommand {
         let locked = try Locker(store: session.store, root: FileManager.default.currentDirectoryPath)
             .resolve(requests, in: try session.packages, system: CurrentSystem.name)
         let environment = Environment(shell: "adhoc", system: CurrentSystem.name, packages: locked)
-        let path = session.store.directory.fullPath(of: try session.realizer().realize([environment.derivation])[0])
+        let realized = try session.realizer().realize([environment.derivation])[0]
+        try session.store.addTemporaryRoot(realized)
+        let path = session.store.directory.fullPath(of: realized)
         let variables = ShellEnvironment(
             path: [path + "/bin"], packageVariables: environment.packageVariables, manifestVariables: [:], root: nil,
             shellName: "adhoc"

@@ -11,7 +11,7 @@ struct StoreCommand: ParsableCommand {
             """,
         subcommands: [
             StoreAdd.self, StoreDump.self, StoreRestore.self, StoreHash.self, StorePathInfo.self, StoreList.self,
-            StoreVerify.self,
+            StoreVerify.self, StoreAddRoot.self, StoreRemoveRoot.self, StoreWhyDepends.self,
         ]
     )
 }

@@ -1,0 +1,66 @@
+import DevenvBuild
+import DevenvPackages
+import DevenvStore
+import Foundation
+
+/// The user's own packages, outside any project (like `nix profile`): a project devenv keeps at
+/// `$DEVENV_HOME/profile` (its devenv.toml lists the packages), with generations like any
+/// project, and `$DEVENV_HOME/bin` linked to the current environment's programs.
+public struct Profile: Sendable {
+    public let store: Store
+    public var project: Project { Project(root: store.location.home + "/profile") }
+    /// The directory to put on PATH.
+    public var bin: String { store.location.home + "/bin" }
+
+    public init(store: Store) { self.store = store }
+
+    /// The package requests of the profile, in order.
+    public func requests() throws -> [String] {
+        guard FileManager.default.fileExists(atPath: project.manifestPath) else { return [] }
+        return try project.manifest().shells[Manifest.defaultShell]?.packages.map(\.description) ?? []
+    }
+
+    /// The package set the profile resolves in, when it is not the built-in one.
+    public func packageSet() throws -> String? {
+        guard FileManager.default.fileExists(atPath: project.manifestPath),
+            case .path(let directory)? = try project.manifest().inputs[PackageRequest.defaultInput]
+        else { return nil }
+        return directory
+    }
+
+    /// Writes the profile's devenv.toml for `requests` (devenv owns the whole file), resolving
+    /// them in the package set at `packageSet` (a directory) or in the built-in set.
+    public func setRequests(_ requests: [String], packageSet: String? = nil) throws {
+        try FileManager.default.createDirectory(atPath: project.root, withIntermediateDirectories: true)
+        let list = requests.map { "\"\($0)\"" }.joined(separator: ", ")
+        let inputs = packageSet.map { "[inputs]\npkgs = \"path:\($0)\"\n\n" } ?? ""
+        let text = "# The packages of `devenv profile`; written by devenv.\n\n\(inputs)[shell]\npackages = [\(list)]\n"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: project.manifestPath), options: .atomic)
+    }
+
+    /// Locks (moving every input to its newest when `upgrade`), realizes and links `bin`.
+    public func apply(realizer: Realizer, upgrade: Bool = false) throws -> Environment {
+        let manifest = try project.manifest()
+        let previous = try project.lock()
+        if upgrade || previous.map({ !Locker.isCurrent($0, for: manifest) }) ?? true {
+            try Locker(store: store, root: project.root).lock(
+                manifest, previous: previous, updating: upgrade ? [] : nil
+            )
+            .write(to: project.lockPath)
+        }
+        let workspace = try Workspace(project: project, store: store, policy: .frozen)
+        let (environment, path) = try workspace.realize(shell: Manifest.defaultShell, realizer: realizer)
+        try link(path)
+        return environment
+    }
+
+    /// Points `bin` at the environment's programs, atomically.
+    public func link(_ environmentPath: String) throws {
+        let temporary = bin + ".new-\(getpid())"
+        try? FileManager.default.removeItem(atPath: temporary)
+        try FileManager.default.createSymbolicLink(atPath: temporary, withDestinationPath: environmentPath + "/bin")
+        guard rename(temporary, bin) == 0 else {
+            throw ProjectError("cannot link \(bin): \(SystemCall.message())")
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import DevenvProject
+import DevenvStore
+import Foundation
+import Glibc
+
+/// Garbage collection across everything that roots store paths: project and profile
+/// generations, explicit roots, running devenv processes and shells whose hook loaded an
+/// environment. Projects whose directory is gone stop rooting anything.
+public struct GarbageCollector {
+    public let store: Store
+    public let layout: HookLayout
+
+    public init(store: Store) {
+        self.store = store
+        layout = HookLayout(home: store.location.home)
+    }
+
+    public struct Options: Sendable {
+        public var dryRun = false
+        /// Delete every generation except each project's current one.
+        public var deleteOld = false
+        /// Delete generations (not current ones) older than this many seconds.
+        public var olderThan: TimeInterval?
+        public var maxFreed: UInt64?
+        /// Wait for other devenv processes; false gives up at once when one runs (automatic GC).
+        public var wait = true
+
+        public init() {}
+    }
+
+    public struct Report: Sendable {
+        public var lines: [String] = []
+        public var collection = GarbageCollection()
+        /// False when `wait` was off and another devenv process was running.
+        public var ran = true
+    }
+
+    public func run(_ options: Options, now: Date = Date()) throws -> Report {
+        var report = Report()
+        guard
+            let outcome = try store.exclusively(
+                wait: options.wait,
+                { () throws -> Report in
+                    var report = Report()
+                    // Owners (`<root>#<number>`) whose roots go: deleted generations and gone projects.
+                    var dropped = Set<String>()
+                    for root in Generations.projects(home: store.location.home) {
+                        let generations = Generations(root: root, store: store)
+                        guard FileManager.default.fileExists(atPath: root + "/devenv.toml") else {
+                            let all = generations.all()
+                            report.lines.append(
+                                "project \(root) is gone: its \(all.count) generation(s) no longer root anything")
+                            dropped.formUnion(all.map { "\(root)#\($0.number)" })
+                            if !options.dryRun { try generations.forget() }
+                            continue
+                        }
+                        let current = generations.currentNumber
+                        let doomed = generations.all().filter { generation in
+                            generation.number != current
+                                && (options.deleteOld
+                                    || options.olderThan.map {
+                                        now.timeIntervalSince1970 - Double(generation.created) > $0
+                                    } == true)
+                        }
+                        for generation in doomed {
+                            report.lines.append("deleting generation \(generation.number) of \(root)")
+                            dropped.insert("\(root)#\(generation.number)")
+                        }
+                        if !options.dryRun { try generations.delete(doomed.map(\.number)) }
+                    }
+                    let recorded = try store.recordedRoots().filter {
+                        $0.kind != "generation" || !dropped.contains($0.owner)
+                    }
+                    let roots =
+                        recorded.map(\.path) + store.liveTemporaryRoots(dryRun: options.dryRun).map(\.path)
+                        + liveShellRoots().map(\.path)
+                    report.collection = try store.collectGarbage(
+                        roots: roots, dryRun: options.dryRun, maxFreed: options.maxFreed)
+                    return report
+                })
+        else {
+            report.ran = false
+            return report
+        }
+        report = outcome
+        return report
+    }
+
+    /// Environments loaded by the hook in shells that still run (their stamp names it).
+    public func liveShellRoots() -> [StoreRoot] {
+        var roots: [StoreRoot] = []
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: layout.stamps)) ?? [] {
+            guard let pid = Int32(name), kill(pid, 0) == 0 || errno != ESRCH,
+                let text = FileManager.default.contents(atPath: layout.stamps + "/" + name).map({
+                    String(decoding: $0, as: UTF8.self)
+                }),
+                let path = try? store.directory.storePath(parsing: text.trimmingCharacters(in: .whitespacesAndNewlines))
+            else { continue }
+            roots.append(StoreRoot(path: path, kind: "shell", owner: name, created: 0))
+        }
+        return roots
+    }
+
+    /// Every root with the closure size it keeps alive, largest first.
+    public func roots() throws -> [(root: StoreRoot, closureSize: UInt64)] {
+        let all = try store.recordedRoots() + store.liveTemporaryRoots(dryRun: true) + liveShellRoots()
+        return try all.filter { try store.isValid($0.path) }.map { ($0, try store.closureSize(of: [$0.path])) }
+            .sorted { ($0.closureSize, $1.root.path.baseName) > ($1.closureSize, $0.root.path.baseName) }
+    }
+}

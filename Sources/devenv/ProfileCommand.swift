@@ -1,0 +1,118 @@
+import ArgumentParser
+import DevenvPackages
+import DevenvProject
+import DevenvStore
+import Foundation
+
+struct ProfileCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "profile",
+        abstract: "Your own packages, outside any project (like `nix profile`); put ~/.local/share/devenv/bin on PATH.",
+        discussion: "Every change is a generation: `devenv profile rollback` undoes it.",
+        subcommands: [Install.self, Remove.self, List.self, Upgrade.self, Rollback.self, ProfileGenerations.self]
+    )
+
+    /// Applies a change of the profile's packages and reports it.
+    static func apply(_ session: Session, upgrade: Bool = false) throws {
+        let profile = Profile(store: session.store)
+        let environment = try profile.apply(realizer: session.realizer(), upgrade: upgrade)
+        for package in environment.packages { print("\(package.name) \(package.version)") }
+        print("linked \(profile.bin)")
+    }
+
+    struct Install: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add packages (NAME or NAME@VERSION) to the profile.")
+        @Argument var packages: [String]
+        @OptionGroup var packageSet: PackageSetOption
+
+        func run() throws {
+            let session = try Session()
+            let profile = Profile(store: session.store)
+            var requests = try profile.requests()
+            for package in packages {
+                guard let request = PackageRequest(package), request.input == nil else {
+                    throw ProjectError("'\(package)' is not a package of the set (NAME or NAME@VERSION)")
+                }
+                requests.removeAll { PackageRequest($0)?.name == request.name }
+                requests.append(request.description)
+            }
+            let directory =
+                try packageSet.directory.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+                ?? profile.packageSet()
+            try profile.setRequests(requests, packageSet: directory)
+            try withManifestErrors { try ProfileCommand.apply(session) }
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove packages from the profile (by the name they were installed with).")
+        @Argument var packages: [String]
+
+        func run() throws {
+            let session = try Session()
+            let profile = Profile(store: session.store)
+            let requests = try profile.requests()
+            let kept = requests.filter { request in
+                !packages.contains { $0 == request || PackageRequest($0)?.name == PackageRequest(request)?.name }
+            }
+            guard kept.count < requests.count else {
+                throw ProjectError("the profile has none of \(packages.joined(separator: ", "))")
+            }
+            try profile.setRequests(kept, packageSet: try profile.packageSet())
+            try ProfileCommand.apply(session)
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the profile's packages with their versions and store paths.")
+
+        func run() throws {
+            let session = try Session()
+            let profile = Profile(store: session.store)
+            guard let lock = try profile.project.lock()?.relocated(to: session.store.directory) else { return }
+            for package in lock.shells[Manifest.defaultShell]?[CurrentSystem.name] ?? [] {
+                print("\(package.name) \(package.version)\t\(package.outPath)")
+            }
+        }
+    }
+
+    struct Upgrade: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Resolve every package of the profile again against the newest package set.")
+
+        func run() throws {
+            try ProfileCommand.apply(try Session(), upgrade: true)
+        }
+    }
+
+    struct Rollback: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Go back to the previous generation of the profile (or --to N).")
+        @Option(help: "The generation to go to.") var to: Int?
+
+        func run() throws {
+            let session = try Session()
+            let profile = Profile(store: session.store)
+            let (target, now) = try Generations(root: profile.project.root, store: session.store).rollback(to: to)
+            guard let environment = now.environments[Manifest.defaultShell] else {
+                throw ProjectError("generation \(target.number) has no environment")
+            }
+            try profile.link(environment)
+            print("rolled back to generation \(target.number) (recorded as generation \(now.number))")
+        }
+    }
+
+    struct ProfileGenerations: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "generations", abstract: "List the profile's generations.")
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let session = try Session()
+            try describeGenerations(
+                Generations(root: Profile(store: session.store).project.root, store: session.store), json: json)
+        }
+    }
+}

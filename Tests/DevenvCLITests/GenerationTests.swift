@@ -1,0 +1,248 @@
+import DevenvBuild
+import Foundation
+import TestSupport
+import Testing
+
+/// Generations as `generations --json` reports them: number → (current, packages).
+func generations(_ fixture: ProjectFixture, _ extra: String...) throws -> [(
+    number: Int, current: Bool, packages: [String]
+)] {
+    let result = try fixture.run(["generations", "--json"] + extra)
+    let list = try JSONSerialization.jsonObject(with: result.stdout) as! [[String: Any]]
+    return list.map {
+        (
+            $0["number"] as! Int, $0["current"] as! Bool,
+            ($0["packages"] as! [[String: Any]]).map { "\($0["name"]!) \($0["version"]!)" }
+        )
+    }
+}
+
+extension ProjectFixture {
+    func run(_ arguments: [String], in directory: String? = nil, environment extra: [String: String] = [:]) throws
+        -> CommandResult
+    {
+        try runCommand(
+            DevenvCLI.binary, arguments, environment: devenv.environment.merging(extra) { _, new in new },
+            currentDirectory: directory ?? dir("proj"))
+    }
+
+    func setPackages(_ packages: String) throws {
+        try "[inputs]\npkgs = \"path:../pkgs\"\n[shell]\npackages = [\(packages)]\n"
+            .write(toFile: dir("proj/devenv.toml"), atomically: true, encoding: .utf8)
+    }
+}
+
+struct GenerationTests {
+    @Test func everyChangeIsAGenerationAndRollbackWorksOffline() throws {
+        let fixture = try ProjectFixture()
+        try fixture.setPackages("\"hello_2\"")
+        #expect(try fixture.run("develop", "-c", "hello").output == "hello 2.1.3")
+        #expect(try fixture.run("develop", "-c", "hello").status == 0)  // nothing changed: no new generation
+        try fixture.setPackages("\"hello_1\"")
+        #expect(try fixture.run("develop", "-c", "hello").output == "hello 1.0")
+        var list = try generations(fixture)
+        #expect(list.map(\.number) == [1, 2])
+        #expect(list.map(\.current) == [false, true])
+        #expect(list.map(\.packages) == [["hello_2 2.1.3"], ["hello_1 1.0"]])
+        let text = try fixture.run("generations").output.split(separator: "\n").map(String.init)
+        #expect(text.count == 2 && text[1].hasPrefix("* 2  ") && text[1].contains("hello_2 2.1.3 → ") == false)
+        #expect(text[1].contains("- hello_2 2.1.3") && text[1].contains("+ hello_1 1.0"))
+        let diff = try fixture.run("diff").output
+        #expect(diff.hasPrefix("generation 1 → 2"))
+        #expect(diff.contains("+ hello_1 1.0  \(fixture.devenv.storeDirectory)/"))
+        #expect(diff.contains("- hello_2 2.1.3"))
+        #expect(diff.contains("closure size: "))
+
+        // Offline: a dead proxy and an unreachable mirror, and the server gone from the URLs.
+        try "[mirrors]\n\"http://127.0.0.1:\(fixture.server.port)/\" = \"http://127.0.0.1:1/\"\n[fetch]\nattempts = 1\n"
+            .write(toFile: fixture.devenv.home + "/config.toml", atomically: true, encoding: .utf8)
+        let offline = ["HTTP_PROXY": "http://127.0.0.1:1", "http_proxy": "http://127.0.0.1:1"]
+        let manifestBefore = try String(contentsOfFile: fixture.dir("proj/devenv.toml"), encoding: .utf8)
+        #expect(
+            try fixture.run("rollback", environment: offline).output
+                == "rolled back to generation 1 (recorded as generation 3)")
+        #expect(try String(contentsOfFile: fixture.dir("proj/devenv.toml"), encoding: .utf8).contains("hello_2"))
+        let back = try fixture.run("develop", "--locked", "-c", "hello", environment: offline)
+        #expect(back.output == "hello 2.1.3", "\(back.stderr)")
+        #expect(!back.stderr.contains("fetched"))
+        list = try generations(fixture)
+        #expect(list.map(\.number) == [1, 2, 3] && list.last?.current == true)
+        // Undoing the rollback is a rollback too.
+        #expect(
+            try fixture.run("rollback", environment: offline).output
+                == "rolled back to generation 2 (recorded as generation 4)")
+        #expect(try String(contentsOfFile: fixture.dir("proj/devenv.toml"), encoding: .utf8) == manifestBefore)
+        #expect(try fixture.run("develop", "--locked", "-c", "hello", environment: offline).output == "hello 1.0")
+        #expect(
+            try fixture.run("rollback", "--to", "1").output == "rolled back to generation 1 (recorded as generation 5)")
+        let missing = try fixture.run("rollback", "--to", "99")
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("has no generation 99"))
+    }
+
+    @Test func theProfileHasGenerationsAndABinDirectory() throws {
+        let fixture = try ProjectFixture()
+        let bin = fixture.devenv.home + "/bin"
+        let install = try fixture.run(["profile", "install", "hello_2", "--packages", fixture.dir("pkgs")])
+        #expect(install.status == 0, "\(install.stderr)")
+        #expect(install.output.contains("hello_2 2.1.3"))
+        #expect(try runCommand(bin + "/hello", []).output == "hello 2.1.3")
+        #expect(try fixture.run(["profile", "remove", "hello_2"]).status == 0)
+        #expect(try fixture.run(["profile", "install", "hello_1"]).status == 0)
+        #expect(try runCommand(bin + "/hello", []).output == "hello 1.0")
+        #expect(try fixture.run(["profile", "list"]).output.hasPrefix("hello_1 1.0\t"))
+        #expect(try fixture.run(["profile", "rollback"]).output.hasPrefix("rolled back to generation 2"))
+        #expect(try fixture.run(["profile", "rollback"]).output.hasPrefix("rolled back to generation 3"))
+        #expect(try runCommand(bin + "/hello", []).output == "hello 1.0")
+        #expect(try fixture.run(["profile", "rollback", "--to", "1"]).status == 0)
+        #expect(try runCommand(bin + "/hello", []).output == "hello 2.1.3")
+        let list =
+            try JSONSerialization.jsonObject(with: try fixture.run(["profile", "generations", "--json"]).stdout)
+            as! [[String: Any]]
+        #expect(list.count == 6)
+        try fixture.publish("hello_2", version: "2.2.0")
+        #expect(try fixture.run(["profile", "upgrade"]).output.contains("hello_2 2.2.0"))
+        #expect(try runCommand(bin + "/hello", []).output == "hello 2.2.0")
+    }
+}
+
+@Suite(.serialized)
+struct GarbageCollectionTests {
+    /// A project with two generations (hello_2, then hello_1) and a stray path nothing roots.
+    func prepared() throws -> (ProjectFixture, stray: String, first: String, second: String) {
+        let fixture = try ProjectFixture()
+        try fixture.setPackages("\"hello_2\"")
+        #expect(try fixture.run("develop", "-c", "true").status == 0)
+        try fixture.setPackages("\"hello_1\"")
+        #expect(try fixture.run("develop", "-c", "true").status == 0)
+        try fixture.dir.sh("mkdir stray && echo stray > stray/file")
+        let stray = try fixture.run("store", "add", fixture.dir("stray")).output
+        let environments =
+            try JSONSerialization.jsonObject(with: try fixture.run("generations", "--json").stdout) as! [[String: Any]]
+        return (fixture, stray, environments[0]["environment"] as! String, environments[1]["environment"] as! String)
+    }
+
+    @Test func aDryRunChangesNothingAndCollectingKeepsRoots() throws {
+        let (fixture, stray, first, second) = try prepared()
+        let before = try fixture.run("store", "ls").output
+        let dry = try fixture.run("gc", "--dry-run")
+        #expect(dry.output.contains("would remove \(stray)"))
+        #expect(!dry.output.contains("would remove \(first)") && !dry.output.contains("would remove \(second)"))
+        #expect(try fixture.run("store", "ls").output == before)
+        let collected = try fixture.run("gc")
+        #expect(collected.output.contains("removed \(stray)"))
+        #expect(collected.output.split(separator: "\n").last?.hasPrefix("freed ") == true)
+        #expect(!FileManager.default.fileExists(atPath: stray))
+        #expect(FileManager.default.fileExists(atPath: first) && FileManager.default.fileExists(atPath: second))
+        #expect(try fixture.run("store", "verify", "--check-contents").status == 0)
+
+        let roots =
+            try JSONSerialization.jsonObject(with: try fixture.run("gc", "--roots", "--json").stdout)
+            as! [[String: Any]]
+        #expect(roots.map { $0["kind"] as? String }.allSatisfy { $0 == "generation" })
+        let sizes = roots.map { $0["closureSize"] as! Int }
+        #expect(sizes == sizes.sorted(by: >))
+        let chain = try fixture.run(
+            "store", "why-depends", first, first.replacingOccurrences(of: "devenv-env", with: "x")
+        ).status
+        #expect(chain != 0)
+    }
+
+    @Test func oldGenerationsGoUnlessALiveShellUsesThem() throws {
+        let (fixture, _, first, second) = try prepared()
+        // A live shell (this test process) whose hook loaded the first environment.
+        let stamps = fixture.devenv.home + "/hooks/stamps"
+        try FileManager.default.createDirectory(atPath: stamps, withIntermediateDirectories: true)
+        try first.write(toFile: "\(stamps)/\(getpid())", atomically: true, encoding: .utf8)
+        let old = try fixture.run("gc", "-d")
+        #expect(old.output.contains("deleting generation 1 of \(fixture.dir("proj"))"))
+        #expect(FileManager.default.fileExists(atPath: first))
+        #expect(try generations(fixture).map(\.number) == [2])
+        try "".write(toFile: "\(stamps)/\(getpid())", atomically: true, encoding: .utf8)
+        #expect(try fixture.run("gc").output.contains("removed \(first)"))
+        #expect(FileManager.default.fileExists(atPath: second))
+        #expect(try fixture.run("develop", "-c", "hello").output == "hello 1.0")
+    }
+
+    @Test func deleteOlderThanFollowsGenerationTimes() throws {
+        let (fixture, _, _, _) = try prepared()
+        let directory =
+            fixture.devenv.home + "/projects/" + fixture.dir("proj").replacingOccurrences(of: "/", with: "%")
+        try fixture.dir.sh(
+            "sed -i 's/\"created\" : [0-9]*/\"created\" : 1000/' '\(directory)/1.json' '\(directory)/2.json'")
+        let kept = try fixture.run("gc", "--delete-older-than", "30d", "--dry-run")
+        #expect(kept.output.contains("deleting generation 1 of"))
+        #expect(!kept.output.contains("deleting generation 2 of"))  // the current one never goes
+        #expect(try generations(fixture).map(\.number) == [1, 2])
+        #expect(try fixture.run("gc", "--delete-older-than", "30d").status == 0)
+        #expect(try generations(fixture).map(\.number) == [2])
+        let bad = try fixture.run("gc", "--delete-older-than", "soon")
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("is not a duration"))
+    }
+
+    @Test func goneProjectsAndExplicitRoots() throws {
+        let (fixture, stray, first, _) = try prepared()
+        #expect(try fixture.run("store", "add-root", stray).status == 0)
+        #expect(try fixture.run("gc").status == 0)
+        #expect(FileManager.default.fileExists(atPath: stray))
+        #expect(try fixture.run("store", "remove-root", stray).status == 0)
+        try fixture.dir.sh("rm -rf proj")
+        let gone = try fixture.run("gc", in: fixture.dir.path)
+        #expect(
+            gone.output.contains("project \(fixture.dir("proj")) is gone: its 2 generation(s) no longer root anything"))
+        #expect(gone.output.contains("removed \(stray)"))
+        #expect(!FileManager.default.fileExists(atPath: first))
+        #expect(try fixture.run("store", "verify", "--check-contents", in: fixture.dir.path).status == 0)
+    }
+
+    @Test func maxFreedStopsEarly() throws {
+        let (fixture, _, _, _) = try prepared()
+        try fixture.dir.sh("for i in 1 2 3 4 5; do mkdir s$i && head -c 100000 /dev/urandom > s$i/f; done")
+        for i in 1...5 { _ = try fixture.run("store", "add", fixture.dir("s\(i)")) }
+        let limited = try fixture.run("gc", "--max-freed", "150K")
+        let large = limited.output.split(separator: "\n").filter { line in
+            line.hasPrefix("removed ") && (1...5).contains { line.hasSuffix("-s\($0)") }
+        }
+        #expect(large.count == 2)  // the second 100 KB path crosses 150 KB; nothing after it goes
+    }
+
+    @Test func aKilledCollectionLeavesAVerifiableStore() throws {
+        let fixture = try ProjectFixture()
+        try fixture.dir.sh("for i in $(seq 1 200); do mkdir -p many/p$i && echo $i > many/p$i/f; done")
+        _ = try runCommand(
+            "/bin/sh", ["-c", "cd many && exec \"$0\" store add p*", DevenvCLI.binary],
+            environment: fixture.devenv.environment,
+            currentDirectory: fixture.dir.path)
+        for delay in [0, 20_000, 60_000, 120_000] {
+            let log = open("/dev/null", O_WRONLY)
+            let process = try fixture.devenv.start(["gc"])
+            usleep(useconds_t(delay))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            close(log)
+            let verify = try fixture.run("store", "verify", "--check-contents", in: fixture.dir.path)
+            #expect(verify.status == 0, "after a kill at \(delay) µs: \(verify.stderr)")
+        }
+        #expect(try fixture.run("gc", in: fixture.dir.path).status == 0)
+        #expect(try fixture.run("store", "ls", in: fixture.dir.path).output == "")
+    }
+
+    @Test func automaticCollectionRunsOnceADayInTheBackground() throws {
+        let (fixture, stray, _, _) = try prepared()
+        try "[gc]\nautomatic = true\nkeep = \"30d\"\n".write(
+            toFile: fixture.devenv.home + "/config.toml", atomically: true, encoding: .utf8)
+        #expect(try fixture.run("store", "ls").status == 0)
+        var gone = false
+        for _ in 0..<100 where !gone {
+            usleep(100_000)
+            gone = !FileManager.default.fileExists(atPath: stray)
+        }
+        #expect(gone)
+        #expect(FileManager.default.fileExists(atPath: fixture.devenv.home + "/gc.last"))
+        try fixture.dir.sh("mkdir again && echo again > again/f")
+        let again = try fixture.run("store", "add", fixture.dir("again")).output
+        usleep(1_000_000)
+        #expect(FileManager.default.fileExists(atPath: again))  // not twice the same day
+    }
+}
