@@ -118,15 +118,34 @@ extension Store {
             freed += entry.narSize
         }
         guard !dryRun, !result.deleted.isEmpty else { return result }
-        // In batches, each one transaction, so the work a kill interrupts is small and consistent.
+        // In batches, each one transaction. A journal names the batch before its rows go, so if
+        // this process dies before the files are gone, the next one to open the store finishes it.
         var index = 0
         while index < result.deleted.count {
             let batch = Array(result.deleted[index..<min(index + 500, result.deleted.count)]).map(\.path)
+            try Data(batch.map { directory.fullPath(of: $0) + "\n" }.joined().utf8)
+                .write(to: URL(fileURLWithPath: collectionJournal), options: .atomic)
             try database.invalidate(batch)
             for path in batch { try FileTree.remove(directory.fullPath(of: path)) }
             index += batch.count
         }
+        try? FileManager.default.removeItem(atPath: collectionJournal)
         return result
+    }
+
+    var collectionJournal: String { location.home + "/gc.journal" }
+
+    /// Finishes what a killed collection left: paths it invalidated but did not delete. Called
+    /// holding the shared lock, so no collection is running.
+    func finishInterruptedCollection() throws {
+        guard let data = FileManager.default.contents(atPath: collectionJournal) else { return }
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+            guard let path = try? directory.storePath(parsing: String(line)), try !database.isValid(path) else {
+                continue
+            }
+            try FileTree.remove(directory.fullPath(of: path))
+        }
+        try? FileManager.default.removeItem(atPath: collectionJournal)
     }
 }
 

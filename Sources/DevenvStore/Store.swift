@@ -24,6 +24,7 @@ public final class Store: Sendable {
         // Shared while this process may add or use paths; garbage collection takes it exclusively.
         gcLock = open(location.home + "/gc.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         if gcLock >= 0 { flock(gcLock, LOCK_SH) }
+        try finishInterruptedCollection()
         try StagingArea.removeLeftovers(in: directory, isValid: database.isValid, lockPath: lockPath(for:))
     }
 
