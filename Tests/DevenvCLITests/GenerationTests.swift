@@ -142,10 +142,13 @@ struct GarbageCollectionTests {
         #expect(roots.map { $0["kind"] as? String }.allSatisfy { $0 == "generation" })
         let sizes = roots.map { $0["closureSize"] as! Int }
         #expect(sizes == sizes.sorted(by: >))
-        let chain = try fixture.run(
-            "store", "why-depends", first, first.replacingOccurrences(of: "devenv-env", with: "x")
-        ).status
-        #expect(chain != 0)
+        let hello = try fixture.run("develop", "-c", "sh", "-c", "echo $HELLO_HOME").output
+        let chain = try fixture.run("store", "why-depends", second, hello).output.split(separator: "\n").map(
+            String.init)
+        #expect(chain == [second, "  → " + hello])
+        #expect(try fixture.run("store", "why-depends", hello, second).status != 0)
+        let text = try fixture.run("gc", "--roots").output.split(separator: "\n")
+        #expect(text.count == roots.count && text.allSatisfy { $0.contains("\tgeneration \(fixture.dir("proj"))#") })
     }
 
     @Test func oldGenerationsGoUnlessALiveShellUsesThem() throws {
