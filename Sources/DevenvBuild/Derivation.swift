@@ -21,19 +21,19 @@ public struct Derivation: Hashable, Sendable {
         public var fetchable: URLSource { URLSource(url: url, hash: hash) }
     }
 
-    public var name: String
-    public var version: String
-    public var system: String
-    public var sources: [Source]
+    public var name: String { didSet { hash = computeHash() } }
+    public var version: String { didSet { hash = computeHash() } }
+    public var system: String { didSet { hash = computeHash() } }
+    public var sources: [Source] { didSet { hash = computeHash() } }
     /// Derivations whose outputs the build uses (on PATH, and as `$<name>`).
-    public var dependencies: [Derivation]
+    public var dependencies: [Derivation] { didSet { hash = computeHash() } }
     /// A shell script that creates `$out`; without one the output is the single unpacked source.
-    public var script: String?
+    public var script: String? { didSet { hash = computeHash() } }
     /// Variables set for the build.
-    public var environment: [String: String]
+    public var environment: [String: String] { didSet { hash = computeHash() } }
     /// Directories of the output (relative to it; `.` for itself) that go on PATH for the builds
     /// of dependents and in environments.
-    public var paths: [String]
+    public var paths: [String] { didSet { hash = computeHash() } }
 
     public init(
         name: String, version: String, system: String, sources: [Source], dependencies: [Derivation] = [],
@@ -47,6 +47,7 @@ public struct Derivation: Hashable, Sendable {
         self.script = script
         self.environment = environment
         self.paths = paths
+        hash = computeHash()
     }
 
     /// The absolute PATH entries of this derivation's output at `output`.
@@ -84,8 +85,17 @@ public struct Derivation: Hashable, Sendable {
         ])
     }
 
-    /// SHA-256 of the canonical form.
-    public var hash: Hash { Hasher.hash(.sha256, Array(canonical.serialized.utf8)) }
+    /// SHA-256 of the canonical form; kept up to date as fields change, so that a chain of
+    /// dependencies is hashed once, not again at every level above.
+    public private(set) var hash = Hasher.hash(.sha256, [UInt8]())
+
+    private func computeHash() -> Hash { Hasher.hash(.sha256, Array(canonical.serialized.utf8)) }
+
+    /// Two derivations are the same when their canonical forms are (SHA-256 of them); comparing
+    /// and hashing that, not the nested fields, keeps dictionaries of deep chains cheap.
+    public static func == (lhs: Derivation, rhs: Derivation) -> Bool { lhs.hash == rhs.hash }
+
+    public func hash(into hasher: inout Swift.Hasher) { hasher.combine(hash) }
 
     /// Where the output goes in `store`: an `output:out` store path over the derivation hash.
     public func outputPath(in store: StoreDirectory) throws -> StorePath {
