@@ -2,15 +2,17 @@
 #
 # At every prompt it decides with builtins alone whether anything could have changed: the same
 # directory as before and no watched file (devenv.toml, devenv.lock, the cached environment, the
-# allow list) newer than this shell's stamp means return at once, without starting a process.
-# Otherwise it unloads what it loaded, then loads the project of the current directory: from its
-# cached environment when that is fresh (still no process), else through one `devenv export bash`.
+# allow list) modified since this shell last looked means return at once, without starting a
+# process. Otherwise it unloads what it loaded, then loads the project of the current directory:
+# from its cached environment when that is fresh (still no process), else through one
+# `devenv export bash`; unless what it would load is what is loaded already.
 __devenv_hook_version=@VERSION@
 __devenv_bin=@DEVENV@
 __devenv_hooks=@HOOKS@
 __devenv_stamp="$__devenv_hooks/stamps/$$"
 __devenv_dir=
 __devenv_pending=
+__devenv_loaded=
 
 # Sets __devenv_q to $1 in single quotes.
 __devenv_quote() { __devenv_q="'${1//\'/\'\\\'\'}'"; }
@@ -18,6 +20,7 @@ __devenv_quote() { __devenv_q="'${1//\'/\'\\\'\'}'"; }
 __devenv_begin() {
     __devenv_undo=
     __devenv_names=' '
+    __devenv_loaded=$4
     export DEVENV_ACTIVE="$1" DEVENV_ACTIVE_CACHE="$2" DEVENV_ACTIVE_ENVIRONMENT="$3" DEVENV_ACTIVE_SINCE="${EPOCHSECONDS:-0}"
 }
 
@@ -72,6 +75,7 @@ __devenv_pending() { __devenv_pending=$1; }
 __devenv_unload() {
     [[ -n ${DEVENV_UNLOAD+x} ]] && eval "$DEVENV_UNLOAD"
     unset DEVENV_UNLOAD DEVENV_ACTIVE DEVENV_ACTIVE_CACHE DEVENV_ACTIVE_ENVIRONMENT DEVENV_ACTIVE_SINCE
+    __devenv_loaded=
 }
 
 # Sets __devenv_root to the nearest directory upward holding a devenv.toml (or to nothing).
@@ -88,34 +92,45 @@ __devenv_find() {
     __devenv_root=
 }
 
+# True when one of the files exists and was modified at or after the time of the stamp $s (a
+# file's time has the kernel's tick as resolution: "at" counts, or a change made in the same tick
+# as the stamp would be missed).
+__devenv_changed() {
+    local f
+    for f; do [[ -e $f && ! $s -nt $f ]] && return 0; done
+    return 1
+}
+
 __devenv_hook() {
-    local ret=$? s=$__devenv_stamp
-    if [[ $PWD == "$__devenv_dir" && ! $__devenv_hooks/allow.stamp -nt $s ]]; then
-        if [[ -z $DEVENV_ACTIVE || ! ($DEVENV_ACTIVE/devenv.toml -nt $s || $DEVENV_ACTIVE/devenv.lock -nt $s || $DEVENV_ACTIVE_CACHE -nt $s) ]]; then
-            if [[ -z $__devenv_pending || ! ($__devenv_pending -nt $s || ${__devenv_pending%.*}.failed -nt $s) ]]; then
-                return $ret
-            fi
-        fi
+    local ret=$? s=$__devenv_stamp.seen
+    if [[ $PWD == "$__devenv_dir" ]] && ! __devenv_changed "$__devenv_hooks/allow.stamp" \
+        ${DEVENV_ACTIVE:+"$DEVENV_ACTIVE/devenv.toml" "$DEVENV_ACTIVE/devenv.lock" "$DEVENV_ACTIVE_CACHE"} \
+        ${__devenv_pending:+"$__devenv_pending" "${__devenv_pending%.*}.failed"}; then
+        return $ret
     fi
+    # Stamped before looking: whatever changes from now on is seen at a later prompt.
+    : >|"$s"
     __devenv_dir=$PWD
     __devenv_find
-    local root=$__devenv_root
-    if [[ -n $root && $root == "$DEVENV_ACTIVE" && -z $__devenv_pending && ! ($root/devenv.toml -nt $s || $root/devenv.lock -nt $s || $DEVENV_ACTIVE_CACHE -nt $s || $__devenv_hooks/allow.stamp -nt $s) ]]; then
+    local root=$__devenv_root cache= header=
+    if [[ -n $root ]]; then
+        cache="$__devenv_hooks/env/${root//\//%}.bash"
+        [[ -f $cache && ! $root/devenv.toml -nt $cache && ! $root/devenv.lock -nt $cache ]] && read -r header <"$cache"
+    fi
+    if [[ -n $root && $root == "$DEVENV_ACTIVE" && -z $__devenv_pending && -n $header && $header == "$__devenv_loaded" ]]; then
         return $ret
     fi
     [[ -n $DEVENV_ACTIVE ]] && __devenv_unload
     __devenv_pending=
     if [[ -n $root ]]; then
-        local cache="$__devenv_hooks/env/${root//\//%}.bash" header
-        if [[ -f $cache && ! $root/devenv.toml -nt $cache && ! $root/devenv.lock -nt $cache ]] && read -r header <"$cache" &&
-            [[ $header == "# devenv-cache 1 $__devenv_hook_version "* && -d ${header##* } ]]; then
+        if [[ $header == "# devenv-cache 1 $__devenv_hook_version "* && -d ${header##* } ]]; then
             . "$cache"
         else
             eval "$("$__devenv_bin" export bash)"
         fi
     fi
-    # The stamp also names the loaded environment: a live shell keeps it from garbage collection.
-    printf '%s' "$DEVENV_ACTIVE_ENVIRONMENT" >"$s"
+    # Names the loaded environment: a live shell keeps it from garbage collection.
+    printf '%s' "$DEVENV_ACTIVE_ENVIRONMENT" >|"$__devenv_stamp"
     return $ret
 }
 

@@ -2,19 +2,22 @@
 #
 # Before every prompt it decides with builtins alone whether anything could have changed: the same
 # directory as before and no watched file (devenv.toml, devenv.lock, the cached environment, the
-# allow list) newer than this shell's stamp means return at once, without starting a process.
-# Otherwise it unloads what it loaded, then loads the project of the current directory: from its
-# cached environment when that is fresh (still no process), else through one `devenv export fish`.
+# allow list) modified since this shell last looked means return at once, without starting a
+# process. Otherwise it unloads what it loaded, then loads the project of the current directory:
+# from its cached environment when that is fresh (still no process), else through one
+# `devenv export fish`; unless what it would load is what is loaded already.
 set -g __devenv_hook_version @VERSION@
 set -g __devenv_bin @DEVENV@
 set -g __devenv_hooks @HOOKS@
 set -g __devenv_stamp "$__devenv_hooks/stamps/$fish_pid"
 set -g __devenv_dir ''
 set -g __devenv_pending ''
+set -g __devenv_loaded ''
 
 function __devenv_begin
     set -g __devenv_undo
     set -g __devenv_names
+    set -g __devenv_loaded $argv[4]
     set -gx DEVENV_ACTIVE $argv[1]
     set -gx DEVENV_ACTIVE_CACHE $argv[2]
     set -gx DEVENV_ACTIVE_ENVIRONMENT $argv[3]
@@ -94,6 +97,7 @@ end
 function __devenv_unload
     set -q DEVENV_UNLOAD; and eval $DEVENV_UNLOAD
     set -e DEVENV_UNLOAD DEVENV_ACTIVE DEVENV_ACTIVE_CACHE DEVENV_ACTIVE_ENVIRONMENT DEVENV_ACTIVE_SINCE
+    set -g __devenv_loaded ''
 end
 
 function __devenv_find
@@ -109,43 +113,51 @@ function __devenv_find
     set -g __devenv_root ''
 end
 
-function __devenv_changed -a root s
-    test "$root/devenv.toml" -nt $s; or test "$root/devenv.lock" -nt $s
+# True when one of the files exists and was modified at or after the time of the stamp $s (a
+# file's time has the kernel's tick as resolution: "at" counts, or a change made in the same tick
+# as the stamp would be missed).
+function __devenv_changed -a s
+    for f in $argv[2..-1]
+        test -e "$f"; and not test $s -nt "$f"; and return 0
+    end
+    return 1
 end
 
 function __devenv_hook --on-event fish_prompt
     set -l ret $status
-    set -l s $__devenv_stamp
-    if test "$PWD" = "$__devenv_dir"; and not test "$__devenv_hooks/allow.stamp" -nt $s
-        if test -z "$DEVENV_ACTIVE"; or not begin; __devenv_changed $DEVENV_ACTIVE $s; or test "$DEVENV_ACTIVE_CACHE" -nt $s; end
-            if test -z "$__devenv_pending"; or not begin; test $__devenv_pending -nt $s; or test (string replace -r '\.[^.]*$' '' -- $__devenv_pending).failed -nt $s; end
-                return $ret
-            end
-        end
+    set -l s $__devenv_stamp.seen
+    set -l watched $__devenv_hooks/allow.stamp
+    test -n "$DEVENV_ACTIVE"; and set -a watched $DEVENV_ACTIVE/devenv.toml $DEVENV_ACTIVE/devenv.lock $DEVENV_ACTIVE_CACHE
+    test -n "$__devenv_pending"; and set -a watched $__devenv_pending (string replace -r '\.[^.]*$' '' -- $__devenv_pending).failed
+    if test "$PWD" = "$__devenv_dir"; and not __devenv_changed $s $watched
+        return $ret
     end
+    # Stamped before looking: whatever changes from now on is seen at a later prompt.
+    true >$s
     set -g __devenv_dir $PWD
     __devenv_find
     set -l root $__devenv_root
-    if test -n "$root"; and test "$root" = "$DEVENV_ACTIVE"; and test -z "$__devenv_pending"
-        if not begin; __devenv_changed $root $s; or test "$DEVENV_ACTIVE_CACHE" -nt $s; or test "$__devenv_hooks/allow.stamp" -nt $s; end
-            return $ret
+    set -l cache ''
+    set -l header ''
+    if test -n "$root"
+        set cache "$__devenv_hooks/env/"(string replace -a / % -- $root)".fish"
+        if test -f $cache; and not test "$root/devenv.toml" -nt $cache; and not test "$root/devenv.lock" -nt $cache
+            read -l line <$cache; and set header $line
         end
+    end
+    if test -n "$root"; and test "$root" = "$DEVENV_ACTIVE"; and test -z "$__devenv_pending"; and test -n "$header"; and test "$header" = "$__devenv_loaded"
+        return $ret
     end
     test -n "$DEVENV_ACTIVE"; and __devenv_unload
     set -g __devenv_pending ''
     if test -n "$root"
-        set -l cache "$__devenv_hooks/env/"(string replace -a / % -- $root)".fish"
-        set -l header ''
-        if test -f $cache; and not test "$root/devenv.toml" -nt $cache; and not test "$root/devenv.lock" -nt $cache
-            read -l line <$cache; and set header $line
-        end
         if string match -q "# devenv-cache 1 $__devenv_hook_version *" -- $header; and test -d (string replace -r '.* ' '' -- $header)
             source $cache
         else
             $__devenv_bin export fish | source
         end
     end
-    # The stamp also names the loaded environment: a live shell keeps it from garbage collection.
-    printf '%s' "$DEVENV_ACTIVE_ENVIRONMENT" >$s
+    # Names the loaded environment: a live shell keeps it from garbage collection.
+    printf '%s' "$DEVENV_ACTIVE_ENVIRONMENT" >$__devenv_stamp
     return $ret
 end

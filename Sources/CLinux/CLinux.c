@@ -15,3 +15,7 @@ long devenv_copy_file_range(int from, int to, unsigned long length) {
 }
 
 short devenv_posix_spawn_setsid(void) { return POSIX_SPAWN_SETSID; }
+
+int devenv_posix_spawn_chdir(posix_spawn_file_actions_t *actions, const char *directory) {
+    return posix_spawn_file_actions_addchdir_np(actions, directory);
+}

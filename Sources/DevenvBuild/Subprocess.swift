@@ -6,19 +6,30 @@ import Glibc
 /// at its default and none blocked: threads of this process may block signals, and a child must
 /// not inherit that.
 public enum Subprocess {
+    /// Where a child's standard streams go: a descriptor of this process each, or nil to inherit.
+    public struct Streams: Sendable {
+        public var input: Int32?
+        public var output: Int32?
+        public var error: Int32?
+
+        public init(input: Int32? = nil, output: Int32? = nil, error: Int32? = nil) {
+            self.input = input
+            self.output = output
+            self.error = error
+        }
+    }
+
     /// Runs `executable` to completion, its output appended to `log` (stdin empty), or with this
     /// process's standard streams when `log` is nil. Returns the exit status, or 128 + the signal
     /// that ended the child.
     public static func run(_ executable: String, _ arguments: [String], environment: [String: String], log: Int32?)
         throws -> Int32
     {
-        let pid = try spawn(executable, arguments, environment: environment, log: log, detached: false)
-        var waitStatus: Int32 = 0
-        while waitpid(pid, &waitStatus, 0) < 0 {
-            if errno != EINTR { throw StoreError("cannot wait for \(executable): \(SystemCall.message())") }
-        }
-        let signal = waitStatus & 0x7f
-        return signal == 0 ? (waitStatus >> 8) & 0xff : 128 + signal
+        guard let log else { return try wait(start(executable, arguments, environment: environment)) }
+        let empty = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        defer { close(empty) }
+        let streams = Streams(input: empty, output: log, error: log)
+        return try wait(start(executable, arguments, environment: environment, streams: streams))
     }
 
     /// Starts `executable` in a session of its own, output to `log`, and does not wait: it goes on
@@ -28,20 +39,26 @@ public enum Subprocess {
     )
         throws
     {
-        _ = try spawn(executable, arguments, environment: environment, log: log, detached: true)
+        let empty = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        defer { close(empty) }
+        _ = try start(
+            executable, arguments, environment: environment, streams: Streams(input: empty, output: log, error: log),
+            newSession: true)
     }
 
-    private static func spawn(
-        _ executable: String, _ arguments: [String], environment: [String: String], log: Int32?, detached: Bool
+    /// Starts `executable` (a path) with `streams`, in `directory` when given, and in a session
+    /// (and process group) of its own when `newSession`; returns its process id.
+    public static func start(
+        _ executable: String, _ arguments: [String], environment: [String: String], streams: Streams = Streams(),
+        directory: String? = nil, newSession: Bool = false
     ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        if let log {
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-            posix_spawn_file_actions_adddup2(&actions, log, 1)
-            posix_spawn_file_actions_adddup2(&actions, log, 2)
+        for (descriptor, target) in [(streams.input, 0), (streams.output, 1), (streams.error, 2)] {
+            if let descriptor { posix_spawn_file_actions_adddup2(&actions, descriptor, Int32(target)) }
         }
+        if let directory { devenv_posix_spawn_chdir(&actions, directory) }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -54,7 +71,7 @@ public enum Subprocess {
         posix_spawnattr_setsigdefault(&attributes, &all)
         posix_spawnattr_setflags(
             &attributes,
-            Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) | (detached ? devenv_posix_spawn_setsid() : 0))
+            Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) | (newSession ? devenv_posix_spawn_setsid() : 0))
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -68,6 +85,28 @@ public enum Subprocess {
             throw StoreError("cannot start \(executable): \(SystemCall.message(status))")
         }
         return pid
+    }
+
+    /// Waits for the child `pid` to end; returns its exit status, or 128 + the signal that ended it.
+    public static func wait(_ pid: pid_t) throws -> Int32 {
+        try reap(pid, options: 0)!
+    }
+
+    /// The exit status of the child `pid` if it has ended (as `wait` gives it), nil while it runs.
+    public static func poll(_ pid: pid_t) throws -> Int32? {
+        try reap(pid, options: WNOHANG)
+    }
+
+    private static func reap(_ pid: pid_t, options: Int32) throws -> Int32? {
+        var waitStatus: Int32 = 0
+        while true {
+            let result = waitpid(pid, &waitStatus, options)
+            if result == 0 { return nil }
+            if result > 0 { break }
+            if errno != EINTR { throw StoreError("cannot wait for process \(pid): \(SystemCall.message())") }
+        }
+        let signal = waitStatus & 0x7f
+        return signal == 0 ? (waitStatus >> 8) & 0xff : 128 + signal
     }
 }
 

@@ -36,7 +36,13 @@ public struct Activation {
         var result = ExportResult()
         guard let project = try? Project.find(from: directory) else { return result }
         let root = project.root
+        let cache = layout.cache(root: root, dialect: dialect)
         switch TrustStore(layout: layout).verdict(root: root) {
+        case .changed where isRealizing(root):
+            // The background realization is writing the lock; it allows what it wrote once done.
+            // Meanwhile the last good environment stays.
+            result.code = pendingCode(cache, dialect: dialect)
+            return result
         case .unknown:
             result.messages.append("devenv: \(project.manifestPath) is not allowed; run `devenv allow` to load it")
             return result
@@ -48,7 +54,6 @@ public struct Activation {
         case .allowed:
             break
         }
-        let cache = layout.cache(root: root, dialect: dialect)
         let failure = layout.failure(root: root)
         if let reason = FileManager.default.contents(atPath: failure).map({ String(decoding: $0, as: UTF8.self) }) {
             try? FileManager.default.removeItem(atPath: failure)
@@ -80,18 +85,29 @@ public struct Activation {
             }
             return result
         }
-        let pendingCode =
-            dialect == .fish
-            ? "__devenv_pending \(ExportScript.fishQuoted(cache))"
-            : "__devenv_pending \(ExportScript.posixQuoted(cache))"
-        // The last good environment of the project (stale, but better than none) until the new one is ready.
-        let lastGood = FileManager.default.contents(atPath: cache).map { String(decoding: $0, as: UTF8.self) } ?? ""
-        result.code = lastGood + pendingCode + "\n"
+        result.code = pendingCode(cache, dialect: dialect)
         if startBackground(project, dialect: dialect, base: base) {
             result.messages.append(
                 "devenv: realizing \(root) in the background (log: \(project.stateDirectory)/realize.log)")
         }
         return result
+    }
+
+    /// The project's last good environment (stale, but better than none), and the hook told to
+    /// watch for the new one.
+    private func pendingCode(_ cache: String, dialect: ExportScript.Dialect) -> String {
+        let quote = dialect == .fish ? ExportScript.fishQuoted : ExportScript.posixQuoted
+        let lastGood = FileManager.default.contents(atPath: cache).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        return lastGood + "__devenv_pending \(quote(cache))\n"
+    }
+
+    /// Whether a background realization of the project runs now.
+    private func isRealizing(_ root: String) -> Bool {
+        do {
+            guard let probe = try PathLock.tryAcquire(layout.realizing(root: root)) else { return true }
+            probe.release()
+        } catch {}
+        return false
     }
 
     /// The cache's text when it was made by this devenv for this content and its environment
@@ -148,11 +164,20 @@ public struct Activation {
     /// work of the background process, or of the hook itself with `[hook] background = false`).
     public func realize(_ project: Project, dialect: ExportScript.Dialect, base: [String: String]) throws {
         let trust = TrustStore(layout: layout)
-        let wasAllowed = trust.verdict(root: project.root) == .allowed
+        let manifest = FileManager.default.contents(atPath: project.manifestPath) ?? Data()
+        let lockBefore = FileManager.default.contents(atPath: project.lockPath) ?? Data()
+        let wasAllowed =
+            trust.verdict(root: project.root, hash: TrustStore.contentHash(manifest: manifest, lock: lockBefore))
+            == .allowed
         let workspace = try Workspace(project: project, store: store, policy: .update)
         _ = try workspace.realize(shell: Manifest.defaultShell, realizer: makeRealizer())
-        // A lock this made from an allowed manifest is as trusted as the manifest.
-        if wasAllowed && trust.verdict(root: project.root) != .allowed { try trust.allow(root: project.root) }
+        // A lock this made from an allowed manifest is as trusted as the manifest: that manifest,
+        // not one edited meanwhile.
+        if wasAllowed, FileManager.default.contents(atPath: project.manifestPath) == manifest {
+            let lockAfter = FileManager.default.contents(atPath: project.lockPath) ?? Data()
+            let hash = TrustStore.contentHash(manifest: manifest, lock: lockAfter)
+            if trust.verdict(root: project.root, hash: hash) != .allowed { try trust.allow(root: project.root, hash: hash) }
+        }
         let hash = TrustStore.contentHash(root: project.root)
         guard let script = try load(project, contentHash: hash, base: base) else {
             throw ProjectError("the environment is still not realized")
@@ -162,6 +187,7 @@ public struct Activation {
 
     /// Runs `realize` for the background process, recording a failure where `export` finds it.
     public func realizeForHook(_ project: Project, dialect: ExportScript.Dialect, base: [String: String]) throws {
+        try FileManager.default.createDirectory(atPath: layout.directory + "/env", withIntermediateDirectories: true)
         let lock = try PathLock.tryAcquire(layout.realizing(root: project.root))
         guard let lock else { return }  // another one is at it
         defer { lock.release() }
@@ -176,8 +202,7 @@ public struct Activation {
     /// Starts `devenv hook-realize` for the project unless one runs already; true when started.
     private func startBackground(_ project: Project, dialect: ExportScript.Dialect, base: [String: String]) -> Bool {
         try? FileManager.default.createDirectory(atPath: layout.directory + "/env", withIntermediateDirectories: true)
-        guard let probe = try? PathLock.tryAcquire(layout.realizing(root: project.root)) else { return false }
-        probe.release()
+        guard !isRealizing(project.root) else { return false }
         do {
             try FileManager.default.createDirectory(atPath: project.stateDirectory, withIntermediateDirectories: true)
             let log = try SystemCall.retrying("cannot create \(project.stateDirectory)/realize.log") {

@@ -8,7 +8,8 @@ import DevenvStore
 ///     allowed/<root with / as %>               the manifest+lock hash allowed for a directory
 ///     allowed-repos/<git dir with / as %>      hashes allowed for every worktree of a repository
 ///     allow.stamp                              touched by allow and deny, so hooks look again
-///     stamps/<pid>                             when each shell last looked
+///     stamps/<pid>                             the environment each shell has loaded
+///     stamps/<pid>.seen                        when each shell last looked (its modification time)
 public struct HookLayout: Sendable {
     public let directory: String
 

@@ -19,7 +19,7 @@ public enum HookScripts {
         try FileManager.default.createDirectory(atPath: layout.stamps, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: layout.directory + "/env", withIntermediateDirectories: true)
         for name in (try? FileManager.default.contentsOfDirectory(atPath: layout.stamps)) ?? [] {
-            if let pid = Int32(name), kill(pid, 0) != 0, errno == ESRCH {
+            if let pid = Int32(name.prefix { $0 != "." }), kill(pid, 0) != 0, errno == ESRCH {
                 try? FileManager.default.removeItem(atPath: layout.stamps + "/" + name)
             }
         }

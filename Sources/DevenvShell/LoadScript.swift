@@ -45,10 +45,10 @@ public struct LoadScript: Equatable, Sendable {
 
     public func render(_ dialect: ExportScript.Dialect, cache: String, toolVersion: String = "") -> String {
         let quote = dialect == .fish ? ExportScript.fishQuoted : ExportScript.posixQuoted
-        var lines = [
-            LoadScript.header(toolVersion: toolVersion, contentHash: contentHash, environmentPath: environmentPath),
-            "__devenv_begin \(quote(root)) \(quote(cache)) \(quote(environmentPath))",
-        ]
+        let header = LoadScript.header(
+            toolVersion: toolVersion, contentHash: contentHash, environmentPath: environmentPath)
+        // The hook keeps the header of what it loaded, to skip loading the same again.
+        var lines = [header, "__devenv_begin \(quote(root)) \(quote(cache)) \(quote(environmentPath)) \(quote(header))"]
         if !pathPrefix.isEmpty { lines.append("__devenv_prepend_path \(quote(pathPrefix.joined(separator: ":")))") }
         lines += set.map { "__devenv_set \($0.name) \(quote($0.value))" }
         lines += unset.map { "__devenv_unset \($0)" }

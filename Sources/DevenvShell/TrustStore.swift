@@ -14,13 +14,17 @@ public struct TrustStore: Sendable {
     /// lock's machine-specific parts (output paths, the store directory) and the NAR hashes it
     /// learns by realizing do not count, so using a project does not block it again.
     public static func contentHash(root: String) -> String {
+        contentHash(
+            manifest: FileManager.default.contents(atPath: root + "/devenv.toml") ?? Data(),
+            lock: FileManager.default.contents(atPath: root + "/devenv.lock") ?? Data())
+    }
+
+    /// The same hash for a manifest and a lock given as bytes.
+    public static func contentHash(manifest: Data, lock: Data) -> String {
         var hasher = Hasher(.sha256)
-        hasher.update(FileManager.default.contents(atPath: root + "/devenv.toml") ?? Data())
+        hasher.update(manifest)
         hasher.update(Data("\n--devenv.lock--\n".utf8))
-        let lock =
-            FileManager.default.contents(atPath: root + "/devenv.lock").map { String(decoding: $0, as: UTF8.self) }
-            ?? ""
-        hasher.update(Data(Lockfile.identity(ofText: lock).utf8))
+        hasher.update(Data(Lockfile.identity(ofText: String(decoding: lock, as: UTF8.self)).utf8))
         return hasher.finalize().base16
     }
 
@@ -32,8 +36,9 @@ public struct TrustStore: Sendable {
         case changed
     }
 
-    public func verdict(root: String) -> Verdict {
-        let hash = TrustStore.contentHash(root: root)
+    /// Whether the directory's content (or the content whose hash is `hash`) may be loaded.
+    public func verdict(root: String, hash: String? = nil) -> Verdict {
+        let hash = hash ?? TrustStore.contentHash(root: root)
         let recorded = read(layout.allowed(root: root))
         if recorded.contains(hash) { return .allowed }
         if let repository = TrustStore.gitDirectory(of: root), read(layout.allowedRepository(repository)).contains(hash)
@@ -43,8 +48,9 @@ public struct TrustStore: Sendable {
         return recorded.isEmpty ? .unknown : .changed
     }
 
-    public func allow(root: String) throws {
-        let hash = TrustStore.contentHash(root: root)
+    /// Allows the directory's content now (or the content whose hash is `hash`).
+    public func allow(root: String, hash: String? = nil) throws {
+        let hash = hash ?? TrustStore.contentHash(root: root)
         try write([hash], to: layout.allowed(root: root))
         if let repository = TrustStore.gitDirectory(of: root) {
             let path = layout.allowedRepository(repository)

@@ -21,15 +21,11 @@ struct ConcurrencyTests {
         let devenv = DevenvCLI(home: dir("home"))
         let outputs = (0..<8).map { dir("out\($0)") }
         let processes = try outputs.map { output in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", "exec \"$0\" store add \"$1\" > \"$2\"", DevenvCLI.binary, dir("tree"), output]
-            process.environment = devenv.environment
-            try process.run()
-            return process
+            try ChildProcess(
+                "/bin/sh", ["-c", "exec \"$0\" store add \"$1\" > \"$2\"", DevenvCLI.binary, dir("tree"), output],
+                environment: devenv.environment)
         }
-        for process in processes { process.waitUntilExit() }
-        #expect(processes.allSatisfy { $0.terminationStatus == 0 })
+        #expect(try processes.allSatisfy { try $0.wait() == 0 })
         let paths = Set(try outputs.map { try String(contentsOfFile: $0, encoding: .utf8) })
         #expect(paths.count == 1)
         #expect(try devenv("store", "ls").output + "\n" == paths.first)
@@ -49,8 +45,7 @@ struct ConcurrencyTests {
         for step in 0..<12 {
             let process = try devenv.start(["store", "add", dir("tree")])
             usleep(useconds_t(span * 1_000_000 * Double(step) / 10))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            process.kill()
             let verify = try devenv("store", "verify", "--check-contents")
             #expect(verify.status == 0, "after a kill at step \(step): \(verify.stderr)")
             let listed = try devenv("store", "ls").output

@@ -140,24 +140,17 @@ struct HookTests {
         _ = try shell.query("ready")
         let pid = try shell.pid()
         let trace = fixture.project.dir("strace-\(name).txt")
-        // strace through posix_spawn (a clean signal mask), stopped by SIGINT from timeout.
-        let finished = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            let log = open("/dev/null", O_WRONLY)
-            _ = try? Subprocess.run(
-                "/usr/bin/timeout",
-                [
-                    "-s", "INT", "7", "/usr/bin/strace", "-f", "-qq", "-e", "trace=fork,vfork,clone,clone3,execve",
-                    "-o", trace, "-p", String(pid),
-                ],
-                environment: ProcessInfo.processInfo.environment, log: log)
-            close(log)
-            finished.signal()
-        }
+        // strace, stopped by SIGINT from timeout.
+        let strace = try ChildProcess(
+            "/usr/bin/timeout",
+            [
+                "-s", "INT", "7", "/usr/bin/strace", "-f", "-qq", "-e", "trace=fork,vfork,clone,clone3,execve",
+                "-o", trace, "-p", String(pid),
+            ])
         usleep(1_500_000)
         for _ in 0..<100 { try shell.send("") }
         _ = try shell.query("done")
-        finished.wait()
+        try strace.wait(timeout: 60)
         let events = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
         // Threads (fish keeps a pool) are not processes; the two `echo` queries are builtins too.
         let processes = events.split(separator: "\n").filter {
@@ -199,6 +192,34 @@ struct TrustTests {
         #expect(try fixture.run("develop", "-c", "true").status == 0)  // records NAR hashes in the lock
         #expect(try packageNarHash() != nil)
         #expect(try fixture.run("status").output.contains("allowed:     yes"))
+    }
+
+    @Test func theBackgroundRealizationAllowsOnlyTheManifestItWasStartedFor() throws {
+        let fixture = try ProjectFixture()
+        let root = fixture.dir("proj")
+        try fixture.dir.sh(
+            """
+            printf '[slow]\\nversion = "1"\\ndescription = "d"\\nhomepage = "h"\\nlicense = "l"\\norigin = "o"\\n' > pkgs/slow.toml
+            printf "script = 'sleep 2; mkdir -p \\"\\$out\\"'\\n" >> pkgs/slow.toml
+            sed -i 's/packages = \\["hello_2"\\]/packages = ["hello_2", "slow"]/' proj/devenv.toml
+            """)
+        _ = try fixture.run("allow")
+        let log = open(fixture.dir("realize.log"), O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        defer { close(log) }
+        let realizing = try ChildProcess(
+            DevenvCLI.binary, ["hook-realize", "bash", root], environment: fixture.devenv.environment,
+            streams: Subprocess.Streams(output: log, error: log))
+        // While it builds, while the lock is being written, export keeps the last good environment.
+        for _ in 0..<200 where fixture.lockText.isEmpty { usleep(50_000) }
+        let meanwhile = try fixture.run("export", "bash")
+        #expect(meanwhile.output.contains("__devenv_pending"), "\(meanwhile.stderr)")
+        #expect(!meanwhile.stderr.contains("changed since it was allowed"))
+        try fixture.dir.sh("sed -i 's/GREETING = \"hi from/GREETING = \"edited from/' proj/devenv.toml")
+        let status = try realizing.wait()
+        #expect(status == 0, "\((try? String(contentsOfFile: fixture.dir("realize.log"), encoding: .utf8)) ?? "")")
+        let after = try fixture.run("export", "bash")
+        #expect(after.stderr.contains("changed since it was allowed"), "\(after.stderr)")
+        #expect(!after.output.contains("edited from"))
     }
 
     @Test func withoutBackgroundRealizationExportWaits() throws {

@@ -96,19 +96,15 @@ struct PackageCommandTests {
         let fixture = try PackageSetFixture()
         let outputs = (0..<2).map { fixture.dir("out\($0)") }
         let processes = try outputs.map { output in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = [
-                "-c", "exec \"$0\" build slow --packages \"$1\" > \"$2\" 2> \"$2.err\"", DevenvCLI.binary,
-                fixture.dir("set"),
-                output,
-            ]
-            process.environment = fixture.devenv.environment
-            try process.run()
-            return process
+            try ChildProcess(
+                "/bin/sh",
+                [
+                    "-c", "exec \"$0\" build slow --packages \"$1\" > \"$2\" 2> \"$2.err\"", DevenvCLI.binary,
+                    fixture.dir("set"), output,
+                ],
+                environment: fixture.devenv.environment)
         }
-        for process in processes { process.waitUntilExit() }
-        #expect(processes.allSatisfy { $0.terminationStatus == 0 })
+        #expect(try processes.allSatisfy { try $0.wait() == 0 })
         let paths = try Set(outputs.map { try String(contentsOfFile: $0, encoding: .utf8) })
         #expect(paths.count == 1)
         let errors = try outputs.map { try String(contentsOfFile: $0 + ".err", encoding: .utf8) }.joined()

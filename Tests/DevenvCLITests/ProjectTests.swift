@@ -385,35 +385,14 @@ struct InitTests {
 struct InteractiveShellTests {
     @Test(arguments: ["bash", "zsh", "fish"])
     func developStartsTheUsersShellInTheEnvironment(_ shell: String) throws {
-        guard let shellPath = Subprocess_find(shell) else { return }
         let fixture = try ProjectFixture()
         #expect(try fixture.run("lock").status == 0)
-        let session = "devenv-test-\(shell)-\(getpid())"
         var environment = fixture.devenv.environment
-        environment["SHELL"] = shellPath
+        environment["SHELL"] = "/usr/bin/\(shell)"
         environment["HOME"] = fixture.dir("home")
-        let command = "cd \(fixture.dir("proj/sub")) && exec \(DevenvCLI.binary) develop"
-        _ = try runCommand(
-            "/usr/bin/tmux", ["new-session", "-d", "-s", session, "-x", "200", "-y", "50", command],
-            environment: environment)
-        defer { _ = try? runCommand("/usr/bin/tmux", ["kill-session", "-t", session]) }
-        _ = try runCommand(
-            "/usr/bin/tmux", ["send-keys", "-t", session, "echo \"MARK:$(hello):$DEVENV_SHELL:$FROM_HOOK\"", "Enter"])
-        var screen = ""
-        for _ in 0..<100 {
-            usleep(100_000)
-            screen = try runCommand("/usr/bin/tmux", ["capture-pane", "-p", "-t", session]).output
-            if screen.contains("MARK:hello 2.1.3:default:yes") { break }
-        }
-        #expect(screen.contains("MARK:hello 2.1.3:default:yes"), "\(screen)")
+        let session = try ShellSession(
+            shell, running: "exec \(DevenvCLI.binary) develop", in: fixture.dir("proj/sub"), environment: environment)
+        let marks = try session.query("MARK:$(hello):$DEVENV_SHELL:$FROM_HOOK")
+        #expect(marks == "MARK:hello 2.1.3:default:yes")
     }
-}
-
-/// The absolute path of a program on PATH, if installed.
-func Subprocess_find(_ name: String) -> String? {
-    for directory in ["/usr/bin", "/bin", "/usr/local/bin"]
-    where FileManager.default.isExecutableFile(atPath: "\(directory)/\(name)") {
-        return "\(directory)/\(name)"
-    }
-    return nil
 }

@@ -1,3 +1,4 @@
+import DevenvBuild
 import Foundation
 
 /// What a finished child process left behind.
@@ -14,40 +15,31 @@ public struct CommandResult: Sendable {
     }
 }
 
-/// Runs `executable` to completion. Output goes through temporary files, so a child that writes
-/// hundreds of megabytes cannot block on a full pipe.
+/// Runs `executable` to completion (failing after `timeout` seconds). Output goes through
+/// temporary files, so a child that writes hundreds of megabytes cannot block on a full pipe.
 public func runCommand(
     _ executable: String, _ arguments: [String], input: Data? = nil, environment: [String: String]? = nil,
-    currentDirectory: String? = nil
+    currentDirectory: String? = nil, timeout: Double = 600
 ) throws -> CommandResult {
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("devenv-cmd-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: scratch) }
-    let outURL = scratch.appendingPathComponent("out")
-    let errURL = scratch.appendingPathComponent("err")
-    let inURL = scratch.appendingPathComponent("in")
-    _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-    try (input ?? Data()).write(to: inURL)
-
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let environment { process.environment = environment }
-    if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
-    let outHandle = try FileHandle(forWritingTo: outURL)
-    let errHandle = try FileHandle(forWritingTo: errURL)
-    let inHandle = try FileHandle(forReadingFrom: inURL)
-    process.standardOutput = outHandle
-    process.standardError = errHandle
-    process.standardInput = inHandle
-    try process.run()
-    process.waitUntilExit()
-    try outHandle.close()
-    try errHandle.close()
-    try inHandle.close()
+    let outPath = scratch.appendingPathComponent("out").path
+    let errPath = scratch.appendingPathComponent("err").path
+    let inPath = scratch.appendingPathComponent("in").path
+    try (input ?? Data()).write(to: URL(fileURLWithPath: inPath))
+    let files = [
+        open(inPath, O_RDONLY | O_CLOEXEC), open(outPath, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644),
+        open(errPath, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644),
+    ]
+    defer { files.forEach { close($0) } }
+    guard !files.contains(-1) else { throw CommandFailure(description: "cannot create files under \(scratch.path)") }
+    let child = try ChildProcess(
+        executable, arguments, environment: environment,
+        streams: Subprocess.Streams(input: files[0], output: files[1], error: files[2]), directory: currentDirectory)
+    let status = try child.wait(timeout: timeout)
     return CommandResult(
-        status: process.terminationStatus,
-        stdout: try Data(contentsOf: outURL),
-        stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+        status: status,
+        stdout: try Data(contentsOf: URL(fileURLWithPath: outPath)),
+        stderr: String(decoding: try Data(contentsOf: URL(fileURLWithPath: errPath)), as: UTF8.self))
 }

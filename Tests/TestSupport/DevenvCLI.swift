@@ -1,3 +1,4 @@
+import DevenvBuild
 import Foundation
 
 /// The built `devenv` executable, run with its own `DEVENV_HOME`.
@@ -43,15 +44,11 @@ public struct DevenvCLI: Sendable {
     }
 
     /// Starts the CLI without waiting for it.
-    public func start(_ arguments: [String]) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: DevenvCLI.binary)
-        process.arguments = arguments
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        return process
+    public func start(_ arguments: [String]) throws -> ChildProcess {
+        let null = open("/dev/null", O_RDWR | O_CLOEXEC)
+        defer { close(null) }
+        return try ChildProcess(
+            DevenvCLI.binary, arguments, environment: environment,
+            streams: Subprocess.Streams(input: null, output: null, error: null))
     }
 }

@@ -1,36 +1,34 @@
+import DevenvBuild
 import Foundation
 
 /// The loopback HTTP server of Tests/Fixtures/http-server.py, serving a directory, for as long
 /// as the value lives.
 public final class HTTPServer: @unchecked Sendable {
     public let port: Int
-    private let process: Process
+    private let process: ChildProcess
 
     public init(root: String) throws {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Fixtures/http-server.py").path
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, root]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
+        var ends: [Int32] = [0, 0]
+        guard pipe(&ends) == 0 else { throw CommandFailure(description: "cannot make a pipe") }
+        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        let output = FileHandle(fileDescriptor: ends[0], closeOnDealloc: true)
+        defer { close(ends[1]) }
+        process = try ChildProcess(
+            "/usr/bin/env", ["python3", script, root], streams: Subprocess.Streams(output: ends[1]))
         var line = Data()
-        while let byte = try output.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
+        while let byte = try output.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
             line.append(byte)
         }
         guard let port = Int(String(decoding: line, as: UTF8.self)) else {
-            kill(process.processIdentifier, SIGKILL)
+            process.kill()
             throw CommandFailure(description: "the test HTTP server did not start")
         }
         self.port = port
     }
 
-    // SIGKILL: children of the test runner may inherit a mask that blocks SIGTERM.
-    deinit {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
+    deinit { process.kill() }
 
     public func url(_ path: String) -> String { "http://127.0.0.1:\(port)/\(path)" }
 

@@ -1,4 +1,3 @@
-import DevenvBuild
 import Foundation
 
 /// A real interactive bash, zsh or fish in its own tmux server, with devenv's hook installed,
@@ -6,17 +5,25 @@ import Foundation
 public final class ShellSession: @unchecked Sendable {
     public let shell: String
     private let socket: String
-    private let directory: String
     private var queries = 0
 
-    /// Starts `shell` in `start` with `environment`; its rc file sets a plain prompt and evaluates
-    /// `devenv hook SHELL`.
-    public init(
+    /// Runs `command` (started by tmux through /bin/sh) in a tmux server of its own, in `start`,
+    /// with exactly `environment`; `shell` names the shell that will answer queries.
+    public init(_ shell: String, running command: String, in start: String, environment: [String: String]) throws {
+        self.shell = shell
+        socket = "devenv-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let started = try runCommand(
+            "/usr/bin/tmux",
+            ["-L", socket, "new-session", "-d", "-s", "main", "-x", "250", "-y", "60", "-c", start, command],
+            environment: environment)
+        guard started.status == 0 else { throw CommandFailure(description: "tmux: \(started.stderr)") }
+    }
+
+    /// Starts an interactive `shell` in `start` whose rc file (under `home`) sets a plain prompt and
+    /// evaluates `devenv hook SHELL`; returns once the first prompt shows.
+    public convenience init(
         _ shell: String, devenv: DevenvCLI, home: String, start: String, environment extra: [String: String] = [:]
     ) throws {
-        self.shell = shell
-        directory = home
-        socket = "devenv-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
         var environment = devenv.environment.merging(extra) { _, new in new }
         environment["HOME"] = home
@@ -40,15 +47,7 @@ public final class ShellSession: @unchecked Sendable {
                 toFile: home + "/.bashrc", atomically: true, encoding: .utf8)
             command = "bash --rcfile \(home)/.bashrc -i"
         }
-        // Not through Foundation's Process: the tmux server this starts keeps a descriptor that
-        // Process watches for the client's exit, and waiting would last as long as the server.
-        let log = open("/dev/null", O_WRONLY)
-        defer { close(log) }
-        let status = try Subprocess.run(
-            "/usr/bin/tmux",
-            ["-L", socket, "new-session", "-d", "-s", "main", "-x", "250", "-y", "60", "-c", start, command],
-            environment: environment, log: log)
-        guard status == 0 else { throw CommandFailure(description: "tmux exited \(status)") }
+        try self.init(shell, running: command, in: start, environment: environment)
         _ = try waitFor { $0.contains("$ ") }
     }
 

@@ -1,6 +1,8 @@
 #ifndef DEVENV_CLINUX_H
 #define DEVENV_CLINUX_H
 
+#include <spawn.h>
+
 /// Linux calls that Swift's Glibc module does not import (they sit behind _GNU_SOURCE).
 
 /// rename(2) that fails with EEXIST instead of replacing an existing destination.
@@ -11,6 +13,9 @@ long devenv_copy_file_range(int from, int to, unsigned long length);
 
 /// posix_spawn's POSIX_SPAWN_SETSID flag (the child starts a session of its own).
 short devenv_posix_spawn_setsid(void);
+
+/// posix_spawn_file_actions_addchdir_np: the child starts in `directory`.
+int devenv_posix_spawn_chdir(posix_spawn_file_actions_t *actions, const char *directory);
 
 #endif
 
