@@ -14,9 +14,11 @@ public final class HTTPServer: @unchecked Sendable {
         guard pipe(&ends) == 0 else { throw CommandFailure(description: "cannot make a pipe") }
         for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
         let output = FileHandle(fileDescriptor: ends[0], closeOnDealloc: true)
-        defer { close(ends[1]) }
-        process = try ChildProcess(
-            "/usr/bin/env", ["python3", script, root], streams: Subprocess.Streams(output: ends[1]))
+        let started = Result {
+            try ChildProcess("/usr/bin/env", ["python3", script, root], streams: Subprocess.Streams(output: ends[1]))
+        }
+        close(ends[1])  // the server has its own copy: reading ends if it dies
+        process = try started.get()
         var line = Data()
         while let byte = try output.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
             line.append(byte)
