@@ -94,10 +94,10 @@ __devenv_find() {
 
 # True when one of the files exists and was modified at or after the time of the stamp $s (a
 # file's time has the kernel's tick as resolution: "at" counts, or a change made in the same tick
-# as the stamp would be missed).
+# as the stamp would be missed). bash's -nt is true when the second file does not exist.
 __devenv_changed() {
     local f
-    for f; do [[ -e $f && ! $s -nt $f ]] && return 0; done
+    for f; do [[ ! $s -nt $f ]] && return 0; done
     return 1
 }
 

@@ -115,10 +115,10 @@ end
 
 # True when one of the files exists and was modified at or after the time of the stamp $s (a
 # file's time has the kernel's tick as resolution: "at" counts, or a change made in the same tick
-# as the stamp would be missed).
+# as the stamp would be missed). fish's -nt is true when the second file does not exist.
 function __devenv_changed -a s
     for f in $argv[2..-1]
-        test -e "$f"; and not test $s -nt "$f"; and return 0
+        not test $s -nt "$f"; and return 0
     end
     return 1
 end
