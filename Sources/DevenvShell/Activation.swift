@@ -176,7 +176,9 @@ public struct Activation {
         if wasAllowed, FileManager.default.contents(atPath: project.manifestPath) == manifest {
             let lockAfter = FileManager.default.contents(atPath: project.lockPath) ?? Data()
             let hash = TrustStore.contentHash(manifest: manifest, lock: lockAfter)
-            if trust.verdict(root: project.root, hash: hash) != .allowed { try trust.allow(root: project.root, hash: hash) }
+            if trust.verdict(root: project.root, hash: hash) != .allowed {
+                try trust.allow(root: project.root, hash: hash)
+            }
         }
         let hash = TrustStore.contentHash(root: project.root)
         guard let script = try load(project, contentHash: hash, base: base) else {

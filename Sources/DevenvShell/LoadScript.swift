@@ -48,7 +48,9 @@ public struct LoadScript: Equatable, Sendable {
         let header = LoadScript.header(
             toolVersion: toolVersion, contentHash: contentHash, environmentPath: environmentPath)
         // The hook keeps the header of what it loaded, to skip loading the same again.
-        var lines = [header, "__devenv_begin \(quote(root)) \(quote(cache)) \(quote(environmentPath)) \(quote(header))"]
+        var lines = [
+            header, "__devenv_begin \(quote(root)) \(quote(cache)) \(quote(environmentPath)) \(quote(header))",
+        ]
         if !pathPrefix.isEmpty { lines.append("__devenv_prepend_path \(quote(pathPrefix.joined(separator: ":")))") }
         lines += set.map { "__devenv_set \($0.name) \(quote($0.value))" }
         lines += unset.map { "__devenv_unset \($0)" }
