@@ -57,7 +57,6 @@ with open(out, "w") as f:
 PY
 NIX="nix-store --store local?store=$NIXSTORE&state=$NIXSTATE&log=$WORK/nix/log"
 $NIX --register-validity < "$WORK/validity" 2>/dev/null || $NIX --register-validity --reregister < "$WORK/validity"
-i=0; for head in $(python3 -c "import sys; print(' ')" ); do :; done
 python3 - "$NIXSTORE" "$CHAINS" "$LENGTH" "$NIXSTATE/gcroots" <<'PY'
 import hashlib, os, sys
 store, chains, length, roots = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
@@ -66,13 +65,15 @@ for c in range(chains // 2, chains):
     h = hashlib.sha256(f"{c}-{length - 1}".encode()).digest()
     os.symlink(store + "/" + "".join(alphabet[b % 32] for b in h[:32]) + f"-c{c}_{length - 1}", f"{roots}/c{c}")
 PY
-set -- $(measure $NIX --gc --print-dead); NIXDRY="$1 $2"
+set -- $(measure $NIX --gc --print-dead); NIXDRY="$1 $2"; NIXDEAD=$(grep -c -- "-c[0-9]*_[0-9]*$" "$WORK/out" || true)
 set -- $(measure $NIX --gc); NIXREAL="$1 $2"
-python3 - "$DRY_KEEP" "$DRY" "$REAL" "$NIXDRY" "$NIXREAL" "$DEAD" "$REMOVED" "$((CHAINS * LENGTH))" <<'PY'
+NIXLEFT=$(find "$NIXSTORE" -mindepth 1 -maxdepth 1 -name '*-c*_*' | wc -l)
+python3 - "$DRY_KEEP" "$DRY" "$REAL" "$NIXDRY" "$NIXREAL" "$DEAD" "$REMOVED" "$((CHAINS * LENGTH))" "$NIXDEAD" "$NIXLEFT" <<'PY'
 import sys
 (dk, dry, real, ndry, nreal) = [tuple(map(float, a.split())) for a in sys.argv[1:6]]
-dead, removed, total = sys.argv[6], sys.argv[7], sys.argv[8]
+dead, removed, total, nixdead, nixleft = sys.argv[6:11]
 print(f"store: {total} paths in chains, half of the roots dropped: {dead} dead, {removed} removed")
+print(f"nix store: {nixdead} dead, {nixleft} left after its collection")
 print(f"devenv gc --dry-run (all rooted)  {dk[0]:.2f} s  {dk[1] / 1024:.1f} MiB")
 print(f"devenv gc --dry-run               {dry[0]:.2f} s  {dry[1] / 1024:.1f} MiB")
 print(f"devenv gc                         {real[0]:.2f} s  {real[1] / 1024:.1f} MiB")
