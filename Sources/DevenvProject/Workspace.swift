@@ -63,13 +63,8 @@ public final class Workspace {
         let environment = try lock.environment(shell: shell, system: system)
         let paths = try realizer.realize([environment.derivation])
         if recordHashes { try recordNarHashes() }
-        if system == CurrentSystem.name, let manifestText = FileManager.default.contents(atPath: project.manifestPath),
-            let lockText = FileManager.default.contents(atPath: project.lockPath)
-        {
-            try Generations(root: project.root, store: store).record(
-                manifest: String(decoding: manifestText, as: UTF8.self),
-                lock: String(decoding: lockText, as: UTF8.self),
-                shell: shell, environment: paths[0])
+        if system == CurrentSystem.name {
+            try Generations(root: project.root, store: store).recordCurrentFiles(shell: shell, environment: paths[0])
         }
         return (environment, store.directory.fullPath(of: paths[0]))
     }

@@ -69,6 +69,11 @@ public struct Activation {
         do {
             if let script = try load(project, contentHash: hash, base: base) {
                 try write(script, dialect: dialect, to: cache)
+                // Entering through the hook uses the project as `develop` does: a changed
+                // environment (an edited `env`, say) is a new generation.
+                try Generations(root: root, store: store).recordCurrentFiles(
+                    shell: Manifest.defaultShell,
+                    environment: store.directory.storePath(parsing: script.environmentPath))
                 result.code = script.render(dialect, cache: cache, toolVersion: toolVersion)
                 return result
             }
@@ -134,10 +139,10 @@ public struct Activation {
         let path = store.directory.fullPath(of: output)
         let workspace = try Workspace(project: project, store: store, policy: .frozen)
         let declared = try manifest.shell(Manifest.defaultShell)
-        let composed = ShellEnvironment(
+        let shellEnvironment = ShellEnvironment(
             path: [path + "/bin"], packageVariables: environment.packageVariables, manifestVariables: declared.env,
-            root: project.root, shellName: Manifest.defaultShell
-        ).variables(from: base, pure: false)
+            root: project.root, shellName: Manifest.defaultShell)
+        let composed = shellEnvironment.variables(from: base, pure: false)
         var after = composed
         var messages: [String] = []
         if let hook = declared.hook, !hook.isEmpty {
@@ -147,7 +152,8 @@ public struct Activation {
             if messages.last == "" { messages.removeLast() }
         }
         var script = LoadScript(
-            root: project.root, environmentPath: path, contentHash: contentHash, before: base, after: after)
+            root: project.root, environmentPath: path, contentHash: contentHash, before: base, after: after,
+            declared: shellEnvironment.names.filter { after[$0] != nil })
         script.aliases = declared.aliases.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         script.messages = messages
         return script

@@ -25,15 +25,18 @@ public struct LoadScript: Equatable, Sendable {
         "# devenv-cache \(formatVersion) \(toolVersion) \(contentHash) \(environmentPath)"
     }
 
-    /// The variables `after` sets, changes and removes compared with `before`; PATH becomes a prefix
-    /// when `after`'s PATH ends with `before`'s.
+    /// The variables `after` sets, changes and removes compared with `before`, and those in
+    /// `declared` even where `before` has the same value (the script is cached and loaded into
+    /// shells whose values differ); PATH becomes a prefix when `after`'s PATH ends with `before`'s.
     public init(
-        root: String, environmentPath: String, contentHash: String, before: [String: String], after: [String: String]
+        root: String, environmentPath: String, contentHash: String, before: [String: String], after: [String: String],
+        declared: Set<String> = []
     ) {
         self.root = root
         self.environmentPath = environmentPath
         self.contentHash = contentHash
-        for (name, value) in after.sorted(by: { $0.key < $1.key }) where before[name] != value {
+        for (name, value) in after.sorted(by: { $0.key < $1.key })
+        where before[name] != value || (declared.contains(name) && name != "PATH") {
             if name == "PATH", let base = before["PATH"], value.hasSuffix(":" + base) {
                 pathPrefix = value.dropLast(base.count + 1).split(separator: ":").map(String.init)
             } else {

@@ -32,6 +32,13 @@ public struct ShellEnvironment: Sendable {
         self.shellName = shellName
     }
 
+    /// The names this environment sets whatever the caller had (PATH aside).
+    public var names: Set<String> {
+        Set(
+            packageVariables.map(\.name) + manifestVariables.keys + ["DEVENV_SHELL"]
+                + (root == nil ? [] : ["DEVENV_ROOT"]))
+    }
+
     public func variables(from base: [String: String], pure: Bool) -> [String: String] {
         var environment =
             pure ? base.filter { ShellEnvironment.pureKeeps.contains($0.key) || $0.key.hasPrefix("LC_") } : base

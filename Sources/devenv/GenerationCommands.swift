@@ -1,6 +1,7 @@
 import ArgumentParser
 import DevenvPackages
 import DevenvProject
+import DevenvShell
 import DevenvStore
 import Foundation
 
@@ -90,7 +91,12 @@ struct RollbackCommand: ParsableCommand {
     func run() throws {
         let session = try Session()
         let project = try Project.find(from: directory ?? FileManager.default.currentDirectoryPath)
+        let trust = TrustStore(layout: HookLayout(home: session.store.location.home))
+        let wasAllowed = trust.verdict(root: project.root) == .allowed
         let (target, now) = try Generations(root: project.root, store: session.store).rollback(to: to)
+        // A rollback by hand is as deliberate as `devenv allow`: an allowed project stays allowed,
+        // so the hook loads the restored environment at the next prompt.
+        if wasAllowed { try trust.allow(root: project.root) }
         print("rolled back to generation \(target.number) (recorded as generation \(now.number))")
     }
 }

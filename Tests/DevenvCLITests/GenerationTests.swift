@@ -33,6 +33,18 @@ extension ProjectFixture {
 }
 
 struct GenerationTests {
+    @Test func enteringThroughTheHookRecordsAChangedEnvironment() throws {
+        let fixture = try ProjectFixture()
+        try fixture.setPackages("\"hello_2\"")
+        #expect(try fixture.run("develop", "-c", "true").status == 0)
+        try "[inputs]\npkgs = \"path:../pkgs\"\n[shell]\npackages = [\"hello_2\"]\nenv = { MODE = \"new\" }\n"
+            .write(toFile: fixture.dir("proj/devenv.toml"), atomically: true, encoding: .utf8)
+        _ = try fixture.run("allow")
+        #expect(try fixture.run("export", "bash").output.contains("__devenv_set MODE 'new'"))
+        let list = try generations(fixture)
+        #expect(list.map(\.number) == [1, 2] && list.last?.current == true)
+    }
+
     @Test func everyChangeIsAGenerationAndRollbackWorksOffline() throws {
         let fixture = try ProjectFixture()
         try fixture.setPackages("\"hello_2\"")
@@ -58,6 +70,7 @@ struct GenerationTests {
             .write(toFile: fixture.devenv.home + "/config.toml", atomically: true, encoding: .utf8)
         let offline = ["HTTP_PROXY": "http://127.0.0.1:1", "http_proxy": "http://127.0.0.1:1"]
         let manifestBefore = try String(contentsOfFile: fixture.dir("proj/devenv.toml"), encoding: .utf8)
+        _ = try fixture.run("allow")
         #expect(
             try fixture.run("rollback", environment: offline).output
                 == "rolled back to generation 1 (recorded as generation 3)")
@@ -65,6 +78,9 @@ struct GenerationTests {
         let back = try fixture.run("develop", "--locked", "-c", "hello", environment: offline)
         #expect(back.output == "hello 2.1.3", "\(back.stderr)")
         #expect(!back.stderr.contains("fetched"))
+        // An allowed project stays allowed: the hook loads the restored environment at once.
+        let entered = try fixture.run("export", "bash", environment: offline)
+        #expect(entered.output.contains("__devenv_begin"), "\(entered.stderr)")
         list = try generations(fixture)
         #expect(list.map(\.number) == [1, 2, 3] && list.last?.current == true)
         // Undoing the rollback is a rollback too.

@@ -222,6 +222,18 @@ struct TrustTests {
         #expect(!after.output.contains("edited from"))
     }
 
+    @Test func aCachedEnvironmentSetsWhatItDeclaresInEveryShell() throws {
+        let fixture = try ProjectFixture()
+        #expect(try fixture.run("develop", "-c", "true").status == 0)
+        _ = try fixture.run("allow")
+        let root = fixture.dir("proj")
+        // Made in a shell that has the value already; loaded from the cache into one that does not.
+        let same = try fixture.run("export", "bash", environment: ["GREETING": "hi from \(root)"])
+        #expect(same.output.contains("__devenv_set GREETING 'hi from \(root)'"))
+        let other = try fixture.run("export", "bash", environment: ["GREETING": "something else"])
+        #expect(other.output.contains("__devenv_set GREETING 'hi from \(root)'"))
+    }
+
     @Test func withoutBackgroundRealizationExportWaits() throws {
         let fixture = try ProjectFixture()
         _ = try fixture.run("allow")
