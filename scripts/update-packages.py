@@ -60,7 +60,7 @@ cp -R "$src/." "$out/"
 cd "$out/bin"
 """
 
-ALIASES = {"go": "go_1_27", "nodejs": "nodejs_24"}
+ALIASES = {"go": "go_1_27", "go-task": "go_task", "nodejs": "nodejs_24"}
 
 
 class UpdateError(Exception):

@@ -21,7 +21,8 @@ function __devenv_begin
     set -gx DEVENV_ACTIVE $argv[1]
     set -gx DEVENV_ACTIVE_CACHE $argv[2]
     set -gx DEVENV_ACTIVE_ENVIRONMENT $argv[3]
-    set -gx DEVENV_ACTIVE_SINCE (date +%s)
+    # No DEVENV_ACTIVE_SINCE: fish has no clock builtin, and loading must start no process;
+    # `devenv status` reads the time this shell's stamp was written instead.
 end
 
 function __devenv_save

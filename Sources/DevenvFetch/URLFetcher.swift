@@ -34,6 +34,9 @@ public final class URLFetcher: Sendable {
     let settings: FetchSettings
     let progress: any FetchProgress
     let environment: [String: String]
+    /// At most `settings.parallelDownloads` downloads at once across all this fetcher does (the
+    /// realizer shares one fetcher among the derivations it builds in parallel).
+    private let slots = DispatchSemaphore(value: 0)
 
     public init(
         store: Store, settings: FetchSettings = FetchSettings(), progress: any FetchProgress = SilentProgress(),
@@ -43,6 +46,8 @@ public final class URLFetcher: Sendable {
         self.settings = settings
         self.progress = progress
         self.environment = environment
+        // Signalled up from zero: libdispatch refuses to free a semaphore below its initial value.
+        for _ in 0..<max(1, settings.parallelDownloads) { slots.signal() }
     }
 
     /// The store path `source` has once fetched; computable before anything is downloaded.
@@ -55,6 +60,8 @@ public final class URLFetcher: Sendable {
         if try store.isValid(path) { return path }
         let staging = try store.makeStagingArea()
         defer { staging.discard() }
+        slots.wait()
+        defer { slots.signal() }
         try download(source, to: staging.tree)
         return try store.addContentAddressed(staging, name: source.name, recursive: false, expected: source.hash)
     }
@@ -63,15 +70,11 @@ public final class URLFetcher: Sendable {
     /// order given) is thrown once all have ended.
     public func fetchAll(_ sources: [URLSource]) throws -> [StorePath] {
         let results = Results(count: sources.count)
-        let slots = DispatchSemaphore(value: 0)
-        for _ in 0..<max(1, settings.parallelDownloads) { slots.signal() }
         let group = DispatchGroup()
         for (index, source) in sources.enumerated() {
-            slots.wait()
             group.enter()
             Thread.detachNewThread { [self] in
                 results.set(index, Result { try fetch(source) })
-                slots.signal()
                 group.leave()
             }
         }

@@ -89,6 +89,8 @@ struct GarbageCommand: ParsableCommand {
         let report = try collector.run(options)
         guard report.ran else {
             print("another devenv process is running; collecting later")
+            // The day starts again only with a collection that ran: the next command tries again.
+            if automatic { try? FileManager.default.removeItem(atPath: AutomaticGarbageCollection.marker) }
             return
         }
         for line in report.lines { print(line) }
@@ -102,11 +104,13 @@ struct GarbageCommand: ParsableCommand {
 
 /// Starts a background `devenv gc` at most once a day when config.toml says `[gc] automatic = true`.
 enum AutomaticGarbageCollection {
+    /// Touched when an automatic collection starts.
+    static var marker: String { StoreLocation.fromEnvironment().home + "/gc.last" }
+
     static func afterCommand() {
         guard let configuration = try? UserConfiguration.load(from: UserConfiguration.path()), configuration.gcAutomatic
         else { return }
         let location = StoreLocation.fromEnvironment()
-        let marker = location.home + "/gc.last"
         if let attributes = try? FileManager.default.attributesOfItem(atPath: marker),
             let date = attributes[.modificationDate] as? Date, Date().timeIntervalSince(date) < 86_400
         {

@@ -20,7 +20,12 @@ struct StatusCommand: ParsableCommand {
         let project = Project(root: root)
         if let active {
             print("active:      \(active)")
-            if let since = environment["DEVENV_ACTIVE_SINCE"].flatMap(TimeInterval.init), since > 0 {
+            // fish sets no DEVENV_ACTIVE_SINCE: then the time the hook of this shell (the parent) wrote its stamp.
+            let stamp = HookLayout(home: session.store.location.home).stamps + "/\(getppid())"
+            if let since = environment["DEVENV_ACTIVE_SINCE"].flatMap(TimeInterval.init).flatMap({ $0 > 0 ? $0 : nil })
+                ?? (try? FileManager.default.attributesOfItem(atPath: stamp)[.modificationDate] as? Date)?
+                .timeIntervalSince1970
+            {
                 let formatter = ISO8601DateFormatter()
                 print("since:       \(formatter.string(from: Date(timeIntervalSince1970: since)))")
             }

@@ -262,5 +262,11 @@ struct GarbageCollectionTests {
         let again = try fixture.run("store", "add", fixture.dir("again")).output
         usleep(1_000_000)
         #expect(FileManager.default.fileExists(atPath: again))  // not twice the same day
+        // One that gives up (another devenv process holds the store) leaves the day open.
+        let holder = try ChildProcess("/usr/bin/flock", ["-s", fixture.devenv.home + "/gc.lock", "sleep", "30"])
+        defer { holder.kill() }
+        usleep(300_000)
+        #expect(try fixture.run("gc", "--automatic").output.contains("collecting later"))
+        #expect(!FileManager.default.fileExists(atPath: fixture.devenv.home + "/gc.last"))
     }
 }

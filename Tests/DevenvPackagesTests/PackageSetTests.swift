@@ -138,6 +138,7 @@ struct PackageSetTests {
         }
         #expect(try packages.recipe("go").name == "go_1_27")
         #expect(try packages.recipe("nodejs").name == "nodejs_24")
+        #expect(try packages.recipe("go-task").name == "go_task")
         #expect(try packages.recipe("go_1_24").environment["GOROOT"] == "$out")
         #expect(
             try packages.derivation("hello", system: "x86_64-linux").dependencies.map(\.name).sorted() == [
