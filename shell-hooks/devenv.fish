@@ -141,7 +141,7 @@ function __devenv_hook --on-event fish_prompt
     set -l cache ''
     set -l header ''
     if test -n "$root"
-        set cache "$__devenv_hooks/env/"(string replace -a / % -- $root)".fish"
+        set cache "$__devenv_hooks/env/"(string replace -a / %2F -- (string replace -a % %25 -- $root))".fish"
         if test -f $cache; and not test "$root/devenv.toml" -nt $cache; and not test "$root/devenv.lock" -nt $cache
             read -l line <$cache; and set header $line
         end

@@ -112,7 +112,8 @@ __devenv_hook() {
     __devenv_find
     local root=$__devenv_root cache= header=
     if [[ -n $root ]]; then
-        cache="$__devenv_hooks/env/${root//\//%}.zsh"
+        cache=${root//\%/%25}
+        cache="$__devenv_hooks/env/${cache//\//%2F}.zsh"
         [[ -f $cache && ! $root/devenv.toml -nt $cache && ! $root/devenv.lock -nt $cache ]] && read -r header <"$cache"
     fi
     if [[ -n $root && $root == "$DEVENV_ACTIVE" && -z $__devenv_pending && -n $header && $header == "$__devenv_loaded" ]]; then

@@ -19,7 +19,7 @@ public struct Generation: Codable, Equatable, Sendable {
     }
 }
 
-/// The generations of one project, kept under `$DEVENV_HOME/projects/<root, / as %>/` as
+/// The generations of one project, kept under `$DEVENV_HOME/projects/<root as a file name (PathAsFileName)>/` as
 /// `<number>.json` files plus `current`; the environments they name are registered as GC roots
 /// (kind `generation`, owner `<root>#<number>`).
 public struct Generations: Sendable {
@@ -33,13 +33,13 @@ public struct Generations: Sendable {
     }
 
     public static func directory(home: String, root: String) -> String {
-        home + "/projects/" + root.replacingOccurrences(of: "/", with: "%")
+        home + "/projects/" + PathAsFileName.encode(root)
     }
 
     /// Every project that has generations: its root.
     public static func projects(home: String) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: home + "/projects")) ?? [])
-            .map { $0.replacingOccurrences(of: "%", with: "/") }.sorted()
+            .compactMap(PathAsFileName.decode).sorted()
     }
 
     public func all() -> [Generation] {

@@ -1,12 +1,13 @@
+import DevenvProject
 import DevenvStore
 
 /// Where the shell hooks keep their state under `$DEVENV_HOME/hooks` (never inside a project,
 /// where a cloned repository could plant one):
 ///
-///     env/<root with / as %>.<bash|zsh|fish>   cached load code of an allowed, realized project
+///     env/<root as a file name>.<bash|zsh|fish>   cached load code of an allowed, realized project
 ///     env/<…>.failed                           why the last background realization failed
-///     allowed/<root with / as %>               the manifest+lock hash allowed for a directory
-///     allowed-repos/<git dir with / as %>      hashes allowed for every worktree of a repository
+///     allowed/<root as a file name>               the manifest+lock hash allowed for a directory
+///     allowed-repos/<git dir as a file name>      hashes allowed for every worktree of a repository
 ///     allow.stamp                              touched by allow and deny, so hooks look again
 ///     stamps/<pid>                             the environment each shell has loaded
 ///     stamps/<pid>.seen                        when each shell last looked (its modification time)
@@ -15,8 +16,8 @@ public struct HookLayout: Sendable {
 
     public init(home: String) { directory = home + "/hooks" }
 
-    /// A path as one file name, as the hook scripts compute it with builtins: `/` becomes `%`.
-    public static func escape(_ path: String) -> String { path.replacingOccurrences(of: "/", with: "%") }
+    /// A path as one file name, as the hook scripts compute it with builtins.
+    public static func escape(_ path: String) -> String { PathAsFileName.encode(path) }
 
     public func cache(root: String, dialect: ExportScript.Dialect) -> String {
         "\(directory)/env/\(HookLayout.escape(root)).\(dialect.rawValue)"

@@ -1,4 +1,5 @@
 import DevenvBuild
+import DevenvProject
 import Foundation
 import TestSupport
 import Testing
@@ -33,6 +34,24 @@ extension ProjectFixture {
 }
 
 struct GenerationTests {
+    @Test func projectsWhosePathsHavePercentSignsKeepTheirOwnGenerations() throws {
+        let fixture = try ProjectFixture()
+        try fixture.dir.sh(
+            """
+            mkdir -p 'p%2Fq' p/q
+            cp proj/devenv.toml 'p%2Fq/'
+            sed 's|path:../pkgs|path:../../pkgs|' proj/devenv.toml > p/q/devenv.toml
+            """)
+        for directory in ["p%2Fq", "p/q"] {
+            #expect(try fixture.run(["develop", "-c", "true"], in: fixture.dir(directory)).status == 0)
+        }
+        let dry = try fixture.run(["gc", "--dry-run"])
+        #expect(!dry.output.contains("is gone"), "\(dry.output)")
+        for directory in ["p%2Fq", "p/q"] {
+            #expect(try generations(fixture, "-C", fixture.dir(directory)).map(\.number) == [1])
+        }
+    }
+
     @Test func enteringThroughTheHookRecordsAChangedEnvironment() throws {
         let fixture = try ProjectFixture()
         try fixture.setPackages("\"hello_2\"")
@@ -186,7 +205,7 @@ struct GarbageCollectionTests {
     @Test func deleteOlderThanFollowsGenerationTimes() throws {
         let (fixture, _, _, _) = try prepared()
         let directory =
-            fixture.devenv.home + "/projects/" + fixture.dir("proj").replacingOccurrences(of: "/", with: "%")
+            fixture.devenv.home + "/projects/" + PathAsFileName.encode(fixture.dir("proj"))
         try fixture.dir.sh(
             "sed -i 's/\"created\" : [0-9]*/\"created\" : 1000/' '\(directory)/1.json' '\(directory)/2.json'")
         let kept = try fixture.run("gc", "--delete-older-than", "30d", "--dry-run")
