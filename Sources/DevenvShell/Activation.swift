@@ -37,7 +37,8 @@ public struct Activation {
         guard let project = try? Project.find(from: directory) else { return result }
         let root = project.root
         let cache = layout.cache(root: root, dialect: dialect)
-        switch TrustStore(layout: layout).verdict(root: root) {
+        let trust = TrustStore(layout: layout)
+        switch trust.verdict(root: root) {
         case .changed where isRealizing(root):
             // The background realization is writing the lock; it allows what it wrote once done.
             // Meanwhile the last good environment stays.
@@ -48,7 +49,7 @@ public struct Activation {
             return result
         case .changed:
             result.messages.append(
-                "devenv: devenv.toml or devenv.lock in \(root) changed since it was allowed; review the change, then run `devenv allow`"
+                "devenv: \(trust.changes(root: root)) in \(root) changed since it was allowed; review the change, then run `devenv allow`"
             )
             return result
         case .allowed:

@@ -48,10 +48,14 @@ public struct TrustStore: Sendable {
         return recorded.isEmpty ? .unknown : .changed
     }
 
-    /// Allows the directory's content now (or the content whose hash is `hash`).
+    /// Allows the directory's content now (or the content whose hash is `hash`). Keeps a copy of
+    /// the manifest and the lock's hash, so that a later edit can be named.
     public func allow(root: String, hash: String? = nil) throws {
         let hash = hash ?? TrustStore.contentHash(root: root)
         try write([hash], to: layout.allowed(root: root))
+        let manifest = FileManager.default.contents(atPath: root + "/devenv.toml") ?? Data()
+        try manifest.write(to: URL(fileURLWithPath: layout.allowed(root: root) + ".toml"), options: .atomic)
+        try write([TrustStore.lockHash(root: root)], to: layout.allowed(root: root) + ".lock")
         if let repository = TrustStore.gitDirectory(of: root) {
             let path = layout.allowedRepository(repository)
             try write(Array(Set(read(path) + [hash])).sorted(), to: path)
@@ -59,9 +63,39 @@ public struct TrustStore: Sendable {
         try touchStamp()
     }
 
+    /// What changed since the directory was allowed, for a message: "devenv.toml (shell.env)",
+    /// "devenv.lock", or both.
+    public func changes(root: String) -> String {
+        let allowed = layout.allowed(root: root)
+        guard let oldManifest = FileManager.default.contents(atPath: allowed + ".toml"),
+            let oldLock = read(allowed + ".lock").first
+        else { return "devenv.toml or devenv.lock" }
+        let manifest = FileManager.default.contents(atPath: root + "/devenv.toml") ?? Data()
+        var parts: [String] = []
+        if manifest != oldManifest {
+            let keys = ManifestChanges.keys(
+                from: String(decoding: oldManifest, as: UTF8.self), to: String(decoding: manifest, as: UTF8.self))
+            parts.append(
+                keys.map { $0.isEmpty ? "devenv.toml (comments)" : "devenv.toml (\($0.joined(separator: ", ")))" }
+                    ?? "devenv.toml")
+        }
+        if TrustStore.lockHash(root: root) != oldLock { parts.append("devenv.lock") }
+        return parts.isEmpty ? "devenv.toml or devenv.lock" : parts.joined(separator: " and ")
+    }
+
+    /// SHA-256 (hex) of what the lock pins.
+    private static func lockHash(root: String) -> String {
+        let lock = FileManager.default.contents(atPath: root + "/devenv.lock") ?? Data()
+        var hasher = Hasher(.sha256)
+        hasher.update(Data(Lockfile.identity(ofText: String(decoding: lock, as: UTF8.self)).utf8))
+        return hasher.finalize().base16
+    }
+
     /// Revokes the directory and, for its repository, the hash it has now; drops its cached environments.
     public func deny(root: String) throws {
-        try? FileManager.default.removeItem(atPath: layout.allowed(root: root))
+        for suffix in ["", ".toml", ".lock"] {
+            try? FileManager.default.removeItem(atPath: layout.allowed(root: root) + suffix)
+        }
         if let repository = TrustStore.gitDirectory(of: root) {
             let path = layout.allowedRepository(repository)
             let hash = TrustStore.contentHash(root: root)

@@ -103,7 +103,10 @@ struct HookTests {
         #expect(try shell.query("[$GREETING]", after: "\(DevenvCLI.binary) allow") == "[hi]")
         try fixture.project.dir.sh("sed -i 's/GREETING = \"hi\"/GREETING = \"edited\"/' proj/devenv.toml")
         #expect(try shell.query("[$GREETING]", after: "") == "[]")  // the prompt after Enter unloads
-        #expect(try shell.screen().contains("changed since it was allowed; review the change, then run `devenv allow`"))
+        #expect(
+            try shell.screen().contains(
+                "devenv: devenv.toml (shell.env) in \(root) changed since it was allowed; review the change, then run `devenv allow`"
+            ))
         #expect(try shell.query("[$GREETING]", after: "\(DevenvCLI.binary) allow") == "[edited]")
     }
 
