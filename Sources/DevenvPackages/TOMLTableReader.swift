@@ -54,7 +54,13 @@ public struct TOMLTableReader {
     }
 
     public func strings(_ key: String) throws -> [String]? {
-        try expect(key, "an array of strings") { node in
+        if case .array(let items)? = table[key],
+            let index = items.firstIndex(where: { if case .string = $0 { false } else { true } })
+        {
+            throw error(
+                key, "'\(key)' \(location) must be an array of strings; element \(index + 1) is \(items[index].kind)")
+        }
+        return try expect(key, "an array of strings") { node in
             guard case .array(let items) = node else { return nil }
             let strings = items.compactMap { item -> String? in if case .string(let value) = item { value } else { nil }
             }
@@ -63,7 +69,18 @@ public struct TOMLTableReader {
     }
 
     public func stringTable(_ key: String) throws -> [String: String]? {
-        try expect(key, "a table of strings") { node in
+        // A member of the wrong type is pointed at itself, the first one as written.
+        if case .table(let members)? = table[key] {
+            let wrong = members.filter { if case .string = $0.value { false } else { true } }
+                .map { (name: $0.key, kind: $0.value.kind, line: document.line(of: path + [key, $0.key]) ?? .max) }
+                .min { ($0.line, $0.name) < ($1.line, $1.name) }
+            if let wrong {
+                throw document.error(
+                    at: path + [key, wrong.name],
+                    "'\(key).\(wrong.name)' \(location) must be a string, not \(wrong.kind)")
+            }
+        }
+        return try expect(key, "a table of strings") { node in
             guard case .table(let members) = node else { return nil }
             let strings = members.compactMapValues { member -> String? in
                 if case .string(let value) = member { value } else { nil }

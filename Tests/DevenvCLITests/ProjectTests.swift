@@ -277,6 +277,18 @@ struct ManifestErrorTests {
         ("[inputs]\nteam = \"svn://x\"\n", "devenv.toml:2:1: input 'team' = \"svn://x\" is not"),
         ("[project]\nsystems = []\n", "devenv.toml:2:1: 'systems' must name at least one system"),
         ("nonsense = 1\n", "devenv.toml:1:1: unknown key 'nonsense' at the top level"),
+        (
+            "[shell]\nenv = { A = \"a\", B = 1 }\n",
+            "devenv.toml:2:18: 'env.B' in 'shell' must be a string, not an integer"
+        ),
+        (
+            "[checks]\nok = \"true\"\nx = 3\n",
+            "devenv.toml:3:1: 'checks.x' at the top level must be a string, not an integer"
+        ),
+        (
+            "[shell]\npackages = [\"hello_2\", 3]\n",
+            "devenv.toml:2:1: 'packages' in 'shell' must be an array of strings; element 2 is an integer"
+        ),
     ]
 
     @Test(arguments: cases.indices)
