@@ -46,7 +46,23 @@ public struct Locker {
         let resolver = InputResolver(store: store, root: root)
         for (name, spec) in manifest.inputs.sorted(by: { $0.key < $1.key }) {
             let moving = updating.map { $0.isEmpty || $0.contains(name) } ?? false
-            resolved[name] = try resolver.resolve(name, spec: spec, pinned: moving ? nil : previous?.inputs[name])
+            do {
+                resolved[name] = try resolver.resolve(name, spec: spec, pinned: moving ? nil : previous?.inputs[name])
+            } catch let error as ManifestError {
+                throw error
+            } catch {
+                let place = manifest.inputLocations[name] ?? "devenv.toml"
+                if case .path(let relative) = spec {
+                    let directory = relative.hasPrefix("/") ? relative : root + "/" + relative
+                    var isDirectory: ObjCBool = false
+                    if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory)
+                        || !isDirectory.boolValue
+                    {
+                        throw ManifestError("\(place): input '\(name)': no directory \(directory)")
+                    }
+                }
+                throw ProjectError("\(place): input '\(name)': \(error)")
+            }
         }
         var shells: [String: [String: [LockedPackage]]] = [:]
         for (shellName, shell) in manifest.shells {

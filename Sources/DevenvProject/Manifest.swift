@@ -20,6 +20,8 @@ public struct Manifest: Sendable, Equatable {
     /// The systems the lock covers; by default the current one.
     public var systems: [String]
     public var inputs: [String: InputSpec]
+    /// Where each declared input is written (`devenv.toml:LINE:COLUMN`), for messages.
+    public var inputLocations: [String: String] = [:]
     public var shells: [String: Shell]
     /// In the order written.
     public var checks: [(name: String, command: String)]
@@ -80,6 +82,7 @@ extension Manifest {
                         "input '\(key)' = \"\(text)\" is not \"builtin\", \"git+URL[?ref=…&rev=…]\" or \"path:DIR\"")
                 }
                 declaredInputs[key] = spec
+                inputLocations[key] = document.location(of: ["inputs", key], element: text)
             }
         }
         inputs = declaredInputs

@@ -277,6 +277,7 @@ struct ManifestErrorTests {
         ("[inputs]\nteam = \"svn://x\"\n", "devenv.toml:2:1: input 'team' = \"svn://x\" is not"),
         ("[project]\nsystems = []\n", "devenv.toml:2:1: 'systems' must name at least one system"),
         ("nonsense = 1\n", "devenv.toml:1:1: unknown key 'nonsense' at the top level"),
+        ("[inputs]\nmine = \"path:../nowhere\"\n", "devenv.toml:2:8: input 'mine': no directory "),
         (
             "[shell]\nenv = { A = \"a\", B = 1 }\n",
             "devenv.toml:2:18: 'env.B' in 'shell' must be a string, not an integer"
