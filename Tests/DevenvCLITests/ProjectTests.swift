@@ -353,6 +353,35 @@ struct CheckTests {
     }
 }
 
+extension CheckTests {
+    @Test func packagesAreRealizedAndVerifiedAgainstTheLock() throws {
+        let fixture = try ProjectFixture()
+        #expect(try fixture.run("develop", "-c", "true").status == 0)  // records the packages' NAR hashes
+        let fake = "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+        try fixture.dir.sh(
+            """
+            python3 - <<'PY'
+            import json
+            lock = json.load(open("proj/devenv.lock"))
+            lock["shells"]["default"]["x86_64-linux"][0]["narHash"] = "\(fake)"
+            json.dump(lock, open("proj/devenv.lock", "w"), indent=2)
+            PY
+            """)
+        let tampered = try fixture.run("check")
+        #expect(tampered.status == 1)
+        #expect(tampered.stderr.contains("package hello_2 (shell default): NAR hash sha256-"), "\(tampered.stderr)")
+        #expect(tampered.stderr.contains("differs from the lock's \(fake)"))
+
+        // Elsewhere, with its source gone: the package cannot be realized.
+        try fixture.dir.sh("rm served/*.tar.gz && mkdir elsewhere")
+        let gone = try fixture.run(
+            "check",
+            environment: ["DEVENV_HOME": fixture.dir("elsewhere"), "DEVENV_CONFIG": fixture.dir("elsewhere/c")])
+        #expect(gone.status == 1)
+        #expect(gone.stderr.contains("package hello_2 (shell default) does not realize: "), "\(gone.stderr)")
+    }
+}
+
 struct InitTests {
     @Test(arguments: ["go", "node", "python", "zig", "polyglot", "minimal"])
     func everyTemplateWritesAManifestAndLocksIt(_ template: String) throws {
