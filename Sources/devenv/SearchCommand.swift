@@ -23,6 +23,9 @@ struct SearchCommand: ParsableCommand {
         let found = packages.search(query.joined(separator: " "))
         if json {
             try printJSON(found.map { PackageJSON($0, in: packages) })
+        } else if found.isEmpty {
+            printError("no package matches '\(query.joined(separator: " "))'")
+            throw ExitCode(1)
         } else {
             let width = found.map { "\($0.name) \($0.version)".count }.max() ?? 0
             for recipe in found {

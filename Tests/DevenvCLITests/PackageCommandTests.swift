@@ -128,6 +128,8 @@ struct PackageCommandTests {
 
         #expect(try fixture.run("search", "friendly").output.hasPrefix("greet 1.0"))
         #expect(try fixture.run("search", "wraps", "greet").output.hasPrefix("slow"))
+        let nothing = try fixture.run("search", "no-such-thing")
+        #expect(nothing.status == 1 && nothing.stderr == "no package matches 'no-such-thing'\n")
         let unknown = try fixture.run("build", "gret")
         #expect(unknown.status != 0)
         #expect(unknown.stderr == "Error: unknown package 'gret'; did you mean 'greet'?\n")
