@@ -19,10 +19,11 @@ public final class ShellSession: @unchecked Sendable {
         guard started.status == 0 else { throw CommandFailure(description: "tmux: \(started.stderr)") }
     }
 
-    /// Starts an interactive `shell` in `start` whose rc file (under `home`) sets a plain prompt and
-    /// evaluates `devenv hook SHELL`; returns once the first prompt shows.
+    /// Starts an interactive `shell` in `start` whose rc file (under `home`) sets a plain prompt,
+    /// runs `rc` and evaluates `devenv hook SHELL`; returns once the first prompt shows.
     public convenience init(
-        _ shell: String, devenv: DevenvCLI, home: String, start: String, environment extra: [String: String] = [:]
+        _ shell: String, devenv: DevenvCLI, home: String, start: String, environment extra: [String: String] = [:],
+        rc: String = ""
     ) throws {
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
         var environment = devenv.environment.merging(extra) { _, new in new }
@@ -32,18 +33,19 @@ public final class ShellSession: @unchecked Sendable {
         let command: String
         switch shell {
         case "zsh":
-            try "PS1='$ '\neval \"$(\(binary) hook zsh)\"\n".write(
+            try "PS1='$ '\n\(rc)\neval \"$(\(binary) hook zsh)\"\n".write(
                 toFile: home + "/.zshrc", atomically: true, encoding: .utf8)
             environment["ZDOTDIR"] = home
             command = "zsh -i"
         case "fish":
             try FileManager.default.createDirectory(atPath: home + "/.config/fish", withIntermediateDirectories: true)
-            try "function fish_prompt; echo -n '$ '; end\nfunction fish_greeting; end\n\(binary) hook fish | source\n"
+            try
+                "function fish_prompt; echo -n '$ '; end\nfunction fish_greeting; end\n\(rc)\n\(binary) hook fish | source\n"
                 .write(toFile: home + "/.config/fish/config.fish", atomically: true, encoding: .utf8)
             environment["XDG_CONFIG_HOME"] = home + "/.config"
             command = "fish -i"
         default:
-            try "PS1='$ '\neval \"$(\(binary) hook bash)\"\n".write(
+            try "PS1='$ '\n\(rc)\neval \"$(\(binary) hook bash)\"\n".write(
                 toFile: home + "/.bashrc", atomically: true, encoding: .utf8)
             command = "bash --rcfile \(home)/.bashrc -i"
         }
