@@ -1,21 +1,26 @@
 import DevenvPackages
 
-/// Which keys differ between two texts of a devenv.toml (`shell.env`, `scripts`, ...): what the
-/// hook names when an allowed manifest was edited.
+/// Which keys differ between two texts of a devenv.toml (`shell.env.MODE`, `scripts.test`, ...):
+/// what the hook names when an allowed manifest was edited, and `generations` for a change that
+/// is not in the lock.
 public enum ManifestChanges {
-    /// Changed keys, a table's members as `table.key`, sorted; nil when a text does not parse.
+    /// The dotted paths of the values that differ (tables are followed down to their members),
+    /// sorted; nil when a text does not parse.
     public static func keys(from old: String, to new: String) -> [String]? {
         guard let before = try? TOMLDocument(file: "", text: old).root,
             let after = try? TOMLDocument(file: "", text: new).root
         else { return nil }
-        var changed: [String] = []
-        for key in Set(before.keys).union(after.keys) where before[key] != after[key] {
+        return differences(before, after, prefix: "").sorted()
+    }
+
+    private static func differences(_ before: [String: TOMLNode], _ after: [String: TOMLNode], prefix: String)
+        -> [String]
+    {
+        Set(before.keys).union(after.keys).filter { before[$0] != after[$0] }.flatMap { key -> [String] in
             if case .table(let inner)? = before[key], case .table(let outer)? = after[key] {
-                changed += Set(inner.keys).union(outer.keys).filter { inner[$0] != outer[$0] }.map { "\(key).\($0)" }
-            } else {
-                changed.append(key)
+                return differences(inner, outer, prefix: prefix + key + ".")
             }
+            return [prefix + key]
         }
-        return changed.sorted()
     }
 }

@@ -26,11 +26,17 @@ func describeGenerations(_ generations: Generations, json: Bool) throws {
     let current = generations.currentNumber
     let system = CurrentSystem.name
     var previous: Lockfile?
+    var previousManifest: String?
     var entries: [GenerationJSON] = []
     for generation in all {
         let lock = try? Lockfile(parsing: generation.lock)
-        let changes = lock.map { LockChanges.describe(from: previous, to: $0, system: system) } ?? []
+        var changes = lock.map { LockChanges.describe(from: previous, to: $0, system: system) } ?? []
+        // What the lock does not show: variables, hook, aliases, checks, scripts.
+        let edited = previousManifest.flatMap { ManifestChanges.keys(from: $0, to: generation.manifest) } ?? []
+        changes += edited.filter { !$0.hasPrefix("inputs") && !$0.hasSuffix(".packages") && $0 != "project.systems" }
+            .map { "changed \($0)" }
         previous = lock
+        previousManifest = generation.manifest
         entries.append(
             GenerationJSON(
                 number: generation.number, created: generation.created, current: generation.number == current,

@@ -62,6 +62,8 @@ struct GenerationTests {
         #expect(try fixture.run("export", "bash").output.contains("__devenv_set MODE 'new'"))
         let list = try generations(fixture)
         #expect(list.map(\.number) == [1, 2] && list.last?.current == true)
+        let lines = try fixture.run(["generations"]).output.split(separator: "\n")
+        #expect(lines.last?.hasPrefix("* 2  ") == true && lines.last?.hasSuffix("  changed shell.env") == true)
     }
 
     @Test func everyChangeIsAGenerationAndRollbackWorksOffline() throws {

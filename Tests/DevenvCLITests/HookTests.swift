@@ -116,7 +116,7 @@ struct HookTests {
         #expect(try shell.query("[$GREETING]", after: "") == "[]")  // the prompt after Enter unloads
         #expect(
             try shell.screen().contains(
-                "devenv: devenv.toml (shell.env) in \(root) changed since it was allowed; review the change, then run `devenv allow`"
+                "devenv: devenv.toml (shell.env.GREETING) in \(root) changed since it was allowed; review the change, then run `devenv allow`"
             ))
         #expect(try shell.query("[$GREETING]", after: "\(DevenvCLI.binary) allow") == "[edited]")
     }
