@@ -188,6 +188,33 @@ struct GarbageCollectionTests {
         #expect(text.count == roots.count && text.allSatisfy { $0.contains("\tgeneration \(fixture.dir("proj"))#") })
     }
 
+    @Test func aRunningCommandKeepsItsEnvironmentAndADeadOnesRootIsIgnored() throws {
+        let (fixture, _, _, _) = try prepared()
+        // An ad-hoc environment belongs to no project: only the running process roots it.
+        let running = try ChildProcess(
+            DevenvCLI.binary,
+            [
+                "shell", "hello_1", "hello_2", "--packages", fixture.dir("pkgs"), "-c", "sh", "-c",
+                "echo $PATH > path; sleep 30",
+            ],
+            environment: fixture.devenv.environment, directory: fixture.dir.path)
+        defer { running.kill() }
+        for _ in 0..<200 where (try? String(contentsOfFile: fixture.dir("path"), encoding: .utf8)) == nil {
+            usleep(50_000)
+        }
+        let bin = try String(contentsOfFile: fixture.dir("path"), encoding: .utf8).prefix { $0 != ":" }
+        let environment = String(bin.dropLast("/bin".count))
+        #expect(environment.hasSuffix("-devenv-env"))
+        #expect(try fixture.run("gc").status == 0)
+        #expect(FileManager.default.fileExists(atPath: environment))
+        running.kill()
+        // A root file left by a process that is gone names the same path: it counts for nothing.
+        try "\(environment)\n".write(
+            toFile: fixture.devenv.home + "/temproots/999999999", atomically: true, encoding: .utf8)
+        #expect(try fixture.run("gc").output.contains("removed \(environment)"))
+        #expect(!FileManager.default.fileExists(atPath: fixture.devenv.home + "/temproots/999999999"))
+    }
+
     @Test func oldGenerationsGoUnlessALiveShellUsesThem() throws {
         let (fixture, _, first, second) = try prepared()
         // A live shell (this test process) whose hook loaded the first environment.
