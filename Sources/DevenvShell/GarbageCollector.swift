@@ -90,7 +90,7 @@ public struct GarbageCollector {
     public func liveShellRoots() -> [StoreRoot] {
         var roots: [StoreRoot] = []
         for name in (try? FileManager.default.contentsOfDirectory(atPath: layout.stamps)) ?? [] {
-            guard let pid = Int32(name), kill(pid, 0) == 0 || errno != ESRCH,
+            guard let pid = Int32(name), ProcessFile.writerIsAlive(pid: pid, path: layout.stamps + "/" + name),
                 let text = FileManager.default.contents(atPath: layout.stamps + "/" + name).map({
                     String(decoding: $0, as: UTF8.self)
                 }),

@@ -1,3 +1,4 @@
+import DevenvStore
 import Foundation
 
 /// The hook scripts of `shell-hooks/`, embedded in the binary, filled in for this installation.
@@ -19,8 +20,9 @@ public enum HookScripts {
         try FileManager.default.createDirectory(atPath: layout.stamps, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: layout.directory + "/env", withIntermediateDirectories: true)
         for name in (try? FileManager.default.contentsOfDirectory(atPath: layout.stamps)) ?? [] {
-            if let pid = Int32(name.prefix { $0 != "." }), kill(pid, 0) != 0, errno == ESRCH {
-                try? FileManager.default.removeItem(atPath: layout.stamps + "/" + name)
+            let file = layout.stamps + "/" + name
+            if let pid = Int32(name.prefix { $0 != "." }), !ProcessFile.writerIsAlive(pid: pid, path: file) {
+                try? FileManager.default.removeItem(atPath: file)
             }
         }
     }

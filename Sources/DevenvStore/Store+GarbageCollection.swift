@@ -46,7 +46,7 @@ extension Store {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: temporaryRoots)) ?? [] {
             guard let pid = Int32(name) else { continue }
             let file = "\(temporaryRoots)/\(name)"
-            if kill(pid, 0) != 0 && errno == ESRCH {
+            if !ProcessFile.writerIsAlive(pid: pid, path: file) {
                 if !dryRun { try? FileManager.default.removeItem(atPath: file) }
                 continue
             }

@@ -216,19 +216,37 @@ struct GarbageCollectionTests {
     }
 
     @Test func oldGenerationsGoUnlessALiveShellUsesThem() throws {
-        let (fixture, _, first, second) = try prepared()
-        // A live shell (this test process) whose hook loaded the first environment.
-        let stamps = fixture.devenv.home + "/hooks/stamps"
-        try FileManager.default.createDirectory(atPath: stamps, withIntermediateDirectories: true)
-        try first.write(toFile: "\(stamps)/\(getpid())", atomically: true, encoding: .utf8)
+        let fixture = try ProjectFixture()
+        try fixture.setPackages("\"hello_2\"")
+        #expect(try fixture.run("develop", "-c", "true").status == 0)
+        _ = try fixture.run("allow")
+        let shell = try ShellSession(
+            "bash", devenv: fixture.devenv, home: fixture.dir("shell-home"), start: fixture.dir.path)
+        let first = try shell.query("$DEVENV_ACTIVE_ENVIRONMENT", after: "cd \(fixture.dir("proj"))")
+        #expect(first.hasSuffix("-devenv-env"))
+        // Generation 2 is made while the shell sits at its prompt with the first environment.
+        try fixture.setPackages("\"hello_1\"")
+        #expect(try fixture.run("develop", "-c", "true").status == 0)
         let old = try fixture.run("gc", "-d")
         #expect(old.output.contains("deleting generation 1 of \(fixture.dir("proj"))"))
         #expect(FileManager.default.fileExists(atPath: first))
         #expect(try generations(fixture).map(\.number) == [2])
-        try "".write(toFile: "\(stamps)/\(getpid())", atomically: true, encoding: .utf8)
+        #expect(try shell.query("[$DEVENV_ACTIVE]", after: "cd /") == "[]")
         #expect(try fixture.run("gc").output.contains("removed \(first)"))
-        #expect(FileManager.default.fileExists(atPath: second))
         #expect(try fixture.run("develop", "-c", "hello").output == "hello 1.0")
+    }
+
+    @Test func theStampOfAShellThatIsGoneRootsNothingThoughItsPidIsTaken() throws {
+        let (fixture, _, first, _) = try prepared()
+        // The pid now belongs to a process that started after the stamp was written.
+        let newcomer = try ChildProcess("/bin/sleep", ["30"])
+        defer { newcomer.kill() }
+        let stamps = fixture.devenv.home + "/hooks/stamps"
+        try FileManager.default.createDirectory(atPath: stamps, withIntermediateDirectories: true)
+        try first.write(toFile: "\(stamps)/\(newcomer.pid)", atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date().addingTimeInterval(-3600)], ofItemAtPath: "\(stamps)/\(newcomer.pid)")
+        #expect(try fixture.run("gc", "-d").output.contains("removed \(first)"))
     }
 
     @Test func deleteOlderThanFollowsGenerationTimes() throws {
