@@ -147,26 +147,33 @@ struct HookTests {
     }
 
     @Test(arguments: shells)
-    func aPromptWhereNothingChangedStartsNoProcess(_ name: String) throws {
+    func unchangedPromptsAndEnteringACachedProjectStartNoProcess(_ name: String) throws {
         let fixture = try HookFixture()
         let shell = try fixture.shell(name)
         #expect(try shell.query("[$GREETING]", after: "cd \(fixture.project.dir("proj"))") == "[hi]")
         _ = try shell.query("ready")
         let pid = try shell.pid()
         let trace = fixture.project.dir("strace-\(name).txt")
-        // strace, stopped by SIGINT from timeout.
+        // strace, stopped by SIGINT (from timeout at the latest).
         let strace = try ChildProcess(
             "/usr/bin/timeout",
             [
-                "-s", "INT", "7", "/usr/bin/strace", "-f", "-qq", "-e", "trace=fork,vfork,clone,clone3,execve",
+                "-s", "INT", "60", "/usr/bin/strace", "-f", "-qq", "-e", "trace=fork,vfork,clone,clone3,execve",
                 "-o", trace, "-p", String(pid),
             ])
         usleep(1_500_000)
         for _ in 0..<100 { try shell.send("") }
+        // Leaving the project and entering it again, from its cached environment, costs none either.
+        let root = fixture.project.dir("proj")
+        for _ in 0..<5 {
+            #expect(try shell.query("[$GREETING]", after: "cd /") == "[]")
+            #expect(try shell.query("[$GREETING]", after: "cd \(root)") == "[hi]")
+        }
         _ = try shell.query("done")
+        kill(-strace.pid, SIGINT)
         try strace.wait(timeout: 60)
         let events = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
-        // Threads (fish keeps a pool) are not processes; the two `echo` queries are builtins too.
+        // Threads (fish keeps a pool) are not processes; the `echo` queries are builtins too.
         let processes = events.split(separator: "\n").filter {
             !$0.contains("resumed") && !$0.contains("exited") && !$0.contains("CLONE_THREAD")
         }
