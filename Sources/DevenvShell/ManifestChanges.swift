@@ -13,6 +13,13 @@ public enum ManifestChanges {
         return differences(before, after, prefix: "").sorted()
     }
 
+    /// The changed keys the lock does not show (all but inputs, packages and systems).
+    public static func beyondTheLock(from old: String, to new: String) -> [String] {
+        (keys(from: old, to: new) ?? []).filter {
+            !$0.hasPrefix("inputs") && !$0.hasSuffix(".packages") && $0 != "shell.packages" && $0 != "project.systems"
+        }
+    }
+
     private static func differences(_ before: [String: TOMLNode], _ after: [String: TOMLNode], prefix: String)
         -> [String]
     {

@@ -32,8 +32,7 @@ func describeGenerations(_ generations: Generations, json: Bool) throws {
         let lock = try? Lockfile(parsing: generation.lock)
         var changes = lock.map { LockChanges.describe(from: previous, to: $0, system: system) } ?? []
         // What the lock does not show: variables, hook, aliases, checks, scripts.
-        let edited = previousManifest.flatMap { ManifestChanges.keys(from: $0, to: generation.manifest) } ?? []
-        changes += edited.filter { !$0.hasPrefix("inputs") && !$0.hasSuffix(".packages") && $0 != "project.systems" }
+        changes += (previousManifest.map { ManifestChanges.beyondTheLock(from: $0, to: generation.manifest) } ?? [])
             .map { "changed \($0)" }
         previous = lock
         previousManifest = generation.manifest
@@ -153,26 +152,34 @@ struct DiffCommand: ParsableCommand {
             a.packages(system: system).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         let after = Dictionary(
             b.packages(system: system).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        /// The closure size of a store path (nil when it is not in the store).
+        func size(_ path: String?) -> UInt64? {
+            guard let path, let storePath = try? session.store.directory.storePath(parsing: path) else { return nil }
+            return try? session.store.closureSize(of: [storePath])
+        }
+        func change(_ from: UInt64?, _ to: UInt64?) -> String {
+            guard let from, let to else { return "" }
+            let delta = Int64(to) - Int64(from)
+            return "\(delta >= 0 ? "+" : "-")\(Format.bytes(UInt64(abs(delta))))"
+        }
         for name in Set(before.keys).union(after.keys).sorted() {
             switch (before[name], after[name]) {
-            case (nil, let added?): print("+ \(name) \(added.version)  \(added.outPath)")
-            case (let removed?, nil): print("- \(name) \(removed.version)  \(removed.outPath)")
+            case (nil, let added?):
+                print("+ \(name) \(added.version)  \(added.outPath)  \(change(0, size(added.outPath)))")
+            case (let removed?, nil):
+                print("- \(name) \(removed.version)  \(removed.outPath)  \(change(size(removed.outPath), 0))")
             case (let old?, let new?) where old.outPath != new.outPath:
-                print("  \(name) \(old.version) → \(new.version)  \(old.outPath) → \(new.outPath)")
+                print(
+                    "  \(name) \(old.version) → \(new.version)  \(old.outPath) → \(new.outPath)  \(change(size(old.outPath), size(new.outPath)))"
+                )
             default: break
             }
         }
-        func size(_ generation: Generation) -> UInt64? {
-            guard let path = generation.environments[Manifest.defaultShell],
-                let storePath = try? session.store.directory.storePath(parsing: path)
-            else { return nil }
-            return try? session.store.closureSize(of: [storePath])
-        }
-        if let from = size(a), let to = size(b) {
-            let delta = Int64(to) - Int64(from)
-            print(
-                "closure size: \(Format.bytes(from)) → \(Format.bytes(to)) (\(delta >= 0 ? "+" : "-")\(Format.bytes(UInt64(abs(delta)))))"
-            )
+        for key in ManifestChanges.beyondTheLock(from: a.manifest, to: b.manifest) { print("  changed \(key)") }
+        let from = size(a.environments[Manifest.defaultShell])
+        let to = size(b.environments[Manifest.defaultShell])
+        if let from, let to {
+            print("closure size: \(Format.bytes(from)) → \(Format.bytes(to)) (\(change(from, to)))")
         }
     }
 }

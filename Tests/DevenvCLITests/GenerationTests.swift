@@ -64,6 +64,7 @@ struct GenerationTests {
         #expect(list.map(\.number) == [1, 2] && list.last?.current == true)
         let lines = try fixture.run(["generations"]).output.split(separator: "\n")
         #expect(lines.last?.hasPrefix("* 2  ") == true && lines.last?.hasSuffix("  changed shell.env") == true)
+        #expect(try fixture.run(["diff"]).output.contains("\n  changed shell.env\n"))
     }
 
     @Test func everyChangeIsAGenerationAndRollbackWorksOffline() throws {
@@ -84,6 +85,14 @@ struct GenerationTests {
         #expect(diff.hasPrefix("generation 1 → 2"))
         #expect(diff.contains("+ hello_1 1.0  \(fixture.devenv.storeDirectory)/"))
         #expect(diff.contains("- hello_2 2.1.3"))
+        let lines = diff.split(separator: "\n")
+        // Each package with the change in closure size it brings.
+        #expect(
+            lines.first { $0.hasPrefix("+ hello_1") }?.range(
+                of: #"  \+[0-9.]+ [KMG]?i?B$"#, options: .regularExpression) != nil, "\(diff)")
+        #expect(
+            lines.first { $0.hasPrefix("- hello_2") }?.range(of: #"  -[0-9.]+ [KMG]?i?B$"#, options: .regularExpression)
+                != nil, "\(diff)")
         #expect(diff.contains("closure size: "))
 
         // Offline: a dead proxy and an unreachable mirror, and the server gone from the URLs.
