@@ -83,6 +83,34 @@ struct PackageCommandTests {
         #expect(try fixture.server.requests().count == 1)
     }
 
+    @Test func aTerminalGetsALiveBarPerDownload() throws {
+        let fixture = try PackageSetFixture()
+        try fixture.dir.sh(
+            """
+            mkdir -p src/big-1.0 && head -c 300000 /dev/urandom > src/big-1.0/data
+            tar -C src -czf served/big.tar.gz big-1.0
+            printf '[big]\\nversion = "1.0"\\ndescription = "d"\\nhomepage = "h"\\nlicense = "l"\\norigin = "o"\\n' > set/big.toml
+            printf 'unpack = { strip = 1 }\\nsources.x86_64-linux = { url = "%s", hash = "sha256:%s" }\\n' \\
+              '\(fixture.server.url("big.tar.gz"))' "$(sha256sum served/big.tar.gz | cut -d' ' -f1)" >> set/big.toml
+            """)
+        // Through the server's slow path (a mirror of itself), so the bar has time to move.
+        try "[mirrors]\n\"\(fixture.server.url(""))\" = \"\(fixture.server.url("slow/"))\"\n"
+            .write(toFile: fixture.devenv.home + "/config.toml", atomically: true, encoding: .utf8)
+        var environment = fixture.devenv.environment
+        environment["CI"] = nil
+        environment["TERM"] = "xterm"
+        let command = "'\(DevenvCLI.binary)' build big --packages '\(fixture.dir("set"))'"
+        let result = try runCommand("/usr/bin/script", ["-qefc", command, "/dev/null"], environment: environment)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(
+            result.output.range(
+                of:
+                    #"big\.tar\.gz  \[[#-]{24}\] [0-9]+%  [0-9.]+ [KMG]?i?B/[0-9.]+ [KMG]?i?B  [0-9.]+ [KMG]?i?B/s  ETA [0-9.]+ s"#,
+                options: .regularExpression) != nil, "\(result.output)")
+        #expect(result.output.contains("\u{1B}[1A\u{1B}[J"))  // redrawn in place
+        #expect(result.output.contains("fetched \(fixture.server.url("slow/big.tar.gz")) ("))
+    }
+
     @Test func mirrorsFromTheConfigurationAreUsed() throws {
         let fixture = try PackageSetFixture()
         try "[mirrors]\n\"https://packages.invalid/\" = \"\(fixture.server.url(""))\"\n"
