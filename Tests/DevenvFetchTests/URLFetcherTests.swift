@@ -119,6 +119,15 @@ struct URLFetcherTests {
         #expect(try fixture.store.isValid(try proxied.fetch(source)))
         #expect(try fixture.server.requests().map(\.proxied) == [true])
 
+        // An https URL goes through HTTPS_PROXY as a CONNECT (which this proxy refuses).
+        let tunnelled = fixture.fetcher(
+            FetchSettings(attempts: 1), environment: ["HTTPS_PROXY": "http://127.0.0.1:\(fixture.server.port)"])
+        #expect(throws: FetchError.self) {
+            try tunnelled.fetch(
+                URLSource(url: "https://devenv-test.invalid/blob.bin", hash: try fixture.hash("blob.bin")))
+        }
+        #expect(try fixture.server.requests().last?.path == "CONNECT devenv-test.invalid:443")
+
         let exempt = fixture.fetcher(
             FetchSettings(attempts: 1),
             environment: ["http_proxy": "http://127.0.0.1:\(fixture.server.port)", "NO_PROXY": "devenv-test.invalid"])

@@ -9,7 +9,8 @@ Paths can ask for misbehaviour:
   /log             the requests so far, as JSON ([{"path": ..., "proxied": bool}])
   /peak            the most requests that were being answered at once, as JSON
 A request with an absolute URI (as sent to a proxy) is served from ROOT by its path and logged
-as proxied, so the server doubles as an HTTP proxy for any host name.
+as proxied, so the server doubles as an HTTP proxy for any host name. A CONNECT (an https URL
+through the proxy) is logged as {"path": "CONNECT host:port", "proxied": true} and refused.
 """
 import json, os, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -41,6 +42,11 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             with lock:
                 active -= 1
+
+    def do_CONNECT(self):
+        with lock:
+            log.append({"path": "CONNECT " + self.path, "proxied": True})
+        self.send(403, b"no tunnels here")
 
     def answer(self, path, proxied):
         with lock:
