@@ -20,26 +20,45 @@ struct NetworkTests {
         #expect(npx.status == 0, "\(npx.stderr)")
     }
 
-    @Test func go124RunsAHelloWorldModule() throws {
+    @Test func theGoTemplateRunsGoAndGofmtAndItsChecksPass() throws {
         let dir = try TemporaryDirectory("network")
         let devenv = DevenvCLI(home: dir("home"), environment: ["CI": "true"])
-        let built = try devenv("build", "go_1_24")
-        #expect(built.status == 0, "\(built.stderr)")
+        #expect(try devenv("init", "--template", "go", dir("app")).status == 0)
         try dir.sh(
             """
-            mkdir hello && cd hello && printf 'module example.com/hello\\n\\ngo 1.24\\n' > go.mod
+            cd app && printf 'module example.com/hello\\n\\ngo 1.24\\n' > go.mod
             printf 'package main\\n\\nimport "fmt"\\n\\nfunc main() { fmt.Println("hello from go") }\\n' > main.go
+            printf 'package main\\n\\nimport "testing"\\n\\nfunc TestNothing(t *testing.T) {}\\n' > main_test.go
             """)
-        let environment = [
-            "PATH": "\(built.output)/bin:/usr/bin:/bin", "GOROOT": built.output, "GOTOOLCHAIN": "local",
-            "GOCACHE": dir("gocache"), "GOPATH": dir("gopath"), "HOME": dir("home-go"),
-        ]
-        #expect(
-            try runCommand(built.output + "/bin/go", ["version"], environment: environment).output
-                == "go version go1.24.11 linux/amd64")
-        let run = try runCommand(
-            built.output + "/bin/go", ["run", "."], environment: environment, currentDirectory: dir("hello"))
+        // Only the environment (and basic tools) on PATH: the recipe's GOROOT and GOTOOLCHAIN do the rest.
+        func develop(_ command: String...) throws -> CommandResult {
+            try runCommand(
+                DevenvCLI.binary, ["develop", "--pure", "-c"] + command, environment: devenv.environment,
+                currentDirectory: dir("app"))
+        }
+        #expect(try develop("go", "version").output == "go version go1.24.11 linux/amd64")
+        let run = try develop("go", "run", ".")
         #expect(run.output == "hello from go", "\(run.stderr)")
+        #expect(try develop("gofmt", "-l", ".").output == "")
+        let check = try runCommand(
+            DevenvCLI.binary, ["check"], environment: devenv.environment, currentDirectory: dir("app"))
+        #expect(check.status == 0 && check.stderr.contains("PASS vet (") && check.stderr.contains("PASS test ("))
+    }
+
+    @Test(arguments: [
+        ("node", "node --version && npm --version", "v24."), ("python", "uv --version && ruff --version", "uv "),
+        ("zig", "zig version", "0."),
+        ("polyglot", "go version && node --version && just --version", "go version go1.24"),
+        ("minimal", "echo minimal", "minimal"),
+    ])
+    func everyTemplateEntersItsEnvironment(_ template: String, _ command: String, _ expected: String) throws {
+        let dir = try TemporaryDirectory("network")
+        let devenv = DevenvCLI(home: dir("home"), environment: ["CI": "true"])
+        #expect(try devenv("init", "--template", template, dir("app")).status == 0)
+        let entered = try runCommand(
+            DevenvCLI.binary, ["develop", "--pure", "-c", "sh", "-c", command], environment: devenv.environment,
+            currentDirectory: dir("app"))
+        #expect(entered.status == 0 && entered.output.hasPrefix(expected), "\(entered.output)\n\(entered.stderr)")
     }
 
     @Test func helloBuildsFromSourceWithCMakeAndNinja() throws {
