@@ -71,11 +71,16 @@ public struct Generations: Sendable {
         -> Generation
     {
         let path = store.directory.fullPath(of: environment)
-        if var current = current(), note == nil, current.manifest == manifest,
+        // The same values (comments and layout aside) and the same pins: the same generation,
+        // which takes the files as they are now.
+        if var current = current(), note == nil,
+            current.manifest == manifest || ManifestChanges.keys(from: current.manifest, to: manifest) == [],
             Lockfile.identity(ofText: current.lock) == Lockfile.identity(ofText: lock)
         {
-            if current.environments[shell] != path {
+            if current.environments[shell] != path || current.manifest != manifest || current.lock != lock {
                 current.environments[shell] = path
+                current.manifest = manifest
+                current.lock = lock
                 try write(current)
                 try store.addRoot(environment, kind: "generation", owner: owner(current.number))
             }

@@ -72,6 +72,8 @@ struct GenerationTests {
         try fixture.setPackages("\"hello_2\"")
         #expect(try fixture.run("develop", "-c", "hello").output == "hello 2.1.3")
         #expect(try fixture.run("develop", "-c", "hello").status == 0)  // nothing changed: no new generation
+        try fixture.dir.sh("echo '# only a comment' >> proj/devenv.toml")
+        #expect(try fixture.run("develop", "-c", "hello").status == 0)  // nor for a comment
         try fixture.setPackages("\"hello_1\"")
         #expect(try fixture.run("develop", "-c", "hello").output == "hello 1.0")
         var list = try generations(fixture)
