@@ -194,6 +194,9 @@ struct TrustTests {
         #expect(try fixture.run("status", in: fixture.dir("proj-wt")).output.contains("allowed:     no"))
         #expect(try fixture.run("allow").output == "allowed \(fixture.dir("proj"))")
         #expect(try fixture.run("status", in: fixture.dir("proj-wt")).output.contains("allowed:     yes"))
+        // ... and the hook loads it there.
+        #expect(try fixture.run("develop", "-c", "true", in: fixture.dir("proj-wt")).status == 0)
+        #expect(try fixture.run("export", "bash", in: fixture.dir("proj-wt")).output.contains("__devenv_begin"))
         try fixture.dir.sh("echo '# edited' >> proj-wt/devenv.toml")
         #expect(try fixture.run("status", in: fixture.dir("proj-wt")).output.contains("allowed:     no"))
         #expect(try fixture.run("deny").output == "denied \(fixture.dir("proj"))")
