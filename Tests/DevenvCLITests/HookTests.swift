@@ -197,6 +197,11 @@ struct TrustTests {
         // ... and the hook loads it there.
         #expect(try fixture.run("develop", "-c", "true", in: fixture.dir("proj-wt")).status == 0)
         #expect(try fixture.run("export", "bash", in: fixture.dir("proj-wt")).output.contains("__devenv_begin"))
+        let shell = try ShellSession(
+            "bash", devenv: fixture.devenv, home: fixture.dir("shell-home"), start: fixture.dir.path)
+        #expect(
+            try shell.query("$DEVENV_ACTIVE|$GREETING", after: "cd proj-wt")
+                == "\(fixture.dir("proj-wt"))|hi from \(fixture.dir("proj-wt"))")
         try fixture.dir.sh("echo '# edited' >> proj-wt/devenv.toml")
         #expect(try fixture.run("status", in: fixture.dir("proj-wt")).output.contains("allowed:     no"))
         #expect(try fixture.run("deny").output == "denied \(fixture.dir("proj"))")
