@@ -16,20 +16,17 @@ public struct HookLayout: Sendable {
 
     public init(home: String) { directory = home + "/hooks" }
 
-    /// A path as one file name, as the hook scripts compute it with builtins.
-    public static func escape(_ path: String) -> String { PathAsFileName.encode(path) }
-
     public func cache(root: String, dialect: ExportScript.Dialect) -> String {
-        "\(directory)/env/\(HookLayout.escape(root)).\(dialect.rawValue)"
+        "\(directory)/env/\(PathAsFileName.encode(root)).\(dialect.rawValue)"
     }
 
-    public func failure(root: String) -> String { "\(directory)/env/\(HookLayout.escape(root)).failed" }
-    public func allowed(root: String) -> String { "\(directory)/allowed/\(HookLayout.escape(root))" }
+    public func failure(root: String) -> String { "\(directory)/env/\(PathAsFileName.encode(root)).failed" }
+    public func allowed(root: String) -> String { "\(directory)/allowed/\(PathAsFileName.encode(root))" }
     public func allowedRepository(_ gitDirectory: String) -> String {
-        "\(directory)/allowed-repos/\(HookLayout.escape(gitDirectory))"
+        "\(directory)/allowed-repos/\(PathAsFileName.encode(gitDirectory))"
     }
     public var allowStamp: String { directory + "/allow.stamp" }
     public var stamps: String { directory + "/stamps" }
     /// Held (flock) by the background realization of a project while it runs.
-    public func realizing(root: String) -> String { "\(directory)/env/\(HookLayout.escape(root)).realizing" }
+    public func realizing(root: String) -> String { "\(directory)/env/\(PathAsFileName.encode(root)).realizing" }
 }
