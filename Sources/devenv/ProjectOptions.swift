@@ -5,7 +5,9 @@ import Foundation
 
 /// `-C DIR` and the lock policy flags of the commands that work in a project.
 struct ProjectOptions: ParsableArguments {
-    @Option(name: .customShort("C"), help: "Work in the project containing DIR instead of the current directory.")
+    @Option(
+        name: .customShort("C"),
+        help: "Run as if started in DIR (like git -C): its project, and commands run there.")
     var directory: String?
 
     @Flag(help: "Use devenv.lock as it is, even if devenv.toml changed.")
@@ -16,16 +18,15 @@ struct ProjectOptions: ParsableArguments {
 
     func validate() throws {
         if frozen && locked { throw ValidationError("--frozen and --locked exclude each other") }
+        if let directory, !FileManager.default.changeCurrentDirectoryPath(directory) {
+            throw ValidationError("cannot enter '\(directory)'")
+        }
     }
 
     var policy: LockPolicy { frozen ? .frozen : locked ? .locked : .update }
 
-    /// The directory commands start from.
-    var workingDirectory: String {
-        let current = FileManager.default.currentDirectoryPath
-        guard let directory else { return current }
-        return directory.hasPrefix("/") ? directory : current + "/" + directory
-    }
+    /// The directory commands start from (DIR of `-C`, entered by `validate`).
+    var workingDirectory: String { FileManager.default.currentDirectoryPath }
 
     /// Opens the project and brings its lock to the state the policy allows, reporting what changed.
     func workspace(_ session: Session) throws -> Workspace {

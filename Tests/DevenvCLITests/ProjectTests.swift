@@ -176,6 +176,13 @@ struct DevelopTests {
         #expect(try fixture.run("develop", "-c", "hello", in: fixture.dir("proj/sub/deeper")).output == "hello 2.1.3")
         #expect(
             try fixture.run("develop", "-C", "proj/sub", "-c", "hello", in: fixture.dir.path).output == "hello 2.1.3")
+        // -C is "as if started there", as with git -C: the command runs in DIR too.
+        #expect(
+            try fixture.run("develop", "-C", "proj/sub", "-c", "pwd", in: fixture.dir.path).output
+                == fixture.dir("proj/sub"))
+        #expect(try fixture.run("run", "-C", "proj/sub/deeper", "args", in: fixture.dir.path).status == 0)
+        let nowhere = try fixture.run("develop", "-C", "no/such/dir", "-c", "true", in: fixture.dir.path)
+        #expect(nowhere.status != 0 && nowhere.stderr.contains("cannot enter 'no/such/dir'"))
         let outside = try fixture.run("develop", "-c", "true", in: fixture.dir("pkgs"))
         #expect(outside.status == 1)
         #expect(outside.stderr.contains("no devenv.toml in \(fixture.dir("pkgs")) or any parent directory"))
