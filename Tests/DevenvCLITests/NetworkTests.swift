@@ -45,6 +45,17 @@ struct NetworkTests {
         #expect(check.status == 0 && check.stderr.contains("PASS vet (") && check.stderr.contains("PASS test ("))
     }
 
+    /// The main job of the README's install command.
+    @Test func theSampleProjectRuns() throws {
+        let dir = try TemporaryDirectory("network")
+        let devenv = DevenvCLI(home: dir("home"), environment: ["CI": "true"])
+        let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("examples/hello").path
+        try dir.sh("cp -r '\(sample)' hello")
+        let run = try devenv("develop", "--frozen", "-C", dir("hello"), "-c", "go", "run", ".")
+        #expect(run.output == "hello from the devenv store", "\(run.stderr)")
+    }
+
     @Test(arguments: [
         ("node", "node --version && npm --version", "v24."), ("python", "uv --version && ruff --version", "uv "),
         ("zig", "zig version", "0."),
