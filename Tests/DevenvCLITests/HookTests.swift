@@ -297,6 +297,17 @@ struct TrustTests {
         let bash = try fixture.run("export", "bash")
         #expect(bash.output.hasPrefix("# devenv-cache 1 "))
         #expect(bash.output.contains("__devenv_set GREETING 'hi from \(fixture.dir("proj"))'"))
+        // In a shell whose hook loaded the project (here: this process, devenv's parent): since
+        // DEVENV_ACTIVE_SINCE, or (fish) the time of the shell's stamp.
+        let active = ["DEVENV_ACTIVE": fixture.dir("proj"), "DEVENV_ACTIVE_ENVIRONMENT": "/somewhere"]
+        let since = try fixture.run("status", environment: active.merging(["DEVENV_ACTIVE_SINCE": "1700000000"]) { $1 })
+        #expect(since.output.contains("since:       2023-11-14T22:13:20Z"), "\(since.output)")
+        let stamps = fixture.devenv.home + "/hooks/stamps"
+        try FileManager.default.createDirectory(atPath: stamps, withIntermediateDirectories: true)
+        try "".write(toFile: "\(stamps)/\(getpid())", atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date(timeIntervalSince1970: 1_750_000_000)], ofItemAtPath: "\(stamps)/\(getpid())")
+        #expect(try fixture.run("status", environment: active).output.contains("since:       2025-06-15T15:06:40Z"))
         for dialect in ["bash", "zsh", "fish"] {
             let script = try fixture.run("hook", dialect)
             #expect(script.status == 0)
