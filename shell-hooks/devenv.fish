@@ -134,7 +134,8 @@ function __devenv_hook --on-event fish_prompt
         return $ret
     end
     # Stamped before looking: whatever changes from now on is seen at a later prompt.
-    true >$s
+    # (Only where the directory is: fish warns about a failed redirection whatever 2> says.)
+    test -d $__devenv_hooks/stamps; and true >$s
     set -g __devenv_dir $PWD
     __devenv_find
     set -l root $__devenv_root
@@ -159,6 +160,6 @@ function __devenv_hook --on-event fish_prompt
         end
     end
     # Names the loaded environment: a live shell keeps it from garbage collection.
-    printf '%s' "$DEVENV_ACTIVE_ENVIRONMENT" >$__devenv_stamp
+    test -d $__devenv_hooks/stamps; and printf '%s' "$DEVENV_ACTIVE_ENVIRONMENT" >$__devenv_stamp
     return $ret
 end

@@ -107,7 +107,7 @@ __devenv_hook() {
         return $ret
     fi
     # Stamped before looking: whatever changes from now on is seen at a later prompt.
-    : >|"$s"
+    { : >|"$s"; } 2>/dev/null
     __devenv_dir=$PWD
     __devenv_find
     local root=$__devenv_root cache= header=
@@ -129,7 +129,7 @@ __devenv_hook() {
         fi
     fi
     # Names the loaded environment: a live shell keeps it from garbage collection.
-    printf '%s' "$DEVENV_ACTIVE_ENVIRONMENT" >|"$__devenv_stamp"
+    { printf '%s' "$DEVENV_ACTIVE_ENVIRONMENT" >|"$__devenv_stamp"; } 2>/dev/null
     return $ret
 }
 

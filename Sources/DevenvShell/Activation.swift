@@ -34,6 +34,8 @@ public struct Activation {
     /// The code that loads the project of `directory` into a shell whose (unloaded) environment is `base`.
     public func export(_ dialect: ExportScript.Dialect, directory: String, base: [String: String]) -> ExportResult {
         var result = ExportResult()
+        // Where the hook keeps its stamps, in case $DEVENV_HOME was removed under a live shell.
+        try? FileManager.default.createDirectory(atPath: layout.stamps, withIntermediateDirectories: true)
         guard let project = try? Project.find(from: directory) else { return result }
         let root = project.root
         let cache = layout.cache(root: root, dialect: dialect)

@@ -103,6 +103,19 @@ struct HookTests {
     }
 
     @Test(arguments: shells)
+    func stateRemovedUnderALiveShellIsNoErrorAtThePrompt(_ name: String) throws {
+        let fixture = try HookFixture()
+        let shell = try fixture.shell(name)
+        let root = fixture.project.dir("proj")
+        #expect(try shell.query("[$GREETING]", after: "cd \(root)") == "[hi]")
+        try fixture.project.dir.sh("rm -rf home/hooks/stamps")
+        #expect(try shell.query("[$GREETING]", after: "cd /") == "[]")
+        #expect(try shell.query("[$GREETING]", after: "cd \(root)") == "[hi]")
+        let screen = try shell.screen()
+        #expect(!screen.contains("No such file") && !screen.contains("error"), "\(screen)")
+    }
+
+    @Test(arguments: shells)
     func onlyAllowedContentLoads(_ name: String) throws {
         let fixture = try HookFixture()
         _ = try fixture.project.run("deny", in: fixture.project.dir("proj"))
