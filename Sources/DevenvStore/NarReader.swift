@@ -1,4 +1,5 @@
 import CLinux
+import Foundation
 import Glibc
 
 /// Reads a NAR strictly (as current Nix does, stricter than 2.8; nix-formats.md §1.5) and
@@ -19,8 +20,16 @@ public enum NarReader {
             throw StoreError("'\(destination)' already exists; not overwriting it")
         }
         let (parent, base) = splitPath(destination)
-        let temporary = "\(parent)/.\(base).restore-\(getpid())"
-        try FileTree.remove(temporary)
+        let prefix = ".\(base).restore-"
+        // What restores into the same destination left when they were killed (this pid's name
+        // included: a process that had it is gone).
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] where name.hasPrefix(prefix) {
+            guard let pid = Int32(name.dropFirst(prefix.count)),
+                pid == getpid() || !ProcessFile.writerIsAlive(pid: pid, path: parent + "/" + name)
+            else { continue }
+            try FileTree.remove(parent + "/" + name)
+        }
+        let temporary = "\(parent)/\(prefix)\(getpid())"
         do {
             let input = NarInput(fd: fd)
             try input.expectToken(Token.magic, "bad archive: input doesn't look like a Nix archive")
@@ -30,7 +39,7 @@ public enum NarReader {
             defer { close(parentFD) }
             let umask = currentUmask()
             try restoreNode(
-                input, in: parentFD, name: Array(".\(base).restore-\(getpid())".utf8), depth: 0, umask: umask)
+                input, in: parentFD, name: Array("\(prefix)\(getpid())".utf8), depth: 0, umask: umask)
             try input.expectEnd()
             try SystemCall.retrying("cannot move the restored tree to '\(destination)'") {
                 devenv_rename_noreplace(temporary, destination)

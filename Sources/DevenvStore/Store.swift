@@ -26,6 +26,11 @@ public final class Store: Sendable {
         if gcLock >= 0 { flock(gcLock, LOCK_SH) }
         try finishInterruptedCollection()
         try StagingArea.removeLeftovers(in: directory, isValid: database.isValid, lockPath: lockPath(for:))
+        // Lock files of killed processes: one that is free is deleted by taking and releasing it.
+        let locks = directory.path + "/.locks"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: locks)) ?? [] {
+            try PathLock.tryAcquire(locks + "/" + name)?.release()
+        }
     }
 
     deinit {

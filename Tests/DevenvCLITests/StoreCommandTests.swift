@@ -46,8 +46,13 @@ struct StoreCommandTests {
         #expect(dumped.status == 0)
         #expect(dumped.stdout == (try Nix.dump(dir("narB"))))
 
+        // What a killed restore into the same place left (its process is gone) goes first.
+        try dir.sh(
+            "mkdir -p .copy.restore-999999999/sub && touch .copy.restore-999999999/sub/f && chmod -R a-w .copy.restore-999999999"
+        )
         #expect(try devenv("store", "restore", dir("copy"), input: dumped.stdout).status == 0)
         #expect(try Nix.dump(dir("copy")) == dumped.stdout)
+        #expect(!FileManager.default.fileExists(atPath: dir(".copy.restore-999999999")))
 
         let again = try devenv("store", "restore", dir("copy"), input: dumped.stdout)
         #expect(again.status != 0)

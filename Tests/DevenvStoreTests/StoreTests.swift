@@ -157,9 +157,15 @@ struct LeftoverTests {
             mkdir '\(staging)/alive' && touch '\(staging)/alive/x'
             """)
         let alive = try PathLock.acquire(staging + "/alive.lock")
+        // Path locks: one a killed process left, one a live process holds.
+        let locks = fixture.store.directory.path + "/.locks"
+        try fixture.dir.sh("touch '\(locks)/dead.lock'")
+        let held = try PathLock.acquire(locks + "/held.lock")
+        defer { held.release() }
         _ = try Store(location: fixture.store.location)
         #expect(!FileManager.default.fileExists(atPath: fixture.full(path)))
         #expect(try FileManager.default.contentsOfDirectory(atPath: staging).sorted() == ["alive", "alive.lock"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: locks) == ["held.lock"])
         alive.release()
         _ = try Store(location: fixture.store.location)
         #expect(try FileManager.default.contentsOfDirectory(atPath: staging).sorted() == ["alive"])
