@@ -11,12 +11,12 @@ public struct UserConfiguration: Sendable, Equatable {
     public var hookInBackground: Bool
     /// `[gc] automatic`: collect in the background at most once a day after a command.
     public var gcAutomatic: Bool
-    /// `[gc] keep`: how old generations automatic collection deletes (e.g. "30d"); nil keeps all.
-    public var gcKeep: String?
+    /// `[gc] keep` ("30d") in seconds: how old generations automatic collection deletes; nil keeps all.
+    public var gcKeep: Double?
 
     public init(
         build: BuildSettings = BuildSettings(), hookInBackground: Bool = true, gcAutomatic: Bool = false,
-        gcKeep: String? = nil
+        gcKeep: Double? = nil
     ) {
         self.build = build
         self.hookInBackground = hookInBackground
@@ -71,11 +71,11 @@ public struct UserConfiguration: Sendable, Equatable {
         if let gc = try reader.table("gc") {
             try gc.rejectUnknownKeys(["automatic", "keep"])
             gcAutomatic = try gc.bool("automatic") ?? false
-            gcKeep = try gc.string("keep")
-            if let keep = gcKeep,
-                !["s", "m", "h", "d", "w"].contains(keep.last.map(String.init) ?? "") || Double(keep.dropLast()) == nil
-            {
-                throw gc.error("keep", "keep must be a duration like \"30d\", not \"\(keep)\"")
+            if let keep = try gc.string("keep") {
+                guard let seconds = Quantities.duration(keep) else {
+                    throw gc.error("keep", "keep must be a duration like \"30d\", not \"\(keep)\"")
+                }
+                gcKeep = seconds
             }
         }
         hookInBackground = true

@@ -84,7 +84,7 @@ struct GarbageCommand: ParsableCommand {
         options.maxFreed = maxFreed.flatMap(Quantities.size)
         if automatic {
             options.wait = false
-            options.olderThan = session.configuration.gcKeep.flatMap(Quantities.duration)
+            options.olderThan = session.configuration.gcKeep
         }
         let report = try collector.run(options)
         guard report.ran else {

@@ -159,8 +159,12 @@ struct UserConfigurationTests {
                 attempts = 5
                 [hook]
                 background = false
+                [gc]
+                automatic = true
+                keep = "2w"
                 """, file: "config.toml")
         #expect(configuration.hookInBackground == false)
+        #expect(configuration.gcAutomatic && configuration.gcKeep == 1_209_600)
         #expect(configuration.build.sandbox == .required)
         #expect(configuration.build.jobs == 3)
         #expect(configuration.build.fetch.mirrors == ["https://files.pythonhosted.org/": "file:///srv/pypi/"])
@@ -174,6 +178,9 @@ struct UserConfigurationTests {
                 "config.toml:2:1: sandbox must be one of \"auto\", \"required\", \"disabled\", not \"maybe\"")
         ) {
             try UserConfiguration(parsing: "jobs = 2\nsandbox = \"maybe\"\n", file: "config.toml")
+        }
+        #expect(throws: PackageError("config.toml:2:1: keep must be a duration like \"30d\", not \"30x\"")) {
+            try UserConfiguration(parsing: "[gc]\nkeep = \"30x\"\n", file: "config.toml")
         }
         let unknown = #expect(throws: PackageError.self) {
             try UserConfiguration(parsing: "\n\nmirors = {}\n", file: "config.toml")
