@@ -36,7 +36,6 @@ public struct GarbageCollector {
     }
 
     public func run(_ options: Options, now: Date = Date()) throws -> Report {
-        var report = Report()
         guard
             let outcome = try store.exclusively(
                 wait: options.wait,
@@ -79,26 +78,17 @@ public struct GarbageCollector {
                     return report
                 })
         else {
+            var report = Report()
             report.ran = false
             return report
         }
-        report = outcome
-        return report
+        return outcome
     }
 
-    /// Environments loaded by the hook in shells that still run (their stamp names it).
+    /// Environments loaded by the hook in shells that still run (their stamp names it; stamps of
+    /// shells that are gone are removed by `HookScripts.prepare`).
     public func liveShellRoots() -> [StoreRoot] {
-        var roots: [StoreRoot] = []
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: layout.stamps)) ?? [] {
-            guard let pid = Int32(name), ProcessFile.writerIsAlive(pid: pid, path: layout.stamps + "/" + name),
-                let text = FileManager.default.contents(atPath: layout.stamps + "/" + name).map({
-                    String(decoding: $0, as: UTF8.self)
-                }),
-                let path = try? store.directory.storePath(parsing: text.trimmingCharacters(in: .whitespacesAndNewlines))
-            else { continue }
-            roots.append(StoreRoot(path: path, kind: "shell", owner: name, created: 0))
-        }
-        return roots
+        store.processRoots(in: layout.stamps, kind: "shell", removingDead: false)
     }
 
     /// Every root with the closure size it keeps alive, largest first.

@@ -42,27 +42,34 @@ extension Store {
 
     /// Temporary roots of processes that still run (files of dead ones are removed unless `dryRun`).
     public func liveTemporaryRoots(dryRun: Bool = false) -> [StoreRoot] {
+        processRoots(in: temporaryRoots, kind: "process", removingDead: !dryRun)
+    }
+
+    /// The store paths named, one per line, in the files of `directory` whose names are the pids of
+    /// processes that still run (`ProcessFile`): the roots those processes keep.
+    public func processRoots(in directory: String, kind: String, removingDead: Bool) -> [StoreRoot] {
         var roots: [StoreRoot] = []
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: temporaryRoots)) ?? [] {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
             guard let pid = Int32(name) else { continue }
-            let file = "\(temporaryRoots)/\(name)"
+            let file = "\(directory)/\(name)"
             if !ProcessFile.writerIsAlive(pid: pid, path: file) {
-                if !dryRun { try? FileManager.default.removeItem(atPath: file) }
+                if removingDead { try? FileManager.default.removeItem(atPath: file) }
                 continue
             }
             let text = FileManager.default.contents(atPath: file).map { String(decoding: $0, as: UTF8.self) } ?? ""
             for line in text.split(separator: "\n") {
-                if let path = try? directory.storePath(parsing: String(line)) {
-                    roots.append(StoreRoot(path: path, kind: "process", owner: name, created: 0))
+                if let path = try? self.directory.storePath(parsing: String(line)) {
+                    roots.append(StoreRoot(path: path, kind: kind, owner: name, created: 0))
                 }
             }
         }
         return roots
     }
 
-    /// Every valid path reachable from `roots`.
-    public func liveClosure(of roots: [StorePath]) throws -> Set<StorePath> {
-        let graph = try database.graph()
+    /// Every valid path of `graph` reachable from `roots`.
+    private func liveClosure(
+        of roots: [StorePath], in graph: [(path: StorePath, narSize: UInt64, references: [Int64], id: Int64)]
+    ) -> Set<StorePath> {
         var byPath: [StorePath: Int] = [:]
         for (index, node) in graph.enumerated() { byPath[node.path] = index }
         var byID: [Int64: Int] = [:]
@@ -86,7 +93,7 @@ extension Store {
     /// row for a half-deleted path. With `dryRun`, only says what would go.
     public func collectGarbage(roots: [StorePath], dryRun: Bool, maxFreed: UInt64? = nil) throws -> GarbageCollection {
         let graph = try database.graph()
-        let live = try liveClosure(of: roots)
+        let live = liveClosure(of: roots, in: graph)
         var result = GarbageCollection()
         result.alive = live.count
         // Dead paths in an order where each comes after every dead path that references it.
@@ -102,13 +109,15 @@ extension Store {
         for node in dead { byID[node.id] = node }
         var ready = dead.filter { referrers[$0.id, default: 0] == 0 }.sorted { $0.path < $1.path }
         var order: [(path: StorePath, narSize: UInt64)] = []
-        while !ready.isEmpty {
-            let node = ready.removeFirst()
+        var next = 0
+        while next < ready.count {
+            let node = ready[next]
+            next += 1
             order.append((node.path, node.narSize))
             for reference in node.references where reference != node.id {
                 guard let count = referrers[reference] else { continue }
                 referrers[reference] = count - 1
-                if count == 1, let next = byID[reference] { ready.append(next) }
+                if count == 1, let referenced = byID[reference] { ready.append(referenced) }
             }
         }
         var freed: UInt64 = 0
