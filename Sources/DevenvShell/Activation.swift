@@ -40,7 +40,8 @@ public struct Activation {
         let root = project.root
         let cache = layout.cache(root: root, dialect: dialect)
         let trust = TrustStore(layout: layout)
-        switch trust.verdict(root: root) {
+        let hash = TrustStore.contentHash(root: root)
+        switch trust.verdict(root: root, hash: hash) {
         case .changed where isRealizing(root):
             // The background realization is writing the lock; it allows what it wrote once done.
             // Meanwhile the last good environment stays.
@@ -64,7 +65,6 @@ public struct Activation {
                 "devenv: realizing \(root) failed: \(reason.split(separator: "\n").first ?? ""); see \(project.stateDirectory)/realize.log"
             )
         }
-        let hash = TrustStore.contentHash(root: root)
         if let cached = cachedScript(cache, contentHash: hash) {
             result.code = cached
             return result

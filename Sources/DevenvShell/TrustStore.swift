@@ -14,9 +14,8 @@ public struct TrustStore: Sendable {
     /// lock's machine-specific parts (output paths, the store directory) and the NAR hashes it
     /// learns by realizing do not count, so using a project does not block it again.
     public static func contentHash(root: String) -> String {
-        contentHash(
-            manifest: FileManager.default.contents(atPath: root + "/devenv.toml") ?? Data(),
-            lock: FileManager.default.contents(atPath: root + "/devenv.lock") ?? Data())
+        let (manifest, lock) = files(root: root)
+        return contentHash(manifest: manifest, lock: lock)
     }
 
     /// The same hash for a manifest and a lock given as bytes.
@@ -24,8 +23,28 @@ public struct TrustStore: Sendable {
         var hasher = Hasher(.sha256)
         hasher.update(manifest)
         hasher.update(Data("\n--devenv.lock--\n".utf8))
-        hasher.update(Data(Lockfile.identity(ofText: String(decoding: lock, as: UTF8.self)).utf8))
+        hasher.update(pins(of: lock))
         return hasher.finalize().base16
+    }
+
+    /// SHA-256 (hex) of what a lock pins alone: kept at allow time to tell a changed lock.
+    private static func lockHash(_ lock: Data) -> String {
+        var hasher = Hasher(.sha256)
+        hasher.update(pins(of: lock))
+        return hasher.finalize().base16
+    }
+
+    private static func pins(of lock: Data) -> Data {
+        Data(Lockfile.identity(ofText: String(decoding: lock, as: UTF8.self)).utf8)
+    }
+
+    /// The bytes of the project's devenv.toml and devenv.lock (empty when missing).
+    private static func files(root: String) -> (manifest: Data, lock: Data) {
+        let project = Project(root: root)
+        return (
+            FileManager.default.contents(atPath: project.manifestPath) ?? Data(),
+            FileManager.default.contents(atPath: project.lockPath) ?? Data()
+        )
     }
 
     public enum Verdict: Equatable, Sendable {
@@ -53,9 +72,9 @@ public struct TrustStore: Sendable {
     public func allow(root: String, hash: String? = nil) throws {
         let hash = hash ?? TrustStore.contentHash(root: root)
         try write([hash], to: layout.allowed(root: root))
-        let manifest = FileManager.default.contents(atPath: root + "/devenv.toml") ?? Data()
+        let (manifest, lock) = TrustStore.files(root: root)
         try manifest.write(to: URL(fileURLWithPath: layout.allowed(root: root) + ".toml"), options: .atomic)
-        try write([TrustStore.lockHash(root: root)], to: layout.allowed(root: root) + ".lock")
+        try write([TrustStore.lockHash(lock)], to: layout.allowed(root: root) + ".lock")
         if let repository = TrustStore.gitDirectory(of: root) {
             let path = layout.allowedRepository(repository)
             try write(Array(Set(read(path) + [hash])).sorted(), to: path)
@@ -70,7 +89,7 @@ public struct TrustStore: Sendable {
         guard let oldManifest = FileManager.default.contents(atPath: allowed + ".toml"),
             let oldLock = read(allowed + ".lock").first
         else { return "devenv.toml or devenv.lock" }
-        let manifest = FileManager.default.contents(atPath: root + "/devenv.toml") ?? Data()
+        let (manifest, lock) = TrustStore.files(root: root)
         var parts: [String] = []
         if manifest != oldManifest {
             let keys = ManifestChanges.keys(
@@ -79,16 +98,8 @@ public struct TrustStore: Sendable {
                 keys.map { $0.isEmpty ? "devenv.toml (comments)" : "devenv.toml (\($0.joined(separator: ", ")))" }
                     ?? "devenv.toml")
         }
-        if TrustStore.lockHash(root: root) != oldLock { parts.append("devenv.lock") }
+        if TrustStore.lockHash(lock) != oldLock { parts.append("devenv.lock") }
         return parts.isEmpty ? "devenv.toml or devenv.lock" : parts.joined(separator: " and ")
-    }
-
-    /// SHA-256 (hex) of what the lock pins.
-    private static func lockHash(root: String) -> String {
-        let lock = FileManager.default.contents(atPath: root + "/devenv.lock") ?? Data()
-        var hasher = Hasher(.sha256)
-        hasher.update(Data(Lockfile.identity(ofText: String(decoding: lock, as: UTF8.self)).utf8))
-        return hasher.finalize().base16
     }
 
     /// Revokes the directory and, for its repository, the hash it has now; drops its cached environments.
