@@ -16,7 +16,8 @@ struct InputResolver {
     let store: Store
     let root: String
 
-    func resolve(_ name: String, spec: InputSpec, pinned: LockedInput?) throws -> ResolvedInput {
+    /// `place` is where the manifest declares the input (`devenv.toml:LINE:COLUMN`), for errors.
+    func resolve(_ name: String, spec: InputSpec, pinned: LockedInput?, place: String) throws -> ResolvedInput {
         let pin = pinned?.spec == spec.description ? pinned : nil
         switch spec {
         case .builtin:
@@ -32,6 +33,9 @@ struct InputResolver {
                         locked: pin, packages: try packageSet(in: store.directory.fullPath(of: pinned), input: name))
                 }
             }
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue
+            else { throw ManifestError("\(place): input '\(name)': no directory \(directory)") }
             let fetched: (path: StorePath, narHash: Hash)
             do {
                 fetched = try PathFetcher(store: store).fetch(directory, expectedNarHash: expected)

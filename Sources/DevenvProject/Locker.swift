@@ -46,21 +46,13 @@ public struct Locker {
         let resolver = InputResolver(store: store, root: root)
         for (name, spec) in manifest.inputs.sorted(by: { $0.key < $1.key }) {
             let moving = updating.map { $0.isEmpty || $0.contains(name) } ?? false
+            let place = manifest.inputLocations[name] ?? "devenv.toml"
             do {
-                resolved[name] = try resolver.resolve(name, spec: spec, pinned: moving ? nil : previous?.inputs[name])
+                resolved[name] = try resolver.resolve(
+                    name, spec: spec, pinned: moving ? nil : previous?.inputs[name], place: place)
             } catch let error as ManifestError {
                 throw error
             } catch {
-                let place = manifest.inputLocations[name] ?? "devenv.toml"
-                if case .path(let relative) = spec {
-                    let directory = relative.hasPrefix("/") ? relative : root + "/" + relative
-                    var isDirectory: ObjCBool = false
-                    if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory)
-                        || !isDirectory.boolValue
-                    {
-                        throw ManifestError("\(place): input '\(name)': no directory \(directory)")
-                    }
-                }
                 throw ProjectError("\(place): input '\(name)': \(error)")
             }
         }
