@@ -5,12 +5,13 @@ import DevenvStore
 /// where a cloned repository could plant one):
 ///
 ///     env/<root as a file name>.<bash|zsh|fish>   cached load code of an allowed, realized project
-///     env/<…>.failed                           why the last background realization failed
+///     env/<…>.failed                              why the last background realization failed
 ///     allowed/<root as a file name>               the manifest+lock hash allowed for a directory
+///     allowed/<…>.toml, allowed/<…>.lock          the manifest and the lock's pins as allowed (to name edits)
 ///     allowed-repos/<git dir as a file name>      hashes allowed for every worktree of a repository
-///     allow.stamp                              touched by allow and deny, so hooks look again
-///     stamps/<pid>                             the environment each shell has loaded
-///     stamps/<pid>.seen                        when each shell last looked (its modification time)
+///     allow.stamp                                 touched by allow and deny, so hooks look again
+///     stamps/<pid>                                the environment each shell has loaded
+///     stamps/<pid>.seen                           when each shell last looked (its modification time)
 public struct HookLayout: Sendable {
     public let directory: String
 
