@@ -7,37 +7,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 RUNS=${1:-200}
-swift build -c release --static-swift-stdlib --product devenv >/dev/null
-DEVENV=$(pwd)/.build/release/devenv
-WORK=$(mktemp -d /tmp/devenv-bench-develop.XXXXXX)
-trap 'chmod -R u+w "$WORK"; rm -rf "$WORK"' EXIT
-export DEVENV_HOME="$WORK/home" DEVENV_CONFIG="$WORK/home/config.toml" CI=true XDG_CONFIG_HOME="$WORK/config" XDG_DATA_HOME="$WORK/data"
-
-# A package set with one tool, served from a file:// tarball; a project using it.
-mkdir -p "$WORK/src/tool-1.0/bin" "$WORK/pkgs" "$WORK/proj" "$WORK/home"
-printf '#!/bin/sh\necho tool\n' > "$WORK/src/tool-1.0/bin/tool"; chmod 755 "$WORK/src/tool-1.0/bin/tool"
-tar -C "$WORK/src" -czf "$WORK/tool.tar.gz" tool-1.0
-cat > "$WORK/pkgs/tool.toml" <<TOML
-[tool]
-version = "1.0"
-description = "a tool"
-homepage = "https://example.org"
-license = "MIT"
-origin = "bench"
-unpack = { strip = 1 }
-env = { TOOL_HOME = "\$out" }
-sources.x86_64-linux = { url = "file://$WORK/tool.tar.gz", hash = "sha256:$(sha256sum "$WORK/tool.tar.gz" | cut -d' ' -f1)" }
-TOML
-cat > "$WORK/proj/devenv.toml" <<TOML
-[inputs]
-pkgs = "path:../pkgs"
-[shell]
-packages = ["tool"]
-env = { PROJECT_MODE = "dev" }
-TOML
+. bench/realized-project.sh develop
 cd "$WORK/proj"
-"$DEVENV" develop -c true 2>/dev/null
-ENV_BIN=$("$DEVENV" print-env --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["environment"] + "/bin")')
 TOOL_HOME=$("$DEVENV" develop -c sh -c 'echo $TOOL_HOME')
 cat > .envrc <<ENVRC
 PATH_add $ENV_BIN

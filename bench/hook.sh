@@ -9,28 +9,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 N=${1:-1000}
-swift build -c release --static-swift-stdlib --product devenv >/dev/null
-DEVENV=$(pwd)/.build/release/devenv
-WORK=$(mktemp -d /tmp/devenv-bench-hook.XXXXXX)
-trap 'chmod -R u+w "$WORK"; rm -rf "$WORK"' EXIT
-export DEVENV_HOME="$WORK/home" DEVENV_CONFIG="$WORK/home/config.toml" CI=true XDG_CONFIG_HOME="$WORK/config" XDG_DATA_HOME="$WORK/data"
-mkdir -p "$WORK/src/tool-1.0/bin" "$WORK/pkgs" "$WORK/proj" "$WORK/home"
-printf '#!/bin/sh\necho tool\n' > "$WORK/src/tool-1.0/bin/tool"; chmod 755 "$WORK/src/tool-1.0/bin/tool"
-tar -C "$WORK/src" -czf "$WORK/tool.tar.gz" tool-1.0
-cat > "$WORK/pkgs/tool.toml" <<TOML
-[tool]
-version = "1.0"
-description = "a tool"
-homepage = "https://example.org"
-license = "MIT"
-origin = "bench"
-unpack = { strip = 1 }
-env = { TOOL_HOME = "\$out" }
-sources.x86_64-linux = { url = "file://$WORK/tool.tar.gz", hash = "sha256:$(sha256sum "$WORK/tool.tar.gz" | cut -d' ' -f1)" }
-TOML
-printf '[inputs]\npkgs = "path:../pkgs"\n[shell]\npackages = ["tool"]\nenv = { PROJECT_MODE = "dev" }\n' > "$WORK/proj/devenv.toml"
-(cd "$WORK/proj" && "$DEVENV" develop -c true 2>/dev/null && "$DEVENV" allow >/dev/null)
-ENV_BIN=$(cd "$WORK/proj" && "$DEVENV" print-env --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["environment"] + "/bin")')
+. bench/realized-project.sh hook
+(cd "$WORK/proj" && "$DEVENV" allow >/dev/null)
 mkdir -p "$WORK/direnv-proj"
 printf 'PATH_add %s\nexport PROJECT_MODE=dev\n' "$ENV_BIN" > "$WORK/direnv-proj/.envrc"
 direnv allow "$WORK/direnv-proj" >/dev/null 2>&1
