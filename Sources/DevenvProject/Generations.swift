@@ -19,9 +19,9 @@ public struct Generation: Codable, Equatable, Sendable {
     }
 }
 
-/// The generations of one project, kept under `$DEVENV_HOME/projects/<root as a file name (PathAsFileName)>/` as
-/// `<number>.json` files plus `current`; the environments they name are registered as GC roots
-/// (kind `generation`, owner `<root>#<number>`).
+/// The generations of one project, kept under `$DEVENV_HOME/projects/<root>/` (the root as a file
+/// name, `PathAsFileName`) as `<number>.json` files plus `current`; the environments they name are
+/// registered as GC roots (kind `generation`, owner `<root>#<number>`).
 public struct Generations: Sendable {
     public let root: String
     public let store: Store
