@@ -206,11 +206,12 @@ struct GarbageCollectionTests {
             DevenvCLI.binary,
             [
                 "shell", "hello_1", "hello_2", "--packages", fixture.dir("pkgs"), "-c", "sh", "-c",
-                "echo $PATH > path; sleep 30",
+                "echo $PATH > path.new && mv path.new path; sleep 30",
             ],
             environment: fixture.devenv.environment, directory: fixture.dir.path)
         defer { running.kill() }
-        for _ in 0..<200 where (try? String(contentsOfFile: fixture.dir("path"), encoding: .utf8)) == nil {
+        // Written whole, then renamed: once the file is there, it is complete.
+        for _ in 0..<200 where !FileManager.default.fileExists(atPath: fixture.dir("path")) {
             usleep(50_000)
         }
         let bin = try String(contentsOfFile: fixture.dir("path"), encoding: .utf8).prefix { $0 != ":" }
