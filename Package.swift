@@ -86,7 +86,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DevenvCLITests",
-            dependencies: ["devenv", "DevenvStore", "DevenvBuild", "DevenvProject", "TestSupport"]
+            dependencies: ["devenv", "DevenvStore", "DevenvBuild", "DevenvPackages", "DevenvProject", "TestSupport"]
         ),
     ]
 )

@@ -32,6 +32,10 @@ extension CanonicalJSON {
         }
     }
 
+    /// How deeply arrays and objects may nest in parsed text: the parser recurses once per level,
+    /// and a lock nests a derivation's dependency chain two levels per link.
+    public static let maximumDepth = 256
+
     /// Parses JSON text (objects, arrays, strings, integers, booleans, null; no fractions).
     public init(parsing text: String) throws {
         var parser = JSONParser(bytes: Array(text.utf8))
@@ -45,6 +49,7 @@ extension CanonicalJSON {
 private struct JSONParser {
     let bytes: [UInt8]
     var position = 0
+    var depth = 0
 
     struct Failure: Error, CustomStringConvertible {
         let description: String
@@ -66,6 +71,14 @@ private struct JSONParser {
     mutating func value() throws -> CanonicalJSON {
         skipSpace()
         guard position < bytes.count else { throw error("unexpected end") }
+        let opening = bytes[position] == UInt8(ascii: "{") || bytes[position] == UInt8(ascii: "[")
+        if opening {
+            depth += 1
+            guard depth <= CanonicalJSON.maximumDepth else {
+                throw error("nested deeper than \(CanonicalJSON.maximumDepth) levels")
+            }
+        }
+        defer { if opening { depth -= 1 } }
         switch bytes[position] {
         case UInt8(ascii: "{"):
             position += 1

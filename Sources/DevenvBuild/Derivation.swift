@@ -50,6 +50,22 @@ public struct Derivation: Hashable, Sendable {
         hash = computeHash()
     }
 
+    /// Whether `path` can be one of `paths`: `.`, or a relative path inside the output of
+    /// letters, digits and `+-._` (it is written into the environment's build script).
+    public static func isOutputDirectory(_ path: String) -> Bool {
+        if path == "." { return true }
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        return !path.isEmpty
+            && parts.allSatisfy { part in
+                !part.isEmpty && part != "." && part != ".."
+                    && part.utf8.allSatisfy { byte in
+                        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                            || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || "+-._".utf8.contains(byte)
+                    }
+            }
+    }
+
     /// The absolute PATH entries of this derivation's output at `output`.
     public func searchPath(at output: String) -> [String] {
         paths.map { $0 == "." || $0.isEmpty ? output : output + "/" + $0 }

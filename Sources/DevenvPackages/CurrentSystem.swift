@@ -10,4 +10,17 @@ public enum CurrentSystem {
         let os = kernel == "Darwin" ? "darwin" : kernel.lowercased()
         return "\(machine == "arm64" ? "aarch64" : machine)-\(os)"
     }()
+
+    /// The systems a manifest, recipe or lock may name: Nix's names for the platforms it builds for.
+    public static let known: Set<String> = [
+        "x86_64-linux", "aarch64-linux", "i686-linux", "armv6l-linux", "armv7l-linux", "riscv64-linux",
+        "powerpc64le-linux", "x86_64-darwin", "aarch64-darwin",
+    ]
+
+    /// "'evil-os' is not a system devenv knows (…)", or nil for a known system.
+    public static func problem(with system: String) -> String? {
+        known.contains(system)
+            ? nil
+            : "\(system.debugDescription) is not a system devenv knows (\(known.sorted().joined(separator: ", ")))"
+    }
 }

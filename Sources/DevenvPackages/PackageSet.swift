@@ -33,7 +33,7 @@ public struct PackageSet: Sendable {
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw PackageError("cannot read '\(path)'")
             }
-            files[path] = String(decoding: data, as: UTF8.self)
+            files[path] = try TOMLInputCheck.text(of: data, file: path)
         }
         try self.init(files: files)
     }
@@ -93,6 +93,7 @@ public struct PackageSet: Sendable {
         var sources: [String: Recipe.Source] = [:]
         if let table = try reader.table("sources") {
             for system in table.table.keys.sorted() {
+                if let problem = CurrentSystem.problem(with: system) { throw table.error(system, problem) }
                 guard let source = try table.table(system) else { continue }
                 try source.rejectUnknownKeys(["url", "hash"])
                 let hashText = try source.requiredString("hash")
@@ -119,8 +120,13 @@ public struct PackageSet: Sendable {
             origin: try reader.requiredString("origin"), sources: sources, unpack: unpack,
             script: try reader.string("script"),
             dependencies: try reader.strings("dependencies") ?? [],
-            buildEnvironment: try reader.stringTable("build-env") ?? [:],
-            paths: try reader.strings("paths") ?? ["bin"], environment: try reader.stringTable("env") ?? [:])
+            buildEnvironment: try reader.variables("build-env") ?? [:],
+            paths: try reader.strings("paths") ?? ["bin"], environment: try reader.variables("env") ?? [:])
+        if let path = recipe.paths.first(where: { !Derivation.isOutputDirectory($0) }) {
+            throw reader.error(
+                "paths",
+                "\(path.debugDescription) in 'paths' is not a directory inside the output (like bin or lib/node/bin)")
+        }
         if recipe.script == nil && recipe.sources.isEmpty {
             throw reader.document.error(at: [name], "package '\(name)' needs sources or a script")
         }

@@ -50,6 +50,7 @@ public struct TOMLDocument: Sendable {
 
     public init(file: String, text: String) throws {
         self.file = file
+        try TOMLInputCheck.check(text, file: file)
         do {
             let table = try TOMLTable(string: text)
             root = Dictionary(uniqueKeysWithValues: table.keys.map { ($0, TOMLNode(table[$0]!)) })

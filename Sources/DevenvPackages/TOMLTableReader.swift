@@ -89,6 +89,27 @@ public struct TOMLTableReader {
         }
     }
 
+    /// A table of strings whose keys go into shell code: each must be a name `ShellNames`
+    /// accepts (`isName`, described by `rule`), or it is an error at the name.
+    public func namedStrings(_ key: String, rule: String, isName: (String) -> Bool) throws -> [String: String]? {
+        guard let strings = try stringTable(key) else { return nil }
+        let wrong = strings.keys.filter { !isName($0) }
+            .min {
+                (document.line(of: path + [key, $0]) ?? .max, $0) < (document.line(of: path + [key, $1]) ?? .max, $1)
+            }
+        if let wrong {
+            throw document.error(
+                at: path + [key, wrong],
+                "\(wrong.debugDescription) in '\((path + [key]).joined(separator: "."))' is not \(rule)")
+        }
+        return strings
+    }
+
+    /// A table of variables (`env = { NAME = "value" }`).
+    public func variables(_ key: String) throws -> [String: String]? {
+        try namedStrings(key, rule: ShellNames.variableRule, isName: ShellNames.isVariable)
+    }
+
     /// The reader of a sub-table.
     public func table(_ key: String) throws -> TOMLTableReader? {
         try expect(key, "a table") { if case .table(let members) = $0 { members } else { nil } }

@@ -34,7 +34,7 @@ public struct UserConfiguration: Sendable, Equatable {
     /// Reads the configuration at `path`; a missing file means the defaults.
     public static func load(from path: String) throws -> UserConfiguration {
         guard let data = FileManager.default.contents(atPath: path) else { return UserConfiguration() }
-        return try UserConfiguration(parsing: String(decoding: data, as: UTF8.self), file: path)
+        return try UserConfiguration(parsing: TOMLInputCheck.text(of: data, file: path), file: path)
     }
 
     public init(parsing text: String, file: String) throws {

@@ -42,7 +42,13 @@ extension Derivation {
                     url: try source.string("url"), hash: try Hash(parsing: try source.string("hash")), unpack: unpack)
             },
             dependencies: try json.array("dependencies").map(Derivation.init(lockJSON:)),
-            script: try json.optionalString("script"), environment: try json.stringMap("environment"),
-            paths: try json.array("paths").map { try $0.asString() })
+            script: try json.optionalString("script"), environment: try json.variables("environment"),
+            paths: try json.array("paths").map { path in
+                let text = try path.asString()
+                guard Derivation.isOutputDirectory(text) else {
+                    throw path.error("\(text.debugDescription) is not a directory inside the output")
+                }
+                return text
+            })
     }
 }

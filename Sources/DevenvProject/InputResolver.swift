@@ -21,7 +21,7 @@ struct InputResolver {
         let pin = pinned?.spec == spec.description ? pinned : nil
         switch spec {
         case .builtin:
-            return ResolvedInput(locked: LockedInput(spec: spec.description, type: "builtin"), packages: .builtin)
+            return ResolvedInput(locked: LockedInput(spec: spec.description, type: spec.type), packages: .builtin)
         case .path(let relative):
             let directory = relative.hasPrefix("/") ? relative : root + "/" + relative
             let expected = try pin?.narHash.map { try Hash(parsing: $0) }
@@ -45,7 +45,7 @@ struct InputResolver {
                 )
             }
             let locked = LockedInput(
-                spec: spec.description, type: "path", path: relative, narHash: fetched.narHash.sri,
+                spec: spec.description, type: spec.type, path: relative, narHash: fetched.narHash.sri,
                 lastModified: try pin?.lastModified ?? InputResolver.newestModification(in: directory))
             return ResolvedInput(
                 locked: locked, packages: try packageSet(in: store.directory.fullPath(of: fetched.path), input: name))
@@ -55,7 +55,8 @@ struct InputResolver {
             let revision = try GitFetcher(store: store).fetch(
                 source, expectedNarHash: try pin?.narHash.map { try Hash(parsing: $0) })
             let locked = LockedInput(
-                spec: spec.description, type: "git", url: url, ref: ref, rev: revision.rev, narHash: revision.narHash,
+                spec: spec.description, type: spec.type, url: url, ref: ref, rev: revision.rev,
+                narHash: revision.narHash,
                 lastModified: revision.lastModified)
             return ResolvedInput(locked: locked, packages: try packageSet(in: revision.storePath, input: name))
         }

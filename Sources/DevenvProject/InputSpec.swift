@@ -37,6 +37,15 @@ public enum InputSpec: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The lock's `type` for inputs of this kind.
+    public var type: String {
+        switch self {
+        case .builtin: "builtin"
+        case .git: "git"
+        case .path: "path"
+        }
+    }
+
     /// The form it is written in.
     public var description: String {
         switch self {

@@ -1,4 +1,5 @@
 import DevenvBuild
+import DevenvPackages
 
 /// Typed access to the JSON of devenv.lock; a missing or mistyped field is an error naming it.
 struct LockReader {
@@ -10,7 +11,8 @@ struct LockReader {
         self.path = path
     }
 
-    private func error(_ message: String) -> ProjectError {
+    /// An error about this value: "devenv.lock is damaged: inputs.pkgs.type <message>".
+    func error(_ message: String) -> ProjectError {
         ProjectError("devenv.lock is damaged: \(path.isEmpty ? "the top level" : path) \(message)")
     }
 
@@ -64,4 +66,13 @@ struct LockReader {
     func optionalObject(_ key: String) throws -> LockReader? { try has(key) ? try field(key) : nil }
 
     func stringMap(_ key: String) throws -> [String: String] { try object(key).mapValues { try $0.asString() } }
+
+    /// A map of variables: every key must be a name shells accept (they are written into shell code).
+    func variables(_ key: String) throws -> [String: String] {
+        let map = try stringMap(key)
+        if let wrong = map.keys.sorted().first(where: { !ShellNames.isVariable($0) }) {
+            throw try field(key).error("has \(wrong.debugDescription), which is not \(ShellNames.variableRule)")
+        }
+        return map
+    }
 }

@@ -1,4 +1,5 @@
 import DevenvBuild
+import DevenvPackages
 import DevenvStore
 import Foundation
 
@@ -137,6 +138,9 @@ public struct Lockfile: Hashable, Sendable {
     /// The exact text of the lock file.
     public var text: String { json.pretty }
 
+    /// Reads a lock strictly: a lock comes with a cloned repository, so every field is checked
+    /// (types, versions, that each input's type is its spec's, known systems, variable names,
+    /// directories inside outputs) and each output path must be the one its derivation gives.
     public init(parsing text: String) throws {
         let root: LockReader
         do {
@@ -147,6 +151,7 @@ public struct Lockfile: Hashable, Sendable {
             throw ProjectError("devenv.lock is not valid JSON: \(error)")
         }
         let version = try root.integer("version")
+        guard version >= 1 else { throw try root.field("version").error("must be at least 1, not \(version)") }
         guard version <= Lockfile.currentVersion else {
             throw ProjectError(
                 "devenv.lock has version \(version), newer than this devenv understands (\(Lockfile.currentVersion)); upgrade devenv"
@@ -154,24 +159,83 @@ public struct Lockfile: Hashable, Sendable {
         }
         manifestHash = try root.string("manifestHash")
         storeDirectory = try root.string("storeDir")
-        inputs = try root.object("inputs").mapValues { input in
-            LockedInput(
-                spec: try input.string("spec"), type: try input.string("type"), url: try input.optionalString("url"),
-                path: try input.optionalString("path"), ref: try input.optionalString("ref"),
-                rev: try input.optionalString("rev"),
-                narHash: try input.optionalString("narHash"), lastModified: try input.optionalInteger("lastModified"))
+        guard storeDirectory.hasPrefix("/") else {
+            throw try root.field("storeDir").error("must be an absolute path, not \(storeDirectory.debugDescription)")
         }
+        inputs = try root.object("inputs").mapValues(Lockfile.input)
+        let store = StoreDirectory(storeDirectory)
+        let inputNames = inputs.keys
         shells = try root.object("shells").mapValues { systems in
-            try systems.objectMembers().mapValues { packages in
-                try packages.items().map { package in
-                    LockedPackage(
-                        request: try package.string("request"), input: try package.string("input"),
-                        derivation: try Derivation(lockJSON: try package.field("derivation")),
-                        outPath: try package.string("outPath"), narHash: try package.optionalString("narHash"),
-                        environment: try package.stringMap("env"))
+            try systems.objectMembers().reduce(into: [:]) { bySystem, member in
+                let (system, packages) = member
+                if let problem = CurrentSystem.problem(with: system) { throw packages.error(problem) }
+                bySystem[system] = try packages.items().map { package in
+                    let locked = try Lockfile.package(package, store: store)
+                    guard locked.derivation.system == system else {
+                        throw try package.field("derivation").error("is for \(locked.derivation.system), not \(system)")
+                    }
+                    guard inputNames.contains(locked.input) else {
+                        throw try package.field("input").error(
+                            "names \(locked.input.debugDescription), which 'inputs' lacks")
+                    }
+                    return locked
                 }
             }
         }
+    }
+
+    private static func input(_ input: LockReader) throws -> LockedInput {
+        let locked = LockedInput(
+            spec: try input.string("spec"), type: try input.string("type"), url: try input.optionalString("url"),
+            path: try input.optionalString("path"), ref: try input.optionalString("ref"),
+            rev: try input.optionalString("rev"),
+            narHash: try input.optionalString("narHash"), lastModified: try input.optionalInteger("lastModified"))
+        guard let spec = InputSpec(locked.spec) else {
+            throw try input.field("spec").error("\(locked.spec.debugDescription) is not an input spec")
+        }
+        guard spec.type == locked.type else {
+            throw try input.field("type")
+                .error(
+                    "is \(locked.type.debugDescription), but the spec \(locked.spec.debugDescription) is a \(spec.type) input"
+                )
+        }
+        if let narHash = locked.narHash, (try? Hash(parsing: narHash)) == nil {
+            throw try input.field("narHash").error("\(narHash.debugDescription) is not a hash")
+        }
+        if case .git = spec,
+            locked.url == nil || locked.rev?.count != 40 || locked.rev?.allSatisfy(\.isHexDigit) != true
+        {
+            throw input.error("is a git input without its url and 40-digit rev")
+        }
+        if case .path = spec, locked.path == nil { throw input.error("is a path input without its path") }
+        if let lastModified = locked.lastModified, lastModified < 0 {
+            throw try input.field("lastModified").error("must not be negative")
+        }
+        return locked
+    }
+
+    private static func package(_ package: LockReader, store: StoreDirectory) throws -> LockedPackage {
+        let locked = LockedPackage(
+            request: try package.string("request"), input: try package.string("input"),
+            derivation: try Derivation(lockJSON: try package.field("derivation")),
+            outPath: try package.string("outPath"), narHash: try package.optionalString("narHash"),
+            environment: try package.variables("env"))
+        guard PackageRequest(locked.request) != nil else {
+            throw try package.field("request").error("\(locked.request.debugDescription) is not a package request")
+        }
+        let expected: String
+        do {
+            expected = store.fullPath(of: try locked.derivation.outputPath(in: store))
+        } catch {
+            throw try package.field("derivation").error("has no output path: \(error)")
+        }
+        guard locked.outPath == expected else {
+            throw try package.field("outPath").error("is not the output path of its derivation (\(expected))")
+        }
+        if let narHash = locked.narHash, (try? Hash(parsing: narHash)) == nil {
+            throw try package.field("narHash").error("\(narHash.debugDescription) is not a hash")
+        }
+        return locked
     }
 
     /// Reads the lock at `path`, or nil when there is none.

@@ -71,6 +71,11 @@ extension Manifest {
         if systems.isEmpty {
             throw document.error(at: ["project", "systems"], "'systems' must name at least one system")
         }
+        for system in systems {
+            if let problem = CurrentSystem.problem(with: system) {
+                throw document.error(at: ["project", "systems"], element: system, problem)
+            }
+        }
 
         var declaredInputs: [String: InputSpec] = [PackageRequest.defaultInput: .builtin]
         if let table = try top.table("inputs") {
@@ -106,8 +111,10 @@ extension Manifest {
                 packages.append(request)
             }
             return Shell(
-                packages: packages, env: try reader.stringTable("env") ?? [:], hook: try reader.string("hook"),
-                aliases: try reader.stringTable("aliases") ?? [:], locations: locations)
+                packages: packages, env: try reader.variables("env") ?? [:], hook: try reader.string("hook"),
+                aliases: try reader.namedStrings("aliases", rule: ShellNames.aliasRule, isName: ShellNames.isAlias)
+                    ?? [:],
+                locations: locations)
         }
         var declaredShells: [String: Shell] = [:]
         declaredShells[Manifest.defaultShell] =
@@ -135,6 +142,10 @@ extension Manifest {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ProjectError("cannot read \(path)")
         }
-        return try Manifest(parsing: String(decoding: data, as: UTF8.self), file: displayName)
+        do {
+            return try Manifest(parsing: TOMLInputCheck.text(of: data, file: displayName), file: displayName)
+        } catch let error as PackageError {
+            throw ManifestError(error.description)
+        }
     }
 }

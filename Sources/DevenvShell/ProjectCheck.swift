@@ -17,6 +17,8 @@ public struct CheckReport: Sendable {
     }
 
     public internal(set) var problems: [String] = []
+    /// Whether devenv.toml itself is wrong (the CLI exits with 2 for that, as every command does).
+    public internal(set) var manifestInvalid = false
     public internal(set) var checks: [CheckRun] = []
     public var passed: Bool { problems.isEmpty && checks.allSatisfy(\.passed) }
 }
@@ -56,6 +58,7 @@ public struct ProjectCheck {
         do {
             workspace = try Workspace(project: project, store: store, policy: .locked)
         } catch {
+            report.manifestInvalid = error is ManifestError
             problem("\(error)")
             return report
         }

@@ -40,9 +40,10 @@ public struct StorePath: Hashable, Comparable, Sendable, CustomStringConvertible
         guard bytes.count <= maxNameLength else {
             throw StoreError("store path name '\(name)' is longer than \(maxNameLength) bytes")
         }
-        for byte in bytes where !isNameByte(byte) {
+        // Named by the character, not its first byte (`ü`, not `Ã`).
+        for character in name where !character.utf8.allSatisfy(isNameByte) {
             throw StoreError(
-                "store path name '\(name)' contains '\(Character(Unicode.Scalar(byte)))'; allowed are letters, digits and + - . _ ? ="
+                "store path name \(name.debugDescription) contains \(String(character).debugDescription); allowed are letters, digits and + - . _ ? ="
             )
         }
         if name == "." || name == ".." || name.hasPrefix(".-") || name.hasPrefix("..-") {

@@ -57,6 +57,7 @@ struct CheckCommand: ParsableCommand {
             let failed = report.problems.count + report.checks.filter { !$0.passed }.count
             printError(report.passed ? "check passed" : "check failed: \(failed) problem\(failed == 1 ? "" : "s")")
         }
+        if report.manifestInvalid { throw ExitCode(2) }
         if !report.passed { throw ExitCode.failure }
     }
 }

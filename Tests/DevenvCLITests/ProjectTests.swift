@@ -297,6 +297,29 @@ struct ManifestErrorTests {
             "[shell]\npackages = [\"hello_2\", 3]\n",
             "devenv.toml:2:1: 'packages' in 'shell' must be an array of strings; element 2 is an integer"
         ),
+        // Names that would reach shell code.
+        (
+            "[shell]\nenv = { A = \"a\", \"X;touch F;Y\" = \"v\" }\n",
+            "devenv.toml:2:18: \"X;touch F;Y\" in 'shell.env' is not a variable name"
+        ),
+        ("[shells.x]\nenv.\"A B\" = \"v\"\n", "devenv.toml:2:1: \"A B\" in 'shells.x.env' is not a variable name"),
+        ("[shell]\nenv = { \"\" = \"v\" }\n", "devenv.toml:2:9: \"\" in 'shell.env' is not a variable name"),
+        (
+            "[shell]\naliases = { ok = \"true\", 'a$(touch F)' = \"ls\" }\n",
+            "devenv.toml:2:26: \"a$(touch F)\" in 'shell.aliases' is not an alias name"
+        ),
+        (
+            "[project]\nsystems = [\"x86_64-linux\", \"evil-os\"]\n",
+            "devenv.toml:2:28: \"evil-os\" is not a system devenv knows"
+        ),
+        (
+            "[shell]\n" + Array(repeating: "a", count: 50_000).joined(separator: ".") + " = 1\n",
+            "devenv.toml:2:1: nested deeper than 128 levels"
+        ),
+        (
+            "[shell]\npackages = []\nhook = \"x\"\u{0}\nhook = 'evil'\n",
+            "devenv.toml:3:11: a NUL byte is not allowed in TOML"
+        ),
     ]
 
     @Test(arguments: cases.indices)

@@ -94,6 +94,12 @@ struct StorePathTests {
         #expect(throws: StoreError.self) { try StoreDirectory("/nix/store").storePath(parsing: "/nix/store/x/y") }
         #expect(throws: StoreError.self) { try StorePath.validate(name: String(repeating: "a", count: 212)) }
         try StorePath.validate(name: String(repeating: "a", count: 211))
+        // The refused character is named as a character, not as its first byte.
+        #expect(
+            throws: StoreError(
+                "store path name \"über\" contains \"ü\"; allowed are letters, digits and + - . _ ? ="
+            )
+        ) { try StorePath.validate(name: "über") }
         let path = try StorePath(baseName: "ikiifxrnjzkm8b336gkxxrqk1s8shnip-narA-1.0+x_y?z=w")
         #expect(path.hashPart == "ikiifxrnjzkm8b336gkxxrqk1s8shnip")
         #expect(path.name == "narA-1.0+x_y?z=w")

@@ -1,0 +1,28 @@
+/// Which names may reach shell code: variable and alias names are written into the code that
+/// bash, zsh and fish evaluate when an environment loads, so only names that are plain words in
+/// all three are accepted anywhere they come from (manifests, recipes, locks).
+public enum ShellNames {
+    /// A variable name every shell accepts: a letter or `_`, then letters, digits and `_`.
+    public static func isVariable(_ name: some StringProtocol) -> Bool {
+        guard let first = name.utf8.first, isLetter(first) || first == UInt8(ascii: "_") else { return false }
+        return name.utf8.allSatisfy { isLetter($0) || isDigit($0) || $0 == UInt8(ascii: "_") }
+    }
+
+    /// An alias name every shell accepts as a command word: letters, digits, `_`, `-`, `.` and
+    /// `+`, starting with a letter, digit or `_`.
+    public static func isAlias(_ name: some StringProtocol) -> Bool {
+        guard let first = name.utf8.first, isLetter(first) || isDigit(first) || first == UInt8(ascii: "_") else {
+            return false
+        }
+        return name.utf8.allSatisfy { isLetter($0) || isDigit($0) || "_-.+".utf8.contains($0) }
+    }
+
+    public static let variableRule = "a variable name (letters, digits and _, not starting with a digit)"
+    public static let aliasRule = "an alias name (letters, digits, _, -, . and +, not starting with - . or +)"
+
+    private static func isLetter(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+    }
+
+    private static func isDigit(_ byte: UInt8) -> Bool { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
+}

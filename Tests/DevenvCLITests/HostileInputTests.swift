@@ -1,0 +1,118 @@
+import DevenvPackages
+import DevenvProject
+import Foundation
+import TestSupport
+import Testing
+
+/// What a cloned repository can put in devenv.toml and devenv.lock: every input gets an error
+/// (with its place), never a signal and never a silently changed value.
+struct HostileInputTests {
+    @Test func invalidUTF8InTheManifestIsAnErrorAtItsPlace() throws {
+        let fixture = try ProjectFixture()
+        var bytes = Data("[shell]\npackages = []\nenv = { A = \"".utf8)
+        bytes += Data([0xC3, 0x28]) + Data("\" }\n".utf8)
+        try bytes.write(to: URL(fileURLWithPath: fixture.dir("proj/devenv.toml")))
+        for arguments in [["develop", "-c", "true"], ["lock"], ["check"]] {
+            let result = try runCommand(
+                DevenvCLI.binary, arguments, environment: fixture.devenv.environment,
+                currentDirectory: fixture.dir("proj"))
+            #expect(result.status == 2, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains("devenv.toml:3:14: invalid UTF-8 (byte 0xC3); TOML files must be UTF-8"))
+        }
+    }
+
+    @Test func deeplyNestedFilesAreErrorsEvenWhereTheHookLooks() throws {
+        let fixture = try ProjectFixture(manifest: "[shell]\npackages = []\n")
+        let arrays = String(repeating: "[", count: 60_000) + String(repeating: "]", count: 60_000)
+        try "{\"version\": 1, \"manifestHash\": \(arrays)}".write(
+            toFile: fixture.dir("proj/devenv.lock"), atomically: true, encoding: .utf8)
+        // What the hook runs on `cd` into a never-allowed project, then into an allowed one.
+        let unknown = try fixture.run("export", "bash")
+        #expect(unknown.status == 0)
+        #expect(unknown.stderr.contains("is not allowed"))
+        _ = try fixture.run("allow")
+        let allowed = try fixture.run("export", "bash")
+        #expect(allowed.status == 0)
+        #expect(allowed.stderr.contains("nested deeper than 256 levels"), "\(allowed.stderr)")
+        let develop = try fixture.run("develop", "-c", "true")
+        #expect(develop.status == 1)
+        #expect(develop.stderr.hasPrefix("Error: devenv.lock is not valid JSON: invalid JSON at byte "))
+
+        let parts = Array(repeating: "a", count: 50_000).joined(separator: ".")
+        try "[shell]\n\(parts) = 1\n".write(toFile: fixture.dir("proj/devenv.toml"), atomically: true, encoding: .utf8)
+        for arguments in [["export", "bash"], ["status"], ["check"], ["lock"]] {
+            let result = try runCommand(
+                DevenvCLI.binary, arguments, environment: fixture.devenv.environment,
+                currentDirectory: fixture.dir("proj"))
+            #expect(result.status < 128, "\(arguments) died of a signal")
+        }
+    }
+
+    static let lockCases: [(String, String)] = [
+        ("lock['version'] = -1", "devenv.lock is damaged: version must be at least 1, not -1"),
+        (
+            "lock['inputs']['pkgs']['type'] = 'git'",
+            "devenv.lock is damaged: inputs.pkgs.type is \"git\", but the spec \"path:../pkgs\" is a path input"
+        ),
+        (
+            "lock['shells']['default']['evil-os'] = lock['shells']['default']['x86_64-linux']",
+            "devenv.lock is damaged: shells.default.evil-os \"evil-os\" is not a system devenv knows"
+        ),
+        (
+            "pkg['outPath'] = pkg['outPath'][:-5] + 'other'",
+            "devenv.lock is damaged: shells.default.x86_64-linux[0].outPath is not the output path of its derivation"
+        ),
+        (
+            "pkg['env']['A;touch F'] = 'x'",
+            "devenv.lock is damaged: shells.default.x86_64-linux[0].env has \"A;touch F\", which is not a variable name"
+        ),
+        (
+            "pkg['derivation']['paths'] = ['bin\\\"; touch F; \\\"']",
+            "devenv.lock is damaged: shells.default.x86_64-linux[0].derivation.paths[0] \"bin\\\"; touch F; \\\"\" is not a directory inside the output"
+        ),
+        (
+            "pkg['input'] = 'nope'",
+            "devenv.lock is damaged: shells.default.x86_64-linux[0].input names \"nope\", which 'inputs' lacks"
+        ),
+    ]
+
+    @Test(arguments: lockCases.indices)
+    func aLockIsReadStrictly(_ index: Int) throws {
+        let (edit, message) = Self.lockCases[index]
+        let fixture = try ProjectFixture()
+        #expect(try fixture.run("lock").status == 0)
+        try fixture.dir.sh(
+            """
+            python3 - <<'PY'
+            import json
+            lock = json.load(open("proj/devenv.lock"))
+            pkg = lock["shells"]["default"]["x86_64-linux"][0]
+            \(edit)
+            json.dump(lock, open("proj/devenv.lock", "w"), indent=2)
+            PY
+            """)
+        let result = try fixture.run("develop", "--frozen", "-c", "true")
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("Error: " + message), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1)
+        #expect(!FileManager.default.fileExists(atPath: fixture.dir("proj/F")))
+    }
+
+    @Test func noManifestOrLockCrashesTheReaders() throws {
+        let fixture = try ProjectFixture()
+        #expect(try fixture.run("lock").status == 0)
+        let alphabet = [
+            "[", "]", "{", "}", ".", "a.", "\"", "'", "'''", "=", "\n", ",", "#", "\\", "env = {", "\u{0}", "ü", "-1",
+            "null", "\"x\": [", "\"dependencies\": [", "[shells.x]\n", "\"version\": ",
+        ]
+        for bytes in Fuzzing.mutations(of: ProjectFixture.manifest, alphabet: alphabet, count: 300) {
+            guard let text = try? TOMLInputCheck.text(of: Data(bytes), file: "devenv.toml") else { continue }
+            _ = try? Manifest(parsing: text, file: "devenv.toml")
+        }
+        var read = 0
+        for bytes in Fuzzing.mutations(of: fixture.lockText, alphabet: alphabet, count: 300, randomSeed: 2) {
+            if (try? Lockfile(parsing: String(decoding: bytes, as: UTF8.self))) != nil { read += 1 }
+        }
+        #expect(read > 0)
+    }
+}
