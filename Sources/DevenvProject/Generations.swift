@@ -82,7 +82,7 @@ public struct Generations: Sendable {
                 current.manifest = manifest
                 current.lock = lock
                 try write(current)
-                try store.addRoot(environment, kind: "generation", owner: owner(current.number))
+                try root(current)
             }
             return current
         }
@@ -90,9 +90,24 @@ public struct Generations: Sendable {
             number: (all().last?.number ?? 0) + 1, created: Int64(Date().timeIntervalSince1970), manifest: manifest,
             lock: lock, environments: [shell: path], note: note)
         try write(generation)
-        try store.addRoot(environment, kind: "generation", owner: owner(generation.number))
+        try root(generation)
         try setCurrent(generation.number)
         return generation
+    }
+
+    /// Makes the generation's environments and every package its lock pins (of every shell, as
+    /// far as they are realized) roots: an environment's closure lacks the packages it links
+    /// nothing from (another package provides the same programs first, or `paths = []`).
+    func root(_ generation: Generation) throws {
+        var paths = generation.environments.values.compactMap { try? store.directory.storePath(parsing: $0) }
+        if let lock = try? Lockfile(parsing: generation.lock).relocated(to: store.directory) {
+            for packages in lock.shells.values.flatMap(\.values) {
+                paths += packages.compactMap { try? store.directory.storePath(parsing: $0.outPath) }
+            }
+        }
+        for path in Set(paths) where try store.isValid(path) {
+            try store.addRoot(path, kind: "generation", owner: owner(generation.number))
+        }
     }
 
     /// Records the project's devenv.toml and devenv.lock as they are now, with `environment` as
@@ -151,11 +166,7 @@ public struct Generations: Sendable {
         now.created = Int64(Date().timeIntervalSince1970)
         now.note = "rollback to \(target.number)"
         try write(now)
-        for path in now.environments.values {
-            if let storePath = try? store.directory.storePath(parsing: path) {
-                try store.addRoot(storePath, kind: "generation", owner: owner(now.number))
-            }
-        }
+        try root(now)
         try setCurrent(now.number)
         return (target, now)
     }

@@ -1,12 +1,16 @@
 import DevenvPackages
+import DevenvStore
 import Foundation
+import Glibc
 
 /// A project directory: the nearest one upward that holds a `devenv.toml`.
 public struct Project: Sendable {
     public let root: String
     public var manifestPath: String { root + "/devenv.toml" }
     public var lockPath: String { root + "/devenv.lock" }
-    /// Per-project state the tool may recreate (gitignored).
+    /// Per-project state of the project's tools (gitignored; the templates point caches there).
+    /// devenv's own per-project state lives under `$DEVENV_HOME`, where a cloned repository
+    /// cannot plant links.
     public var stateDirectory: String { root + "/.devenv" }
 
     public init(root: String) { self.root = root }
@@ -33,6 +37,22 @@ public struct Project: Sendable {
     }
 
     public func lock() throws -> Lockfile? { try Lockfile.load(from: lockPath) }
+
+    /// Refuses a `.devenv` that a cloned repository may have planted: a symbolic link (the
+    /// environment's caches would be written wherever it points) or something not a directory
+    /// of this user. A missing one is fine: the tools create it.
+    public func checkStateDirectory() throws {
+        guard let info = try SystemCall.lstatIfExists(stateDirectory) else { return }
+        if info.st_mode & S_IFMT == S_IFLNK {
+            throw ProjectError(
+                "\(stateDirectory) is a symbolic link; devenv does not use a project whose .devenv points elsewhere (remove it)"
+            )
+        }
+        guard info.st_mode & S_IFMT == S_IFDIR, info.st_uid == getuid() else {
+            throw ProjectError(
+                "\(stateDirectory) is not a directory of yours; devenv does not use a project with it (remove it)")
+        }
+    }
 
     /// `path` relative to `directory` when it lies inside it or one level up, else absolute.
     static func display(_ path: String, from directory: String) -> String {

@@ -29,6 +29,7 @@ public final class Workspace {
     ) throws {
         self.project = project
         self.store = store
+        try project.checkStateDirectory()
         manifest = try project.manifest(workingDirectory: workingDirectory)
         let existing = try project.lock()?.relocated(to: store.directory)
         switch (existing, policy) {

@@ -38,6 +38,12 @@ public struct Activation {
         try? FileManager.default.createDirectory(atPath: layout.stamps, withIntermediateDirectories: true)
         guard let project = try? Project.find(from: directory) else { return result }
         let root = project.root
+        do {
+            try project.checkStateDirectory()
+        } catch {
+            result.messages.append("devenv: \(error)")
+            return result
+        }
         let cache = layout.cache(root: root, dialect: dialect)
         let trust = TrustStore(layout: layout)
         let hash = TrustStore.contentHash(root: root)
@@ -62,7 +68,7 @@ public struct Activation {
         if let reason = FileManager.default.contents(atPath: failure).map({ String(decoding: $0, as: UTF8.self) }) {
             try? FileManager.default.removeItem(atPath: failure)
             result.messages.append(
-                "devenv: realizing \(root) failed: \(reason.split(separator: "\n").first ?? ""); see \(project.stateDirectory)/realize.log"
+                "devenv: realizing \(root) failed: \(reason.split(separator: "\n").first ?? ""); see \(layout.log(root: root))"
             )
         }
         if let cached = cachedScript(cache, contentHash: hash) {
@@ -96,7 +102,7 @@ public struct Activation {
         result.code = pendingCode(cache, dialect: dialect)
         if startBackground(project, dialect: dialect, base: base) {
             result.messages.append(
-                "devenv: realizing \(root) in the background (log: \(project.stateDirectory)/realize.log)")
+                "devenv: realizing \(root) in the background (log: \(layout.log(root: root)))")
         }
         return result
     }
@@ -104,7 +110,7 @@ public struct Activation {
     /// The project's last good environment (stale, but better than none), and the hook told to
     /// watch for the new one.
     private func pendingCode(_ cache: String, dialect: ExportScript.Dialect) -> String {
-        let quote = dialect == .fish ? ExportScript.fishQuoted : ExportScript.posixQuoted
+        let quote = { ExportScript.quoted($0, for: dialect) }
         let lastGood = FileManager.default.contents(atPath: cache).map { String(decoding: $0, as: UTF8.self) } ?? ""
         return lastGood + "__devenv_pending \(quote(cache))\n"
     }
@@ -215,9 +221,9 @@ public struct Activation {
         try? FileManager.default.createDirectory(atPath: layout.directory + "/env", withIntermediateDirectories: true)
         guard !isRealizing(project.root) else { return false }
         do {
-            try FileManager.default.createDirectory(atPath: project.stateDirectory, withIntermediateDirectories: true)
-            let log = try SystemCall.retrying("cannot create \(project.stateDirectory)/realize.log") {
-                open(project.stateDirectory + "/realize.log", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            let path = layout.log(root: project.root)
+            let log = try SystemCall.retrying("cannot create \(path)") {
+                open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o600)
             }
             defer { close(log) }
             let executable =

@@ -1,5 +1,9 @@
+import DevenvPackages
+
 /// Shell code that moves a shell from one set of variables to another: `export`/`unset` for bash
-/// and zsh, `set -gx`/`set -e` for fish. Values are quoted so any bytes survive.
+/// and zsh, `set -gx`/`set -e` for fish. Values are quoted so any bytes survive; names that are
+/// not plain variable names (which only the caller's own environment can hold, such as bash's
+/// exported functions) are left alone rather than written into code.
 public enum ExportScript {
     public enum Dialect: String, CaseIterable, Sendable {
         case bash, zsh, fish
@@ -8,23 +12,31 @@ public enum ExportScript {
     /// Statements setting what `target` adds or changes and unsetting what it removes, by name.
     public static func render(from current: [String: String], to target: [String: String], dialect: Dialect) -> String {
         var lines: [String] = []
-        for (name, value) in target.sorted(by: { $0.key < $1.key }) where current[name] != value {
+        for (name, value) in target.sorted(by: { $0.key < $1.key })
+        where current[name] != value && ShellNames.isVariable(name) {
             lines.append(
-                dialect == .fish ? "set -gx \(name) \(fishQuoted(value))" : "export \(name)=\(posixQuoted(value))")
+                dialect == .fish
+                    ? "set -gx \(name) \(quoted(value, for: dialect))" : "export \(name)=\(quoted(value, for: dialect))"
+            )
         }
-        for name in current.keys.sorted() where target[name] == nil {
+        for name in current.keys.sorted() where target[name] == nil && ShellNames.isVariable(name) {
             lines.append(dialect == .fish ? "set -e \(name)" : "unset \(name)")
         }
         return lines.map { $0 + (dialect == .fish ? "\n" : ";\n") }.joined()
     }
 
     /// 'text' for POSIX shells: a quote inside becomes '\''.
-    public static func posixQuoted(_ text: String) -> String {
+    private static func posixQuoted(_ text: String) -> String {
         "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     /// 'text' for fish, where only \ and ' are escaped inside single quotes.
-    public static func fishQuoted(_ text: String) -> String {
+    private static func fishQuoted(_ text: String) -> String {
         "'" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+    }
+
+    /// The quoting of `dialect`: the one routine every value written into shell code goes through.
+    public static func quoted(_ text: String, for dialect: Dialect) -> String {
+        dialect == .fish ? fishQuoted(text) : posixQuoted(text)
     }
 }

@@ -22,8 +22,9 @@ public struct GarbageCollector {
         /// Delete generations (not current ones) older than this many seconds.
         public var olderThan: TimeInterval?
         public var maxFreed: UInt64?
-        /// Wait for other devenv processes; false gives up at once when one runs (automatic GC).
-        public var wait = true
+        /// How long to wait for other devenv processes to end (nil: for as long as they run);
+        /// after that the collection gives up (automatic GC).
+        public var waitAtMost: Double?
 
         public init() {}
     }
@@ -31,14 +32,14 @@ public struct GarbageCollector {
     public struct Report: Sendable {
         public var lines: [String] = []
         public var collection = GarbageCollection()
-        /// False when `wait` was off and another devenv process was running.
+        /// False when another devenv process still ran after `waitAtMost`.
         public var ran = true
     }
 
     public func run(_ options: Options, now: Date = Date()) throws -> Report {
         guard
             let outcome = try store.exclusively(
-                wait: options.wait,
+                waitingAtMost: options.waitAtMost,
                 { () throws -> Report in
                     var report = Report()
                     // Owners (`<root>#<number>`) whose roots go: deleted generations and gone projects.

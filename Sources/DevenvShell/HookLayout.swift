@@ -6,6 +6,8 @@ import DevenvStore
 ///
 ///     env/<root as a file name>.<bash|zsh|fish>   cached load code of an allowed, realized project
 ///     env/<…>.failed                              why the last background realization failed
+///     env/<…>.log                                 what the last background realization printed
+///     env/<…>.realizing                           locked while a background realization runs
 ///     allowed/<root as a file name>               the manifest+lock hash allowed for a directory
 ///     allowed/<…>.toml, allowed/<…>.lock          the manifest and the lock's pins as allowed (to name edits)
 ///     allowed-repos/<git dir as a file name>      hashes allowed for every worktree of a repository
@@ -22,6 +24,7 @@ public struct HookLayout: Sendable {
     }
 
     public func failure(root: String) -> String { "\(directory)/env/\(PathAsFileName.encode(root)).failed" }
+    public func log(root: String) -> String { "\(directory)/env/\(PathAsFileName.encode(root)).log" }
     public func allowed(root: String) -> String { "\(directory)/allowed/\(PathAsFileName.encode(root))" }
     public func allowedRepository(_ gitDirectory: String) -> String {
         "\(directory)/allowed-repos/\(PathAsFileName.encode(gitDirectory))"

@@ -9,7 +9,7 @@ public enum HookScripts {
         -> String
     {
         let template = EmbeddedFiles.files["devenv.\(dialect.rawValue)"] ?? ""
-        let quote = dialect == .fish ? ExportScript.fishQuoted : ExportScript.posixQuoted
+        let quote = { ExportScript.quoted($0, for: dialect) }
         return template.replacingOccurrences(of: "@VERSION@", with: quote(version))
             .replacingOccurrences(of: "@DEVENV@", with: quote(devenv))
             .replacingOccurrences(of: "@HOOKS@", with: quote(layout.directory))

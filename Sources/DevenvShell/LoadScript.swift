@@ -1,3 +1,5 @@
+import DevenvPackages
+
 /// What loading a project's environment does to a shell, and the code that does it: calls of the
 /// functions the hook scripts define (`__devenv_begin`, `__devenv_set`, ...), which remember how to
 /// undo each change. The same text is the project's cached environment; its first line says what it
@@ -35,19 +37,21 @@ public struct LoadScript: Equatable, Sendable {
         self.root = root
         self.environmentPath = environmentPath
         self.contentHash = contentHash
+        // Only plain variable names are written into code (the caller's environment may hold
+        // others, such as bash's exported functions, which are left alone).
         for (name, value) in after.sorted(by: { $0.key < $1.key })
-        where before[name] != value || (declared.contains(name) && name != "PATH") {
+        where ShellNames.isVariable(name) && (before[name] != value || (declared.contains(name) && name != "PATH")) {
             if name == "PATH", let base = before["PATH"], value.hasSuffix(":" + base) {
                 pathPrefix = value.dropLast(base.count + 1).split(separator: ":").map(String.init)
             } else {
                 set.append((name, value))
             }
         }
-        unset = before.keys.filter { after[$0] == nil }.sorted()
+        unset = before.keys.filter { after[$0] == nil && ShellNames.isVariable($0) }.sorted()
     }
 
     public func render(_ dialect: ExportScript.Dialect, cache: String, toolVersion: String = "") -> String {
-        let quote = dialect == .fish ? ExportScript.fishQuoted : ExportScript.posixQuoted
+        let quote = { ExportScript.quoted($0, for: dialect) }
         let header = LoadScript.header(
             toolVersion: toolVersion, contentHash: contentHash, environmentPath: environmentPath)
         // The hook keeps the header of what it loaded, to skip loading the same again.

@@ -161,14 +161,19 @@ extension Store {
 extension Store {
     /// Runs `body` while no other devenv process uses the store: every process holds a shared
     /// lock on `$DEVENV_HOME/gc.lock` from the moment it opens the store; this takes it exclusively.
-    /// Without `wait`, returns nil at once when another process holds it.
-    public func exclusively<T>(wait: Bool, _ body: () throws -> T) throws -> T? {
+    /// With `waitingAtMost` seconds, returns nil when other processes still hold it by then
+    /// (nil: wait for as long as they run).
+    public func exclusively<T>(waitingAtMost seconds: Double? = nil, _ body: () throws -> T) throws -> T? {
         flock(gcLock, LOCK_UN)
         defer { flock(gcLock, LOCK_SH) }
-        while flock(gcLock, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0 {
+        let deadline = seconds.map { Date().addingTimeInterval($0) }
+        while flock(gcLock, LOCK_EX | (deadline == nil ? 0 : LOCK_NB)) != 0 {
             if errno == EINTR { continue }
-            if errno == EWOULDBLOCK { return nil }
-            throw StoreError("cannot lock \(location.home)/gc.lock: \(SystemCall.message())")
+            guard errno == EWOULDBLOCK else {
+                throw StoreError("cannot lock \(location.home)/gc.lock: \(SystemCall.message())")
+            }
+            guard let deadline, Date() < deadline else { return nil }
+            usleep(50_000)
         }
         return try body()
     }

@@ -45,11 +45,25 @@ struct DevelopCommand: ParsableCommand {
             let variables = try workspace.variables(
                 shell: shellName, environment: environment, path: path, base: ProcessInfo.processInfo.environment,
                 pure: pure)
+            AutomaticGarbageCollection.startIfDue()
             if let executable = command.first {
                 try Subprocess.exec(executable, Array(command.dropFirst()), environment: variables)
             }
-            try InteractiveShell.exec(
-                environment: variables, pathPrefix: [path + "/bin"], stateDirectory: workspace.project.stateDirectory)
+            let aliases = try workspace.manifest.shell(shellName).aliases.sorted { $0.key < $1.key }
+            try enterShell(
+                environment: variables, pathPrefix: [path + "/bin"], aliases: aliases.map { ($0.key, $0.value) },
+                session: session)
         }
     }
+}
+
+/// Starts the user's shell in an environment (saying so when `$SHELL` is not one devenv can use).
+func enterShell(
+    environment: [String: String], pathPrefix: [String], aliases: [(name: String, value: String)], session: Session
+) throws -> Never {
+    let shell = InteractiveShell(environment: environment)
+    if let note = shell.fallbackNote { printError("devenv: \(note)") }
+    try shell.exec(
+        environment: environment, pathPrefix: pathPrefix, aliases: aliases,
+        directory: session.store.location.home + "/shells")
 }

@@ -29,7 +29,7 @@ extension Devenv {
         do {
             var command = try parseAsRoot()
             try command.run()
-            if !(command is GarbageCommand) { AutomaticGarbageCollection.afterCommand() }
+            if !(command is GarbageCommand) { AutomaticGarbageCollection.startIfDue() }
         } catch {
             exit(withError: error)
         }

@@ -83,7 +83,9 @@ struct GarbageCommand: ParsableCommand {
         options.olderThan = deleteOlderThan.flatMap(Quantities.duration)
         options.maxFreed = maxFreed.flatMap(Quantities.size)
         if automatic {
-            options.wait = false
+            // The command that started it may still hold the store for a moment (develop, run
+            // and shell start it just before they exec).
+            options.waitAtMost = 10
             options.olderThan = session.configuration.gcKeep
         }
         let report = try collector.run(options)
@@ -102,12 +104,13 @@ struct GarbageCommand: ParsableCommand {
     }
 }
 
-/// Starts a background `devenv gc` at most once a day when config.toml says `[gc] automatic = true`.
+/// Starts a background `devenv gc` at most once a day when config.toml says `[gc] automatic = true`:
+/// after a command returns, or before `develop`, `run` and `shell` exec into what they run.
 enum AutomaticGarbageCollection {
     /// Touched when an automatic collection starts.
     static var marker: String { StoreLocation.fromEnvironment().home + "/gc.last" }
 
-    static func afterCommand() {
+    static func startIfDue() {
         guard let configuration = try? UserConfiguration.load(from: UserConfiguration.path()), configuration.gcAutomatic
         else { return }
         let location = StoreLocation.fromEnvironment()

@@ -42,10 +42,10 @@ struct ShellCommand: ParsableCommand {
             path: [path + "/bin"], packageVariables: environment.packageVariables, manifestVariables: [:], root: nil,
             shellName: "adhoc"
         ).variables(from: ProcessInfo.processInfo.environment, pure: false)
+        AutomaticGarbageCollection.startIfDue()
         if let executable = command.first {
             try Subprocess.exec(executable, Array(command.dropFirst()), environment: variables)
         }
-        let state = FileManager.default.temporaryDirectory.appendingPathComponent("devenv-shell-\(getpid())").path
-        try InteractiveShell.exec(environment: variables, pathPrefix: [path + "/bin"], stateDirectory: state)
+        try enterShell(environment: variables, pathPrefix: [path + "/bin"], aliases: [], session: session)
     }
 }

@@ -347,4 +347,37 @@ struct GarbageCollectionTests {
         #expect(try fixture.run("gc", "--automatic").output.contains("collecting later"))
         #expect(!FileManager.default.fileExists(atPath: fixture.devenv.home + "/gc.last"))
     }
+
+    @Test func automaticCollectionAlsoStartsFromCommandsThatExec() throws {
+        let (fixture, stray, _, _) = try prepared()
+        try "[gc]\nautomatic = true\n".write(
+            toFile: fixture.devenv.home + "/config.toml", atomically: true, encoding: .utf8)
+        #expect(try fixture.run("develop", "-c", "true").status == 0)
+        var gone = false
+        for _ in 0..<150 where !gone {
+            usleep(100_000)
+            gone = !FileManager.default.fileExists(atPath: stray)
+        }
+        #expect(gone)
+        #expect(FileManager.default.fileExists(atPath: fixture.devenv.home + "/gc.last"))
+    }
+
+    @Test func aGenerationRootsEveryPackageOfItsLockNotOnlyWhatItsEnvironmentLinks() throws {
+        let fixture = try ProjectFixture()
+        // Both provide `hello`; the environment links hello_2's, so hello_1 is in no closure of it.
+        try fixture.setPackages("\"hello_2\", \"hello_1\"")
+        try
+            (try String(contentsOfFile: fixture.dir("proj/devenv.toml"), encoding: .utf8)
+            + "[shells.old]\npackages = [\"hello_1\"]\n").write(
+                toFile: fixture.dir("proj/devenv.toml"), atomically: true, encoding: .utf8)
+        #expect(try fixture.run("develop", "-c", "true").status == 0)
+        let collected = try fixture.run("gc")
+        let removed = collected.output.split(separator: "\n").filter { $0.hasPrefix("removed ") }
+        #expect(!removed.contains { $0.hasSuffix("-hello_1-1.0") || $0.hasSuffix("-hello_2-2.1.3") }, "\(removed)")
+        // Nothing to fetch afterwards: the sources are gone.
+        try fixture.dir.sh("rm served/*.tar.gz")
+        let again = try fixture.run("develop", "--frozen", "-c", "hello")
+        #expect(again.output == "hello 2.1.3", "\(again.stderr)")
+        #expect(try fixture.run("develop", "--frozen", "--shell", "old", "-c", "hello").output == "hello 1.0")
+    }
 }

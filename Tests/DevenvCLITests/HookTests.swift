@@ -144,7 +144,8 @@ struct HookTests {
         try fixture.project.dir.sh(
             "sed -i 's/packages = \\[\"hello_2\"\\]/packages = [\"hello_2\", \"hello_1\"]/' proj/devenv.toml")
         try shell.send("\(DevenvCLI.binary) allow")
-        try shell.waitFor { $0.contains("realizing \(root) in the background (log: \(root)/.devenv/realize.log)") }
+        let log = fixture.project.devenv.home + "/hooks/env/" + root.replacingOccurrences(of: "/", with: "%2F") + ".log"
+        try shell.waitFor { $0.contains("realizing \(root) in the background (log: \(log))") }
         #expect(try shell.query("[$GREETING]") == "[hi]")  // the last good environment meanwhile
         var loaded = false
         for _ in 0..<100 where !loaded {
@@ -262,6 +263,19 @@ struct TrustTests {
         let after = try fixture.run("export", "bash")
         #expect(after.stderr.contains("changed since it was allowed"), "\(after.stderr)")
         #expect(!after.output.contains("edited from"))
+    }
+
+    @Test func theManifestHookChangesOnlyWhatItChanges() throws {
+        // A non-interactive bash drops PS1 and PS2: the hook's run must not make them go.
+        let fixture = try ProjectFixture()
+        #expect(try fixture.run("develop", "-c", "true").status == 0)
+        _ = try fixture.run("allow")
+        let exported = try fixture.run("export", "bash", environment: ["PS1": "my prompt$ ", "PS2": "more> "])
+        #expect(!exported.output.contains("PS1") && !exported.output.contains("PS2"), "\(exported.output)")
+        #expect(exported.output.contains("__devenv_set FROM_HOOK 'yes'"))
+        let printed = try fixture.run("print-env", environment: ["PS1": "my prompt$ "])
+        #expect(!printed.output.contains("PS1"), "\(printed.output)")
+        #expect(try fixture.run("develop", "-c", "sh", "-c", "echo $PS1", environment: ["PS1": "p$ "]).output == "p$")
     }
 
     @Test func aCachedEnvironmentSetsWhatItDeclaresInEveryShell() throws {

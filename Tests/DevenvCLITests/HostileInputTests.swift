@@ -116,3 +116,43 @@ struct HostileInputTests {
         #expect(read > 0)
     }
 }
+
+/// What a cloned repository can put beside devenv.toml: nothing devenv writes follows its links.
+struct PlantedFileTests {
+    @Test func aPlantedRealizeLogLinkIsNeverWrittenThrough() throws {
+        let fixture = try ProjectFixture()
+        try fixture.dir.sh(
+            """
+            printf 'precious\\n' > victim
+            mkdir -p proj/.devenv && ln -s ../../victim proj/.devenv/realize.log
+            """)
+        _ = try fixture.run("allow")
+        let started = try fixture.run("export", "bash")
+        #expect(started.stderr.contains("realizing \(fixture.dir("proj")) in the background"), "\(started.stderr)")
+        // The background realization finishes: the cache appears.
+        let cache = fixture.devenv.home + "/hooks/env/" + fixture.dir("proj").replacingOccurrences(of: "/", with: "%2F")
+        for _ in 0..<200 where !FileManager.default.fileExists(atPath: cache + ".bash") { usleep(50_000) }
+        #expect(FileManager.default.fileExists(atPath: cache + ".bash"))
+        #expect(try String(contentsOfFile: fixture.dir("victim"), encoding: .utf8) == "precious\n")
+        #expect(try String(contentsOfFile: cache + ".log", encoding: .utf8).contains("hello_2"))
+    }
+
+    @Test func aDevenvDirectoryThatIsALinkIsRefused() throws {
+        let fixture = try ProjectFixture()
+        try fixture.dir.sh("mkdir elsewhere && ln -s ../elsewhere proj/.devenv")
+        let develop = try fixture.run("develop", "-c", "true")
+        #expect(develop.status == 1)
+        #expect(
+            develop.stderr
+                == "Error: \(fixture.dir("proj"))/.devenv is a symbolic link; devenv does not use a project whose .devenv points elsewhere (remove it)\n"
+        )
+        _ = try fixture.run("allow")
+        let export = try fixture.run("export", "bash")
+        #expect(export.output.isEmpty)
+        #expect(export.stderr.contains(".devenv is a symbolic link"))
+        try fixture.dir.sh("rm proj/.devenv && touch proj/.devenv")
+        #expect(try fixture.run("develop", "-c", "true").stderr.contains(".devenv is not a directory of yours"))
+        try fixture.dir.sh("rm proj/.devenv && mkdir proj/.devenv")
+        #expect(try fixture.run("develop", "-c", "true").status == 0)
+    }
+}

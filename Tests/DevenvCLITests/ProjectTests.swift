@@ -455,9 +455,12 @@ struct InitTests {
 
 /// `devenv develop` without -c, in real interactive shells driven through tmux.
 struct InteractiveShellTests {
+    static let manifestWithAliases = ProjectFixture.manifest.replacingOccurrences(
+        of: "[shells.old]", with: "aliases = { greet = \"echo 'alias in develop'\" }\n\n[shells.old]")
+
     @Test(arguments: ["bash", "zsh", "fish"])
     func developStartsTheUsersShellInTheEnvironment(_ shell: String) throws {
-        let fixture = try ProjectFixture()
+        let fixture = try ProjectFixture(manifest: Self.manifestWithAliases)
         #expect(try fixture.run("lock").status == 0)
         var environment = fixture.devenv.environment
         environment["SHELL"] = "/usr/bin/\(shell)"
@@ -466,5 +469,23 @@ struct InteractiveShellTests {
             shell, running: "exec \(DevenvCLI.binary) develop", in: fixture.dir("proj/sub"), environment: environment)
         let marks = try session.query("MARK:$(hello):$DEVENV_SHELL:$FROM_HOOK")
         #expect(marks == "MARK:hello 2.1.3:default:yes")
+        try session.send("greet")
+        try session.waitFor { $0.contains("alias in develop") }
+        // Nothing is written into the project for the shell's startup.
+        #expect(!FileManager.default.fileExists(atPath: fixture.dir("proj/.devenv")))
+    }
+
+    @Test func anUnsupportedShellFallsBackToBashAndSaysSo() throws {
+        let fixture = try ProjectFixture(manifest: Self.manifestWithAliases)
+        #expect(try fixture.run("lock").status == 0)
+        var environment = fixture.devenv.environment
+        environment["SHELL"] = "/bin/sh"
+        environment["HOME"] = fixture.dir("home")
+        let session = try ShellSession(
+            "bash", running: "exec \(DevenvCLI.binary) develop", in: fixture.dir("proj"), environment: environment)
+        #expect(try session.query("MARK:$(hello):${BASH_VERSION:+bash}") == "MARK:hello 2.1.3:bash")
+        #expect(
+            try session.screen().contains(
+                "devenv: $SHELL is /bin/sh, which devenv cannot start in an environment; starting bash"))
     }
 }
