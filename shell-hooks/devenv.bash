@@ -12,6 +12,8 @@ __devenv_hooks=@HOOKS@
 __devenv_stamp="$__devenv_hooks/stamps/$$"
 __devenv_dir=
 __devenv_pending=
+__devenv_pending_root=
+__devenv_noticed=
 __devenv_loaded=
 
 # Sets __devenv_q to $1 in single quotes.
@@ -59,7 +61,8 @@ __devenv_alias() {
         __devenv_quote "${BASH_ALIASES[$1]}"
         __devenv_undo="alias $1=$__devenv_q;$__devenv_undo"
     else
-        __devenv_undo="unalias $1;$__devenv_undo"
+        # Quietly: a subshell inherits DEVENV_UNLOAD but not the alias.
+        __devenv_undo="unalias $1 2>/dev/null;$__devenv_undo"
     fi
     alias "$1=$2"
 }
@@ -70,7 +73,13 @@ __devenv_end() {
 }
 
 __devenv_say() { printf '%s\n' "$1" >&2; }
-__devenv_pending() { __devenv_pending=$1; }
+# Watch the cache, the failure record and the project's files of a project not (yet) loaded.
+__devenv_pending() {
+    __devenv_pending=$1
+    __devenv_pending_root=$2
+}
+# What export said last: it does not say the same again at the next look.
+__devenv_notice() { __devenv_noticed=$1; }
 
 __devenv_unload() {
     [[ -n ${DEVENV_UNLOAD+x} ]] && eval "$DEVENV_UNLOAD"
@@ -105,7 +114,8 @@ __devenv_hook() {
     local ret=$? s=$__devenv_stamp.seen
     if [[ $PWD == "$__devenv_dir" ]] && ! __devenv_changed "$__devenv_hooks/allow.stamp" \
         ${DEVENV_ACTIVE:+"$DEVENV_ACTIVE/devenv.toml" "$DEVENV_ACTIVE/devenv.lock" "$DEVENV_ACTIVE_CACHE"} \
-        ${__devenv_pending:+"$__devenv_pending" "${__devenv_pending%.*}.failed"}; then
+        ${__devenv_pending:+"$__devenv_pending" "${__devenv_pending%.*}.failed" \
+            "$__devenv_pending_root/devenv.toml" "$__devenv_pending_root/devenv.lock"}; then
         return $ret
     fi
     # Stamped before looking: whatever changes from now on is seen at a later prompt.
@@ -122,12 +132,14 @@ __devenv_hook() {
         return $ret
     fi
     [[ -n $DEVENV_ACTIVE ]] && __devenv_unload
-    __devenv_pending=
+    __devenv_pending= __devenv_pending_root=
+    local seen=$__devenv_noticed
+    __devenv_noticed=
     if [[ -n $root ]]; then
         if [[ $header == "# devenv-cache 1 $__devenv_hook_version "* && -d ${header##* } ]]; then
             . "$cache"
         else
-            eval "$("$__devenv_bin" export bash)"
+            eval "$(DEVENV_NOTICE_SEEN=$seen "$__devenv_bin" export bash)"
         fi
     fi
     # Names the loaded environment: a live shell keeps it from garbage collection.

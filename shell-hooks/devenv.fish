@@ -12,6 +12,8 @@ set -g __devenv_hooks @HOOKS@
 set -g __devenv_stamp "$__devenv_hooks/stamps/$fish_pid"
 set -g __devenv_dir ''
 set -g __devenv_pending ''
+set -g __devenv_pending_root ''
+set -g __devenv_noticed ''
 set -g __devenv_loaded ''
 
 function __devenv_begin
@@ -70,13 +72,16 @@ function __devenv_remove_path
     end
 end
 
+# An alias is a function made by `alias`, which also makes the name's completions wrap the
+# value's; undoing it removes that wrap too.
 function __devenv_alias
+    set -l unwrap "complete -c $argv[1] -e -w "(string escape -- $argv[2])
     if functions -q $argv[1]
         functions -e __devenv_saved_$argv[1]
         functions -c $argv[1] __devenv_saved_$argv[1]
-        set -p __devenv_undo "functions -e $argv[1]; functions -c __devenv_saved_$argv[1] $argv[1]; functions -e __devenv_saved_$argv[1]"
+        set -p __devenv_undo "functions -e $argv[1]; $unwrap; functions -c __devenv_saved_$argv[1] $argv[1]; functions -e __devenv_saved_$argv[1]"
     else
-        set -p __devenv_undo "functions -e $argv[1]"
+        set -p __devenv_undo "functions -e $argv[1]; $unwrap"
     end
     alias $argv[1] $argv[2]
 end
@@ -91,8 +96,15 @@ function __devenv_say
     printf '%s\n' $argv[1] >&2
 end
 
+# Watch the cache, the failure record and the project's files of a project not (yet) loaded.
 function __devenv_pending
     set -g __devenv_pending $argv[1]
+    set -g __devenv_pending_root $argv[2]
+end
+
+# What export said last: it does not say the same again at the next look.
+function __devenv_notice
+    set -g __devenv_noticed $argv[1]
 end
 
 function __devenv_unload
@@ -129,7 +141,7 @@ function __devenv_hook --on-event fish_prompt
     set -l s $__devenv_stamp.seen
     set -l watched $__devenv_hooks/allow.stamp
     test -n "$DEVENV_ACTIVE"; and set -a watched $DEVENV_ACTIVE/devenv.toml $DEVENV_ACTIVE/devenv.lock $DEVENV_ACTIVE_CACHE
-    test -n "$__devenv_pending"; and set -a watched $__devenv_pending (string replace -r '\.[^.]*$' '' -- $__devenv_pending).failed
+    test -n "$__devenv_pending"; and set -a watched $__devenv_pending (string replace -r '\.[^.]*$' '' -- $__devenv_pending).failed $__devenv_pending_root/devenv.toml $__devenv_pending_root/devenv.lock
     if test "$PWD" = "$__devenv_dir"; and not __devenv_changed $s $watched
         return $ret
     end
@@ -152,11 +164,14 @@ function __devenv_hook --on-event fish_prompt
     end
     test -n "$DEVENV_ACTIVE"; and __devenv_unload
     set -g __devenv_pending ''
+    set -g __devenv_pending_root ''
+    set -l seen $__devenv_noticed
+    set -g __devenv_noticed ''
     if test -n "$root"
         if string match -q "# devenv-cache 1 $__devenv_hook_version *" -- $header; and test -d (string replace -r '.* ' '' -- $header)
             source $cache
         else
-            $__devenv_bin export fish | source
+            DEVENV_NOTICE_SEEN=$seen $__devenv_bin export fish | source
         end
     end
     # Names the loaded environment: a live shell keeps it from garbage collection.

@@ -12,7 +12,7 @@ typeset -g __devenv_bin=@DEVENV@
 typeset -g __devenv_hooks=@HOOKS@
 typeset -g __devenv_stamp="$__devenv_hooks/stamps/$$"
 typeset -g __devenv_dir=
-typeset -g __devenv_pending=
+typeset -g __devenv_pending= __devenv_pending_root= __devenv_noticed=
 typeset -g __devenv_loaded=
 typeset -g __devenv_undo= __devenv_names= __devenv_q= __devenv_root=
 
@@ -58,7 +58,8 @@ __devenv_alias() {
         __devenv_quote "${aliases[$1]}"
         __devenv_undo="alias $1=$__devenv_q;$__devenv_undo"
     else
-        __devenv_undo="unalias $1;$__devenv_undo"
+        # Quietly: a subshell inherits DEVENV_UNLOAD but not the alias.
+        __devenv_undo="unalias $1 2>/dev/null;$__devenv_undo"
     fi
     alias "$1=$2"
 }
@@ -69,7 +70,13 @@ __devenv_end() {
 }
 
 __devenv_say() { print -r -- "$1" >&2; }
-__devenv_pending() { __devenv_pending=$1; }
+# Watch the cache, the failure record and the project's files of a project not (yet) loaded.
+__devenv_pending() {
+    __devenv_pending=$1
+    __devenv_pending_root=$2
+}
+# What export said last: it does not say the same again at the next look.
+__devenv_notice() { __devenv_noticed=$1; }
 
 __devenv_unload() {
     (( ${+DEVENV_UNLOAD} )) && eval "$DEVENV_UNLOAD"
@@ -103,7 +110,9 @@ __devenv_hook() {
     local ret=$? s=$__devenv_stamp.seen
     if [[ $PWD == "$__devenv_dir" ]] && ! __devenv_changed $__devenv_hooks/allow.stamp \
         ${DEVENV_ACTIVE:+$DEVENV_ACTIVE/devenv.toml} ${DEVENV_ACTIVE:+$DEVENV_ACTIVE/devenv.lock} $DEVENV_ACTIVE_CACHE \
-        $__devenv_pending ${__devenv_pending:+${__devenv_pending%.*}.failed}; then
+        $__devenv_pending ${__devenv_pending:+${__devenv_pending%.*}.failed} \
+        ${__devenv_pending_root:+$__devenv_pending_root/devenv.toml} \
+        ${__devenv_pending_root:+$__devenv_pending_root/devenv.lock}; then
         return $ret
     fi
     # Stamped before looking: whatever changes from now on is seen at a later prompt.
@@ -120,12 +129,14 @@ __devenv_hook() {
         return $ret
     fi
     [[ -n $DEVENV_ACTIVE ]] && __devenv_unload
-    __devenv_pending=
+    __devenv_pending= __devenv_pending_root=
+    local seen=$__devenv_noticed
+    __devenv_noticed=
     if [[ -n $root ]]; then
         if [[ $header == "# devenv-cache 1 $__devenv_hook_version "* && -d ${header##* } ]]; then
             . "$cache"
         else
-            eval "$("$__devenv_bin" export zsh)"
+            eval "$(DEVENV_NOTICE_SEEN=$seen "$__devenv_bin" export zsh)"
         fi
     fi
     # Names the loaded environment: a live shell keeps it from garbage collection.

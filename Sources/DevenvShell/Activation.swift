@@ -31,8 +31,24 @@ public struct Activation {
         self.makeRealizer = makeRealizer
     }
 
-    /// The code that loads the project of `directory` into a shell whose (unloaded) environment is `base`.
-    public func export(_ dialect: ExportScript.Dialect, directory: String, base: [String: String]) -> ExportResult {
+    /// The code that loads the project of `directory` into a shell whose (unloaded) environment
+    /// is `base`. `seen` is the notice key of the messages the shell showed last time it asked:
+    /// the same messages are not shown twice in a row (a blocked or failed project says so once,
+    /// not at every prompt that looks again).
+    public func export(_ dialect: ExportScript.Dialect, directory: String, base: [String: String], seen: String = "")
+        -> ExportResult
+    {
+        var result = exportUnnoticed(dialect, directory: directory, base: base)
+        guard !result.messages.isEmpty else { return result }
+        let key = String(Hasher.hash(.sha256, Array(result.messages.joined(separator: "\n").utf8)).base16.prefix(16))
+        if key == seen { result.messages = [] }
+        result.code += "__devenv_notice \(key)\n"
+        return result
+    }
+
+    private func exportUnnoticed(_ dialect: ExportScript.Dialect, directory: String, base: [String: String])
+        -> ExportResult
+    {
         var result = ExportResult()
         // Where the hook keeps its stamps, in case $DEVENV_HOME was removed under a live shell.
         try? FileManager.default.createDirectory(atPath: layout.stamps, withIntermediateDirectories: true)
@@ -51,7 +67,7 @@ public struct Activation {
         case .changed where isRealizing(root):
             // The background realization is writing the lock; it allows what it wrote once done.
             // Meanwhile the last good environment stays.
-            result.code = pendingCode(cache, dialect: dialect)
+            result.code = pendingCode(cache, root: root, dialect: dialect)
             return result
         case .unknown:
             result.messages.append("devenv: \(project.manifestPath) is not allowed; run `devenv allow` to load it")
@@ -64,13 +80,6 @@ public struct Activation {
         case .allowed:
             break
         }
-        let failure = layout.failure(root: root)
-        if let reason = FileManager.default.contents(atPath: failure).map({ String(decoding: $0, as: UTF8.self) }) {
-            try? FileManager.default.removeItem(atPath: failure)
-            result.messages.append(
-                "devenv: realizing \(root) failed: \(reason.split(separator: "\n").first ?? ""); see \(layout.log(root: root))"
-            )
-        }
         if let cached = cachedScript(cache, contentHash: hash) {
             result.code = cached
             return result
@@ -78,6 +87,7 @@ public struct Activation {
         do {
             if let script = try load(project, contentHash: hash, base: base) {
                 try write(script, dialect: dialect, to: cache)
+                try? FileManager.default.removeItem(atPath: layout.failure(root: root))
                 // Entering through the hook uses the project as `develop` does: a changed
                 // environment (an edited `env`, say) is a new generation.
                 try Generations(root: root, store: store).recordCurrentFiles(
@@ -90,6 +100,16 @@ public struct Activation {
             result.messages.append("devenv: \(error)")
             return result
         }
+        // A realization of these very files failed: say so, and wait for an edit or a retry
+        // (`devenv reload`, or a `devenv develop` that succeeds) instead of failing again at
+        // every prompt.
+        if let reason = failure(root: root, contentHash: hash) {
+            result.code = pendingCode(cache, root: root, dialect: dialect)
+            result.messages.append(
+                "devenv: realizing \(root) failed: \(reason); see \(layout.log(root: root)) (after fixing the cause, run `devenv reload` to try again)"
+            )
+            return result
+        }
         if !background {
             do {
                 try realize(project, dialect: dialect, base: base)
@@ -99,7 +119,7 @@ public struct Activation {
             }
             return result
         }
-        result.code = pendingCode(cache, dialect: dialect)
+        result.code = pendingCode(cache, root: root, dialect: dialect)
         if startBackground(project, dialect: dialect, base: base) {
             result.messages.append(
                 "devenv: realizing \(root) in the background (log: \(layout.log(root: root)))")
@@ -107,12 +127,37 @@ public struct Activation {
         return result
     }
 
+    /// Why the last background realization of the project failed, when it failed for the
+    /// content it has now (`contentHash`); a failure recorded for other content is forgotten.
+    private func failure(root: String, contentHash: String) -> String? {
+        let path = layout.failure(root: root)
+        guard let text = FileManager.default.contents(atPath: path).map({ String(decoding: $0, as: UTF8.self) }) else {
+            return nil
+        }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.count > 1, lines[0] == contentHash else {
+            try? FileManager.default.removeItem(atPath: path)
+            return nil
+        }
+        return String(lines[1])
+    }
+
+    /// Forgets a failed background realization of the project and makes hooked shells look
+    /// again at their next prompt (`devenv reload`; with `onlyAfterFailure`, what a `develop`
+    /// that realized the project does).
+    public static func retry(root: String, layout: HookLayout, onlyAfterFailure: Bool = false) throws {
+        let failed = FileManager.default.fileExists(atPath: layout.failure(root: root))
+        guard failed || !onlyAfterFailure else { return }
+        if failed { try FileManager.default.removeItem(atPath: layout.failure(root: root)) }
+        try TrustStore(layout: layout).touchStamp()
+    }
+
     /// The project's last good environment (stale, but better than none), and the hook told to
-    /// watch for the new one.
-    private func pendingCode(_ cache: String, dialect: ExportScript.Dialect) -> String {
+    /// watch for the new one, for a failure, and for edits of the project's files.
+    private func pendingCode(_ cache: String, root: String, dialect: ExportScript.Dialect) -> String {
         let quote = { ExportScript.quoted($0, for: dialect) }
         let lastGood = FileManager.default.contents(atPath: cache).map { String(decoding: $0, as: UTF8.self) } ?? ""
-        return lastGood + "__devenv_pending \(quote(cache))\n"
+        return lastGood + "__devenv_pending \(quote(cache)) \(quote(root))\n"
     }
 
     /// Whether a background realization of the project runs now.
@@ -185,9 +230,9 @@ public struct Activation {
             trust.verdict(root: project.root, hash: TrustStore.contentHash(manifest: manifest, lock: lockBefore))
             == .allowed
         let workspace = try Workspace(project: project, store: store, policy: .update)
-        _ = try workspace.realize(shell: Manifest.defaultShell, realizer: makeRealizer())
         // A lock this made from an allowed manifest is as trusted as the manifest: that manifest,
-        // not one edited meanwhile.
+        // not one edited meanwhile. Allowed before realizing, so a failure is recorded for (and
+        // reported with) the files as they are now.
         if wasAllowed, FileManager.default.contents(atPath: project.manifestPath) == manifest {
             let lockAfter = FileManager.default.contents(atPath: project.lockPath) ?? Data()
             let hash = TrustStore.contentHash(manifest: manifest, lock: lockAfter)
@@ -195,6 +240,7 @@ public struct Activation {
                 try trust.allow(root: project.root, hash: hash)
             }
         }
+        _ = try workspace.realize(shell: Manifest.defaultShell, realizer: makeRealizer())
         let hash = TrustStore.contentHash(root: project.root)
         guard let script = try load(project, contentHash: hash, base: base) else {
             throw ProjectError("the environment is still not realized")
@@ -211,7 +257,10 @@ public struct Activation {
         do {
             try realize(project, dialect: dialect, base: base)
         } catch {
-            try? Data("\(error)\n".utf8).write(to: URL(fileURLWithPath: layout.failure(root: project.root)))
+            // Recorded for the files as they are now: an edit makes the next prompt try again.
+            let reason = "\(error)".split(separator: "\n").first ?? ""
+            try? Data("\(TrustStore.contentHash(root: project.root))\n\(reason)\n".utf8)
+                .write(to: URL(fileURLWithPath: layout.failure(root: project.root)), options: .atomic)
             throw error
         }
     }

@@ -118,7 +118,8 @@ public struct TrustStore: Sendable {
         try touchStamp()
     }
 
-    private func touchStamp() throws {
+    /// Makes every hooked shell look again at its next prompt.
+    func touchStamp() throws {
         try FileManager.default.createDirectory(atPath: layout.directory, withIntermediateDirectories: true)
         try Data().write(to: URL(fileURLWithPath: layout.allowStamp))
     }

@@ -42,6 +42,10 @@ struct DevelopCommand: ParsableCommand {
                 shell: shellName, realizer: session.realizer(), recordHashes: project.policy != .frozen)
             // The environment stays rooted for as long as what this becomes runs.
             try session.store.addTemporaryRoot(try session.store.directory.storePath(parsing: path))
+            // Hooked shells that gave up on the project after a failed background realization try again.
+            try Activation.retry(
+                root: workspace.project.root, layout: HookLayout(home: session.store.location.home),
+                onlyAfterFailure: true)
             let variables = try workspace.variables(
                 shell: shellName, environment: environment, path: path, base: ProcessInfo.processInfo.environment,
                 pure: pure)

@@ -15,7 +15,8 @@ struct Devenv: ParsableCommand {
         subcommands: [
             InitCommand.self, DevelopCommand.self, ShellCommand.self, RunCommand.self, PrintEnvCommand.self,
             CheckCommand.self, LockCommand.self, UpdateCommand.self, HookCommand.self, AllowCommand.self,
-            DenyCommand.self, StatusCommand.self, ExportCommand.self, BuildCommand.self, SearchCommand.self,
+            DenyCommand.self, ReloadCommand.self, StatusCommand.self, ExportCommand.self, BuildCommand.self,
+            SearchCommand.self,
             InfoCommand.self, GenerationsCommand.self, RollbackCommand.self, DiffCommand.self, ProfileCommand.self,
             GarbageCommand.self, StoreCommand.self, HookRealizeCommand.self,
         ]

@@ -69,8 +69,11 @@ struct ExportCommand: ParsableCommand {
         let activation = Activation(
             store: session.store, toolVersion: Devenv.version, background: session.configuration.hookInBackground,
             makeRealizer: { session.realizer() })
+        var base = ProcessInfo.processInfo.environment
+        // The hook's own note of what it was told last, not part of the shell's environment.
+        let seen = base.removeValue(forKey: "DEVENV_NOTICE_SEEN") ?? ""
         let result = activation.export(
-            dialect, directory: FileManager.default.currentDirectoryPath, base: ProcessInfo.processInfo.environment)
+            dialect, directory: FileManager.default.currentDirectoryPath, base: base, seen: seen)
         for message in result.messages { printError(message) }
         print(result.code, terminator: "")
     }
@@ -109,6 +112,27 @@ struct AllowCommand: ParsableCommand {
         let project = try Project.find(from: directory ?? FileManager.default.currentDirectoryPath)
         try TrustStore(layout: HookLayout(home: StoreLocation.fromEnvironment().home)).allow(root: project.root)
         print("allowed \(project.root)")
+    }
+}
+
+struct ReloadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reload",
+        abstract: "Make hooked shells load the project again, retrying a failed background realization.",
+        discussion: """
+            A background realization that failed is reported once and not tried again until
+            devenv.toml or devenv.lock changes; after fixing its cause elsewhere (a network, a disk),
+            this tries again at the next prompt of every hooked shell.
+            """
+    )
+
+    @Argument(help: "The project directory (default: the project of the current directory).")
+    var directory: String?
+
+    func run() throws {
+        let project = try Project.find(from: directory ?? FileManager.default.currentDirectoryPath)
+        try Activation.retry(root: project.root, layout: HookLayout(home: StoreLocation.fromEnvironment().home))
+        print("hooked shells load \(project.root) again at their next prompt")
     }
 }
 

@@ -85,6 +85,10 @@ struct HookTests {
         #expect(!path.contains("-devenv-env/bin"))
         try shell.send("hi")
         try shell.waitFor { $0.contains("users-hi") }
+        if name == "fish" {
+            // The user's function is back without the project alias's completion wrapping.
+            #expect(try shell.query("[$(complete -c hi | string join ,)]").contains("alias-works") == false)
+        }
         // Empty before stays empty, unset before is unset again, what the hook exported is gone.
         #expect(
             try shell.query("$(env | grep -c '^EMPTY=$')|$(env | grep -c '^GREETING=')|$FROM_HOOK") == "1|0|")
@@ -100,6 +104,83 @@ struct HookTests {
         #expect(try shell.query("[$DEVENV_ACTIVE]", after: "cd /") == "[]")
         // The hook keeps the exit status of the last command.
         #expect(try shell.query(name == "fish" ? "[$status]" : "[$?]", after: "cd \(root); false") == "[1]")
+    }
+
+    @Test(arguments: shells)
+    func aSubshellLeavesQuietlyAndDenyIsSaidOnce(_ name: String) throws {
+        let fixture = try HookFixture()
+        let shell = try fixture.shell(name)
+        let root = fixture.project.dir("proj")
+        #expect(try shell.query("[$GREETING]", after: "cd \(root)") == "[hi]")
+        // A subshell inherits the record of what to undo, but not the aliases.
+        try shell.send(name)
+        #expect(try shell.query("[$GREETING]", after: "cd ..") == "[]")
+        try shell.send("exit")
+        #expect(try shell.query("[$GREETING]") == "[hi]")
+        _ = try shell.query("", after: "\(DevenvCLI.binary) deny")
+        for _ in 0..<3 { try shell.send("") }
+        let screen = try shell.screen()
+        #expect(!screen.contains("unalias") && !screen.contains("not found"), "\(screen)")
+        #expect(screen.components(separatedBy: "is not allowed").count == 2, "\(screen)")
+        #expect(try shell.query("[$GREETING]") == "[]")
+    }
+
+    @Test(arguments: shells)
+    func aFailedBackgroundRealizationIsReportedOnceAndNotRetriedAtEveryPrompt(_ name: String) throws {
+        let fixture = try HookFixture()
+        let project = fixture.project
+        let root = project.dir("proj")
+        try project.dir.sh(
+            """
+            printf '[broken]\\nversion = "1"\\ndescription = "d"\\nhomepage = "h"\\nlicense = "l"\\norigin = "o"\\n' > pkgs/broken.toml
+            printf "script = 'echo cannot build; exit 3'\\n" >> pkgs/broken.toml
+            sed -i 's/packages = \\["hello_2"\\]/packages = ["hello_2", "broken"]/' proj/devenv.toml
+            """)
+        _ = try project.run("allow", in: root)
+        let shell = try fixture.shell(name)
+        try shell.send("cd \(root)")
+        // The failure is seen at the first prompt after the background realization ends.
+        func pressEnterUntil(_ condition: (String) -> Bool) throws {
+            for _ in 0..<60 where !condition(try shell.screen()) {
+                try shell.send("")
+                usleep(300_000)
+            }
+        }
+        try pressEnterUntil { $0.contains("realizing \(root) failed: ") }
+        #expect(try shell.screen().contains("(after fixing the cause, run `devenv reload` to try again)"))
+        _ = try shell.query("ready")
+        // No prompt starts a process in this state, and none repeats the report.
+        let trace = project.dir("strace-\(name).txt")
+        let strace = try ChildProcess(
+            "/usr/bin/timeout",
+            [
+                "-s", "INT", "60", "/usr/bin/strace", "-f", "-qq", "-e", "trace=fork,vfork,clone,clone3,execve",
+                "-o", trace, "-p", String(try shell.pid()),
+            ])
+        usleep(1_500_000)
+        for _ in 0..<20 { try shell.send("") }
+        _ = try shell.query("done")
+        kill(-strace.pid, SIGINT)
+        try strace.wait(timeout: 60)
+        let events = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
+        let processes = events.split(separator: "\n").filter {
+            !$0.contains("resumed") && !$0.contains("exited") && !$0.contains("CLONE_THREAD")
+        }
+        #expect(processes.isEmpty, "\(events)")
+        #expect(try shell.screen().components(separatedBy: "failed: ").count == 2)
+        // `devenv reload` tries again (and it fails again, once more reported once).
+        try shell.send("\(DevenvCLI.binary) reload")
+        try pressEnterUntil { $0.components(separatedBy: "failed: ").count == 3 }
+        #expect(try shell.screen().components(separatedBy: "failed: ").count == 3)
+        // An edit tries again too: here the fix.
+        try project.dir.sh("sed -i 's/, \"broken\"//' proj/devenv.toml")
+        try shell.send("\(DevenvCLI.binary) allow")
+        var loaded = false
+        for _ in 0..<100 where !loaded {
+            usleep(200_000)
+            loaded = try shell.query("[$GREETING]") == "[hi]"
+        }
+        #expect(loaded)
     }
 
     @Test(arguments: shells)
