@@ -107,7 +107,7 @@ public struct TOMLTableReader {
 
     /// A table of variables (`env = { NAME = "value" }`).
     public func variables(_ key: String) throws -> [String: String]? {
-        try namedStrings(key, rule: ShellNames.variableRule, isName: ShellNames.isVariable)
+        try namedStrings(key, rule: ShellSyntax.variableRule, isName: ShellSyntax.isVariable)
     }
 
     /// The reader of a sub-table.

@@ -1,4 +1,5 @@
 import DevenvBuild
+import DevenvPackages
 import DevenvStore
 import Foundation
 
@@ -11,26 +12,44 @@ public struct Environment: Sendable {
     public let packages: [LockedPackage]
     public let derivation: Derivation
 
-    public init(shell: String, system: String, packages: [LockedPackage]) {
+    /// With `wrapped`, a program of a package that sets variables is not linked but wrapped: a
+    /// script that sets them and runs it (what the profile needs, where no shell applies them).
+    public init(shell: String, system: String, packages: [LockedPackage], wrapped: Bool = false) {
         self.shell = shell
         self.system = system
         self.packages = packages
         var script = """
             mkdir -p "$out/bin"
-            link() {
-              for f in "$1"/*; do
-                name=${f##*/}
-                if [ -x "$f" ] && [ ! -d "$f" ] && [ ! -e "$out/bin/$name" ] && [ ! -L "$out/bin/$name" ]; then
-                  ln -s "$f" "$out/bin/$name"
+            # place PROGRAM [VARIABLE-LINES]: links the program, or writes a wrapper setting them.
+            place() {
+              name=${1##*/}
+              case $name in *"'"*) return ;; esac
+              if [ -x "$1" ] && [ ! -d "$1" ] && [ ! -e "$out/bin/$name" ] && [ ! -L "$out/bin/$name" ]; then
+                if [ -z "$2" ]; then
+                  ln -s "$1" "$out/bin/$name"
+                else
+                  printf '#!/bin/sh\\n%s\\nexec %s "$@"\\n' "$2" "'$1'" > "$out/bin/$name"
+                  chmod 555 "$out/bin/$name"
                 fi
-              done
+              fi
             }
             set -- $DEVENV_DEPENDENCIES
 
             """
         for package in packages {
+            // The wrapper's lines as one sh word in which "$1" (the package's output path, which
+            // holds no quote) stands where the values have `$out`.
+            let marker = "\u{0}out\u{0}"
+            let lines =
+                wrapped
+                ? package.environment.sorted { $0.key < $1.key }.map { name, value in
+                    "export \(name)=" + ShellSyntax.posixQuoted(Environment.substitutingOut(in: value, with: marker))
+                }.joined(separator: "\n") : ""
+            let word = lines.components(separatedBy: marker).map(ShellSyntax.posixQuoted).joined(separator: "\"$1\"")
+            script += "variables=\(word)\n"
             for path in package.derivation.paths {
-                script += "link \"$1\(path == "." || path.isEmpty ? "" : "/" + path)\"\n"
+                script +=
+                    "for f in \"$1\(path == "." || path.isEmpty ? "" : "/" + path)\"/*; do place \"$f\" \"$variables\"; done\n"
             }
             script += "shift\n"
         }
@@ -39,24 +58,24 @@ public struct Environment: Sendable {
             dependencies: packages.map(\.derivation), script: script, paths: ["bin"])
     }
 
+    static func substitutingOut(in value: String, with path: String) -> String {
+        value.replacingOccurrences(of: "${out}", with: path).replacingOccurrences(of: "$out", with: path)
+    }
+
     /// The packages' variables with `$out` (and `${out}`) replaced by each one's output path, in
     /// package order (a later package's value for the same name wins).
     public var packageVariables: [(name: String, value: String)] {
         packages.flatMap { package in
             package.environment.sorted { $0.key < $1.key }.map { name, value in
-                (
-                    name,
-                    value.replacingOccurrences(of: "${out}", with: package.outPath).replacingOccurrences(
-                        of: "$out", with: package.outPath)
-                )
+                (name, Environment.substitutingOut(in: value, with: package.outPath))
             }
         }
     }
 }
 
 extension Lockfile {
-    /// The environment of `shell` on `system`, or an error when the lock has none.
-    public func environment(shell: String, system: String) throws -> Environment {
+    /// The environment of `shell` on `system` (`wrapped`: see `Environment`), or an error when the lock has none.
+    public func environment(shell: String, system: String, wrapped: Bool = false) throws -> Environment {
         guard let systems = shells[shell] else {
             throw ProjectError("devenv.lock has no shell '\(shell)'; run `devenv lock`")
         }
@@ -65,6 +84,37 @@ extension Lockfile {
                 "devenv.lock has no packages for \(system) (it covers \(systems.keys.sorted().joined(separator: ", "))); add it to [project].systems"
             )
         }
-        return Environment(shell: shell, system: system, packages: packages)
+        return Environment(shell: shell, system: system, packages: packages, wrapped: wrapped)
+    }
+}
+
+extension Environment {
+    /// Programs that more than one package provides, once the packages are realized: which
+    /// package's program the environment has (the first's) and which it does not.
+    public struct Conflict: Equatable, Sendable {
+        public var used: String
+        public var shadowed: String
+        public var programs: [String]
+    }
+
+    public var conflicts: [Conflict] {
+        var provider: [String: String] = [:]
+        var found: [Conflict] = []
+        for package in packages {
+            var shadowedBy: [String: [String]] = [:]
+            for directory in package.derivation.searchPath(at: package.outPath) {
+                for program in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+                    if let first = provider[program], first != package.name {
+                        shadowedBy[first, default: []].append(program)
+                    } else {
+                        provider[program] = package.name
+                    }
+                }
+            }
+            found += shadowedBy.sorted { $0.key < $1.key }.map {
+                Conflict(used: $0.key, shadowed: package.name, programs: $0.value.sorted())
+            }
+        }
+        return found
     }
 }

@@ -70,8 +70,8 @@ struct LockReader {
     /// A map of variables: every key must be a name shells accept (they are written into shell code).
     func variables(_ key: String) throws -> [String: String] {
         let map = try stringMap(key)
-        if let wrong = map.keys.sorted().first(where: { !ShellNames.isVariable($0) }) {
-            throw try field(key).error("has \(wrong.debugDescription), which is not \(ShellNames.variableRule)")
+        if let wrong = map.keys.sorted().first(where: { !ShellSyntax.isVariable($0) }) {
+            throw try field(key).error("has \(wrong.debugDescription), which is not \(ShellSyntax.variableRule)")
         }
         return map
     }

@@ -112,7 +112,7 @@ extension Manifest {
             }
             return Shell(
                 packages: packages, env: try reader.variables("env") ?? [:], hook: try reader.string("hook"),
-                aliases: try reader.namedStrings("aliases", rule: ShellNames.aliasRule, isName: ShellNames.isAlias)
+                aliases: try reader.namedStrings("aliases", rule: ShellSyntax.aliasRule, isName: ShellSyntax.isAlias)
                     ?? [:],
                 locations: locations)
         }

@@ -5,7 +5,8 @@ import Foundation
 
 /// The user's own packages, outside any project (like `nix profile`): a project devenv keeps at
 /// `$DEVENV_HOME/profile` (its devenv.toml lists the packages), with generations like any
-/// project, and `$DEVENV_HOME/bin` linked to the current environment's programs.
+/// project, and `$DEVENV_HOME/bin` linked to the current environment's programs (wrapped, so that
+/// each gets its package's variables: Go its GOROOT and GOTOOLCHAIN).
 public struct Profile: Sendable {
     public let store: Store
     public var project: Project { Project(root: store.location.home + "/profile") }
@@ -49,7 +50,9 @@ public struct Profile: Sendable {
             .write(to: project.lockPath)
         }
         let workspace = try Workspace(project: project, store: store, policy: .frozen)
-        let (environment, path) = try workspace.realize(shell: Manifest.defaultShell, realizer: realizer)
+        // Wrapped: no shell applies the packages' variables to what runs from the profile.
+        let (environment, path) = try workspace.realize(
+            shell: Manifest.defaultShell, realizer: realizer, wrapped: true)
         try link(path)
         return environment
     }

@@ -52,16 +52,17 @@ public final class Workspace {
         }
     }
 
-    /// Realizes every package of `shell` for this system and the environment joining them;
-    /// returns the environment and its store path. Unless frozen, NAR hashes learnt by realizing
+    /// Realizes every package of `shell` for this system and the environment joining them
+    /// (`wrapped`: see `Environment`); returns the environment and its store path. Unless frozen, NAR hashes learnt by realizing
     /// are recorded in the lock.
     public func realize(
-        shell: String, system: String = CurrentSystem.name, realizer: Realizer, recordHashes: Bool = true
+        shell: String, system: String = CurrentSystem.name, realizer: Realizer, recordHashes: Bool = true,
+        wrapped: Bool = false
     )
         throws -> (environment: Environment, path: String)
     {
         _ = try manifest.shell(shell)
-        let environment = try lock.environment(shell: shell, system: system)
+        let environment = try lock.environment(shell: shell, system: system, wrapped: wrapped)
         let paths = try realizer.realize([environment.derivation])
         if recordHashes { try recordNarHashes() }
         if system == CurrentSystem.name {

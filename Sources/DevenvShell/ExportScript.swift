@@ -13,30 +13,20 @@ public enum ExportScript {
     public static func render(from current: [String: String], to target: [String: String], dialect: Dialect) -> String {
         var lines: [String] = []
         for (name, value) in target.sorted(by: { $0.key < $1.key })
-        where current[name] != value && ShellNames.isVariable(name) {
+        where current[name] != value && ShellSyntax.isVariable(name) {
             lines.append(
                 dialect == .fish
                     ? "set -gx \(name) \(quoted(value, for: dialect))" : "export \(name)=\(quoted(value, for: dialect))"
             )
         }
-        for name in current.keys.sorted() where target[name] == nil && ShellNames.isVariable(name) {
+        for name in current.keys.sorted() where target[name] == nil && ShellSyntax.isVariable(name) {
             lines.append(dialect == .fish ? "set -e \(name)" : "unset \(name)")
         }
         return lines.map { $0 + (dialect == .fish ? "\n" : ";\n") }.joined()
     }
 
-    /// 'text' for POSIX shells: a quote inside becomes '\''.
-    private static func posixQuoted(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }
-
-    /// 'text' for fish, where only \ and ' are escaped inside single quotes.
-    private static func fishQuoted(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
-    }
-
     /// The quoting of `dialect`: the one routine every value written into shell code goes through.
     public static func quoted(_ text: String, for dialect: Dialect) -> String {
-        dialect == .fish ? fishQuoted(text) : posixQuoted(text)
+        dialect == .fish ? ShellSyntax.fishQuoted(text) : ShellSyntax.posixQuoted(text)
     }
 }

@@ -40,14 +40,14 @@ public struct LoadScript: Equatable, Sendable {
         // Only plain variable names are written into code (the caller's environment may hold
         // others, such as bash's exported functions, which are left alone).
         for (name, value) in after.sorted(by: { $0.key < $1.key })
-        where ShellNames.isVariable(name) && (before[name] != value || (declared.contains(name) && name != "PATH")) {
+        where ShellSyntax.isVariable(name) && (before[name] != value || (declared.contains(name) && name != "PATH")) {
             if name == "PATH", let base = before["PATH"], value.hasSuffix(":" + base) {
                 pathPrefix = value.dropLast(base.count + 1).split(separator: ":").map(String.init)
             } else {
                 set.append((name, value))
             }
         }
-        unset = before.keys.filter { after[$0] == nil && ShellNames.isVariable($0) }.sorted()
+        unset = before.keys.filter { after[$0] == nil && ShellSyntax.isVariable($0) }.sorted()
     }
 
     public func render(_ dialect: ExportScript.Dialect, cache: String, toolVersion: String = "") -> String {

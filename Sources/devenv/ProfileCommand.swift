@@ -17,6 +17,11 @@ struct ProfileCommand: ParsableCommand {
         let profile = Profile(store: session.store)
         let environment = try profile.apply(realizer: session.realizer(), upgrade: upgrade)
         for package in environment.packages { print("\(package.name) \(package.version)") }
+        for conflict in environment.conflicts {
+            printError(
+                "warning: \(conflict.used) and \(conflict.shadowed) both provide \(conflict.programs.joined(separator: ", ")); \(conflict.used)'s are used (installed first; remove it to use \(conflict.shadowed)'s)"
+            )
+        }
         print("linked \(profile.bin)")
     }
 

@@ -1,7 +1,8 @@
-/// Which names may reach shell code: variable and alias names are written into the code that
+/// What may reach shell code, and how: variable and alias names are written into the code that
 /// bash, zsh and fish evaluate when an environment loads, so only names that are plain words in
-/// all three are accepted anywhere they come from (manifests, recipes, locks).
-public enum ShellNames {
+/// all three are accepted anywhere they come from (manifests, recipes, locks); values go through
+/// the one quoting routine of each dialect.
+public enum ShellSyntax {
     /// A variable name every shell accepts: a letter or `_`, then letters, digits and `_`.
     public static func isVariable(_ name: some StringProtocol) -> Bool {
         guard let first = name.utf8.first, isLetter(first) || first == UInt8(ascii: "_") else { return false }
@@ -19,6 +20,16 @@ public enum ShellNames {
 
     public static let variableRule = "a variable name (letters, digits and _, not starting with a digit)"
     public static let aliasRule = "an alias name (letters, digits, _, -, . and +, not starting with - . or +)"
+
+    /// 'text' for bash, zsh and sh: a quote inside becomes '\''.
+    public static func posixQuoted(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    /// 'text' for fish, where only \ and ' are escaped inside single quotes.
+    public static func fishQuoted(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+    }
 
     private static func isLetter(_ byte: UInt8) -> Bool {
         (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
