@@ -5,8 +5,12 @@ import Foundation
 struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
-        abstract: "Start a project: write devenv.toml from a template and lock it.",
-        discussion: "Adds .devenv/ to the directory's .gitignore. An existing devenv.toml is never overwritten."
+        abstract: "Start a project from a template: write its files and lock it.",
+        discussion: """
+            A template is a small working project: its devenv.toml and the files `devenv check` needs
+            (a module, a test). Adds .devenv/ to the directory's .gitignore. No existing file is ever
+            overwritten: an existing devenv.toml is an error, other existing files are kept.
+            """
     )
 
     @Option(help: "The template to start from (see --list-templates).")
@@ -28,11 +32,15 @@ struct InitCommand: ParsableCommand {
         }
         try withManifestErrors {
             let target = directory ?? FileManager.default.currentDirectoryPath
-            let project = try Templates.instantiate(template, in: target)
+            let outcome = try Templates.instantiate(template, in: target)
+            let project = outcome.project
             let session = try Session()
             let workspace = try Workspace(project: project, store: session.store, policy: .update)
             let packages = workspace.lock.shells[Manifest.defaultShell]?.values.first?.map(\.name) ?? []
-            print("wrote \(project.manifestPath) (template \(template)) and devenv.lock")
+            print(
+                "wrote \((outcome.written + ["devenv.lock"]).joined(separator: ", ")) in \(project.root) (template \(template))"
+            )
+            if !outcome.kept.isEmpty { print("kept the existing \(outcome.kept.joined(separator: ", "))") }
             if !packages.isEmpty { print("packages: \(packages.joined(separator: ", "))") }
             print("next: cd \(project.root) && devenv develop")
         }

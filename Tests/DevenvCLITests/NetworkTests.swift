@@ -20,16 +20,10 @@ struct NetworkTests {
         #expect(npx.status == 0, "\(npx.stderr)")
     }
 
-    @Test func theGoTemplateRunsGoAndGofmtAndItsChecksPass() throws {
+    @Test func theGoTemplateRunsGoAndGofmt() throws {
         let dir = try TemporaryDirectory("network")
         let devenv = DevenvCLI(home: dir("home"), environment: ["CI": "true"])
         #expect(try devenv("init", "--template", "go", dir("app")).status == 0)
-        try dir.sh(
-            """
-            cd app && printf 'module example.com/hello\\n\\ngo 1.24\\n' > go.mod
-            printf 'package main\\n\\nimport "fmt"\\n\\nfunc main() { fmt.Println("hello from go") }\\n' > main.go
-            printf 'package main\\n\\nimport "testing"\\n\\nfunc TestNothing(t *testing.T) {}\\n' > main_test.go
-            """)
         // Only the environment (and basic tools) on PATH: the recipe's GOROOT and GOTOOLCHAIN do the rest.
         func develop(_ command: String...) throws -> CommandResult {
             try runCommand(
@@ -38,11 +32,8 @@ struct NetworkTests {
         }
         #expect(try develop("go", "version").output == "go version go1.24.11 linux/amd64")
         let run = try develop("go", "run", ".")
-        #expect(run.output == "hello from go", "\(run.stderr)")
+        #expect(run.output == "hello, world", "\(run.stderr)")
         #expect(try develop("gofmt", "-l", ".").output == "")
-        let check = try runCommand(
-            DevenvCLI.binary, ["check"], environment: devenv.environment, currentDirectory: dir("app"))
-        #expect(check.status == 0 && check.stderr.contains("PASS vet (") && check.stderr.contains("PASS test ("))
     }
 
     /// The main job of the README's install command.
@@ -56,13 +47,17 @@ struct NetworkTests {
         #expect(run.output == "hello from the devenv store", "\(run.stderr)")
     }
 
+    /// Each template is a working project: its environment has its tools, and `devenv check`
+    /// passes right after `init`, offline once the toolchains are realized (the proxies lead
+    /// nowhere). python's test uses an interpreter of the machine until the set has one.
     @Test(arguments: [
+        ("go", "go version", "go version go1.24"),
         ("node", "node --version && npm --version", "v24."), ("python", "uv --version && ruff --version", "uv "),
         ("zig", "zig version", "0."),
         ("polyglot", "go version && node --version && just --version", "go version go1.24"),
         ("minimal", "echo minimal", "minimal"),
     ])
-    func everyTemplateEntersItsEnvironment(_ template: String, _ command: String, _ expected: String) throws {
+    func everyTemplateWorksOnTheFirstTry(_ template: String, _ command: String, _ expected: String) throws {
         let dir = try TemporaryDirectory("network")
         let devenv = DevenvCLI(home: dir("home"), environment: ["CI": "true"])
         #expect(try devenv("init", "--template", template, dir("app")).status == 0)
@@ -70,6 +65,12 @@ struct NetworkTests {
             DevenvCLI.binary, ["develop", "--pure", "-c", "sh", "-c", command], environment: devenv.environment,
             currentDirectory: dir("app"))
         #expect(entered.status == 0 && entered.output.hasPrefix(expected), "\(entered.output)\n\(entered.stderr)")
+        let offline = ["HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9", "GOPROXY": "off"]
+        let check = try runCommand(
+            DevenvCLI.binary, ["check"], environment: devenv.environment.merging(offline) { $1 },
+            currentDirectory: dir("app"))
+        #expect(check.status == 0, "\(check.stderr)")
+        #expect(check.stderr.hasSuffix("check passed\n"))
     }
 
     @Test func helloBuildsFromSourceWithCMakeAndNinja() throws {

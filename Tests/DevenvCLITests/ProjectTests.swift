@@ -434,6 +434,38 @@ struct InitTests {
         #expect(again.stderr.contains("already exists; not overwriting it"))
     }
 
+    static let templateFiles = [
+        "go": ["devenv.toml", "go.mod", "main.go", "main_test.go"],
+        "node": [
+            "devenv.toml", "greeting.js", "index.js", "package-lock.json", "package.json", "test/greeting.test.js",
+        ],
+        "python": ["devenv.toml", "hello.py", "pyproject.toml", "tests/test_hello.py", "uv.lock"],
+        "zig": ["build.zig", "devenv.toml", "src/main.zig"],
+        "polyglot": [
+            "api/go.mod", "api/main.go", "api/main_test.go", "devenv.toml", "justfile", "web/greeting.js",
+            "web/index.js", "web/package-lock.json", "web/package.json", "web/test/greeting.test.js",
+        ],
+        "minimal": ["devenv.toml"],
+    ]
+
+    @Test func aTemplateIsAWorkingProjectAndNoExistingFileIsOverwritten() throws {
+        let dir = try TemporaryDirectory("init")
+        let devenv = DevenvCLI(home: dir("home"))
+        for (template, files) in Self.templateFiles {
+            #expect(try devenv("init", "--template", template, dir(template)).status == 0)
+            let written = try dir.sh("cd \(template) && find . -type f | sed 's|^./||' | sort").split(separator: "\n")
+            #expect(written.map(String.init) == (files + [".gitignore", "devenv.lock"]).sorted(), "\(template)")
+        }
+        // Files of the user stay as they are, links are not followed; what is missing is written.
+        try dir.sh("mkdir mine && printf 'my module\\n' > mine/go.mod && ln -s ../victim mine/main.go")
+        let result = try devenv("init", "--template", "go", dir("mine"))
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.output.contains("wrote devenv.toml, main_test.go, devenv.lock in \(dir("mine")) (template go)"))
+        #expect(result.output.contains("kept the existing go.mod, main.go"))
+        #expect(try String(contentsOfFile: dir("mine/go.mod"), encoding: .utf8) == "my module\n")
+        #expect(!FileManager.default.fileExists(atPath: dir("victim")))
+    }
+
     @Test func templatesAreListedAndGitignoreLinesAreNotDuplicated() throws {
         let dir = try TemporaryDirectory("init")
         let devenv = DevenvCLI(home: dir("home"))
