@@ -9,11 +9,14 @@ import Foundation
 /// each gets its package's variables: Go its GOROOT and GOTOOLCHAIN).
 public struct Profile: Sendable {
     public let store: Store
-    public var project: Project { Project(root: store.location.home + "/profile") }
+    public var project: Project { Profile.project(home: store.location.home) }
     /// The directory to put on PATH.
     public var bin: String { store.location.home + "/bin" }
 
     public init(store: Store) { self.store = store }
+
+    /// The profile's project for the devenv home `home`.
+    public static func project(home: String) -> Project { Project(root: home + "/profile") }
 
     /// The package requests of the profile, in order.
     public func requests() throws -> [String] {

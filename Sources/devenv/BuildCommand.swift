@@ -7,12 +7,12 @@ struct BuildCommand: ParsableCommand {
         commandName: "build",
         abstract: "Realize packages of the default set and print their store paths.",
         discussion: """
-            Like `nix build --print-out-paths`: fetches, verifies, unpacks and builds what is not in
+            Like `nix build --print-out-paths`: fetches, verifies, unpacks and builds what is not in \
             the store yet (with progress on standard error), then prints one store path per package.
             """
     )
 
-    @Argument(help: "Packages or aliases of the default set.")
+    @Argument(help: "Packages or aliases of the default set.", completion: Completions.packages)
     var names: [String]
 
     @Option(

@@ -9,8 +9,8 @@ struct CheckCommand: ParsableCommand {
         commandName: "check",
         abstract: "Verify the project as CI does: manifest, lock, inputs, packages, then every [checks] entry.",
         discussion: """
-            Never writes devenv.toml or devenv.lock. Prints one line per problem and, for each check
-            (run in the default shell from the project root), its name, time and status; exits non-zero
+            Never writes devenv.toml or devenv.lock. Prints one line per problem and, for each check \
+            (run in the default shell from the project root), its name, time and status; exits non-zero \
             when anything failed. With CI=true (or without a terminal) there are no colors.
             """
     )

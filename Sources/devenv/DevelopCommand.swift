@@ -10,15 +10,17 @@ struct DevelopCommand: ParsableCommand {
         commandName: "develop",
         abstract: "Enter the project's environment: start your shell in it, or run one command.",
         discussion: """
-            Finds devenv.toml in the current directory or a parent, brings devenv.lock up to date if
-            devenv.toml changed (and says so), realizes the packages with progress, then starts $SHELL
-            (bash, zsh or fish) or runs the command given with -c, exiting with its status. The
-            environment: PATH with the packages' programs first, the packages' variables, DEVENV_ROOT,
+            Finds devenv.toml in the current directory or a parent, brings devenv.lock up to date if \
+            devenv.toml changed (and says so), realizes the packages with progress, then starts $SHELL \
+            (bash, zsh or fish) or runs the command given with -c, exiting with its status. The \
+            environment: PATH with the packages' programs first, the packages' variables, DEVENV_ROOT, \
             DEVENV_SHELL, the manifest's env, then whatever the shell's hook exports.
             """
     )
 
-    @Option(name: .customLong("shell"), help: "The shell of devenv.toml to enter ([shells.NAME]; default: [shell]).")
+    @Option(
+        name: .customLong("shell"), help: "The shell of devenv.toml to enter ([shells.NAME]; default: [shell]).",
+        completion: Completions.shells)
     var shellName = Manifest.defaultShell
 
     @Option(

@@ -8,7 +8,7 @@ struct Devenv: ParsableCommand {
         commandName: "devenv",
         abstract: "Reproducible development environments from a content-addressed store.",
         discussion: """
-            devenv keeps toolchains in an immutable store that is byte-compatible with Nix's formats.
+            devenv keeps toolchains in an immutable store that is byte-compatible with Nix's formats. \
             (This is not cachix/devenv, the Nix-based tool of the same name.)
             """,
         version: "devenv \(version) (reproducible development environments; not cachix/devenv)",

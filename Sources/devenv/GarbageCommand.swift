@@ -10,9 +10,9 @@ struct GarbageCommand: ParsableCommand {
         commandName: "gc",
         abstract: "Delete old generations as asked, then every store path that no root reaches.",
         discussion: """
-            Roots: project and profile generations, explicit roots (devenv store add-root), running
-            devenv processes and shells whose hook loaded an environment. A project's current generation
-            is never deleted; a project whose directory is gone stops rooting anything, and gc says so.
+            Roots: project and profile generations, explicit roots (devenv store add-root), running \
+            devenv processes and shells whose hook loaded an environment. A project's current generation \
+            is never deleted; a project whose directory is gone stops rooting anything, and gc says so. \
             Prints what it removes and the bytes freed; --dry-run prints the same and touches nothing.
             """
     )

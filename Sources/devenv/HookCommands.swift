@@ -14,8 +14,8 @@ struct HookCommand: ParsableCommand {
         commandName: "hook",
         abstract: "Print the shell hook that loads projects on cd (put it in your shell's rc file).",
         discussion: """
-            bash: eval "$(devenv hook bash)" at the end of ~/.bashrc; zsh: eval "$(devenv hook zsh)" at the
-            end of ~/.zshrc; fish: devenv hook fish | source in ~/.config/fish/config.fish. A prompt where
+            bash: eval "$(devenv hook bash)" at the end of ~/.bashrc; zsh: eval "$(devenv hook zsh)" at the \
+            end of ~/.zshrc; fish: devenv hook fish | source in ~/.config/fish/config.fish. A prompt where \
             nothing changed starts no process; only allowed projects load (devenv allow).
             """
     )
@@ -42,9 +42,9 @@ struct ExportCommand: ParsableCommand {
         commandName: "export",
         abstract: "Print the code that loads the current directory's project into a shell (what the hook runs).",
         discussion: """
-            The hook unloads what it loaded before, then evaluates this. Only allowed projects load; a
-            project that is not realized is realized in the background while the shell keeps its last
-            good environment (config [hook] background = false waits instead). `json` prints the
+            The hook unloads what it loaded before, then evaluates this. Only allowed projects load; a \
+            project that is not realized is realized in the background while the shell keeps its last \
+            good environment (config [hook] background = false waits instead). `json` prints the \
             environment in the schema of `print-env --json`.
             """
     )
@@ -99,8 +99,8 @@ struct AllowCommand: ParsableCommand {
         commandName: "allow",
         abstract: "Let the shell hook load this project, as its devenv.toml and devenv.lock are now.",
         discussion: """
-            The allow is bound to the directory and to the content of devenv.toml and devenv.lock: after an
-            edit (a git pull, say) the hook blocks the project again until the next allow. Other git
+            The allow is bound to the directory and to the content of devenv.toml and devenv.lock: after an \
+            edit (a git pull, say) the hook blocks the project again until the next allow. Other git \
             worktrees of the repository with the same content are allowed too.
             """
     )
@@ -120,8 +120,8 @@ struct ReloadCommand: ParsableCommand {
         commandName: "reload",
         abstract: "Make hooked shells load the project again, retrying a failed background realization.",
         discussion: """
-            A background realization that failed is reported once and not tried again until
-            devenv.toml or devenv.lock changes; after fixing its cause elsewhere (a network, a disk),
+            A background realization that failed is reported once and not tried again until \
+            devenv.toml or devenv.lock changes; after fixing its cause elsewhere (a network, a disk), \
             this tries again at the next prompt of every hooked shell.
             """
     )

@@ -8,7 +8,7 @@ struct InfoCommand: ParsableCommand {
         abstract: "Describe a package: versions, description, source, and its store path if realized."
     )
 
-    @Argument(help: "A package or alias of the default set (e.g. go_1_24, nodejs).")
+    @Argument(help: "A package or alias of the default set (e.g. go_1_24, nodejs).", completion: Completions.packages)
     var name: String
 
     @Option(help: "The system to describe the source and store path for (default: this one).")
@@ -23,6 +23,7 @@ struct InfoCommand: ParsableCommand {
         var package: PackageJSON
         var versions: [String: String]
         var source: String?
+        var dependencies: [String]
         var storePath: String?
         var realized: Bool
     }
@@ -41,7 +42,8 @@ struct InfoCommand: ParsableCommand {
                 InfoJSON(
                     package: PackageJSON(recipe, in: packages),
                     versions: Dictionary(uniqueKeysWithValues: versions.map { ($0.name, $0.version) }),
-                    source: recipe.sources[system]?.url, storePath: fullPath, realized: realized))
+                    source: recipe.sources[system]?.url, dependencies: recipe.dependencies, storePath: fullPath,
+                    realized: realized))
             return
         }
         print("\(recipe.name) \(recipe.version)")

@@ -7,13 +7,13 @@ struct InitCommand: ParsableCommand {
         commandName: "init",
         abstract: "Start a project from a template: write its files and lock it.",
         discussion: """
-            A template is a small working project: its devenv.toml and the files `devenv check` needs
-            (a module, a test). Adds .devenv/ to the directory's .gitignore. No existing file is ever
+            A template is a small working project: its devenv.toml and the files `devenv check` needs \
+            (a module, a test). Adds .devenv/ to the directory's .gitignore. No existing file is ever \
             overwritten: an existing devenv.toml is an error, other existing files are kept.
             """
     )
 
-    @Option(help: "The template to start from (see --list-templates).")
+    @Option(help: "The template to start from (see --list-templates).", completion: Completions.templates)
     var template = "minimal"
 
     @Flag(help: "List the templates and what each is for.")

@@ -11,8 +11,8 @@ struct PrintEnvCommand: ParsableCommand {
         commandName: "print-env",
         abstract: "Print the project's environment as data (for editors, IDEs and agents) or as shell code.",
         discussion: """
-            Realizes the environment like `develop`, then prints the variables it sets or changes: as
-            `export` lines for bash (the default) or zsh, as `set -gx` lines for fish, or with --json as
+            Realizes the environment like `develop`, then prints the variables it sets or changes: as \
+            `export` lines for bash (the default) or zsh, as `set -gx` lines for fish, or with --json as \
             an object whose schema docs/environment.md documents.
             """
     )
@@ -23,7 +23,9 @@ struct PrintEnvCommand: ParsableCommand {
     @Option(name: .customLong("shell"), help: "The dialect of the shell code: bash, zsh or fish.")
     var dialect: ExportScript.Dialect = .bash
 
-    @Option(name: .customLong("shell-name"), help: "The shell of devenv.toml ([shells.NAME]; default: [shell]).")
+    @Option(
+        name: .customLong("shell-name"), help: "The shell of devenv.toml ([shells.NAME]; default: [shell]).",
+        completion: Completions.shells)
     var shellName = Manifest.defaultShell
 
     @OptionGroup var project: ProjectOptions

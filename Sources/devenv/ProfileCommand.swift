@@ -27,7 +27,7 @@ struct ProfileCommand: ParsableCommand {
 
     struct Install: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add packages (NAME or NAME@VERSION) to the profile.")
-        @Argument var packages: [String]
+        @Argument(help: "Packages or aliases of the set.", completion: Completions.packages) var packages: [String]
         @OptionGroup var packageSet: PackageSetOption
 
         func run() throws {
@@ -52,7 +52,8 @@ struct ProfileCommand: ParsableCommand {
     struct Remove: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Remove packages from the profile (by the name they were installed with).")
-        @Argument var packages: [String]
+        @Argument(help: "Names of the profile's packages.", completion: Completions.profilePackages)
+        var packages: [String]
 
         func run() throws {
             let session = try Session()

@@ -11,7 +11,7 @@ struct RunCommand: ParsableCommand {
         discussion: "ARGS are appended to the script's command; the exit status is the script's."
     )
 
-    @Argument(help: "The script's name.")
+    @Argument(help: "The script's name.", completion: Completions.scripts)
     var script: String
 
     @Argument(parsing: .captureForPassthrough, help: "Arguments for the script.")

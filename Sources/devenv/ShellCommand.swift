@@ -14,7 +14,7 @@ struct ShellCommand: ParsableCommand {
             "Packages are names of the default set, NAME@VERSION included; the environment gets DEVENV_SHELL=adhoc."
     )
 
-    @Argument(help: "Packages to put in the environment.")
+    @Argument(help: "Packages to put in the environment.", completion: Completions.packages)
     var packages: [String]
 
     @Option(

@@ -7,8 +7,8 @@ struct StorePathInfo: ParsableCommand {
         commandName: "path-info",
         abstract: "Show what the database records about store paths.",
         discussion: """
-            Prints one line per path: the path, its NAR hash, its NAR size and, with --closure-size,
-            the total NAR size of its closure, separated by tabs. --json prints the fields of
+            Prints one line per path: the path, its NAR hash, its NAR size and, with --closure-size, \
+            the total NAR size of its closure, separated by tabs. --json prints the fields of \
             `nix path-info --json`.
             """
     )

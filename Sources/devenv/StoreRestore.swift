@@ -6,7 +6,7 @@ struct StoreRestore: ParsableCommand {
         commandName: "restore",
         abstract: "Unpack a NAR from standard input into a new path (like `nix-store --restore`).",
         discussion: """
-            The NAR is checked strictly (canonical order, names, padding, lengths); DEST appears only
+            The NAR is checked strictly (canonical order, names, padding, lengths); DEST appears only \
             when the whole archive was valid, and an existing DEST is never overwritten.
             """
     )

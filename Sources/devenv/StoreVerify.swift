@@ -6,8 +6,8 @@ struct StoreVerify: ParsableCommand {
         commandName: "verify",
         abstract: "Check that the database and the store directory agree.",
         discussion: """
-            Reports registered paths missing on disk, paths on disk that are not registered, entries
-            that are not store paths and, with --check-contents, paths whose NAR hash changed. Exits
+            Reports registered paths missing on disk, paths on disk that are not registered, entries \
+            that are not store paths and, with --check-contents, paths whose NAR hash changed. Exits \
             non-zero while any problem remains.
             """
     )

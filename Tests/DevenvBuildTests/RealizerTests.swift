@@ -81,6 +81,16 @@ struct RealizerTests {
             script: "mkdir -p $out && echo x > \(fixture.dir("evil")) && cat \(fixture.dir("evil")) > $out/seen")
         _ = try fixture.realizer().realize([private_])
         #expect(!FileManager.default.fileExists(atPath: fixture.dir("evil")))
+
+        // A loopback of its own (test servers in a build work); the host's stays unreachable.
+        let loopback = Derivation(
+            name: "own-loopback", version: "1", system: "x86_64-linux", sources: [],
+            script: """
+                mkdir -p $out
+                python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(); socket.create_connection(s.getsockname()); print("own loopback")' > $out/seen
+                """)
+        let seen = fixture.full(try fixture.realizer().realize([loopback])[0]) + "/seen"
+        #expect(try String(contentsOfFile: seen, encoding: .utf8) == "own loopback\n")
     }
 
     @Test func aFailedBuildKeepsItsLogShowsItsTailAndRegistersNothing() throws {

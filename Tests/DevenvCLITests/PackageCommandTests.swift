@@ -153,6 +153,10 @@ struct PackageCommandTests {
         #expect(object["storePath"] as? String == path)
         #expect(object["realized"] as? Bool == true)
         #expect((object["package"] as? [String: Any])?["license"] as? String == "MIT")
+        #expect(object["dependencies"] as? [String] == [])
+        let slow = try JSONSerialization.jsonObject(with: try fixture.run("info", "slow", "--json").stdout)
+        #expect((slow as? [String: Any])?["dependencies"] as? [String] == ["greet"])
+        #expect(try fixture.run("info", "slow").output.contains("  depends on: greet"))
 
         #expect(try fixture.run("search", "friendly").output.hasPrefix("greet 1.0"))
         #expect(try fixture.run("search", "wraps", "greet").output.hasPrefix("slow"))

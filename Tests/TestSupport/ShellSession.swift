@@ -59,8 +59,18 @@ public final class ShellSession: @unchecked Sendable {
 
     /// Types `line` and Enter.
     public func send(_ line: String) throws {
-        _ = try runCommand("/usr/bin/tmux", ["-L", socket, "send-keys", "-t", "main", "-l", line])
-        _ = try runCommand("/usr/bin/tmux", ["-L", socket, "send-keys", "-t", "main", "Enter"])
+        try type(line)
+        try press("Enter")
+    }
+
+    /// Types `text` as it is.
+    public func type(_ text: String) throws {
+        _ = try runCommand("/usr/bin/tmux", ["-L", socket, "send-keys", "-t", "main", "-l", text])
+    }
+
+    /// Presses a key by tmux's name for it (`Enter`, `Tab`, `C-c`).
+    public func press(_ key: String) throws {
+        _ = try runCommand("/usr/bin/tmux", ["-L", socket, "send-keys", "-t", "main", key])
     }
 
     /// The whole screen and scrollback.
