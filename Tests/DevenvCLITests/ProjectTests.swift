@@ -490,15 +490,23 @@ struct InteractiveShellTests {
     static let manifestWithAliases = ProjectFixture.manifest.replacingOccurrences(
         of: "[shells.old]", with: "aliases = { greet = \"echo 'alias in develop'\" }\n\n[shells.old]")
 
+    /// `devenv develop` in a tmux of its own, with `SHELL` set to `shell`; `answering` names the
+    /// shell that will run.
+    func develop(_ fixture: ProjectFixture, shell: String, answering: String, in directory: String) throws
+        -> ShellSession
+    {
+        #expect(try fixture.run("lock").status == 0)
+        var environment = fixture.devenv.environment
+        environment["SHELL"] = shell
+        environment["HOME"] = fixture.dir("home")
+        return try ShellSession(
+            answering, running: "exec \(DevenvCLI.binary) develop", in: directory, environment: environment)
+    }
+
     @Test(arguments: ["bash", "zsh", "fish"])
     func developStartsTheUsersShellInTheEnvironment(_ shell: String) throws {
         let fixture = try ProjectFixture(manifest: Self.manifestWithAliases)
-        #expect(try fixture.run("lock").status == 0)
-        var environment = fixture.devenv.environment
-        environment["SHELL"] = "/usr/bin/\(shell)"
-        environment["HOME"] = fixture.dir("home")
-        let session = try ShellSession(
-            shell, running: "exec \(DevenvCLI.binary) develop", in: fixture.dir("proj/sub"), environment: environment)
+        let session = try develop(fixture, shell: "/usr/bin/\(shell)", answering: shell, in: fixture.dir("proj/sub"))
         let marks = try session.query("MARK:$(hello):$DEVENV_SHELL:$FROM_HOOK")
         #expect(marks == "MARK:hello 2.1.3:default:yes")
         try session.send("greet")
@@ -509,12 +517,7 @@ struct InteractiveShellTests {
 
     @Test func anUnsupportedShellFallsBackToBashAndSaysSo() throws {
         let fixture = try ProjectFixture(manifest: Self.manifestWithAliases)
-        #expect(try fixture.run("lock").status == 0)
-        var environment = fixture.devenv.environment
-        environment["SHELL"] = "/bin/sh"
-        environment["HOME"] = fixture.dir("home")
-        let session = try ShellSession(
-            "bash", running: "exec \(DevenvCLI.binary) develop", in: fixture.dir("proj"), environment: environment)
+        let session = try develop(fixture, shell: "/bin/sh", answering: "bash", in: fixture.dir("proj"))
         #expect(try session.query("MARK:$(hello):${BASH_VERSION:+bash}") == "MARK:hello 2.1.3:bash")
         #expect(
             try session.screen().contains(

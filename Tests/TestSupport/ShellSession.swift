@@ -103,6 +103,28 @@ public final class ShellSession: @unchecked Sendable {
         return String(line.dropFirst(tag.count).dropLast())
     }
 
+    /// The processes the shell starts while `body` runs (strace on the shell, its threads not
+    /// counted: fish keeps a pool), as strace's lines; `trace` is where strace writes them.
+    public func processesStarted(trace: String, while body: () throws -> Void) throws -> [String] {
+        _ = try query("ready")
+        // strace, stopped by SIGINT (from timeout at the latest).
+        let strace = try ChildProcess(
+            "/usr/bin/timeout",
+            [
+                "-s", "INT", "60", "/usr/bin/strace", "-f", "-qq", "-e", "trace=fork,vfork,clone,clone3,execve",
+                "-o", trace, "-p", String(try pid()),
+            ])
+        usleep(1_500_000)
+        try body()
+        _ = try query("done")
+        kill(-strace.pid, SIGINT)
+        try strace.wait(timeout: 60)
+        let events = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
+        return events.split(separator: "\n").filter {
+            !$0.contains("resumed") && !$0.contains("exited") && !$0.contains("CLONE_THREAD")
+        }.map(String.init)
+    }
+
     /// The process id of the shell.
     public func pid() throws -> Int32 {
         Int32(
