@@ -121,10 +121,13 @@ final class GitRepository {
             open(destination, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         }
         defer { close(fd) }
-        try export(tree: commit.tree, into: fd, display: commit.id)
+        try export(tree: commit.tree, into: fd, display: commit.id, depth: 0)
     }
 
-    private func export(tree: OpaquePointer, into directory: Int32, display: String) throws {
+    private func export(tree: OpaquePointer, into directory: Int32, display: String, depth: Int) throws {
+        guard depth < FileTree.maximumDepth else {
+            throw FetchError("\(display): directories nested deeper than \(FileTree.maximumDepth)")
+        }
         for index in 0..<git_tree_entrycount(tree) {
             let entry = git_tree_entry_byindex(tree, index)
             let name = Array(
@@ -143,7 +146,7 @@ final class GitRepository {
                     name.withCString { openat(directory, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
                 }
                 defer { close(child) }
-                try export(tree: subtree!, into: child, display: path)
+                try export(tree: subtree!, into: child, display: path, depth: depth + 1)
             case GIT_FILEMODE_BLOB, GIT_FILEMODE_BLOB_EXECUTABLE:
                 let contents = try blob(entry, path)
                 defer { git_blob_free(contents.blob) }

@@ -100,6 +100,9 @@ private final class Extraction {
         if path.first == UInt8(ascii: "/") { throw FetchError("entry '\(entry)' has an absolute path") }
         let parts = path.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true).map(Array.init)
         if parts.contains([0x2E, 0x2E]) { throw FetchError("entry '\(entry)' contains '..'") }
+        if parts.count > FileTree.maximumDepth {
+            throw FetchError("entry '\(entry.prefix(200))…' is nested deeper than \(FileTree.maximumDepth) directories")
+        }
         return parts.filter { $0 != [0x2E] }
     }
 

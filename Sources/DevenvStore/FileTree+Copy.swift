@@ -8,7 +8,7 @@ extension FileTree {
     /// become separate files; any other file type is refused.
     static func copyNormalized(from source: String, to destination: String) throws {
         try copyNode(
-            from: AT_FDCWD, Array(source.utf8), to: AT_FDCWD, Array(destination.utf8), display: source)
+            from: AT_FDCWD, Array(source.utf8), to: AT_FDCWD, Array(destination.utf8), display: source, depth: 0)
     }
 
     /// 1970-01-01T00:00:01, as Nix sets it: 0 would mean "unknown" to some tools.
@@ -16,8 +16,11 @@ extension FileTree {
 
     private static func copyNode(
         from sourceDirectory: Int32, _ sourceName: [UInt8], to targetDirectory: Int32, _ targetName: [UInt8],
-        display: String
+        display: String, depth: Int
     ) throws {
+        guard depth < maximumDepth else {
+            throw StoreError("'\(display)': directories nested deeper than \(maximumDepth)")
+        }
         var st = stat()
         try SystemCall.retrying("cannot stat '\(display)'") {
             sourceName.withCString { fstatat(sourceDirectory, $0, &st, AT_SYMLINK_NOFOLLOW) }
@@ -62,7 +65,9 @@ extension FileTree {
             }
             defer { close(output) }
             for entry in try SystemCall.sortedEntries(ofDirectory: input, "cannot read directory '\(display)'") {
-                try copyNode(from: input, entry, to: output, entry, display: display + "/" + entry.displayString)
+                try copyNode(
+                    from: input, entry, to: output, entry, display: display + "/" + entry.displayString,
+                    depth: depth + 1)
             }
             try SystemCall.retrying("cannot set the mode of the copy of '\(display)'") { fchmod(output, 0o555) }
             try SystemCall.retrying("cannot set the time of the copy of '\(display)'") {

@@ -5,10 +5,13 @@ extension FileTree {
     /// when the owner may execute), directories 0555, every mtime 1 second after the epoch.
     /// Anything but files, directories and symlinks is refused.
     public static func normalize(_ path: String) throws {
-        try normalize(in: AT_FDCWD, Array(path.utf8), display: path)
+        try normalize(in: AT_FDCWD, Array(path.utf8), display: path, depth: 0)
     }
 
-    private static func normalize(in directory: Int32, _ name: [UInt8], display: String) throws {
+    private static func normalize(in directory: Int32, _ name: [UInt8], display: String, depth: Int) throws {
+        guard depth < maximumDepth else {
+            throw StoreError("'\(display)': directories nested deeper than \(maximumDepth)")
+        }
         var st = stat()
         try SystemCall.retrying("cannot stat '\(display)'") {
             name.withCString { fstatat(directory, $0, &st, AT_SYMLINK_NOFOLLOW) }
@@ -31,7 +34,7 @@ extension FileTree {
             // Writable while its entries are visited; read-only once they are done.
             try SystemCall.retrying("cannot set the mode of '\(display)'") { fchmod(fd, 0o700) }
             for entry in try SystemCall.sortedEntries(ofDirectory: fd, "cannot read directory '\(display)'") {
-                try normalize(in: fd, entry, display: display + "/" + entry.displayString)
+                try normalize(in: fd, entry, display: display + "/" + entry.displayString, depth: depth + 1)
             }
         }
         let mode: mode_t = SystemCall.isDirectory(st) || SystemCall.isExecutable(st) ? 0o555 : 0o444

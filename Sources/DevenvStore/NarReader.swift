@@ -10,7 +10,7 @@ public enum NarReader {
     static let maxKeywordLength = 32
     static let maxNameLength = 255
     static let maxTargetLength = 4095
-    static let maxDepth = 256
+    static let maxDepth = FileTree.maximumDepth
 
     /// Restores the NAR read from `fd` at `destination`, which must not exist yet. The tree is
     /// built beside it under a temporary name and renamed into place at the end, so a bad or

@@ -24,7 +24,7 @@ public final class NarWriter<Sink: NarSink> {
     public func dump(_ path: String) throws {
         root = path
         try writeString(Token.magic)
-        try writeNode(in: AT_FDCWD, name: Array(path.utf8))
+        try writeNode(in: AT_FDCWD, name: Array(path.utf8), depth: 0)
         try flush()
     }
 
@@ -32,7 +32,10 @@ public final class NarWriter<Sink: NarSink> {
         ([root] + trail.map(\.displayString)).joined(separator: "/")
     }
 
-    private func writeNode(in directory: Int32, name: [UInt8]) throws {
+    private func writeNode(in directory: Int32, name: [UInt8], depth: Int) throws {
+        guard depth < FileTree.maximumDepth else {
+            throw StoreError("'\(currentPath)': directories nested deeper than \(FileTree.maximumDepth)")
+        }
         var st = stat()
         try SystemCall.retrying("cannot stat '\(currentPath)'") {
             name.withCString { fstatat(directory, $0, &st, AT_SYMLINK_NOFOLLOW) }
@@ -64,7 +67,7 @@ public final class NarWriter<Sink: NarSink> {
                 try writeString(Token.name)
                 try writeString(entry)
                 try writeString(Token.node)
-                try writeNode(in: fd, name: entry)
+                try writeNode(in: fd, name: entry, depth: depth + 1)
                 try writeString(Token.close)
                 trail.removeLast()
             }

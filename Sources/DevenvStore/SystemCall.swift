@@ -63,6 +63,8 @@ public enum SystemCall {
             throw StoreError("\(what()): \(message())")
         }
         defer { closedir(dir) }
+        // The copy shares the offset: start at the beginning even if `fd` was listed before.
+        rewinddir(dir)
         var names: [[UInt8]] = []
         while true {
             errno = 0

@@ -160,3 +160,27 @@ struct PlantedFileTests {
         #expect(try fixture.run("develop", "-c", "true").status == 0)
     }
 }
+
+/// Trees from inputs (a git repository, an archive) are anyone's: no depth crashes devenv.
+struct DeepTreeTests {
+    @Test func aGitInputNestedTooDeeplyIsAnErrorAndLeavesNothing() throws {
+        let fixture = try ProjectFixture(
+            manifest: "[inputs]\ndeep = \"git+file://REPO?ref=main\"\n[shell]\npackages = [\"deep.hello_2\"]\n")
+        try fixture.dir.sh(
+            """
+            export GIT_AUTHOR_NAME=T GIT_AUTHOR_EMAIL=t@example.com GIT_COMMITTER_NAME=T GIT_COMMITTER_EMAIL=t@example.com
+            git init -q -b main repo && cd repo
+            tree=$(printf '100644 blob %s\\tf\\n' "$(echo x | git hash-object -w --stdin)" | git mktree)
+            for i in $(seq 300); do tree=$(printf '040000 tree %s\\td\\n' "$tree" | git mktree); done
+            git update-ref refs/heads/main "$(git commit-tree "$tree" -m deep)"
+            cd .. && sed -i "s|REPO|$PWD/repo|" proj/devenv.toml
+            """)
+        let lock = try fixture.run("lock")
+        #expect(lock.status == 1)
+        #expect(lock.stderr.contains("directories nested deeper than 256"), "\(lock.stderr)")
+        // Nothing half-written stays to trouble the next command.
+        let staging = fixture.devenv.home + "/store/.tmp"
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? []).isEmpty)
+        #expect(try fixture.run("store", "verify").status == 0)
+    }
+}

@@ -66,6 +66,7 @@ struct UnpackerTests {
             "'/tmp/devenv-evil-abs' has an absolute path"
         ),
         ("dot-dot", "t.addfile(reg('../evil'), io.BytesIO(b'x'))", "'../evil' contains '..'"),
+        ("too deep", "t.addfile(reg('d/' * 300 + 'f'), io.BytesIO(b'x'))", "is nested deeper than 256 directories"),
         ("dot-dot inside", "t.addfile(reg('a/../../evil'), io.BytesIO(b'x'))", "'a/../../evil' contains '..'"),
         ("absolute symlink", "t.addfile(link('etc', '/etc'))", "'etc' is a symlink to the absolute path '/etc'"),
         ("escaping symlink", "t.addfile(link('up', '../..'))", "'up' is a symlink to '../..', which points outside"),

@@ -77,6 +77,25 @@ struct StoreTests {
         #expect(try fixture.dir.sh("readlink '\(fixture.full(link))'") == "/nix/store/foo")
     }
 
+    @Test func removingATreeOfAnyDepthNeedsNoRecursion() throws {
+        let dir = try TemporaryDirectory("deep")
+        // 20,000 read-only levels, made one directory at a time (the path is too long to name).
+        mkdir(dir("tree"), 0o755)
+        var fd = open(dir("tree"), O_RDONLY | O_DIRECTORY)
+        for _ in 0..<20_000 {
+            mkdirat(fd, "d", 0o755)
+            let file = openat(fd, "f", O_WRONLY | O_CREAT, 0o444)
+            close(file)
+            let child = openat(fd, "d", O_RDONLY | O_DIRECTORY)
+            fchmod(fd, 0o555)
+            close(fd)
+            fd = child
+        }
+        close(fd)
+        try FileTree.remove(dir("tree"))
+        #expect(!FileManager.default.fileExists(atPath: dir("tree")))
+    }
+
     @Test func aFailedAddLeavesNothingBehind() throws {
         let fixture = try StoreFixture()
         try fixture.dir.sh("mkdir tree; echo x > tree/a; mkfifo tree/pipe; mkdir 'bad name'")
