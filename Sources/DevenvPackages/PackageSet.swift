@@ -133,8 +133,15 @@ public struct PackageSet: Sendable {
         return recipe
     }
 
+    /// How long a chain of dependencies may be, and how many derivations a package may unfold
+    /// to with its dependencies: a set can come from any repository, each level is a call deeper
+    /// (and two levels deeper in the lock, which records every dependency in full, once per use).
+    public static let maximumDependencyDepth = 64
+    public static let maximumUnfoldedSize = 10_000
+
     private func checkForCycles() throws {
         var state: [String: Bool] = [:]  // false: visiting, true: done
+        var unfolded: [String: Int] = [:]
         func visit(_ name: String, _ trail: [String]) throws {
             let name = aliases[name] ?? name
             if state[name] == true { return }
@@ -142,8 +149,21 @@ public struct PackageSet: Sendable {
                 throw PackageError(
                     "packages depend on each other in a cycle: \((trail + [name]).joined(separator: " → "))")
             }
+            guard trail.count < PackageSet.maximumDependencyDepth else {
+                throw PackageError(
+                    "package '\(trail[0])' depends through more than \(PackageSet.maximumDependencyDepth) levels (\(trail[0]) → \(trail[1]) → … → \(name))"
+                )
+            }
             state[name] = false
-            for dependency in recipes[name]?.dependencies ?? [] { try visit(dependency, trail + [name]) }
+            let dependencies = recipes[name]?.dependencies ?? []
+            for dependency in dependencies { try visit(dependency, trail + [name]) }
+            let size = dependencies.reduce(1) { $0 + unfolded[aliases[$1] ?? $1, default: 1] }
+            guard size <= PackageSet.maximumUnfoldedSize else {
+                throw PackageError(
+                    "package '\(name)' unfolds to more than \(PackageSet.maximumUnfoldedSize) derivations with its dependencies"
+                )
+            }
+            unfolded[name] = size
             state[name] = true
         }
         for name in recipes.keys.sorted() { try visit(name, []) }
@@ -179,9 +199,17 @@ public struct PackageSet: Sendable {
         aliases.filter { $0.value == package }.map(\.key).sorted()
     }
 
-    /// The derivation of `name` for `system`, its dependencies resolved the same way.
+    /// The derivation of `name` for `system`, its dependencies resolved the same way (each once).
     public func derivation(_ name: String, system: String) throws -> Derivation {
+        var resolved: [String: Derivation] = [:]
+        return try derivation(name, system: system, resolved: &resolved)
+    }
+
+    private func derivation(_ name: String, system: String, resolved: inout [String: Derivation]) throws
+        -> Derivation
+    {
         let recipe = try recipe(name)
+        if let known = resolved[recipe.name] { return known }
         var sources: [Derivation.Source] = []
         if !recipe.sources.isEmpty {
             guard let source = recipe.sources[system] else {
@@ -191,9 +219,15 @@ public struct PackageSet: Sendable {
             }
             sources = [Derivation.Source(url: source.url, hash: source.hash, unpack: recipe.unpack)]
         }
-        return Derivation(
+        var dependencies: [Derivation] = []
+        for dependency in recipe.dependencies {
+            dependencies.append(try derivation(dependency, system: system, resolved: &resolved))
+        }
+        let derivation = Derivation(
             name: recipe.name, version: recipe.version, system: system, sources: sources,
-            dependencies: try recipe.dependencies.map { try derivation($0, system: system) }, script: recipe.script,
-            environment: recipe.buildEnvironment, paths: recipe.paths)
+            dependencies: dependencies, script: recipe.script, environment: recipe.buildEnvironment,
+            paths: recipe.paths)
+        resolved[recipe.name] = derivation
+        return derivation
     }
 }

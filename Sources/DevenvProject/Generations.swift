@@ -95,17 +95,22 @@ public struct Generations: Sendable {
         return generation
     }
 
-    /// Makes the generation's environments and every package its lock pins (of every shell, as
-    /// far as they are realized) roots: an environment's closure lacks the packages it links
-    /// nothing from (another package provides the same programs first, or `paths = []`).
-    func root(_ generation: Generation) throws {
+    /// What the generation keeps alive: its environments and every package its lock pins (of
+    /// every shell), as far as they are valid. An environment's closure alone lacks the packages
+    /// it links nothing from (another package provides the same programs first, or `paths = []`).
+    public func rootedPaths(of generation: Generation) throws -> Set<StorePath> {
         var paths = generation.environments.values.compactMap { try? store.directory.storePath(parsing: $0) }
         if let lock = try? Lockfile(parsing: generation.lock).relocated(to: store.directory) {
             for packages in lock.shells.values.flatMap(\.values) {
                 paths += packages.compactMap { try? store.directory.storePath(parsing: $0.outPath) }
             }
         }
-        for path in Set(paths) where try store.isValid(path) {
+        return try Set(paths.filter { try store.isValid($0) })
+    }
+
+    /// Records what the generation keeps alive as its roots (`gc --roots` lists them).
+    func root(_ generation: Generation) throws {
+        for path in try rootedPaths(of: generation) {
             try store.addRoot(path, kind: "generation", owner: owner(generation.number))
         }
     }

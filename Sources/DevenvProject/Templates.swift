@@ -22,11 +22,13 @@ public enum Templates {
         return first.drop { $0 == "#" || $0 == " " }.trimmingCharacters(in: .whitespaces)
     }
 
-    /// What `instantiate` did: the files it wrote and those it found there already and kept.
+    /// What `instantiate` did: the files it wrote, those it found there already and kept (or
+    /// could not write without following a link), and anything else to tell.
     public struct Outcome: Sendable {
         public let project: Project
         public var written: [String] = []
         public var kept: [String] = []
+        public var notes: [String] = []
     }
 
     /// Writes the template's files into `directory` (created if needed), and `.devenv/` into its
@@ -42,13 +44,12 @@ public enum Templates {
             throw ProjectError("\(outcome.project.manifestPath) already exists; not overwriting it")
         }
         do {
+            // The directory the user named may be reached through links; what is inside is not.
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
             // The manifest first, so that a failure leaves no half project behind it.
             for path in ["devenv.toml"] + files.keys.filter({ $0 != "devenv.toml" }).sorted() {
                 let target = root + "/" + path
-                try FileManager.default.createDirectory(
-                    atPath: URL(fileURLWithPath: target).deletingLastPathComponent().path,
-                    withIntermediateDirectories: true)
-                if try create(target, contents: files[path]!) {
+                if try create(target, contents: files[path]!, under: root) {
                     outcome.written.append(path)
                 } else if path == "devenv.toml" {
                     throw ProjectError("\(outcome.project.manifestPath) already exists; not overwriting it")
@@ -56,7 +57,9 @@ public enum Templates {
                     outcome.kept.append(path)
                 }
             }
-            try ignoreStateDirectory(in: root)
+            if !(try ignoreStateDirectory(in: root)) {
+                outcome.notes.append(".gitignore is not a plain file; add .devenv/ to what git ignores yourself")
+            }
         } catch let error as ProjectError {
             throw error
         } catch {
@@ -65,8 +68,18 @@ public enum Templates {
         return outcome
     }
 
-    /// Creates `path` with `contents` unless something (a link included) is there: false then.
-    private static func create(_ path: String, contents: String) throws -> Bool {
+    /// Creates `path` with `contents` unless something (a link included) is there, or one of its
+    /// directories below `root` is not a plain directory (a link could lead anywhere): false then.
+    private static func create(_ path: String, contents: String, under root: String) throws -> Bool {
+        var directory = root
+        for part in path.dropFirst(root.count + 1).split(separator: "/").dropLast() {
+            directory += "/" + part
+            if let info = try SystemCall.lstatIfExists(directory) {
+                guard SystemCall.isDirectory(info) else { return false }
+            } else {
+                try SystemCall.retrying("cannot create \(directory)") { mkdir(directory, 0o755) }
+            }
+        }
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
         if fd < 0 {
             if errno == EEXIST { return false }
@@ -77,13 +90,18 @@ public enum Templates {
         return true
     }
 
-    /// Adds `.devenv/` to the directory's .gitignore unless a line already ignores it.
-    static func ignoreStateDirectory(in directory: String) throws {
+    /// Adds `.devenv/` to the directory's .gitignore unless a line already ignores it; false when
+    /// the .gitignore is not a plain file (a link is not read or written through).
+    static func ignoreStateDirectory(in directory: String) throws -> Bool {
         let path = directory + "/.gitignore"
+        if let info = try SystemCall.lstatIfExists(path), !SystemCall.isRegular(info) { return false }
         let existing = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) } ?? ""
         let lines = existing.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard !lines.contains(where: { [".devenv", ".devenv/", "/.devenv", "/.devenv/"].contains($0) }) else { return }
+        guard !lines.contains(where: { [".devenv", ".devenv/", "/.devenv", "/.devenv/"].contains($0) }) else {
+            return true
+        }
         let separator = existing.isEmpty || existing.hasSuffix("\n") ? "" : "\n"
         try Data((existing + separator + ".devenv/\n").utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        return true
     }
 }

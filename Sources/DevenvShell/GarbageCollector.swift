@@ -44,6 +44,9 @@ public struct GarbageCollector {
                     var report = Report()
                     // Owners (`<root>#<number>`) whose roots go: deleted generations and gone projects.
                     var dropped = Set<String>()
+                    // What the generations that stay keep, from their locks (generations recorded
+                    // before their packages were rooted too).
+                    var kept: [StorePath] = []
                     for root in Generations.projects(home: store.location.home) {
                         let generations = Generations(root: root, store: store)
                         guard FileManager.default.fileExists(atPath: root + "/devenv.toml") else {
@@ -67,12 +70,16 @@ public struct GarbageCollector {
                             dropped.insert("\(root)#\(generation.number)")
                         }
                         if !options.dryRun { try generations.delete(doomed.map(\.number)) }
+                        let doomedNumbers = Set(doomed.map(\.number))
+                        for generation in generations.all() where !doomedNumbers.contains(generation.number) {
+                            kept += try generations.rootedPaths(of: generation)
+                        }
                     }
                     let recorded = try store.recordedRoots().filter {
                         $0.kind != "generation" || !dropped.contains($0.owner)
                     }
                     let roots =
-                        recorded.map(\.path) + store.liveTemporaryRoots(dryRun: options.dryRun).map(\.path)
+                        recorded.map(\.path) + kept + store.liveTemporaryRoots(dryRun: options.dryRun).map(\.path)
                         + liveShellRoots().map(\.path)
                     report.collection = try store.collectGarbage(
                         roots: roots, dryRun: options.dryRun, maxFreed: options.maxFreed)

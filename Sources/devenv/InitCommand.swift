@@ -41,6 +41,7 @@ struct InitCommand: ParsableCommand {
                 "wrote \((outcome.written + ["devenv.lock"]).joined(separator: ", ")) in \(project.root) (template \(template))"
             )
             if !outcome.kept.isEmpty { print("kept the existing \(outcome.kept.joined(separator: ", "))") }
+            for note in outcome.notes { printError("warning: \(note)") }
             if !packages.isEmpty { print("packages: \(packages.joined(separator: ", "))") }
             print("next: cd \(project.root) && devenv develop")
         }

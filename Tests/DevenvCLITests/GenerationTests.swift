@@ -402,6 +402,11 @@ struct GarbageCollectionTests {
             + "[shells.old]\npackages = [\"hello_1\"]\n").write(
                 toFile: fixture.dir("proj/devenv.toml"), atomically: true, encoding: .utf8)
         #expect(try fixture.run("develop", "-c", "true").status == 0)
+        // As a generation recorded by an older devenv: only its environment is a recorded root.
+        try fixture.dir.sh(
+            """
+            python3 -c "import sqlite3; db = sqlite3.connect('home/db.sqlite'); db.execute(\\"DELETE FROM Roots WHERE path NOT LIKE '%-devenv-env'\\"); db.commit()"
+            """)
         let collected = try fixture.run("gc")
         let removed = collected.output.split(separator: "\n").filter { $0.hasPrefix("removed ") }
         #expect(!removed.contains { $0.hasSuffix("-hello_1-1.0") || $0.hasSuffix("-hello_2-2.1.3") }, "\(removed)")

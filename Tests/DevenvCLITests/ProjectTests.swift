@@ -464,6 +464,18 @@ struct InitTests {
         #expect(result.output.contains("kept the existing go.mod, main.go"))
         #expect(try String(contentsOfFile: dir("mine/go.mod"), encoding: .utf8) == "my module\n")
         #expect(!FileManager.default.fileExists(atPath: dir("victim")))
+        // Nor through a directory or a .gitignore that is a link.
+        try dir.sh(
+            "mkdir cloned elsewhere && ln -s ../elsewhere cloned/test && echo secret > key && ln -s ../key cloned/.gitignore"
+        )
+        let cloned = try devenv("init", "--template", "node", dir("cloned"))
+        #expect(cloned.status == 0, "\(cloned.stderr)")
+        #expect(cloned.output.contains("kept the existing test/greeting.test.js"))
+        #expect(
+            cloned.stderr.contains("warning: .gitignore is not a plain file; add .devenv/ to what git ignores yourself")
+        )
+        #expect(try dir.sh("ls elsewhere | wc -l") == "0")
+        #expect(try String(contentsOfFile: dir("key"), encoding: .utf8) == "secret\n")
     }
 
     @Test func templatesAreListedAndGitignoreLinesAreNotDuplicated() throws {

@@ -193,4 +193,38 @@ struct UserConfigurationTests {
             UserConfiguration.path(environment: ["HOME": "/h", "XDG_CONFIG_HOME": "/x"]) == "/x/devenv/config.toml")
         #expect(UserConfiguration.path(environment: ["DEVENV_CONFIG": "/c.toml"]) == "/c.toml")
     }
+
+    /// `count` recipes, each depending on the next one's (`width`: how many of the next level).
+    static func chain(_ count: Int, width: Int = 1) -> String {
+        (0..<count).map { level in
+            (0..<width).map { copy in
+                let next = level + 1 < count ? (0..<width).map { "\"p\(level + 1)_\($0)\"" } : []
+                return """
+                    [p\(level)_\(copy)]
+                    version = "1"
+                    description = "d"
+                    homepage = "h"
+                    license = "l"
+                    origin = "o"
+                    script = "mkdir $out"
+                    dependencies = [\(next.joined(separator: ", "))]
+
+                    """
+            }.joined()
+        }.joined()
+    }
+
+    @Test func dependencyChainsAreBoundedInDepthAndUnfoldedSize() throws {
+        #expect(throws: PackageError.self) { try PackageSet(files: ["set.toml": Self.chain(10_000)]) }
+        let deep = #expect(throws: PackageError.self) { try PackageSet(files: ["set.toml": Self.chain(100)]) }
+        #expect(
+            deep?.description.hasPrefix("package 'p0_0' depends through more than 64 levels (p0_0 → p1_0 → … →") == true
+        )
+        let wide = #expect(throws: PackageError.self) { try PackageSet(files: ["set.toml": Self.chain(20, width: 2)]) }
+        #expect(wide?.description.hasSuffix("derivations with its dependencies") == true)
+        // What real sets need is well within, and a diamond resolves each package once.
+        let fine = try PackageSet(files: ["set.toml": Self.chain(12, width: 2)])
+        let top = try fine.derivation("p0_0", system: "x86_64-linux")
+        #expect(top.dependencies.count == 2 && top.dependencies[0].dependencies.count == 2)
+    }
 }
