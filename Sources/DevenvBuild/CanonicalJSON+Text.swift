@@ -157,6 +157,7 @@ private struct JSONParser {
                 position += 1
                 return String(scalars)
             }
+            if byte < 0x20 { throw error("a control character in a string must be escaped") }
             if byte == UInt8(ascii: "\\") {
                 flush()
                 position += 1

@@ -3,11 +3,27 @@
 /// all three are accepted anywhere they come from (manifests, recipes, locks); values go through
 /// the one quoting routine of each dialect.
 public enum ShellSyntax {
-    /// A variable name every shell accepts: a letter or `_`, then letters, digits and `_`.
+    /// A variable name every shell accepts: a letter or `_`, then letters, digits and `_`, and
+    /// not one that bash, zsh, fish or the hook keep for themselves.
     public static func isVariable(_ name: some StringProtocol) -> Bool {
         guard let first = name.utf8.first, isLetter(first) || first == UInt8(ascii: "_") else { return false }
         return name.utf8.allSatisfy { isLetter($0) || isDigit($0) || $0 == UInt8(ascii: "_") }
+            && !reserved.contains(String(name)) && !name.hasPrefix("__devenv") && !name.hasPrefix("DEVENV_ACTIVE")
     }
+
+    /// Read-only, special or tied to something else in one of the shells (zsh's `status` is
+    /// read-only and `path` is PATH as an array; setting `UID` or `USERNAME` in zsh tries to
+    /// change the user), and the variables the hook itself keeps.
+    static let reserved: Set<String> = [
+        "_", "argv", "ARGC", "BASH", "BASH_ARGC", "BASH_ARGV", "BASH_COMMAND", "BASH_LINENO", "BASH_SOURCE",
+        "BASH_SUBSHELL", "BASH_VERSINFO", "BASH_VERSION", "BASHOPTS", "BASHPID", "cdpath", "CMD_DURATION",
+        "COLUMNS", "DEVENV_HOOK", "DEVENV_HOOK_RESULT", "DEVENV_NOTICE_SEEN", "DEVENV_UNLOAD", "DIRSTACK",
+        "EGID", "EPOCHREALTIME", "EPOCHSECONDS", "ERRNO", "EUID", "fignore", "fish_pid", "FISH_VERSION", "fpath",
+        "FUNCNAME", "GID", "GROUPS", "HISTCMD", "history", "hostname", "IFS", "LINENO", "LINES", "mailpath",
+        "manpath", "module_path", "OLDPWD", "path", "pipestatus", "PIPESTATUS", "PPID", "psvar", "PWD", "RANDOM",
+        "SECONDS", "SHELLOPTS", "SHLVL", "SRANDOM", "status", "TTYIDLE", "UID", "umask", "USERNAME", "version",
+        "ZSH_SUBSHELL",
+    ]
 
     /// An alias name every shell accepts as a command word: letters, digits, `_`, `-`, `.` and
     /// `+`, starting with a letter, digit or `_`.
@@ -18,7 +34,8 @@ public enum ShellSyntax {
         return name.utf8.allSatisfy { isLetter($0) || isDigit($0) || "_-.+".utf8.contains($0) }
     }
 
-    public static let variableRule = "a variable name (letters, digits and _, not starting with a digit)"
+    public static let variableRule =
+        "a variable name (letters, digits and _, not starting with a digit, and none that bash, zsh, fish or the hook keep for themselves)"
     public static let aliasRule = "an alias name (letters, digits, _, -, . and +, not starting with - . or +)"
 
     /// 'text' for bash, zsh and sh: a quote inside becomes '\''.

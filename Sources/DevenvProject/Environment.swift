@@ -97,13 +97,21 @@ extension Environment {
         public var programs: [String]
     }
 
+    /// What the environment links: an executable that is not a directory (as its builder checks).
+    static func isProgram(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.isExecutableFile(atPath: path)
+            && FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
+    }
+
     public var conflicts: [Conflict] {
         var provider: [String: String] = [:]
         var found: [Conflict] = []
         for package in packages {
             var shadowedBy: [String: [String]] = [:]
             for directory in package.derivation.searchPath(at: package.outPath) {
-                for program in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+                for program in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+                where Environment.isProgram(directory + "/" + program) {
                     if let first = provider[program], first != package.name {
                         shadowedBy[first, default: []].append(program)
                     } else {

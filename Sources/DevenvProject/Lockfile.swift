@@ -241,7 +241,11 @@ public struct Lockfile: Hashable, Sendable {
     /// Reads the lock at `path`, or nil when there is none.
     public static func load(from path: String) throws -> Lockfile? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return try Lockfile(parsing: String(decoding: data, as: UTF8.self))
+        // Invalid bytes would be replaced silently, changing a value.
+        guard let text = String(validating: data, as: UTF8.self) else {
+            throw ProjectError("devenv.lock is not valid UTF-8")
+        }
+        return try Lockfile(parsing: text)
     }
 
     /// Writes the lock atomically (a temporary file renamed over the old one).

@@ -112,7 +112,8 @@ public struct Activation {
         }
         if !background {
             do {
-                try realize(project, dialect: dialect, base: base)
+                var tried = ""
+                try realize(project, dialect: dialect, base: base, tried: &tried)
                 result.code = cachedScript(cache, contentHash: TrustStore.contentHash(root: root)) ?? ""
             } catch {
                 result.messages.append("devenv: \(error)")
@@ -222,23 +223,26 @@ public struct Activation {
 
     /// Brings the project's lock up to date, realizes its environment and writes the cache (the
     /// work of the background process, or of the hook itself with `[hook] background = false`).
-    public func realize(_ project: Project, dialect: ExportScript.Dialect, base: [String: String]) throws {
+    /// `tried` becomes the content hash of the files realized (the manifest as read, with the
+    /// lock as locking left it), for a failure to be recorded against.
+    public func realize(
+        _ project: Project, dialect: ExportScript.Dialect, base: [String: String], tried: inout String
+    ) throws {
         let trust = TrustStore(layout: layout)
         let manifest = FileManager.default.contents(atPath: project.manifestPath) ?? Data()
         let lockBefore = FileManager.default.contents(atPath: project.lockPath) ?? Data()
-        let wasAllowed =
-            trust.verdict(root: project.root, hash: TrustStore.contentHash(manifest: manifest, lock: lockBefore))
-            == .allowed
+        tried = TrustStore.contentHash(manifest: manifest, lock: lockBefore)
+        let wasAllowed = trust.verdict(root: project.root, hash: tried) == .allowed
         let workspace = try Workspace(project: project, store: store, policy: .update)
+        let lockAfter = FileManager.default.contents(atPath: project.lockPath) ?? Data()
+        tried = TrustStore.contentHash(manifest: manifest, lock: lockAfter)
         // A lock this made from an allowed manifest is as trusted as the manifest: that manifest,
-        // not one edited meanwhile. Allowed before realizing, so a failure is recorded for (and
-        // reported with) the files as they are now.
-        if wasAllowed, FileManager.default.contents(atPath: project.manifestPath) == manifest {
-            let lockAfter = FileManager.default.contents(atPath: project.lockPath) ?? Data()
-            let hash = TrustStore.contentHash(manifest: manifest, lock: lockAfter)
-            if trust.verdict(root: project.root, hash: hash) != .allowed {
-                try trust.allow(root: project.root, hash: hash)
-            }
+        // not one edited meanwhile. Allowed before realizing, so that a failure is reported for
+        // the files as they are then, not as "changed since it was allowed".
+        if wasAllowed, FileManager.default.contents(atPath: project.manifestPath) == manifest,
+            trust.verdict(root: project.root, hash: tried) != .allowed
+        {
+            try trust.allow(root: project.root, hash: tried)
         }
         _ = try workspace.realize(shell: Manifest.defaultShell, realizer: makeRealizer())
         let hash = TrustStore.contentHash(root: project.root)
@@ -254,12 +258,13 @@ public struct Activation {
         let lock = try PathLock.tryAcquire(layout.realizing(root: project.root))
         guard let lock else { return }  // another one is at it
         defer { lock.release() }
+        var tried = ""
         do {
-            try realize(project, dialect: dialect, base: base)
+            try realize(project, dialect: dialect, base: base, tried: &tried)
         } catch {
-            // Recorded for the files as they are now: an edit makes the next prompt try again.
+            // Recorded for the files it tried: files edited since are tried at the next prompt.
             let reason = "\(error)".split(separator: "\n").first ?? ""
-            try? Data("\(TrustStore.contentHash(root: project.root))\n\(reason)\n".utf8)
+            try? Data("\(tried)\n\(reason)\n".utf8)
                 .write(to: URL(fileURLWithPath: layout.failure(root: project.root)), options: .atomic)
             throw error
         }

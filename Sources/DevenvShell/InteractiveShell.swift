@@ -34,6 +34,7 @@ public struct InteractiveShell {
     ) throws -> Never {
         let prefix = pathPrefix.joined(separator: ":")
         var environment = environment
+        Self.prune(directory)
         switch URL(fileURLWithPath: program).lastPathComponent {
         case "zsh":
             let original = environment["ZDOTDIR"] ?? environment["HOME"] ?? ""
@@ -85,5 +86,19 @@ public struct InteractiveShell {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         guard !FileManager.default.fileExists(atPath: path) else { return }
         try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
+    /// Removes what was written more than 30 days ago (a shell reads its files when it starts, and
+    /// one still needed is written again after this), so the directory does not grow for ever.
+    private static func prune(_ directory: String) {
+        let limit = Date().addingTimeInterval(-30 * 86_400)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+            let path = directory + "/" + name
+            if let date = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
+                date < limit
+            {
+                try? FileManager.default.removeItem(atPath: path)
+            }
+        }
     }
 }

@@ -21,6 +21,24 @@ struct HostileInputTests {
         }
     }
 
+    @Test func aLockMustBeUTF8WithoutRawControlCharacters() throws {
+        let fixture = try ProjectFixture()
+        #expect(try fixture.run("lock").status == 0)
+        let text = fixture.lockText
+        var bytes = Data(text.utf8)
+        let at = bytes.firstIndex(of: UInt8(ascii: "h"))!
+        bytes[at] = 0xFF
+        try bytes.write(to: URL(fileURLWithPath: fixture.dir("proj/devenv.lock")))
+        let invalid = try fixture.run("develop", "--frozen", "-c", "true")
+        #expect(invalid.status == 1)
+        #expect(invalid.stderr == "Error: devenv.lock is not valid UTF-8\n")
+        try Data(text.replacingOccurrences(of: "\"request\": \"hello_2\"", with: "\"request\": \"hello_2\u{1}\"").utf8)
+            .write(to: URL(fileURLWithPath: fixture.dir("proj/devenv.lock")))
+        let control = try fixture.run("develop", "--frozen", "-c", "true")
+        #expect(control.status == 1)
+        #expect(control.stderr.contains("a control character in a string must be escaped"), "\(control.stderr)")
+    }
+
     @Test func deeplyNestedFilesAreErrorsEvenWhereTheHookLooks() throws {
         let fixture = try ProjectFixture(manifest: "[shell]\npackages = []\n")
         let arrays = String(repeating: "[", count: 60_000) + String(repeating: "]", count: 60_000)

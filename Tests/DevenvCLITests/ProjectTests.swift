@@ -304,6 +304,11 @@ struct ManifestErrorTests {
         ),
         ("[shells.x]\nenv.\"A B\" = \"v\"\n", "devenv.toml:2:1: \"A B\" in 'shells.x.env' is not a variable name"),
         ("[shell]\nenv = { \"\" = \"v\" }\n", "devenv.toml:2:9: \"\" in 'shell.env' is not a variable name"),
+        ("[shell]\nenv = { status = \"x\" }\n", "devenv.toml:2:9: \"status\" in 'shell.env' is not a variable name"),
+        (
+            "[shell]\nenv.DEVENV_UNLOAD = \"x\"\n",
+            "devenv.toml:2:1: \"DEVENV_UNLOAD\" in 'shell.env' is not a variable name"
+        ),
         (
             "[shell]\naliases = { ok = \"true\", 'a$(touch F)' = \"ls\" }\n",
             "devenv.toml:2:26: \"a$(touch F)\" in 'shell.aliases' is not an alias name"
