@@ -7,7 +7,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 RUNS=${1:-200}
-. bench/realized-project.sh develop
+BENCH=develop
+. bench/realized-project.sh
 cd "$WORK/proj"
 TOOL_HOME=$("$DEVENV" develop -c sh -c 'echo $TOOL_HOME')
 cat > .envrc <<ENVRC

@@ -9,7 +9,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 N=${1:-1000}
-. bench/realized-project.sh hook
+BENCH=hook
+. bench/realized-project.sh
 (cd "$WORK/proj" && "$DEVENV" allow >/dev/null)
 mkdir -p "$WORK/direnv-proj"
 printf 'PATH_add %s\nexport PROJECT_MODE=dev\n' "$ENV_BIN" > "$WORK/direnv-proj/.envrc"

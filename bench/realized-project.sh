@@ -1,10 +1,11 @@
-# Sourced by the benchmarks that enter a project (develop.sh, hook.sh) with the benchmark's name:
+# Sourced by the benchmarks that enter a project (develop.sh, hook.sh), with $BENCH naming the benchmark
+# (sh passes no arguments to a sourced file):
 # builds the release devenv ($DEVENV), makes $WORK (removed on exit) with its own DEVENV_HOME, a
 # package set with one tool served from a file:// tarball (no network), and the project
 # $WORK/proj using it, realized; $ENV_BIN is its environment's bin directory.
 swift build -c release --static-swift-stdlib --product devenv >/dev/null
 DEVENV=$(pwd)/.build/release/devenv
-WORK=$(mktemp -d "/tmp/devenv-bench-$1.XXXXXX")
+WORK=$(mktemp -d "/tmp/devenv-bench-$BENCH.XXXXXX")
 trap 'chmod -R u+w "$WORK"; rm -rf "$WORK"' EXIT
 export DEVENV_HOME="$WORK/home" DEVENV_CONFIG="$WORK/home/config.toml" CI=true XDG_CONFIG_HOME="$WORK/config" XDG_DATA_HOME="$WORK/data"
 mkdir -p "$WORK/src/tool-1.0/bin" "$WORK/pkgs" "$WORK/proj" "$WORK/home"
