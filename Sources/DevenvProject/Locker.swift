@@ -111,3 +111,36 @@ public struct Locker {
             environment: recipe.environment)
     }
 }
+
+extension Locker {
+    /// The lock with the NAR hash of each package output of this system recorded. With a
+    /// `realizer`, every such package is realized first (what `devenv lock` does, so that the
+    /// lock it writes is complete); without one, only outputs already in the store are hashed.
+    /// Writing the lock is the caller's, once: realizing later never adds to it.
+    public func withNarHashes(_ lock: Lockfile, realizing realizer: Realizer? = nil) throws -> Lockfile {
+        var updated = lock
+        if let realizer {
+            let derivations = Set(lock.shells.values.compactMap { $0[CurrentSystem.name] }.joined().map(\.derivation))
+            _ = try realizer.realize(derivations.sorted { $0.hash.base16 < $1.hash.base16 })
+        }
+        for (shell, systems) in lock.shells {
+            for (system, packages) in systems {
+                updated.shells[shell]![system] = try packages.map { package in
+                    var package = package
+                    if package.narHash == nil, let path = try? store.directory.storePath(parsing: package.outPath),
+                        let info = try store.pathInfo(path)
+                    {
+                        package.narHash = info.narHash.sri
+                    }
+                    return package
+                }
+            }
+        }
+        return updated
+    }
+
+    /// Whether every package of this system has its NAR hash recorded.
+    public static func isComplete(_ lock: Lockfile) -> Bool {
+        lock.shells.values.allSatisfy { $0[CurrentSystem.name]?.allSatisfy { $0.narHash != nil } ?? true }
+    }
+}

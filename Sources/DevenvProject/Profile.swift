@@ -47,10 +47,10 @@ public struct Profile: Sendable {
         let manifest = try project.manifest()
         let previous = try project.lock()
         if upgrade || previous.map({ !Locker.isCurrent($0, for: manifest) }) ?? true {
-            try Locker(store: store, root: project.root).lock(
-                manifest, previous: previous, updating: upgrade ? [] : nil
-            )
-            .write(to: project.lockPath)
+            let locker = Locker(store: store, root: project.root)
+            try locker.withNarHashes(
+                locker.lock(manifest, previous: previous, updating: upgrade ? [] : nil), realizing: realizer
+            ).write(to: project.lockPath)
         }
         let workspace = try Workspace(project: project, store: store, policy: .frozen)
         // Wrapped: no shell applies the packages' variables to what runs from the profile.

@@ -45,7 +45,8 @@ public final class Workspace {
                     ? "devenv.lock is missing; run `devenv lock`"
                     : "devenv.lock is out of date with devenv.toml; run `devenv lock`")
         case (_, .update):
-            let lock = try Locker(store: store, root: project.root).lock(manifest, previous: existing)
+            let locker = Locker(store: store, root: project.root)
+            let lock = try locker.withNarHashes(locker.lock(manifest, previous: existing))
             try lock.write(to: project.lockPath)
             notes.append(existing == nil ? "created devenv.lock" : "updated devenv.lock (devenv.toml changed)")
             self.lock = lock
@@ -53,44 +54,19 @@ public final class Workspace {
     }
 
     /// Realizes every package of `shell` for this system and the environment joining them
-    /// (`wrapped`: see `Environment`); returns the environment and its store path. Unless frozen, NAR hashes learnt by realizing
-    /// are recorded in the lock.
+    /// (`wrapped`: see `Environment`); returns the environment and its store path. The lock is
+    /// only read: using a project never changes it.
     public func realize(
-        shell: String, system: String = CurrentSystem.name, realizer: Realizer, recordHashes: Bool = true,
-        wrapped: Bool = false
+        shell: String, system: String = CurrentSystem.name, realizer: Realizer, wrapped: Bool = false
     )
         throws -> (environment: Environment, path: String)
     {
         _ = try manifest.shell(shell)
         let environment = try lock.environment(shell: shell, system: system, wrapped: wrapped)
         let paths = try realizer.realize([environment.derivation])
-        if recordHashes { try recordNarHashes() }
         if system == CurrentSystem.name {
             try Generations(root: project.root, store: store).recordCurrentFiles(shell: shell, environment: paths[0])
         }
         return (environment, store.directory.fullPath(of: paths[0]))
-    }
-
-    /// Fills in the NAR hash of every locked package whose output is valid, and writes the lock
-    /// if that added anything.
-    public func recordNarHashes() throws {
-        var updated = lock
-        for (shell, systems) in lock.shells {
-            for (system, packages) in systems {
-                updated.shells[shell]![system] = try packages.map { package in
-                    var package = package
-                    if package.narHash == nil, let path = try? store.directory.storePath(parsing: package.outPath),
-                        let info = try store.pathInfo(path)
-                    {
-                        package.narHash = info.narHash.sri
-                    }
-                    return package
-                }
-            }
-        }
-        if updated != lock {
-            try updated.write(to: project.lockPath)
-            lock = updated
-        }
     }
 }

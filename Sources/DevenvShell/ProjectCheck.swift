@@ -84,7 +84,7 @@ public struct ProjectCheck {
         let variables: [String: String]
         do {
             let (environment, path) = try workspace.realize(
-                shell: Manifest.defaultShell, system: system, realizer: realizer, recordHashes: false)
+                shell: Manifest.defaultShell, system: system, realizer: realizer)
             variables = try workspace.variables(
                 shell: Manifest.defaultShell, environment: environment, path: path,
                 base: ProcessInfo.processInfo.environment, pure: false, directory: project.root)

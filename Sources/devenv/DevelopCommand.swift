@@ -41,7 +41,7 @@ struct DevelopCommand: ParsableCommand {
             let session = try Session()
             let workspace = try project.workspace(session)
             let (environment, path) = try workspace.realize(
-                shell: shellName, realizer: session.realizer(), recordHashes: project.policy != .frozen)
+                shell: shellName, realizer: session.realizer())
             // The environment stays rooted for as long as what this becomes runs.
             try session.store.addTemporaryRoot(try session.store.directory.storePath(parsing: path))
             // Hooked shells that gave up on the project after a failed background realization try again.

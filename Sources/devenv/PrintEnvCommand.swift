@@ -51,7 +51,7 @@ struct PrintEnvCommand: ParsableCommand {
             let session = try Session()
             let workspace = try project.workspace(session)
             let (environment, path) = try workspace.realize(
-                shell: shellName, realizer: session.realizer(), recordHashes: project.policy != .frozen)
+                shell: shellName, realizer: session.realizer())
             let variables = try workspace.variables(
                 shell: shellName, environment: environment, path: path, base: ProcessInfo.processInfo.environment,
                 pure: false)

@@ -29,7 +29,7 @@ struct RunCommand: ParsableCommand {
                     "devenv.toml has no script '\(script)'" + (known.isEmpty ? "" : " (it has: \(known))"))
             }
             let (environment, path) = try workspace.realize(
-                shell: Manifest.defaultShell, realizer: session.realizer(), recordHashes: project.policy != .frozen)
+                shell: Manifest.defaultShell, realizer: session.realizer())
             // The environment stays rooted for as long as what this becomes runs.
             try session.store.addTemporaryRoot(try session.store.directory.storePath(parsing: path))
             let variables = try workspace.variables(

@@ -23,6 +23,29 @@ struct LockTests {
         #expect(fixture.lockText == text)
     }
 
+    /// devbox's and flox's users' first complaint: a lock that changes by itself. Only locking
+    /// writes it; using the project in every way leaves its bytes as they are.
+    @Test func usingAProjectNeverChangesItsLock() throws {
+        let fixture = try ProjectFixture()
+        let locked = try fixture.run("lock")
+        #expect(locked.status == 0, "\(locked.stderr)")
+        #expect(locked.stderr.contains("built hello_2-2.1.3") || locked.stderr.contains("hello_2"), "\(locked.stderr)")
+        let text = fixture.lockText
+        let lock = try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any]
+        let shells = lock["shells"] as! [String: [String: [[String: Any]]]]
+        #expect(shells.values.allSatisfy { $0["x86_64-linux"]!.allSatisfy { $0["narHash"] != nil } })
+        _ = try fixture.run("allow")
+        for arguments in [
+            ["develop", "-c", "true"], ["check"], ["export", "bash"], ["develop", "--shell", "old", "-c", "true"],
+            ["print-env", "--json"], ["run", "say"], ["gc"], ["develop", "-c", "true"], ["lock"],
+        ] {
+            let result = try fixture.run(arguments)
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+            #expect(fixture.lockText == text, "\(arguments) changed devenv.lock")
+        }
+        #expect(try fixture.run("lock").output == "devenv.lock is up to date")
+    }
+
     @Test func onlyWhatChangedIsResolvedAgain() throws {
         let fixture = try ProjectFixture()
         #expect(try fixture.run("lock").status == 0)
@@ -431,9 +454,8 @@ struct InitTests {
             with: Data(contentsOf: URL(fileURLWithPath: dir("app/devenv.lock"))))
         #expect((lock as? [String: Any])?["version"] as? Int == 1)
         #expect(
-            try runCommand(DevenvCLI.binary, ["lock"], environment: devenv.environment, currentDirectory: dir("app"))
-                .output
-                == "devenv.lock is up to date")
+            try runCommand(DevenvCLI.binary, ["status"], environment: devenv.environment, currentDirectory: dir("app"))
+                .output.contains("up to date:  yes"))
         let again = try devenv("init", "--template", template, dir("app"))
         #expect(again.status == 1)
         #expect(again.stderr.contains("already exists; not overwriting it"))
