@@ -19,10 +19,16 @@ let package = Package(
         .target(name: "CArchive", dependencies: ["CLinux"]),
         .target(name: "CGit2", dependencies: ["CLinux"]),
         .target(name: "CCurl", dependencies: ["CLinux"]),
+        // What every layer uses and no domain owns: system calls, trees, processes, JSON, TOML,
+        // shell syntax, quantities, the platform (docs/architecture.md).
+        .target(
+            name: "DevenvBasics",
+            dependencies: ["CLinux", .product(name: "TOMLKit", package: "TOMLKit")]
+        ),
         .target(
             name: "DevenvStore",
             dependencies: [
-                "CLinux",
+                "DevenvBasics", "CLinux",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -33,31 +39,31 @@ let package = Package(
         ),
         .target(
             name: "DevenvBuild",
-            dependencies: ["DevenvStore", "DevenvFetch"]
+            dependencies: ["DevenvBasics", "DevenvStore", "DevenvFetch"]
         ),
         .executableTarget(name: "embed-files"),
         .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-files"]),
         .target(
             name: "DevenvPackages",
-            dependencies: [
-                "DevenvStore", "DevenvFetch", "DevenvBuild",
-                .product(name: "TOMLKit", package: "TOMLKit"),
-            ],
+            dependencies: ["DevenvBasics", "DevenvStore", "DevenvFetch", "DevenvBuild"],
             plugins: ["EmbedFiles"]
         ),
         .target(
             name: "DevenvProject",
-            dependencies: ["DevenvStore", "DevenvFetch", "DevenvBuild", "DevenvPackages"],
+            dependencies: ["DevenvBasics", "DevenvStore", "DevenvFetch", "DevenvBuild", "DevenvPackages"],
             plugins: ["EmbedFiles"]
         ),
         .target(
             name: "DevenvShell",
-            dependencies: ["DevenvBuild", "DevenvProject", "DevenvStore", "DevenvFetch", "DevenvPackages"],
+            dependencies: [
+                "DevenvBasics", "DevenvBuild", "DevenvProject", "DevenvStore", "DevenvFetch", "DevenvPackages",
+            ],
             plugins: ["EmbedFiles"]
         ),
         .executableTarget(
             name: "devenv",
             dependencies: [
+                "DevenvBasics",
                 "DevenvStore",
                 "DevenvFetch",
                 "DevenvBuild",
@@ -67,26 +73,37 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .target(name: "TestSupport", dependencies: ["DevenvBuild", "DevenvFetch"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["DevenvBasics", "DevenvFetch"], path: "Tests/TestSupport"),
+        .testTarget(
+            name: "DevenvBasicsTests",
+            dependencies: ["DevenvBasics", "TestSupport"]
+        ),
         .testTarget(
             name: "DevenvStoreTests",
-            dependencies: ["DevenvStore", "TestSupport"]
+            dependencies: ["DevenvBasics", "DevenvStore", "TestSupport"]
         ),
         .testTarget(
             name: "DevenvFetchTests",
-            dependencies: ["DevenvFetch", "DevenvStore", "TestSupport"]
+            dependencies: ["DevenvBasics", "DevenvFetch", "DevenvStore", "TestSupport"]
         ),
         .testTarget(
             name: "DevenvBuildTests",
-            dependencies: ["DevenvBuild", "DevenvFetch", "DevenvStore", "TestSupport"]
+            dependencies: ["DevenvBasics", "DevenvBuild", "DevenvFetch", "DevenvStore", "TestSupport"]
         ),
         .testTarget(
             name: "DevenvPackagesTests",
-            dependencies: ["DevenvPackages", "DevenvBuild", "DevenvStore", "TestSupport"]
+            dependencies: ["DevenvBasics", "DevenvPackages", "DevenvBuild", "DevenvStore", "TestSupport"]
+        ),
+        .testTarget(
+            name: "DevenvShellTests",
+            dependencies: ["DevenvBasics", "DevenvShell", "DevenvProject", "DevenvBuild", "DevenvFetch", "TestSupport"]
         ),
         .testTarget(
             name: "DevenvCLITests",
-            dependencies: ["devenv", "DevenvStore", "DevenvBuild", "DevenvPackages", "DevenvProject", "TestSupport"]
+            dependencies: [
+                "DevenvBasics", "devenv", "DevenvStore", "DevenvBuild", "DevenvPackages", "DevenvProject",
+                "TestSupport",
+            ]
         ),
     ]
 )

@@ -1,4 +1,5 @@
 import CGit2
+import DevenvBasics
 import DevenvStore
 import Foundation
 import Glibc

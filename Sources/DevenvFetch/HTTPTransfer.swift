@@ -1,4 +1,5 @@
 import CCurl
+import DevenvBasics
 import DevenvStore
 import Foundation
 import Glibc

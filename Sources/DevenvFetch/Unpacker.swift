@@ -1,4 +1,5 @@
 import CArchive
+import DevenvBasics
 import DevenvStore
 import Glibc
 

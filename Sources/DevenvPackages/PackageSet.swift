@@ -1,3 +1,4 @@
+import DevenvBasics
 import DevenvBuild
 import DevenvFetch
 import DevenvStore
@@ -33,13 +34,25 @@ public struct PackageSet: Sendable {
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw PackageError("cannot read '\(path)'")
             }
-            files[path] = try TOMLInputCheck.text(of: data, file: path)
+            do {
+                files[path] = try TOMLInputCheck.text(of: data, file: path)
+            } catch let error as TOMLError {
+                throw PackageError(error.description)
+            }
         }
         try self.init(files: files)
     }
 
     /// Reads a set from TOML files (name → text); names are used in error messages.
     public init(files: [String: String]) throws {
+        do {
+            try self.init(reading: files)
+        } catch let error as TOMLError {
+            throw PackageError(error.description)
+        }
+    }
+
+    private init(reading files: [String: String]) throws {
         var recipes: [String: Recipe] = [:]
         var aliases: [String: String] = [:]
         var documents: [String: TOMLDocument] = [:]

@@ -1,3 +1,4 @@
+import DevenvBasics
 import DevenvBuild
 import DevenvFetch
 import DevenvStore

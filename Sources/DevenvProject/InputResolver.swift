@@ -1,3 +1,4 @@
+import DevenvBasics
 import DevenvFetch
 import DevenvPackages
 import DevenvStore

@@ -1,3 +1,4 @@
+import DevenvBasics
 import DevenvPackages
 import Foundation
 
@@ -50,12 +51,12 @@ extension Manifest {
         let document: TOMLDocument
         do {
             document = try TOMLDocument(file: file, text: text)
-        } catch let error as PackageError {
+        } catch let error as TOMLError {
             throw ManifestError(error.description)
         }
         do {
             try self.init(document: document, currentSystem: currentSystem)
-        } catch let error as PackageError {
+        } catch let error as TOMLError {
             throw ManifestError(error.description)
         }
     }
@@ -144,7 +145,7 @@ extension Manifest {
         }
         do {
             return try Manifest(parsing: TOMLInputCheck.text(of: data, file: displayName), file: displayName)
-        } catch let error as PackageError {
+        } catch let error as TOMLError {
             throw ManifestError(error.description)
         }
     }

@@ -1,3 +1,4 @@
+import DevenvBasics
 import DevenvPackages
 
 /// Which keys differ between two texts of a devenv.toml (`shell.env.MODE`, `scripts.test`, ...):

@@ -1,3 +1,4 @@
+import DevenvBasics
 import DevenvPackages
 import DevenvStore
 import Foundation

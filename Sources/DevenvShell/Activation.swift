@@ -1,3 +1,4 @@
+import DevenvBasics
 import DevenvBuild
 import DevenvPackages
 import DevenvProject
@@ -280,9 +281,7 @@ public struct Activation {
                 open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o600)
             }
             defer { close(log) }
-            let executable =
-                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-                ?? CommandLine.arguments[0]
+            let executable = CurrentExecutable.path
             var environment = base
             environment["CI"] = "true"  // plain progress lines in the log
             try Subprocess.startDetached(

@@ -1,3 +1,4 @@
+import DevenvBasics
 import DevenvPackages
 
 /// Shell code that moves a shell from one set of variables to another: `export`/`unset` for bash

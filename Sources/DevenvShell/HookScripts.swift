@@ -1,3 +1,4 @@
+import DevenvBasics
 import DevenvStore
 import Foundation
 

@@ -1,3 +1,4 @@
+import DevenvBasics
 import DevenvPackages
 
 /// What loading a project's environment does to a shell, and the code that does it: calls of the

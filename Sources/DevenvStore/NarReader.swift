@@ -1,4 +1,5 @@
 import CLinux
+import DevenvBasics
 import Foundation
 import Glibc
 

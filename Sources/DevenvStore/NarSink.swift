@@ -1,3 +1,4 @@
+import DevenvBasics
 import Glibc
 
 /// Where the bytes of a NAR go as they are produced, one chunk at a time.

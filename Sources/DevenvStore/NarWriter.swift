@@ -1,3 +1,4 @@
+import DevenvBasics
 import Glibc
 
 /// Serializes a file tree as a NAR, byte for byte as `nix-store --dump` does (nix-formats.md §1):

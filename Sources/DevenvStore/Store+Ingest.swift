@@ -1,3 +1,4 @@
+import DevenvBasics
 import Foundation
 
 /// A hash that did not match the one pinned for the content.

@@ -1,3 +1,4 @@
+import DevenvBasics
 import Foundation
 import GRDB
 

@@ -1,3 +1,4 @@
+import DevenvBasics
 import Foundation
 
 /// What `Store.verify` found and, with repair, what it did about it.

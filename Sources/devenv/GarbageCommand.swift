@@ -1,4 +1,5 @@
 import ArgumentParser
+import DevenvBasics
 import DevenvBuild
 import DevenvPackages
 import DevenvShell
@@ -125,6 +126,6 @@ enum AutomaticGarbageCollection {
         guard log >= 0 else { return }
         defer { close(log) }
         try? Subprocess.startDetached(
-            devenvExecutable, ["gc", "--automatic"], environment: ProcessInfo.processInfo.environment, log: log)
+            CurrentExecutable.path, ["gc", "--automatic"], environment: ProcessInfo.processInfo.environment, log: log)
     }
 }

@@ -1,13 +1,10 @@
 import ArgumentParser
+import DevenvBasics
 import DevenvPackages
 import DevenvProject
 import DevenvShell
 import DevenvStore
 import Foundation
-
-/// The path of this executable, for scripts that call it back.
-let devenvExecutable =
-    (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
 
 struct HookCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,7 +24,8 @@ struct HookCommand: ParsableCommand {
         let layout = HookLayout(home: StoreLocation.fromEnvironment().home)
         try HookScripts.prepare(layout)
         print(
-            HookScripts.script(shell, devenv: devenvExecutable, layout: layout, version: Devenv.version), terminator: ""
+            HookScripts.script(shell, devenv: CurrentExecutable.path, layout: layout, version: Devenv.version),
+            terminator: ""
         )
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DevenvBasics
 import DevenvPackages
 import DevenvStore
 

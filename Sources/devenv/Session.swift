@@ -1,6 +1,7 @@
 import ArgumentParser
 import DevenvBuild
 import DevenvPackages
+import DevenvShell
 import DevenvStore
 
 /// What most commands work with: the store, the user's configuration and the default package set.

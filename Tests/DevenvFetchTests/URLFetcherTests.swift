@@ -1,3 +1,4 @@
+import DevenvBasics
 import DevenvFetch
 import DevenvStore
 import Foundation

@@ -1,3 +1,4 @@
+import DevenvBasics
 import DevenvStore
 import Foundation
 import TestSupport
@@ -120,6 +121,6 @@ struct NarWriterTests {
         #expect(throws: StoreError("file '\(dir("tree"))/pipe' has an unsupported type")) {
             try Nar.hash(of: dir("tree"))
         }
-        #expect(throws: StoreError.self) { try Nar.hash(of: dir("missing")) }
+        #expect(throws: SystemError.self) { try Nar.hash(of: dir("missing")) }
     }
 }

@@ -1,4 +1,4 @@
-import DevenvBuild
+import DevenvBasics
 import Foundation
 
 /// A program the tests start, in a session and process group of its own. Not Foundation's

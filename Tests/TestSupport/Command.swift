@@ -1,4 +1,4 @@
-import DevenvBuild
+import DevenvBasics
 import Foundation
 
 /// What a finished child process left behind.

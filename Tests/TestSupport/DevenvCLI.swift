@@ -1,4 +1,4 @@
-import DevenvBuild
+import DevenvBasics
 import Foundation
 
 /// The built `devenv` executable, run with its own `DEVENV_HOME`.

@@ -1,4 +1,4 @@
-import DevenvBuild
+import DevenvBasics
 import Foundation
 
 /// The loopback HTTP server of Tests/Fixtures/http-server.py, serving a directory, for as long

@@ -1,9 +1,9 @@
-import DevenvBuild
 import DevenvFetch
 import Foundation
 
-/// Records what fetching and realizing report, one line per event.
-public final class RecordingProgress: BuildProgress, @unchecked Sendable {
+/// Records what fetching reports (and, with the build tests' extension, realizing), one line
+/// per event.
+public final class RecordingProgress: FetchProgress, @unchecked Sendable {
     private let lock = NSLock()
     private var storage: [String] = []
 
@@ -15,7 +15,7 @@ public final class RecordingProgress: BuildProgress, @unchecked Sendable {
         return storage
     }
 
-    private func record(_ event: String) {
+    public func record(_ event: String) {
         lock.lock()
         storage.append(event)
         lock.unlock()
@@ -27,7 +27,4 @@ public final class RecordingProgress: BuildProgress, @unchecked Sendable {
         record("finished \(url) \(received) \(error ?? "ok")")
     }
     public func retrying(_ id: Int, url: String, reason: String, delay: Double) { record("retrying \(url) \(reason)") }
-    public func building(_ name: String, path: String, how: BuildKind) { record("building \(name) \(how)") }
-    public func built(_ name: String, path: String, seconds: Double) { record("built \(name)") }
-    public func warning(_ message: String) { record("warning \(message)") }
 }

@@ -1,7 +1,7 @@
 import Glibc
 
-/// Thin, throwing wrappers around the POSIX calls the store makes, so every failure becomes a
-/// `StoreError` that names the file and the reason.
+/// Thin, throwing wrappers around POSIX calls, so every failure becomes a
+/// `SystemError` that names the file and the reason.
 public enum SystemCall {
     public static func message(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
 
@@ -12,7 +12,7 @@ public enum SystemCall {
             let result = body()
             if result >= 0 { return result }
             if errno == EINTR { continue }
-            throw StoreError("\(what()): \(message())")
+            throw SystemError("\(what()): \(message())")
         }
     }
 
@@ -52,7 +52,7 @@ public enum SystemCall {
         var st = stat()
         if Glibc.lstat(path, &st) == 0 { return st }
         if errno == ENOENT || errno == ENOTDIR { return nil }
-        throw StoreError("cannot stat '\(path)': \(message())")
+        throw SystemError("cannot stat '\(path)': \(message())")
     }
 
     /// The names in the directory open at `fd` (without `.` and `..`), in bytewise order.
@@ -60,7 +60,7 @@ public enum SystemCall {
         let copy = try retrying(what()) { dup(fd) }
         guard let dir = fdopendir(copy) else {
             close(copy)
-            throw StoreError("\(what()): \(message())")
+            throw SystemError("\(what()): \(message())")
         }
         defer { closedir(dir) }
         // The copy shares the offset: start at the beginning even if `fd` was listed before.
@@ -69,7 +69,7 @@ public enum SystemCall {
         while true {
             errno = 0
             guard let entry = readdir(dir) else {
-                if errno != 0 { throw StoreError("\(what()): \(message())") }
+                if errno != 0 { throw SystemError("\(what()): \(message())") }
                 break
             }
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in

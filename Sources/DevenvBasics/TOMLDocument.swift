@@ -55,22 +55,22 @@ public struct TOMLDocument: Sendable {
             let table = try TOMLTable(string: text)
             root = Dictionary(uniqueKeysWithValues: table.keys.map { ($0, TOMLNode(table[$0]!)) })
         } catch let error as TOMLParseError {
-            throw PackageError("\(file):\(error.source.begin.line):\(error.source.begin.column): \(error.description)")
+            throw TOMLError("\(file):\(error.source.begin.line):\(error.source.begin.column): \(error.description)")
         }
         self.text = text
         positions = TOMLDocument.locateKeys(in: text)
     }
 
     /// `file:line:column: message`, at the key `path` (or the nearest enclosing key that is written).
-    public func error(at path: [String], _ message: String) -> PackageError {
+    public func error(at path: [String], _ message: String) -> TOMLError {
         var probe = path
         while !probe.isEmpty {
             if let position = positions[probe] {
-                return PackageError("\(file):\(position.line):\(position.column): \(message)")
+                return TOMLError("\(file):\(position.line):\(position.column): \(message)")
             }
             probe.removeLast()
         }
-        return PackageError("\(file): \(message)")
+        return TOMLError("\(file): \(message)")
     }
 
     /// `file:line:column` of the string `value` in the array at `path` (or of the key, when the
@@ -96,8 +96,8 @@ public struct TOMLDocument: Sendable {
         return file
     }
 
-    public func error(at path: [String], element value: String, _ message: String) -> PackageError {
-        PackageError("\(location(of: path, element: value)): \(message)")
+    public func error(at path: [String], element value: String, _ message: String) -> TOMLError {
+        TOMLError("\(location(of: path, element: value)): \(message)")
     }
 
     /// The line where `path` is written (to keep the order of a table's keys as in the file).

@@ -6,20 +6,20 @@ extension FileTree {
     /// canonical form: regular files 0444 (0555 when the owner may execute), directories 0555,
     /// every mtime 1 second after the epoch. Symlinks are copied, never followed; hard links
     /// become separate files; any other file type is refused.
-    static func copyNormalized(from source: String, to destination: String) throws {
+    public static func copyNormalized(from source: String, to destination: String) throws {
         try copyNode(
             from: AT_FDCWD, Array(source.utf8), to: AT_FDCWD, Array(destination.utf8), display: source, depth: 0)
     }
 
     /// 1970-01-01T00:00:01, as Nix sets it: 0 would mean "unknown" to some tools.
-    static let canonicalTimes = [timespec(tv_sec: 1, tv_nsec: 0), timespec(tv_sec: 1, tv_nsec: 0)]
+    public static let canonicalTimes = [timespec(tv_sec: 1, tv_nsec: 0), timespec(tv_sec: 1, tv_nsec: 0)]
 
     private static func copyNode(
         from sourceDirectory: Int32, _ sourceName: [UInt8], to targetDirectory: Int32, _ targetName: [UInt8],
         display: String, depth: Int
     ) throws {
         guard depth < maximumDepth else {
-            throw StoreError("'\(display)': directories nested deeper than \(maximumDepth)")
+            throw SystemError("'\(display)': directories nested deeper than \(maximumDepth)")
         }
         var st = stat()
         try SystemCall.retrying("cannot stat '\(display)'") {
@@ -74,7 +74,7 @@ extension FileTree {
                 futimens(output, canonicalTimes)
             }
         } else {
-            throw StoreError(
+            throw SystemError(
                 "file '\(display)' has an unsupported type (only files, directories and symlinks can be added)")
         }
     }
@@ -88,7 +88,7 @@ extension FileTree {
             if errno == EINTR { continue }
             // Not supported between these file systems: copy through a buffer instead.
             if errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP { break }
-            throw StoreError("cannot copy '\(display)': \(SystemCall.message())")
+            throw SystemError("cannot copy '\(display)': \(SystemCall.message())")
         }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 4096)
         defer { buffer.deallocate() }

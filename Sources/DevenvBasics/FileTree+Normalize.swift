@@ -10,7 +10,7 @@ extension FileTree {
 
     private static func normalize(in directory: Int32, _ name: [UInt8], display: String, depth: Int) throws {
         guard depth < maximumDepth else {
-            throw StoreError("'\(display)': directories nested deeper than \(maximumDepth)")
+            throw SystemError("'\(display)': directories nested deeper than \(maximumDepth)")
         }
         var st = stat()
         try SystemCall.retrying("cannot stat '\(display)'") {
@@ -23,7 +23,7 @@ extension FileTree {
             return
         }
         guard SystemCall.isRegular(st) || SystemCall.isDirectory(st) else {
-            throw StoreError("file '\(display)' has an unsupported type")
+            throw SystemError("file '\(display)' has an unsupported type")
         }
         let flags = SystemCall.isDirectory(st) ? O_RDONLY | O_DIRECTORY : O_RDONLY
         let fd = try SystemCall.retrying("cannot open '\(display)'") {

@@ -15,7 +15,7 @@ public enum FileTree {
         var st = stat()
         if lstat(path, &st) != 0 {
             if errno == ENOENT { return }
-            throw StoreError("cannot stat '\(path)': \(SystemCall.message())")
+            throw SystemError("cannot stat '\(path)': \(SystemCall.message())")
         }
         guard SystemCall.isDirectory(st) else {
             try SystemCall.retrying("cannot remove '\(path)'") { unlink(path) }

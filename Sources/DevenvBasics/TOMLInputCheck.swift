@@ -29,7 +29,7 @@ public enum TOMLInputCheck {
             }
         }
         let byte = offset < bytes.count ? String(format: " (byte 0x%02X)", bytes[offset]) : ""
-        throw PackageError("\(file):\(line):\(column): invalid UTF-8\(byte); TOML files must be UTF-8")
+        throw TOMLError("\(file):\(line):\(column): invalid UTF-8\(byte); TOML files must be UTF-8")
     }
 
     /// Refuses NUL bytes and nesting deeper than `maximumDepth`. A scan of the structure, not a
@@ -60,12 +60,12 @@ public enum TOMLInputCheck {
 
         var depth: Int { headerDepth + open.reduce(0) { $0 + $1.depth } }
 
-        func error(_ message: String, at position: Int) -> PackageError {
+        func error(_ message: String, at position: Int) -> TOMLError {
             let column = bytes[lineStart..<min(position, bytes.count)].filter { $0 & 0xC0 != 0x80 }.count + 1
-            return PackageError("\(file):\(line):\(column): \(message)")
+            return TOMLError("\(file):\(line):\(column): \(message)")
         }
 
-        func tooDeep(at position: Int) -> PackageError {
+        func tooDeep(at position: Int) -> TOMLError {
             error("nested deeper than \(TOMLInputCheck.maximumDepth) levels", at: position)
         }
 

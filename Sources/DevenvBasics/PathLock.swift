@@ -28,7 +28,7 @@ public final class PathLock {
                 close(fd)
                 if code == EINTR { continue }
                 if code == EWOULDBLOCK { return nil }
-                throw StoreError("cannot lock '\(path)': \(SystemCall.message(code))")
+                throw SystemError("cannot lock '\(path)': \(SystemCall.message(code))")
             }
             var held = stat()
             var current = stat()

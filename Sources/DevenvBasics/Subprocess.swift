@@ -1,5 +1,4 @@
 import CLinux
-import DevenvStore
 import Glibc
 
 /// Runs programs with posix_spawn, or becomes them with execve. A child starts with every signal
@@ -82,7 +81,7 @@ public enum Subprocess {
         var pid: pid_t = 0
         let status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         guard status == 0 else {
-            throw StoreError("cannot start \(executable): \(SystemCall.message(status))")
+            throw SystemError("cannot start \(executable): \(SystemCall.message(status))")
         }
         return pid
     }
@@ -103,7 +102,7 @@ public enum Subprocess {
             let result = waitpid(pid, &waitStatus, options)
             if result == 0 { return nil }
             if result > 0 { break }
-            if errno != EINTR { throw StoreError("cannot wait for process \(pid): \(SystemCall.message())") }
+            if errno != EINTR { throw SystemError("cannot wait for process \(pid): \(SystemCall.message())") }
         }
         let signal = waitStatus & 0x7f
         return signal == 0 ? (waitStatus >> 8) & 0xff : 128 + signal
@@ -116,7 +115,7 @@ extension Subprocess {
     public static func exec(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> Never
     {
         guard let path = find(executable, in: environment["PATH"] ?? "") else {
-            throw StoreError("\(executable): command not found")
+            throw SystemError("\(executable): command not found")
         }
         var none = sigset_t()
         sigemptyset(&none)
@@ -124,7 +123,7 @@ extension Subprocess {
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         execve(path, argv, envp)
-        throw StoreError("cannot run \(executable): \(SystemCall.message())")
+        throw SystemError("cannot run \(executable): \(SystemCall.message())")
     }
 
     /// The executable `name` resolves to on `searchPath` (a name with a slash is itself).

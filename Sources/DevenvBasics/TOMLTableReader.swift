@@ -14,7 +14,7 @@ public struct TOMLTableReader {
     /// Where the table is, for messages: "in 'a.b'" or "at the top level".
     private var location: String { path.isEmpty ? "at the top level" : "in '\(path.joined(separator: "."))'" }
 
-    public func error(_ key: String, _ message: String) -> PackageError {
+    public func error(_ key: String, _ message: String) -> TOMLError {
         document.error(at: path + [key], message)
     }
 

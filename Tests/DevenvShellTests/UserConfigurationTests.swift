@@ -1,0 +1,53 @@
+import DevenvBasics
+import DevenvBuild
+import DevenvFetch
+import DevenvShell
+import Testing
+
+struct UserConfigurationTests {
+    @Test func settingsAreRead() throws {
+        let configuration = try UserConfiguration(
+            parsing: """
+                sandbox = "required"
+                jobs = 3
+                [mirrors]
+                "https://files.pythonhosted.org/" = "file:///srv/pypi/"
+                [fetch]
+                attempts = 5
+                [hook]
+                background = false
+                [gc]
+                automatic = true
+                keep = "2w"
+                """, file: "config.toml")
+        #expect(configuration.hookInBackground == false)
+        #expect(configuration.gcAutomatic && configuration.gcKeep == 1_209_600)
+        #expect(configuration.build.sandbox == .required)
+        #expect(configuration.build.jobs == 3)
+        #expect(configuration.build.fetch.mirrors == ["https://files.pythonhosted.org/": "file:///srv/pypi/"])
+        #expect(configuration.build.fetch.attempts == 5)
+        #expect(try UserConfiguration.load(from: "/nonexistent/config.toml") == UserConfiguration())
+    }
+
+    @Test func mistakesPointAtTheirLine() throws {
+        #expect(
+            throws: TOMLError(
+                "config.toml:2:1: sandbox must be one of \"auto\", \"required\", \"disabled\", not \"maybe\"")
+        ) {
+            try UserConfiguration(parsing: "jobs = 2\nsandbox = \"maybe\"\n", file: "config.toml")
+        }
+        #expect(throws: TOMLError("config.toml:2:1: keep must be a duration like \"30d\", not \"30x\"")) {
+            try UserConfiguration(parsing: "[gc]\nkeep = \"30x\"\n", file: "config.toml")
+        }
+        let unknown = #expect(throws: TOMLError.self) {
+            try UserConfiguration(parsing: "\n\nmirors = {}\n", file: "config.toml")
+        }
+        #expect(
+            unknown?.description.hasPrefix("config.toml:3:1: unknown key 'mirors' at the top level (known keys:")
+                == true)
+        #expect(UserConfiguration.path(environment: ["HOME": "/h"]) == "/h/.config/devenv/config.toml")
+        #expect(
+            UserConfiguration.path(environment: ["HOME": "/h", "XDG_CONFIG_HOME": "/x"]) == "/x/devenv/config.toml")
+        #expect(UserConfiguration.path(environment: ["DEVENV_CONFIG": "/c.toml"]) == "/c.toml")
+    }
+}
