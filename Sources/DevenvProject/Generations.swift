@@ -111,7 +111,7 @@ public struct Generations: Sendable {
     /// Records what the generation keeps alive as its roots (`gc --roots` lists them).
     func root(_ generation: Generation) throws {
         for path in try rootedPaths(of: generation) {
-            try store.addRoot(path, kind: "generation", owner: owner(generation.number))
+            try store.addRoot(path, kind: .generation, owner: owner(generation.number))
         }
     }
 
@@ -181,13 +181,13 @@ public struct Generations: Sendable {
         let current = currentNumber
         for number in numbers where number != current {
             try? FileManager.default.removeItem(atPath: "\(directory)/\(number).json")
-            try store.removeRoots(kind: "generation", owner: owner(number))
+            try store.removeRoots(kind: .generation, owner: owner(number))
         }
     }
 
     /// Forgets the project entirely (its directory is gone): files and roots.
     public func forget() throws {
-        for generation in all() { try store.removeRoots(kind: "generation", owner: owner(generation.number)) }
+        for generation in all() { try store.removeRoots(kind: .generation, owner: owner(generation.number)) }
         try? FileManager.default.removeItem(atPath: directory)
     }
 }

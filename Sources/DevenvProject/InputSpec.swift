@@ -1,5 +1,10 @@
 import Foundation
 
+/// The kinds of input, as the lock's `type` names them: adding one (a Debian suite, say) starts here.
+public enum InputType: String, Hashable, Sendable, CaseIterable {
+    case builtin, git, path
+}
+
 /// Where a package set comes from, as `[inputs]` writes it: `builtin` (the set embedded in the
 /// binary), `git+URL?ref=…&rev=…` or `path:DIR` (relative to the project root).
 public enum InputSpec: Hashable, Sendable, CustomStringConvertible {
@@ -38,11 +43,11 @@ public enum InputSpec: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The lock's `type` for inputs of this kind.
-    public var type: String {
+    public var type: InputType {
         switch self {
-        case .builtin: "builtin"
-        case .git: "git"
-        case .path: "path"
+        case .builtin: .builtin
+        case .git: .git
+        case .path: .path
         }
     }
 

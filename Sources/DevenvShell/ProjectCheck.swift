@@ -114,13 +114,13 @@ public struct ProjectCheck {
         do {
             let actual: String
             switch input.type {
-            case "path":
+            case .path:
                 let path = input.path ?? ""
                 actual = try Nar.hash(of: path.hasPrefix("/") ? path : root + "/" + path).hash.sri
-            case "git":
+            case .git:
                 guard let url = input.url, let rev = input.rev else { return nil }
                 actual = try GitFetcher(store: store).fetch(GitSource(url: url, rev: rev)).narHash
-            default:
+            case .builtin:
                 return nil
             }
             return actual == locked

@@ -14,12 +14,12 @@ public struct GarbageCollection: Sendable {
 
 extension Store {
     /// Keeps `path` alive (`devenv store add-root`).
-    public func addRoot(_ path: StorePath, kind: String = "explicit", owner: String = "") throws {
+    public func addRoot(_ path: StorePath, kind: RootKind = .explicit, owner: String = "") throws {
         guard try isValid(path) else { throw StoreError("'\(directory.fullPath(of: path))' is not valid") }
         try database.addRoot(path, kind: kind, owner: owner)
     }
 
-    public func removeRoots(kind: String, owner: String? = nil, path: StorePath? = nil) throws {
+    public func removeRoots(kind: RootKind, owner: String? = nil, path: StorePath? = nil) throws {
         try database.removeRoots(kind: kind, owner: owner, path: path)
     }
 
@@ -43,12 +43,12 @@ extension Store {
 
     /// Temporary roots of processes that still run (files of dead ones are removed unless `dryRun`).
     public func liveTemporaryRoots(dryRun: Bool = false) -> [StoreRoot] {
-        processRoots(in: temporaryRoots, kind: "process", removingDead: !dryRun)
+        processRoots(in: temporaryRoots, kind: .process, removingDead: !dryRun)
     }
 
     /// The store paths named, one per line, in the files of `directory` whose names are the pids of
     /// processes that still run (`ProcessFile`): the roots those processes keep.
-    public func processRoots(in directory: String, kind: String, removingDead: Bool) -> [StoreRoot] {
+    public func processRoots(in directory: String, kind: RootKind, removingDead: Bool) -> [StoreRoot] {
         var roots: [StoreRoot] = []
         for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
             guard let pid = Int32(name) else { continue }

@@ -202,22 +202,22 @@ final class StoreDatabase: Sendable {
 /// Roots recorded in the database: explicit ones (`store add-root`) and those other layers
 /// register (project and profile generations).
 extension StoreDatabase {
-    func addRoot(_ path: StorePath, kind: String, owner: String) throws {
+    func addRoot(_ path: StorePath, kind: RootKind, owner: String) throws {
         let full = storeDirectory.fullPath(of: path)
         try pool.write { db in
             try db.execute(
                 sql: "INSERT OR IGNORE INTO Roots (path, kind, owner, created) VALUES (?, ?, ?, ?)",
-                arguments: [full, kind, owner, Int64(Date().timeIntervalSince1970)])
+                arguments: [full, kind.rawValue, owner, Int64(Date().timeIntervalSince1970)])
         }
     }
 
     /// Removes roots of `kind`, all of them for `owner` or only `path`'s.
-    func removeRoots(kind: String, owner: String? = nil, path: StorePath? = nil) throws {
+    func removeRoots(kind: RootKind, owner: String? = nil, path: StorePath? = nil) throws {
         let full = path.map(storeDirectory.fullPath(of:))
         try pool.write { db in
             try db.execute(
                 sql: "DELETE FROM Roots WHERE kind = ? AND (? IS NULL OR owner = ?) AND (? IS NULL OR path = ?)",
-                arguments: [kind, owner, owner, full, full])
+                arguments: [kind.rawValue, owner, owner, full, full])
         }
     }
 
@@ -225,8 +225,10 @@ extension StoreDatabase {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT path, kind, owner, created FROM Roots ORDER BY kind, owner, path")
                 .compactMap { row in
-                    guard let path = try? storeDirectory.storePath(parsing: row["path"]) else { return nil }
-                    return StoreRoot(path: path, kind: row["kind"], owner: row["owner"], created: row["created"])
+                    guard let path = try? storeDirectory.storePath(parsing: row["path"]),
+                        let kind = RootKind(rawValue: row["kind"])
+                    else { return nil }
+                    return StoreRoot(path: path, kind: kind, owner: row["owner"], created: row["created"])
                 }
         }
     }

@@ -52,7 +52,7 @@ struct DevelopCommand: ParsableCommand {
             let variables = try workspace.variables(
                 shell: shellName, environment: environment, path: path, base: ProcessInfo.processInfo.environment,
                 pure: pure)
-            AutomaticGarbageCollection.startIfDue()
+            startAutomaticCollection()
             if let executable = command.first {
                 try Subprocess.exec(executable, Array(command.dropFirst()), environment: variables)
             }

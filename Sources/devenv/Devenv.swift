@@ -30,7 +30,7 @@ extension Devenv {
         do {
             var command = try parseAsRoot()
             try command.run()
-            if !(command is GarbageCommand) { AutomaticGarbageCollection.startIfDue() }
+            if !(command is GarbageCommand) { startAutomaticCollection() }
         } catch {
             exit(withError: error)
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import DevenvBasics
 import DevenvBuild
 import DevenvPackages
+import DevenvProject
 import DevenvShell
 import DevenvStore
 import Foundation
@@ -57,14 +58,14 @@ struct GarbageCommand: ParsableCommand {
 
     func run() throws {
         let session = try Session()
-        let collector = GarbageCollector(store: session.store)
+        let collector = GarbageCollector(store: session.store, live: [LiveShells(store: session.store)])
         if roots {
             let listed = try collector.roots()
             if json {
                 try printJSON(
                     listed.map {
                         RootJSON(
-                            path: session.store.directory.fullPath(of: $0.root.path), kind: $0.root.kind,
+                            path: session.store.directory.fullPath(of: $0.root.path), kind: $0.root.kind.rawValue,
                             owner: $0.root.owner,
                             closureSize: $0.closureSize)
                     })
@@ -72,7 +73,7 @@ struct GarbageCommand: ParsableCommand {
                 for (root, size) in listed {
                     let owner = root.owner.isEmpty ? "" : " \(root.owner)"
                     print(
-                        "\(Format.bytes(size))\t\(root.kind)\(owner)\t\(session.store.directory.fullPath(of: root.path))"
+                        "\(Format.bytes(size))\t\(root.kind.rawValue)\(owner)\t\(session.store.directory.fullPath(of: root.path))"
                     )
                 }
             }
@@ -93,7 +94,7 @@ struct GarbageCommand: ParsableCommand {
         guard report.ran else {
             print("another devenv process is running; collecting later")
             // The day starts again only with a collection that ran: the next command tries again.
-            if automatic { try? FileManager.default.removeItem(atPath: AutomaticGarbageCollection.marker) }
+            if automatic { AutomaticCollection(home: session.store.location.home).gaveUp() }
             return
         }
         for line in report.lines { print(line) }
@@ -105,27 +106,10 @@ struct GarbageCommand: ParsableCommand {
     }
 }
 
-/// Starts a background `devenv gc` at most once a day when config.toml says `[gc] automatic = true`:
-/// after a command returns, or before `develop`, `run` and `shell` exec into what they run.
-enum AutomaticGarbageCollection {
-    /// Touched when an automatic collection starts.
-    static var marker: String { StoreLocation.fromEnvironment().home + "/gc.last" }
-
-    static func startIfDue() {
-        guard let configuration = try? UserConfiguration.load(from: UserConfiguration.path()), configuration.gcAutomatic
-        else { return }
-        let location = StoreLocation.fromEnvironment()
-        if let attributes = try? FileManager.default.attributesOfItem(atPath: marker),
-            let date = attributes[.modificationDate] as? Date, Date().timeIntervalSince(date) < 86_400
-        {
-            return
-        }
-        guard FileManager.default.createFile(atPath: marker, contents: nil) else { return }
-        try? FileManager.default.createDirectory(atPath: location.home + "/logs", withIntermediateDirectories: true)
-        let log = open(location.home + "/logs/gc.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard log >= 0 else { return }
-        defer { close(log) }
-        try? Subprocess.startDetached(
-            CurrentExecutable.path, ["gc", "--automatic"], environment: ProcessInfo.processInfo.environment, log: log)
-    }
+/// Starts the daily collection when config.toml says `[gc] automatic = true`: after a command
+/// returns, or before `develop`, `run` and `shell` exec into what they run.
+func startAutomaticCollection() {
+    guard let configuration = try? UserConfiguration.load(from: UserConfiguration.path()), configuration.gcAutomatic
+    else { return }
+    AutomaticCollection(home: StoreLocation.fromEnvironment().home).startIfDue()
 }

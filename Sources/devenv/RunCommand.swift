@@ -37,7 +37,7 @@ struct RunCommand: ParsableCommand {
                 shell: Manifest.defaultShell, environment: environment, path: path,
                 base: ProcessInfo.processInfo.environment,
                 pure: false)
-            AutomaticGarbageCollection.startIfDue()
+            startAutomaticCollection()
             try Subprocess.exec("/bin/bash", ["-c", command + " \"$@\"", script] + arguments, environment: variables)
         }
     }

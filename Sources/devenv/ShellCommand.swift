@@ -43,7 +43,7 @@ struct ShellCommand: ParsableCommand {
             path: [path + "/bin"], packageVariables: environment.packageVariables, manifestVariables: [:], root: nil,
             shellName: "adhoc"
         ).variables(from: ProcessInfo.processInfo.environment, pure: false)
-        AutomaticGarbageCollection.startIfDue()
+        startAutomaticCollection()
         if let executable = command.first {
             try Subprocess.exec(executable, Array(command.dropFirst()), environment: variables)
         }

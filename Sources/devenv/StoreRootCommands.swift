@@ -23,7 +23,7 @@ struct StoreRemoveRoot: ParsableCommand {
 
     func run() throws {
         let store = try Store()
-        for path in paths { try store.removeRoots(kind: "explicit", path: try store.storePath(containing: path)) }
+        for path in paths { try store.removeRoots(kind: .explicit, path: try store.storePath(containing: path)) }
     }
 }
 

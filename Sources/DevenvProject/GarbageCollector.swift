@@ -1,18 +1,24 @@
-import DevenvProject
 import DevenvStore
 import Foundation
 import Glibc
 
-/// Garbage collection across everything that roots store paths: project and profile
-/// generations, explicit roots, running devenv processes and shells whose hook loaded an
-/// environment. Projects whose directory is gone stop rooting anything.
+/// Roots that a layer above finds at collection time (the hook's live shells): how it takes
+/// part in garbage collection without the policy knowing it.
+public protocol LiveRoots {
+    func liveRoots() -> [StoreRoot]
+}
+
+/// Garbage collection's policy, in one place (the mechanism is the store's): which generations
+/// go, that projects whose directory is gone stop rooting anything, what the generations that
+/// stay keep, and (`AutomaticCollection`) when it runs by itself. Roots: project and profile
+/// generations, explicit roots, running devenv processes, and what `live` sources find.
 public struct GarbageCollector {
     public let store: Store
-    public let layout: HookLayout
+    public let live: [any LiveRoots]
 
-    public init(store: Store) {
+    public init(store: Store, live: [any LiveRoots] = []) {
         self.store = store
-        layout = HookLayout(home: store.location.home)
+        self.live = live
     }
 
     public struct Options: Sendable {
@@ -76,11 +82,11 @@ public struct GarbageCollector {
                         }
                     }
                     let recorded = try store.recordedRoots().filter {
-                        $0.kind != "generation" || !dropped.contains($0.owner)
+                        $0.kind != .generation || !dropped.contains($0.owner)
                     }
                     let roots =
                         recorded.map(\.path) + kept + store.liveTemporaryRoots(dryRun: options.dryRun).map(\.path)
-                        + liveShellRoots().map(\.path)
+                        + live.flatMap { $0.liveRoots() }.map(\.path)
                     report.collection = try store.collectGarbage(
                         roots: roots, dryRun: options.dryRun, maxFreed: options.maxFreed)
                     return report
@@ -93,15 +99,9 @@ public struct GarbageCollector {
         return outcome
     }
 
-    /// Environments loaded by the hook in shells that still run (their stamp names it; stamps of
-    /// shells that are gone are removed by `HookScripts.prepare`).
-    public func liveShellRoots() -> [StoreRoot] {
-        store.processRoots(in: layout.stamps, kind: "shell", removingDead: false)
-    }
-
     /// Every root with the closure size it keeps alive, largest first.
     public func roots() throws -> [(root: StoreRoot, closureSize: UInt64)] {
-        let all = try store.recordedRoots() + store.liveTemporaryRoots(dryRun: true) + liveShellRoots()
+        let all = try store.recordedRoots() + store.liveTemporaryRoots(dryRun: true) + live.flatMap { $0.liveRoots() }
         return try all.filter { try store.isValid($0.path) }.map { ($0, try store.closureSize(of: [$0.path])) }
             .sorted { ($0.closureSize, $1.root.path.baseName) > ($1.closureSize, $0.root.path.baseName) }
     }
