@@ -35,6 +35,15 @@ public struct Manifest: Sendable, Equatable {
             && lhs.scripts == rhs.scripts
     }
 
+    /// The `[scripts]` entry `name`, or an error listing the ones there are.
+    public func script(_ name: String) throws -> String {
+        guard let command = scripts[name] else {
+            let known = scripts.keys.sorted().joined(separator: ", ")
+            throw ProjectError("devenv.toml has no script '\(name)'" + (known.isEmpty ? "" : " (it has: \(known))"))
+        }
+        return command
+    }
+
     /// The shell `name`, or an error listing the ones there are.
     public func shell(_ name: String) throws -> Shell {
         guard let shell = shells[name] else {

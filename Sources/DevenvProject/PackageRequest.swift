@@ -26,6 +26,15 @@ public struct PackageRequest: Hashable, Sendable, CustomStringConvertible {
 
     public var inputName: String { input ?? PackageRequest.defaultInput }
 
+    /// A request for a package of the set itself (`NAME` or `NAME@VERSION`, no input), as the
+    /// profile and ad-hoc environments take them.
+    public static func ofTheSet(_ text: String) throws -> PackageRequest {
+        guard let request = PackageRequest(text), request.input == nil else {
+            throw ProjectError("'\(text)' is not a package of the set (NAME or NAME@VERSION)")
+        }
+        return request
+    }
+
     public var description: String {
         (input.map { "\($0)." } ?? "") + name + (versionPrefix.map { "@\($0)" } ?? "")
     }

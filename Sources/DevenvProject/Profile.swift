@@ -33,6 +33,30 @@ public struct Profile: Sendable {
         return directory
     }
 
+    /// Adds packages (`NAME` or `NAME@VERSION`; one of a name replaces the one there), resolved
+    /// in the set at `packageSet` (a directory), else in the set the profile uses already.
+    public func install(_ packages: [String], packageSet: String? = nil) throws {
+        var requests = try requests()
+        for package in packages {
+            let request = try PackageRequest.ofTheSet(package)
+            requests.removeAll { PackageRequest($0)?.name == request.name }
+            requests.append(request.description)
+        }
+        try setRequests(requests, packageSet: try packageSet ?? self.packageSet())
+    }
+
+    /// Removes packages by the name they were installed with.
+    public func remove(_ packages: [String]) throws {
+        let requests = try requests()
+        let kept = requests.filter { request in
+            !packages.contains { $0 == request || PackageRequest($0)?.name == PackageRequest(request)?.name }
+        }
+        guard kept.count < requests.count else {
+            throw ProjectError("the profile has none of \(packages.joined(separator: ", "))")
+        }
+        try setRequests(kept, packageSet: try packageSet())
+    }
+
     /// Writes the profile's devenv.toml for `requests` (devenv owns the whole file), resolving
     /// them in the package set at `packageSet` (a directory) or in the built-in set.
     public func setRequests(_ requests: [String], packageSet: String? = nil) throws {

@@ -84,11 +84,10 @@ public struct ProjectCheck {
         guard report.problems.isEmpty, !workspace.manifest.checks.isEmpty else { return report }
         let variables: [String: String]
         do {
-            let (environment, path) = try workspace.realize(
-                shell: Manifest.defaultShell, system: system, realizer: realizer)
-            variables = try workspace.variables(
-                shell: Manifest.defaultShell, environment: environment, path: path,
-                base: ProcessInfo.processInfo.environment, pure: false, directory: project.root)
+            variables = try workspace.enter(
+                shell: Manifest.defaultShell, realizer: realizer, base: ProcessInfo.processInfo.environment,
+                rooted: false, directory: project.root
+            ).variables
         } catch {
             problem("cannot enter the default shell: \(error)")
             return report

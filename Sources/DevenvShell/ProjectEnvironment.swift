@@ -1,12 +1,40 @@
+import DevenvBuild
 import DevenvProject
+import DevenvStore
 import Foundation
 
+/// A shell of a project entered: its environment realized, and the variables a command gets
+/// in it.
+public struct EnteredEnvironment {
+    public let environment: Environment
+    /// The environment's store path.
+    public let path: String
+    public let variables: [String: String]
+}
+
 extension Workspace {
+    /// Enters `shell`, as `develop`, `run`, `print-env` and the checks of `check` do: realizes it,
+    /// keeps it rooted for as long as this process (or what it execs) runs when `rooted`, and
+    /// composes its variables from `base` (the hook runs in `directory`). A realization by hand
+    /// also makes hooked shells that gave up on the project after a failure try again.
+    public func enter(
+        shell: String, realizer: Realizer, base: [String: String], pure: Bool = false, rooted: Bool = true,
+        directory: String = FileManager.default.currentDirectoryPath
+    ) throws -> EnteredEnvironment {
+        let (environment, path) = try realize(shell: shell, realizer: realizer)
+        if rooted { try store.addTemporaryRoot(try store.directory.storePath(parsing: path)) }
+        try Activation.retry(
+            root: project.root, layout: HookLayout(home: store.location.home), onlyAfterFailure: true)
+        return EnteredEnvironment(
+            environment: environment, path: path,
+            variables: try variables(
+                shell: shell, environment: environment, path: path, base: base, pure: pure, directory: directory))
+    }
+
     /// The variables of `shell` once realized (its `environment` and store `path`): composed from
     /// `base`, then with the shell's hook applied.
-    public func variables(
-        shell: String, environment: Environment, path: String, base: [String: String], pure: Bool,
-        directory: String = FileManager.default.currentDirectoryPath
+    func variables(
+        shell: String, environment: Environment, path: String, base: [String: String], pure: Bool, directory: String
     ) throws -> [String: String] {
         let declared = try manifest.shell(shell)
         let composed = ShellEnvironment(
@@ -19,5 +47,17 @@ extension Workspace {
         } catch let error as ShellError {
             throw ShellError("shell '\(shell)': \(error.description)")
         }
+    }
+}
+
+extension AdHocWorkspace {
+    /// Enters an environment of `packages`: realized, rooted, and its variables composed from `base`.
+    public func enter(_ packages: [String], realizer: Realizer, base: [String: String]) throws -> EnteredEnvironment {
+        let (environment, path) = try realize(packages, realizer: realizer)
+        let variables = ShellEnvironment(
+            path: [path + "/bin"], packageVariables: environment.packageVariables, manifestVariables: [:], root: nil,
+            shellName: AdHocWorkspace.shellName
+        ).variables(from: base, pure: false)
+        return EnteredEnvironment(environment: environment, path: path, variables: variables)
     }
 }

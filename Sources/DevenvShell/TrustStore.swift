@@ -82,6 +82,15 @@ public struct TrustStore: Sendable {
         try touchStamp()
     }
 
+    /// Runs `change` (a rollback) and keeps the directory allowed if it was: a change made by hand
+    /// is as deliberate as `devenv allow`, so the hook loads its result at the next prompt.
+    public func keepingAllowed<T>(root: String, _ change: () throws -> T) throws -> T {
+        let wasAllowed = verdict(root: root) == .allowed
+        let result = try change()
+        if wasAllowed { try allow(root: root) }
+        return result
+    }
+
     /// What changed since the directory was allowed, for a message: "devenv.toml (shell.env)",
     /// "devenv.lock", or both.
     public func changes(root: String) -> String {

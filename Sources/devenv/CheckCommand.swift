@@ -18,8 +18,7 @@ struct CheckCommand: ParsableCommand {
     @Flag(help: "Print a machine-readable report on stdout (the checks' own output goes to stderr).")
     var json = false
 
-    @Option(name: .customShort("C"), help: "Work in the project containing DIR instead of the current directory.")
-    var directory: String?
+    @OptionGroup var directory: DirectoryOption
 
     struct ReportJSON: Encodable {
         struct Check: Encodable {
@@ -37,7 +36,7 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         let session = try Session()
-        let project = try Project.find(from: directory ?? FileManager.default.currentDirectoryPath)
+        let project = try directory.project()
         let observer = CheckPrinter(quiet: json)
         let report = ProjectCheck(
             store: session.store, realizer: session.realizer(), observer: observer, output: json ? 2 : nil

@@ -41,25 +41,16 @@ struct DevelopCommand: ParsableCommand {
         try withManifestErrors {
             let session = try Session()
             let workspace = try project.workspace(session)
-            let (environment, path) = try workspace.realize(
-                shell: shellName, realizer: session.realizer())
-            // The environment stays rooted for as long as what this becomes runs.
-            try session.store.addTemporaryRoot(try session.store.directory.storePath(parsing: path))
-            // Hooked shells that gave up on the project after a failed background realization try again.
-            try Activation.retry(
-                root: workspace.project.root, layout: HookLayout(home: session.store.location.home),
-                onlyAfterFailure: true)
-            let variables = try workspace.variables(
-                shell: shellName, environment: environment, path: path, base: ProcessInfo.processInfo.environment,
-                pure: pure)
+            let entered = try workspace.enter(
+                shell: shellName, realizer: session.realizer(), base: ProcessInfo.processInfo.environment, pure: pure)
             startAutomaticCollection()
             if let executable = command.first {
-                try Subprocess.exec(executable, Array(command.dropFirst()), environment: variables)
+                try Subprocess.exec(executable, Array(command.dropFirst()), environment: entered.variables)
             }
             let aliases = try workspace.manifest.shell(shellName).aliases.sorted { $0.key < $1.key }
             try enterShell(
-                environment: variables, pathPrefix: [path + "/bin"], aliases: aliases.map { ($0.key, $0.value) },
-                session: session)
+                environment: entered.variables, pathPrefix: [entered.path + "/bin"],
+                aliases: aliases.map { ($0.key, $0.value) }, session: session)
         }
     }
 }

@@ -23,26 +23,11 @@ struct GenerationJSON: Encodable {
 
 /// Lines and JSON of a project's generations, shared by `generations` and `profile generations`.
 func describeGenerations(_ generations: Generations, json: Bool) throws {
-    let all = generations.all()
-    let current = generations.currentNumber
-    let system = CurrentSystem.name
-    var previous: Lockfile?
-    var previousManifest: String?
-    var entries: [GenerationJSON] = []
-    for generation in all {
-        let lock = try? Lockfile(parsing: generation.lock)
-        var changes = lock.map { LockChanges.describe(from: previous, to: $0, system: system) } ?? []
-        // What the lock does not show: variables, hook, aliases, checks, scripts.
-        changes += (previousManifest.map { ManifestChanges.beyondTheLock(from: $0, to: generation.manifest) } ?? [])
-            .map { "changed \($0)" }
-        previous = lock
-        previousManifest = generation.manifest
-        entries.append(
-            GenerationJSON(
-                number: generation.number, created: generation.created, current: generation.number == current,
-                environment: generation.environments[Manifest.defaultShell], note: generation.note,
-                packages: generation.packages(system: system).map { .init(name: $0.name, version: $0.version) },
-                changes: changes))
+    let entries = generations.history().map { summary in
+        GenerationJSON(
+            number: summary.generation.number, created: summary.generation.created, current: summary.current,
+            environment: summary.generation.environments[Manifest.defaultShell], note: summary.generation.note,
+            packages: summary.packages.map { .init(name: $0.name, version: $0.version) }, changes: summary.changes)
     }
     if json {
         try printJSON(entries)
@@ -70,12 +55,11 @@ struct GenerationsCommand: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
-    @Option(name: .customShort("C"), help: "Work in the project containing DIR instead of the current directory.")
-    var directory: String?
+    @OptionGroup var directory: DirectoryOption
 
     func run() throws {
         let session = try Session()
-        let project = try Project.find(from: directory ?? FileManager.default.currentDirectoryPath)
+        let project = try directory.project()
         try describeGenerations(Generations(root: project.root, store: session.store), json: json)
     }
 }
@@ -91,18 +75,15 @@ struct RollbackCommand: ParsableCommand {
     @Option(help: "The generation to go to (default: the one before the current one).")
     var to: Int?
 
-    @Option(name: .customShort("C"), help: "Work in the project containing DIR instead of the current directory.")
-    var directory: String?
+    @OptionGroup var directory: DirectoryOption
 
     func run() throws {
         let session = try Session()
-        let project = try Project.find(from: directory ?? FileManager.default.currentDirectoryPath)
-        let trust = TrustStore(layout: HookLayout(home: session.store.location.home))
-        let wasAllowed = trust.verdict(root: project.root) == .allowed
-        let (target, now) = try Generations(root: project.root, store: session.store).rollback(to: to)
-        // A rollback by hand is as deliberate as `devenv allow`: an allowed project stays allowed,
-        // so the hook loads the restored environment at the next prompt.
-        if wasAllowed { try trust.allow(root: project.root) }
+        let project = try directory.project()
+        let (target, now) = try TrustStore(layout: HookLayout(home: session.store.location.home))
+            .keepingAllowed(root: project.root) {
+                try Generations(root: project.root, store: session.store).rollback(to: to)
+            }
         print("rolled back to generation \(target.number) (recorded as generation \(now.number))")
     }
 }
@@ -118,8 +99,7 @@ struct DiffCommand: ParsableCommand {
     @Argument(help: "Generation numbers.")
     var generations: [Int] = []
 
-    @Option(name: .customShort("C"), help: "Work in the project containing DIR instead of the current directory.")
-    var directory: String?
+    @OptionGroup var directory: DirectoryOption
 
     func validate() throws {
         if generations.count > 2 { throw ValidationError("at most two generations") }
@@ -127,59 +107,29 @@ struct DiffCommand: ParsableCommand {
 
     func run() throws {
         let session = try Session()
-        let project = try Project.find(from: directory ?? FileManager.default.currentDirectoryPath)
-        let all = Generations(root: project.root, store: session.store)
-        let list = all.all()
-        guard let current = all.current() else { throw ProjectError("\(project.root) has no generations yet") }
-        func find(_ number: Int) throws -> Generation {
-            guard let found = list.first(where: { $0.number == number }) else {
-                throw ProjectError("\(project.root) has no generation \(number)")
-            }
-            return found
-        }
-        let (a, b): (Generation, Generation)
-        switch generations.count {
-        case 0:
-            guard let index = list.firstIndex(of: current), index > 0 else {
-                throw ProjectError("generation \(current.number) is the only one")
-            }
-            (a, b) = (list[index - 1], current)
-        case 1: (a, b) = (try find(generations[0]), current)
-        default: (a, b) = (try find(generations[0]), try find(generations[1]))
-        }
+        let history = Generations(root: try directory.project().root, store: session.store)
+        let (a, b) = try history.pair(generations)
+        let diff = history.diff(a, b)
         print("generation \(a.number) → \(b.number)")
-        let system = CurrentSystem.name
-        let before = Dictionary(
-            a.packages(system: system).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        let after = Dictionary(
-            b.packages(system: system).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        /// The closure size of a store path (nil when it is not in the store).
-        func size(_ path: String?) -> UInt64? {
-            guard let path, let storePath = try? session.store.directory.storePath(parsing: path) else { return nil }
-            return try? session.store.closureSize(of: [storePath])
-        }
         func change(_ from: UInt64?, _ to: UInt64?) -> String {
             guard let from, let to else { return "" }
             let delta = Int64(to) - Int64(from)
             return "\(delta >= 0 ? "+" : "-")\(Format.bytes(UInt64(abs(delta))))"
         }
-        for name in Set(before.keys).union(after.keys).sorted() {
-            switch (before[name], after[name]) {
-            case (nil, let added?):
-                print("+ \(name) \(added.version)  \(added.outPath)  \(change(0, size(added.outPath)))")
-            case (let removed?, nil):
-                print("- \(name) \(removed.version)  \(removed.outPath)  \(change(size(removed.outPath), 0))")
-            case (let old?, let new?) where old.outPath != new.outPath:
+        for package in diff.packages {
+            switch package {
+            case .added(let added, let size):
+                print("+ \(added.name) \(added.version)  \(added.outPath)  \(change(0, size))")
+            case .removed(let removed, let size):
+                print("- \(removed.name) \(removed.version)  \(removed.outPath)  \(change(size, 0))")
+            case .changed(let old, let new, let sizes):
                 print(
-                    "  \(name) \(old.version) → \(new.version)  \(old.outPath) → \(new.outPath)  \(change(size(old.outPath), size(new.outPath)))"
+                    "  \(old.name) \(old.version) → \(new.version)  \(old.outPath) → \(new.outPath)  \(change(sizes.0, sizes.1))"
                 )
-            default: break
             }
         }
-        for key in ManifestChanges.beyondTheLock(from: a.manifest, to: b.manifest) { print("  changed \(key)") }
-        let from = size(a.environments[Manifest.defaultShell])
-        let to = size(b.environments[Manifest.defaultShell])
-        if let from, let to {
+        for key in diff.manifestChanges { print("  changed \(key)") }
+        if let from = diff.closureSizes.0, let to = diff.closureSizes.1 {
             print("closure size: \(Format.bytes(from)) → \(Format.bytes(to)) (\(change(from, to)))")
         }
     }

@@ -15,13 +15,12 @@ struct LockCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .customShort("C"), help: "Work in the project containing DIR instead of the current directory.")
-    var directory: String?
+    @OptionGroup var directory: DirectoryOption
 
     func run() throws {
         try withManifestErrors {
             let session = try Session()
-            let project = try Project.find(from: directory ?? FileManager.default.currentDirectoryPath)
+            let project = try directory.project()
             let manifest = try project.manifest()
             let previous = try project.lock()?.relocated(to: session.store.directory)
             let locker = Locker(store: session.store, root: project.root)
@@ -58,13 +57,12 @@ struct UpdateCommand: ParsableCommand {
     @Argument(help: "The inputs to update (default: all).")
     var inputs: [String] = []
 
-    @Option(name: .customShort("C"), help: "Work in the project containing DIR instead of the current directory.")
-    var directory: String?
+    @OptionGroup var directory: DirectoryOption
 
     func run() throws {
         try withManifestErrors {
             let session = try Session()
-            let project = try Project.find(from: directory ?? FileManager.default.currentDirectoryPath)
+            let project = try directory.project()
             let manifest = try project.manifest()
             let previous = try project.lock()
             let locker = Locker(store: session.store, root: project.root)

@@ -50,11 +50,10 @@ struct PrintEnvCommand: ParsableCommand {
         try withManifestErrors {
             let session = try Session()
             let workspace = try project.workspace(session)
-            let (environment, path) = try workspace.realize(
-                shell: shellName, realizer: session.realizer())
-            let variables = try workspace.variables(
-                shell: shellName, environment: environment, path: path, base: ProcessInfo.processInfo.environment,
-                pure: false)
+            let entered = try workspace.enter(
+                shell: shellName, realizer: session.realizer(), base: ProcessInfo.processInfo.environment,
+                rooted: false)
+            let (environment, path, variables) = (entered.environment, entered.path, entered.variables)
             let current = ProcessInfo.processInfo.environment
             if json {
                 try printJSON(

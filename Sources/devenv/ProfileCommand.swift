@@ -33,19 +33,8 @@ struct ProfileCommand: ParsableCommand {
 
         func run() throws {
             let session = try Session()
-            let profile = Profile(store: session.store)
-            var requests = try profile.requests()
-            for package in packages {
-                guard let request = PackageRequest(package), request.input == nil else {
-                    throw ProjectError("'\(package)' is not a package of the set (NAME or NAME@VERSION)")
-                }
-                requests.removeAll { PackageRequest($0)?.name == request.name }
-                requests.append(request.description)
-            }
-            let directory =
-                try packageSet.directory.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
-                ?? profile.packageSet()
-            try profile.setRequests(requests, packageSet: directory)
+            try Profile(store: session.store).install(
+                packages, packageSet: packageSet.directory.map { URL(fileURLWithPath: $0).standardizedFileURL.path })
             try withManifestErrors { try ProfileCommand.apply(session) }
         }
     }
@@ -58,15 +47,7 @@ struct ProfileCommand: ParsableCommand {
 
         func run() throws {
             let session = try Session()
-            let profile = Profile(store: session.store)
-            let requests = try profile.requests()
-            let kept = requests.filter { request in
-                !packages.contains { $0 == request || PackageRequest($0)?.name == PackageRequest(request)?.name }
-            }
-            guard kept.count < requests.count else {
-                throw ProjectError("the profile has none of \(packages.joined(separator: ", "))")
-            }
-            try profile.setRequests(kept, packageSet: try profile.packageSet())
+            try Profile(store: session.store).remove(packages)
             try ProfileCommand.apply(session)
         }
     }

@@ -112,23 +112,3 @@ final class ConsoleProgress: BuildProgress, @unchecked Sendable {
             + "\(Format.bytes(UInt64(rate)))/s  ETA \(Format.seconds(eta))"
     }
 }
-
-/// Human-readable sizes and durations.
-enum Format {
-    static func bytes(_ count: UInt64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(count)
-        var unit = 0
-        while value >= 1024 && unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(count) B" : String(format: "%.1f %@", value, units[unit])
-    }
-
-    static func seconds(_ value: Double) -> String {
-        value < 10
-            ? String(format: "%.1f s", value)
-            : value < 120 ? "\(Int(value)) s" : "\(Int(value) / 60) min \(Int(value) % 60) s"
-    }
-}

@@ -24,21 +24,12 @@ struct RunCommand: ParsableCommand {
         try withManifestErrors {
             let session = try Session()
             let workspace = try project.workspace(session)
-            guard let command = workspace.manifest.scripts[script] else {
-                let known = workspace.manifest.scripts.keys.sorted().joined(separator: ", ")
-                throw ProjectError(
-                    "devenv.toml has no script '\(script)'" + (known.isEmpty ? "" : " (it has: \(known))"))
-            }
-            let (environment, path) = try workspace.realize(
-                shell: Manifest.defaultShell, realizer: session.realizer())
-            // The environment stays rooted for as long as what this becomes runs.
-            try session.store.addTemporaryRoot(try session.store.directory.storePath(parsing: path))
-            let variables = try workspace.variables(
-                shell: Manifest.defaultShell, environment: environment, path: path,
-                base: ProcessInfo.processInfo.environment,
-                pure: false)
+            let command = try workspace.manifest.script(script)
+            let entered = try workspace.enter(
+                shell: Manifest.defaultShell, realizer: session.realizer(), base: ProcessInfo.processInfo.environment)
             startAutomaticCollection()
-            try Subprocess.exec("/bin/bash", ["-c", command + " \"$@\"", script] + arguments, environment: variables)
+            try Subprocess.exec(
+                "/bin/bash", ["-c", command + " \"$@\"", script] + arguments, environment: entered.variables)
         }
     }
 }

@@ -58,10 +58,3 @@ struct PackageJSON: Encodable {
         aliases = packages.aliases(of: recipe.name)
     }
 }
-
-/// Writes `value` as JSON (sorted keys, one line) to standard output.
-func printJSON(_ value: some Encodable) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
-}

@@ -27,26 +27,13 @@ struct ShellCommand: ParsableCommand {
 
     func run() throws {
         let session = try Session(packageSet: packageSet.directory)
-        let requests = try packages.map { text in
-            guard let request = PackageRequest(text), request.input == nil else {
-                throw ProjectError("'\(text)' is not a package of the set (NAME or NAME@VERSION)")
-            }
-            return request
-        }
-        let locked = try Locker(store: session.store, root: FileManager.default.currentDirectoryPath)
-            .resolve(requests, in: try session.packages, system: CurrentSystem.name)
-        let environment = Environment(shell: "adhoc", system: CurrentSystem.name, packages: locked)
-        let realized = try session.realizer().realize([environment.derivation])[0]
-        try session.store.addTemporaryRoot(realized)
-        let path = session.store.directory.fullPath(of: realized)
-        let variables = ShellEnvironment(
-            path: [path + "/bin"], packageVariables: environment.packageVariables, manifestVariables: [:], root: nil,
-            shellName: "adhoc"
-        ).variables(from: ProcessInfo.processInfo.environment, pure: false)
+        let entered = try AdHocWorkspace(store: session.store, packages: try session.packages).enter(
+            packages, realizer: session.realizer(), base: ProcessInfo.processInfo.environment)
         startAutomaticCollection()
         if let executable = command.first {
-            try Subprocess.exec(executable, Array(command.dropFirst()), environment: variables)
+            try Subprocess.exec(executable, Array(command.dropFirst()), environment: entered.variables)
         }
-        try enterShell(environment: variables, pathPrefix: [path + "/bin"], aliases: [], session: session)
+        try enterShell(
+            environment: entered.variables, pathPrefix: [entered.path + "/bin"], aliases: [], session: session)
     }
 }

@@ -38,25 +38,8 @@ struct StoreWhyDepends: ParsableCommand {
 
     func run() throws {
         let store = try Store()
-        let start = try store.storePath(containing: from)
-        let goal = try store.storePath(containing: to)
-        var previous: [StorePath: StorePath] = [:]
-        var queue = [start]
-        var seen: Set<StorePath> = [start]
-        while !queue.isEmpty, !seen.contains(goal) || start == goal {
-            let path = queue.removeFirst()
-            for reference in try store.validPathInfo(path).references where seen.insert(reference).inserted {
-                previous[reference] = path
-                queue.append(reference)
-            }
-            if start == goal { break }
-        }
-        guard seen.contains(goal) else {
-            throw StoreError(
-                "'\(store.directory.fullPath(of: start))' does not depend on '\(store.directory.fullPath(of: goal))'")
-        }
-        var chain = [goal]
-        while let step = previous[chain[0]] { chain.insert(step, at: 0) }
+        let chain = try store.referenceChain(
+            from: store.storePath(containing: from), to: store.storePath(containing: to))
         for (depth, path) in chain.enumerated() {
             print(String(repeating: "  ", count: depth) + (depth == 0 ? "" : "→ ") + store.directory.fullPath(of: path))
         }

@@ -1,0 +1,30 @@
+import DevenvBasics
+import DevenvBuild
+import DevenvPackages
+import DevenvStore
+
+/// Packages outside any project (`devenv shell`, like `nix shell`): resolved in a package set
+/// for this system and joined into an environment, with no manifest and no lock.
+public struct AdHocWorkspace {
+    /// The name such environments have (`DEVENV_SHELL`).
+    public static let shellName = "adhoc"
+
+    public let store: Store
+    public let packages: PackageSet
+
+    public init(store: Store, packages: PackageSet) {
+        self.store = store
+        self.packages = packages
+    }
+
+    /// Realizes the environment of `names` (`NAME` or `NAME@VERSION` of the set), kept rooted for
+    /// as long as this process (or what it execs) runs; returns it and its store path.
+    public func realize(_ names: [String], realizer: Realizer) throws -> (environment: Environment, path: String) {
+        let requests = try names.map(PackageRequest.ofTheSet)
+        let locked = try Locker(store: store, root: "/").resolve(requests, in: packages, system: CurrentSystem.name)
+        let environment = Environment(shell: AdHocWorkspace.shellName, system: CurrentSystem.name, packages: locked)
+        let realized = try realizer.realize([environment.derivation])[0]
+        try store.addTemporaryRoot(realized)
+        return (environment, store.directory.fullPath(of: realized))
+    }
+}
