@@ -115,18 +115,6 @@ public struct Generations: Sendable {
         }
     }
 
-    /// Records the project's devenv.toml and devenv.lock as they are now, with `environment` as
-    /// the realized environment of `shell`.
-    public func recordCurrentFiles(shell: String, environment: StorePath) throws {
-        let project = Project(root: root)
-        guard let manifest = FileManager.default.contents(atPath: project.manifestPath),
-            let lock = FileManager.default.contents(atPath: project.lockPath)
-        else { return }
-        _ = try record(
-            manifest: String(decoding: manifest, as: UTF8.self), lock: String(decoding: lock, as: UTF8.self),
-            shell: shell, environment: environment)
-    }
-
     func owner(_ number: Int) -> String { "\(root)#\(number)" }
 
     func write(_ generation: Generation) throws {

@@ -249,12 +249,16 @@ public struct Lockfile: Hashable, Sendable {
 
     /// Reads the lock at `path`, or nil when there is none.
     public static func load(from path: String) throws -> Lockfile? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        // Invalid bytes would be replaced silently, changing a value.
+        try FileManager.default.contents(atPath: path).map(Lockfile.init(bytes:))
+    }
+
+    /// Reads a lock from the bytes of `devenv.lock` (which must be UTF-8: invalid bytes would
+    /// be replaced silently, changing a value).
+    public init(bytes data: Data) throws {
         guard let text = String(validating: data, as: UTF8.self) else {
             throw ProjectError("devenv.lock is not valid UTF-8")
         }
-        return try Lockfile(parsing: text)
+        try self.init(parsing: text)
     }
 
     /// Writes the lock atomically (a temporary file renamed over the old one).

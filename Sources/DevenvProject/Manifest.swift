@@ -152,8 +152,13 @@ extension Manifest {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ProjectError("cannot read \(path)")
         }
+        return try Manifest(bytes: data, displayName: displayName)
+    }
+
+    /// Reads a manifest from the bytes of `devenv.toml` (which must be UTF-8).
+    public init(bytes data: Data, displayName: String) throws {
         do {
-            return try Manifest(parsing: TOMLInputCheck.text(of: data, file: displayName), file: displayName)
+            self = try Manifest(parsing: TOMLInputCheck.text(of: data, file: displayName), file: displayName)
         } catch let error as TOMLError {
             throw ManifestError(error.description)
         }

@@ -14,25 +14,35 @@ public enum LockPolicy: Sendable {
     case locked
 }
 
-/// A project opened for work: its manifest and its lock brought to the state a command needs,
-/// and environments realized from the lock.
+/// A project opened for work: its files read once, its lock brought to the state a command
+/// needs, and environments realized from the lock (each realization recorded as a generation).
 public final class Workspace {
-    public let project: Project
+    public var project: Project { files.project }
     public let store: Store
     public let manifest: Manifest
     public private(set) var lock: Lockfile
+    /// The files as read, with the lock as this workspace wrote it, if it did.
+    public private(set) var files: ProjectFiles
     /// What happened to the lock on the way (for the CLI to report), e.g. "updated devenv.lock".
     public private(set) var notes: [String] = []
 
-    public init(
+    public convenience init(
         project: Project, store: Store, policy: LockPolicy,
         workingDirectory: String = FileManager.default.currentDirectoryPath
     ) throws {
-        self.project = project
-        self.store = store
         try project.checkStateDirectory()
-        manifest = try project.manifest(workingDirectory: workingDirectory)
-        let existing = try project.lock()?.relocated(to: store.directory)
+        try self.init(files: ProjectFiles(project), store: store, policy: policy, workingDirectory: workingDirectory)
+    }
+
+    public init(
+        files: ProjectFiles, store: Store, policy: LockPolicy,
+        workingDirectory: String = FileManager.default.currentDirectoryPath
+    ) throws {
+        self.files = files
+        self.store = store
+        let project = files.project
+        manifest = try files.manifest(workingDirectory: workingDirectory)
+        let existing = try files.lock()?.relocated(to: store.directory)
         switch (existing, policy) {
         case (let lock?, _) where Locker.isCurrent(lock, for: manifest):
             self.lock = lock
@@ -51,6 +61,7 @@ public final class Workspace {
             try lock.write(to: project.lockPath)
             notes.append(existing == nil ? "created devenv.lock" : "updated devenv.lock (devenv.toml changed)")
             self.lock = lock
+            self.files = files.with(lock: lock)
         }
     }
 
@@ -66,8 +77,16 @@ public final class Workspace {
         let environment = try lock.environment(shell: shell, system: system, wrapped: wrapped)
         let paths = try realizer.realize([environment.derivation])
         if system == CurrentSystem.name {
-            try Generations(root: project.root, store: store).recordCurrentFiles(shell: shell, environment: paths[0])
+            try recordGeneration(shell: shell, environment: paths[0])
         }
         return (environment, store.directory.fullPath(of: paths[0]))
+    }
+
+    /// Records that `shell`'s environment realized from these files is `environment`: the one
+    /// place generations are recorded (the hook's export too goes through here).
+    public func recordGeneration(shell: String, environment: StorePath) throws {
+        _ = try Generations(root: project.root, store: store).record(
+            manifest: String(decoding: files.manifestBytes, as: UTF8.self),
+            lock: String(decoding: files.lockBytes ?? Data(), as: UTF8.self), shell: shell, environment: environment)
     }
 }

@@ -55,15 +55,18 @@ public struct Activation {
         try? FileManager.default.createDirectory(atPath: layout.stamps, withIntermediateDirectories: true)
         guard let project = try? Project.find(from: directory) else { return result }
         let root = project.root
+        // Read once: every decision below is about the same version of the files.
+        let files: ProjectFiles
         do {
             try project.checkStateDirectory()
+            files = try ProjectFiles(project)
         } catch {
             result.messages.append("devenv: \(error)")
             return result
         }
         let cache = layout.cache(root: root, dialect: dialect)
         let trust = TrustStore(layout: layout)
-        let hash = TrustStore.contentHash(root: root)
+        let hash = TrustStore.contentHash(files)
         switch trust.verdict(root: root, hash: hash) {
         case .changed where isRealizing(root):
             // The background realization is writing the lock; it allows what it wrote once done.
@@ -86,14 +89,9 @@ public struct Activation {
             return result
         }
         do {
-            if let script = try load(project, contentHash: hash, base: base) {
+            if let script = try load(files, contentHash: hash, base: base, recordingGeneration: true) {
                 try write(script, dialect: dialect, to: cache)
                 try? FileManager.default.removeItem(atPath: layout.failure(root: root))
-                // Entering through the hook uses the project as `develop` does: a changed
-                // environment (an edited `env`, say) is a new generation.
-                try Generations(root: root, store: store).recordCurrentFiles(
-                    shell: Manifest.defaultShell,
-                    environment: store.directory.storePath(parsing: script.environmentPath))
                 result.code = script.render(dialect, cache: cache, toolVersion: toolVersion)
                 return result
             }
@@ -115,7 +113,7 @@ public struct Activation {
             do {
                 var tried = ""
                 try realize(project, dialect: dialect, base: base, tried: &tried)
-                result.code = cachedScript(cache, contentHash: TrustStore.contentHash(root: root)) ?? ""
+                result.code = cachedScript(cache, contentHash: tried) ?? ""
             } catch {
                 result.messages.append("devenv: \(error)")
             }
@@ -176,24 +174,25 @@ public struct Activation {
     private func cachedScript(_ cache: String, contentHash: String) -> String? {
         guard let data = FileManager.default.contents(atPath: cache) else { return nil }
         let text = String(decoding: data, as: UTF8.self)
-        let header = text.prefix { $0 != "\n" }.split(separator: " ").map(String.init)
-        guard header.count == 6, header[2] == String(LoadScript.formatVersion), header[3] == toolVersion,
-            header[4] == contentHash, FileManager.default.fileExists(atPath: header[5])
-        else { return nil }
-        return text
+        return LoadScript.isFresh(text, toolVersion: toolVersion, contentHash: contentHash) ? text : nil
     }
 
     /// The load script of a project whose lock is current and whose environment is realized;
-    /// nil when something must be locked or realized first.
-    func load(_ project: Project, contentHash: String, base: [String: String]) throws -> LoadScript? {
-        guard let lock = try project.lock()?.relocated(to: store.directory) else { return nil }
-        let manifest = try project.manifest()
-        guard Locker.isCurrent(lock, for: manifest) else { return nil }
-        let environment = try lock.environment(shell: Manifest.defaultShell, system: CurrentSystem.name)
+    /// nil when something must be locked or realized first. Entering through the hook uses the
+    /// project as `develop` does: with `recordingGeneration`, a changed environment (an edited
+    /// `env`, say) is a new generation.
+    func load(_ files: ProjectFiles, contentHash: String, base: [String: String], recordingGeneration: Bool)
+        throws -> LoadScript?
+    {
+        guard files.lockBytes != nil else { return nil }
+        let workspace = try Workspace(files: files, store: store, policy: .frozen)
+        let (project, manifest) = (files.project, workspace.manifest)
+        guard Locker.isCurrent(workspace.lock, for: manifest) else { return nil }
+        let environment = try workspace.lock.environment(shell: Manifest.defaultShell, system: CurrentSystem.name)
         let output = try environment.derivation.outputPath(in: store.directory)
         guard try store.isValid(output) else { return nil }
+        if recordingGeneration { try workspace.recordGeneration(shell: Manifest.defaultShell, environment: output) }
         let path = store.directory.fullPath(of: output)
-        let workspace = try Workspace(project: project, store: store, policy: .frozen)
         let declared = try manifest.shell(Manifest.defaultShell)
         let shellEnvironment = ShellEnvironment(
             path: [path + "/bin"], packageVariables: environment.packageVariables, manifestVariables: declared.env,
@@ -202,7 +201,7 @@ public struct Activation {
         var after = composed
         var messages: [String] = []
         if let hook = declared.hook, !hook.isEmpty {
-            let run = try Hook.run(hook, in: composed, directory: workspace.project.root, capturingOutput: true)
+            let run = try Hook.run(hook, in: composed, directory: project.root, capturingOutput: true)
             after = run.environment
             messages = run.output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             if messages.last == "" { messages.removeLast() }
@@ -230,24 +229,24 @@ public struct Activation {
         _ project: Project, dialect: ExportScript.Dialect, base: [String: String], tried: inout String
     ) throws {
         let trust = TrustStore(layout: layout)
-        let manifest = FileManager.default.contents(atPath: project.manifestPath) ?? Data()
-        let lockBefore = FileManager.default.contents(atPath: project.lockPath) ?? Data()
-        tried = TrustStore.contentHash(manifest: manifest, lock: lockBefore)
+        try project.checkStateDirectory()
+        let files = try ProjectFiles(project)
+        tried = TrustStore.contentHash(files)
         let wasAllowed = trust.verdict(root: project.root, hash: tried) == .allowed
-        let workspace = try Workspace(project: project, store: store, policy: .update)
-        let lockAfter = FileManager.default.contents(atPath: project.lockPath) ?? Data()
-        tried = TrustStore.contentHash(manifest: manifest, lock: lockAfter)
+        let workspace = try Workspace(files: files, store: store, policy: .update)
+        tried = TrustStore.contentHash(workspace.files)
         // A lock this made from an allowed manifest is as trusted as the manifest: that manifest,
         // not one edited meanwhile. Allowed before realizing, so that a failure is reported for
         // the files as they are then, not as "changed since it was allowed".
-        if wasAllowed, FileManager.default.contents(atPath: project.manifestPath) == manifest,
+        if wasAllowed, FileManager.default.contents(atPath: project.manifestPath) == files.manifestBytes,
             trust.verdict(root: project.root, hash: tried) != .allowed
         {
             try trust.allow(root: project.root, hash: tried)
         }
         _ = try workspace.realize(shell: Manifest.defaultShell, realizer: makeRealizer())
-        let hash = TrustStore.contentHash(root: project.root)
-        guard let script = try load(project, contentHash: hash, base: base) else {
+        guard
+            let script = try load(workspace.files, contentHash: tried, base: base, recordingGeneration: false)
+        else {
             throw ProjectError("the environment is still not realized")
         }
         try write(script, dialect: dialect, to: layout.cache(root: project.root, dialect: dialect))

@@ -1,5 +1,6 @@
 import DevenvBasics
 import DevenvPackages
+import Foundation
 
 /// What loading a project's environment does to a shell, and the code that does it: calls of the
 /// functions the hook scripts define (`__devenv_begin`, `__devenv_set`, ...), which remember how to
@@ -26,6 +27,15 @@ public struct LoadScript: Equatable, Sendable {
     /// The first line: `# devenv-cache FORMAT TOOL-VERSION CONTENT-HASH ENVIRONMENT-PATH`.
     public static func header(toolVersion: String, contentHash: String, environmentPath: String) -> String {
         "# devenv-cache \(formatVersion) \(toolVersion) \(contentHash) \(environmentPath)"
+    }
+
+    /// Whether a cached script (its text) was made in this format by this devenv for this content,
+    /// and its environment still exists: what its header says, read back.
+    public static func isFresh(_ text: String, toolVersion: String, contentHash: String) -> Bool {
+        let header = text.prefix { $0 != "\n" }.split(separator: " ").map(String.init)
+        return header.count == 6 && header[0] == "#" && header[1] == "devenv-cache"
+            && header[2] == String(formatVersion) && header[3] == toolVersion && header[4] == contentHash
+            && FileManager.default.fileExists(atPath: header[5])
     }
 
     /// The variables `after` sets, changes and removes compared with `before`, and those in

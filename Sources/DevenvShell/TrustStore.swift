@@ -18,6 +18,11 @@ public struct TrustStore: Sendable {
         return contentHash(manifest: manifest, lock: lock)
     }
 
+    /// The same hash for files read once.
+    public static func contentHash(_ files: ProjectFiles) -> String {
+        contentHash(manifest: files.manifestBytes, lock: files.lockBytes ?? Data())
+    }
+
     /// The same hash for a manifest and a lock given as bytes.
     public static func contentHash(manifest: Data, lock: Data) -> String {
         var hasher = Hasher(.sha256)
