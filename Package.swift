@@ -95,6 +95,10 @@ let package = Package(
             dependencies: ["DevenvBasics", "DevenvPackages", "DevenvBuild", "DevenvStore", "TestSupport"]
         ),
         .testTarget(
+            name: "DevenvProjectTests",
+            dependencies: ["DevenvBasics", "DevenvProject", "DevenvBuild", "DevenvStore", "TestSupport"]
+        ),
+        .testTarget(
             name: "DevenvShellTests",
             dependencies: ["DevenvBasics", "DevenvShell", "DevenvProject", "DevenvBuild", "DevenvFetch", "TestSupport"]
         ),

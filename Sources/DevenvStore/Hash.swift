@@ -1,7 +1,7 @@
 import Foundation
 
 /// A digest together with its algorithm, printable and parsable in every form Nix uses:
-/// base16, nix32, base64 and SRI (nix-formats.md §2).
+/// base16, nix32, base64 and SRI (docs/nix-formats.md §2).
 public struct Hash: Hashable, Sendable, CustomStringConvertible {
     public let algorithm: HashAlgorithm
     public let bytes: [UInt8]

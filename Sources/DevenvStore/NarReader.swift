@@ -3,7 +3,7 @@ import DevenvBasics
 import Foundation
 import Glibc
 
-/// Reads a NAR strictly (as current Nix does, stricter than 2.8; nix-formats.md §1.5) and
+/// Reads a NAR strictly (as current Nix does, stricter than 2.8; docs/nix-formats.md §1.5) and
 /// restores it into a new directory entry. Every violation of the canonical form is an error that
 /// names the byte offset; the destination appears only once the whole archive was valid.
 public enum NarReader {

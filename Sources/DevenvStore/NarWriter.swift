@@ -1,7 +1,7 @@
 import DevenvBasics
 import Glibc
 
-/// Serializes a file tree as a NAR, byte for byte as `nix-store --dump` does (nix-formats.md §1):
+/// Serializes a file tree as a NAR, byte for byte as `nix-store --dump` does (docs/nix-formats.md §1):
 /// streaming through one fixed buffer, so memory does not depend on the size of the tree.
 public final class NarWriter<Sink: NarSink> {
     public private(set) var sink: Sink

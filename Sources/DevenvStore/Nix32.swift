@@ -1,5 +1,5 @@
 /// Nix's base-32: the digest read as one little-endian integer and written most significant
-/// digit first, in an alphabet without `e o u t` (nix-formats.md §2.3). Not RFC 4648.
+/// digit first, in an alphabet without `e o u t` (docs/nix-formats.md §2.3). Not RFC 4648.
 public enum Nix32 {
     static let alphabet = Array("0123456789abcdfghijklmnpqrsvwxyz".utf8)
 

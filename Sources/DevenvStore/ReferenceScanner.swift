@@ -1,6 +1,6 @@
 /// Finds which candidate store paths a NAR mentions, by looking for their 32-character hash parts
 /// anywhere in the bytes (file contents, names and symlink targets), as Nix does
-/// (nix-formats.md §4.2). Matches that span two chunks are found too.
+/// (docs/nix-formats.md §4.2). Matches that span two chunks are found too.
 public struct ReferenceScanner: NarSink {
     /// A hash part as a value that hashes fast.
     private struct Key: Hashable {

@@ -1,5 +1,5 @@
 /// The directory a store lives in, and the computation of store path names for it: every hash
-/// part depends on this directory (nix-formats.md §3).
+/// part depends on this directory (docs/nix-formats.md §3).
 public struct StoreDirectory: Hashable, Sendable {
     /// Absolute, without a trailing slash (`/nix/store`).
     public let path: String

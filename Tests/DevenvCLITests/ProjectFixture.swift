@@ -82,3 +82,18 @@ final class ProjectFixture: @unchecked Sendable {
 
     var lockText: String { (try? String(contentsOfFile: dir("proj/devenv.lock"), encoding: .utf8)) ?? "" }
 }
+
+extension ProjectFixture {
+    func run(_ arguments: [String], in directory: String? = nil, environment extra: [String: String] = [:]) throws
+        -> CommandResult
+    {
+        try runCommand(
+            DevenvCLI.binary, arguments, environment: devenv.environment.merging(extra) { _, new in new },
+            currentDirectory: directory ?? dir("proj"))
+    }
+
+    func setPackages(_ packages: String) throws {
+        try "[inputs]\npkgs = \"path:../pkgs\"\n[shell]\npackages = [\(packages)]\n"
+            .write(toFile: dir("proj/devenv.toml"), atomically: true, encoding: .utf8)
+    }
+}

@@ -1,7 +1,7 @@
 import DevenvStore
 import Testing
 
-/// Vectors of nix-formats.md §2, all produced by nix-hash / nix hash (Nix 2.8).
+/// Vectors of docs/nix-formats.md §2, all produced by nix-hash / nix hash (Nix 2.8).
 struct HashTests {
     // md5/sha1/sha256/sha512 of "hello\n"
     static let vectors: [(HashAlgorithm, String, String, String)] = [

@@ -1,7 +1,7 @@
 import DevenvStore
 import Testing
 
-/// Store path vectors of nix-formats.md §3, each produced by a real Nix command.
+/// Store path vectors of docs/nix-formats.md §3, each produced by a real Nix command.
 struct StorePathTests {
     let nix = StoreDirectory("/nix/store")
     let narANarHash = try! Hash(parsing: "sha256:dfea91d9bbee52e8a510e8a43a1f79c068d94647f91c447cf2dbe104843ef55f")

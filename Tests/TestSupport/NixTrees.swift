@@ -1,6 +1,6 @@
 import Foundation
 
-/// The trees of nix-formats.md §1, made with the same commands that produced the vectors and the
+/// The trees of docs/nix-formats.md §1, made with the same commands that produced the vectors and the
 /// NAR fixtures in Tests/Fixtures/nix.
 public enum NixTrees {
     public static let script = """
