@@ -18,7 +18,7 @@ struct Devenv: ParsableCommand {
             DenyCommand.self, ReloadCommand.self, StatusCommand.self, ExportCommand.self, BuildCommand.self,
             SearchCommand.self,
             InfoCommand.self, GenerationsCommand.self, RollbackCommand.self, DiffCommand.self, ProfileCommand.self,
-            GarbageCommand.self, StoreCommand.self, HookRealizeCommand.self,
+            GcCommand.self, StoreCommand.self, HookRealizeCommand.self,
         ]
     )
 }
@@ -30,7 +30,7 @@ extension Devenv {
         do {
             var command = try parseAsRoot()
             try command.run()
-            if !(command is GarbageCommand) { startAutomaticCollection() }
+            if !(command is GcCommand) { startAutomaticCollection() }
         } catch {
             exit(withError: error)
         }

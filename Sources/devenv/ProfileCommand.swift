@@ -10,7 +10,10 @@ struct ProfileCommand: ParsableCommand {
         commandName: "profile",
         abstract: "Your own packages, outside any project (like `nix profile`); put ~/.local/share/devenv/bin on PATH.",
         discussion: "Every change is a generation: `devenv profile rollback` undoes it.",
-        subcommands: [Install.self, Remove.self, List.self, Upgrade.self, Rollback.self, ProfileGenerations.self]
+        subcommands: [
+            ProfileInstallCommand.self, ProfileRemoveCommand.self, ProfileListCommand.self,
+            ProfileUpgradeCommand.self, ProfileRollbackCommand.self, ProfileGenerationsCommand.self,
+        ]
     )
 
     /// Applies a change of the profile's packages and reports it.
@@ -25,82 +28,88 @@ struct ProfileCommand: ParsableCommand {
         }
         print("linked \(profile.bin)")
     }
+}
 
-    struct Install: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add packages (NAME or NAME@VERSION) to the profile.")
-        @Argument(help: "Packages or aliases of the set.", completion: Completions.packages) var packages: [String]
-        @OptionGroup var packageSet: PackageSetOption
+struct ProfileInstallCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "install",
+        abstract: "Add packages (NAME or NAME@VERSION) to the profile.")
+    @Argument(help: "Packages or aliases of the set.", completion: Completions.packages) var packages: [String]
+    @OptionGroup var packageSet: PackageSetOption
 
-        func run() throws {
-            let session = try Session()
-            try Profile(store: session.store).install(
-                packages, packageSet: packageSet.directory.map { URL(fileURLWithPath: $0).standardizedFileURL.path })
-            try withManifestErrors { try ProfileCommand.apply(session) }
+    func run() throws {
+        let session = try Session()
+        try Profile(store: session.store).install(
+            packages, packageSet: packageSet.directory.map { URL(fileURLWithPath: $0).standardizedFileURL.path })
+        try withManifestErrors { try ProfileCommand.apply(session) }
+    }
+}
+
+struct ProfileRemoveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remove",
+        abstract: "Remove packages from the profile (by the name they were installed with).")
+    @Argument(help: "Names of the profile's packages.", completion: Completions.profilePackages)
+    var packages: [String]
+
+    func run() throws {
+        let session = try Session()
+        try Profile(store: session.store).remove(packages)
+        try ProfileCommand.apply(session)
+    }
+}
+
+struct ProfileListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List the profile's packages with their versions and store paths.")
+
+    func run() throws {
+        let session = try Session()
+        let profile = Profile(store: session.store)
+        guard let lock = try profile.project.lock()?.relocated(to: session.store.directory) else { return }
+        for package in lock.shells[Manifest.defaultShell]?[CurrentSystem.name] ?? [] {
+            print("\(package.name) \(package.version)\t\(package.outPath)")
         }
     }
+}
 
-    struct Remove: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Remove packages from the profile (by the name they were installed with).")
-        @Argument(help: "Names of the profile's packages.", completion: Completions.profilePackages)
-        var packages: [String]
+struct ProfileUpgradeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "upgrade",
+        abstract: "Resolve every package of the profile again against the newest package set.")
 
-        func run() throws {
-            let session = try Session()
-            try Profile(store: session.store).remove(packages)
-            try ProfileCommand.apply(session)
-        }
+    func run() throws {
+        try ProfileCommand.apply(try Session(), upgrade: true)
     }
+}
 
-    struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "List the profile's packages with their versions and store paths.")
+struct ProfileRollbackCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rollback",
+        abstract: "Go back to the previous generation of the profile (or --to N).")
+    @Option(help: "The generation to go to.") var to: Int?
 
-        func run() throws {
-            let session = try Session()
-            let profile = Profile(store: session.store)
-            guard let lock = try profile.project.lock()?.relocated(to: session.store.directory) else { return }
-            for package in lock.shells[Manifest.defaultShell]?[CurrentSystem.name] ?? [] {
-                print("\(package.name) \(package.version)\t\(package.outPath)")
-            }
+    func run() throws {
+        let session = try Session()
+        let profile = Profile(store: session.store)
+        let (target, now) = try Generations(root: profile.project.root, store: session.store).rollback(to: to)
+        guard let environment = now.environments[Manifest.defaultShell] else {
+            throw ProjectError("generation \(target.number) has no environment")
         }
+        try profile.link(environment)
+        print("rolled back to generation \(target.number) (recorded as generation \(now.number))")
     }
+}
 
-    struct Upgrade: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Resolve every package of the profile again against the newest package set.")
+struct ProfileGenerationsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generations", abstract: "List the profile's generations.")
+    @Flag(help: "Print JSON.") var json = false
 
-        func run() throws {
-            try ProfileCommand.apply(try Session(), upgrade: true)
-        }
-    }
-
-    struct Rollback: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Go back to the previous generation of the profile (or --to N).")
-        @Option(help: "The generation to go to.") var to: Int?
-
-        func run() throws {
-            let session = try Session()
-            let profile = Profile(store: session.store)
-            let (target, now) = try Generations(root: profile.project.root, store: session.store).rollback(to: to)
-            guard let environment = now.environments[Manifest.defaultShell] else {
-                throw ProjectError("generation \(target.number) has no environment")
-            }
-            try profile.link(environment)
-            print("rolled back to generation \(target.number) (recorded as generation \(now.number))")
-        }
-    }
-
-    struct ProfileGenerations: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "generations", abstract: "List the profile's generations.")
-        @Flag(help: "Print JSON.") var json = false
-
-        func run() throws {
-            let session = try Session()
-            try describeGenerations(
-                Generations(root: Profile(store: session.store).project.root, store: session.store), json: json)
-        }
+    func run() throws {
+        let session = try Session()
+        try describeGenerations(
+            Generations(root: Profile(store: session.store).project.root, store: session.store), json: json)
     }
 }

@@ -10,8 +10,9 @@ struct StoreCommand: ParsableCommand {
             $XDG_DATA_HOME/devenv, that is ~/.local/share/devenv.
             """,
         subcommands: [
-            StoreAdd.self, StoreDump.self, StoreRestore.self, StoreHash.self, StorePathInfo.self, StoreList.self,
-            StoreVerify.self, StoreAddRoot.self, StoreRemoveRoot.self, StoreWhyDepends.self,
+            StoreAddCommand.self, StoreDumpCommand.self, StoreRestoreCommand.self, StoreHashCommand.self,
+            StorePathInfoCommand.self, StoreLsCommand.self,
+            StoreVerifyCommand.self, StoreAddRootCommand.self, StoreRemoveRootCommand.self, StoreWhyDependsCommand.self,
         ]
     )
 }

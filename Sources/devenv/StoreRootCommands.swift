@@ -1,7 +1,7 @@
 import ArgumentParser
 import DevenvStore
 
-struct StoreAddRoot: ParsableCommand {
+struct StoreAddRootCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add-root", abstract: "Keep store paths (and their closures) from garbage collection.")
 
@@ -14,7 +14,7 @@ struct StoreAddRoot: ParsableCommand {
     }
 }
 
-struct StoreRemoveRoot: ParsableCommand {
+struct StoreRemoveRootCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "remove-root", abstract: "Undo `store add-root`: the paths may be collected again.")
 
@@ -27,7 +27,7 @@ struct StoreRemoveRoot: ParsableCommand {
     }
 }
 
-struct StoreWhyDepends: ParsableCommand {
+struct StoreWhyDependsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "why-depends",
         abstract: "Show why A depends on B: a shortest chain of references from A to B."

@@ -24,7 +24,7 @@ enum HashEncodingFlag: String, EnumerableFlag {
     }
 }
 
-struct StoreHash: ParsableCommand {
+struct StoreHashCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hash",
         abstract: "Print the NAR hash of a path (like `nix hash path`)."

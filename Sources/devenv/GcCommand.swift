@@ -7,7 +7,7 @@ import DevenvShell
 import DevenvStore
 import Foundation
 
-struct GarbageCommand: ParsableCommand {
+struct GcCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gc",
         abstract: "Delete old generations as asked, then every store path that no root reaches.",

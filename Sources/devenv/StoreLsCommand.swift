@@ -1,7 +1,7 @@
 import ArgumentParser
 import DevenvStore
 
-struct StoreList: ParsableCommand {
+struct StoreLsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ls",
         abstract: "List every valid store path, one per line, sorted."

@@ -2,7 +2,7 @@ import ArgumentParser
 import DevenvStore
 import Foundation
 
-struct StorePathInfo: ParsableCommand {
+struct StorePathInfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "path-info",
         abstract: "Show what the database records about store paths.",

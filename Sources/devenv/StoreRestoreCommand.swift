@@ -1,7 +1,7 @@
 import ArgumentParser
 import DevenvStore
 
-struct StoreRestore: ParsableCommand {
+struct StoreRestoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restore",
         abstract: "Unpack a NAR from standard input into a new path (like `nix-store --restore`).",

@@ -1,7 +1,7 @@
 import ArgumentParser
 import DevenvStore
 
-struct StoreDump: ParsableCommand {
+struct StoreDumpCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dump",
         abstract: "Write the NAR serialization of a path to standard output (like `nix-store --dump`)."

@@ -1,7 +1,7 @@
 import ArgumentParser
 import DevenvStore
 
-struct StoreVerify: ParsableCommand {
+struct StoreVerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check that the database and the store directory agree.",

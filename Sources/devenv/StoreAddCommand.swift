@@ -1,7 +1,7 @@
 import ArgumentParser
 import DevenvStore
 
-struct StoreAdd: ParsableCommand {
+struct StoreAddCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add",
         abstract: "Copy files or directories into the store and print their store paths.",
