@@ -20,25 +20,13 @@ struct LockCommand: ParsableCommand {
     func run() throws {
         try withManifestErrors {
             let session = try Session()
-            let project = try directory.project()
-            let manifest = try project.manifest()
-            let previous = try project.lock()?.relocated(to: session.store.directory)
-            let locker = Locker(store: session.store, root: project.root)
-            if let previous, Locker.isCurrent(previous, for: manifest) {
-                if Locker.isComplete(previous) {
-                    print("devenv.lock is up to date")
-                } else {
-                    try locker.withNarHashes(previous, realizing: session.realizer()).write(to: project.lockPath)
-                    print("recorded the output NAR hashes in devenv.lock")
-                }
-                return
-            }
-            let lock = try locker.withNarHashes(
-                locker.lock(manifest, previous: previous), realizing: session.realizer())
-            try lock.write(to: project.lockPath)
-            print(previous == nil ? "created devenv.lock" : "updated devenv.lock")
-            for line in LockChanges.describe(from: previous, to: lock, system: CurrentSystem.name) {
-                print("  \(line)")
+            switch try Locker.bringUpToDate(try directory.project(), store: session.store, realizer: session.realizer())
+            {
+            case .upToDate: print("devenv.lock is up to date")
+            case .completed: print("recorded the output NAR hashes in devenv.lock")
+            case .written(let created, let changes):
+                print(created ? "created devenv.lock" : "updated devenv.lock")
+                for line in changes { print("  \(line)") }
             }
         }
     }
@@ -62,14 +50,9 @@ struct UpdateCommand: ParsableCommand {
     func run() throws {
         try withManifestErrors {
             let session = try Session()
-            let project = try directory.project()
-            let manifest = try project.manifest()
-            let previous = try project.lock()
-            let locker = Locker(store: session.store, root: project.root)
-            let lock = try locker.withNarHashes(
-                locker.lock(manifest, previous: previous, updating: Set(inputs)), realizing: session.realizer())
-            try lock.write(to: project.lockPath)
-            let changes = LockChanges.describe(from: previous, to: lock, system: CurrentSystem.name)
+            let outcome = try Locker.bringUpToDate(
+                try directory.project(), store: session.store, realizer: session.realizer(), updating: Set(inputs))
+            guard case .written(_, let changes) = outcome else { return }
             print(changes.isEmpty ? "no changes" : changes.joined(separator: "\n"))
         }
     }
