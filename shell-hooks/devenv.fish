@@ -168,7 +168,7 @@ function __devenv_hook --on-event fish_prompt
     set -l seen $__devenv_noticed
     set -g __devenv_noticed ''
     if test -n "$root"
-        if string match -q "# devenv-cache 1 $__devenv_hook_version *" -- $header; and test -d (string replace -r '.* ' '' -- $header)
+        if string match -q "# devenv-cache @CACHE_FORMAT@ $__devenv_hook_version *" -- $header; and test -d (string replace -r '.* ' '' -- $header)
             source $cache
         else
             DEVENV_NOTICE_SEEN=$seen $__devenv_bin export fish | source

@@ -133,7 +133,7 @@ __devenv_hook() {
     local seen=$__devenv_noticed
     __devenv_noticed=
     if [[ -n $root ]]; then
-        if [[ $header == "# devenv-cache 1 $__devenv_hook_version "* && -d ${header##* } ]]; then
+        if [[ $header == "# devenv-cache @CACHE_FORMAT@ $__devenv_hook_version "* && -d ${header##* } ]]; then
             . "$cache"
         else
             eval "$(DEVENV_NOTICE_SEEN=$seen "$__devenv_bin" export zsh)"

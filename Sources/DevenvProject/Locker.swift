@@ -139,9 +139,4 @@ extension Locker {
         }
         return updated
     }
-
-    /// Whether every package of this system has its NAR hash recorded.
-    public static func isComplete(_ lock: Lockfile) -> Bool {
-        lock.shells.values.allSatisfy { $0[CurrentSystem.name]?.allSatisfy { $0.narHash != nil } ?? true }
-    }
 }

@@ -112,7 +112,7 @@ public struct Activation {
         if !background {
             do {
                 var tried = ""
-                try realize(project, dialect: dialect, base: base, tried: &tried)
+                try realize(project, files: files, dialect: dialect, base: base, tried: &tried)
                 result.code = cachedScript(cache, contentHash: tried) ?? ""
             } catch {
                 result.messages.append("devenv: \(error)")
@@ -185,8 +185,15 @@ public struct Activation {
         throws -> LoadScript?
     {
         guard files.lockBytes != nil else { return nil }
-        let workspace = try Workspace(files: files, store: store, policy: .frozen)
-        let (project, manifest) = (files.project, workspace.manifest)
+        return try load(
+            Workspace(files: files, store: store, policy: .frozen), contentHash: contentHash, base: base,
+            recordingGeneration: recordingGeneration)
+    }
+
+    private func load(_ workspace: Workspace, contentHash: String, base: [String: String], recordingGeneration: Bool)
+        throws -> LoadScript?
+    {
+        let (project, manifest) = (workspace.project, workspace.manifest)
         guard Locker.isCurrent(workspace.lock, for: manifest) else { return nil }
         let environment = try workspace.lock.environment(shell: Manifest.defaultShell, system: CurrentSystem.name)
         let output = try environment.derivation.outputPath(in: store.directory)
@@ -194,18 +201,14 @@ public struct Activation {
         if recordingGeneration { try workspace.recordGeneration(shell: Manifest.defaultShell, environment: output) }
         let path = store.directory.fullPath(of: output)
         let declared = try manifest.shell(Manifest.defaultShell)
-        let shellEnvironment = ShellEnvironment(
-            path: [path + "/bin"], packageVariables: environment.packageVariables, manifestVariables: declared.env,
-            root: project.root, shellName: Manifest.defaultShell)
-        let composed = shellEnvironment.variables(from: base, pure: false)
-        var after = composed
-        var messages: [String] = []
-        if let hook = declared.hook, !hook.isEmpty {
-            let run = try Hook.run(hook, in: composed, directory: project.root, capturingOutput: true)
-            after = run.environment
-            messages = run.output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            if messages.last == "" { messages.removeLast() }
-        }
+        let shellEnvironment = try workspace.shellEnvironment(
+            Manifest.defaultShell, environment: environment, path: path)
+        // The hook's output is kept to show at every load; what it exports is in the script.
+        let (after, printed) = try workspace.applyingHook(
+            of: Manifest.defaultShell, to: shellEnvironment.variables(from: base, pure: false),
+            directory: project.root, capturingOutput: true)
+        var messages = printed.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if messages.last == "" { messages.removeLast() }
         var script = LoadScript(
             root: project.root, environmentPath: path, contentHash: contentHash, before: base, after: after,
             declared: shellEnvironment.names.filter { after[$0] != nil })
@@ -223,14 +226,16 @@ public struct Activation {
 
     /// Brings the project's lock up to date, realizes its environment and writes the cache (the
     /// work of the background process, or of the hook itself with `[hook] background = false`).
-    /// `tried` becomes the content hash of the files realized (the manifest as read, with the
-    /// lock as locking left it), for a failure to be recorded against.
+    /// `files` are the project's files as the caller read them (nil: read them now). `tried`
+    /// becomes the content hash of the files realized (the manifest as read, with the lock as
+    /// locking left it), for a failure to be recorded against.
     public func realize(
-        _ project: Project, dialect: ExportScript.Dialect, base: [String: String], tried: inout String
+        _ project: Project, files: ProjectFiles? = nil, dialect: ExportScript.Dialect, base: [String: String],
+        tried: inout String
     ) throws {
         let trust = TrustStore(layout: layout)
         try project.checkStateDirectory()
-        let files = try ProjectFiles(project)
+        let files = try files ?? ProjectFiles(project)
         tried = TrustStore.contentHash(files)
         let wasAllowed = trust.verdict(root: project.root, hash: tried) == .allowed
         let workspace = try Workspace(files: files, store: store, policy: .update)
@@ -241,12 +246,10 @@ public struct Activation {
         if wasAllowed, FileManager.default.contents(atPath: project.manifestPath) == files.manifestBytes,
             trust.verdict(root: project.root, hash: tried) != .allowed
         {
-            try trust.allow(root: project.root, hash: tried)
+            try trust.allow(workspace.files)
         }
         _ = try workspace.realize(shell: Manifest.defaultShell, realizer: makeRealizer())
-        guard
-            let script = try load(workspace.files, contentHash: tried, base: base, recordingGeneration: false)
-        else {
+        guard let script = try load(workspace, contentHash: tried, base: base, recordingGeneration: false) else {
             throw ProjectError("the environment is still not realized")
         }
         try write(script, dialect: dialect, to: layout.cache(root: project.root, dialect: dialect))

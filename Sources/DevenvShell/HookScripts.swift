@@ -4,14 +4,16 @@ import Foundation
 
 /// The hook scripts of `shell-hooks/`, embedded in the binary, filled in for this installation.
 public enum HookScripts {
-    /// The script for `dialect`, with this devenv's path, hook directory and version in it (the
-    /// hook then needs no process to find them).
+    /// The script for `dialect`, with this devenv's path, hook directory, version and cache format
+    /// in it (the hook then needs no process to find them).
     public static func script(_ dialect: ExportScript.Dialect, devenv: String, layout: HookLayout, version: String)
         -> String
     {
         let template = EmbeddedFiles.files["devenv.\(dialect.rawValue)"] ?? ""
         let quote = { ExportScript.quoted($0, for: dialect) }
-        return template.replacingOccurrences(of: "@VERSION@", with: quote(version))
+        // The cache format the hook accepts is the one LoadScript writes.
+        return template.replacingOccurrences(of: "@CACHE_FORMAT@", with: String(LoadScript.formatVersion))
+            .replacingOccurrences(of: "@VERSION@", with: quote(version))
             .replacingOccurrences(of: "@DEVENV@", with: quote(devenv))
             .replacingOccurrences(of: "@HOOKS@", with: quote(layout.directory))
     }

@@ -36,14 +36,26 @@ extension Workspace {
     func variables(
         shell: String, environment: Environment, path: String, base: [String: String], pure: Bool, directory: String
     ) throws -> [String: String] {
-        let declared = try manifest.shell(shell)
-        let composed = ShellEnvironment(
-            path: [path + "/bin"], packageVariables: environment.packageVariables, manifestVariables: declared.env,
-            root: project.root, shellName: shell
-        ).variables(from: base, pure: pure)
-        guard let hook = declared.hook, !hook.isEmpty else { return composed }
+        let composed = try shellEnvironment(shell, environment: environment, path: path).variables(
+            from: base, pure: pure)
+        return try applyingHook(of: shell, to: composed, directory: directory, capturingOutput: false).environment
+    }
+
+    /// How `shell` composes its variables over a base (docs/environment.md).
+    func shellEnvironment(_ shell: String, environment: Environment, path: String) throws -> ShellEnvironment {
+        ShellEnvironment(
+            path: [path + "/bin"], packageVariables: environment.packageVariables,
+            manifestVariables: try manifest.shell(shell).env, root: project.root, shellName: shell)
+    }
+
+    /// `variables` with the manifest `hook` of `shell` applied (none: as they are), and what it printed
+    /// when `capturingOutput` (else it goes to the terminal).
+    func applyingHook(of shell: String, to variables: [String: String], directory: String, capturingOutput: Bool)
+        throws -> (environment: [String: String], output: String)
+    {
+        guard let hook = try manifest.shell(shell).hook, !hook.isEmpty else { return (variables, "") }
         do {
-            return try Hook.run(hook, in: composed, directory: directory)
+            return try Hook.run(hook, in: variables, directory: directory, capturingOutput: capturingOutput)
         } catch let error as ShellError {
             throw ShellError("shell '\(shell)': \(error.description)")
         }

@@ -72,14 +72,14 @@ public struct TrustStore: Sendable {
         return recorded.isEmpty ? .unknown : .changed
     }
 
-    /// Allows the directory's content now (or the content whose hash is `hash`). Keeps a copy of
+    /// Allows the project's files as they were read: the hash of their content, with a copy of
     /// the manifest and the lock's hash, so that a later edit can be named.
-    public func allow(root: String, hash: String? = nil) throws {
-        let hash = hash ?? TrustStore.contentHash(root: root)
+    public func allow(_ files: ProjectFiles) throws {
+        let root = files.project.root
+        let hash = TrustStore.contentHash(files)
         try write([hash], to: layout.allowed(root: root))
-        let (manifest, lock) = TrustStore.files(root: root)
-        try manifest.write(to: URL(fileURLWithPath: layout.allowed(root: root) + ".toml"), options: .atomic)
-        try write([TrustStore.lockHash(lock)], to: layout.allowed(root: root) + ".lock")
+        try files.manifestBytes.write(to: URL(fileURLWithPath: layout.allowed(root: root) + ".toml"), options: .atomic)
+        try write([TrustStore.lockHash(files.lockBytes ?? Data())], to: layout.allowed(root: root) + ".lock")
         if let repository = TrustStore.gitDirectory(of: root) {
             let path = layout.allowedRepository(repository)
             try write(Array(Set(read(path) + [hash])).sorted(), to: path)
@@ -92,7 +92,7 @@ public struct TrustStore: Sendable {
     public func keepingAllowed<T>(root: String, _ change: () throws -> T) throws -> T {
         let wasAllowed = verdict(root: root) == .allowed
         let result = try change()
-        if wasAllowed { try allow(root: root) }
+        if wasAllowed { try allow(ProjectFiles(Project(root: root))) }
         return result
     }
 

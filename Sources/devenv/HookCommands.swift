@@ -108,7 +108,7 @@ struct AllowCommand: ParsableCommand {
 
     func run() throws {
         let project = try Project.find(from: directory ?? FileManager.default.currentDirectoryPath)
-        try TrustStore(layout: HookLayout(home: StoreLocation.fromEnvironment().home)).allow(root: project.root)
+        try TrustStore(layout: HookLayout(home: StoreLocation.fromEnvironment().home)).allow(ProjectFiles(project))
         print("allowed \(project.root)")
     }
 }

@@ -23,7 +23,6 @@ struct LockCommand: ParsableCommand {
             switch try Locker.bringUpToDate(try directory.project(), store: session.store, realizer: session.realizer())
             {
             case .upToDate: print("devenv.lock is up to date")
-            case .completed: print("recorded the output NAR hashes in devenv.lock")
             case .written(let created, let changes):
                 print(created ? "created devenv.lock" : "updated devenv.lock")
                 for line in changes { print("  \(line)") }

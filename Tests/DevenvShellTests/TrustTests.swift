@@ -12,12 +12,12 @@ struct TrustVerdictTests {
         let trust = TrustStore(layout: HookLayout(home: dir("home")))
         let root = dir("app")
         #expect(trust.verdict(root: root) == .unknown)
-        try trust.allow(root: root)
+        try trust.allow(ProjectFiles(Project(root: root)))
         #expect(trust.verdict(root: root) == .allowed)
         try dir.sh("printf '[shell]\\npackages = []\\nenv = { MODE = \"x\" }\\n' > app/devenv.toml")
         #expect(trust.verdict(root: root) == .changed)
         #expect(trust.changes(root: root) == "devenv.toml (shell.env)")
-        try trust.allow(root: root)
+        try trust.allow(ProjectFiles(Project(root: root)))
         // What the lock learns by realizing (NAR hashes) does not block it.
         let files = ProjectFiles(
             project: Project(root: root),
