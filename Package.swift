@@ -28,14 +28,14 @@ let package = Package(
         .target(
             name: "DevenvStore",
             dependencies: [
-                "DevenvBasics", "CLinux",
+                "DevenvBasics",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .target(
             name: "DevenvFetch",
-            dependencies: ["DevenvStore", "CArchive", "CGit2", "CCurl", "CLinux"]
+            dependencies: ["DevenvBasics", "DevenvStore", "CArchive", "CGit2", "CCurl"]
         ),
         .target(
             name: "DevenvBuild",

@@ -2,7 +2,8 @@
 # Garbage collection of a store of 10,000 small paths in 100 reference chains of 100, each chain
 # rooted: `gc --dry-run` and `gc` (after dropping half of the roots) times and peak memory; and,
 # in the same run, `nix-store --gc` (dry: --print-dead) on a Nix store with the same shape.
-# Usage: bench/gc.sh [CHAINS] [LENGTH]   (default 100 100; needs GNU time; takes a few minutes)
+# Usage: bench/gc.sh [CHAINS] [LENGTH]   (default 100 100; needs GNU time and nix-store from nix-bin;
+# takes a few minutes)
 set -eu
 cd "$(dirname "$0")/.."
 CHAINS=${1:-100}

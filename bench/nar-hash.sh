@@ -1,7 +1,8 @@
 #!/bin/sh
 # NAR-hash throughput: `devenv store hash` against `nix-hash --type sha256` on the same tree, in
 # the same run, with a warm page cache; plus one core's SHA-256 limit from `openssl speed`.
-# Usage: bench/nar-hash.sh [TREE] [RUNS]   (default: the Swift toolchain directory, 5 runs)
+# Usage: bench/nar-hash.sh [TREE] [RUNS]   (default: the Swift toolchain directory, 5 runs; needs
+# nix-hash from nix-bin, openssl and GNU time)
 set -eu
 cd "$(dirname "$0")/.."
 TREE=${1:-$(dirname "$(dirname "$(command -v swift)")")}

@@ -1,4 +1,3 @@
-import CLinux
 import Glibc
 
 extension FileTree {
@@ -82,7 +81,7 @@ extension FileTree {
     /// Copies the rest of the file open at `input` to `output`, in the kernel where it can.
     public static func copyContents(from input: Int32, to output: Int32, display: String) throws {
         while true {
-            let n = devenv_copy_file_range(input, output, 1 << 30)
+            let n = LinuxCall.copyFileRange(input, output, length: 1 << 30)
             if n > 0 { continue }
             if n == 0 { return }
             if errno == EINTR { continue }

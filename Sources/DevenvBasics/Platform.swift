@@ -1,8 +1,29 @@
+import CLinux
 import Foundation
 import Glibc
 
-// What is Linux's own: a process's start time from /proc, this executable's path, and the
-// bubblewrap command line that isolates a build.
+// What is Linux's own: the system calls Swift's Glibc module does not import (through CLinux), a
+// process's start time from /proc, this executable's path, and the bubblewrap command line that
+// isolates a build.
+
+/// Linux calls that have no Swift form elsewhere.
+public enum LinuxCall {
+    /// `renameat2(RENAME_NOREPLACE)`: fails (EEXIST) rather than replace what is at `to`.
+    public static func renameNoReplace(_ from: String, _ to: String) -> Int32 { devenv_rename_noreplace(from, to) }
+
+    /// `copy_file_range` of up to `length` bytes from `input` to `output`, in the kernel.
+    public static func copyFileRange(_ input: Int32, _ output: Int32, length: Int) -> Int {
+        devenv_copy_file_range(input, output, UInt(length))
+    }
+
+    /// The spawn flag that starts the child in a session of its own (`POSIX_SPAWN_SETSID`).
+    public static var spawnInNewSession: Int16 { devenv_posix_spawn_setsid() }
+
+    /// Makes a spawned child start in `directory` (`posix_spawn_file_actions_addchdir_np`).
+    public static func spawnChangingDirectory(_ actions: inout posix_spawn_file_actions_t, to directory: String) {
+        _ = devenv_posix_spawn_chdir(&actions, directory)
+    }
+}
 
 /// Files a process writes about itself, named by its pid (temporary roots, a shell's stamp):
 /// whether the process that wrote one still runs. A pid can be reused; the process running under

@@ -1,4 +1,3 @@
-import CLinux
 import Glibc
 
 /// Runs programs with posix_spawn, or becomes them with execve. A child starts with every signal
@@ -57,7 +56,7 @@ public enum Subprocess {
         for (descriptor, target) in [(streams.input, 0), (streams.output, 1), (streams.error, 2)] {
             if let descriptor { posix_spawn_file_actions_adddup2(&actions, descriptor, Int32(target)) }
         }
-        if let directory { devenv_posix_spawn_chdir(&actions, directory) }
+        if let directory { LinuxCall.spawnChangingDirectory(&actions, to: directory) }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -70,7 +69,7 @@ public enum Subprocess {
         posix_spawnattr_setsigdefault(&attributes, &all)
         posix_spawnattr_setflags(
             &attributes,
-            Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) | (newSession ? devenv_posix_spawn_setsid() : 0))
+            Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) | (newSession ? LinuxCall.spawnInNewSession : 0))
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]

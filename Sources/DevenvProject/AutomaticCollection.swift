@@ -27,8 +27,16 @@ public struct AutomaticCollection: Sendable {
             CurrentExecutable.path, ["gc", "--automatic"], environment: ProcessInfo.processInfo.environment, log: log)
     }
 
-    /// A collection that gave up leaves the day open: the next command tries again.
-    public func gaveUp() {
-        try? FileManager.default.removeItem(atPath: marker)
+    /// The collection it starts (`devenv gc --automatic`): generations older than `keep` go
+    /// (none when nil); it waits up to 10 s for other devenv processes (the command that started
+    /// it may still hold the store for a moment: develop, run and shell start it just before they
+    /// exec) and else gives up, leaving the day open so that the next command tries again.
+    public func collect(with collector: GarbageCollector, keep: Double?) throws -> GarbageCollector.Report {
+        var options = GarbageCollector.Options()
+        options.waitAtMost = 10
+        options.olderThan = keep
+        let report = try collector.run(options)
+        if !report.ran { try? FileManager.default.removeItem(atPath: marker) }
+        return report
     }
 }

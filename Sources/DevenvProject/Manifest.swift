@@ -10,6 +10,10 @@ public struct Manifest: Sendable, Equatable {
         public var env: [String: String]
         public var hook: String?
         public var aliases: [String: String]
+        /// The aliases in the order they are defined (by name).
+        public var orderedAliases: [(name: String, value: String)] {
+            aliases.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        }
         /// Where each package request is written (`devenv.toml:LINE:COLUMN`), for messages.
         public var locations: [String: String] = [:]
     }

@@ -85,6 +85,22 @@ public struct Profile: Sendable {
         return environment
     }
 
+    /// The profile's packages as locked for this system.
+    public func packages() throws -> [LockedPackage] {
+        try project.lock()?.relocated(to: store.directory).shells[Manifest.defaultShell]?[CurrentSystem.name] ?? []
+    }
+
+    /// Goes back to generation `number` (default: the previous one), recorded as a new
+    /// generation, and links `bin` to its environment.
+    public func rollback(to number: Int?) throws -> (target: Generation, now: Generation) {
+        let (target, now) = try Generations(root: project.root, store: store).rollback(to: number)
+        guard let environment = now.environments[Manifest.defaultShell] else {
+            throw ProjectError("generation \(target.number) has no environment")
+        }
+        try link(environment)
+        return (target, now)
+    }
+
     /// Points `bin` at the environment's programs, atomically.
     public func link(_ environmentPath: String) throws {
         let temporary = bin + ".new-\(getpid())"

@@ -33,12 +33,15 @@ public struct Activation {
     }
 
     /// The code that loads the project of `directory` into a shell whose (unloaded) environment
-    /// is `base`. `seen` is the notice key of the messages the shell showed last time it asked:
-    /// the same messages are not shown twice in a row (a blocked or failed project says so once,
-    /// not at every prompt that looks again).
-    public func export(_ dialect: ExportScript.Dialect, directory: String, base: [String: String], seen: String = "")
+    /// is `environment`. The hook passes in `DEVENV_NOTICE_SEEN` the key of the messages the shell
+    /// showed last time it asked: the same messages are not shown twice in a row (a blocked or
+    /// failed project says so once, not at every prompt that looks again).
+    public func export(_ dialect: ExportScript.Dialect, directory: String, environment: [String: String])
         -> ExportResult
     {
+        var base = environment
+        // The hook's own note, not part of the shell's environment.
+        let seen = base.removeValue(forKey: "DEVENV_NOTICE_SEEN") ?? ""
         var result = exportUnnoticed(dialect, directory: directory, base: base)
         guard !result.messages.isEmpty else { return result }
         let key = String(Hasher.hash(.sha256, Array(result.messages.joined(separator: "\n").utf8)).base16.prefix(16))
@@ -212,7 +215,7 @@ public struct Activation {
         var script = LoadScript(
             root: project.root, environmentPath: path, contentHash: contentHash, before: base, after: after,
             declared: shellEnvironment.names.filter { after[$0] != nil })
-        script.aliases = declared.aliases.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        script.aliases = declared.orderedAliases
         script.messages = messages
         return script
     }

@@ -27,12 +27,12 @@ public struct InteractiveShell {
     }
 
     /// Replaces this process by the shell. The startup files it needs are written under
-    /// `directory` ($DEVENV_HOME/shells), named by their content: never inside a project, and
-    /// never a file that another `develop` could be rewriting meanwhile.
+    /// `$DEVENV_HOME/shells` (`home`), named by their content: never inside a project, and never a
+    /// file that another `develop` could be rewriting meanwhile.
     public func exec(
-        environment: [String: String], pathPrefix: [String], aliases: [(name: String, value: String)],
-        directory: String
+        environment: [String: String], pathPrefix: [String], aliases: [(name: String, value: String)], home: String
     ) throws -> Never {
+        let directory = home + "/shells"
         let prefix = pathPrefix.joined(separator: ":")
         var environment = environment
         Self.prune(directory)

@@ -10,6 +10,11 @@ public struct EnteredEnvironment {
     /// The environment's store path.
     public let path: String
     public let variables: [String: String]
+
+    /// What entering does to `current`: the variables it sets or changes, and those it removes.
+    public func changes(from current: [String: String]) -> (set: [String: String], unset: [String]) {
+        (variables.filter { current[$0.key] != $0.value }, current.keys.filter { variables[$0] == nil }.sorted())
+    }
 }
 
 extension Workspace {
@@ -29,6 +34,12 @@ extension Workspace {
             environment: environment, path: path,
             variables: try variables(
                 shell: shell, environment: environment, path: path, base: base, pure: pure, directory: directory))
+    }
+
+    /// The command line that runs the `[scripts]` entry `name` with `arguments` appended:
+    /// bash, with the arguments as its `$@`.
+    public func scriptCommand(_ name: String, arguments: [String]) throws -> [String] {
+        ["/bin/bash", "-c", try manifest.script(name) + " \"$@\"", name] + arguments
     }
 
     /// The variables of `shell` once realized (its `environment` and store `path`): composed from

@@ -72,6 +72,13 @@ public struct TrustStore: Sendable {
         return recorded.isEmpty ? .unknown : .changed
     }
 
+    /// An error unless the project may be loaded as it is now (what `export json` needs).
+    public func requireAllowed(_ project: Project) throws {
+        guard verdict(root: project.root) == .allowed else {
+            throw ProjectError("\(project.manifestPath) is not allowed; run `devenv allow` first")
+        }
+    }
+
     /// Allows the project's files as they were read: the hash of their content, with a copy of
     /// the manifest and the lock's hash, so that a later edit can be named.
     public func allow(_ files: ProjectFiles) throws {

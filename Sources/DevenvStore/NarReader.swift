@@ -1,4 +1,3 @@
-import CLinux
 import DevenvBasics
 import Foundation
 import Glibc
@@ -43,7 +42,7 @@ public enum NarReader {
                 input, in: parentFD, name: Array("\(prefix)\(getpid())".utf8), depth: 0, umask: umask)
             try input.expectEnd()
             try SystemCall.retrying("cannot move the restored tree to '\(destination)'") {
-                devenv_rename_noreplace(temporary, destination)
+                LinuxCall.renameNoReplace(temporary, destination)
             }
         } catch {
             try? FileTree.remove(temporary)

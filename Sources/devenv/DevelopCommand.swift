@@ -47,10 +47,9 @@ struct DevelopCommand: ParsableCommand {
             if let executable = command.first {
                 try Subprocess.exec(executable, Array(command.dropFirst()), environment: entered.variables)
             }
-            let aliases = try workspace.manifest.shell(shellName).aliases.sorted { $0.key < $1.key }
             try enterShell(
                 environment: entered.variables, pathPrefix: [entered.path + "/bin"],
-                aliases: aliases.map { ($0.key, $0.value) }, session: session)
+                aliases: try workspace.manifest.shell(shellName).orderedAliases, session: session)
         }
     }
 }
@@ -62,6 +61,5 @@ func enterShell(
     let shell = InteractiveShell(environment: environment)
     if let note = shell.fallbackNote { printError("devenv: \(note)") }
     try shell.exec(
-        environment: environment, pathPrefix: pathPrefix, aliases: aliases,
-        directory: session.store.location.home + "/shells")
+        environment: environment, pathPrefix: pathPrefix, aliases: aliases, home: session.store.location.home)
 }

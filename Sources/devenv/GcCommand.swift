@@ -84,17 +84,13 @@ struct GcCommand: ParsableCommand {
         options.deleteOld = deleteOld
         options.olderThan = deleteOlderThan.flatMap(Quantities.duration)
         options.maxFreed = maxFreed.flatMap(Quantities.size)
-        if automatic {
-            // The command that started it may still hold the store for a moment (develop, run
-            // and shell start it just before they exec).
-            options.waitAtMost = 10
-            options.olderThan = session.configuration.gcKeep
-        }
-        let report = try collector.run(options)
+        let report =
+            try automatic
+            ? AutomaticCollection(home: session.store.location.home).collect(
+                with: collector, keep: session.configuration.gcKeep)
+            : collector.run(options)
         guard report.ran else {
             print("another devenv process is running; collecting later")
-            // The day starts again only with a collection that ran: the next command tries again.
-            if automatic { AutomaticCollection(home: session.store.location.home).gaveUp() }
             return
         }
         for line in report.lines { print(line) }

@@ -53,13 +53,9 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         let session = try Session()
         if format == .json {
-            let project = try Project.find(from: FileManager.default.currentDirectoryPath)
-            guard
-                TrustStore(layout: HookLayout(home: session.store.location.home)).verdict(root: project.root)
-                    == .allowed
-            else {
-                throw ProjectError("\(project.manifestPath) is not allowed; run `devenv allow` first")
-            }
+            // What print-env --json prints, for an allowed project only.
+            try TrustStore(layout: HookLayout(home: session.store.location.home)).requireAllowed(
+                Project.find(from: FileManager.default.currentDirectoryPath))
             try PrintEnvCommand.parse(["--json"]).run()
             return
         }
@@ -67,11 +63,9 @@ struct ExportCommand: ParsableCommand {
         let activation = Activation(
             store: session.store, toolVersion: Devenv.version, background: session.configuration.hookInBackground,
             makeRealizer: { session.realizer() })
-        var base = ProcessInfo.processInfo.environment
-        // The hook's own note of what it was told last, not part of the shell's environment.
-        let seen = base.removeValue(forKey: "DEVENV_NOTICE_SEEN") ?? ""
         let result = activation.export(
-            dialect, directory: FileManager.default.currentDirectoryPath, base: base, seen: seen)
+            dialect, directory: FileManager.default.currentDirectoryPath,
+            environment: ProcessInfo.processInfo.environment)
         for message in result.messages { printError(message) }
         print(result.code, terminator: "")
     }

@@ -53,20 +53,19 @@ struct PrintEnvCommand: ParsableCommand {
             let entered = try workspace.enter(
                 shell: shellName, realizer: session.realizer(), base: ProcessInfo.processInfo.environment,
                 rooted: false)
-            let (environment, path, variables) = (entered.environment, entered.path, entered.variables)
             let current = ProcessInfo.processInfo.environment
             if json {
+                let changes = entered.changes(from: current)
                 try printJSON(
                     EnvironmentJSON(
-                        project: workspace.project.root, shell: shellName, system: environment.system,
-                        environment: path,
-                        packages: environment.packages.map {
+                        project: workspace.project.root, shell: shellName, system: entered.environment.system,
+                        environment: entered.path,
+                        packages: entered.environment.packages.map {
                             .init(name: $0.name, version: $0.version, outPath: $0.outPath)
                         },
-                        variables: variables.filter { current[$0.key] != $0.value },
-                        unset: current.keys.filter { variables[$0] == nil }.sorted()))
+                        variables: changes.set, unset: changes.unset))
             } else {
-                print(ExportScript.render(from: current, to: variables, dialect: dialect), terminator: "")
+                print(ExportScript.render(from: current, to: entered.variables, dialect: dialect), terminator: "")
             }
         }
     }

@@ -65,10 +65,7 @@ struct ProfileListCommand: ParsableCommand {
         abstract: "List the profile's packages with their versions and store paths.")
 
     func run() throws {
-        let session = try Session()
-        let profile = Profile(store: session.store)
-        guard let lock = try profile.project.lock()?.relocated(to: session.store.directory) else { return }
-        for package in lock.shells[Manifest.defaultShell]?[CurrentSystem.name] ?? [] {
+        for package in try Profile(store: try Session().store).packages() {
             print("\(package.name) \(package.version)\t\(package.outPath)")
         }
     }
@@ -91,13 +88,7 @@ struct ProfileRollbackCommand: ParsableCommand {
     @Option(help: "The generation to go to.") var to: Int?
 
     func run() throws {
-        let session = try Session()
-        let profile = Profile(store: session.store)
-        let (target, now) = try Generations(root: profile.project.root, store: session.store).rollback(to: to)
-        guard let environment = now.environments[Manifest.defaultShell] else {
-            throw ProjectError("generation \(target.number) has no environment")
-        }
-        try profile.link(environment)
+        let (target, now) = try Profile(store: try Session().store).rollback(to: to)
         print("rolled back to generation \(target.number) (recorded as generation \(now.number))")
     }
 }

@@ -8,7 +8,8 @@ import Foundation
 struct DirectoryOption: ParsableArguments {
     @Option(
         name: .customShort("C"),
-        help: "Run as if started in DIR (like git -C): its project, and commands run there.")
+        help: ArgumentHelp(
+            "Run as if started in DIR (like git -C): its project, and commands run there.", valueName: "DIR"))
     var directory: String?
 
     func validate() throws {

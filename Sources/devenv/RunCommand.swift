@@ -24,12 +24,11 @@ struct RunCommand: ParsableCommand {
         try withManifestErrors {
             let session = try Session()
             let workspace = try project.workspace(session)
-            let command = try workspace.manifest.script(script)
+            let command = try workspace.scriptCommand(script, arguments: arguments)
             let entered = try workspace.enter(
                 shell: Manifest.defaultShell, realizer: session.realizer(), base: ProcessInfo.processInfo.environment)
             startAutomaticCollection()
-            try Subprocess.exec(
-                "/bin/bash", ["-c", command + " \"$@\"", script] + arguments, environment: entered.variables)
+            try Subprocess.exec(command[0], Array(command.dropFirst()), environment: entered.variables)
         }
     }
 }

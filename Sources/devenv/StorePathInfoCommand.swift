@@ -29,14 +29,9 @@ struct StorePathInfoCommand: ParsableCommand {
         let store = try Store()
         let requested = try paths.map(store.storePath(containing:))
         let infos = recursive ? try store.closure(of: requested) : try requested.map(store.validPathInfo)
-        let closureSizes = try infos.map { info in
-            closureSize ? try store.closure(of: [info.path]).reduce(0) { $0 + $1.narSize } : nil
-        }
+        let closureSizes = try infos.map { closureSize ? try store.closureSize(of: [$0.path]) : nil }
         if json {
-            let entries = zip(infos, closureSizes).map { PathInfoJSON($0, closureSize: $1, in: store.directory) }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(entries), as: UTF8.self))
+            try printJSON(zip(infos, closureSizes).map { PathInfoJSON($0, closureSize: $1, in: store.directory) })
         } else {
             for (info, size) in zip(infos, closureSizes) {
                 let fields = [store.directory.fullPath(of: info.path), info.narHash.sri, String(info.narSize)]
