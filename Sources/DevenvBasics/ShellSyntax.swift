@@ -4,20 +4,20 @@
 /// the one quoting routine of each dialect.
 public enum ShellSyntax {
     /// A variable name every shell accepts: a letter or `_`, then letters, digits and `_`, and
-    /// not one that bash, zsh, fish or the hook keep for themselves.
+    /// not one that bash, zsh or fish keep for themselves.
     public static func isVariable(_ name: some StringProtocol) -> Bool {
         guard let first = name.utf8.first, isLetter(first) || first == UInt8(ascii: "_") else { return false }
         return name.utf8.allSatisfy { isLetter($0) || isDigit($0) || $0 == UInt8(ascii: "_") }
-            && !reserved.contains(String(name)) && !name.hasPrefix("__devenv") && !name.hasPrefix("DEVENV_ACTIVE")
+            && !reserved.contains(String(name))
     }
 
     /// Read-only, special or tied to something else in one of the shells (zsh's `status` is
     /// read-only and `path` is PATH as an array; setting `UID` or `USERNAME` in zsh tries to
-    /// change the user), and the variables the hook itself keeps.
+    /// change the user).
     static let reserved: Set<String> = [
         "_", "argv", "ARGC", "BASH", "BASH_ARGC", "BASH_ARGV", "BASH_COMMAND", "BASH_LINENO", "BASH_SOURCE",
         "BASH_SUBSHELL", "BASH_VERSINFO", "BASH_VERSION", "BASHOPTS", "BASHPID", "cdpath", "CMD_DURATION",
-        "COLUMNS", "DEVENV_HOOK", "DEVENV_HOOK_RESULT", "DEVENV_NOTICE_SEEN", "DEVENV_UNLOAD", "DIRSTACK",
+        "COLUMNS", "DIRSTACK",
         "EGID", "EPOCHREALTIME", "EPOCHSECONDS", "ERRNO", "EUID", "fignore", "fish_pid", "FISH_VERSION", "fpath",
         "FUNCNAME", "GID", "GROUPS", "HISTCMD", "history", "hostname", "IFS", "LINENO", "LINES", "mailpath",
         "manpath", "module_path", "OLDPWD", "path", "pipestatus", "PIPESTATUS", "PPID", "psvar", "PWD", "RANDOM",
@@ -35,7 +35,7 @@ public enum ShellSyntax {
     }
 
     public static let variableRule =
-        "a variable name (letters, digits and _, not starting with a digit, and none that bash, zsh, fish or the hook keep for themselves)"
+        "a variable name (letters, digits and _, not starting with a digit, and none that bash, zsh or fish keep for themselves)"
     public static let aliasRule = "an alias name (letters, digits, _, -, . and +, not starting with - . or +)"
 
     /// 'text' for bash, zsh and sh: a quote inside becomes '\''.

@@ -63,6 +63,12 @@ public struct Environment: Sendable {
         value.replacingOccurrences(of: "${out}", with: path).replacingOccurrences(of: "$out", with: path)
     }
 
+    /// Whether `name` is one of devenv's own variables (`DEVENV_ROOT`, the hook's `DEVENV_UNLOAD`,
+    /// its functions' `__devenv_…`), which no manifest or lock may set.
+    public static func isDevenvOwn(_ name: String) -> Bool {
+        name.hasPrefix("DEVENV_") || name.hasPrefix("__devenv")
+    }
+
     /// The packages' variables with `$out` (and `${out}`) replaced by each one's output path, in
     /// package order (a later package's value for the same name wins).
     public var packageVariables: [(name: String, value: String)] {

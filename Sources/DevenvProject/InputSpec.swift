@@ -1,12 +1,9 @@
 import Foundation
 
-/// The kinds of input, as the lock's `type` names them: adding one (a Debian suite, say) starts here.
-public enum InputType: String, Hashable, Sendable, CaseIterable {
-    case builtin, git, path
-}
-
 /// Where a package set comes from, as `[inputs]` writes it: `builtin` (the set embedded in the
-/// binary), `git+URL?ref=…&rev=…` or `path:DIR` (relative to the project root).
+/// binary), `git+URL?ref=…&rev=…` or `path:DIR` (relative to the project root). The one
+/// declaration of the kinds of input: a new kind (a Debian suite, say) is a new case, and the
+/// switches over it (resolving, the lock's checks, `devenv check`) say what else it needs.
 public enum InputSpec: Hashable, Sendable, CustomStringConvertible {
     case builtin
     case git(url: String, ref: String?, rev: String?)
@@ -43,11 +40,11 @@ public enum InputSpec: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The lock's `type` for inputs of this kind.
-    public var type: InputType {
+    public var type: String {
         switch self {
-        case .builtin: .builtin
-        case .git: .git
-        case .path: .path
+        case .builtin: "builtin"
+        case .git: "git"
+        case .path: "path"
         }
     }
 

@@ -71,8 +71,10 @@ struct LockReader {
     /// A map of variables: every key must be a name shells accept (they are written into shell code).
     func variables(_ key: String) throws -> [String: String] {
         let map = try stringMap(key)
-        if let wrong = map.keys.sorted().first(where: { !ShellSyntax.isVariable($0) }) {
-            throw try field(key).error("has \(wrong.debugDescription), which is not \(ShellSyntax.variableRule)")
+        if let wrong = map.keys.sorted().first(where: { !ShellSyntax.isVariable($0) || Environment.isDevenvOwn($0) }) {
+            throw try field(key).error(
+                "has \(wrong.debugDescription), which is not \(ShellSyntax.variableRule), or is devenv's own (DEVENV_…)"
+            )
         }
         return map
     }

@@ -8,7 +8,7 @@ import Foundation
 public struct LockedInput: Hashable, Sendable {
     /// The input as the manifest wrote it; a different spec makes the pin stale.
     public var spec: String
-    public var type: InputType
+    public var type: String
     public var url: String?
     public var path: String?
     public var ref: String?
@@ -64,7 +64,7 @@ public struct Lockfile: Hashable, Sendable {
             "inputs": .object(
                 inputs.mapValues { input in
                     var fields: [String: CanonicalJSON] = [
-                        "spec": .string(input.spec), "type": .string(input.type.rawValue),
+                        "spec": .string(input.spec), "type": .string(input.type),
                     ]
                     for (key, value) in [
                         ("url", input.url), ("path", input.path), ("ref", input.ref), ("rev", input.rev),
@@ -188,14 +188,8 @@ public struct Lockfile: Hashable, Sendable {
     }
 
     private static func input(_ input: LockReader) throws -> LockedInput {
-        let typeName = try input.string("type")
-        guard let type = InputType(rawValue: typeName) else {
-            throw try input.field("type").error(
-                "is \(typeName.debugDescription), not one of \(InputType.allCases.map(\.rawValue).joined(separator: ", "))"
-            )
-        }
         let locked = LockedInput(
-            spec: try input.string("spec"), type: type, url: try input.optionalString("url"),
+            spec: try input.string("spec"), type: try input.string("type"), url: try input.optionalString("url"),
             path: try input.optionalString("path"), ref: try input.optionalString("ref"),
             rev: try input.optionalString("rev"),
             narHash: try input.optionalString("narHash"), lastModified: try input.optionalInteger("lastModified"))
@@ -205,7 +199,7 @@ public struct Lockfile: Hashable, Sendable {
         guard spec.type == locked.type else {
             throw try input.field("type")
                 .error(
-                    "is \(locked.type.rawValue.debugDescription), but the spec \(locked.spec.debugDescription) is a \(spec.type.rawValue) input"
+                    "is \(locked.type.debugDescription), but the spec \(locked.spec.debugDescription) is a \(spec.type) input"
                 )
         }
         if let narHash = locked.narHash, (try? Hash(parsing: narHash)) == nil {

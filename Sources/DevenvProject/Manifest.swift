@@ -106,6 +106,14 @@ extension Manifest {
         }
         inputs = declaredInputs
 
+        func ownVariablesRefused(_ reader: TOMLTableReader) throws -> [String: String] {
+            let env = try reader.variables("env") ?? [:]
+            if let own = env.keys.sorted().first(where: Environment.isDevenvOwn) {
+                throw reader.error(
+                    "env", "\(own.debugDescription) in 'env' is devenv's own (DEVENV_… and __devenv… are)")
+            }
+            return env
+        }
         func shell(_ reader: TOMLTableReader) throws -> Shell {
             try reader.rejectUnknownKeys(["packages", "env", "hook", "aliases"])
             var packages: [PackageRequest] = []
@@ -125,7 +133,7 @@ extension Manifest {
                 packages.append(request)
             }
             return Shell(
-                packages: packages, env: try reader.variables("env") ?? [:], hook: try reader.string("hook"),
+                packages: packages, env: try ownVariablesRefused(reader), hook: try reader.string("hook"),
                 aliases: try reader.namedStrings("aliases", rule: ShellSyntax.aliasRule, isName: ShellSyntax.isAlias)
                     ?? [:],
                 locations: locations)

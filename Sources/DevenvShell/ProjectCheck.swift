@@ -112,14 +112,14 @@ public struct ProjectCheck {
         guard let locked = input.narHash else { return nil }
         do {
             let actual: String
-            switch input.type {
-            case .path:
+            switch InputSpec(input.spec) {
+            case .path?:
                 let path = input.path ?? ""
                 actual = try Nar.hash(of: path.hasPrefix("/") ? path : root + "/" + path).hash.sri
-            case .git:
+            case .git?:
                 guard let url = input.url, let rev = input.rev else { return nil }
                 actual = try GitFetcher(store: store).fetch(GitSource(url: url, rev: rev)).narHash
-            case .builtin:
+            case .builtin?, nil:
                 return nil
             }
             return actual == locked

@@ -148,7 +148,7 @@ struct ManifestErrorTests {
         ("[shell]\nenv = { \"\" = \"v\" }\n", "devenv.toml:2:9: \"\" in 'shell.env' is not a variable name"),
         (
             "[shell]\nenv.DEVENV_UNLOAD = \"x\"\n",
-            "devenv.toml:2:1: \"DEVENV_UNLOAD\" in 'shell.env' is not a variable name"
+            "devenv.toml:2:1: \"DEVENV_UNLOAD\" in 'env' is devenv's own (DEVENV_… and __devenv… are)"
         ),
         (
             "[shell]\naliases = { ok = \"true\", 'a$(touch F)' = \"ls\" }\n",

@@ -24,9 +24,9 @@ struct LockfileTests {
         Lockfile(
             manifestHash: "00", storeDirectory: store.path,
             inputs: [
-                "pkgs": LockedInput(spec: "builtin", type: .builtin),
+                "pkgs": LockedInput(spec: "builtin", type: "builtin"),
                 "team": LockedInput(
-                    spec: "git+https://example.org/t", type: .git, url: "https://example.org/t", rev: rev,
+                    spec: "git+https://example.org/t", type: "git", url: "https://example.org/t", rev: rev,
                     narHash: "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=", lastModified: 1),
             ],
             shells: ["default": ["x86_64-linux": packages]])
