@@ -17,13 +17,7 @@ extension FileTree {
         from sourceDirectory: Int32, _ sourceName: [UInt8], to targetDirectory: Int32, _ targetName: [UInt8],
         display: String, depth: Int
     ) throws {
-        guard depth < maximumDepth else {
-            throw SystemError("'\(display)': directories nested deeper than \(maximumDepth)")
-        }
-        var st = stat()
-        try SystemCall.retrying("cannot stat '\(display)'") {
-            sourceName.withCString { fstatat(sourceDirectory, $0, &st, AT_SYMLINK_NOFOLLOW) }
-        }
+        let st = try status(in: sourceDirectory, sourceName, display: display, depth: depth)
         if SystemCall.isRegular(st) {
             let input = try SystemCall.retrying("cannot open '\(display)'") {
                 sourceName.withCString { openat(sourceDirectory, $0, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }

@@ -9,13 +9,7 @@ extension FileTree {
     }
 
     private static func normalize(in directory: Int32, _ name: [UInt8], display: String, depth: Int) throws {
-        guard depth < maximumDepth else {
-            throw SystemError("'\(display)': directories nested deeper than \(maximumDepth)")
-        }
-        var st = stat()
-        try SystemCall.retrying("cannot stat '\(display)'") {
-            name.withCString { fstatat(directory, $0, &st, AT_SYMLINK_NOFOLLOW) }
-        }
+        let st = try status(in: directory, name, display: display, depth: depth)
         if SystemCall.isSymlink(st) {
             try SystemCall.retrying("cannot set the time of '\(display)'") {
                 name.withCString { utimensat(directory, $0, canonicalTimes, AT_SYMLINK_NOFOLLOW) }

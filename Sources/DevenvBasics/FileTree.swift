@@ -7,6 +7,26 @@ public enum FileTree {
     /// 15,000 levels deep costs its author nothing). NAR reading has the same limit.
     public static let maximumDepth = 256
 
+    /// An error once a walk of a tree reaches `depth` `maximumDepth` (at `display`).
+    public static func checkDepth(_ depth: Int, at display: @autoclosure () -> String) throws {
+        guard depth < maximumDepth else {
+            throw SystemError("'\(display())': directories nested deeper than \(maximumDepth)")
+        }
+    }
+
+    /// What `name` in the directory open at `directory` is (never following a link), at `depth`
+    /// of a walk that stops at `maximumDepth`.
+    public static func status(in directory: Int32, _ name: [UInt8], display: @autoclosure () -> String, depth: Int)
+        throws -> stat
+    {
+        try checkDepth(depth, at: display())
+        var st = stat()
+        try SystemCall.retrying("cannot stat '\(display())'") {
+            name.withCString { fstatat(directory, $0, &st, AT_SYMLINK_NOFOLLOW) }
+        }
+        return st
+    }
+
     /// Removes whatever is at `path` (file, symlink or tree, even read-only, at any depth);
     /// nothing there is fine. No recursion and a fixed number of open files: the subdirectories
     /// of each directory emptied are first moved up to be entries of `path` itself, so a removal

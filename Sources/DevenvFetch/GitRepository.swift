@@ -126,9 +126,7 @@ final class GitRepository {
     }
 
     private func export(tree: OpaquePointer, into directory: Int32, display: String, depth: Int) throws {
-        guard depth < FileTree.maximumDepth else {
-            throw FetchError("\(display): directories nested deeper than \(FileTree.maximumDepth)")
-        }
+        try FileTree.checkDepth(depth, at: display)
         for index in 0..<git_tree_entrycount(tree) {
             let entry = git_tree_entry_byindex(tree, index)
             let name = Array(

@@ -34,13 +34,7 @@ public final class NarWriter<Sink: NarSink> {
     }
 
     private func writeNode(in directory: Int32, name: [UInt8], depth: Int) throws {
-        guard depth < FileTree.maximumDepth else {
-            throw StoreError("'\(currentPath)': directories nested deeper than \(FileTree.maximumDepth)")
-        }
-        var st = stat()
-        try SystemCall.retrying("cannot stat '\(currentPath)'") {
-            name.withCString { fstatat(directory, $0, &st, AT_SYMLINK_NOFOLLOW) }
-        }
+        let st = try FileTree.status(in: directory, name, display: currentPath, depth: depth)
         try writeString(Token.open)
         try writeString(Token.type)
         if SystemCall.isRegular(st) {
