@@ -15,22 +15,77 @@ public struct UnpackOptions: Hashable, Sendable, Codable {
     }
 }
 
-/// Unpacks tar (plain, gz, xz, bz2, zstd) and zip archives, Python wheels included, with
-/// libarchive into a new directory, refusing anything that could reach outside it: absolute
-/// paths, `..`, symlinks that point outside, hard links to outside, device files and duplicate
-/// names, each with an error naming the entry. On any error the destination is removed again.
+/// Unpacks tar (plain, gz, xz, bz2, zstd) and zip archives, Python wheels included, and Debian
+/// packages (the files of their `data.tar.*`) with libarchive into a new directory, refusing
+/// anything that could reach outside it: absolute paths, `..`, symlinks that point outside, hard
+/// links to outside, device files and duplicate names, each with an error naming the entry. On
+/// any error the destination is removed again.
 public enum Unpacker {
     public static func unpack(_ archive: String, into destination: String, options: UnpackOptions = UnpackOptions())
         throws
     {
         try SystemCall.retrying("cannot create '\(destination)'") { mkdir(destination, 0o700) }
+        // A .deb's files are the tar inside it: taken out beside the destination, then unpacked.
+        let data = destination + ".data"
         do {
-            let extraction = try Extraction(archive: archive, destination: destination, options: options)
+            var source = archive
+            if try isDebianPackage(archive) {
+                try extractData(of: archive, to: data)
+                source = data
+            }
+            defer { unlink(data) }
+            let extraction = try Extraction(archive: source, destination: destination, options: options)
             try extraction.run()
         } catch {
             try? FileTree.remove(destination)
             throw error
         }
+    }
+
+    /// Whether the file is a Debian package: an `ar` archive whose first member is `debian-binary`.
+    static func isDebianPackage(_ path: String) throws -> Bool {
+        let fd = try SystemCall.retrying("cannot open '\(path)'") { open(path, O_RDONLY | O_CLOEXEC) }
+        defer { close(fd) }
+        var head = [UInt8](repeating: 0, count: 21)
+        let count = try head.withUnsafeMutableBytes { try SystemCall.readFully(fd, $0, "cannot read '\(path)'") }
+        return count == 21 && head == Array("!<arch>\ndebian-binary".utf8)
+    }
+
+    /// Writes the `data.tar.*` member of the Debian package at `path` to the new file `target`.
+    private static func extractData(of path: String, to target: String) throws {
+        let reader = archive_read_new()
+        defer { archive_read_free(reader) }
+        archive_read_support_format_ar(reader)
+        func failure(_ what: String) -> FetchError {
+            FetchError(
+                "\(what) '\(path)': \(archive_error_string(reader).map { String(cString: $0) } ?? "unknown error")")
+        }
+        guard archive_read_open_filename(reader, path, 1 << 16) == ARCHIVE_OK else {
+            throw failure("cannot read the Debian package")
+        }
+        var entry: OpaquePointer?
+        while archive_read_next_header(reader, &entry) == ARCHIVE_OK {
+            guard let entry, let name = archive_entry_pathname(entry).map({ String(cString: $0) }),
+                name.hasPrefix("data.tar")
+            else { continue }
+            let output = try SystemCall.retrying("cannot create '\(target)'") {
+                open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            }
+            defer { close(output) }
+            var buffer: UnsafeRawPointer?
+            var size = 0
+            var offset: la_int64_t = 0
+            while true {
+                let status = archive_read_data_block(reader, &buffer, &size, &offset)
+                if status == ARCHIVE_EOF { return }
+                guard status == ARCHIVE_OK else { throw failure("cannot read data.tar of") }
+                if let buffer {
+                    try SystemCall.writeAll(
+                        output, UnsafeRawBufferPointer(start: buffer, count: size), "cannot write '\(target)'")
+                }
+            }
+        }
+        throw FetchError("the Debian package '\(path)' has no data.tar member")
     }
 }
 

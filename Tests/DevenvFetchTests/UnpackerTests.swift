@@ -40,6 +40,49 @@ struct UnpackerTests {
         #expect(try Nar.hash(of: dir("whole")) == (try Nar.hash(of: dir("narA/sub"))))
     }
 
+    /// A Debian package's files are its `data.tar.*` (xz, zstd or gz, as dpkg-deb writes them);
+    /// its control files and maintainer scripts are not unpacked.
+    @Test(arguments: ["xz", "zstd", "gzip"])
+    func aDebianPackageUnpacksToItsFiles(_ compression: String) throws {
+        let dir = try TemporaryDirectory()
+        try NixTrees.make(in: dir)
+        try dir.sh(
+            """
+            mkdir -p pkg/DEBIAN && cp -a narA/. pkg/
+            printf 'Package: t\\nVersion: 1.0\\nArchitecture: all\\nMaintainer: t <t@example.org>\\nDescription: t\\n' > pkg/DEBIAN/control
+            printf '#!/bin/sh\\ntouch /tmp/devenv-postinst-ran\\n' > pkg/DEBIAN/postinst && chmod 755 pkg/DEBIAN/postinst
+            dpkg-deb --root-owner-group -Z\(compression) --build pkg t.deb >/dev/null
+            """)
+        try Unpacker.unpack(dir("t.deb"), into: dir("out"))
+        #expect(try Nar.hash(of: dir("out")).hash.base16 == Self.narAHash)
+        #expect(!FileManager.default.fileExists(atPath: dir("out/DEBIAN")))
+        #expect(!FileManager.default.fileExists(atPath: dir("out.data")))
+    }
+
+    @Test func aDebianPackageWithUnsafeFilesIsRefusedAndLeavesNothing() throws {
+        let dir = try TemporaryDirectory()
+        try dir.sh(
+            """
+            python3 - <<'PY'
+            import io, tarfile
+            for name, path in [("data.tar.gz", "../evil"), ("control.tar.gz", "control")]:
+                with tarfile.open(name, "w:gz") as t:
+                    i = tarfile.TarInfo(path); i.size = 1; t.addfile(i, io.BytesIO(b"x"))
+            open("debian-binary", "w").write("2.0\\n")
+            PY
+            ar rc evil.deb debian-binary control.tar.gz data.tar.gz
+            ar rc nodata.deb debian-binary control.tar.gz
+            """)
+        let error = #expect(throws: FetchError.self) { try Unpacker.unpack(dir("evil.deb"), into: dir("out")) }
+        #expect(error?.description.contains("'../evil' contains '..'") == true, "\(error?.description ?? "")")
+        #expect(
+            !FileManager.default.fileExists(atPath: dir("out"))
+                && !FileManager.default.fileExists(atPath: dir("out.data")))
+        #expect(throws: FetchError("the Debian package '\(dir("nodata.deb"))' has no data.tar member")) {
+            try Unpacker.unpack(dir("nodata.deb"), into: dir("out"))
+        }
+    }
+
     @Test func aWheelKeepsItsExecutableBits() throws {
         let dir = try TemporaryDirectory()
         try dir.sh(
