@@ -35,7 +35,11 @@ let package = Package(
         ),
         .target(
             name: "DevenvFetch",
-            dependencies: ["DevenvBasics", "DevenvStore", "CArchive", "CGit2", "CCurl"]
+            dependencies: [
+                "DevenvBasics", "DevenvStore", "CArchive", "CGit2", "CCurl",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
         ),
         .target(
             name: "DevenvBuild",
