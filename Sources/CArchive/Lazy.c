@@ -10,6 +10,7 @@ DEVENV_LAZY(libarchive, int, archive_read_support_format_tar, (struct archive *a
 DEVENV_LAZY(libarchive, int, archive_read_support_format_gnutar, (struct archive *a), (a))
 DEVENV_LAZY(libarchive, int, archive_read_support_format_zip, (struct archive *a), (a))
 DEVENV_LAZY(libarchive, int, archive_read_support_format_ar, (struct archive *a), (a))
+DEVENV_LAZY(libarchive, int, archive_read_support_format_raw, (struct archive *a), (a))
 DEVENV_LAZY(libarchive, int, archive_read_open_filename, (struct archive *a, const char *f, size_t b), (a, f, b))
 DEVENV_LAZY(libarchive, const char *, archive_error_string, (struct archive *a), (a))
 DEVENV_LAZY(libarchive, int, archive_read_free, (struct archive *a), (a))

@@ -86,10 +86,17 @@ public final class URLFetcher: Sendable {
     /// Downloads into the new file `file`, trying each candidate URL with retries, until one
     /// delivers the pinned hash.
     private func download(_ source: URLSource, to file: String) throws {
+        try download(source.url, to: file, expecting: source.hash)
+    }
+
+    /// Downloads `url` into the new file `file` (mirrors first, retries), checked against `hash`;
+    /// without one, what arrives is the caller's to verify (a signed index, say) before any use.
+    public func download(_ url: String, to file: String, expecting hash: Hash?) throws {
         let fd = try SystemCall.retrying("cannot create '\(file)'") {
-            open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         }
         defer { close(fd) }
+        let source = URLSource(url: url, hash: hash ?? Hasher.hash(.sha256, [UInt8]()))
         var failures: [String] = []
         for url in settings.candidates(for: source.url) {
             var delay = settings.backoff
@@ -118,7 +125,7 @@ public final class URLFetcher: Sendable {
                 progress.finished(
                     id, url: url, received: transfer.received, seconds: Date().timeIntervalSince(start), error: nil)
                 let actual = transfer.hasher.finalize()
-                if actual == source.hash { return }
+                if hash == nil || actual == source.hash { return }
                 failures.append("hash mismatch for \(url): expected \(source.hash.sri), got \(actual.sri)")
                 break
             }

@@ -42,6 +42,48 @@ public enum Unpacker {
         }
     }
 
+    /// Writes the decompressed contents of the file at `path` (xz, gzip, zstd, bzip2 or none) to
+    /// the new file `target`.
+    public static func decompress(_ path: String, to target: String) throws {
+        let reader = archive_read_new()
+        defer { archive_read_free(reader) }
+        archive_read_support_filter_all(reader)
+        archive_read_support_format_raw(reader)
+        var entry: OpaquePointer?
+        guard archive_read_open_filename(reader, path, 1 << 16) == ARCHIVE_OK,
+            archive_read_next_header(reader, &entry) == ARCHIVE_OK
+        else {
+            throw FetchError(
+                "cannot decompress '\(path)': \(archive_error_string(reader).map { String(cString: $0) } ?? "unknown error")"
+            )
+        }
+        try copyData(of: reader, to: target, from: path)
+    }
+
+    /// Writes the data of the entry `reader` is at into the new file `target`.
+    private static func copyData(of reader: OpaquePointer?, to target: String, from path: String) throws {
+        let output = try SystemCall.retrying("cannot create '\(target)'") {
+            open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        }
+        defer { close(output) }
+        var buffer: UnsafeRawPointer?
+        var size = 0
+        var offset: la_int64_t = 0
+        while true {
+            let status = archive_read_data_block(reader, &buffer, &size, &offset)
+            if status == ARCHIVE_EOF { return }
+            guard status == ARCHIVE_OK else {
+                throw FetchError(
+                    "cannot read '\(path)': \(archive_error_string(reader).map { String(cString: $0) } ?? "unknown error")"
+                )
+            }
+            if let buffer {
+                try SystemCall.writeAll(
+                    output, UnsafeRawBufferPointer(start: buffer, count: size), "cannot write '\(target)'")
+            }
+        }
+    }
+
     /// Whether the file is a Debian package: an `ar` archive whose first member is `debian-binary`.
     static func isDebianPackage(_ path: String) throws -> Bool {
         let fd = try SystemCall.retrying("cannot open '\(path)'") { open(path, O_RDONLY | O_CLOEXEC) }
@@ -68,22 +110,8 @@ public enum Unpacker {
             guard let entry, let name = archive_entry_pathname(entry).map({ String(cString: $0) }),
                 name.hasPrefix("data.tar")
             else { continue }
-            let output = try SystemCall.retrying("cannot create '\(target)'") {
-                open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-            }
-            defer { close(output) }
-            var buffer: UnsafeRawPointer?
-            var size = 0
-            var offset: la_int64_t = 0
-            while true {
-                let status = archive_read_data_block(reader, &buffer, &size, &offset)
-                if status == ARCHIVE_EOF { return }
-                guard status == ARCHIVE_OK else { throw failure("cannot read data.tar of") }
-                if let buffer {
-                    try SystemCall.writeAll(
-                        output, UnsafeRawBufferPointer(start: buffer, count: size), "cannot write '\(target)'")
-                }
-            }
+            try copyData(of: reader, to: target, from: path)
+            return
         }
         throw FetchError("the Debian package '\(path)' has no data.tar member")
     }

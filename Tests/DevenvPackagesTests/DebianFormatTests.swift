@@ -76,4 +76,24 @@ struct DebianFormatTests {
             try DebianStanza.parse("A: b\nnonsense\n", file: "Packages")
         }
     }
+
+    @Test func debiansRealReleaseIsRead() throws {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let message = try String(
+            contentsOf: repository.appendingPathComponent("Tests/Fixtures/debian/trixie-InRelease"), encoding: .utf8)
+        let text = message.components(separatedBy: "\n\n").dropFirst().joined(separator: "\n\n")
+            .components(separatedBy: "\n-----BEGIN PGP SIGNATURE-----")[0]
+        let release = try DebianRelease(text: text, file: "InRelease")
+        #expect(release.suite == "stable" && release.codename == "trixie")
+        #expect(release.acquireByHash && release.allIsSeparate && release.validUntil == nil)
+        #expect(release.architectures.contains("arm64") && release.components.first == "main")
+        #expect(
+            release.files["main/binary-amd64/Packages.xz"]?.sha256.count == 64
+                && release.files["main/binary-amd64/Packages.xz"]?.size == 9_679_304)
+        try release.check(at: Date(timeIntervalSince1970: 1_796_000_000), file: "InRelease")
+        #expect(throws: PackageError.self) {
+            try release.check(at: Date(timeIntervalSince1970: 1_700_000_000), file: "InRelease")
+        }
+    }
 }

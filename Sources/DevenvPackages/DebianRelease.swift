@@ -1,0 +1,155 @@
+import Foundation
+
+/// A Debian suite's `Release` (the signed text of its `InRelease`): when it was made, until when
+/// it may be used, and the SHA-256 and size of each index file, which everything else is checked
+/// against.
+public struct DebianRelease: Sendable {
+    public struct IndexFile: Sendable, Equatable {
+        public let sha256: String
+        public let size: Int
+    }
+
+    public let suite: String
+    public let codename: String
+    public let date: Date
+    public let validUntil: Date?
+    public let architectures: [String]
+    public let components: [String]
+    /// Whether index files may be fetched by hash (`by-hash/SHA256/<hash>`), so a mirror that is
+    /// being updated never serves a file of another version.
+    public let acquireByHash: Bool
+    /// `Architecture: all` packages are only in `binary-all` (trixie and later).
+    public let allIsSeparate: Bool
+    /// Path under `dists/SUITE/` → its SHA-256 and size.
+    public let files: [String: IndexFile]
+
+    public init(text: String, file: String) throws {
+        guard let stanza = try DebianStanza.parse(text, file: file).first else {
+            throw PackageError("\(file): an empty Release")
+        }
+        func required(_ name: String) throws -> String {
+            guard let value = stanza[name] else { throw PackageError("\(file): the Release has no \(name)") }
+            return value
+        }
+        suite = try required("Suite")
+        codename = stanza["Codename"] ?? suite
+        guard let date = DebianRelease.date(try required("Date")) else {
+            throw PackageError("\(file): the Release's Date is not a date")
+        }
+        self.date = date
+        if let text = stanza["Valid-Until"] {
+            guard let validUntil = DebianRelease.date(text) else {
+                throw PackageError("\(file): the Release's Valid-Until is not a date")
+            }
+            self.validUntil = validUntil
+        } else {
+            validUntil = nil
+        }
+        architectures = try required("Architectures").split(separator: " ").map(String.init)
+        components = try required("Components").split(separator: " ").map(String.init)
+        acquireByHash = stanza["Acquire-By-Hash"] == "yes"
+        allIsSeparate = stanza["No-Support-for-Architecture-all"] == "Packages"
+        var files: [String: IndexFile] = [:]
+        for line in try required("SHA256").split(separator: "\n") where !line.allSatisfy(\.isWhitespace) {
+            let parts = line.split(separator: " ")
+            guard parts.count == 3, parts[0].count == 64, parts[0].allSatisfy(\.isHexDigit), let size = Int(parts[1])
+            else { throw PackageError("\(file): a SHA256 line of the Release is malformed: \(line)") }
+            files[String(parts[2])] = IndexFile(sha256: parts[0].lowercased(), size: size)
+        }
+        self.files = files
+    }
+
+    /// An RFC 2822 date as Release files write it (`Sat, 21 Nov 2026 09:15:44 UTC`).
+    static func date(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        for format in ["EEE, dd MMM yyyy HH:mm:ss zzz", "EEE, d MMM yyyy HH:mm:ss zzz", "EEE, dd MMM yyyy HH:mm:ss Z"] {
+            formatter.dateFormat = format
+            if let date = formatter.date(from: text) { return date }
+        }
+        return nil
+    }
+
+    /// Whether the Release may be used at `now`: not past `Valid-Until`, not made in the future
+    /// (a day of clock skew allowed). A replayed old index cannot outlive its `Valid-Until`.
+    public func check(at now: Date, file: String) throws {
+        if let validUntil, validUntil < now {
+            throw PackageError("\(file): the Release expired on \(validUntil) (Valid-Until); refusing a stale index")
+        }
+        if date > now.addingTimeInterval(86_400) {
+            throw PackageError("\(file): the Release is dated \(date), in the future")
+        }
+    }
+}
+
+/// One binary package of a suite's index (a `Packages` stanza).
+public struct DebianBinary: Sendable, Equatable {
+    public let name: String
+    public let version: DebianVersion
+    public let architecture: String
+    public let preDepends: [[DebianDependency]]
+    public let depends: [[DebianDependency]]
+    public let provides: [DebianDependency]
+    /// `same`, `foreign`, `allowed`, or nil.
+    public let multiArch: String?
+    public let essential: Bool
+    /// Pool path under the mirror: `pool/main/r/rust-ripgrep/ripgrep_14.1.1-1+b4_amd64.deb`.
+    public let filename: String
+    public let size: Int
+    public let sha256: String
+    public let summary: String
+    /// In KiB, as the index says.
+    public let installedSize: Int
+
+    public static func == (lhs: DebianBinary, rhs: DebianBinary) -> Bool {
+        lhs.name == rhs.name && lhs.version == rhs.version && lhs.architecture == rhs.architecture
+            && lhs.sha256 == rhs.sha256
+    }
+
+    public init(stanza: DebianStanza, file: String) throws {
+        func required(_ field: String) throws -> String {
+            guard let value = stanza[field] else {
+                throw PackageError("\(file): package \(stanza["Package"] ?? "?") has no \(field)")
+            }
+            return value
+        }
+        let name = try required("Package")
+        guard DebianDependency.isPackageName(name) else {
+            throw PackageError("\(file): '\(name)' is not a package name")
+        }
+        self.name = name
+        guard let version = DebianVersion(try required("Version")) else {
+            throw PackageError("\(file): package \(name) has the malformed version '\(stanza["Version"] ?? "")'")
+        }
+        self.version = version
+        architecture = try required("Architecture")
+        func relations(_ field: String) throws -> [[DebianDependency]] {
+            guard let text = stanza[field] else { return [] }
+            guard let parsed = DebianDependency.parse(text) else {
+                throw PackageError("\(file): package \(name) has a malformed \(field): \(text)")
+            }
+            return parsed
+        }
+        preDepends = try relations("Pre-Depends")
+        depends = try relations("Depends")
+        provides = try relations("Provides").map { group in
+            guard group.count == 1 else { throw PackageError("\(file): package \(name) provides alternatives") }
+            return group[0]
+        }
+        multiArch = stanza["Multi-Arch"]
+        essential = stanza["Essential"] == "yes"
+        filename = try required("Filename")
+        // A pool path goes into URLs and the lock: relative, without `..`.
+        guard filename.hasPrefix("pool/"), !filename.split(separator: "/").contains(".."), !filename.contains("\\")
+        else { throw PackageError("\(file): package \(name) has the unsafe Filename '\(filename)'") }
+        guard let size = Int(try required("Size")) else { throw PackageError("\(file): package \(name) has no size") }
+        self.size = size
+        let sha256 = try required("SHA256").lowercased()
+        guard sha256.count == 64, sha256.allSatisfy(\.isHexDigit) else {
+            throw PackageError("\(file): package \(name) has a malformed SHA256")
+        }
+        self.sha256 = sha256
+        summary = (stanza["Description"] ?? "").prefix { $0 != "\n" }.trimmingCharacters(in: .whitespaces)
+        installedSize = Int(stanza["Installed-Size"] ?? "") ?? 0
+    }
+}

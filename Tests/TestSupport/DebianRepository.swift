@@ -1,0 +1,109 @@
+import Foundation
+
+/// A small Debian archive the tests make: `.deb`s built with dpkg-deb, `Packages` (and `.xz`)
+/// for `amd64` and `all`, a `Release` listing their SHA-256, clearsigned by a test key with gpg
+/// as `InRelease`, with `by-hash` copies as Debian's mirror has them. Served as files; the
+/// caller serves the directory (a loopback HTTP server) or reads it as it likes.
+public final class DebianRepository: @unchecked Sendable {
+    /// One binary package: its control fields, and files as path → (content, executable).
+    public struct Package: Sendable {
+        public var name: String
+        public var version: String
+        public var architecture: String
+        public var fields: [String: String]
+        public var files: [String: (content: String, executable: Bool)]
+
+        public init(
+            _ name: String, _ version: String, architecture: String = "amd64", fields: [String: String] = [:],
+            files: [String: (content: String, executable: Bool)] = [:]
+        ) {
+            self.name = name
+            self.version = version
+            self.architecture = architecture
+            self.fields = fields
+            self.files = files
+        }
+    }
+
+    public let root: String
+    public let suite: String
+    /// The test key's public part, ASCII-armored.
+    public private(set) var publicKey = ""
+
+    public init(root: String, suite: String = "testing") {
+        self.root = root
+        self.suite = suite
+    }
+
+    private var gnupg: String { root + "/.gnupg" }
+
+    /// Builds the archive of `packages`; `validUntil` (seconds from now) is written when given.
+    public func build(_ packages: [Package], validUntil: Int? = nil, sign: Bool = true) throws {
+        let dir = root
+        var script = """
+            set -e
+            cd '\(dir)'
+            rm -rf dists pool build && mkdir -p dists/\(suite)/main/binary-amd64 dists/\(suite)/main/binary-all pool/main build
+            export GNUPGHOME='\(gnupg)'
+            if [ ! -d "$GNUPGHOME" ]; then
+              mkdir -m 700 "$GNUPGHOME"
+              gpg -q --batch --passphrase '' --quick-gen-key 'Test Archive <archive@example.org>' ed25519 sign never
+            fi
+            gpg -q --export --armor 'Test Archive' > key.asc
+
+            """
+        for package in packages {
+            let build = "build/\(package.name)"
+            script += "mkdir -p '\(build)/DEBIAN'\n"
+            var control =
+                "Package: \(package.name)\nVersion: \(package.version)\nArchitecture: \(package.architecture)\nMaintainer: Tests <t@example.org>\n"
+            for (key, value) in package.fields.sorted(by: { $0.key < $1.key }) { control += "\(key): \(value)\n" }
+            control += "Description: \(package.name) for the tests\n"
+            script += "printf '%s' '\(control)' > '\(build)/DEBIAN/control'\n"
+            for (path, file) in package.files.sorted(by: { $0.key < $1.key }) {
+                script += "mkdir -p \"$(dirname '\(build)/\(path)')\"\n"
+                script +=
+                    "printf '%s' '\(file.content.replacingOccurrences(of: "'", with: "'\\''"))' > '\(build)/\(path)'\n"
+                if file.executable { script += "chmod 755 '\(build)/\(path)'\n" }
+            }
+            let deb = "pool/main/\(package.name)_\(package.version)_\(package.architecture).deb"
+            script += "dpkg-deb --root-owner-group -Zxz --build '\(build)' '\(deb)' >/dev/null\n"
+            script += """
+                {
+                  cat '\(build)/DEBIAN/control'
+                  printf 'Filename: %s\\nSize: %s\\nSHA256: %s\\n\\n' '\(deb)' "$(stat -c %s '\(deb)')" "$(sha256sum '\(deb)' | cut -d' ' -f1)"
+                } >> dists/\(suite)/main/binary-\(package.architecture == "all" ? "all" : "amd64")/Packages
+
+                """
+        }
+        let expiry = validUntil.map { "printf 'Valid-Until: %s\\n' \"$(date -u -R -d '\($0) seconds')\"" } ?? ""
+        script += """
+            cd dists/\(suite)
+            for arch in amd64 all; do
+              touch main/binary-$arch/Packages
+              xz -k main/binary-$arch/Packages
+              mkdir -p main/binary-$arch/by-hash/SHA256
+              cp main/binary-$arch/Packages.xz main/binary-$arch/by-hash/SHA256/$(sha256sum main/binary-$arch/Packages.xz | cut -d' ' -f1)
+            done
+            {
+              printf 'Origin: Tests\\nSuite: \(suite)\\nCodename: \(suite)\\nDate: %s\\n' "$(date -u -R)"
+              \(expiry)
+              printf 'Acquire-By-Hash: yes\\nNo-Support-for-Architecture-all: Packages\\nArchitectures: all amd64\\nComponents: main\\nSHA256:\\n'
+              for f in main/binary-amd64/Packages main/binary-amd64/Packages.xz main/binary-all/Packages main/binary-all/Packages.xz; do
+                printf ' %s %s %s\\n' "$(sha256sum $f | cut -d' ' -f1)" "$(stat -c %s $f)" "$f"
+              done
+            } > Release
+
+            """
+        if sign {
+            script += "gpg -q --batch --yes --clearsign -u 'Test Archive' -o InRelease Release\n"
+        } else {
+            script += "cp Release InRelease\n"
+        }
+        let result = try runCommand("/bin/sh", ["-c", script])
+        guard result.status == 0 else {
+            throw CommandFailure(description: "building the Debian archive: \(result.stderr)")
+        }
+        publicKey = try String(contentsOfFile: root + "/key.asc", encoding: .utf8)
+    }
+}
