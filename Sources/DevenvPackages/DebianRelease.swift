@@ -90,6 +90,8 @@ public struct DebianBinary: Sendable, Equatable {
     public let preDepends: [[DebianDependency]]
     public let depends: [[DebianDependency]]
     public let provides: [DebianDependency]
+    /// Packages it cannot be installed with (`Conflicts` and `Breaks`).
+    public let conflicts: [DebianDependency]
     /// `same`, `foreign`, `allowed`, or nil.
     public let multiArch: String?
     public let essential: Bool
@@ -136,6 +138,7 @@ public struct DebianBinary: Sendable, Equatable {
             guard group.count == 1 else { throw PackageError("\(file): package \(name) provides alternatives") }
             return group[0]
         }
+        conflicts = try (relations("Conflicts") + relations("Breaks")).flatMap { $0 }
         multiArch = stanza["Multi-Arch"]
         essential = stanza["Essential"] == "yes"
         filename = try required("Filename")
