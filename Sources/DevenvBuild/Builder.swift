@@ -29,6 +29,13 @@ struct Builder {
             try runScript(
                 script, of: derivation, at: output, sources: sources, dependencies: dependencies, inputs: inputs,
                 staging: staging)
+        } else if derivation.relocate {
+            progress.building(derivation.outputName, path: store.directory.fullPath(of: output), how: .unpack)
+            let options = Set(derivation.sources.map(\.unpack))
+            guard !sources.isEmpty, options.count == 1, let unpack = options.first ?? nil else {
+                throw BuildError("\(derivation.name): its sources must be archives unpacked alike")
+            }
+            try Unpacker.unpack(sources.map(store.directory.fullPath(of:)), into: staging.tree, options: unpack)
         } else {
             progress.building(derivation.outputName, path: store.directory.fullPath(of: output), how: .unpack)
             guard derivation.sources.count == 1, let source = sources.first else {
@@ -36,9 +43,33 @@ struct Builder {
             }
             try place(derivation.sources[0], from: source, at: staging.tree)
         }
+        if derivation.relocate {
+            try relocate(derivation, at: output, in: staging, dependencies: dependencies, inputs: inputs)
+        }
         try store.addOutput(staging, as: output, referenceCandidates: inputs)
         progress.built(
             derivation.outputName, path: store.directory.fullPath(of: output), seconds: Date().timeIntervalSince(start))
+    }
+
+    /// Relocates the output onto its dependencies' outputs (the direct ones searched first).
+    private func relocate(
+        _ derivation: Derivation, at output: StorePath, in staging: StagingArea,
+        dependencies: [Derivation: StorePath], inputs: [StorePath]
+    ) throws {
+        let direct = derivation.dependencies.compactMap { dependencies[$0] }
+        let layers = (direct + inputs.filter { !direct.contains($0) }).map(store.directory.fullPath(of:)).filter {
+            path in
+            (try? SystemCall.lstat(path)).map(SystemCall.isDirectory) ?? false
+        }
+        do {
+            try Relocation(
+                system: derivation.system,
+                output: Relocation.Layer(disk: staging.tree, path: store.directory.fullPath(of: output)),
+                dependencies: layers.map { Relocation.Layer(disk: $0, path: $0) }
+            ).apply()
+        } catch let error as BuildError {
+            throw BuildError("relocation of \(derivation.outputName) failed: \(error.description)")
+        }
     }
 
     /// Unpacks a source (or copies the file when it is not to be unpacked) to `destination`.

@@ -35,10 +35,14 @@ public struct Derivation: Hashable, Sendable {
     /// Directories of the output (relative to it; `.` for itself) that go on PATH for the builds
     /// of dependents and in environments.
     public var paths: [String] { didSet { hash = computeHash() } }
+    /// Whether the output is relocated onto its dependencies once made (prebuilt programs:
+    /// docs/derivations.md, `Relocation`). Several sources without a script are then unpacked
+    /// into one tree.
+    public var relocate: Bool { didSet { hash = computeHash() } }
 
     public init(
         name: String, version: String, system: String, sources: [Source], dependencies: [Derivation] = [],
-        script: String? = nil, environment: [String: String] = [:], paths: [String] = ["bin"]
+        script: String? = nil, environment: [String: String] = [:], paths: [String] = ["bin"], relocate: Bool = false
     ) {
         self.name = name
         self.version = version
@@ -48,6 +52,7 @@ public struct Derivation: Hashable, Sendable {
         self.script = script
         self.environment = environment
         self.paths = paths
+        self.relocate = relocate
         hash = computeHash()
     }
 
@@ -78,7 +83,7 @@ public struct Derivation: Hashable, Sendable {
     /// The canonical form, with each dependency replaced by its own derivation hash, so a
     /// change anywhere below changes every path above.
     public var canonical: CanonicalJSON {
-        .object([
+        var object: [String: CanonicalJSON] = [
             "name": .string(name),
             "version": .string(version),
             "system": .string(system),
@@ -99,7 +104,10 @@ public struct Derivation: Hashable, Sendable {
             "script": script.map(CanonicalJSON.string) ?? .null,
             "environment": .object(environment.mapValues(CanonicalJSON.string)),
             "paths": .array(paths.map(CanonicalJSON.string)),
-        ])
+        ]
+        // Only when set, so that every derivation from before it keeps its hash.
+        if relocate { object["relocate"] = .bool(true) }
+        return .object(object)
     }
 
     /// SHA-256 of the canonical form; kept up to date as fields change, so that a chain of

@@ -24,18 +24,35 @@ public enum Unpacker {
     public static func unpack(_ archive: String, into destination: String, options: UnpackOptions = UnpackOptions())
         throws
     {
+        try unpack([archive], into: destination, options: options)
+    }
+
+    /// Unpacks several archives into one new directory, their directories merged; a file that two
+    /// of them contain is refused like any duplicate. The links of a Debian package are relative
+    /// to the root it is installed in, so they may be absolute or climb above it: they are kept as
+    /// they are, for relocation to point into the store (nothing here follows a link).
+    public static func unpack(_ archives: [String], into destination: String, options: UnpackOptions = UnpackOptions())
+        throws
+    {
         try SystemCall.retrying("cannot create '\(destination)'") { mkdir(destination, 0o700) }
         // A .deb's files are the tar inside it: taken out beside the destination, then unpacked.
         let data = destination + ".data"
         do {
-            var source = archive
-            if try isDebianPackage(archive) {
-                try extractData(of: archive, to: data)
-                source = data
+            var nodes: [[[UInt8]]: Extraction.Node] = [[]: .directory]
+            for archive in archives {
+                var source = archive
+                let isDebian = try isDebianPackage(archive)
+                if isDebian {
+                    try extractData(of: archive, to: data)
+                    source = data
+                }
+                defer { unlink(data) }
+                let extraction = try Extraction(
+                    archive: source, destination: destination, options: options, nodes: nodes,
+                    linksAreRooted: isDebian)
+                try extraction.run()
+                nodes = extraction.nodes
             }
-            defer { unlink(data) }
-            let extraction = try Extraction(archive: source, destination: destination, options: options)
-            try extraction.run()
         } catch {
             try? FileTree.remove(destination)
             throw error
@@ -128,16 +145,22 @@ private final class Extraction {
 
     let archivePath: String
     let options: UnpackOptions
+    /// Links may be absolute or climb out (a Debian package's, relative to `/`).
+    let linksAreRooted: Bool
     let subdir: [[UInt8]]
     let reader: OpaquePointer
     let root: Int32
-    var nodes: [[[UInt8]]: Node] = [[]: .directory]
+    var nodes: [[[UInt8]]: Node]
     /// The leading components `strip` removes; every entry must have the same ones.
     var stripped: [[UInt8]]?
 
-    init(archive: String, destination: String, options: UnpackOptions) throws {
+    init(
+        archive: String, destination: String, options: UnpackOptions, nodes: [[[UInt8]]: Node], linksAreRooted: Bool
+    ) throws {
         archivePath = archive
         self.options = options
+        self.nodes = nodes
+        self.linksAreRooted = linksAreRooted
         subdir = try options.subdir.map { try Extraction.components(Array($0.utf8), entry: "subdir \($0)") } ?? []
         reader = archive_read_new()
         // Only the formats we mean: with every format enabled, any text file is an "mtree" archive.
@@ -272,7 +295,7 @@ private final class Extraction {
                 throw refuse(display, "is a symlink without a target")
             }
             let target = Extraction.bytes(linkTarget)
-            if target.first == UInt8(ascii: "/") {
+            if target.first == UInt8(ascii: "/"), !linksAreRooted {
                 throw refuse(
                     display, "is a symlink to the absolute path '\(target.displayString)', outside the archive")
             }
@@ -361,6 +384,7 @@ private final class Extraction {
 
     /// Every symlink must resolve, through any other links of the tree, to a place inside it.
     func checkSymlinks() throws {
+        guard !linksAreRooted else { return }
         for (path, node) in nodes {
             guard case .symlink(let target) = node else { continue }
             if resolve(target, from: Array(path.dropLast()), depth: 0) == nil {

@@ -28,6 +28,7 @@ extension Derivation {
             "paths": .array(paths.map(CanonicalJSON.string)),
         ]
         if let script { object["script"] = .string(script) }
+        if relocate { object["relocate"] = .bool(true) }
         return .object(object)
     }
 
@@ -50,6 +51,6 @@ extension Derivation {
                     throw path.error("\(text.debugDescription) is not a directory inside the output")
                 }
                 return text
-            })
+            }, relocate: try json.optionalBool("relocate") ?? false)
     }
 }

@@ -51,6 +51,13 @@ struct LockReader {
 
     func optionalInteger(_ key: String) throws -> Int64? { try has(key) ? try integer(key) : nil }
 
+    func optionalBool(_ key: String) throws -> Bool? {
+        guard try has(key) else { return nil }
+        let member = try field(key)
+        guard case .bool(let flag) = member.value else { throw member.error("must be true or false") }
+        return flag
+    }
+
     func array(_ key: String) throws -> [LockReader] { try field(key).items() }
 
     func items() throws -> [LockReader] {

@@ -12,16 +12,23 @@ public final class DebianRepository: @unchecked Sendable {
         public var architecture: String
         public var fields: [String: String]
         public var files: [String: (content: String, executable: Bool)]
+        /// Path in the package → a file to copy there (a program built by the test).
+        public var copies: [String: String]
+        /// Path in the package → link target.
+        public var links: [String: String]
 
         public init(
             _ name: String, _ version: String, architecture: String = "amd64", fields: [String: String] = [:],
-            files: [String: (content: String, executable: Bool)] = [:]
+            files: [String: (content: String, executable: Bool)] = [:], copies: [String: String] = [:],
+            links: [String: String] = [:]
         ) {
             self.name = name
             self.version = version
             self.architecture = architecture
             self.fields = fields
             self.files = files
+            self.copies = copies
+            self.links = links
         }
     }
 
@@ -65,6 +72,12 @@ public final class DebianRepository: @unchecked Sendable {
                 script +=
                     "printf '%s' '\(file.content.replacingOccurrences(of: "'", with: "'\\''"))' > '\(build)/\(path)'\n"
                 if file.executable { script += "chmod 755 '\(build)/\(path)'\n" }
+            }
+            for (path, source) in package.copies.sorted(by: { $0.key < $1.key }) {
+                script += "mkdir -p \"$(dirname '\(build)/\(path)')\" && cp '\(source)' '\(build)/\(path)'\n"
+            }
+            for (path, target) in package.links.sorted(by: { $0.key < $1.key }) {
+                script += "mkdir -p \"$(dirname '\(build)/\(path)')\" && ln -s '\(target)' '\(build)/\(path)'\n"
             }
             let deb = "pool/main/\(package.name)_\(package.version)_\(package.architecture).deb"
             script += "dpkg-deb --root-owner-group -Zxz --build '\(build)' '\(deb)' >/dev/null\n"

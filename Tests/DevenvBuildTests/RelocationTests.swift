@@ -1,0 +1,174 @@
+import DevenvBasics
+import DevenvBuild
+import DevenvFetch
+import DevenvStore
+import Foundation
+import TestSupport
+import Testing
+
+/// Debian packages made by the tests, relocated into the store and run where the host's `/usr`,
+/// `/lib*`, `/bin` and `/etc` do not exist.
+struct RelocationTests {
+    /// `.deb`s laid out as Debian's: a C library package with the host's loader and libc,
+    /// `libword1`, `libgreet1` (needs libword), and `hello` (needs libgreet; with a script, an
+    /// interpreter program and links of every kind).
+    final class Packages: @unchecked Sendable {
+        let dir: TemporaryDirectory
+        let store: Store
+        let server: HTTPServer
+        let triplet: String
+        let loaderName: String
+
+        init() throws {
+            dir = try TemporaryDirectory("relocation")
+            try dir.sh(
+                """
+                set -e
+                mkdir -p c mirror home
+                cd c
+                printf 'const char *word(void) { return "world"; }\\n' > word.c
+                printf '#include <stdio.h>\\nconst char *word(void);\\nvoid greet(void) { printf("hello, %%s\\\\n", word()); }\\n' > greet.c
+                printf 'void greet(void);\\nint main(void) { greet(); return 0; }\\n' > hello.c
+                printf '#include <stdio.h>\\nint main(int c, char **v) { for (int i = 1; i < c; i++) printf("[%%s]", v[i]); puts(""); return 0; }\\n' > args.c
+                cc -shared -fPIC -Wl,-soname,libword.so.1 -o libword.so.1 word.c
+                cc -shared -fPIC -Wl,-soname,libgreet.so.1 -o libgreet.so.1 greet.c libword.so.1
+                cc -o hello hello.c libgreet.so.1 -Wl,-rpath-link,.
+                cc -o print-args args.c
+                loader="$(readelf -lW hello | sed -n 's/.*interpreter: \\(.*\\)]/\\1/p')"
+                cp "$(readlink -f "$loader")" loader && basename "$loader" > loader-name
+                cp "$(readlink -f "$(ldd hello | sed -n 's/.*libc.so.6 => \\([^ ]*\\) .*/\\1/p')")" libc.so.6
+                gcc -dumpmachine > triplet
+                """)
+            triplet = try String(contentsOfFile: dir("c/triplet"), encoding: .utf8).trimmingCharacters(in: .newlines)
+            loaderName = try String(contentsOfFile: dir("c/loader-name"), encoding: .utf8)
+                .trimmingCharacters(in: .newlines)
+            let lib = "usr/lib/\(triplet)"
+            let repository = DebianRepository(root: dir("mirror"))
+            try repository.build(
+                [
+                    DebianRepository.Package(
+                        "libc6", "2.0-1",
+                        copies: ["\(lib)/\(loaderName)": dir("c/loader"), "\(lib)/libc.so.6": dir("c/libc.so.6")],
+                        links: ["usr/lib64/\(loaderName)": "../lib/\(triplet)/\(loaderName)"]),
+                    DebianRepository.Package(
+                        "libword1", "1.0-1", fields: ["Depends": "libc6"],
+                        copies: ["\(lib)/libword.so.1": dir("c/libword.so.1")]),
+                    DebianRepository.Package(
+                        "libgreet1", "1.0-1", fields: ["Depends": "libword1, libc6"],
+                        copies: ["\(lib)/libgreet.so.1": dir("c/libgreet.so.1")],
+                        links: ["\(lib)/libgreet.so": "/\(lib)/libgreet.so.1"]),
+                    DebianRepository.Package(
+                        "hello", "1.0-1", fields: ["Depends": "libgreet1, libc6"],
+                        files: [
+                            "usr/bin/args-script": ("#!/usr/bin/print-args -x\n", true),
+                            "usr/bin/env-script": ("#!/usr/bin/env print-args\n", true),
+                            "usr/bin/sh-script": ("#!/bin/sh\necho sh\n", true),
+                            "usr/share/hello/not-executable": ("#!/usr/bin/print-args\n", false),
+                        ],
+                        copies: ["usr/bin/hello": dir("c/hello"), "usr/bin/print-args": dir("c/print-args")],
+                        links: [
+                            "usr/bin/hi": "hello", "usr/bin/greeting-library": "../lib/\(triplet)/libgreet.so.1",
+                            "usr/share/hello/config": "/etc/hello.conf", "usr/share/hello/gone": "/usr/share/nothing",
+                            "usr/share/hello/up": "../../../../../../usr/bin/hello",
+                        ]),
+                ], sign: false)
+            store = try Store(location: StoreLocation(home: dir("home")))
+            server = try HTTPServer(root: dir("mirror"))
+        }
+
+        /// The relocated output of `name` from its .deb, on the derivations of `dependencies`.
+        func derivation(_ name: String, _ version: String, dependencies: [Derivation] = []) throws -> Derivation {
+            let pool = "pool/main/\(name)_\(version)_amd64.deb"
+            return Derivation(
+                name: name, version: version, system: CurrentSystem.name,
+                sources: [
+                    Derivation.Source(
+                        url: server.url(pool),
+                        hash: try FileTree.hashContents(of: dir("mirror/" + pool), algorithm: .sha256))
+                ], dependencies: dependencies, paths: ["usr/bin"], relocate: true)
+        }
+
+        func realize(_ derivation: Derivation) throws -> String {
+            let paths = try Realizer(store: store, settings: BuildSettings(jobs: 2), progress: RecordingProgress())
+                .realize([derivation])
+            return store.directory.fullPath(of: paths[0])
+        }
+
+        /// Runs `program` in a sandbox that has the store and nothing of the host's files.
+        func runIsolated(_ program: String, _ arguments: [String] = []) throws -> CommandResult {
+            let bwrap = try #require(Sandbox.bwrap())
+            return try runCommand(
+                bwrap,
+                [
+                    "--bind", store.directory.path, store.directory.path, "--proc", "/proc", "--dev", "/dev", "--",
+                    program,
+                ]
+                    + arguments, environment: [:])
+        }
+    }
+
+    @Test func debianPackagesRunFromTheStoreWithoutTheHostsFiles() throws {
+        let packages = try Packages()
+        let libc = try packages.derivation("libc6", "2.0-1")
+        let word = try packages.derivation("libword1", "1.0-1", dependencies: [libc])
+        let greet = try packages.derivation("libgreet1", "1.0-1", dependencies: [word, libc])
+        let hello = try packages.derivation("hello", "1.0-1", dependencies: [greet, libc])
+        let out = try packages.realize(hello)
+        let libcOut = try packages.store.directory.fullPath(of: libc.outputPath(in: packages.store.directory))
+        let greetOut = try packages.store.directory.fullPath(of: greet.outputPath(in: packages.store.directory))
+        let lib = "usr/lib/\(packages.triplet)"
+
+        // The loader is the real file behind the package's link; the run path has only what is needed.
+        let program = try #require(try ElfFile.read(out + "/usr/bin/hello"))
+        #expect(program.interpreter == "\(libcOut)/\(lib)/\(packages.loaderName)")
+        #expect(program.runpath == ["\(greetOut)/\(lib)", "\(libcOut)/\(lib)"])
+        let result = try packages.runIsolated(out + "/usr/bin/hello")
+        #expect(result.status == 0 && result.output == "hello, world", "\(result.stderr)")
+        #expect(try packages.runIsolated(out + "/usr/bin/hi").output == "hello, world")
+
+        // `#!` lines name the store's interpreter; what no package has stays as it was.
+        #expect(
+            try packages.runIsolated(out + "/usr/bin/args-script", ["a"]).output
+                == "[-x][\(out)/usr/bin/args-script][a]")
+        #expect(try packages.runIsolated(out + "/usr/bin/env-script").output == "[\(out)/usr/bin/env-script]")
+        #expect(try String(contentsOfFile: out + "/usr/bin/sh-script", encoding: .utf8).hasPrefix("#!/bin/sh\n"))
+        #expect(
+            try String(contentsOfFile: out + "/usr/share/hello/not-executable", encoding: .utf8)
+                == "#!/usr/bin/print-args\n")
+
+        // Links: into another output by its store path, inside this one as they were, to the
+        // host's configuration kept, to nothing removed.
+        func link(_ path: String) -> String? {
+            try? FileManager.default.destinationOfSymbolicLink(atPath: out + "/" + path)
+        }
+        #expect(link("usr/bin/hi") == "hello")
+        #expect(link("usr/bin/greeting-library") == "\(greetOut)/\(lib)/libgreet.so.1")
+        #expect(link("usr/share/hello/config") == "/etc/hello.conf")
+        #expect(link("usr/share/hello/gone") == nil)
+        #expect(link("usr/share/hello/up") == "\(out)/usr/bin/hello")
+        let greetLink = try FileManager.default.destinationOfSymbolicLink(atPath: greetOut + "/\(lib)/libgreet.so")
+        #expect(greetLink == "\(greetOut)/\(lib)/libgreet.so.1")
+
+        // The outputs reference exactly the outputs they use.
+        let references = try packages.store.pathInfo(StorePath(baseName: (out as NSString).lastPathComponent))?
+            .references
+        #expect(references?.map(\.name).sorted() == ["hello-1.0-1", "libc6-2.0-1", "libgreet1-1.0-1"])
+    }
+
+    @Test func aLibraryThatNoPackageHasFailsTheBuildAndNothingIsKept() throws {
+        let packages = try Packages()
+        let libc = try packages.derivation("libc6", "2.0-1")
+        // libgreet1 without libword1: the audit names the file and the library.
+        let greet = try packages.derivation("libgreet1", "1.0-1", dependencies: [libc])
+        let error = #expect(throws: BuildError.self) { try packages.realize(greet) }
+        #expect(
+            error?.description
+                == "relocation of libgreet1-1.0-1 failed: usr/lib/\(packages.triplet)/libgreet.so.1 needs libword.so.1, which no package of its closure has"
+        )
+        #expect(try packages.store.isValid(greet.outputPath(in: packages.store.directory)) == false)
+        // Without the C library there is no loader for the program either.
+        let hello = try packages.derivation("hello", "1.0-1")
+        let helloError = #expect(throws: BuildError.self) { try packages.realize(hello) }
+        #expect(helloError?.description.contains("usr/bin/hello needs the loader /lib64/") == true)
+    }
+}
