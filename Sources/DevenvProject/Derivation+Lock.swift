@@ -3,10 +3,19 @@ import DevenvBuild
 import DevenvFetch
 import DevenvStore
 
-/// A derivation as the lock records it: complete, dependencies nested, so the lock alone can
-/// rebuild it after the package set has moved on.
+/// Derivations as the lock records them: complete, so that the lock alone rebuilds them after the
+/// package set has moved on. Version 2 keeps each once, in the `derivations` table under its
+/// hash, dependencies named by their keys (a Debian closure shares its C library among dozens of
+/// packages); version 1 nested every dependency inside its dependent.
 extension Derivation {
-    var lockJSON: CanonicalJSON {
+    /// Its key in the `derivations` table.
+    var lockKey: String { hash.base16 }
+
+    /// Its entry in the `derivations` table.
+    var lockEntry: CanonicalJSON { .object(lockFields(dependencies: .array(dependencies.map { .string($0.lockKey) }))) }
+
+    /// Its fields, with `dependencies` as given.
+    private func lockFields(dependencies: CanonicalJSON) -> [String: CanonicalJSON] {
         var object: [String: CanonicalJSON] = [
             "name": .string(name),
             "version": .string(version),
@@ -23,16 +32,71 @@ extension Derivation {
                     }
                     return .object(fields)
                 }),
-            "dependencies": .array(dependencies.map(\.lockJSON)),
+            "dependencies": dependencies,
             "environment": .object(environment.mapValues(CanonicalJSON.string)),
             "paths": .array(paths.map(CanonicalJSON.string)),
         ]
         if let script { object["script"] = .string(script) }
         if relocate { object["relocate"] = .bool(true) }
-        return .object(object)
+        return object
     }
 
-    init(lockJSON json: LockReader) throws {
+    /// The `derivations` table for `roots`: each derivation of their graphs once.
+    static func lockTable(_ roots: [Derivation]) -> [String: CanonicalJSON] {
+        var table: [String: CanonicalJSON] = [:]
+        var pending = roots
+        while let derivation = pending.popLast() {
+            guard table[derivation.lockKey] == nil else { continue }
+            table[derivation.lockKey] = derivation.lockEntry
+            pending += derivation.dependencies
+        }
+        return table
+    }
+
+    /// Reads a version 1 derivation, its dependencies nested.
+    init(nestedLockJSON json: LockReader) throws {
+        try self.init(
+            lockFields: json, dependencies: try json.array("dependencies").map(Derivation.init(nestedLockJSON:)))
+    }
+
+    /// Reads the `derivations` table of a version 2 lock: every entry must hash to its key, and
+    /// dependencies must name entries, without cycles and at most `maximumDepth` deep (no
+    /// recursion: a lock comes with a cloned repository).
+    static func fromLockTable(_ table: [String: LockReader]) throws -> [String: Derivation] {
+        let maximumDepth = 256
+        var built: [String: Derivation] = [:]
+        for root in table.keys.sorted() where built[root] == nil {
+            var stack: [String] = [root]
+            while let key = stack.last {
+                guard let entry = table[key] else {
+                    throw ProjectError("devenv.lock is damaged: derivations lacks \(key)")
+                }
+                let keys = try entry.array("dependencies").map { try $0.asString() }
+                if let missing = keys.first(where: { built[$0] == nil }) {
+                    guard !stack.contains(missing) else {
+                        throw try entry.field("dependencies").error("form a cycle through \(missing)")
+                    }
+                    guard stack.count < maximumDepth else {
+                        throw try entry.field("dependencies").error("nest deeper than \(maximumDepth)")
+                    }
+                    guard table[missing] != nil else {
+                        throw try entry.field("dependencies").error("name \(missing), which derivations lacks")
+                    }
+                    stack.append(missing)
+                    continue
+                }
+                let derivation = try Derivation(lockFields: entry, dependencies: keys.map { built[$0]! })
+                guard derivation.lockKey == key else {
+                    throw entry.error("does not hash to its key (\(derivation.lockKey))")
+                }
+                built[key] = derivation
+                stack.removeLast()
+            }
+        }
+        return built
+    }
+
+    private init(lockFields json: LockReader, dependencies: [Derivation]) throws {
         self.init(
             name: try json.string("name"), version: try json.string("version"), system: try json.string("system"),
             sources: try json.array("sources").map { source in
@@ -43,7 +107,7 @@ extension Derivation {
                 return Derivation.Source(
                     url: try source.string("url"), hash: try Hash(parsing: try source.string("hash")), unpack: unpack)
             },
-            dependencies: try json.array("dependencies").map(Derivation.init(lockJSON:)),
+            dependencies: dependencies,
             script: try json.optionalString("script"), environment: try json.variables("environment"),
             paths: try json.array("paths").map { path in
                 let text = try path.asString()

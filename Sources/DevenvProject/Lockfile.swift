@@ -36,7 +36,8 @@ public struct LockedPackage: Hashable, Sendable {
 /// that the lock alone reproduces the environment. JSON with a `version`, keys sorted, two-space
 /// indentation and a final newline, so that locking twice changes nothing.
 public struct Lockfile: Hashable, Sendable {
-    public static let currentVersion: Int64 = 1
+    /// 2: derivations in one table, each once (1: nested in each package).
+    public static let currentVersion: Int64 = 2
 
     /// SHA-256 over what of the manifest the lock depends on; a different one means stale.
     public var manifestHash: String
@@ -57,8 +58,10 @@ public struct Lockfile: Hashable, Sendable {
     }
 
     public var json: CanonicalJSON {
-        .object([
+        let derivations = shells.values.flatMap { $0.values.flatMap { $0.map(\.derivation) } }
+        return .object([
             "version": .integer(Lockfile.currentVersion),
+            "derivations": .object(Derivation.lockTable(derivations)),
             "manifestHash": .string(manifestHash),
             "storeDir": .string(storeDirectory),
             "inputs": .object(
@@ -83,7 +86,8 @@ public struct Lockfile: Hashable, Sendable {
                                 packages.map { package in
                                     var fields: [String: CanonicalJSON] = [
                                         "request": .string(package.request), "input": .string(package.input),
-                                        "derivation": package.derivation.lockJSON, "outPath": .string(package.outPath),
+                                        "derivation": .string(package.derivation.lockKey),
+                                        "outPath": .string(package.outPath),
                                         "env": .object(package.environment.mapValues(CanonicalJSON.string)),
                                     ]
                                     if let narHash = package.narHash { fields["narHash"] = .string(narHash) }
@@ -168,12 +172,20 @@ public struct Lockfile: Hashable, Sendable {
         inputs = try root.object("inputs").mapValues(Lockfile.input)
         let store = StoreDirectory(storeDirectory)
         let inputNames = inputs.keys
+        let table = version >= 2 ? try Derivation.fromLockTable(try root.object("derivations")) : nil
+        func derivation(of package: LockReader) throws -> Derivation {
+            let field = try package.field("derivation")
+            guard let table else { return try Derivation(nestedLockJSON: field) }
+            let key = try field.asString()
+            guard let derivation = table[key] else { throw field.error("names \(key), which derivations lacks") }
+            return derivation
+        }
         shells = try root.object("shells").mapValues { systems in
             try systems.objectMembers().reduce(into: [:]) { bySystem, member in
                 let (system, packages) = member
                 if let problem = CurrentSystem.problem(with: system) { throw packages.error(problem) }
                 bySystem[system] = try packages.items().map { package in
-                    let locked = try Lockfile.package(package, store: store)
+                    let locked = try Lockfile.package(package, derivation: try derivation(of: package), store: store)
                     guard locked.derivation.system == system else {
                         throw try package.field("derivation").error("is for \(locked.derivation.system), not \(system)")
                     }
@@ -217,10 +229,11 @@ public struct Lockfile: Hashable, Sendable {
         return locked
     }
 
-    private static func package(_ package: LockReader, store: StoreDirectory) throws -> LockedPackage {
+    private static func package(_ package: LockReader, derivation: Derivation, store: StoreDirectory) throws
+        -> LockedPackage
+    {
         let locked = LockedPackage(
-            request: try package.string("request"), input: try package.string("input"),
-            derivation: try Derivation(lockJSON: try package.field("derivation")),
+            request: try package.string("request"), input: try package.string("input"), derivation: derivation,
             outPath: try package.string("outPath"), narHash: try package.optionalString("narHash"),
             environment: try package.variables("env"))
         guard PackageRequest(locked.request) != nil else {

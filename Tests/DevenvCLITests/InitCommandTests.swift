@@ -17,7 +17,7 @@ struct InitTests {
         #expect(try String(contentsOfFile: dir("app/.gitignore"), encoding: .utf8) == ".devenv/\n")
         let lock = try JSONSerialization.jsonObject(
             with: Data(contentsOf: URL(fileURLWithPath: dir("app/devenv.lock"))))
-        #expect((lock as? [String: Any])?["version"] as? Int == 1)
+        #expect((lock as? [String: Any])?["version"] as? Int == 2)
         #expect(
             try runCommand(DevenvCLI.binary, ["status"], environment: devenv.environment, currentDirectory: dir("app"))
                 .output.contains("up to date:  yes"))

@@ -13,12 +13,13 @@ struct LockTests {
         #expect(first.output.hasPrefix("created devenv.lock"))
         let text = fixture.lockText
         #expect(text.hasSuffix("}\n") && !text.hasSuffix("\n\n"))
-        #expect(text.contains("\n  \"version\": 1\n"))
+        #expect(text.contains("\n  \"version\": 2\n"))
         #expect(text.contains("\"request\": \"hello_2\""))
         #expect(text.contains("\"request\": \"hello@1\""))
         #expect(text.contains("\"type\": \"path\""))
         let lock = try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any]
-        #expect(Array(lock.keys).sorted() == ["inputs", "manifestHash", "shells", "storeDir", "version"])
+        #expect(
+            Array(lock.keys).sorted() == ["derivations", "inputs", "manifestHash", "shells", "storeDir", "version"])
         #expect(try fixture.run("lock").output == "devenv.lock is up to date")
         #expect(fixture.lockText == text)
         try fixture.dir.sh("rm proj/devenv.lock")
@@ -60,8 +61,11 @@ struct LockTests {
         #expect(relock.status == 0, "\(relock.stderr)")
         let lock = try JSONSerialization.jsonObject(with: Data(fixture.lockText.utf8)) as! [String: Any]
         let shells = lock["shells"] as! [String: [String: [[String: Any]]]]
+        let derivations = lock["derivations"] as! [String: [String: Any]]
         func version(_ shell: String) -> String? {
-            (shells[shell]?["x86_64-linux"]?.first?["derivation"] as? [String: Any])?["version"] as? String
+            (shells[shell]?["x86_64-linux"]?.first?["derivation"] as? String).flatMap {
+                derivations[$0]?["version"] as? String
+            }
         }
         #expect(version("default") == "2.1.3")
         #expect(version("old") == "1.0")
@@ -104,7 +108,8 @@ struct LockTests {
         let lock = try JSONSerialization.jsonObject(with: Data(fixture.lockText.utf8)) as! [String: Any]
         let systems = (lock["shells"] as! [String: [String: Any]])["default"]!
         #expect(systems.keys.sorted() == ["aarch64-darwin", "x86_64-linux"])
-        let mac = ((systems["aarch64-darwin"] as! [[String: Any]])[0]["derivation"] as! [String: Any])
+        let mac = (lock["derivations"] as! [String: [String: Any]])[
+            (systems["aarch64-darwin"] as! [[String: Any]])[0]["derivation"] as! String]!
         #expect(mac["system"] as? String == "aarch64-darwin")
         #expect(try fixture.run("develop", "-c", "hello").output == "hello 2.1.3")
 
@@ -161,15 +166,42 @@ struct LockTests {
         #expect(try fixture.run("develop", "-c", "hello").output == "hello 2.2.0")
     }
 
+    @Test func aVersion1LockWithNestedDerivationsIsStillReadAndKept() throws {
+        let fixture = try ProjectFixture()
+        #expect(try fixture.run("lock").status == 0)
+        try fixture.dir.sh(
+            """
+            python3 - <<'PY'
+            import json
+            lock = json.load(open("proj/devenv.lock"))
+            table = lock.pop("derivations")
+            def nested(key):
+                entry = dict(table[key])
+                entry["dependencies"] = [nested(k) for k in entry["dependencies"]]
+                return entry
+            for systems in lock["shells"].values():
+                for packages in systems.values():
+                    for package in packages:
+                        package["derivation"] = nested(package["derivation"])
+            lock["version"] = 1
+            json.dump(lock, open("proj/devenv.lock", "w"), indent=2, sort_keys=True)
+            PY
+            """)
+        let before = fixture.lockText
+        let result = try fixture.run("develop", "--frozen", "-c", "hello")
+        #expect(result.status == 0 && result.output == "hello 2.1.3", "\(result.stderr)")
+        #expect(fixture.lockText == before)
+    }
+
     @Test func aLockFromANewerDevenvIsRefused() throws {
         let fixture = try ProjectFixture()
         #expect(try fixture.run("lock").status == 0)
-        try fixture.lockText.replacingOccurrences(of: "\"version\": 1\n", with: "\"version\": 99\n")
+        try fixture.lockText.replacingOccurrences(of: "\"version\": 2\n", with: "\"version\": 99\n")
             .write(toFile: fixture.dir("proj/devenv.lock"), atomically: true, encoding: .utf8)
         let result = try fixture.run("develop", "-c", "true")
         #expect(result.status == 1)
         #expect(
-            result.stderr.contains("devenv.lock has version 99, newer than this devenv understands (1); upgrade devenv")
+            result.stderr.contains("devenv.lock has version 99, newer than this devenv understands (2); upgrade devenv")
         )
     }
 }

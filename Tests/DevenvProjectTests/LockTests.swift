@@ -39,7 +39,7 @@ struct LockfileTests {
         let read = try Lockfile(parsing: lock.text)
         #expect(read == lock)
         #expect(read.text == lock.text)
-        #expect(lock.text.hasSuffix("}\n") && lock.text.contains("\n  \"version\": 1\n"))
+        #expect(lock.text.hasSuffix("}\n") && lock.text.contains("\n  \"version\": 2\n"))
     }
 
     @Test func theIdentityLeavesOutWhatUsingAndTheMachineAdd() throws {
