@@ -77,7 +77,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .target(name: "TestSupport", dependencies: ["DevenvBasics", "DevenvFetch"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["DevenvBasics", "DevenvFetch", "DevenvBuild"], path: "Tests/TestSupport"),
         .testTarget(
             name: "DevenvBasicsTests",
             dependencies: ["DevenvBasics", "TestSupport"]

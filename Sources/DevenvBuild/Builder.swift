@@ -51,12 +51,14 @@ struct Builder {
             derivation.outputName, path: store.directory.fullPath(of: output), seconds: Date().timeIntervalSince(start))
     }
 
-    /// Relocates the output onto its dependencies' outputs (the direct ones searched first).
+    /// Relocates the output onto its dependencies' outputs (the direct ones searched first, then
+    /// the rest of their closure).
     private func relocate(
         _ derivation: Derivation, at output: StorePath, in staging: StagingArea,
         dependencies: [Derivation: StorePath], inputs: [StorePath]
     ) throws {
-        let direct = derivation.dependencies.compactMap { dependencies[$0] }
+        // In the order of the canonical form (by hash), so that the same hash gives the same output.
+        let direct = derivation.dependencies.sorted { $0.hash.base16 < $1.hash.base16 }.compactMap { dependencies[$0] }
         let layers = (direct + inputs.filter { !direct.contains($0) }).map(store.directory.fullPath(of:)).filter {
             path in
             (try? SystemCall.lstat(path)).map(SystemCall.isDirectory) ?? false

@@ -9,8 +9,9 @@ import Glibc
 /// checked against the SHA-256 the verified index lists. Both are cached under `$DEVENV_HOME`
 /// and read again from the mirror only when asked to refresh (or when the cache lacks them).
 public struct DebianArchive {
-    /// The mirror apt uses on Debian.
-    public static let defaultMirror = "http://deb.debian.org/debian"
+    /// Debian's own mirror network (apt's default on Debian), over HTTPS. Other mirrors come in
+    /// through config.toml's `[mirrors]`, so that derivations name the same URLs everywhere.
+    public static let defaultMirror = "https://deb.debian.org/debian"
 
     /// devenv's systems and Debian's architectures.
     public static let architectures = ["x86_64-linux": "amd64", "aarch64-linux": "arm64"]

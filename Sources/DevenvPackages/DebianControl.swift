@@ -6,35 +6,62 @@ import Foundation
 public struct DebianStanza: Sendable {
     /// In the order written, names as written.
     public private(set) var fields: [(name: String, value: String)] = []
+    /// Lowercased name → the first field of that name; a suite's `Packages` has some 70,000
+    /// stanzas read a dozen fields each.
+    private var positions: [String: Int] = [:]
 
-    public subscript(_ name: String) -> String? {
-        fields.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+    public subscript(_ name: String) -> String? { positions[name.lowercased()].map { fields[$0].value } }
+
+    private mutating func append(_ name: String, _ value: String) {
+        let key = name.lowercased()
+        if positions[key] == nil { positions[key] = fields.count }
+        fields.append((name, value))
     }
 
     /// The stanzas of `text`; a line that is neither a field nor a continuation is an error
-    /// naming its line.
+    /// naming its line. Read as bytes: a `Packages` file is tens of megabytes.
     public static func parse(_ text: String, file: String) throws -> [DebianStanza] {
+        var text = text
+        return try text.withUTF8 { try parse(bytes: $0, file: file) }
+    }
+
+    private static func parse(bytes: UnsafeBufferPointer<UInt8>, file: String) throws -> [DebianStanza] {
+        func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D }
         var stanzas: [DebianStanza] = []
         var current = DebianStanza()
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            if line.allSatisfy(\.isWhitespace) {
+        var lineNumber = 0
+        var start = 0
+        while start <= bytes.count {
+            var end = start
+            while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+            lineNumber += 1
+            defer { start = end + 1 }
+            var trimmedEnd = end
+            while trimmedEnd > start && isBlank(bytes[trimmedEnd - 1]) { trimmedEnd -= 1 }
+            if trimmedEnd == start {
                 if !current.fields.isEmpty { stanzas.append(current) }
                 current = DebianStanza()
                 continue
             }
-            if line.hasPrefix(" ") || line.hasPrefix("\t") {
+            func text(_ from: Int, _ to: Int) -> String {
+                String(decoding: UnsafeBufferPointer(rebasing: bytes[from..<to]), as: UTF8.self)
+            }
+            if bytes[start] == 0x20 || bytes[start] == 0x09 {
                 guard !current.fields.isEmpty else {
-                    throw PackageError("\(file):\(index + 1): a continuation line before any field")
+                    throw PackageError("\(file):\(lineNumber): a continuation line before any field")
                 }
-                current.fields[current.fields.count - 1].value += "\n" + line.dropFirst()
+                current.fields[current.fields.count - 1].value += "\n" + text(start + 1, end)
                 continue
             }
-            if line.hasPrefix("#") { continue }
-            guard let colon = line.firstIndex(of: ":"), colon > line.startIndex,
-                !line[..<colon].contains(where: \.isWhitespace)
-            else { throw PackageError("\(file):\(index + 1): not a `Field: value` line") }
-            current.fields.append(
-                (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+            if bytes[start] == UInt8(ascii: "#") { continue }
+            var colon = start
+            while colon < end && bytes[colon] != UInt8(ascii: ":") && !isBlank(bytes[colon]) { colon += 1 }
+            guard colon < end, colon > start, bytes[colon] == UInt8(ascii: ":") else {
+                throw PackageError("\(file):\(lineNumber): not a `Field: value` line")
+            }
+            var valueStart = colon + 1
+            while valueStart < trimmedEnd && isBlank(bytes[valueStart]) { valueStart += 1 }
+            current.append(text(start, colon), text(valueStart, trimmedEnd))
         }
         if !current.fields.isEmpty { stanzas.append(current) }
         return stanzas

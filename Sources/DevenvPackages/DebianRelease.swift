@@ -18,7 +18,9 @@ public struct DebianRelease: Sendable {
     /// Whether index files may be fetched by hash (`by-hash/SHA256/<hash>`), so a mirror that is
     /// being updated never serves a file of another version.
     public let acquireByHash: Bool
-    /// `Architecture: all` packages are only in `binary-all` (trixie and later).
+    /// `Architecture: all` packages are only in `binary-all`. Debian's suites that have a
+    /// `binary-all` say `No-Support-for-Architecture-all: Packages`: each architecture's `Packages`
+    /// lists them too, for clients that read no `binary-all`.
     public let allIsSeparate: Bool
     /// Path under `dists/SUITE/` → its SHA-256 and size.
     public let files: [String: IndexFile]
@@ -48,7 +50,8 @@ public struct DebianRelease: Sendable {
         architectures = try required("Architectures").split(separator: " ").map(String.init)
         components = try required("Components").split(separator: " ").map(String.init)
         acquireByHash = stanza["Acquire-By-Hash"] == "yes"
-        allIsSeparate = stanza["No-Support-for-Architecture-all"] == "Packages"
+        allIsSeparate =
+            architectures.contains("all") && stanza["No-Support-for-Architecture-all"] != "Packages"
         var files: [String: IndexFile] = [:]
         for line in try required("SHA256").split(separator: "\n") where !line.allSatisfy(\.isWhitespace) {
             let parts = line.split(separator: " ")
@@ -87,6 +90,9 @@ public struct DebianBinary: Sendable, Equatable {
     public let name: String
     public let version: DebianVersion
     public let architecture: String
+    /// The source package it was built from, and that source's version.
+    public let source: String
+    public let sourceVersion: DebianVersion
     public let preDepends: [[DebianDependency]]
     public let depends: [[DebianDependency]]
     public let provides: [DebianDependency]
@@ -125,6 +131,16 @@ public struct DebianBinary: Sendable, Equatable {
         }
         self.version = version
         architecture = try required("Architecture")
+        // `Source: name` or `Source: name (version)`; absent when both are the binary's own.
+        let sourceField = (stanza["Source"] ?? name).split(separator: " ", maxSplits: 1)
+        source = String(sourceField[0])
+        let sourceVersion =
+            sourceField.count > 1
+            ? DebianVersion(sourceField[1].trimmingCharacters(in: CharacterSet(charactersIn: "() "))) : version
+        guard DebianDependency.isPackageName(source), let sourceVersion else {
+            throw PackageError("\(file): package \(name) has the malformed Source '\(stanza["Source"] ?? "")'")
+        }
+        self.sourceVersion = sourceVersion
         func relations(_ field: String) throws -> [[DebianDependency]] {
             guard let text = stanza[field] else { return [] }
             guard let parsed = DebianDependency.parse(text) else {

@@ -80,6 +80,26 @@ public struct DebianResolver {
         return chosen.values.sorted { $0.name < $1.name }
     }
 
+    /// For each package of `closure` (by name), the packages of the closure that satisfy its
+    /// `Pre-Depends` and `Depends`: in each group the first alternative one of them satisfies.
+    public func edges(_ closure: [DebianBinary]) -> [String: [String]] {
+        let chosen = Dictionary(closure.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var edges: [String: [String]] = [:]
+        for package in closure {
+            var targets: [String] = []
+            for group in package.preDepends + package.depends {
+                for dependency in group {
+                    if let hit = satisfiers(dependency).first(where: { chosen[$0.name] == $0 }) {
+                        if hit.name != package.name, !targets.contains(hit.name) { targets.append(hit.name) }
+                        break
+                    }
+                }
+            }
+            edges[package.name] = targets
+        }
+        return edges
+    }
+
     /// The binaries that satisfy `dependency`, best first: the package itself (newest admitted
     /// version), then providers of that name.
     func satisfiers(_ dependency: DebianDependency) -> [DebianBinary] {

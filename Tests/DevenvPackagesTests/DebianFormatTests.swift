@@ -86,7 +86,7 @@ struct DebianFormatTests {
             .components(separatedBy: "\n-----BEGIN PGP SIGNATURE-----")[0]
         let release = try DebianRelease(text: text, file: "InRelease")
         #expect(release.suite == "stable" && release.codename == "trixie")
-        #expect(release.acquireByHash && release.allIsSeparate && release.validUntil == nil)
+        #expect(release.acquireByHash && !release.allIsSeparate && release.validUntil == nil)
         #expect(release.architectures.contains("arm64") && release.components.first == "main")
         #expect(
             release.files["main/binary-amd64/Packages.xz"]?.sha256.count == 64

@@ -85,7 +85,7 @@ public final class DebianRepository: @unchecked Sendable {
                 {
                   cat '\(build)/DEBIAN/control'
                   printf 'Filename: %s\\nSize: %s\\nSHA256: %s\\n\\n' '\(deb)' "$(stat -c %s '\(deb)')" "$(sha256sum '\(deb)' | cut -d' ' -f1)"
-                } >> dists/\(suite)/main/binary-\(package.architecture == "all" ? "all" : "amd64")/Packages
+                } \(package.architecture == "all" ? "| tee -a dists/\(suite)/main/binary-all/Packages" : "") >> dists/\(suite)/main/binary-amd64/Packages
 
                 """
         }

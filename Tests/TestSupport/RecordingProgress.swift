@@ -1,7 +1,7 @@
 import DevenvFetch
 import Foundation
 
-/// Records what fetching reports (and, with the build tests' extension, realizing), one line
+/// Records what fetching and realizing report, one line
 /// per event.
 public final class RecordingProgress: FetchProgress, @unchecked Sendable {
     private let lock = NSLock()
