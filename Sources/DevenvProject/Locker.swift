@@ -10,10 +10,13 @@ import Foundation
 public struct Locker {
     let store: Store
     let root: String
+    /// Where `debian:` requests are resolved (nil: Debian's archive with the default settings).
+    let debian: DebianSource
 
-    public init(store: Store, root: String) {
+    public init(store: Store, root: String, debian: DebianSource? = nil) {
         self.store = store
         self.root = root
+        self.debian = debian ?? DebianSource(store: store)
     }
 
     /// SHA-256 (hex) over what of the manifest the lock depends on: systems, inputs, and each
@@ -61,13 +64,18 @@ public struct Locker {
         for (shellName, shell) in manifest.shells {
             for system in manifest.systems {
                 shells[shellName, default: [:]][system] = try shell.packages.map { request in
-                    let input = resolved[request.inputName]!
-                    if let kept = previous?.shells[shellName]?[system]?.first(where: {
+                    let kept = previous?.shells[shellName]?[system]?.first {
                         $0.request == request.description && $0.input == request.inputName
-                    }), previous?.inputs[request.inputName] == input.locked {
-                        return kept
                     }
                     do {
+                        if let suite = request.debianSuite {
+                            // `devenv update` (all) reads each suite's index anew.
+                            if let kept, updating?.isEmpty != true { return kept }
+                            return try resolveDebian(
+                                request.name, suite: suite, system: system, refresh: updating?.isEmpty == true)
+                        }
+                        let input = resolved[request.inputName]!
+                        if let kept, previous?.inputs[request.inputName] == input.locked { return kept }
                         return try resolve(request, in: input.packages, system: system)
                     } catch let error as ProjectError {
                         throw ManifestError("\(shell.locations[request.description] ?? "devenv.toml"): \(error)")
@@ -86,6 +94,15 @@ public struct Locker {
     public func resolve(_ requests: [PackageRequest], in packages: PackageSet, system: String) throws -> [LockedPackage]
     {
         try requests.map { try resolve($0, in: packages, system: system) }
+    }
+
+    private func resolveDebian(_ package: String, suite: String, system: String, refresh: Bool) throws -> LockedPackage
+    {
+        let resolved = try debian.resolve(package, suite: suite, system: system, refresh: refresh)
+        return LockedPackage(
+            request: "debian:\(suite)/\(package)", input: "debian:" + suite, derivation: resolved.derivation,
+            outPath: store.directory.fullPath(of: try resolved.derivation.outputPath(in: store.directory)),
+            narHash: nil, environment: [:], debian: resolved.pin)
     }
 
     private func resolve(_ request: PackageRequest, in packages: PackageSet, system: String) throws -> LockedPackage {

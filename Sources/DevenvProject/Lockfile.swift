@@ -27,6 +27,8 @@ public struct LockedPackage: Hashable, Sendable {
     public var narHash: String?
     /// The recipe's `env`, `$out` not yet replaced.
     public var environment: [String: String]
+    /// For a `debian:` request: the suite, its date and every `.deb` of the closure.
+    public var debian: DebianPin? = nil
 
     public var name: String { derivation.name }
     public var version: String { derivation.version }
@@ -91,11 +93,62 @@ public struct Lockfile: Hashable, Sendable {
                                         "env": .object(package.environment.mapValues(CanonicalJSON.string)),
                                     ]
                                     if let narHash = package.narHash { fields["narHash"] = .string(narHash) }
+                                    if let debian = package.debian { fields["debian"] = Lockfile.json(debian) }
                                     return .object(fields)
                                 })
                         })
                 }),
         ])
+    }
+
+    static func json(_ pin: DebianPin) -> CanonicalJSON {
+        .object([
+            "suite": .string(pin.suite), "date": .string(pin.date),
+            "debs": .array(
+                pin.debs.map { deb in
+                    .object([
+                        "package": .string(deb.package), "version": .string(deb.version),
+                        "architecture": .string(deb.architecture), "filename": .string(deb.filename),
+                        "sha256": .string(deb.sha256), "size": .integer(Int64(deb.size)),
+                    ])
+                }),
+        ])
+    }
+
+    /// A `debian` field as `json(_:)` writes it, every value checked as the index's are.
+    private static func debianPin(_ reader: LockReader) throws -> DebianPin {
+        let suite = try reader.string("suite")
+        guard DebianDependency.isPackageName(suite) else {
+            throw try reader.field("suite").error("\(suite.debugDescription) is not a Debian suite")
+        }
+        let date = try reader.string("date")
+        guard DebianPin.isTimestamp(date) else {
+            throw try reader.field("date").error("\(date.debugDescription) is not a time as YYYYMMDDTHHMMSSZ")
+        }
+        let debs = try reader.array("debs").map { deb -> DebianPin.Deb in
+            let package = try deb.string("package")
+            let version = try deb.string("version")
+            let filename = try deb.string("filename")
+            let sha256 = try deb.string("sha256")
+            let size = try deb.integer("size")
+            guard DebianDependency.isPackageName(package) else {
+                throw try deb.field("package").error("\(package.debugDescription) is not a Debian package name")
+            }
+            guard DebianVersion(version) != nil else {
+                throw try deb.field("version").error("\(version.debugDescription) is not a Debian version")
+            }
+            guard filename.hasPrefix("pool/"), !filename.split(separator: "/").contains(".."),
+                !filename.contains("\\")
+            else { throw try deb.field("filename").error("\(filename.debugDescription) is not a pool path") }
+            guard sha256.count == 64, sha256.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
+                throw try deb.field("sha256").error("\(sha256.debugDescription) is not a SHA-256 in hex")
+            }
+            guard size >= 0 else { throw try deb.field("size").error("must not be negative") }
+            return DebianPin.Deb(
+                package: package, version: version, architecture: try deb.string("architecture"), filename: filename,
+                sha256: sha256, size: Int(size))
+        }
+        return DebianPin(suite: suite, date: date, debs: debs)
     }
 
     /// The lock with every output path computed for `store` (another machine's store directory
@@ -189,7 +242,7 @@ public struct Lockfile: Hashable, Sendable {
                     guard locked.derivation.system == system else {
                         throw try package.field("derivation").error("is for \(locked.derivation.system), not \(system)")
                     }
-                    guard inputNames.contains(locked.input) else {
+                    guard locked.debian != nil || inputNames.contains(locked.input) else {
                         throw try package.field("input").error(
                             "names \(locked.input.debugDescription), which 'inputs' lacks")
                     }
@@ -235,9 +288,16 @@ public struct Lockfile: Hashable, Sendable {
         let locked = LockedPackage(
             request: try package.string("request"), input: try package.string("input"), derivation: derivation,
             outPath: try package.string("outPath"), narHash: try package.optionalString("narHash"),
-            environment: try package.variables("env"))
-        guard PackageRequest(locked.request) != nil else {
+            environment: try package.variables("env"), debian: try package.optionalObject("debian").map(debianPin))
+        guard let request = PackageRequest(locked.request) else {
             throw try package.field("request").error("\(locked.request.debugDescription) is not a package request")
+        }
+        // A Debian package's input is its suite, which 'inputs' does not list.
+        if request.debianSuite != nil || locked.debian != nil {
+            guard locked.debian?.suite == request.debianSuite, request.inputName == locked.input else {
+                throw try package.field("input").error(
+                    "\(locked.input.debugDescription) is not the Debian suite of \(locked.request.debugDescription)")
+            }
         }
         let expected: String
         do {

@@ -123,9 +123,9 @@ extension Manifest {
                 guard let request = PackageRequest(text) else {
                     throw document.error(
                         at: reader.path + ["packages"], element: text,
-                        "'\(text)' is not a package (NAME, INPUT.NAME or NAME@VERSION)")
+                        "'\(text)' is not a package (NAME, INPUT.NAME, NAME@VERSION or debian:SUITE/PACKAGE)")
                 }
-                guard declaredInputs[request.inputName] != nil else {
+                guard request.debianSuite != nil || declaredInputs[request.inputName] != nil else {
                     throw document.error(
                         at: reader.path + ["packages"], element: text,
                         "'\(text)' names the input '\(request.inputName)', which [inputs] does not declare")

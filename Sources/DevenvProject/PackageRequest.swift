@@ -1,14 +1,28 @@
-/// A package as a manifest asks for it: `nodejs_24`, `INPUT.NAME`, or `NAME@VERSION-PREFIX`
-/// (`go@1.24`: the newest go whose version starts with 1.24).
+import DevenvPackages
+
+/// A package as a manifest asks for it: `nodejs_24`, `INPUT.NAME`, `NAME@VERSION-PREFIX`
+/// (`go@1.24`: the newest go whose version starts with 1.24), or `debian:SUITE/PACKAGE` (a
+/// package of Debian's archive, uncurated).
 public struct PackageRequest: Hashable, Sendable, CustomStringConvertible {
     /// The input to look in; nil means the default input `pkgs`.
     public var input: String?
     public var name: String
     public var versionPrefix: String?
+    /// The Debian suite of a `debian:` request (`name` is then the Debian package).
+    public var debianSuite: String?
 
     public static let defaultInput = "pkgs"
 
     public init?(_ text: String) {
+        if text.hasPrefix("debian:") {
+            let parts = text.dropFirst("debian:".count).split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == 2, DebianDependency.isPackageName(String(parts[0])),
+                DebianDependency.isPackageName(String(parts[1]))
+            else { return nil }
+            debianSuite = String(parts[0])
+            name = String(parts[1])
+            return
+        }
         var rest = Substring(text)
         if let at = rest.firstIndex(of: "@") {
             versionPrefix = String(rest[rest.index(after: at)...])
@@ -24,19 +38,21 @@ public struct PackageRequest: Hashable, Sendable, CustomStringConvertible {
         name = String(rest)
     }
 
-    public var inputName: String { input ?? PackageRequest.defaultInput }
+    /// What the lock names as the package's input: `debian:SUITE` for a Debian package.
+    public var inputName: String { debianSuite.map { "debian:" + $0 } ?? input ?? PackageRequest.defaultInput }
 
     /// A request for a package of the set itself (`NAME` or `NAME@VERSION`, no input), as the
     /// profile and ad-hoc environments take them.
     public static func ofTheSet(_ text: String) throws -> PackageRequest {
-        guard let request = PackageRequest(text), request.input == nil else {
+        guard let request = PackageRequest(text), request.input == nil, request.debianSuite == nil else {
             throw ProjectError("'\(text)' is not a package of the set (NAME or NAME@VERSION)")
         }
         return request
     }
 
     public var description: String {
-        (input.map { "\($0)." } ?? "") + name + (versionPrefix.map { "@\($0)" } ?? "")
+        if let debianSuite { return "debian:\(debianSuite)/\(name)" }
+        return (input.map { "\($0)." } ?? "") + name + (versionPrefix.map { "@\($0)" } ?? "")
     }
 
     /// Whether `version` is `versionPrefix` or continues it at a component boundary

@@ -1,5 +1,6 @@
 import DevenvBasics
 import DevenvBuild
+import DevenvPackages
 import DevenvStore
 import Foundation
 
@@ -16,13 +17,13 @@ extension Locker {
     /// `updating`, moves those inputs (empty: all) to their newest (`devenv update`). A lock it
     /// writes is complete: every package of this system is realized by `realizer` to record its
     /// NAR hash. A current lock is left as it is, so that locking twice never changes a byte.
-    public static func bringUpToDate(_ project: Project, store: Store, realizer: Realizer, updating: Set<String>? = nil)
-        throws -> LockOutcome
-    {
+    public static func bringUpToDate(
+        _ project: Project, store: Store, realizer: Realizer, debian: DebianSource? = nil, updating: Set<String>? = nil
+    ) throws -> LockOutcome {
         let files = try ProjectFiles(project)
         let manifest = try files.manifest()
         let previous = try files.lock()?.relocated(to: store.directory)
-        let locker = Locker(store: store, root: project.root)
+        let locker = Locker(store: store, root: project.root, debian: debian)
         if updating == nil, let previous, isCurrent(previous, for: manifest) { return .upToDate }
         let lock = try locker.withNarHashes(
             locker.lock(manifest, previous: previous, updating: updating), realizing: realizer)

@@ -27,15 +27,18 @@ public final class Workspace {
     public private(set) var notes: [String] = []
 
     public convenience init(
-        project: Project, store: Store, policy: LockPolicy,
+        project: Project, store: Store, policy: LockPolicy, debian: DebianSource? = nil,
         workingDirectory: String = FileManager.default.currentDirectoryPath
     ) throws {
         try project.checkStateDirectory()
-        try self.init(files: ProjectFiles(project), store: store, policy: policy, workingDirectory: workingDirectory)
+        try self.init(
+            files: ProjectFiles(project), store: store, policy: policy, debian: debian,
+            workingDirectory: workingDirectory)
     }
 
+    /// `debian`: where `debian:` requests are locked when the policy lets the lock be updated.
     public init(
-        files: ProjectFiles, store: Store, policy: LockPolicy,
+        files: ProjectFiles, store: Store, policy: LockPolicy, debian: DebianSource? = nil,
         workingDirectory: String = FileManager.default.currentDirectoryPath
     ) throws {
         self.files = files
@@ -56,7 +59,7 @@ public final class Workspace {
                     ? "devenv.lock is missing; run `devenv lock`"
                     : "devenv.lock is out of date with devenv.toml; run `devenv lock`")
         case (_, .update):
-            let locker = Locker(store: store, root: project.root)
+            let locker = Locker(store: store, root: project.root, debian: debian)
             let lock = try locker.withNarHashes(locker.lock(manifest, previous: existing))
             try lock.write(to: project.lockPath)
             notes.append(existing == nil ? "created devenv.lock" : "updated devenv.lock (devenv.toml changed)")

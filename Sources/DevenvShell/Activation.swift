@@ -23,9 +23,15 @@ public struct Activation {
     public let toolVersion: String
     public let background: Bool
     public let makeRealizer: () -> Realizer
+    /// Where `debian:` requests are locked.
+    public let debian: DebianSource?
 
-    public init(store: Store, toolVersion: String, background: Bool, makeRealizer: @escaping () -> Realizer) {
+    public init(
+        store: Store, toolVersion: String, background: Bool, debian: DebianSource? = nil,
+        makeRealizer: @escaping () -> Realizer
+    ) {
         self.store = store
+        self.debian = debian
         layout = HookLayout(home: store.location.home)
         self.toolVersion = toolVersion
         self.background = background
@@ -241,7 +247,7 @@ public struct Activation {
         let files = try files ?? ProjectFiles(project)
         tried = TrustStore.contentHash(files)
         let wasAllowed = trust.verdict(root: project.root, hash: tried) == .allowed
-        let workspace = try Workspace(files: files, store: store, policy: .update)
+        let workspace = try Workspace(files: files, store: store, policy: .update, debian: debian)
         tried = TrustStore.contentHash(workspace.files)
         // A lock this made from an allowed manifest is as trusted as the manifest: that manifest,
         // not one edited meanwhile. Allowed before realizing, so that a failure is reported for

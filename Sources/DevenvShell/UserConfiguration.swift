@@ -1,6 +1,8 @@
 import DevenvBasics
 import DevenvBuild
 import DevenvFetch
+import DevenvPackages
+import DevenvStore
 import Foundation
 
 /// `~/.config/devenv/config.toml` (`$XDG_CONFIG_HOME/devenv/config.toml`, or `$DEVENV_CONFIG`):
@@ -14,6 +16,9 @@ public struct UserConfiguration: Sendable, Equatable {
     public var gcAutomatic: Bool
     /// `[gc] keep` ("30d") in seconds: how old generations automatic collection deletes; nil keeps all.
     public var gcKeep: Double?
+    /// `[debian] keys`: files of OpenPGP keys trusted to sign Debian indexes besides Debian's
+    /// own (absolute, or relative to config.toml's directory).
+    public var debianKeyFiles: [String] = []
 
     public init(
         build: BuildSettings = BuildSettings(), hookInBackground: Bool = true, gcAutomatic: Bool = false,
@@ -41,7 +46,7 @@ public struct UserConfiguration: Sendable, Equatable {
     public init(parsing text: String, file: String) throws {
         let document = try TOMLDocument(file: file, text: text)
         let reader = TOMLTableReader(document, path: [], table: document.root)
-        try reader.rejectUnknownKeys(["sandbox", "jobs", "cores", "mirrors", "fetch", "hook", "gc"])
+        try reader.rejectUnknownKeys(["sandbox", "jobs", "cores", "mirrors", "fetch", "hook", "gc", "debian"])
         var settings = BuildSettings()
         if let sandbox = try reader.string("sandbox") {
             guard let policy = SandboxPolicy(rawValue: sandbox) else {
@@ -79,10 +84,34 @@ public struct UserConfiguration: Sendable, Equatable {
                 gcKeep = seconds
             }
         }
+        if let debian = try reader.table("debian") {
+            try debian.rejectUnknownKeys(["keys"])
+            let directory = (file as NSString).deletingLastPathComponent
+            debianKeyFiles = (try debian.strings("keys") ?? []).map {
+                $0.hasPrefix("/") ? $0 : directory + "/" + $0
+            }
+        }
         hookInBackground = true
         if let hook = try reader.table("hook") {
             try hook.rejectUnknownKeys(["background"])
             hookInBackground = try hook.bool("background") ?? true
         }
+    }
+}
+
+extension UserConfiguration {
+    /// Debian's archive with this configuration's mirrors and keys.
+    public func debianSource(store: Store, progress: any FetchProgress = SilentProgress()) throws -> DebianSource {
+        let keys = try debianKeyFiles.flatMap { file -> [OpenPGP.PublicKey] in
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw ShellError("config.toml: [debian] keys: cannot read \(file)")
+            }
+            do {
+                return try OpenPGP.keys(in: [UInt8](data))
+            } catch {
+                throw ShellError("config.toml: [debian] keys: \(file): \(error)")
+            }
+        }
+        return DebianSource(store: store, settings: build.fetch, keys: keys, progress: progress)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DevenvBasics
 import DevenvPackages
+import DevenvProject
 import DevenvStore
 
 struct InfoCommand: ParsableCommand {
@@ -9,7 +10,9 @@ struct InfoCommand: ParsableCommand {
         abstract: "Describe a package: versions, description, source, and its store path if realized."
     )
 
-    @Argument(help: "A package or alias of the default set (e.g. go_1_24, nodejs).", completion: Completions.packages)
+    @Argument(
+        help: "A package or alias of the default set (e.g. go_1_24, nodejs), or debian:SUITE/PACKAGE.",
+        completion: Completions.packages)
     var name: String
 
     @Option(help: "The system to describe the source and store path for (default: this one).")
@@ -29,8 +32,22 @@ struct InfoCommand: ParsableCommand {
         var realized: Bool
     }
 
+    struct DebianInfoJSON: Encodable {
+        var name: String
+        var version: String
+        var description: String
+        var suite: String
+        var architecture: String
+        var closure: [String]
+        var downloadSize: Int
+        var installedSize: Int
+        var storePath: String
+        var realized: Bool
+    }
+
     func run() throws {
         let session = try Session(packageSet: packageSet.directory)
+        if name.hasPrefix("debian:") { return try describeDebian(session) }
         let packages = try session.packages
         let recipe = try packages.recipe(name)
         let versions = packages.versions(of: recipe.family)
@@ -63,5 +80,34 @@ struct InfoCommand: ParsableCommand {
         } else {
             print("  store path: none for \(system)")
         }
+    }
+
+    /// `debian:SUITE/PACKAGE`: the package as its suite's index has it, with its closure's sizes.
+    private func describeDebian(_ session: Session) throws {
+        guard let request = PackageRequest(name), let suite = request.debianSuite else {
+            throw ValidationError("'\(name)' is not debian:SUITE/PACKAGE")
+        }
+        let resolved = try session.debian().resolve(request.name, suite: suite, system: system)
+        let path = session.store.directory.fullPath(of: try resolved.derivation.outputPath(in: session.store.directory))
+        let realized = try session.store.isValid(try session.store.directory.storePath(parsing: path))
+        let download = resolved.closure.map(\.size).reduce(0, +)
+        let installed = resolved.closure.map(\.installedSize).reduce(0, +) * 1024
+        let binary = resolved.binary
+        if json {
+            try printJSON(
+                DebianInfoJSON(
+                    name: binary.name, version: binary.version.description, description: binary.summary, suite: suite,
+                    architecture: resolved.suite.architecture,
+                    closure: resolved.closure.map { "\($0.name) \($0.version)" }, downloadSize: download,
+                    installedSize: installed, storePath: path, realized: realized))
+            return
+        }
+        print("\(binary.name) \(binary.version) (Debian \(suite), \(resolved.suite.architecture))")
+        print("  \(binary.summary)")
+        print("  source:     \(binary.source) \(binary.sourceVersion)")
+        print(
+            "  closure:    \(resolved.closure.count) packages, \(Format.bytes(UInt64(download))) to download, "
+                + "\(Format.bytes(UInt64(installed))) installed")
+        print("  store path: \(path) (\(realized ? "realized" : "not realized"))")
     }
 }

@@ -20,7 +20,9 @@ struct LockCommand: ParsableCommand {
     func run() throws {
         try withManifestErrors {
             let session = try Session()
-            switch try Locker.bringUpToDate(try directory.project(), store: session.store, realizer: session.realizer())
+            switch try Locker.bringUpToDate(
+                try directory.project(), store: session.store, realizer: session.realizer(),
+                debian: try session.debian())
             {
             case .upToDate: print("devenv.lock is up to date")
             case .written(let created, let changes):
@@ -50,7 +52,9 @@ struct UpdateCommand: ParsableCommand {
         try withManifestErrors {
             let session = try Session()
             let outcome = try Locker.bringUpToDate(
-                try directory.project(), store: session.store, realizer: session.realizer(), updating: Set(inputs))
+                try directory.project(), store: session.store, realizer: session.realizer(),
+                debian: try session.debian(),
+                updating: Set(inputs))
             guard case .written(_, let changes) = outcome else { return }
             print(changes.isEmpty ? "no changes" : changes.joined(separator: "\n"))
         }

@@ -23,6 +23,9 @@ struct Session {
         get throws { try packageSet.map(PackageSet.init(directory:)) ?? PackageSet.builtin }
     }
 
+    /// Debian's archive as config.toml configures it, showing downloads on standard error.
+    func debian() throws -> DebianSource { try configuration.debianSource(store: store, progress: ConsoleProgress()) }
+
     /// A realizer that shows progress on standard error; `jobs` overrides the configuration.
     func realizer(jobs: Int? = nil) -> Realizer {
         var settings = configuration.build

@@ -9,9 +9,7 @@ import Testing
 /// Debian packages made by the tests, relocated into the store and run where the host's `/usr`,
 /// `/lib*`, `/bin` and `/etc` do not exist.
 struct RelocationTests {
-    /// `.deb`s laid out as Debian's: a C library package with the host's loader and libc,
-    /// `libword1`, `libgreet1` (needs libword), and `hello` (needs libgreet; with a script, an
-    /// interpreter program and links of every kind).
+    /// `.deb`s laid out as Debian's (`DebianPrograms`), served by a loopback server.
     final class Packages: @unchecked Sendable {
         let dir: TemporaryDirectory
         let store: Store
@@ -21,57 +19,10 @@ struct RelocationTests {
 
         init() throws {
             dir = try TemporaryDirectory("relocation")
-            try dir.sh(
-                """
-                set -e
-                mkdir -p c mirror home
-                cd c
-                printf 'const char *word(void) { return "world"; }\\n' > word.c
-                printf '#include <stdio.h>\\nconst char *word(void);\\nvoid greet(void) { printf("hello, %%s\\\\n", word()); }\\n' > greet.c
-                printf 'void greet(void);\\nint main(void) { greet(); return 0; }\\n' > hello.c
-                printf '#include <stdio.h>\\nint main(int c, char **v) { for (int i = 1; i < c; i++) printf("[%%s]", v[i]); puts(""); return 0; }\\n' > args.c
-                cc -shared -fPIC -Wl,-soname,libword.so.1 -o libword.so.1 word.c
-                cc -shared -fPIC -Wl,-soname,libgreet.so.1 -o libgreet.so.1 greet.c libword.so.1
-                cc -o hello hello.c libgreet.so.1 -Wl,-rpath-link,.
-                cc -o print-args args.c
-                loader="$(readelf -lW hello | sed -n 's/.*interpreter: \\(.*\\)]/\\1/p')"
-                cp "$(readlink -f "$loader")" loader && basename "$loader" > loader-name
-                cp "$(readlink -f "$(ldd hello | sed -n 's/.*libc.so.6 => \\([^ ]*\\) .*/\\1/p')")" libc.so.6
-                gcc -dumpmachine > triplet
-                """)
-            triplet = try String(contentsOfFile: dir("c/triplet"), encoding: .utf8).trimmingCharacters(in: .newlines)
-            loaderName = try String(contentsOfFile: dir("c/loader-name"), encoding: .utf8)
-                .trimmingCharacters(in: .newlines)
-            let lib = "usr/lib/\(triplet)"
-            let repository = DebianRepository(root: dir("mirror"))
-            try repository.build(
-                [
-                    DebianRepository.Package(
-                        "libc6", "2.0-1",
-                        copies: ["\(lib)/\(loaderName)": dir("c/loader"), "\(lib)/libc.so.6": dir("c/libc.so.6")],
-                        links: ["usr/lib64/\(loaderName)": "../lib/\(triplet)/\(loaderName)"]),
-                    DebianRepository.Package(
-                        "libword1", "1.0-1", fields: ["Depends": "libc6"],
-                        copies: ["\(lib)/libword.so.1": dir("c/libword.so.1")]),
-                    DebianRepository.Package(
-                        "libgreet1", "1.0-1", fields: ["Depends": "libword1, libc6"],
-                        copies: ["\(lib)/libgreet.so.1": dir("c/libgreet.so.1")],
-                        links: ["\(lib)/libgreet.so": "/\(lib)/libgreet.so.1"]),
-                    DebianRepository.Package(
-                        "hello", "1.0-1", fields: ["Depends": "libgreet1, libc6"],
-                        files: [
-                            "usr/bin/args-script": ("#!/usr/bin/print-args -x\n", true),
-                            "usr/bin/env-script": ("#!/usr/bin/env print-args\n", true),
-                            "usr/bin/sh-script": ("#!/bin/sh\necho sh\n", true),
-                            "usr/share/hello/not-executable": ("#!/usr/bin/print-args\n", false),
-                        ],
-                        copies: ["usr/bin/hello": dir("c/hello"), "usr/bin/print-args": dir("c/print-args")],
-                        links: [
-                            "usr/bin/hi": "hello", "usr/bin/greeting-library": "../lib/\(triplet)/libgreet.so.1",
-                            "usr/share/hello/config": "/etc/hello.conf", "usr/share/hello/gone": "/usr/share/nothing",
-                            "usr/share/hello/up": "../../../../../../usr/bin/hello",
-                        ]),
-                ], sign: false)
+            try dir.sh("mkdir -p mirror home")
+            let programs = try DebianPrograms(building: dir)
+            (triplet, loaderName) = (programs.triplet, programs.loaderName)
+            try DebianRepository(root: dir("mirror")).build(programs.packages, sign: false)
             store = try Store(location: StoreLocation(home: dir("home")))
             server = try HTTPServer(root: dir("mirror"))
         }

@@ -16,11 +16,14 @@ public final class DebianRepository: @unchecked Sendable {
         public var copies: [String: String]
         /// Path in the package → link target.
         public var links: [String: String]
+        /// A tar file that replaces the data dpkg-deb packed (an archive dpkg-deb would refuse
+        /// to make, with `..` in a name, say).
+        public var dataTar: String?
 
         public init(
             _ name: String, _ version: String, architecture: String = "amd64", fields: [String: String] = [:],
             files: [String: (content: String, executable: Bool)] = [:], copies: [String: String] = [:],
-            links: [String: String] = [:]
+            links: [String: String] = [:], dataTar: String? = nil
         ) {
             self.name = name
             self.version = version
@@ -29,6 +32,7 @@ public final class DebianRepository: @unchecked Sendable {
             self.files = files
             self.copies = copies
             self.links = links
+            self.dataTar = dataTar
         }
     }
 
@@ -81,6 +85,9 @@ public final class DebianRepository: @unchecked Sendable {
             }
             let deb = "pool/main/\(package.name)_\(package.version)_\(package.architecture).deb"
             script += "dpkg-deb --root-owner-group -Zxz --build '\(build)' '\(deb)' >/dev/null\n"
+            if let dataTar = package.dataTar {
+                script += "xz -c '\(dataTar)' > data.tar.xz && ar r '\(deb)' data.tar.xz && rm data.tar.xz\n"
+            }
             script += """
                 {
                   cat '\(build)/DEBIAN/control'

@@ -1,0 +1,157 @@
+import DevenvBuild
+import DevenvFetch
+import DevenvStore
+import Foundation
+
+/// Debian's archive as locking uses it: `debian:SUITE/PACKAGE` resolved in the suite's verified
+/// index to its closure, pinned `.deb` by `.deb`, as derivations that relocate it into the store.
+/// Each suite's index is read once per process; it is fetched only when the cache lacks it or
+/// has no such package, or when asked to refresh (`devenv update`).
+public final class DebianSource: @unchecked Sendable {
+    /// One suite's packages for one architecture.
+    public struct Suite {
+        public let name: String
+        public let release: DebianRelease
+        public let architecture: String
+        public let resolver: DebianResolver
+        public let binaries: [DebianBinary]
+    }
+
+    let archive: DebianArchive
+    private let lock = NSLock()
+    private var suites: [String: Suite] = [:]
+    /// Suites fetched anew in this process: never twice.
+    private var refreshed: Set<String> = []
+
+    /// `keys`: trusted besides Debian's own (config.toml's `[debian] keys`).
+    public init(
+        store: Store, settings: FetchSettings = FetchSettings(), keys: [OpenPGP.PublicKey] = [],
+        progress: any FetchProgress = SilentProgress()
+    ) {
+        archive = DebianArchive(
+            keys: DebianArchive.builtinKeys + keys,
+            fetcher: URLFetcher(store: store, settings: settings, progress: progress),
+            home: store.location.home)
+    }
+
+    /// The suite's index for `system`'s architecture; `refresh` fetches it anew (once per process).
+    public func suite(_ name: String, system: String, refresh: Bool = false) throws -> Suite {
+        guard let architecture = DebianArchive.architectures[system] else {
+            throw PackageError("Debian has no architecture for \(system)")
+        }
+        lock.lock()
+        defer { lock.unlock() }
+        let key = name + "/" + architecture
+        let fetching = refresh && !refreshed.contains(key)
+        if !fetching, let suite = suites[key] { return suite }
+        let release = try archive.release(name, refresh: fetching)
+        let binaries = try archive.packages(name, release: release, architecture: architecture)
+        let suite = Suite(
+            name: name, release: release, architecture: architecture,
+            resolver: DebianResolver(binaries, suite: name), binaries: binaries)
+        suites[key] = suite
+        if fetching { refreshed.insert(key) }
+        return suite
+    }
+
+    /// A package of a suite as locking would pin it.
+    public struct Resolved {
+        public let suite: Suite
+        public let binary: DebianBinary
+        /// The package and everything it needs, by name.
+        public let closure: [DebianBinary]
+        /// The derivation of its output (its closure's outputs as dependencies).
+        public let derivation: Derivation
+
+        /// What the lock records: every `.deb` of the closure.
+        public var pin: DebianPin {
+            DebianPin(
+                suite: suite.name, date: DebianPin.timestamp(suite.release.date),
+                debs: closure.map(DebianPin.Deb.init).sorted { $0.package < $1.package })
+        }
+    }
+
+    /// `package` of `suite` for `system`, resolved. A package the cached index lacks makes it
+    /// fetch the index anew once before it is refused.
+    public func resolve(_ package: String, suite name: String, system: String, refresh: Bool = false) throws
+        -> Resolved
+    {
+        var suite = try self.suite(name, system: system, refresh: refresh)
+        if suite.resolver.binary(package) == nil {
+            suite = try self.suite(name, system: system, refresh: true)
+        }
+        guard let binary = suite.resolver.binary(package) else {
+            throw PackageError("Debian's \(name) has no package \(package) for \(suite.architecture)")
+        }
+        let closure = try suite.resolver.closure([package]).sorted { $0.name < $1.name }
+        let outputs = try DebianOutputs(
+            closure: closure, resolver: suite.resolver, mirror: DebianArchive.defaultMirror, system: system)
+        return Resolved(suite: suite, binary: binary, closure: closure, derivation: outputs.derivation(of: package)!)
+    }
+
+    /// Packages of the suite in whose name or summary every word of `query` occurs (any case),
+    /// by name.
+    public func search(_ query: String, suite name: String, system: String) throws -> [DebianBinary] {
+        let words = query.lowercased().split(separator: " ").map(String.init)
+        return try self.suite(name, system: system).binaries.filter { binary in
+            let text = binary.name + " " + binary.summary.lowercased()
+            return words.allSatisfy { text.contains($0) }
+        }.sorted { $0.name < $1.name }
+    }
+}
+
+/// What a lock records of a Debian package: the suite and the date of its index, and each `.deb`
+/// of the closure, so that the lock alone names every file (and the snapshot that has it).
+public struct DebianPin: Hashable, Sendable {
+    public struct Deb: Hashable, Sendable {
+        public var package: String
+        public var version: String
+        public var architecture: String
+        /// The pool path under the mirror.
+        public var filename: String
+        public var sha256: String
+        public var size: Int
+
+        public init(package: String, version: String, architecture: String, filename: String, sha256: String, size: Int)
+        {
+            self.package = package
+            self.version = version
+            self.architecture = architecture
+            self.filename = filename
+            self.sha256 = sha256
+            self.size = size
+        }
+
+        init(_ binary: DebianBinary) {
+            self.init(
+                package: binary.name, version: binary.version.description, architecture: binary.architecture,
+                filename: binary.filename, sha256: binary.sha256, size: binary.size)
+        }
+    }
+
+    public var suite: String
+    /// The index's `Date`, as `YYYYMMDDTHHMMSSZ` (the form Debian's snapshot service names times).
+    public var date: String
+    public var debs: [Deb]
+
+    public init(suite: String, date: String, debs: [Deb]) {
+        self.suite = suite
+        self.date = date
+        self.debs = debs
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return formatter.string(from: date)
+    }
+
+    /// Whether `date` is a timestamp as `date` holds it.
+    public static func isTimestamp(_ date: String) -> Bool {
+        let bytes = Array(date.utf8)
+        return bytes.count == 16 && bytes[8] == UInt8(ascii: "T") && bytes[15] == UInt8(ascii: "Z")
+            && (bytes[0..<8] + bytes[9..<15]).allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `debian:SUITE/PACKAGE` through the CLI, against a signed Debian archive the tests make and
+/// serve on loopback (config.toml points Debian's mirror at it and trusts its key): locked,
+/// pinned, relocated, run, described, searched; bad archives refused with nothing stored.
+struct DebianCommandTests {
+    final class Fixture: @unchecked Sendable {
+        let dir: TemporaryDirectory
+        let server: HTTPServer
+        let devenv: DevenvCLI
+        let repository: DebianRepository
+
+        /// The C programs of `DebianPrograms` and `extra` packages, in the suite `testing`;
+        /// `trusted`: config.toml trusts the archive's key.
+        init(extra: [DebianRepository.Package] = [], trusted: Bool = true) throws {
+            dir = try TemporaryDirectory("debian-cli")
+            try dir.sh("mkdir -p mirror home proj")
+            repository = DebianRepository(root: dir("mirror"))
+            try repository.build(try DebianPrograms(building: dir).packages + extra)
+            server = try HTTPServer(root: dir("mirror"))
+            devenv = DevenvCLI(home: dir("home"), environment: ["CI": "true"])
+            try configure(devenv, trusted: trusted)
+        }
+
+        func configure(_ devenv: DevenvCLI, trusted: Bool = true) throws {
+            try repository.publicKey.write(toFile: devenv.home + "/key.asc", atomically: true, encoding: .utf8)
+            try """
+            [mirrors]
+            "https://deb.debian.org/debian/" = "\(server.url(""))"
+            \(trusted ? "[debian]\nkeys = [\"key.asc\"]" : "")
+            """.write(toFile: devenv.home + "/config.toml", atomically: true, encoding: .utf8)
+        }
+
+        func project(_ packages: [String]) throws {
+            try "[shell]\npackages = [\(packages.map { "\"\($0)\"" }.joined(separator: ", "))]\n"
+                .write(toFile: dir("proj/devenv.toml"), atomically: true, encoding: .utf8)
+        }
+
+        /// The store's entries other than the fetched `.deb`s and the locks.
+        func outputs(_ devenv: DevenvCLI) throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: devenv.storeDirectory)
+                .filter { !$0.hasPrefix(".") && !$0.hasSuffix(".deb") }.sorted()
+        }
+    }
+
+    @Test func aDebianPackageIsPinnedRelocatedAndRealizedFromTheLockAlone() throws {
+        let fixture = try Fixture()
+        try fixture.project(["debian:testing/hello"])
+        let locked = try fixture.devenv("lock", "-C", fixture.dir("proj"))
+        #expect(locked.status == 0, "\(locked.stderr)")
+        #expect(locked.output.contains("+ hello 1.0-1"), "\(locked.output)")
+        let lock = try String(contentsOfFile: fixture.dir("proj/devenv.lock"), encoding: .utf8)
+        #expect(lock.contains("\"request\": \"debian:testing/hello\""))
+        #expect(lock.contains("\"input\": \"debian:testing\""))
+        #expect(lock.contains("\"suite\": \"testing\""))
+        for deb in ["hello_1.0-1_amd64.deb", "libc6_2.0-1_amd64.deb", "libgreet1_1.0-1_amd64.deb"] {
+            #expect(lock.contains("\"filename\": \"pool/main/\(deb)\""), "\(deb)")
+            #expect(lock.contains("\"url\": \"https://deb.debian.org/debian/pool/main/\(deb)\""), "\(deb)")
+        }
+        let ran = try fixture.devenv("develop", "-C", fixture.dir("proj"), "-c", "hello")
+        #expect(ran.status == 0 && ran.output == "hello, world", "\(ran.stderr)")
+
+        // Another machine: no index cached, and the mirror has lost its index too.
+        try fixture.dir.sh("rm -rf mirror/dists && mkdir other")
+        let other = DevenvCLI(home: fixture.dir("other"), environment: ["CI": "true"])
+        try fixture.configure(other)
+        let again = try other("develop", "--frozen", "-C", fixture.dir("proj"), "-c", "hello")
+        #expect(again.status == 0 && again.output == "hello, world", "\(again.stderr)")
+        #expect(try fixture.outputs(other).contains { $0.hasSuffix("-hello-1.0-1") })
+        #expect(try String(contentsOfFile: fixture.dir("proj/devenv.lock"), encoding: .utf8) == lock)
+    }
+
+    @Test func infoAndSearchShowTheSuitesPackages() throws {
+        let fixture = try Fixture()
+        let info = try fixture.devenv("info", "debian:testing/hello")
+        #expect(info.status == 0, "\(info.stderr)")
+        #expect(info.output.hasPrefix("hello 1.0-1 (Debian testing, amd64)\n  hello for the tests\n"), "\(info.output)")
+        #expect(info.output.contains("closure:    4 packages"), "\(info.output)")
+        #expect(info.output.contains("(not realized)"))
+        let search = try fixture.devenv("search", "--debian", "--suite", "testing", "lib")
+        #expect(
+            search.output.split(separator: "\n").map { $0.split(separator: " ")[0] } == [
+                "debian:testing/libc6", "debian:testing/libgreet1", "debian:testing/libword1",
+            ])
+        let json = try fixture.devenv("search", "--debian", "--suite", "testing", "--json", "hello")
+        #expect(json.output.contains("\"request\":\"debian:testing/hello\""), "\(json.output)")
+        let missing = try fixture.devenv("info", "debian:testing/nothing")
+        #expect(missing.status != 0 && missing.stderr.contains("Debian's testing has no package nothing for amd64"))
+    }
+
+    @Test func badArchivesAreRefusedAndNothingIsStored() throws {
+        // An index signed by a key nobody trusts.
+        let untrusted = try Fixture(trusted: false)
+        try untrusted.project(["debian:testing/hello"])
+        let refused = try untrusted.devenv("lock", "-C", untrusted.dir("proj"))
+        #expect(refused.status != 0 && refused.stderr.contains("not a trusted key"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: untrusted.dir("proj/devenv.lock")))
+        #expect(try untrusted.outputs(untrusted.devenv).isEmpty)
+
+        // A dependency nothing provides; a .deb whose data climbs out of its directory.
+        let tar = try TemporaryDirectory("evil-tar")
+        try tar.sh("set -e; mkdir -p x/y; echo bad > x/escaped; cd x/y; tar -cPf ../../evil.tar ../escaped")
+        let fixture = try Fixture(extra: [
+            DebianRepository.Package("broken", "1.0-1", fields: ["Depends": "hello, missing-lib (>= 2)"]),
+            DebianRepository.Package("evil", "1.0-1", dataTar: tar("evil.tar")),
+        ])
+        try fixture.project(["debian:testing/broken"])
+        let unsatisfiable = try fixture.devenv("lock", "-C", fixture.dir("proj"))
+        #expect(unsatisfiable.status != 0)
+        #expect(unsatisfiable.stderr.contains("missing-lib"), "\(unsatisfiable.stderr)")
+        #expect(unsatisfiable.stderr.contains("broken"), "\(unsatisfiable.stderr)")
+
+        try fixture.project(["debian:testing/evil"])
+        let evil = try fixture.devenv("lock", "-C", fixture.dir("proj"))
+        #expect(evil.status != 0 && evil.stderr.contains("escaped"), "\(evil.stderr)")
+        #expect(try fixture.outputs(fixture.devenv).isEmpty, "\(evil.stderr)")
+
+        // A .deb that is not the one the index lists.
+        try fixture.dir.sh("echo tampered >> mirror/pool/main/hello_1.0-1_amd64.deb")
+        try fixture.project(["debian:testing/hello"])
+        let tampered = try fixture.devenv("lock", "-C", fixture.dir("proj"))
+        #expect(tampered.status != 0 && tampered.stderr.contains("hash mismatch"), "\(tampered.stderr)")
+        #expect(try fixture.outputs(fixture.devenv).allSatisfy { !$0.contains("-hello-") })
+        #expect(!FileManager.default.fileExists(atPath: fixture.dir("proj/devenv.lock")))
+    }
+}
