@@ -92,7 +92,7 @@ public struct PackageSet: Sendable {
 
     static let recipeKeys: Set<String> = [
         "version", "description", "homepage", "license", "origin", "sources", "unpack", "script", "dependencies",
-        "build-env", "paths", "env",
+        "build-env", "paths", "env", "debian", "unavailable",
     ]
 
     private static func recipe(named name: String, from reader: TOMLTableReader) throws -> Recipe {
@@ -134,13 +134,21 @@ public struct PackageSet: Sendable {
             script: try reader.string("script"),
             dependencies: try reader.strings("dependencies") ?? [],
             buildEnvironment: try reader.variables("build-env") ?? [:],
-            paths: try reader.strings("paths") ?? ["bin"], environment: try reader.variables("env") ?? [:])
+            paths: try reader.strings("paths") ?? ["bin"], environment: try reader.variables("env") ?? [:],
+            debian: try reader.string("debian"), unavailable: try reader.string("unavailable"))
+        if let debian = recipe.debian {
+            let parts = debian.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 2, parts.allSatisfy(DebianDependency.isPackageName) else {
+                throw reader.error(
+                    "debian", "debian must be SUITE/PACKAGE (like \"trixie/jq\"), not \(debian.debugDescription)")
+            }
+        }
         if let path = recipe.paths.first(where: { !Derivation.isOutputDirectory($0) }) {
             throw reader.error(
                 "paths",
                 "\(path.debugDescription) in 'paths' is not a directory inside the output (like bin or lib/node/bin)")
         }
-        if recipe.script == nil && recipe.sources.isEmpty {
+        if recipe.script == nil && recipe.sources.isEmpty && recipe.debian == nil && recipe.unavailable == nil {
             throw reader.document.error(at: [name], "package '\(name)' needs sources or a script")
         }
         return recipe
@@ -191,18 +199,19 @@ public struct PackageSet: Sendable {
         throw PackageError("unknown package '\(name)'\(hint)")
     }
 
-    /// Recipes whose name or description contain every word of `query` (any case), sorted by name.
+    /// Recipes whose name or description contain every word of `query` (any case), sorted by
+    /// name; unavailable ones are not found.
     public func search(_ query: String) -> [Recipe] {
         let words = query.lowercased().split(separator: " ").map(String.init)
-        return recipes.values.filter { recipe in
+        return recipes.values.filter { $0.unavailable == nil }.filter { recipe in
             let text = "\(recipe.name) \(recipe.family) \(recipe.description)".lowercased()
             return words.allSatisfy { text.contains($0) }
         }.sorted { $0.name < $1.name }
     }
 
-    /// Every recipe of `family` (`go` → go_1_22 … go_1_27), oldest version first.
+    /// Every available recipe of `family` (`go` → go_1_22 … go_1_27), oldest version first.
     public func versions(of family: String) -> [Recipe] {
-        recipes.values.filter { $0.family == family }.sorted {
+        recipes.values.filter { $0.family == family && $0.unavailable == nil }.sorted {
             $0.version.compare($1.version, options: .numeric) == .orderedAscending
         }
     }
@@ -210,6 +219,12 @@ public struct PackageSet: Sendable {
     /// Aliases that name `package`.
     public func aliases(of package: String) -> [String] {
         aliases.filter { $0.value == package }.map(\.key).sorted()
+    }
+
+    /// An error for a recipe that is `unavailable`, with its reason.
+    public static func checkAvailable(_ recipe: Recipe) throws {
+        guard let reason = recipe.unavailable else { return }
+        throw PackageError("\(recipe.name) is not available: \(reason)")
     }
 
     /// The derivation of `name` for `system`, its dependencies resolved the same way (each once).
@@ -223,6 +238,12 @@ public struct PackageSet: Sendable {
     {
         let recipe = try recipe(name)
         if let known = resolved[recipe.name] { return known }
+        try PackageSet.checkAvailable(recipe)
+        if let debian = recipe.debian {
+            throw PackageError(
+                "\(recipe.name) is debian:\(debian), resolved in Debian's index when a project (or `devenv shell`) locks it"
+            )
+        }
         var sources: [Derivation.Source] = []
         if !recipe.sources.isEmpty {
             guard let source = recipe.sources[system] else {

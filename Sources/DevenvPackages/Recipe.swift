@@ -31,6 +31,12 @@ public struct Recipe: Hashable, Sendable {
     public var paths: [String]
     /// Variables an environment gets; `$out` in a value stands for the output path.
     public var environment: [String: String]
+    /// `SUITE/PACKAGE`: the package is that package of Debian's archive, resolved (with its
+    /// closure) when a project is locked.
+    public var debian: String? = nil
+    /// Why nobody can provide the package here (a name people ask for, said not to exist rather
+    /// than replaced by another version).
+    public var unavailable: String? = nil
 
     /// The name without a version suffix: `go_1_24` → `go`, `nodejs_24` → `nodejs`.
     public var family: String {
@@ -40,5 +46,13 @@ public struct Recipe: Hashable, Sendable {
     }
 
     /// The systems it can be realized for, sorted.
-    public var systems: [String] { sources.keys.sorted() }
+    public var systems: [String] {
+        debian != nil ? DebianArchive.architectures.keys.sorted() : sources.keys.sorted()
+    }
+
+    /// The suite and package of a Debian recipe.
+    public var debianPackage: (suite: String, package: String)? {
+        guard let parts = debian?.split(separator: "/"), parts.count == 2 else { return nil }
+        return (String(parts[0]), String(parts[1]))
+    }
 }

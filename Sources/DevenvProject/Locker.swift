@@ -122,6 +122,14 @@ public struct Locker {
         } else {
             recipe = try packages.recipe(request.name)
         }
+        try PackageSet.checkAvailable(recipe)
+        if let (suite, package) = recipe.debianPackage {
+            var locked = try resolveDebian(package, suite: suite, system: system, refresh: false)
+            locked.request = request.description
+            locked.input = request.inputName
+            locked.environment = recipe.environment
+            return locked
+        }
         let derivation = try packages.derivation(recipe.name, system: system)
         return LockedPackage(
             request: request.description, input: request.inputName, derivation: derivation,

@@ -242,7 +242,8 @@ public struct Lockfile: Hashable, Sendable {
                     guard locked.derivation.system == system else {
                         throw try package.field("derivation").error("is for \(locked.derivation.system), not \(system)")
                     }
-                    guard locked.debian != nil || inputNames.contains(locked.input) else {
+                    guard PackageRequest(locked.request)?.debianSuite != nil || inputNames.contains(locked.input)
+                    else {
                         throw try package.field("input").error(
                             "names \(locked.input.debugDescription), which 'inputs' lacks")
                     }
@@ -292,9 +293,9 @@ public struct Lockfile: Hashable, Sendable {
         guard let request = PackageRequest(locked.request) else {
             throw try package.field("request").error("\(locked.request.debugDescription) is not a package request")
         }
-        // A Debian package's input is its suite, which 'inputs' does not list.
-        if request.debianSuite != nil || locked.debian != nil {
-            guard locked.debian?.suite == request.debianSuite, request.inputName == locked.input else {
+        // A `debian:` request's input is its suite, which 'inputs' does not list.
+        if let suite = request.debianSuite {
+            guard locked.debian?.suite == suite, request.inputName == locked.input else {
                 throw try package.field("input").error(
                     "\(locked.input.debugDescription) is not the Debian suite of \(locked.request.debugDescription)")
             }

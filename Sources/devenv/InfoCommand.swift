@@ -50,6 +50,7 @@ struct InfoCommand: ParsableCommand {
         if name.hasPrefix("debian:") { return try describeDebian(session) }
         let packages = try session.packages
         let recipe = try packages.recipe(name)
+        try PackageSet.checkAvailable(recipe)
         let versions = packages.versions(of: recipe.family)
         let derivation = try? packages.derivation(recipe.name, system: system)
         let path = try derivation.map { try $0.outputPath(in: session.store.directory) }
@@ -72,7 +73,8 @@ struct InfoCommand: ParsableCommand {
         let aliases = packages.aliases(of: recipe.name)
         if !aliases.isEmpty { print("  aliases:    \(aliases.joined(separator: ", "))") }
         print("  versions:   " + versions.map { "\($0.name) (\($0.version))" }.joined(separator: ", "))
-        print("  systems:    " + (recipe.sources.isEmpty ? "any" : recipe.systems.joined(separator: ", ")))
+        print("  systems:    " + (recipe.systems.isEmpty ? "any" : recipe.systems.joined(separator: ", ")))
+        if let debian = recipe.debian { print("  debian:     \(debian) (resolved with its closure when locked)") }
         if let source = recipe.sources[system] { print("  source:     \(source.url)") }
         if !recipe.dependencies.isEmpty { print("  depends on: \(recipe.dependencies.joined(separator: ", "))") }
         if let fullPath {

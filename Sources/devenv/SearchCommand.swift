@@ -94,7 +94,7 @@ struct PackageJSON: Encodable {
         homepage = recipe.homepage
         license = recipe.license
         origin = recipe.origin
-        systems = recipe.sources.isEmpty ? ["any"] : recipe.systems
+        systems = recipe.systems.isEmpty ? ["any"] : recipe.systems
         aliases = packages.aliases(of: recipe.name)
     }
 }

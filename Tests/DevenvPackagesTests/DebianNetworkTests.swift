@@ -77,4 +77,36 @@ struct DebianNetworkTests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.output == (try trixie.path(outputs, "python3.13")) + "/usr")
     }
+
+    @Test func namedPackagesOfTheSetRunFromTheStore() throws {
+        let trixie = try Trixie()
+        let source = DebianSource(store: trixie.store)
+        func realize(_ name: String) throws -> String {
+            let (suite, package) = try #require(try PackageSet.builtin.recipe(name).debianPackage)
+            let derivation = try source.resolve(package, suite: suite, system: "x86_64-linux").derivation
+            let paths = try Realizer(
+                store: trixie.store, settings: BuildSettings(jobs: 2), progress: RecordingProgress()
+            )
+            .realize([derivation])
+            return trixie.store.directory.fullPath(of: paths[0])
+        }
+        let python = try realize("python313")
+        let imports = try trixie.runIsolated(
+            python + "/usr/bin/python3",
+            ["-c", "import ssl, sqlite3, ctypes, zlib, lzma, bz2; ssl.create_default_context()"])
+        #expect(imports.status == 0, "\(imports.stderr)")
+        let git = try realize("git")
+        let script = """
+            set -e; cd /tmp; \(git)/usr/bin/git init -q repo; cd repo
+            \(git)/usr/bin/git -c user.name=t -c user.email=t@e commit -q --allow-empty -m one
+            \(git)/usr/bin/git log --format=%s
+            """
+        let dash = try source.resolve("dash", suite: "trixie", system: "x86_64-linux").derivation
+        let shell = trixie.store.directory.fullPath(
+            of: try Realizer(store: trixie.store, settings: BuildSettings(jobs: 2), progress: RecordingProgress())
+                .realize([dash])[0])
+        let committed = try trixie.runIsolated(
+            shell + "/usr/bin/dash", ["-c", script])
+        #expect(committed.status == 0 && committed.output == "one", "\(committed.stderr)")
+    }
 }

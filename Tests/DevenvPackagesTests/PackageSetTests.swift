@@ -110,6 +110,10 @@ struct PackageSetTests {
         ),
         ("\n[aliases2]\n", "'version' is missing in 'aliases2'"),
         (
+            "\n[deb]\nversion = \"1\"\ndescription = \"d\"\nhomepage = \"h\"\nlicense = \"l\"\norigin = \"o\"\ndebian = \"trixie/../jq\"\n",
+            "debian must be SUITE/PACKAGE (like \"trixie/jq\"), not \"trixie/../jq\""
+        ),
+        (
             "\n[tool_3.unpack]\nstrip = \"one\"\n",
             "tools.toml:39:1: 'strip' in 'tool_3.unpack' must be an integer, not a string"
         ),
@@ -117,6 +121,39 @@ struct PackageSetTests {
     func mistakesAreReportedWithTheirPlace(_ extra: String, _ message: String) throws {
         let error = #expect(throws: PackageError.self) { try set(extra) }
         #expect(error?.description.contains(message) == true, "actual: \(error?.description ?? "no error")")
+    }
+
+    @Test func debianRecipesAreResolvedWhenLockedAndUnavailableOnesAreSaidToBe() throws {
+        let packages = try set(
+            """
+
+            [jq]
+            version = "1.7.1"
+            description = "JSON processor"
+            homepage = "h"
+            license = "l"
+            origin = "o"
+            debian = "trixie/jq"
+
+            [tool_16]
+            version = "16"
+            description = "tool_16 (not available)"
+            homepage = ""
+            license = ""
+            origin = "none"
+            unavailable = "nobody has tool 16; available: tool_1, tool_2"
+            """)
+        let jq = try packages.recipe("jq")
+        #expect(jq.debianPackage?.suite == "trixie" && jq.debianPackage?.package == "jq")
+        #expect(jq.systems == ["aarch64-linux", "x86_64-linux"])
+        let notDerived = #expect(throws: PackageError.self) { try packages.derivation("jq", system: "x86_64-linux") }
+        #expect(notDerived?.description.contains("debian:trixie/jq") == true)
+        let unavailable = #expect(throws: PackageError.self) {
+            try packages.derivation("tool_16", system: "x86_64-linux")
+        }
+        #expect(unavailable?.description == "tool_16 is not available: nobody has tool 16; available: tool_1, tool_2")
+        #expect(packages.versions(of: "tool").map(\.name) == ["tool_1", "tool_2"])
+        #expect(packages.search("tool").allSatisfy { $0.name != "tool_16" })
     }
 
     @Test func theBuiltinSetHasTheToolchains() throws {
@@ -144,6 +181,28 @@ struct PackageSetTests {
             try packages.derivation("hello", system: "x86_64-linux").dependencies.map(\.name).sorted() == [
                 "cmake", "ninja",
             ])
+    }
+
+    @Test func theBuiltinSetNamesDebiansPackages() throws {
+        let packages = PackageSet.builtin
+        let named = [
+            "python311": "bookworm/python3", "python313": "trixie/python3", "postgresql_15": "bookworm/postgresql-15",
+            "postgresql_17": "trixie/postgresql-17", "redis": "trixie/redis-server", "git": "trixie/git",
+            "gnumake": "trixie/make", "sqlite": "trixie/sqlite3", "typescript": "trixie/node-typescript",
+        ]
+        for (name, debian) in named { #expect(try packages.recipe(name).debian == debian, "\(name)") }
+        for name in [
+            "valkey", "rustc", "cargo", "ripgrep", "fzf", "bat", "neovim", "tmux", "jq", "cowsay", "delve", "kubectl",
+            "docker-compose", "eslint", "gcc", "patchelf", "curl",
+        ] {
+            #expect(try packages.recipe(name).debian?.hasPrefix("trixie/") == true, "\(name)")
+        }
+        #expect(try packages.recipe("python3").name == "python313")
+        #expect(try packages.recipe("git").environment["GIT_EXEC_PATH"] == "$out/usr/lib/git-core")
+        for name in ["postgresql_16", "golangci-lint"] {
+            #expect(try packages.recipe(name).unavailable?.isEmpty == false, "\(name)")
+        }
+        #expect(try packages.recipe("postgresql_16").unavailable?.contains("postgresql_15 (15.") == true)
     }
 
     /// `count` recipes, each depending on the next one's (`width`: how many of the next level).
