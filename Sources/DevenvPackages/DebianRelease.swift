@@ -114,6 +114,19 @@ public struct DebianBinary: Sendable, Equatable {
             && lhs.sha256 == rhs.sha256
     }
 
+    /// Whether `path` is a pool path as URLs and the lock may hold it: under `pool/`, relative,
+    /// without `..` or `\\`.
+    public static func isPoolPath(_ path: String) -> Bool {
+        path.hasPrefix("pool/") && !path.split(separator: "/").contains("..") && !path.contains("\\")
+    }
+
+    /// Whether `text` is a SHA-256 as the index (lowercased) and the lock hold it: 64 lowercase
+    /// hexadecimal digits.
+    public static func isSHA256(_ text: String) -> Bool {
+        text.utf8.count == 64
+            && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+
     public init(stanza: DebianStanza, file: String) throws {
         func required(_ field: String) throws -> String {
             guard let value = stanza[field] else {
@@ -158,13 +171,13 @@ public struct DebianBinary: Sendable, Equatable {
         multiArch = stanza["Multi-Arch"]
         essential = stanza["Essential"] == "yes"
         filename = try required("Filename")
-        // A pool path goes into URLs and the lock: relative, without `..`.
-        guard filename.hasPrefix("pool/"), !filename.split(separator: "/").contains(".."), !filename.contains("\\")
-        else { throw PackageError("\(file): package \(name) has the unsafe Filename '\(filename)'") }
+        guard DebianBinary.isPoolPath(filename) else {
+            throw PackageError("\(file): package \(name) has the unsafe Filename '\(filename)'")
+        }
         guard let size = Int(try required("Size")) else { throw PackageError("\(file): package \(name) has no size") }
         self.size = size
         let sha256 = try required("SHA256").lowercased()
-        guard sha256.count == 64, sha256.allSatisfy(\.isHexDigit) else {
+        guard DebianBinary.isSHA256(sha256) else {
             throw PackageError("\(file): package \(name) has a malformed SHA256")
         }
         self.sha256 = sha256

@@ -25,6 +25,9 @@ public struct DebianResolver {
         self.suite = suite
     }
 
+    /// Every binary package of the index.
+    public var binaries: [DebianBinary] { byName.values.flatMap { $0 } }
+
     /// The binary package `name` (the newest), if the suite has it.
     public func binary(_ name: String) -> DebianBinary? { byName[name]?.first }
 

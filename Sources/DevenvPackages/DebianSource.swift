@@ -8,30 +8,70 @@ import Foundation
 /// Each suite's index is read once per process; it is fetched only when the cache lacks it or
 /// has no such package, or when asked to refresh (`devenv update`).
 public final class DebianSource: @unchecked Sendable {
+    /// `SUITE/PACKAGE`, as `debian:` requests and recipes' `debian` name a package.
+    public struct Reference: Hashable, Sendable, CustomStringConvertible {
+        public let suite: String
+        public let package: String
+
+        /// Nil unless both parts are Debian package names (which suites' names are too).
+        public init?(_ text: some StringProtocol) {
+            let parts = String(text).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 2, parts.allSatisfy(DebianDependency.isPackageName) else { return nil }
+            (suite, package) = (parts[0], parts[1])
+        }
+
+        public var description: String { suite + "/" + package }
+    }
+
     /// One suite's packages for one architecture.
     public struct Suite {
         public let name: String
         public let release: DebianRelease
         public let architecture: String
         public let resolver: DebianResolver
-        public let binaries: [DebianBinary]
     }
 
-    let archive: DebianArchive
+    private let store: Store
+    private let settings: FetchSettings
+    private let keyFiles: [String]
+    private let progress: any FetchProgress
     private let lock = NSLock()
+    /// Made on first use: most commands that carry a source never lock a Debian package.
+    private var archive: DebianArchive?
     private var suites: [String: Suite] = [:]
     /// Suites fetched anew in this process: never twice.
     private var refreshed: Set<String> = []
 
-    /// `keys`: trusted besides Debian's own (config.toml's `[debian] keys`).
+    /// `keyFiles`: OpenPGP keys trusted besides Debian's own (config.toml's `[debian] keys`),
+    /// read when an index is first needed.
     public init(
-        store: Store, settings: FetchSettings = FetchSettings(), keys: [OpenPGP.PublicKey] = [],
+        store: Store, settings: FetchSettings = FetchSettings(), keyFiles: [String] = [],
         progress: any FetchProgress = SilentProgress()
     ) {
-        archive = DebianArchive(
+        self.store = store
+        self.settings = settings
+        self.keyFiles = keyFiles
+        self.progress = progress
+    }
+
+    /// The archive with Debian's keys and the configured ones; the caller holds `lock`.
+    private func openArchive() throws -> DebianArchive {
+        if let archive { return archive }
+        let keys = try keyFiles.flatMap { file -> [OpenPGP.PublicKey] in
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw PackageError("config.toml: [debian] keys: cannot read \(file)")
+            }
+            do {
+                return try OpenPGP.keys(in: [UInt8](data))
+            } catch {
+                throw PackageError("config.toml: [debian] keys: \(file): \(error)")
+            }
+        }
+        let opened = DebianArchive(
             keys: DebianArchive.builtinKeys + keys,
-            fetcher: URLFetcher(store: store, settings: settings, progress: progress),
-            home: store.location.home)
+            fetcher: URLFetcher(store: store, settings: settings, progress: progress), home: store.location.home)
+        archive = opened
+        return opened
     }
 
     /// The suite's index for `system`'s architecture; `refresh` fetches it anew (once per process).
@@ -44,11 +84,12 @@ public final class DebianSource: @unchecked Sendable {
         let key = name + "/" + architecture
         let fetching = refresh && !refreshed.contains(key)
         if !fetching, let suite = suites[key] { return suite }
+        let archive = try openArchive()
         let release = try archive.release(name, refresh: fetching)
-        let binaries = try archive.packages(name, release: release, architecture: architecture)
         let suite = Suite(
             name: name, release: release, architecture: architecture,
-            resolver: DebianResolver(binaries, suite: name), binaries: binaries)
+            resolver: DebianResolver(
+                try archive.packages(name, release: release, architecture: architecture), suite: name))
         suites[key] = suite
         if fetching { refreshed.insert(key) }
         return suite
@@ -58,7 +99,7 @@ public final class DebianSource: @unchecked Sendable {
     public struct Resolved {
         public let suite: Suite
         public let binary: DebianBinary
-        /// The package and everything it needs, by name.
+        /// The package and everything it needs, sorted by name.
         public let closure: [DebianBinary]
         /// The derivation of its output (its closure's outputs as dependencies).
         public let derivation: Derivation
@@ -67,7 +108,7 @@ public final class DebianSource: @unchecked Sendable {
         public var pin: DebianPin {
             DebianPin(
                 suite: suite.name, date: DebianPin.timestamp(suite.release.date),
-                debs: closure.map(DebianPin.Deb.init).sorted { $0.package < $1.package })
+                debs: closure.map(DebianPin.Deb.init))
         }
     }
 
@@ -83,7 +124,7 @@ public final class DebianSource: @unchecked Sendable {
         guard let binary = suite.resolver.binary(package) else {
             throw PackageError("Debian's \(name) has no package \(package) for \(suite.architecture)")
         }
-        let closure = try suite.resolver.closure([package]).sorted { $0.name < $1.name }
+        let closure = try suite.resolver.closure([package])
         let outputs = try DebianOutputs(
             closure: closure, resolver: suite.resolver, mirror: DebianArchive.defaultMirror, system: system)
         return Resolved(suite: suite, binary: binary, closure: closure, derivation: outputs.derivation(of: package)!)
@@ -92,10 +133,9 @@ public final class DebianSource: @unchecked Sendable {
     /// Packages of the suite in whose name or summary every word of `query` occurs (any case),
     /// by name.
     public func search(_ query: String, suite name: String, system: String) throws -> [DebianBinary] {
-        let words = query.lowercased().split(separator: " ").map(String.init)
-        return try self.suite(name, system: system).binaries.filter { binary in
-            let text = binary.name + " " + binary.summary.lowercased()
-            return words.allSatisfy { text.contains($0) }
+        let query = SearchQuery(query)
+        return try self.suite(name, system: system).resolver.binaries.filter {
+            query.matches($0.name + " " + $0.summary)
         }.sorted { $0.name < $1.name }
     }
 }

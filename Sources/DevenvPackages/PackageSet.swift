@@ -135,14 +135,13 @@ public struct PackageSet: Sendable {
             dependencies: try reader.strings("dependencies") ?? [],
             buildEnvironment: try reader.variables("build-env") ?? [:],
             paths: try reader.strings("paths") ?? ["bin"], environment: try reader.variables("env") ?? [:],
-            debian: try reader.string("debian"), unavailable: try reader.string("unavailable"))
-        if let debian = recipe.debian {
-            let parts = debian.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-            guard parts.count == 2, parts.allSatisfy(DebianDependency.isPackageName) else {
-                throw reader.error(
-                    "debian", "debian must be SUITE/PACKAGE (like \"trixie/jq\"), not \(debian.debugDescription)")
-            }
-        }
+            debian: try reader.string("debian").map { text in
+                guard let reference = DebianSource.Reference(text) else {
+                    throw reader.error(
+                        "debian", "debian must be SUITE/PACKAGE (like \"trixie/jq\"), not \(text.debugDescription)")
+                }
+                return reference
+            }, unavailable: try reader.string("unavailable"))
         if let path = recipe.paths.first(where: { !Derivation.isOutputDirectory($0) }) {
             throw reader.error(
                 "paths",
@@ -202,10 +201,9 @@ public struct PackageSet: Sendable {
     /// Recipes whose name or description contain every word of `query` (any case), sorted by
     /// name; unavailable ones are not found.
     public func search(_ query: String) -> [Recipe] {
-        let words = query.lowercased().split(separator: " ").map(String.init)
-        return recipes.values.filter { $0.unavailable == nil }.filter { recipe in
-            let text = "\(recipe.name) \(recipe.family) \(recipe.description)".lowercased()
-            return words.allSatisfy { text.contains($0) }
+        let query = SearchQuery(query)
+        return recipes.values.filter {
+            $0.unavailable == nil && query.matches("\($0.name) \($0.family) \($0.description)")
         }.sorted { $0.name < $1.name }
     }
 

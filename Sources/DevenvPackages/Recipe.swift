@@ -33,7 +33,7 @@ public struct Recipe: Hashable, Sendable {
     public var environment: [String: String]
     /// `SUITE/PACKAGE`: the package is that package of Debian's archive, resolved (with its
     /// closure) when a project is locked.
-    public var debian: String? = nil
+    public var debian: DebianSource.Reference? = nil
     /// Why nobody can provide the package here (a name people ask for, said not to exist rather
     /// than replaced by another version).
     public var unavailable: String? = nil
@@ -50,9 +50,4 @@ public struct Recipe: Hashable, Sendable {
         debian != nil ? DebianArchive.architectures.keys.sorted() : sources.keys.sorted()
     }
 
-    /// The suite and package of a Debian recipe.
-    public var debianPackage: (suite: String, package: String)? {
-        guard let parts = debian?.split(separator: "/"), parts.count == 2 else { return nil }
-        return (String(parts[0]), String(parts[1]))
-    }
 }

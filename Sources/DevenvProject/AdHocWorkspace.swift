@@ -11,17 +11,21 @@ public struct AdHocWorkspace {
 
     public let store: Store
     public let packages: PackageSet
+    /// Where the set's Debian packages are resolved.
+    public let debian: DebianSource?
 
-    public init(store: Store, packages: PackageSet) {
+    public init(store: Store, packages: PackageSet, debian: DebianSource? = nil) {
         self.store = store
         self.packages = packages
+        self.debian = debian
     }
 
     /// Realizes the environment of `names` (`NAME` or `NAME@VERSION` of the set), kept rooted for
     /// as long as this process (or what it execs) runs; returns it and its store path.
     public func realize(_ names: [String], realizer: Realizer) throws -> (environment: Environment, path: String) {
         let requests = try names.map(PackageRequest.ofTheSet)
-        let locked = try Locker(store: store, root: "/").resolve(requests, in: packages, system: CurrentSystem.name)
+        let locked = try Locker(store: store, root: "/", debian: debian).resolve(
+            requests, in: packages, system: CurrentSystem.name)
         let environment = Environment(shell: AdHocWorkspace.shellName, system: CurrentSystem.name, packages: locked)
         let realized = try realizer.realize([environment.derivation])[0]
         try store.addTemporaryRoot(realized)

@@ -68,11 +68,11 @@ public struct Locker {
                         $0.request == request.description && $0.input == request.inputName
                     }
                     do {
-                        if let suite = request.debianSuite {
+                        if let reference = request.debian {
                             // `devenv update` (all) reads each suite's index anew.
                             if let kept, updating?.isEmpty != true { return kept }
-                            return try resolveDebian(
-                                request.name, suite: suite, system: system, refresh: updating?.isEmpty == true)
+                            return try resolve(
+                                request, debian: reference, system: system, refresh: updating?.isEmpty == true)
                         }
                         let input = resolved[request.inputName]!
                         if let kept, previous?.inputs[request.inputName] == input.locked { return kept }
@@ -96,13 +96,17 @@ public struct Locker {
         try requests.map { try resolve($0, in: packages, system: system) }
     }
 
-    private func resolveDebian(_ package: String, suite: String, system: String, refresh: Bool) throws -> LockedPackage
-    {
-        let resolved = try debian.resolve(package, suite: suite, system: system, refresh: refresh)
+    /// `request` answered by the Debian package `reference` (a `debian:` request, or a recipe of
+    /// the set with `environment`).
+    private func resolve(
+        _ request: PackageRequest, debian reference: DebianSource.Reference, system: String, refresh: Bool,
+        environment: [String: String] = [:]
+    ) throws -> LockedPackage {
+        let resolved = try debian.resolve(reference.package, suite: reference.suite, system: system, refresh: refresh)
         return LockedPackage(
-            request: "debian:\(suite)/\(package)", input: "debian:" + suite, derivation: resolved.derivation,
+            request: request.description, input: request.inputName, derivation: resolved.derivation,
             outPath: store.directory.fullPath(of: try resolved.derivation.outputPath(in: store.directory)),
-            narHash: nil, environment: [:], debian: resolved.pin)
+            narHash: nil, environment: environment, debian: resolved.pin)
     }
 
     private func resolve(_ request: PackageRequest, in packages: PackageSet, system: String) throws -> LockedPackage {
@@ -123,12 +127,9 @@ public struct Locker {
             recipe = try packages.recipe(request.name)
         }
         try PackageSet.checkAvailable(recipe)
-        if let (suite, package) = recipe.debianPackage {
-            var locked = try resolveDebian(package, suite: suite, system: system, refresh: false)
-            locked.request = request.description
-            locked.input = request.inputName
-            locked.environment = recipe.environment
-            return locked
+        if let reference = recipe.debian {
+            return try resolve(
+                request, debian: reference, system: system, refresh: false, environment: recipe.environment)
         }
         let derivation = try packages.derivation(recipe.name, system: system)
         return LockedPackage(

@@ -137,10 +137,10 @@ public struct Lockfile: Hashable, Sendable {
             guard DebianVersion(version) != nil else {
                 throw try deb.field("version").error("\(version.debugDescription) is not a Debian version")
             }
-            guard filename.hasPrefix("pool/"), !filename.split(separator: "/").contains(".."),
-                !filename.contains("\\")
-            else { throw try deb.field("filename").error("\(filename.debugDescription) is not a pool path") }
-            guard sha256.count == 64, sha256.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
+            guard DebianBinary.isPoolPath(filename) else {
+                throw try deb.field("filename").error("\(filename.debugDescription) is not a pool path")
+            }
+            guard DebianBinary.isSHA256(sha256) else {
                 throw try deb.field("sha256").error("\(sha256.debugDescription) is not a SHA-256 in hex")
             }
             guard size >= 0 else { throw try deb.field("size").error("must not be negative") }
@@ -224,7 +224,7 @@ public struct Lockfile: Hashable, Sendable {
         }
         inputs = try root.object("inputs").mapValues(Lockfile.input)
         let store = StoreDirectory(storeDirectory)
-        let inputNames = inputs.keys
+        let inputNames = Set(inputs.keys)
         let table = version >= 2 ? try Derivation.fromLockTable(try root.object("derivations")) : nil
         func derivation(of package: LockReader) throws -> Derivation {
             let field = try package.field("derivation")
@@ -238,16 +238,9 @@ public struct Lockfile: Hashable, Sendable {
                 let (system, packages) = member
                 if let problem = CurrentSystem.problem(with: system) { throw packages.error(problem) }
                 bySystem[system] = try packages.items().map { package in
-                    let locked = try Lockfile.package(package, derivation: try derivation(of: package), store: store)
-                    guard locked.derivation.system == system else {
-                        throw try package.field("derivation").error("is for \(locked.derivation.system), not \(system)")
-                    }
-                    guard PackageRequest(locked.request)?.debianSuite != nil || inputNames.contains(locked.input)
-                    else {
-                        throw try package.field("input").error(
-                            "names \(locked.input.debugDescription), which 'inputs' lacks")
-                    }
-                    return locked
+                    try Lockfile.package(
+                        package, derivation: try derivation(of: package), store: store, system: system,
+                        inputs: inputNames)
                 }
             }
         }
@@ -283,9 +276,11 @@ public struct Lockfile: Hashable, Sendable {
         return locked
     }
 
-    private static func package(_ package: LockReader, derivation: Derivation, store: StoreDirectory) throws
-        -> LockedPackage
-    {
+    /// A package of `system`'s list, whose `input` must be one of `inputs` (or, for a `debian:`
+    /// request, its suite).
+    private static func package(
+        _ package: LockReader, derivation: Derivation, store: StoreDirectory, system: String, inputs: Set<String>
+    ) throws -> LockedPackage {
         let locked = LockedPackage(
             request: try package.string("request"), input: try package.string("input"), derivation: derivation,
             outPath: try package.string("outPath"), narHash: try package.optionalString("narHash"),
@@ -294,8 +289,8 @@ public struct Lockfile: Hashable, Sendable {
             throw try package.field("request").error("\(locked.request.debugDescription) is not a package request")
         }
         // A `debian:` request's input is its suite, which 'inputs' does not list.
-        if let suite = request.debianSuite {
-            guard locked.debian?.suite == suite, request.inputName == locked.input else {
+        if let reference = request.debian {
+            guard locked.debian?.suite == reference.suite, request.inputName == locked.input else {
                 throw try package.field("input").error(
                     "\(locked.input.debugDescription) is not the Debian suite of \(locked.request.debugDescription)")
             }
@@ -311,6 +306,12 @@ public struct Lockfile: Hashable, Sendable {
         }
         if let narHash = locked.narHash, (try? Hash(parsing: narHash)) == nil {
             throw try package.field("narHash").error("\(narHash.debugDescription) is not a hash")
+        }
+        guard locked.derivation.system == system else {
+            throw try package.field("derivation").error("is for \(locked.derivation.system), not \(system)")
+        }
+        guard request.debian != nil || inputs.contains(locked.input) else {
+            throw try package.field("input").error("names \(locked.input.debugDescription), which 'inputs' lacks")
         }
         return locked
     }

@@ -125,7 +125,7 @@ extension Manifest {
                         at: reader.path + ["packages"], element: text,
                         "'\(text)' is not a package (NAME, INPUT.NAME, NAME@VERSION or debian:SUITE/PACKAGE)")
                 }
-                guard request.debianSuite != nil || declaredInputs[request.inputName] != nil else {
+                guard request.debian != nil || declaredInputs[request.inputName] != nil else {
                     throw document.error(
                         at: reader.path + ["packages"], element: text,
                         "'\(text)' names the input '\(request.inputName)', which [inputs] does not declare")

@@ -8,19 +8,16 @@ public struct PackageRequest: Hashable, Sendable, CustomStringConvertible {
     public var input: String?
     public var name: String
     public var versionPrefix: String?
-    /// The Debian suite of a `debian:` request (`name` is then the Debian package).
-    public var debianSuite: String?
+    /// The Debian package of a `debian:` request (`name` is then its package).
+    public var debian: DebianSource.Reference?
 
     public static let defaultInput = "pkgs"
 
     public init?(_ text: String) {
         if text.hasPrefix("debian:") {
-            let parts = text.dropFirst("debian:".count).split(separator: "/", omittingEmptySubsequences: false)
-            guard parts.count == 2, DebianDependency.isPackageName(String(parts[0])),
-                DebianDependency.isPackageName(String(parts[1]))
-            else { return nil }
-            debianSuite = String(parts[0])
-            name = String(parts[1])
+            guard let reference = DebianSource.Reference(text.dropFirst("debian:".count)) else { return nil }
+            debian = reference
+            name = reference.package
             return
         }
         var rest = Substring(text)
@@ -39,19 +36,19 @@ public struct PackageRequest: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// What the lock names as the package's input: `debian:SUITE` for a Debian package.
-    public var inputName: String { debianSuite.map { "debian:" + $0 } ?? input ?? PackageRequest.defaultInput }
+    public var inputName: String { debian.map { "debian:" + $0.suite } ?? input ?? PackageRequest.defaultInput }
 
     /// A request for a package of the set itself (`NAME` or `NAME@VERSION`, no input), as the
     /// profile and ad-hoc environments take them.
     public static func ofTheSet(_ text: String) throws -> PackageRequest {
-        guard let request = PackageRequest(text), request.input == nil, request.debianSuite == nil else {
+        guard let request = PackageRequest(text), request.input == nil, request.debian == nil else {
             throw ProjectError("'\(text)' is not a package of the set (NAME or NAME@VERSION)")
         }
         return request
     }
 
     public var description: String {
-        if let debianSuite { return "debian:\(debianSuite)/\(name)" }
+        if let debian { return "debian:\(debian)" }
         return (input.map { "\($0)." } ?? "") + name + (versionPrefix.map { "@\($0)" } ?? "")
     }
 

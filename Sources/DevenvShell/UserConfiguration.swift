@@ -101,17 +101,7 @@ public struct UserConfiguration: Sendable, Equatable {
 
 extension UserConfiguration {
     /// Debian's archive with this configuration's mirrors and keys.
-    public func debianSource(store: Store, progress: any FetchProgress = SilentProgress()) throws -> DebianSource {
-        let keys = try debianKeyFiles.flatMap { file -> [OpenPGP.PublicKey] in
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw ShellError("config.toml: [debian] keys: cannot read \(file)")
-            }
-            do {
-                return try OpenPGP.keys(in: [UInt8](data))
-            } catch {
-                throw ShellError("config.toml: [debian] keys: \(file): \(error)")
-            }
-        }
-        return DebianSource(store: store, settings: build.fetch, keys: keys, progress: progress)
+    public func debianSource(store: Store, progress: any FetchProgress = SilentProgress()) -> DebianSource {
+        DebianSource(store: store, settings: build.fetch, keyFiles: debianKeyFiles, progress: progress)
     }
 }

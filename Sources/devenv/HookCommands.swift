@@ -62,7 +62,7 @@ struct ExportCommand: ParsableCommand {
         let dialect = ExportScript.Dialect(rawValue: format.rawValue)!
         let activation = Activation(
             store: session.store, toolVersion: Devenv.version, background: session.configuration.hookInBackground,
-            debian: try session.debian(), makeRealizer: { session.realizer() })
+            debian: session.debian(), makeRealizer: { session.realizer() })
         let result = activation.export(
             dialect, directory: FileManager.default.currentDirectoryPath,
             environment: ProcessInfo.processInfo.environment)
@@ -81,7 +81,7 @@ struct HookRealizeCommand: ParsableCommand {
     func run() throws {
         let session = try Session()
         let activation = Activation(
-            store: session.store, toolVersion: Devenv.version, background: false, debian: try session.debian(),
+            store: session.store, toolVersion: Devenv.version, background: false, debian: session.debian(),
             makeRealizer: { session.realizer() })
         try activation.realizeForHook(Project(root: root), dialect: dialect, base: ProcessInfo.processInfo.environment)
     }

@@ -86,12 +86,14 @@ struct InfoCommand: ParsableCommand {
 
     /// `debian:SUITE/PACKAGE`: the package as its suite's index has it, with its closure's sizes.
     private func describeDebian(_ session: Session) throws {
-        guard let request = PackageRequest(name), let suite = request.debianSuite else {
+        guard let reference = PackageRequest(name)?.debian else {
             throw ValidationError("'\(name)' is not debian:SUITE/PACKAGE")
         }
-        let resolved = try session.debian().resolve(request.name, suite: suite, system: system)
-        let path = session.store.directory.fullPath(of: try resolved.derivation.outputPath(in: session.store.directory))
-        let realized = try session.store.isValid(try session.store.directory.storePath(parsing: path))
+        let suite = reference.suite
+        let resolved = try session.debian().resolve(reference.package, suite: suite, system: system)
+        let output = try resolved.derivation.outputPath(in: session.store.directory)
+        let path = session.store.directory.fullPath(of: output)
+        let realized = try session.store.isValid(output)
         let download = resolved.closure.map(\.size).reduce(0, +)
         let installed = resolved.closure.map(\.installedSize).reduce(0, +) * 1024
         let binary = resolved.binary

@@ -22,7 +22,7 @@ struct LockCommand: ParsableCommand {
             let session = try Session()
             switch try Locker.bringUpToDate(
                 try directory.project(), store: session.store, realizer: session.realizer(),
-                debian: try session.debian())
+                debian: session.debian())
             {
             case .upToDate: print("devenv.lock is up to date")
             case .written(let created, let changes):
@@ -53,7 +53,7 @@ struct UpdateCommand: ParsableCommand {
             let session = try Session()
             let outcome = try Locker.bringUpToDate(
                 try directory.project(), store: session.store, realizer: session.realizer(),
-                debian: try session.debian(),
+                debian: session.debian(),
                 updating: Set(inputs))
             guard case .written(_, let changes) = outcome else { return }
             print(changes.isEmpty ? "no changes" : changes.joined(separator: "\n"))

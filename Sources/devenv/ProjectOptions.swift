@@ -44,7 +44,7 @@ struct ProjectOptions: ParsableArguments {
     /// Opens the project and brings its lock to the state the policy allows, reporting what changed.
     func workspace(_ session: Session) throws -> Workspace {
         let workspace = try Workspace(
-            project: try directory.project(), store: session.store, policy: policy, debian: try session.debian())
+            project: try directory.project(), store: session.store, policy: policy, debian: session.debian())
         for note in workspace.notes { printError(note) }
         return workspace
     }

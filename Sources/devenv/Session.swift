@@ -24,7 +24,7 @@ struct Session {
     }
 
     /// Debian's archive as config.toml configures it, showing downloads on standard error.
-    func debian() throws -> DebianSource { try configuration.debianSource(store: store, progress: ConsoleProgress()) }
+    func debian() -> DebianSource { configuration.debianSource(store: store, progress: ConsoleProgress()) }
 
     /// A realizer that shows progress on standard error; `jobs` overrides the configuration.
     func realizer(jobs: Int? = nil) -> Realizer {

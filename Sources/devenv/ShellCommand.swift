@@ -27,7 +27,9 @@ struct ShellCommand: ParsableCommand {
 
     func run() throws {
         let session = try Session(packageSet: packageSet.directory)
-        let entered = try AdHocWorkspace(store: session.store, packages: try session.packages).enter(
+        let entered = try AdHocWorkspace(
+            store: session.store, packages: try session.packages, debian: session.debian()
+        ).enter(
             packages, realizer: session.realizer(), base: ProcessInfo.processInfo.environment)
         startAutomaticCollection()
         if let executable = command.first {

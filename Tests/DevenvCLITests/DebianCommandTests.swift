@@ -72,6 +72,22 @@ struct DebianCommandTests {
         #expect(try String(contentsOfFile: fixture.dir("proj/devenv.lock"), encoding: .utf8) == lock)
     }
 
+    @Test func aSetsDebianPackageEntersAnAdHocShellThroughTheConfiguredMirror() throws {
+        let fixture = try Fixture()
+        try fixture.dir.sh("mkdir -p set")
+        try """
+        [greeter]
+        version = "1.0"
+        description = "hello from the test archive"
+        homepage = "h"
+        license = "l"
+        origin = "o"
+        debian = "testing/hello"
+        """.write(toFile: fixture.dir("set/set.toml"), atomically: true, encoding: .utf8)
+        let ran = try fixture.devenv("shell", "--packages", fixture.dir("set"), "greeter", "-c", "hello")
+        #expect(ran.status == 0 && ran.output == "hello, world", "\(ran.stderr)")
+    }
+
     @Test func infoAndSearchShowTheSuitesPackages() throws {
         let fixture = try Fixture()
         let info = try fixture.devenv("info", "debian:testing/hello")

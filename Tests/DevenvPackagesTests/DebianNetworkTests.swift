@@ -82,8 +82,9 @@ struct DebianNetworkTests {
         let trixie = try Trixie()
         let source = DebianSource(store: trixie.store)
         func realize(_ name: String) throws -> String {
-            let (suite, package) = try #require(try PackageSet.builtin.recipe(name).debianPackage)
-            let derivation = try source.resolve(package, suite: suite, system: "x86_64-linux").derivation
+            let reference = try #require(try PackageSet.builtin.recipe(name).debian)
+            let derivation = try source.resolve(reference.package, suite: reference.suite, system: "x86_64-linux")
+                .derivation
             let paths = try Realizer(
                 store: trixie.store, settings: BuildSettings(jobs: 2), progress: RecordingProgress()
             )
