@@ -106,7 +106,31 @@ struct HostileInputTests {
             "pkg['input'] = 'nope'",
             "devenv.lock is damaged: shells.default.x86_64-linux[0].input names \"nope\", which 'inputs' lacks"
         ),
+        (
+            "pkg['debian'] = \(debianPin); pkg['debian']['debs'][0]['filename'] = 'pool/../../etc/passwd'",
+            "devenv.lock is damaged: shells.default.x86_64-linux[0].debian.debs[0].filename \"pool/../../etc/passwd\" is not a pool path"
+        ),
+        (
+            "pkg['debian'] = \(debianPin); pkg['debian']['debs'][0]['sha256'] = 'A' * 64",
+            "devenv.lock is damaged: shells.default.x86_64-linux[0].debian.debs[0].sha256 \"\(String(repeating: "A", count: 64))\" is not a SHA-256 in hex"
+        ),
+        (
+            "pkg['debian'] = \(debianPin); pkg['debian']['date'] = '$(touch F)'",
+            "devenv.lock is damaged: shells.default.x86_64-linux[0].debian.date \"$(touch F)\" is not a time as YYYYMMDDTHHMMSSZ"
+        ),
+        (
+            "pkg['debian'] = \(debianPin); pkg['debian']['suite'] = '../trixie'",
+            "devenv.lock is damaged: shells.default.x86_64-linux[0].debian.suite \"../trixie\" is not a Debian suite"
+        ),
+        (
+            "pkg['request'] = 'debian:trixie/jq'",
+            "devenv.lock is damaged: shells.default.x86_64-linux[0].input \"pkgs\" is not the Debian suite of \"debian:trixie/jq\""
+        ),
     ]
+
+    /// A valid `debian` pin of a lock package, as Python.
+    static let debianPin =
+        "{'suite': 'trixie', 'date': '20261130T000000Z', 'debs': [{'package': 'jq', 'version': '1.7-1', 'architecture': 'amd64', 'filename': 'pool/main/j/jq/jq_1.7-1_amd64.deb', 'sha256': 'a' * 64, 'size': 1}]}"
 
     @Test(arguments: lockCases.indices)
     func aLockIsReadStrictly(_ index: Int) throws {

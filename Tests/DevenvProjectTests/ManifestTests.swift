@@ -15,6 +15,14 @@ struct ManifestTests {
             "[shell]\npackages = [\"team.hello\"]\n",
             "devenv.toml:2:13: 'team.hello' names the input 'team', which [inputs] does not declare"
         ),
+        (
+            "[shell]\npackages = [\"jq\", \"debian:trixie/$(touch F)\"]\n",
+            "devenv.toml:2:19: 'debian:trixie/$(touch F)' is not a package (NAME, INPUT.NAME, NAME@VERSION or debian:SUITE/PACKAGE)"
+        ),
+        (
+            "[shell]\npackages = [\"debian:../etc/jq\"]\n",
+            "devenv.toml:2:13: 'debian:../etc/jq' is not a package"
+        ),
         ("[inputs]\nteam = \"svn://x\"\n", "devenv.toml:2:1: input 'team' = \"svn://x\" is not"),
         ("[project]\nsystems = []\n", "devenv.toml:2:1: 'systems' must name at least one system"),
         (
