@@ -25,17 +25,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# name → (suite, Debian package, environment variables with $out for the output)
+# name → (suite, Debian package, recipe keys: `env` (variables, $out for the output) and `paths`
+# (directories of the output put on PATH before Debian's usr/bin))
 PACKAGES = {
     "python311": ("bookworm", "python3", {}),
     "python313": ("trixie", "python3", {}),
-    "postgresql_15": ("bookworm", "postgresql-15", {}),
-    "postgresql_17": ("trixie", "postgresql-17", {}),
+    "postgresql_15": ("bookworm", "postgresql-15", {"paths": ["usr/lib/postgresql/15/bin"]}),
+    "postgresql_17": ("trixie", "postgresql-17", {"paths": ["usr/lib/postgresql/17/bin"]}),
     "redis": ("trixie", "redis-server", {}),
     "valkey": ("trixie", "valkey-server", {}),
     "rustc": ("trixie", "rustc", {}),
     "cargo": ("trixie", "cargo", {}),
-    "git": ("trixie", "git", {"GIT_EXEC_PATH": "$out/usr/lib/git-core"}),
+    "git": ("trixie", "git", {"env": {"GIT_EXEC_PATH": "$out/usr/lib/git-core"}}),
     "ripgrep": ("trixie", "ripgrep", {}),
     "fzf": ("trixie", "fzf", {}),
     "bat": ("trixie", "bat", {}),
@@ -98,7 +99,7 @@ def main():
     lines += [f"{alias} = {quoted(name)}" for alias, name in sorted(ALIASES.items())]
     versions = {}
     recipes = []
-    for name, (suite, package, env) in sorted(PACKAGES.items()):
+    for name, (suite, package, keys) in sorted(PACKAGES.items()):
         result = subprocess.run(
             [devenv, "info", "--json", f"debian:{suite}/{package}"], capture_output=True, text=True
         )
@@ -117,8 +118,10 @@ def main():
             f"origin = {quoted(f'Debian {suite} package {package} {debian_version}, relocated with its closure')}",
             f"debian = {quoted(f'{suite}/{package}')}",
         ]
-        if env:
-            recipe.append("env = { " + ", ".join(f"{k} = {quoted(v)}" for k, v in sorted(env.items())) + " }")
+        if "paths" in keys:
+            recipe.append("paths = [" + ", ".join(quoted(path) for path in keys["paths"]) + "]")
+        if "env" in keys:
+            recipe.append("env = { " + ", ".join(f"{k} = {quoted(v)}" for k, v in sorted(keys["env"].items())) + " }")
         recipes.append(recipe)
     for name, (version, reason) in sorted(UNAVAILABLE.items()):
         family = re.sub(r"(_\d+)+$", "", name)

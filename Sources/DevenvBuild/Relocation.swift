@@ -14,7 +14,8 @@ import Glibc
 /// - a link is pointed at the store path of what it names; one into the host's state (`/etc`,
 ///   `/var`, `/run`, ...) stays; one to a file that no package here has is removed.
 /// - an executable script's `#!` names the store's interpreter (`/usr/bin/env NAME` too), when
-///   one of the packages has it.
+///   one of the packages has it. A Perl script also gets the packages' module directories first
+///   in `@INC` (Perl's own list is compiled in and names the host's `/usr`).
 struct Relocation {
     /// A tree the programs were made to see at `/`.
     struct Layer {
@@ -53,6 +54,7 @@ struct Relocation {
     func apply() throws {
         var problems: [String] = []
         let libraries = libraryIndex()
+        let perlDirectories = perlModuleDirectories
         for (relative, st) in try entries() {
             let disk = output.disk + "/" + relative
             if SystemCall.isSymlink(st) {
@@ -63,7 +65,7 @@ struct Relocation {
                         problems += try patch(elf, at: relative, libraries: libraries)
                     }
                 } else if SystemCall.isExecutable(st) {
-                    try rewriteInterpreterLine(of: relative)
+                    try rewriteInterpreterLine(of: relative, perlDirectories: perlDirectories)
                 }
             }
         }
@@ -111,7 +113,7 @@ struct Relocation {
     /// Where `path` (absolute, as the programs see it) is: the layer and the path inside it. Links
     /// are followed (at most 40, as the kernel does), the last one only when `followLast`.
     func locate(_ path: String, followLast: Bool = true) -> (layer: Int, relative: String)? {
-        var pending = ArraySlice(path.split(separator: "/").map(String.init).reversed())
+        var pending = ArraySlice(rootPath(of: path).split(separator: "/").map(String.init).reversed())
         var current: [String] = []
         var layerOfCurrent = 0
         var links = 0
@@ -142,7 +144,7 @@ struct Relocation {
                         atPath: layers[hit.layer].disk + "/" + hit.components.joined(separator: "/"))
                 else { return nil }
                 if target.hasPrefix("/") { current = [] } else { current = Array(hit.components.dropLast()) }
-                pending += target.split(separator: "/").map(String.init).reversed()
+                pending += rootPath(of: target).split(separator: "/").map(String.init).reversed()
                 continue
             }
             current = hit.components
@@ -150,6 +152,15 @@ struct Relocation {
         }
         guard !current.isEmpty else { return nil }
         return (layerOfCurrent, current.joined(separator: "/"))
+    }
+
+    /// A link's target as the programs see it: one already pointed at a layer's store path (by
+    /// this relocation, or an earlier one of a dependency) names that layer's file at `/`.
+    private func rootPath(of target: String) -> String {
+        for layer in layers where target.hasPrefix(layer.path + "/") {
+            return String(target.dropFirst(layer.path.count))
+        }
+        return target
     }
 
     private func storePath(_ location: (layer: Int, relative: String)) -> String {
@@ -236,7 +247,7 @@ struct Relocation {
     }
 
     /// Rewrites the `#!` line of the executable at `relative` to name the store's interpreter.
-    private func rewriteInterpreterLine(of relative: String) throws {
+    private func rewriteInterpreterLine(of relative: String, perlDirectories: [String]) throws {
         let disk = output.disk + "/" + relative
         let fd = try SystemCall.retrying("cannot open '\(disk)'") { open(disk, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
         var head = [UInt8](repeating: 0, count: 256)
@@ -260,7 +271,13 @@ struct Relocation {
         guard let replacement else { return }
         words[0] = replacement
         var contents = try Data(contentsOf: URL(fileURLWithPath: disk))
-        contents.replaceSubrange(2..<end, with: Array(words.joined(separator: " ").utf8))
+        var rewritten = words.joined(separator: " ")
+        let program = replacement.split(separator: "/").last ?? ""
+        if program == "perl" || program.hasPrefix("perl5"), !perlDirectories.isEmpty {
+            // On the line after `#!`, so that perl still reads its switches from the first line.
+            rewritten += "\nBEGIN { unshift @INC, " + perlDirectories.map { "'\($0)'" }.joined(separator: ", ") + " }"
+        }
+        contents.replaceSubrange(2..<end, with: Array(rewritten.utf8))
         try withWritable(disk) {
             let out = try SystemCall.retrying("cannot write '\(disk)'") {
                 open(disk, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC)
@@ -268,6 +285,32 @@ struct Relocation {
             defer { close(out) }
             try contents.withUnsafeBytes { try SystemCall.writeAll(out, $0, "cannot write '\(disk)'") }
         }
+    }
+
+    /// The directories of Perl modules in the packages, in the order of Debian's `@INC` (each
+    /// kind over the layers, the output first); store paths, which hold no quote.
+    private var perlModuleDirectories: [String] {
+        let kinds: [(parent: String, versioned: Bool)] = [
+            ("usr/lib/\(triplet)/perl5", true), ("usr/share/perl5", false), ("usr/lib/\(triplet)/perl-base", false),
+            ("usr/lib/\(triplet)/perl", true), ("usr/share/perl", true),
+        ]
+        return kinds.flatMap { kind in
+            layers.flatMap { layer -> [String] in
+                let disk = layer.disk + "/" + kind.parent
+                guard kind.versioned else {
+                    return Relocation.isDirectory(disk) ? [layer.path + "/" + kind.parent] : []
+                }
+                // Version directories (`5.36`), not the links beside them (`5.36.0`).
+                let names = ((try? FileManager.default.contentsOfDirectory(atPath: disk)) ?? []).sorted()
+                return names.filter { $0.first?.isNumber == true && Relocation.isDirectory(disk + "/" + $0) }
+                    .map { layer.path + "/" + kind.parent + "/" + $0 }
+            }
+        }
+    }
+
+    /// Whether `path` is a directory, not a link to one.
+    private static func isDirectory(_ path: String) -> Bool {
+        ((try? SystemCall.lstatIfExists(path)) ?? nil).map(SystemCall.isDirectory) ?? false
     }
 
     /// Runs `body` with the file at `path` writable by its owner, its mode restored afterwards.

@@ -112,11 +112,12 @@ public final class DebianSource: @unchecked Sendable {
         }
     }
 
-    /// `package` of `suite` for `system`, resolved. A package the cached index lacks makes it
-    /// fetch the index anew once before it is refused.
-    public func resolve(_ package: String, suite name: String, system: String, refresh: Bool = false) throws
-        -> Resolved
-    {
+    /// `package` of `suite` for `system`, resolved; `paths` (directories of its output) go on
+    /// PATH before Debian's own. A package the cached index lacks makes it fetch the index anew
+    /// once before it is refused.
+    public func resolve(
+        _ package: String, suite name: String, system: String, paths: [String] = [], refresh: Bool = false
+    ) throws -> Resolved {
         var suite = try self.suite(name, system: system, refresh: refresh)
         if suite.resolver.binary(package) == nil {
             suite = try self.suite(name, system: system, refresh: true)
@@ -127,7 +128,10 @@ public final class DebianSource: @unchecked Sendable {
         let closure = try suite.resolver.closure([package])
         let outputs = try DebianOutputs(
             closure: closure, resolver: suite.resolver, mirror: DebianArchive.defaultMirror, system: system)
-        return Resolved(suite: suite, binary: binary, closure: closure, derivation: outputs.derivation(of: package)!)
+        var derivation = outputs.derivation(of: package)!
+        // What depends on the package is in its own output (a cycle), so nothing else has this derivation.
+        if !paths.isEmpty { derivation.paths = paths + derivation.paths }
+        return Resolved(suite: suite, binary: binary, closure: closure, derivation: derivation)
     }
 
     /// Packages of the suite in whose name or summary every word of `query` occurs (any case),

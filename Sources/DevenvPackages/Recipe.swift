@@ -27,7 +27,8 @@ public struct Recipe: Hashable, Sendable {
     public var dependencies: [String]
     /// Variables for the build.
     public var buildEnvironment: [String: String]
-    /// Directories of the output, relative to it, that an environment puts on PATH.
+    /// Directories of the output, relative to it, that an environment puts on PATH (for a
+    /// Debian package: before Debian's `usr/bin`, `bin`, `usr/sbin`, `sbin` and `usr/games`).
     public var paths: [String]
     /// Variables an environment gets; `$out` in a value stands for the output path.
     public var environment: [String: String]

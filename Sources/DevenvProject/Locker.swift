@@ -97,12 +97,13 @@ public struct Locker {
     }
 
     /// `request` answered by the Debian package `reference` (a `debian:` request, or a recipe of
-    /// the set with `environment`).
+    /// the set with its `paths` and `environment`).
     private func resolve(
         _ request: PackageRequest, debian reference: DebianSource.Reference, system: String, refresh: Bool,
-        environment: [String: String] = [:]
+        paths: [String] = [], environment: [String: String] = [:]
     ) throws -> LockedPackage {
-        let resolved = try debian.resolve(reference.package, suite: reference.suite, system: system, refresh: refresh)
+        let resolved = try debian.resolve(
+            reference.package, suite: reference.suite, system: system, paths: paths, refresh: refresh)
         return LockedPackage(
             request: request.description, input: request.inputName, derivation: resolved.derivation,
             outPath: store.directory.fullPath(of: try resolved.derivation.outputPath(in: store.directory)),
@@ -129,7 +130,8 @@ public struct Locker {
         try PackageSet.checkAvailable(recipe)
         if let reference = recipe.debian {
             return try resolve(
-                request, debian: reference, system: system, refresh: false, environment: recipe.environment)
+                request, debian: reference, system: system, refresh: false, paths: recipe.paths,
+                environment: recipe.environment)
         }
         let derivation = try packages.derivation(recipe.name, system: system)
         return LockedPackage(

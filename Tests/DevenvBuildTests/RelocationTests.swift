@@ -82,6 +82,13 @@ struct RelocationTests {
             try packages.runIsolated(out + "/usr/bin/args-script", ["a"]).output
                 == "[-x][\(out)/usr/bin/args-script][a]")
         #expect(try packages.runIsolated(out + "/usr/bin/env-script").output == "[\(out)/usr/bin/env-script]")
+        // A Perl script finds the packages' modules first (version directories, not their links).
+        let wordOut = try packages.store.directory.fullPath(of: word.outputPath(in: packages.store.directory))
+        #expect(
+            try String(contentsOfFile: out + "/usr/bin/perl-script", encoding: .utf8)
+                == "#!\(out)/usr/bin/perl -w\nBEGIN { unshift @INC, '\(wordOut)/\(lib)/perl5/5.36', '\(wordOut)/usr/share/perl5' }\nprint 1;\n")
+        #expect(
+            try packages.runIsolated(out + "/usr/bin/perl-script").output == "[-w][\(out)/usr/bin/perl-script]")
         #expect(try String(contentsOfFile: out + "/usr/bin/sh-script", encoding: .utf8).hasPrefix("#!/bin/sh\n"))
         #expect(
             try String(contentsOfFile: out + "/usr/share/hello/not-executable", encoding: .utf8)
@@ -103,7 +110,8 @@ struct RelocationTests {
         // The outputs reference exactly the outputs they use.
         let references = try packages.store.pathInfo(StorePath(baseName: (out as NSString).lastPathComponent))?
             .references
-        #expect(references?.map(\.name).sorted() == ["hello-1.0-1", "libc6-2.0-1", "libgreet1-1.0-1"])
+        #expect(
+            references?.map(\.name).sorted() == ["hello-1.0-1", "libc6-2.0-1", "libgreet1-1.0-1", "libword1-1.0-1"])
     }
 
     @Test func aLibraryThatNoPackageHasFailsTheBuildAndNothingIsKept() throws {

@@ -43,17 +43,23 @@ struct DebianNetworkTests {
             store.directory.fullPath(of: try outputs.derivation(of: package)!.outputPath(in: store.directory))
         }
 
-        /// Runs `program` with `arguments` where only the store exists (no /usr, /lib*, /bin, /etc).
         func runIsolated(_ program: String, _ arguments: [String], input: String? = nil) throws -> CommandResult {
-            let bwrap = try #require(Sandbox.bwrap())
-            return try runCommand(
-                bwrap,
-                [
-                    "--tmpfs", "/tmp", "--bind", store.directory.path, store.directory.path, "--proc", "/proc", "--dev",
-                    "/dev", "--", program,
-                ]
-                    + arguments, input: input.map { Data($0.utf8) }, environment: [:])
+            try DebianNetworkTests.runIsolated(program, arguments, input: input, store: store)
         }
+    }
+
+    /// Runs `program` with `arguments` where only the store exists (no /usr, /lib*, /bin, /etc).
+    static func runIsolated(_ program: String, _ arguments: [String], input: String? = nil, store: Store) throws
+        -> CommandResult
+    {
+        let bwrap = try #require(Sandbox.bwrap())
+        return try runCommand(
+            bwrap,
+            [
+                "--tmpfs", "/tmp", "--bind", store.directory.path, store.directory.path, "--proc", "/proc", "--dev",
+                "/dev", "--", program,
+            ]
+                + arguments, input: input.map { Data($0.utf8) }, environment: [:])
     }
 
     @Test func jqRunsFromTheStore() throws {
@@ -78,36 +84,140 @@ struct DebianNetworkTests {
         #expect(result.output == (try trixie.path(outputs, "python3.13")) + "/usr")
     }
 
-    @Test func namedPackagesOfTheSetRunFromTheStore() throws {
-        let trixie = try Trixie()
-        let source = DebianSource(store: trixie.store)
-        func realize(_ name: String) throws -> String {
-            let reference = try #require(try PackageSet.builtin.recipe(name).debian)
-            let derivation = try source.resolve(reference.package, suite: reference.suite, system: "x86_64-linux")
-                .derivation
-            let paths = try Realizer(
-                store: trixie.store, settings: BuildSettings(jobs: 2), progress: RecordingProgress()
-            )
-            .realize([derivation])
-            return trixie.store.directory.fullPath(of: paths[0])
+    /// The set's Debian names, each realized as a project locks it and run (through the store's
+    /// dash) with only its own PATH and variables, where only the store exists.
+    final class NamedPackages: @unchecked Sendable {
+        let dir: TemporaryDirectory
+        let store: Store
+        let source: DebianSource
+        let dash: String
+
+        /// One for all the tests, so that each suite's index is read once.
+        static let shared = Result { try NamedPackages() }
+
+        private init() throws {
+            dir = try TemporaryDirectory("debian-named")
+            store = try Store(
+                location: StoreLocation(home: ProcessInfo.processInfo.environment["DEVENV_DEBIAN_TEST_HOME"] ?? dir("home")))
+            source = DebianSource(store: store)
+            dash = try Self.realize(source.resolve("dash", suite: "trixie", system: "x86_64-linux").derivation, in: store)
+                + "/usr/bin/dash"
         }
-        let python = try realize("python313")
-        let imports = try trixie.runIsolated(
-            python + "/usr/bin/python3",
-            ["-c", "import ssl, sqlite3, ctypes, zlib, lzma, bz2; ssl.create_default_context()"])
-        #expect(imports.status == 0, "\(imports.stderr)")
-        let git = try realize("git")
-        let script = """
-            set -e; cd /tmp; \(git)/usr/bin/git init -q repo; cd repo
-            \(git)/usr/bin/git -c user.name=t -c user.email=t@e commit -q --allow-empty -m one
-            \(git)/usr/bin/git log --format=%s
+
+        static func realize(_ derivation: Derivation, in store: Store) throws -> String {
+            let paths = try Realizer(store: store, settings: BuildSettings(jobs: 2), progress: RecordingProgress())
+                .realize([derivation])
+            return store.directory.fullPath(of: paths[0])
+        }
+
+        /// Runs `script` with the named packages' programs on PATH and their variables set.
+        func run(_ names: [String], _ script: String) throws -> CommandResult {
+            var path: [String] = []
+            var variables: [String] = []
+            for name in names {
+                let recipe = try PackageSet.builtin.recipe(name)
+                let reference = try #require(recipe.debian)
+                let derivation = try source.resolve(
+                    reference.package, suite: reference.suite, system: "x86_64-linux", paths: recipe.paths
+                ).derivation
+                let output = try Self.realize(derivation, in: store)
+                path += derivation.searchPath(at: output)
+                variables += recipe.environment.sorted { $0.key < $1.key }.map {
+                    "export \($0.key)='\($0.value.replacingOccurrences(of: "$out", with: output))'"
+                }
+            }
+            let prelude = (["export PATH=\(path.joined(separator: ":"))", "export HOME=/tmp", "set -e", "cd /tmp"]
+                + variables).joined(separator: "\n")
+            return try DebianNetworkTests.runIsolated(dash, ["-c", prelude + "\n" + script], store: store)
+        }
+    }
+
+    @Test(
+        arguments: [
+            ("bat", "bat --version", "bat 0.25"), ("cargo", "cargo --version", "cargo 1.85"),
+            ("cowsay", "cowsay moo", "< moo >"), ("curl", "curl --version", "curl 8.14"),
+            ("delve", "dlv version", "Delve Debugger"), ("docker-compose", "docker-compose version", "2.26"),
+            ("eslint", "eslint --version", "v6.4"), ("fzf", "fzf --version", "0.60"),
+            ("gcc", "gcc --version", "14.2"), ("git", "git --version", "2.47"), ("gnumake", "make --version", "4.4"),
+            ("jq", "echo '{\"a\":7}' | jq .a", "7"), ("kubectl", "kubectl version --client", "Client Version"),
+            ("neovim", "nvim --headless +'lua io.write(vim.fn.has(\"nvim\"))' +q", "1"),
+            ("patchelf", "patchelf --version", "0.18"),
+            (
+                "python311", "python3 -c 'import ssl, sqlite3, ctypes, venv, zlib, lzma, bz2, readline, sys; ssl.create_default_context(); print(sys.version)'",
+                "3.11"
+            ),
+            (
+                "python313", "python3 -c 'import ssl, sqlite3, ctypes, venv, zlib, lzma, bz2, readline, sys; ssl.create_default_context(); print(sys.version)'",
+                "3.13"
+            ),
+            ("postgresql_15", "postgres --version", "15."), ("postgresql_17", "postgres --version", "17."),
+            ("redis", "redis-server --version", "v=8"), ("valkey", "valkey-server --version", "v=8"),
+            ("ripgrep", "rg --version", "ripgrep 14"), ("rustc", "rustc --version", "rustc 1.85"),
+            ("sqlite", "sqlite3 :memory: 'select 6*7'", "42"), ("tmux", "tmux -V", "tmux 3"),
+            ("typescript", "tsc --version", "Version 5"),
+        ])
+    func namedPackageRunsFromTheStore(name: String, script: String, expected: String) throws {
+        let result = try NamedPackages.shared.get().run([name], script)
+        #expect(result.status == 0 && result.output.contains(expected), "\(name): \(result.output) \(result.stderr)")
+    }
+
+    @Test func postgresqlServesASocketInATemporaryDirectory() throws {
+        let result = try NamedPackages.shared.get().run(
+            ["postgresql_17"],
             """
-        let dash = try source.resolve("dash", suite: "trixie", system: "x86_64-linux").derivation
-        let shell = trixie.store.directory.fullPath(
-            of: try Realizer(store: trixie.store, settings: BuildSettings(jobs: 2), progress: RecordingProgress())
-                .realize([dash])[0])
-        let committed = try trixie.runIsolated(
-            shell + "/usr/bin/dash", ["-c", script])
-        #expect(committed.status == 0 && committed.output == "one", "\(committed.stderr)")
+            initdb -D /tmp/data -U postgres >/dev/null
+            pg_ctl -D /tmp/data -o "-k /tmp -c listen_addresses=''" -l /tmp/log -w start >/dev/null
+            psql -h /tmp -U postgres -tAc 'select 40 + 2'
+            pg_ctl -D /tmp/data -m fast -w stop >/dev/null
+            """)
+        #expect(result.status == 0 && result.output == "42", "\(result.output) \(result.stderr)")
+    }
+
+    @Test func redisAnswersPing() throws {
+        let result = try NamedPackages.shared.get().run(
+            ["redis"],
+            """
+            redis-server --port 0 --unixsocket /tmp/redis.sock --daemonize yes --dir /tmp
+            i=0; until redis-cli -s /tmp/redis.sock ping 2>/dev/null; do i=$((i+1)); [ $i -lt 50 ]; sleep 0.1; done
+            redis-cli -s /tmp/redis.sock shutdown nosave >/dev/null 2>&1 || true
+            """)
+        #expect(result.status == 0 && result.output.hasPrefix("PONG"), "\(result.output) \(result.stderr)")
+    }
+
+    @Test func rustcAndCargoBuildAndRunHelloOffline() throws {
+        let result = try NamedPackages.shared.get().run(
+            ["rustc", "cargo"],
+            """
+            printf 'fn main() { println!("hello from rustc"); }\n' > hello.rs
+            rustc -o hello hello.rs && ./hello
+            cargo new -q --vcs none greet && cd greet && cargo run -q --offline
+            """)
+        #expect(result.status == 0 && result.output == "hello from rustc\nHello, world!", "\(result.output) \(result.stderr)")
+    }
+
+    @Test func pythonMakesAVenvAndPipInstallsALocalWheel() throws {
+        let result = try NamedPackages.shared.get().run(
+            ["python313"],
+            """
+            mkdir -p w/hello_pkg && printf 'def hi():\n    return "hi from a wheel"\n' > w/hello_pkg/__init__.py
+            python3 -m venv /tmp/venv
+            /tmp/venv/bin/python -c 'import zipfile; z = zipfile.ZipFile("/tmp/hello_pkg-1.0-py3-none-any.whl", "w"); z.writestr("hello_pkg/__init__.py", open("w/hello_pkg/__init__.py").read()); z.writestr("hello_pkg-1.0.dist-info/METADATA", "Metadata-Version: 2.1\\nName: hello-pkg\\nVersion: 1.0\\n"); z.writestr("hello_pkg-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"); z.writestr("hello_pkg-1.0.dist-info/RECORD", ""); z.close()'
+            /tmp/venv/bin/pip install -q --no-index /tmp/hello_pkg-1.0-py3-none-any.whl
+            /tmp/venv/bin/python -c 'import hello_pkg; print(hello_pkg.hi())'
+            """)
+        #expect(result.status == 0 && result.output.hasSuffix("hi from a wheel"), "\(result.output) \(result.stderr)")
+    }
+
+    @Test func gitClonesALocalRepositoryAndCommits() throws {
+        let result = try NamedPackages.shared.get().run(
+            ["git"],
+            """
+            git init -q origin && cd origin
+            git -c user.name=t -c user.email=t@e commit -q --allow-empty -m one && cd ..
+            git clone -q origin copy && cd copy
+            git -c user.name=t -c user.email=t@e commit -q --allow-empty -m two
+            git log --format=%s | tr '\\n' ' '
+            """)
+        #expect(result.status == 0 && result.output == "two one", "\(result.output) \(result.stderr)")
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 
 /// Debian packages of real programs, built by the host's compiler, laid out as Debian's: `libc6`
 /// (the host's loader and C library), `libword1`, `libgreet1` (needs libword) and `hello` (needs
-/// libgreet; with scripts, an interpreter program and links of every kind). `hello` prints
-/// "hello, world".
+/// libgreet; with scripts, an interpreter program and links of every kind; `perl`, a stand-in that
+/// prints its arguments, with libword1's Perl modules). `hello` prints "hello, world".
 public struct DebianPrograms: Sendable {
     public let triplet: String
     public let loaderName: String
@@ -37,10 +37,12 @@ public struct DebianPrograms: Sendable {
             DebianRepository.Package(
                 "libc6", "2.0-1",
                 copies: ["\(lib)/\(loaderName)": dir("c/loader"), "\(lib)/libc.so.6": dir("c/libc.so.6")],
-                links: ["usr/lib64/\(loaderName)": "../lib/\(triplet)/\(loaderName)"]),
+                // Absolute, as bookworm's: relocated before the C library's own loader is looked up.
+                links: ["usr/lib64/\(loaderName)": "/lib/\(triplet)/\(loaderName)"]),
             DebianRepository.Package(
                 "libword1", "1.0-1", fields: ["Depends": "libc6"],
-                copies: ["\(lib)/libword.so.1": dir("c/libword.so.1")]),
+                files: ["usr/share/perl5/Word.pm": ("1;\n", false), "\(lib)/perl5/5.36/Word/XS.pm": ("1;\n", false)],
+                copies: ["\(lib)/libword.so.1": dir("c/libword.so.1")], links: ["\(lib)/perl5/5.36.0": "5.36"]),
             DebianRepository.Package(
                 "libgreet1", "1.0-1", fields: ["Depends": "libword1, libc6"],
                 copies: ["\(lib)/libgreet.so.1": dir("c/libgreet.so.1")],
@@ -51,9 +53,13 @@ public struct DebianPrograms: Sendable {
                     "usr/bin/args-script": ("#!/usr/bin/print-args -x\n", true),
                     "usr/bin/env-script": ("#!/usr/bin/env print-args\n", true),
                     "usr/bin/sh-script": ("#!/bin/sh\necho sh\n", true),
+                    "usr/bin/perl-script": ("#!/usr/bin/perl -w\nprint 1;\n", true),
                     "usr/share/hello/not-executable": ("#!/usr/bin/print-args\n", false),
                 ],
-                copies: ["usr/bin/hello": dir("c/hello"), "usr/bin/print-args": dir("c/print-args")],
+                copies: [
+                    "usr/bin/hello": dir("c/hello"), "usr/bin/print-args": dir("c/print-args"),
+                    "usr/bin/perl": dir("c/print-args"),
+                ],
                 links: [
                     "usr/bin/hi": "hello", "usr/bin/greeting-library": "../lib/\(triplet)/libgreet.so.1",
                     "usr/share/hello/config": "/etc/hello.conf", "usr/share/hello/gone": "/usr/share/nothing",
