@@ -124,8 +124,7 @@ struct Relocation {
                 continue
             }
             var candidates = [current + [part]]
-            if current.isEmpty, Relocation.mergedDirectories.contains(part) { candidates.append(["usr", part]) }
-            if current == ["usr"], Relocation.mergedDirectories.contains(part) { candidates.append([part]) }
+            if let twin = Relocation.mergedTwin(of: current + [part]) { candidates.append(twin) }
             var hit: (layer: Int, components: [String], st: stat)?
             search: for (index, layer) in layers.enumerated() {
                 for candidate in candidates {
@@ -152,6 +151,16 @@ struct Relocation {
         }
         guard !current.isEmpty else { return nil }
         return (layerOfCurrent, current.joined(separator: "/"))
+    }
+
+    /// The same path on the other side of merged /usr (`lib/x` ↔ `usr/lib/x`), if it has one:
+    /// one package may have a file under `/lib` and another the directory above it under `/usr/lib`.
+    static func mergedTwin(of components: [String]) -> [String]? {
+        if let first = components.first, mergedDirectories.contains(first) { return ["usr"] + components }
+        if components.count >= 2, components[0] == "usr", mergedDirectories.contains(components[1]) {
+            return Array(components.dropFirst())
+        }
+        return nil
     }
 
     /// A link's target as the programs see it: one already pointed at a layer's store path (by

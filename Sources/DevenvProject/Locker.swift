@@ -90,7 +90,8 @@ public struct Locker {
             inputs: resolved.mapValues(\.locked), shells: shells)
     }
 
-    /// Packages resolved for `system` outside any manifest (for ad-hoc environments).
+    /// Packages (of the set, or `debian:` ones) resolved for `system` outside any manifest (for
+    /// ad-hoc environments and `devenv build`).
     public func resolve(_ requests: [PackageRequest], in packages: PackageSet, system: String) throws -> [LockedPackage]
     {
         try requests.map { try resolve($0, in: packages, system: system) }
@@ -111,6 +112,9 @@ public struct Locker {
     }
 
     private func resolve(_ request: PackageRequest, in packages: PackageSet, system: String) throws -> LockedPackage {
+        if let reference = request.debian {
+            return try resolve(request, debian: reference, system: system, refresh: false)
+        }
         let recipe: Recipe
         if let prefix = request.versionPrefix {
             let family = (try? packages.recipe(request.name).family) ?? request.name

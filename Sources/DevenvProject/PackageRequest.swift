@@ -38,11 +38,12 @@ public struct PackageRequest: Hashable, Sendable, CustomStringConvertible {
     /// What the lock names as the package's input: `debian:SUITE` for a Debian package.
     public var inputName: String { debian.map { "debian:" + $0.suite } ?? input ?? PackageRequest.defaultInput }
 
-    /// A request for a package of the set itself (`NAME` or `NAME@VERSION`, no input), as the
-    /// profile and ad-hoc environments take them.
+    /// A request for a package of the set itself (`NAME` or `NAME@VERSION`, no input) or of
+    /// Debian's archive (`debian:SUITE/PACKAGE`), as the profile, `build` and ad-hoc environments
+    /// take them.
     public static func ofTheSet(_ text: String) throws -> PackageRequest {
-        guard let request = PackageRequest(text), request.input == nil, request.debian == nil else {
-            throw ProjectError("'\(text)' is not a package of the set (NAME or NAME@VERSION)")
+        guard let request = PackageRequest(text), request.input == nil || request.debian != nil else {
+            throw ProjectError("'\(text)' is not a package of the set (NAME or NAME@VERSION) or debian:SUITE/PACKAGE")
         }
         return request
     }

@@ -33,7 +33,7 @@ public struct Profile: Sendable {
         return directory
     }
 
-    /// Adds packages (`NAME` or `NAME@VERSION`; one of a name replaces the one there), resolved
+    /// Adds packages (`NAME`, `NAME@VERSION` or `debian:SUITE/PACKAGE`; one of a name replaces the one there), resolved
     /// in the set at `packageSet` (a directory), else in the set the profile uses already.
     public func install(_ packages: [String], packageSet: String? = nil) throws {
         var requests = try requests()
@@ -67,12 +67,13 @@ public struct Profile: Sendable {
         try Data(text.utf8).write(to: URL(fileURLWithPath: project.manifestPath), options: .atomic)
     }
 
-    /// Locks (moving every input to its newest when `upgrade`), realizes and links `bin`.
-    public func apply(realizer: Realizer, upgrade: Bool = false) throws -> Environment {
+    /// Locks (moving every input to its newest when `upgrade`; `debian:` packages in `debian`),
+    /// realizes and links `bin`.
+    public func apply(realizer: Realizer, upgrade: Bool = false, debian: DebianSource? = nil) throws -> Environment {
         let manifest = try project.manifest()
         let previous = try project.lock()
         if upgrade || previous.map({ !Locker.isCurrent($0, for: manifest) }) ?? true {
-            let locker = Locker(store: store, root: project.root)
+            let locker = Locker(store: store, root: project.root, debian: debian)
             try locker.withNarHashes(
                 locker.lock(manifest, previous: previous, updating: upgrade ? [] : nil), realizing: realizer
             ).write(to: project.lockPath)

@@ -140,6 +140,7 @@ extension Store {
             index += batch.count
         }
         try? FileManager.default.removeItem(atPath: collectionJournal)
+        try removeUnusedSharedFiles()
         return result
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DevenvBasics
 import DevenvPackages
+import DevenvProject
 import DevenvStore
 
 struct BuildCommand: ParsableCommand {
@@ -13,7 +14,9 @@ struct BuildCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "Packages or aliases of the default set.", completion: Completions.packages)
+    @Argument(
+        help: "Packages or aliases of the default set (NAME or NAME@VERSION), or debian:SUITE/PACKAGE.",
+        completion: Completions.packages)
     var names: [String]
 
     @Option(
@@ -40,7 +43,9 @@ struct BuildCommand: ParsableCommand {
     func run() throws {
         let session = try Session(packageSet: packageSet.directory)
         let packages = try session.packages
-        let derivations = try names.map { try packages.derivation($0, system: CurrentSystem.name) }
+        let requests = try names.map(PackageRequest.ofTheSet)
+        let derivations = try Locker(store: session.store, root: "/", debian: session.debian())
+            .resolve(requests, in: packages, system: CurrentSystem.name).map(\.derivation)
         let paths = try session.realizer(jobs: jobs).realize(derivations).map(session.store.directory.fullPath(of:))
         if json {
             try printJSON(

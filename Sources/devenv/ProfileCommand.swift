@@ -19,7 +19,7 @@ struct ProfileCommand: ParsableCommand {
     /// Applies a change of the profile's packages and reports it.
     static func apply(_ session: Session, upgrade: Bool = false) throws {
         let profile = Profile(store: session.store)
-        let environment = try profile.apply(realizer: session.realizer(), upgrade: upgrade)
+        let environment = try profile.apply(realizer: session.realizer(), upgrade: upgrade, debian: session.debian())
         for package in environment.packages { print("\(package.name) \(package.version)") }
         for conflict in environment.conflicts {
             printError(

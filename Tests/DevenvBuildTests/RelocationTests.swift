@@ -71,8 +71,8 @@ struct RelocationTests {
 
         // The loader is the real file behind the package's link; the run path has only what is needed.
         let program = try #require(try ElfFile.read(out + "/usr/bin/hello"))
-        #expect(program.interpreter == "\(libcOut)/\(lib)/\(packages.loaderName)")
-        #expect(program.runpath == ["\(greetOut)/\(lib)", "\(libcOut)/\(lib)"])
+        #expect(program.interpreter == "\(libcOut)/lib/\(packages.triplet)/\(packages.loaderName)")
+        #expect(program.runpath == ["\(greetOut)/\(lib)", "\(libcOut)/lib/\(packages.triplet)"])
         let result = try packages.runIsolated(out + "/usr/bin/hello")
         #expect(result.status == 0 && result.output == "hello, world", "\(result.stderr)")
         #expect(try packages.runIsolated(out + "/usr/bin/hi").output == "hello, world")

@@ -88,6 +88,22 @@ struct DebianCommandTests {
         #expect(ran.status == 0 && ran.output == "hello, world", "\(ran.stderr)")
     }
 
+    @Test func buildShellAndProfileTakeDebianPackages() throws {
+        let fixture = try Fixture()
+        let built = try fixture.devenv("build", "debian:testing/hello")
+        #expect(built.status == 0 && built.output.hasSuffix("-hello-1.0-1"), "\(built.stderr)")
+        let hello = try runCommand(built.output + "/usr/bin/hello", [])
+        #expect(hello.output == "hello, world")
+        let info = try fixture.devenv("info", "debian:testing/hello")
+        #expect(info.output.contains("store path: \(built.output) (realized)"), "\(info.output)")
+        let shell = try fixture.devenv("shell", "debian:testing/hello", "-c", "hello")
+        #expect(shell.status == 0 && shell.output == "hello, world", "\(shell.stderr)")
+        let installed = try fixture.devenv("profile", "install", "debian:testing/hello")
+        #expect(installed.status == 0, "\(installed.stderr)")
+        let profiled = try runCommand(fixture.dir("home") + "/bin/hello", [])
+        #expect(profiled.output == "hello, world", "\(profiled.stderr)")
+    }
+
     @Test func infoAndSearchShowTheSuitesPackages() throws {
         let fixture = try Fixture()
         let info = try fixture.devenv("info", "debian:testing/hello")

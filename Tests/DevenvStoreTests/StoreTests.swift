@@ -69,6 +69,35 @@ struct StoreTests {
         #expect(try fixture.strayEntries() == [])
     }
 
+    @Test func identicalFilesOfDifferentPathsShareTheirBytesUntilNothingUsesThem() throws {
+        let fixture = try StoreFixture()
+        try fixture.dir.sh(
+            """
+            mkdir -p one/sub two
+            printf 'same bytes' > one/sub/a; printf 'same bytes' > two/b; printf 'same bytes' > two/run
+            chmod +x two/run; printf 'only here' > one/c; : > one/empty; : > two/empty
+            """)
+        let one = try fixture.store.add(fixture.dir("one"))
+        let two = try fixture.store.add(fixture.dir("two"))
+        let (a, b, run) = (fixture.full(one) + "/sub/a", fixture.full(two) + "/b", fixture.full(two) + "/run")
+        func inode(_ path: String) throws -> String { try fixture.dir.sh("stat -c %i '\(path)'") }
+        #expect(try inode(a) == inode(b))
+        // Executable or not is part of what is shared; empty files are not worth a link.
+        #expect(try inode(run) != inode(a))
+        #expect(try inode(fixture.full(one) + "/empty") != inode(fixture.full(two) + "/empty"))
+        // The paths are as they were: modes, times, NAR hashes.
+        #expect(try fixture.dir.sh("stat -c '%a %Y' '\(fixture.full(one))/sub' '\(b)' '\(run)'") == "555 1\n444 1\n555 1")
+        let verification = try fixture.store.verify(checkContents: true, repair: false)
+        #expect(verification.problems.isEmpty)
+
+        _ = try fixture.store.collectGarbage(roots: [two], dryRun: false)
+        #expect(try String(contentsOfFile: b, encoding: .utf8) == "same bytes")
+        let links = fixture.store.directory.path + "/.links"
+        #expect(try FileManager.default.contentsOfDirectory(atPath: links).count == 2)  // b and run
+        _ = try fixture.store.collectGarbage(roots: [], dryRun: false)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: links) == [])
+    }
+
     @Test func filesAndSymlinksCanBeAddedToo() throws {
         let fixture = try StoreFixture()
         try NixTrees.make(in: fixture.dir)

@@ -36,9 +36,10 @@ public struct DebianPrograms: Sendable {
         packages = [
             DebianRepository.Package(
                 "libc6", "2.0-1",
-                copies: ["\(lib)/\(loaderName)": dir("c/loader"), "\(lib)/libc.so.6": dir("c/libc.so.6")],
-                // Absolute, as bookworm's: relocated before the C library's own loader is looked up.
-                links: ["usr/lib64/\(loaderName)": "/lib/\(triplet)/\(loaderName)"]),
+                // As bookworm's: under /lib, not /usr/lib (where the other packages' libraries are), and
+                // an absolute link, relocated before the C library's own loader is looked up.
+                copies: ["lib/\(triplet)/\(loaderName)": dir("c/loader"), "lib/\(triplet)/libc.so.6": dir("c/libc.so.6")],
+                links: ["lib64/\(loaderName)": "/lib/\(triplet)/\(loaderName)"]),
             DebianRepository.Package(
                 "libword1", "1.0-1", fields: ["Depends": "libc6"],
                 files: ["usr/share/perl5/Word.pm": ("1;\n", false), "\(lib)/perl5/5.36/Word/XS.pm": ("1;\n", false)],
