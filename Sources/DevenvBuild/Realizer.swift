@@ -19,6 +19,15 @@ public final class Realizer: Sendable {
         fetcher = URLFetcher(store: store, settings: settings.fetch, progress: progress)
     }
 
+    /// This realizer, trying `fallbacks` (URL → URLs) for sources that cannot be had from where
+    /// their derivations say.
+    public func with(fallbacks: [String: [String]]) -> Realizer {
+        guard !fallbacks.isEmpty else { return self }
+        var settings = settings
+        settings.fetch.fallbacks.merge(fallbacks) { $0 + $1 }
+        return Realizer(store: store, settings: settings, progress: progress)
+    }
+
     /// Realizes every derivation (and what it depends on) and returns their output paths, in order.
     public func realize(_ derivations: [Derivation]) throws -> [StorePath] {
         let plan = try Plan(derivations, in: store.directory)

@@ -9,6 +9,9 @@ public struct FetchSettings: Sendable, Equatable {
     public var backoff: Double
     /// Downloads running at once.
     public var parallelDownloads: Int
+    /// URL → URLs tried after it and its mirror (Debian's snapshot service for a `.deb` that the
+    /// mirrors no longer have).
+    public var fallbacks: [String: [String]] = [:]
 
     public init(mirrors: [String: String] = [:], attempts: Int = 3, backoff: Double = 0.5, parallelDownloads: Int = 4) {
         self.mirrors = mirrors
@@ -17,10 +20,13 @@ public struct FetchSettings: Sendable, Equatable {
         self.parallelDownloads = parallelDownloads
     }
 
-    /// The URLs to try for `url`, best first: the longest matching mirror prefix, then the original.
+    /// The URLs to try for `url`, best first: the longest matching mirror prefix, then the
+    /// original, then its fallbacks (each mirrored in turn).
     public func candidates(for url: String) -> [String] {
-        let match = mirrors.keys.filter { url.hasPrefix($0) }.max { $0.count < $1.count }
-        guard let match, let replacement = mirrors[match] else { return [url] }
-        return [replacement + url.dropFirst(match.count), url]
+        ([url] + (fallbacks[url] ?? [])).flatMap { url in
+            let match = mirrors.keys.filter { url.hasPrefix($0) }.max { $0.count < $1.count }
+            guard let match, let replacement = mirrors[match] else { return [url] }
+            return [replacement + url.dropFirst(match.count), url]
+        }
     }
 }

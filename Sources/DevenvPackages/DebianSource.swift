@@ -192,6 +192,17 @@ public struct DebianPin: Hashable, Sendable {
         return formatter.string(from: date)
     }
 
+    /// Debian's snapshot service, which keeps every `.deb` the archive ever had, by date.
+    public static let snapshotService = "https://snapshot.debian.org/archive/debian"
+
+    /// Each `.deb`'s URL on Debian's mirror → its URL in the snapshot of the pinned date, where a
+    /// `.deb` that the mirrors have dropped (superseded since the lock was written) still is.
+    public var snapshotFallbacks: [String: [String]] {
+        Dictionary(
+            debs.map { (DebianArchive.defaultMirror + "/" + $0.filename, ["\(DebianPin.snapshotService)/\(date)/\($0.filename)"]) },
+            uniquingKeysWith: { first, _ in first })
+    }
+
     /// Whether `date` is a timestamp as `date` holds it.
     public static func isTimestamp(_ date: String) -> Bool {
         let bytes = Array(date.utf8)

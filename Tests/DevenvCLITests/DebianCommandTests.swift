@@ -29,6 +29,7 @@ struct DebianCommandTests {
             try """
             [mirrors]
             "https://deb.debian.org/debian/" = "\(server.url(""))"
+            "https://snapshot.debian.org/archive/debian/" = "\(server.url("snapshot/"))"
             \(trusted ? "[debian]\nkeys = [\"key.asc\"]" : "")
             """.write(toFile: devenv.home + "/config.toml", atomically: true, encoding: .utf8)
         }
@@ -70,6 +71,20 @@ struct DebianCommandTests {
         #expect(again.status == 0 && again.output == "hello, world", "\(again.stderr)")
         #expect(try fixture.outputs(other).contains { $0.hasSuffix("-hello-1.0-1") })
         #expect(try String(contentsOfFile: fixture.dir("proj/devenv.lock"), encoding: .utf8) == lock)
+    }
+
+    @Test func aDebTheMirrorsDroppedComesFromTheSnapshotOfTheLocksDate() throws {
+        let fixture = try Fixture()
+        try fixture.project(["debian:testing/hello"])
+        #expect(try fixture.devenv("lock", "-C", fixture.dir("proj")).status == 0)
+        let lock = try String(contentsOfFile: fixture.dir("proj/devenv.lock"), encoding: .utf8)
+        let date = try #require(lock.firstMatch(of: /"date": "(\d{8}T\d{6}Z)"/)?.1)
+        // The mirror has moved on; Debian's snapshot service (on loopback here) keeps the pool by date.
+        try fixture.dir.sh("mkdir -p mirror/snapshot/\(date) other && mv mirror/pool mirror/snapshot/\(date)/pool")
+        let other = DevenvCLI(home: fixture.dir("other"), environment: ["CI": "true"])
+        try fixture.configure(other)
+        let ran = try other("develop", "--frozen", "-C", fixture.dir("proj"), "-c", "hello")
+        #expect(ran.status == 0 && ran.output == "hello, world", "\(ran.stderr)")
     }
 
     @Test func aSetsDebianPackageEntersAnAdHocShellThroughTheConfiguredMirror() throws {
