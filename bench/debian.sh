@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 RUNS=${1:-5}
 swift build -c release --static-swift-stdlib --product devenv >/dev/null
 python3 - "$RUNS" "$(pwd)/.build/release/devenv" <<'PY'
-import json, os, re, shutil, statistics, subprocess, sys, tempfile, time
+import json, os, re, shutil, statistics, subprocess, sys, tempfile
 
 runs, devenv = int(sys.argv[1]), sys.argv[2]
 cache = os.path.abspath("bench/.cache/debian")
@@ -69,15 +69,8 @@ with open(floor_script, "w") as f:
     for path, interpreter in elves:
         f.write(f"patchelf {'--set-interpreter ' + loader if interpreter else ''} --set-rpath '{rpath}' '{path}'\n")
 
-def timed(argv, **kwargs):
-    """Wall time, and peak RSS in MiB as GNU time measures it (the child alone, after exec)."""
-    report = tempfile.mktemp()
-    start = time.perf_counter()
-    subprocess.run(["/usr/bin/time", "-o", report, "-f", "%M"] + argv, check=True, **quiet, **kwargs)
-    seconds = time.perf_counter() - start
-    peak = int(open(report).read().split()[-1]) / 1024
-    os.remove(report)
-    return seconds, peak
+sys.path.insert(0, "bench")
+from timing import timed
 
 devenv_times, floor_times, rss = [], [], []
 for _ in range(runs):
@@ -85,13 +78,14 @@ for _ in range(runs):
     with open(os.path.join(fresh, "config.toml"), "w") as f:
         f.write(f'[mirrors]\n"https://deb.debian.org/debian/" = "file://{mirror}/"\n')
     env = {**os.environ, "DEVENV_HOME": fresh, "DEVENV_CONFIG": os.path.join(fresh, "config.toml"), "CI": "true"}
-    seconds, peak = timed([devenv, "develop", "--frozen", "-C", project, "-c", "true"], env=env)
+    seconds, peak = timed([devenv, "develop", "--frozen", "-C", project, "-c", "true"], env=env,
+                          stderr=subprocess.DEVNULL)
     devenv_times.append(seconds)
     rss.append(peak)
     subprocess.run(["chmod", "-R", "u+w", fresh]); shutil.rmtree(fresh)
 
     scratch = tempfile.mkdtemp(prefix="floor-")
-    seconds, _ = timed(["sh", floor_script, scratch])
+    seconds, _ = timed(["sh", floor_script, scratch], stderr=subprocess.DEVNULL)
     floor_times.append(seconds)
     shutil.rmtree(scratch)
 

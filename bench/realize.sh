@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 RUNS=${1:-5}
 swift build -c release --static-swift-stdlib --product devenv >/dev/null
 python3 - "$RUNS" "$(pwd)/.build/release/devenv" <<'PY'
-import base64, hashlib, os, shutil, statistics, subprocess, sys, tempfile, time, urllib.request
+import base64, hashlib, os, shutil, statistics, subprocess, sys, tempfile, urllib.request
 
 runs, devenv = int(sys.argv[1]), sys.argv[2]
 info = subprocess.check_output([devenv, "info", "go_1_24", "--json", "--system", "x86_64-linux"],
@@ -31,15 +31,8 @@ with open(wheel, "rb") as f:
 digest = "sha256-" + base64.b64encode(sha.digest()).decode()
 assert digest == pinned, (digest, pinned)
 
-def timed(argv, **kwargs):
-    """Wall time, and peak RSS in MiB as GNU time measures it (the child alone, after exec)."""
-    report = tempfile.mktemp()
-    start = time.perf_counter()
-    subprocess.run(["/usr/bin/time", "-o", report, "-f", "%M"] + argv, stdout=subprocess.DEVNULL, check=True, **kwargs)
-    seconds = time.perf_counter() - start
-    peak = int(open(report).read().split()[-1]) / 1024
-    os.remove(report)
-    return seconds, peak
+sys.path.insert(0, "bench")
+from timing import timed
 
 devenv_times, floor_times, rss = [], [], []
 for _ in range(runs):

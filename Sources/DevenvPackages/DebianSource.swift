@@ -199,7 +199,12 @@ public struct DebianPin: Hashable, Sendable {
     /// `.deb` that the mirrors have dropped (superseded since the lock was written) still is.
     public var snapshotFallbacks: [String: [String]] {
         Dictionary(
-            debs.map { (DebianArchive.defaultMirror + "/" + $0.filename, ["\(DebianPin.snapshotService)/\(date)/\($0.filename)"]) },
+            debs.map {
+                (
+                    DebianArchive.defaultMirror + "/" + $0.filename,
+                    ["\(DebianPin.snapshotService)/\(date)/\($0.filename)"]
+                )
+            },
             uniquingKeysWith: { first, _ in first })
     }
 

@@ -134,7 +134,8 @@ public struct PackageSet: Sendable {
             script: try reader.string("script"),
             dependencies: try reader.strings("dependencies") ?? [],
             buildEnvironment: try reader.variables("build-env") ?? [:],
-            paths: try reader.strings("paths") ?? (reader.table["debian"] == nil ? ["bin"] : []), environment: try reader.variables("env") ?? [:],
+            paths: try reader.strings("paths") ?? (reader.table["debian"] == nil ? ["bin"] : []),
+            environment: try reader.variables("env") ?? [:],
             debian: try reader.string("debian").map { text in
                 guard let reference = DebianSource.Reference(text) else {
                     throw reader.error(

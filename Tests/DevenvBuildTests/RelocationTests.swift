@@ -86,7 +86,8 @@ struct RelocationTests {
         let wordOut = try packages.store.directory.fullPath(of: word.outputPath(in: packages.store.directory))
         #expect(
             try String(contentsOfFile: out + "/usr/bin/perl-script", encoding: .utf8)
-                == "#!\(out)/usr/bin/perl -w\nBEGIN { unshift @INC, '\(wordOut)/\(lib)/perl5/5.36', '\(wordOut)/usr/share/perl5' }\nprint 1;\n")
+                == "#!\(out)/usr/bin/perl -w\nBEGIN { unshift @INC, '\(wordOut)/\(lib)/perl5/5.36', '\(wordOut)/usr/share/perl5' }\nprint 1;\n"
+        )
         #expect(
             try packages.runIsolated(out + "/usr/bin/perl-script").output == "[-w][\(out)/usr/bin/perl-script]")
         #expect(try String(contentsOfFile: out + "/usr/bin/sh-script", encoding: .utf8).hasPrefix("#!/bin/sh\n"))

@@ -98,11 +98,13 @@ struct DebianNetworkTests {
         private init() throws {
             dir = try TemporaryDirectory("debian-named")
             store = try Store(
-                location: StoreLocation(home: ProcessInfo.processInfo.environment["DEVENV_DEBIAN_TEST_HOME"] ?? dir("home")))
+                location: StoreLocation(
+                    home: ProcessInfo.processInfo.environment["DEVENV_DEBIAN_TEST_HOME"] ?? dir("home")))
             source = DebianSource(store: store)
             passwd = dir("passwd")
             try "tester:x:1000:1000::/tmp:/bin/sh\n".write(toFile: passwd, atomically: true, encoding: .utf8)
-            dash = try Self.realize(source.resolve("dash", suite: "trixie", system: "x86_64-linux").derivation, in: store)
+            dash =
+                try Self.realize(source.resolve("dash", suite: "trixie", system: "x86_64-linux").derivation, in: store)
                 + "/usr/bin/dash"
         }
 
@@ -131,12 +133,15 @@ struct DebianNetworkTests {
                     "export \($0.key)='\($0.value.replacingOccurrences(of: "$out", with: output))'"
                 }
             }
-            let prelude = (["export PATH=\(path.joined(separator: ":"))", "export HOME=/tmp", "set -e", "cd /tmp"]
+            let prelude =
+                (["export PATH=\(path.joined(separator: ":"))", "export HOME=/tmp", "set -e", "cd /tmp"]
                 + variables).joined(separator: "\n")
             return try DebianNetworkTests.runIsolated(
                 dash, ["-c", prelude + "\n" + script], store: store,
                 binding: (binSh ? ["--ro-bind", dash, "/bin/sh"] : [])
-                    + (user ? ["--unshare-user", "--uid", "1000", "--gid", "1000", "--ro-bind", passwd, "/etc/passwd"] : []))
+                    + (user
+                        ? ["--unshare-user", "--uid", "1000", "--gid", "1000", "--ro-bind", passwd, "/etc/passwd"] : [])
+            )
         }
     }
 
@@ -151,11 +156,13 @@ struct DebianNetworkTests {
             ("neovim", "nvim --headless +'lua io.write(vim.fn.has(\"nvim\"))' +q", "1"),
             ("patchelf", "patchelf --version", "0.18"),
             (
-                "python311", "python3 -c 'import ssl, sqlite3, ctypes, venv, zlib, lzma, bz2, readline, sys; ssl.create_default_context(); print(sys.version)'",
+                "python311",
+                "python3 -c 'import ssl, sqlite3, ctypes, venv, zlib, lzma, bz2, readline, sys; ssl.create_default_context(); print(sys.version)'",
                 "3.11"
             ),
             (
-                "python313", "python3 -c 'import ssl, sqlite3, ctypes, venv, zlib, lzma, bz2, readline, sys; ssl.create_default_context(); print(sys.version)'",
+                "python313",
+                "python3 -c 'import ssl, sqlite3, ctypes, venv, zlib, lzma, bz2, readline, sys; ssl.create_default_context(); print(sys.version)'",
                 "3.13"
             ),
             ("postgresql_15", "postgres --version", "15."), ("postgresql_17", "postgres --version", "17."),
@@ -168,11 +175,16 @@ struct DebianNetworkTests {
         let result = try NamedPackages.shared.get().run([name], script)
         // Not yet: Debian's node loads builtins from /usr/share/nodejs by compiled-in paths, and
         // tmux needs a UTF-8 locale, which Debian's glibc finds under the host's /usr/lib/locale.
-        let known = ["eslint": "node's externalized builtins", "typescript": "node's externalized builtins",
-            "tmux": "locales of the store's glibc"]
+        let known = [
+            "eslint": "node's externalized builtins", "typescript": "node's externalized builtins",
+            "tmux": "locales of the store's glibc",
+        ]
         withKnownIssue(Comment(rawValue: known[name] ?? "")) {
-            #expect(result.status == 0 && result.output.contains(expected), "\(name): \(result.output) \(result.stderr)")
-        } when: { known[name] != nil }
+            #expect(
+                result.status == 0 && result.output.contains(expected), "\(name): \(result.output) \(result.stderr)")
+        } when: {
+            known[name] != nil
+        }
     }
 
     @Test func postgresqlServesASocketInATemporaryDirectory() throws {
@@ -211,7 +223,9 @@ struct DebianNetworkTests {
             """)
         // Not yet: gcc's `cc` link, and gcc finding binutils and libc6-dev in other outputs.
         withKnownIssue("the store's gcc as rustc's linker") {
-            #expect(result.status == 0 && result.output == "hello from rustc\nHello, world!", "\(result.output) \(result.stderr)")
+            #expect(
+                result.status == 0 && result.output == "hello from rustc\nHello, world!",
+                "\(result.output) \(result.stderr)")
         }
     }
 
@@ -227,7 +241,8 @@ struct DebianNetworkTests {
             """)
         // Not yet: venv's ensurepip is Debian's python3-venv, and finds pip's wheel under /usr/share.
         withKnownIssue("python3-venv") {
-            #expect(result.status == 0 && result.output.hasSuffix("hi from a wheel"), "\(result.output) \(result.stderr)")
+            #expect(
+                result.status == 0 && result.output.hasSuffix("hi from a wheel"), "\(result.output) \(result.stderr)")
         }
     }
 

@@ -86,7 +86,8 @@ struct StoreTests {
         #expect(try inode(run) != inode(a))
         #expect(try inode(fixture.full(one) + "/empty") != inode(fixture.full(two) + "/empty"))
         // The paths are as they were: modes, times, NAR hashes.
-        #expect(try fixture.dir.sh("stat -c '%a %Y' '\(fixture.full(one))/sub' '\(b)' '\(run)'") == "555 1\n444 1\n555 1")
+        #expect(
+            try fixture.dir.sh("stat -c '%a %Y' '\(fixture.full(one))/sub' '\(b)' '\(run)'") == "555 1\n444 1\n555 1")
         let verification = try fixture.store.verify(checkContents: true, repair: false)
         #expect(verification.problems.isEmpty)
 

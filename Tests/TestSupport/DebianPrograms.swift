@@ -38,7 +38,9 @@ public struct DebianPrograms: Sendable {
                 "libc6", "2.0-1",
                 // As bookworm's: under /lib, not /usr/lib (where the other packages' libraries are), and
                 // an absolute link, relocated before the C library's own loader is looked up.
-                copies: ["lib/\(triplet)/\(loaderName)": dir("c/loader"), "lib/\(triplet)/libc.so.6": dir("c/libc.so.6")],
+                copies: [
+                    "lib/\(triplet)/\(loaderName)": dir("c/loader"), "lib/\(triplet)/libc.so.6": dir("c/libc.so.6"),
+                ],
                 links: ["lib64/\(loaderName)": "/lib/\(triplet)/\(loaderName)"]),
             DebianRepository.Package(
                 "libword1", "1.0-1", fields: ["Depends": "libc6"],
