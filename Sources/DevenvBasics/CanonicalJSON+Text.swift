@@ -61,6 +61,13 @@ private struct JSONParser {
         while position < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[position]) { position += 1 }
     }
 
+    /// Consumes `byte` if it comes next.
+    mutating func skip(_ byte: Character) -> Bool {
+        guard position < bytes.count, bytes[position] == byte.asciiValue else { return false }
+        position += 1
+        return true
+    }
+
     mutating func expect(_ literal: String) throws {
         let expected = Array(literal.utf8)
         guard bytes.count - position >= expected.count, Array(bytes[position..<position + expected.count]) == expected
@@ -84,42 +91,28 @@ private struct JSONParser {
             position += 1
             var members: [String: CanonicalJSON] = [:]
             skipSpace()
-            if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
-                position += 1
-                return .object(members)
-            }
-            while true {
+            if skip("}") { return .object(members) }
+            repeat {
                 skipSpace()
                 let key = try string()
                 skipSpace()
                 try expect(":")
                 members[key] = try value()
                 skipSpace()
-                if position < bytes.count, bytes[position] == UInt8(ascii: ",") {
-                    position += 1
-                    continue
-                }
-                try expect("}")
-                return .object(members)
-            }
+            } while skip(",")
+            try expect("}")
+            return .object(members)
         case UInt8(ascii: "["):
             position += 1
             var values: [CanonicalJSON] = []
             skipSpace()
-            if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
-                position += 1
-                return .array(values)
-            }
-            while true {
+            if skip("]") { return .array(values) }
+            repeat {
                 values.append(try value())
                 skipSpace()
-                if position < bytes.count, bytes[position] == UInt8(ascii: ",") {
-                    position += 1
-                    continue
-                }
-                try expect("]")
-                return .array(values)
-            }
+            } while skip(",")
+            try expect("]")
+            return .array(values)
         case UInt8(ascii: "\""): return .string(try string())
         case UInt8(ascii: "t"):
             try expect("true")

@@ -38,24 +38,6 @@ struct RelocationTests {
                         hash: try FileTree.hashContents(of: dir("mirror/" + pool), algorithm: .sha256))
                 ], dependencies: dependencies, paths: ["usr/bin"], relocate: true)
         }
-
-        func realize(_ derivation: Derivation) throws -> String {
-            let paths = try Realizer(store: store, settings: BuildSettings(jobs: 2), progress: RecordingProgress())
-                .realize([derivation])
-            return store.directory.fullPath(of: paths[0])
-        }
-
-        /// Runs `program` in a sandbox that has the store and nothing of the host's files.
-        func runIsolated(_ program: String, _ arguments: [String] = []) throws -> CommandResult {
-            let bwrap = try #require(Sandbox.bwrap())
-            return try runCommand(
-                bwrap,
-                [
-                    "--bind", store.directory.path, store.directory.path, "--proc", "/proc", "--dev", "/dev", "--",
-                    program,
-                ]
-                    + arguments, environment: [:])
-        }
     }
 
     @Test func debianPackagesRunFromTheStoreWithoutTheHostsFiles() throws {
@@ -64,7 +46,7 @@ struct RelocationTests {
         let word = try packages.derivation("libword1", "1.0-1", dependencies: [libc])
         let greet = try packages.derivation("libgreet1", "1.0-1", dependencies: [word, libc])
         let hello = try packages.derivation("hello", "1.0-1", dependencies: [greet, libc])
-        let out = try packages.realize(hello)
+        let out = try packages.store.realizedPaths(of: [hello])[0]
         let libcOut = try packages.store.directory.fullPath(of: libc.outputPath(in: packages.store.directory))
         let greetOut = try packages.store.directory.fullPath(of: greet.outputPath(in: packages.store.directory))
         let lib = "usr/lib/\(packages.triplet)"
@@ -73,15 +55,15 @@ struct RelocationTests {
         let program = try #require(try ElfFile.read(out + "/usr/bin/hello"))
         #expect(program.interpreter == "\(libcOut)/lib/\(packages.triplet)/\(packages.loaderName)")
         #expect(program.runpath == ["\(greetOut)/\(lib)", "\(libcOut)/lib/\(packages.triplet)"])
-        let result = try packages.runIsolated(out + "/usr/bin/hello")
+        let result = try packages.store.runIsolated(out + "/usr/bin/hello")
         #expect(result.status == 0 && result.output == "hello, world", "\(result.stderr)")
-        #expect(try packages.runIsolated(out + "/usr/bin/hi").output == "hello, world")
+        #expect(try packages.store.runIsolated(out + "/usr/bin/hi").output == "hello, world")
 
         // `#!` lines name the store's interpreter; what no package has stays as it was.
         #expect(
-            try packages.runIsolated(out + "/usr/bin/args-script", ["a"]).output
+            try packages.store.runIsolated(out + "/usr/bin/args-script", ["a"]).output
                 == "[-x][\(out)/usr/bin/args-script][a]")
-        #expect(try packages.runIsolated(out + "/usr/bin/env-script").output == "[\(out)/usr/bin/env-script]")
+        #expect(try packages.store.runIsolated(out + "/usr/bin/env-script").output == "[\(out)/usr/bin/env-script]")
         // A Perl script finds the packages' modules first (version directories, not their links).
         let wordOut = try packages.store.directory.fullPath(of: word.outputPath(in: packages.store.directory))
         #expect(
@@ -89,7 +71,7 @@ struct RelocationTests {
                 == "#!\(out)/usr/bin/perl -w\nBEGIN { unshift @INC, '\(wordOut)/\(lib)/perl5/5.36', '\(wordOut)/usr/share/perl5' }\nprint 1;\n"
         )
         #expect(
-            try packages.runIsolated(out + "/usr/bin/perl-script").output == "[-w][\(out)/usr/bin/perl-script]")
+            try packages.store.runIsolated(out + "/usr/bin/perl-script").output == "[-w][\(out)/usr/bin/perl-script]")
         #expect(try String(contentsOfFile: out + "/usr/bin/sh-script", encoding: .utf8).hasPrefix("#!/bin/sh\n"))
         #expect(
             try String(contentsOfFile: out + "/usr/share/hello/not-executable", encoding: .utf8)
@@ -120,7 +102,7 @@ struct RelocationTests {
         let libc = try packages.derivation("libc6", "2.0-1")
         // libgreet1 without libword1: the audit names the file and the library.
         let greet = try packages.derivation("libgreet1", "1.0-1", dependencies: [libc])
-        let error = #expect(throws: BuildError.self) { try packages.realize(greet) }
+        let error = #expect(throws: BuildError.self) { try packages.store.realizedPaths(of: [greet])[0] }
         #expect(
             error?.description
                 == "relocation of libgreet1-1.0-1 failed: usr/lib/\(packages.triplet)/libgreet.so.1 needs libword.so.1, which no package of its closure has"
@@ -128,7 +110,7 @@ struct RelocationTests {
         #expect(try packages.store.isValid(greet.outputPath(in: packages.store.directory)) == false)
         // Without the C library there is no loader for the program either.
         let hello = try packages.derivation("hello", "1.0-1")
-        let helloError = #expect(throws: BuildError.self) { try packages.realize(hello) }
+        let helloError = #expect(throws: BuildError.self) { try packages.store.realizedPaths(of: [hello])[0] }
         #expect(helloError?.description.contains("usr/bin/hello needs the loader /lib64/") == true)
     }
 }

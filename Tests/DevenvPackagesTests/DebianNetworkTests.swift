@@ -34,38 +34,20 @@ struct DebianNetworkTests {
             let closure = try resolver.closure(packages)
             let outputs = try DebianOutputs(
                 closure: closure, resolver: resolver, mirror: DebianArchive.defaultMirror, system: "x86_64-linux")
-            _ = try Realizer(store: store, settings: BuildSettings(jobs: 2), progress: RecordingProgress())
-                .realize(packages.map { outputs.derivation(of: $0)! })
+            _ = try store.realizedPaths(of: packages.map { outputs.derivation(of: $0)! })
             return outputs
         }
 
         func path(_ outputs: DebianOutputs, _ package: String) throws -> String {
             store.directory.fullPath(of: try outputs.derivation(of: package)!.outputPath(in: store.directory))
         }
-
-        func runIsolated(_ program: String, _ arguments: [String], input: String? = nil) throws -> CommandResult {
-            try DebianNetworkTests.runIsolated(program, arguments, input: input, store: store)
-        }
-    }
-
-    /// Runs `program` with `arguments` where only the store exists (no /usr, /lib*, /bin, /etc).
-    static func runIsolated(
-        _ program: String, _ arguments: [String], input: String? = nil, store: Store, binding: [String] = []
-    ) throws -> CommandResult {
-        let bwrap = try #require(Sandbox.bwrap())
-        return try runCommand(
-            bwrap,
-            [
-                "--tmpfs", "/tmp", "--bind", store.directory.path, store.directory.path, "--proc", "/proc", "--dev",
-                "/dev",
-            ] + binding + ["--", program] + arguments, input: input.map { Data($0.utf8) }, environment: [:])
     }
 
     @Test func jqRunsFromTheStore() throws {
         let trixie = try Trixie()
         let outputs = try trixie.realize(["jq"])
         let jq = try trixie.path(outputs, "jq") + "/usr/bin/jq"
-        let result = try trixie.runIsolated(jq, [".a"], input: "{\"a\": 1}")
+        let result = try trixie.store.runIsolated(jq, [".a"], input: "{\"a\": 1}")
         #expect(result.status == 0 && result.output == "1", "\(result.stderr)")
     }
 
@@ -73,7 +55,7 @@ struct DebianNetworkTests {
         let trixie = try Trixie()
         let outputs = try trixie.realize(["python3.13"])
         let python = try trixie.path(outputs, "python3.13") + "/usr/bin/python3.13"
-        let result = try trixie.runIsolated(
+        let result = try trixie.store.runIsolated(
             python,
             [
                 "-c",
@@ -104,14 +86,9 @@ struct DebianNetworkTests {
             passwd = dir("passwd")
             try "tester:x:1000:1000::/tmp:/bin/sh\n".write(toFile: passwd, atomically: true, encoding: .utf8)
             dash =
-                try Self.realize(source.resolve("dash", suite: "trixie", system: "x86_64-linux").derivation, in: store)
+                try store.realizedPaths(of: [source.resolve("dash", suite: "trixie", system: "x86_64-linux").derivation]
+                )[0]
                 + "/usr/bin/dash"
-        }
-
-        static func realize(_ derivation: Derivation, in store: Store) throws -> String {
-            let paths = try Realizer(store: store, settings: BuildSettings(jobs: 2), progress: RecordingProgress())
-                .realize([derivation])
-            return store.directory.fullPath(of: paths[0])
         }
 
         /// Runs `script` with the named packages' programs on PATH and their variables set; with
@@ -127,7 +104,7 @@ struct DebianNetworkTests {
                 let derivation = try source.resolve(
                     reference.package, suite: reference.suite, system: "x86_64-linux", paths: recipe.paths
                 ).derivation
-                let output = try Self.realize(derivation, in: store)
+                let output = try store.realizedPaths(of: [derivation])[0]
                 path += derivation.searchPath(at: output)
                 variables += recipe.environment.sorted { $0.key < $1.key }.map {
                     "export \($0.key)='\($0.value.replacingOccurrences(of: "$out", with: output))'"
@@ -136,8 +113,8 @@ struct DebianNetworkTests {
             let prelude =
                 (["export PATH=\(path.joined(separator: ":"))", "export HOME=/tmp", "set -e", "cd /tmp"]
                 + variables).joined(separator: "\n")
-            return try DebianNetworkTests.runIsolated(
-                dash, ["-c", prelude + "\n" + script], store: store,
+            return try store.runIsolated(
+                dash, ["-c", prelude + "\n" + script],
                 binding: (binSh ? ["--ro-bind", dash, "/bin/sh"] : [])
                     + (user
                         ? ["--unshare-user", "--uid", "1000", "--gid", "1000", "--ro-bind", passwd, "/etc/passwd"] : [])
