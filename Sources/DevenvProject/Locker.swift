@@ -68,15 +68,16 @@ public struct Locker {
                         $0.request == request.description && $0.input == request.inputName
                     }
                     do {
-                        if let reference = request.debian {
-                            // `devenv update` (all) reads each suite's index anew.
-                            if let kept, updating?.isEmpty != true { return kept }
-                            return try resolve(
-                                request, debian: reference, system: system, refresh: updating?.isEmpty == true)
+                        // A package stays as pinned while its input does (a `debian:` request has
+                        // none), except that `devenv update` (all) reads each Debian suite anew.
+                        let input = resolved[request.inputName]
+                        let refresh = updating?.isEmpty == true
+                        if let kept, previous?.inputs[request.inputName] == input?.locked,
+                            !(refresh && kept.debian != nil)
+                        {
+                            return kept
                         }
-                        let input = resolved[request.inputName]!
-                        if let kept, previous?.inputs[request.inputName] == input.locked { return kept }
-                        return try resolve(request, in: input.packages, system: system)
+                        return try resolve(request, in: input?.packages, system: system, refresh: refresh)
                     } catch let error as ProjectError {
                         throw ManifestError("\(shell.locations[request.description] ?? "devenv.toml"): \(error)")
                     } catch let error as PackageError {
@@ -94,7 +95,7 @@ public struct Locker {
     /// ad-hoc environments and `devenv build`).
     public func resolve(_ requests: [PackageRequest], in packages: PackageSet, system: String) throws -> [LockedPackage]
     {
-        try requests.map { try resolve($0, in: packages, system: system) }
+        try requests.map { try resolve($0, in: packages, system: system, refresh: false) }
     }
 
     /// `request` answered by the Debian package `reference` (a `debian:` request, or a recipe of
@@ -111,10 +112,15 @@ public struct Locker {
             narHash: nil, environment: environment, debian: resolved.pin)
     }
 
-    private func resolve(_ request: PackageRequest, in packages: PackageSet, system: String) throws -> LockedPackage {
+    /// `request` of `packages` (the set of its input; none for a `debian:` request); `refresh`
+    /// reads a Debian suite's index anew.
+    private func resolve(_ request: PackageRequest, in packages: PackageSet?, system: String, refresh: Bool) throws
+        -> LockedPackage
+    {
         if let reference = request.debian {
-            return try resolve(request, debian: reference, system: system, refresh: false)
+            return try resolve(request, debian: reference, system: system, refresh: refresh)
         }
+        guard let packages else { throw ProjectError("devenv.toml has no input '\(request.inputName)'") }
         let recipe: Recipe
         if let prefix = request.versionPrefix {
             let family = (try? packages.recipe(request.name).family) ?? request.name
@@ -134,7 +140,7 @@ public struct Locker {
         try PackageSet.checkAvailable(recipe)
         if let reference = recipe.debian {
             return try resolve(
-                request, debian: reference, system: system, refresh: false, paths: recipe.paths,
+                request, debian: reference, system: system, refresh: refresh, paths: recipe.paths,
                 environment: recipe.environment)
         }
         let derivation = try packages.derivation(recipe.name, system: system)

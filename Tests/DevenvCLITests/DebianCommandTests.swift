@@ -87,6 +87,47 @@ struct DebianCommandTests {
         #expect(ran.status == 0 && ran.output == "hello, world", "\(ran.stderr)")
     }
 
+    @Test func updateReadsTheSuiteAnewForDebianRequestsAndTheSetsDebianNames() throws {
+        let fixture = try Fixture()
+        try fixture.dir.sh("mkdir -p set")
+        try """
+        [greeter]
+        version = "1.0"
+        description = "hello from the test archive"
+        homepage = "h"
+        license = "l"
+        origin = "o"
+        debian = "testing/hello"
+        """.write(toFile: fixture.dir("set/set.toml"), atomically: true, encoding: .utf8)
+        try """
+        [inputs]
+        set = "path:\(fixture.dir("set"))"
+        [shell]
+        packages = ["set.greeter", "debian:testing/hello"]
+        """.write(toFile: fixture.dir("proj/devenv.toml"), atomically: true, encoding: .utf8)
+        #expect(try fixture.devenv("lock", "-C", fixture.dir("proj")).status == 0)
+        func pinned() throws -> Int {
+            try String(contentsOfFile: fixture.dir("proj/devenv.lock"), encoding: .utf8)
+                .components(separatedBy: "pool/main/hello_1.0-1_amd64.deb").count - 1
+        }
+        let before = try pinned()
+        #expect(before >= 2)
+        // A newer hello in the suite: lock keeps both pins, update takes it for both.
+        try fixture.repository.build(
+            DebianPrograms(building: fixture.dir).packages.map { package in
+                var package = package
+                if package.name == "hello" { package.version = "1.0-2" }
+                return package
+            })
+        #expect(try fixture.devenv("lock", "-C", fixture.dir("proj")).status == 0)
+        #expect(try pinned() == before)
+        let updated = try fixture.devenv("update", "-C", fixture.dir("proj"))
+        #expect(updated.status == 0, "\(updated.stderr)")
+        #expect(try pinned() == 0)
+        let lock = try String(contentsOfFile: fixture.dir("proj/devenv.lock"), encoding: .utf8)
+        #expect(lock.components(separatedBy: "pool/main/hello_1.0-2_amd64.deb").count - 1 == before)
+    }
+
     @Test func aSetsDebianPackageEntersAnAdHocShellThroughTheConfiguredMirror() throws {
         let fixture = try Fixture()
         try fixture.dir.sh("mkdir -p set")
