@@ -160,7 +160,8 @@ extension Locker {
         var updated = lock
         if let realizer {
             let derivations = Set(lock.shells.values.compactMap { $0[CurrentSystem.name] }.joined().map(\.derivation))
-            _ = try realizer.realize(derivations.sorted { $0.hash.base16 < $1.hash.base16 })
+            _ = try realizer.with(fallbacks: lock.fetchFallbacks).realize(
+                derivations.sorted { $0.hash.base16 < $1.hash.base16 })
         }
         for (shell, systems) in lock.shells {
             for (system, packages) in systems {

@@ -151,8 +151,18 @@ public struct Lockfile: Hashable, Sendable {
         return DebianPin(suite: suite, date: date, debs: debs)
     }
 
+    /// Where realizing the lock may fetch a source that cannot be had where its derivation says:
+    /// each pinned `.deb` from Debian's snapshot of its pin's date.
+    public var fetchFallbacks: [String: [String]] {
+        var fallbacks: [String: [String]] = [:]
+        for package in shells.values.flatMap(\.values).joined() {
+            if let pin = package.debian { fallbacks.merge(pin.snapshotFallbacks) { first, _ in first } }
+        }
+        return fallbacks
+    }
+
     /// The lock with every output path computed for `store` (another machine's store directory
-    /// gives other paths for the same derivations).
+    /// gives other paths for the same derivations), and no NAR hashes of outputs there.
     public func relocated(to store: StoreDirectory) throws -> Lockfile {
         guard store.path != storeDirectory else { return self }
         var copy = self
@@ -162,6 +172,9 @@ public struct Lockfile: Hashable, Sendable {
                 try packages.map { package in
                     var package = package
                     package.outPath = store.fullPath(of: try package.derivation.outputPath(in: store))
+                    // Recorded for the lock's store directory: an output that holds its own path
+                    // or its dependencies' (relocated programs, scripts) has another NAR here.
+                    package.narHash = nil
                     return package
                 }
             }

@@ -78,9 +78,7 @@ public final class Workspace {
     {
         _ = try manifest.shell(shell)
         let environment = try lock.environment(shell: shell, system: system, wrapped: wrapped)
-        let fallbacks = environment.packages.compactMap(\.debian).map(\.snapshotFallbacks)
-        let paths = try realizer.with(fallbacks: fallbacks.reduce(into: [:]) { $0.merge($1) { first, _ in first } })
-            .realize([environment.derivation])
+        let paths = try realizer.with(fallbacks: lock.fetchFallbacks).realize([environment.derivation])
         if system == CurrentSystem.name {
             try recordGeneration(shell: shell, environment: paths[0])
         }

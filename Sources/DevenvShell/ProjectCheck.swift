@@ -66,6 +66,7 @@ public struct ProjectCheck {
         for (name, input) in workspace.lock.inputs.sorted(by: { $0.key < $1.key }) {
             if let message = verify(input, named: name, root: project.root) { problem(message) }
         }
+        let realizer = realizer.with(fallbacks: workspace.lock.fetchFallbacks)
         for (shell, systems) in workspace.lock.shells.sorted(by: { $0.key < $1.key }) {
             for package in systems[system] ?? [] {
                 do {

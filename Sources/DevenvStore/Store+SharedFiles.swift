@@ -10,10 +10,9 @@ import Glibc
 extension Store {
     var sharedFilesDirectory: String { directory.path + "/.links" }
 
-    /// Links the regular files of the normalized tree at `tree` to the shared copies, adding the
-    /// ones not there yet. A file the file system cannot link again (too many links) stays a copy.
+    /// Links the regular files of the normalized directory `tree` to the shared copies, adding
+    /// the ones not there yet. A file the file system cannot link again (too many links) stays a copy.
     func shareIdenticalFiles(in tree: String) throws {
-        guard SystemCall.isDirectory(try SystemCall.lstat(tree)) else { return }
         let shared = sharedFilesDirectory
         try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
         var pending: [(directory: String, depth: Int)] = [(tree, 0)]
@@ -54,17 +53,13 @@ extension Store {
         }
     }
 
-    /// Removes the shared copies that no store path has any more (a link count of 1); the bytes
-    /// they free.
-    @discardableResult
-    func removeUnusedSharedFiles() throws -> UInt64 {
+    /// Removes the shared copies that no store path has any more (a link count of 1).
+    func removeUnusedSharedFiles() throws {
         let shared = sharedFilesDirectory
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: shared) else { return 0 }
-        var freed: UInt64 = 0
-        for name in names {
-            guard let st = try SystemCall.lstatIfExists(shared + "/" + name), st.st_nlink == 1 else { continue }
-            if unlink(shared + "/" + name) == 0 { freed += UInt64(st.st_size) }
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: shared)) ?? [] {
+            if let st = try SystemCall.lstatIfExists(shared + "/" + name), st.st_nlink == 1 {
+                unlink(shared + "/" + name)
+            }
         }
-        return freed
     }
 }

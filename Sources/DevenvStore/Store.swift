@@ -72,8 +72,10 @@ public final class Store: Sendable {
         try staging.announceTarget(info.path)
         // Moving a directory to another parent rewrites its `..`, which needs write permission.
         let isDirectory = SystemCall.isDirectory(try SystemCall.lstat(staging.tree))
-        if isDirectory { try shareIdenticalFiles(in: staging.tree) }
-        if isDirectory { try SystemCall.retrying("cannot prepare '\(staging.tree)'") { chmod(staging.tree, 0o755) } }
+        if isDirectory {
+            try shareIdenticalFiles(in: staging.tree)
+            try SystemCall.retrying("cannot prepare '\(staging.tree)'") { chmod(staging.tree, 0o755) }
+        }
         try SystemCall.retrying("cannot move '\(staging.tree)' to '\(target)'") { rename(staging.tree, target) }
         if isDirectory { try SystemCall.retrying("cannot make '\(target)' read-only") { chmod(target, 0o555) } }
         if recorded == nil { try database.register([info]) }

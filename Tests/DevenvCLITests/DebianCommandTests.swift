@@ -83,6 +83,9 @@ struct DebianCommandTests {
         try fixture.dir.sh("mkdir -p mirror/snapshot/\(date) other && mv mirror/pool mirror/snapshot/\(date)/pool")
         let other = DevenvCLI(home: fixture.dir("other"), environment: ["CI": "true"])
         try fixture.configure(other)
+        // What CI runs realizes the lock the same way.
+        let checked = try other("check", "-C", fixture.dir("proj"))
+        #expect(checked.status == 0, "\(checked.output) \(checked.stderr)")
         let ran = try other("develop", "--frozen", "-C", fixture.dir("proj"), "-c", "hello")
         #expect(ran.status == 0 && ran.output == "hello, world", "\(ran.stderr)")
     }
