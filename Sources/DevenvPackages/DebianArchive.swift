@@ -83,26 +83,24 @@ public struct DebianArchive {
             }
             for arch in [architecture] + (release.allIsSeparate ? ["all"] : []) {
                 let path = "\(component)/binary-\(arch)/Packages"
-                let text = try index(suite, path: path, release: release)
-                binaries += try DebianStanza.parse(text, file: "\(suite)/\(path)").map {
-                    try DebianBinary(stanza: $0, file: "\(suite)/\(path)")
-                }
+                binaries += try DebianStanza.parse(index(suite, path: path, release: release), file: "\(suite)/\(path)")
+                    .map {
+                        try DebianBinary(stanza: $0, file: "\(suite)/\(path)")
+                    }
             }
         }
         return binaries
     }
 
-    /// The text of one `Packages` file: cached by its SHA-256, else fetched compressed, checked,
+    /// The bytes of one `Packages` file: cached by its SHA-256, else fetched compressed, checked,
     /// decompressed and checked again.
-    private func index(_ suite: String, path: String, release: DebianRelease) throws -> String {
+    private func index(_ suite: String, path: String, release: DebianRelease) throws -> Data {
         guard let compressed = release.files[path + ".xz"] else {
             throw PackageError("the Release of \(suite) lists no \(path).xz")
         }
         let expected = release.files[path]
         let cached = "\(cache)/\(suite)/\(expected?.sha256 ?? compressed.sha256).Packages"
-        if let data = FileManager.default.contents(atPath: cached) {
-            return String(decoding: data, as: UTF8.self)
-        }
+        if let data = FileManager.default.contents(atPath: cached) { return data }
         let xz = cached + ".xz-\(getpid())"
         let plain = cached + ".new-\(getpid())"
         defer {
@@ -116,10 +114,10 @@ public struct DebianArchive {
         try fetcher.download(url, to: xz, expecting: try Hash(parsing: "sha256:" + compressed.sha256))
         try Unpacker.decompress(xz, to: plain)
         let data = try Data(contentsOf: URL(fileURLWithPath: plain))
-        if let expected, Hasher.hash(.sha256, [UInt8](data)).base16 != expected.sha256 {
+        if let expected, Hasher.hash(.sha256, data).base16 != expected.sha256 {
             throw PackageError("\(url) does not decompress to the \(path) the Release lists")
         }
         try SystemCall.retrying("cannot write '\(cached)'") { rename(plain, cached) }
-        return String(decoding: data, as: UTF8.self)
+        return data
     }
 }

@@ -25,6 +25,11 @@ public struct DebianStanza: Sendable {
         return try text.withUTF8 { try parse(bytes: $0, file: file) }
     }
 
+    /// The same, of the file's bytes as read (a `Packages` file is tens of megabytes: no copy).
+    public static func parse(_ data: Data, file: String) throws -> [DebianStanza] {
+        try data.withUnsafeBytes { try parse(bytes: $0.bindMemory(to: UInt8.self), file: file) }
+    }
+
     private static func parse(bytes: UnsafeBufferPointer<UInt8>, file: String) throws -> [DebianStanza] {
         func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D }
         var stanzas: [DebianStanza] = []
