@@ -20,12 +20,16 @@ public struct AdHocWorkspace {
         self.debian = debian
     }
 
-    /// Realizes the environment of `names` (`NAME` or `NAME@VERSION` of the set), kept rooted for
+    /// `names` (see `PackageRequest.ofTheSet`) resolved for this system, as a lock would pin them.
+    public func resolve(_ names: [String]) throws -> [LockedPackage] {
+        try Locker(store: store, root: "/", debian: debian).resolve(
+            names.map(PackageRequest.ofTheSet), in: packages, system: CurrentSystem.name)
+    }
+
+    /// Realizes the environment of `names` (as `resolve` takes them), kept rooted for
     /// as long as this process (or what it execs) runs; returns it and its store path.
     public func realize(_ names: [String], realizer: Realizer) throws -> (environment: Environment, path: String) {
-        let requests = try names.map(PackageRequest.ofTheSet)
-        let locked = try Locker(store: store, root: "/", debian: debian).resolve(
-            requests, in: packages, system: CurrentSystem.name)
+        let locked = try resolve(names)
         let environment = Environment(shell: AdHocWorkspace.shellName, system: CurrentSystem.name, packages: locked)
         let realized = try realizer.realize([environment.derivation])[0]
         try store.addTemporaryRoot(realized)

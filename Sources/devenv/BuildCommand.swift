@@ -43,9 +43,8 @@ struct BuildCommand: ParsableCommand {
     func run() throws {
         let session = try Session(packageSet: packageSet.directory)
         let packages = try session.packages
-        let requests = try names.map(PackageRequest.ofTheSet)
-        let derivations = try Locker(store: session.store, root: "/", debian: session.debian())
-            .resolve(requests, in: packages, system: CurrentSystem.name).map(\.derivation)
+        let derivations = try AdHocWorkspace(store: session.store, packages: packages, debian: session.debian())
+            .resolve(names).map(\.derivation)
         let paths = try session.realizer(jobs: jobs).realize(derivations).map(session.store.directory.fullPath(of:))
         if json {
             try printJSON(

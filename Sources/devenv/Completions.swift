@@ -9,7 +9,7 @@ import Foundation
 /// (asked for when the user presses Tab, by the completion script calling devenv back).
 enum Completions {
     static let packages = CompletionKind.custom { _, _, prefix in
-        guard let set = try? PackageSet.builtin else { return [] }
+        let set = PackageSet.builtin
         return (Array(set.recipes.keys) + Array(set.aliases.keys)).filter { $0.hasPrefix(prefix) }.sorted()
     }
 
