@@ -309,10 +309,15 @@ struct Relocation {
                 guard kind.versioned else {
                     return Relocation.isDirectory(disk) ? [layer.path + "/" + kind.parent] : []
                 }
-                // Version directories (`5.36`), not the links beside them (`5.36.0`).
+                // Version directories (`5.36`), not the links beside them (`5.36.0`); only digits and
+                // dots, since the names go into Perl code.
                 let names = ((try? FileManager.default.contentsOfDirectory(atPath: disk)) ?? []).sorted()
-                return names.filter { $0.first?.isNumber == true && Relocation.isDirectory(disk + "/" + $0) }
-                    .map { layer.path + "/" + kind.parent + "/" + $0 }
+                return names.filter { name in
+                    name.first?.isNumber == true
+                        && name.utf8.allSatisfy { $0 == UInt8(ascii: ".") || (0x30...0x39).contains($0) }
+                        && Relocation.isDirectory(disk + "/" + name)
+                }
+                .map { layer.path + "/" + kind.parent + "/" + $0 }
             }
         }
     }

@@ -44,7 +44,11 @@ public struct DebianPrograms: Sendable {
                 links: ["lib64/\(loaderName)": "/lib/\(triplet)/\(loaderName)"]),
             DebianRepository.Package(
                 "libword1", "1.0-1", fields: ["Depends": "libc6"],
-                files: ["usr/share/perl5/Word.pm": ("1;\n", false), "\(lib)/perl5/5.36/Word/XS.pm": ("1;\n", false)],
+                files: [
+                    "usr/share/perl5/Word.pm": ("1;\n", false), "\(lib)/perl5/5.36/Word/XS.pm": ("1;\n", false),
+                    // A version directory whose name would break Perl's quoting: never written into a script.
+                    "usr/share/perl/5.0\\/X.pm": ("1;\n", false),
+                ],
                 copies: ["\(lib)/libword.so.1": dir("c/libword.so.1")], links: ["\(lib)/perl5/5.36.0": "5.36"]),
             DebianRepository.Package(
                 "libgreet1", "1.0-1", fields: ["Depends": "libword1, libc6"],
