@@ -43,7 +43,7 @@ public struct PackageRequest: Hashable, Sendable, CustomStringConvertible {
     /// take them.
     public static func ofTheSet(_ text: String) throws -> PackageRequest {
         guard let request = PackageRequest(text), request.input == nil || request.debian != nil else {
-            throw ProjectError("'\(text)' is not a package of the set (NAME or NAME@VERSION) or debian:SUITE/PACKAGE")
+            throw ProjectError("'\(text)' is not a package (NAME or NAME@VERSION of the set, or debian:SUITE/PACKAGE)")
         }
         return request
     }

@@ -161,6 +161,15 @@ struct DebianCommandTests {
         #expect(installed.status == 0, "\(installed.stderr)")
         let profiled = try runCommand(fixture.dir("home") + "/bin/hello", [])
         #expect(profiled.output == "hello, world", "\(profiled.stderr)")
+        // Names that are not Debian's are refused before anything is resolved.
+        for hostile in ["debian:testing/h;ls", "debian:../x", "debian:testing/$(id)"] {
+            let refused = try fixture.devenv("build", hostile)
+            #expect(
+                refused.status != 0
+                    && refused.stderr.contains(
+                        "'\(hostile)' is not a package (NAME or NAME@VERSION of the set, or debian:SUITE/PACKAGE)"),
+                "\(refused.stderr)")
+        }
     }
 
     @Test func infoAndSearchShowTheSuitesPackages() throws {
