@@ -70,19 +70,16 @@ with open(floor_script, "w") as f:
         f.write(f"patchelf {'--set-interpreter ' + loader if interpreter else ''} --set-rpath '{rpath}' '{path}'\n")
 
 sys.path.insert(0, "bench")
-from timing import timed
+from timing import fresh_home, remove_home, timed
 
 devenv_times, floor_times, rss = [], [], []
 for _ in range(runs):
-    fresh = tempfile.mkdtemp(prefix="devenv-bench-")
-    with open(os.path.join(fresh, "config.toml"), "w") as f:
-        f.write(f'[mirrors]\n"https://deb.debian.org/debian/" = "file://{mirror}/"\n')
-    env = {**os.environ, "DEVENV_HOME": fresh, "DEVENV_CONFIG": os.path.join(fresh, "config.toml"), "CI": "true"}
+    fresh, env = fresh_home({"https://deb.debian.org/debian/": f"file://{mirror}/"})
     seconds, peak = timed([devenv, "develop", "--frozen", "-C", project, "-c", "true"], env=env,
                           stderr=subprocess.DEVNULL)
     devenv_times.append(seconds)
     rss.append(peak)
-    subprocess.run(["chmod", "-R", "u+w", fresh]); shutil.rmtree(fresh)
+    remove_home(fresh)
 
     scratch = tempfile.mkdtemp(prefix="floor-")
     seconds, _ = timed(["sh", floor_script, scratch], stderr=subprocess.DEVNULL)

@@ -32,18 +32,15 @@ digest = "sha256-" + base64.b64encode(sha.digest()).decode()
 assert digest == pinned, (digest, pinned)
 
 sys.path.insert(0, "bench")
-from timing import timed
+from timing import fresh_home, remove_home, timed
 
 devenv_times, floor_times, rss = [], [], []
 for _ in range(runs):
-    home = tempfile.mkdtemp(prefix="devenv-bench-")
-    with open(os.path.join(home, "config.toml"), "w") as f:
-        f.write(f'[mirrors]\n"{url.rsplit("/", 1)[0]}/" = "file://{cache}/"\n')
-    env = {**os.environ, "DEVENV_HOME": home, "DEVENV_CONFIG": os.path.join(home, "config.toml"), "CI": "true"}
+    home, env = fresh_home({url.rsplit("/", 1)[0] + "/": f"file://{cache}/"})
     seconds, peak = timed([devenv, "build", "go_1_24"], env=env, stderr=subprocess.DEVNULL)
     devenv_times.append(seconds)
     rss.append(peak)
-    subprocess.run(["chmod", "-R", "u+w", home]); shutil.rmtree(home)
+    remove_home(home)
 
     scratch = tempfile.mkdtemp(prefix="floor-")
     a, _ = timed(["unzip", "-q", wheel, "-d", scratch])

@@ -1,5 +1,6 @@
-"""What the benchmark scripts share: timing a command as a whole process."""
+"""What the benchmark scripts share: timing a command as a whole process, in a fresh home."""
 import os
+import shutil
 import subprocess
 import tempfile
 import time
@@ -15,3 +16,18 @@ def timed(argv, **kwargs):
     peak = int(open(report).read().split()[-1]) / 1024
     os.remove(report)
     return seconds, peak
+
+
+def fresh_home(mirrors):
+    """A new, empty DEVENV_HOME whose config.toml has `mirrors` (URL prefix -> replacement), and
+    the environment that uses it."""
+    home = tempfile.mkdtemp(prefix="devenv-bench-")
+    with open(os.path.join(home, "config.toml"), "w") as f:
+        f.write("[mirrors]\n" + "".join(f'"{prefix}" = "{url}"\n' for prefix, url in mirrors.items()))
+    return home, {**os.environ, "DEVENV_HOME": home, "DEVENV_CONFIG": os.path.join(home, "config.toml"), "CI": "true"}
+
+
+def remove_home(home):
+    """Removes a home made by fresh_home (its store is read-only)."""
+    subprocess.run(["chmod", "-R", "u+w", home])
+    shutil.rmtree(home)

@@ -34,6 +34,20 @@ struct DebianCommandTests {
             """.write(toFile: devenv.home + "/config.toml", atomically: true, encoding: .utf8)
         }
 
+        /// A package set in `set/` whose `greeter` is the archive's `hello`.
+        func greeterSet() throws {
+            try dir.sh("mkdir -p set")
+            try """
+            [greeter]
+            version = "1.0"
+            description = "hello from the test archive"
+            homepage = "h"
+            license = "l"
+            origin = "o"
+            debian = "testing/hello"
+            """.write(toFile: dir("set/set.toml"), atomically: true, encoding: .utf8)
+        }
+
         func project(_ packages: [String]) throws {
             try "[shell]\npackages = [\(packages.map { "\"\($0)\"" }.joined(separator: ", "))]\n"
                 .write(toFile: dir("proj/devenv.toml"), atomically: true, encoding: .utf8)
@@ -92,16 +106,7 @@ struct DebianCommandTests {
 
     @Test func updateReadsTheSuiteAnewForDebianRequestsAndTheSetsDebianNames() throws {
         let fixture = try Fixture()
-        try fixture.dir.sh("mkdir -p set")
-        try """
-        [greeter]
-        version = "1.0"
-        description = "hello from the test archive"
-        homepage = "h"
-        license = "l"
-        origin = "o"
-        debian = "testing/hello"
-        """.write(toFile: fixture.dir("set/set.toml"), atomically: true, encoding: .utf8)
+        try fixture.greeterSet()
         try """
         [inputs]
         set = "path:\(fixture.dir("set"))"
@@ -133,16 +138,7 @@ struct DebianCommandTests {
 
     @Test func aSetsDebianPackageEntersAnAdHocShellThroughTheConfiguredMirror() throws {
         let fixture = try Fixture()
-        try fixture.dir.sh("mkdir -p set")
-        try """
-        [greeter]
-        version = "1.0"
-        description = "hello from the test archive"
-        homepage = "h"
-        license = "l"
-        origin = "o"
-        debian = "testing/hello"
-        """.write(toFile: fixture.dir("set/set.toml"), atomically: true, encoding: .utf8)
+        try fixture.greeterSet()
         let ran = try fixture.devenv("shell", "--packages", fixture.dir("set"), "greeter", "-c", "hello")
         #expect(ran.status == 0 && ran.output == "hello, world", "\(ran.stderr)")
     }
