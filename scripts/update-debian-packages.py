@@ -25,22 +25,26 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# name → (suite, Debian package, recipe keys: `env` (variables, $out for the output) and `paths`
-# (directories of the output put on PATH before Debian's usr/bin))
+# name → (suite, Debian package, recipe keys: `env` (variables, $out for the output), `paths`
+# (directories of the output put on PATH before Debian's usr/bin), `links` (made in the output,
+# as Debian's alternatives and maintainer scripts would: path → target as the package sees `/`)
+# and `debian-with` (packages resolved beside it that it is no use without))
 PACKAGES = {
-    "python311": ("bookworm", "python3", {}),
-    "python313": ("trixie", "python3", {}),
+    "python311": ("bookworm", "python3", {"links": {
+        "usr/bin/python": "/usr/bin/python3", "usr/bin/python3.11": "/usr/bin/python3.11"}}),
+    "python313": ("trixie", "python3", {"links": {
+        "usr/bin/python": "/usr/bin/python3", "usr/bin/python3.13": "/usr/bin/python3.13"}}),
     "postgresql_15": ("bookworm", "postgresql-15", {"paths": ["usr/lib/postgresql/15/bin"]}),
     "postgresql_17": ("trixie", "postgresql-17", {"paths": ["usr/lib/postgresql/17/bin"]}),
     "redis": ("trixie", "redis-server", {}),
     "valkey": ("trixie", "valkey-server", {}),
-    "rustc": ("trixie", "rustc", {}),
-    "cargo": ("trixie", "cargo", {}),
+    "rustc": ("trixie", "rustc", {"links": {"usr/bin/cc": "/usr/bin/gcc"}}),
+    "cargo": ("trixie", "cargo", {"links": {"usr/bin/cc": "/usr/bin/gcc"}}),
     "git": ("trixie", "git", {"env": {
         "GIT_EXEC_PATH": "$out/usr/lib/git-core", "GIT_TEMPLATE_DIR": "$out/usr/share/git-core/templates"}}),
     "ripgrep": ("trixie", "ripgrep", {}),
     "fzf": ("trixie", "fzf", {}),
-    "bat": ("trixie", "bat", {}),
+    "bat": ("trixie", "bat", {"links": {"usr/bin/bat": "/usr/bin/batcat"}}),
     "neovim": ("trixie", "neovim", {}),
     "tmux": ("trixie", "tmux", {}),
     "jq": ("trixie", "jq", {}),
@@ -50,7 +54,8 @@ PACKAGES = {
     "docker-compose": ("trixie", "docker-compose", {}),
     "typescript": ("trixie", "node-typescript", {}),
     "eslint": ("trixie", "eslint", {}),
-    "gcc": ("trixie", "gcc", {}),
+    "gcc": ("trixie", "gcc", {"debian-with": ["libc6-dev", "dash"], "links": {
+        "usr/bin/cc": "/usr/bin/gcc", "usr/bin/c89": "/usr/bin/c89-gcc", "usr/bin/c99": "/usr/bin/c99-gcc"}}),
     "gnumake": ("trixie", "make", {}),
     "patchelf": ("trixie", "patchelf", {}),
     "sqlite": ("trixie", "sqlite3", {}),
@@ -121,6 +126,12 @@ def main():
         ]
         if "paths" in keys:
             recipe.append("paths = [" + ", ".join(quoted(path) for path in keys["paths"]) + "]")
+        if "debian-with" in keys:
+            recipe.append("debian-with = [" + ", ".join(quoted(p) for p in keys["debian-with"]) + "]")
+        if "links" in keys:
+            recipe.append(
+                "links = { " + ", ".join(f"{quoted(k)} = {quoted(v)}" for k, v in sorted(keys["links"].items())) + " }"
+            )
         if "env" in keys:
             recipe.append("env = { " + ", ".join(f"{k} = {quoted(v)}" for k, v in sorted(keys["env"].items())) + " }")
         recipes.append(recipe)

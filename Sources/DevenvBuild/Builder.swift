@@ -25,11 +25,16 @@ struct Builder {
         defer { staging.discard() }
         let inputs = try store.closure(of: Array(dependencies.values) + sources).map(\.path)
         let start = Date()
+        if derivation.relocation != 0, derivation.relocation != Derivation.currentRelocation {
+            throw BuildError(
+                "\(derivation.outputName) was locked for an older relocation of prebuilt programs, which this devenv no longer does; `devenv update` locks it again"
+            )
+        }
         if let script = derivation.script {
             try runScript(
                 script, of: derivation, at: output, sources: sources, dependencies: dependencies, inputs: inputs,
                 staging: staging)
-        } else if derivation.relocate {
+        } else if derivation.relocation != 0 {
             progress.building(derivation.outputName, path: store.directory.fullPath(of: output), how: .unpack)
             let options = Set(derivation.sources.map(\.unpack))
             guard !sources.isEmpty, options.count == 1, let unpack = options.first ?? nil else {
@@ -43,12 +48,33 @@ struct Builder {
             }
             try place(derivation.sources[0], from: source, at: staging.tree)
         }
-        if derivation.relocate {
+        try makeLinks(derivation.links, in: staging.tree)
+        if derivation.relocation != 0 {
             try relocate(derivation, at: output, in: staging, dependencies: dependencies, inputs: inputs)
         }
         try store.addOutput(staging, as: output, referenceCandidates: inputs)
         progress.built(
             derivation.outputName, path: store.directory.fullPath(of: output), seconds: Date().timeIntervalSince(start))
+    }
+
+    /// Makes the derivation's links in the output (their directories too), replacing nothing.
+    private func makeLinks(_ links: [String: String], in tree: String) throws {
+        for (path, target) in links.sorted(by: { $0.key < $1.key }) {
+            var directory = tree
+            for part in path.split(separator: "/").dropLast() {
+                directory += "/" + part
+                if try SystemCall.lstatIfExists(directory) == nil {
+                    try SystemCall.retrying("cannot create '\(directory)'") { mkdir(directory, 0o755) }
+                } else if !SystemCall.isDirectory(try SystemCall.lstat(directory)) {
+                    throw BuildError("cannot make the link \(path): \(directory) is not a directory")
+                }
+            }
+            let link = tree + "/" + path
+            guard try SystemCall.lstatIfExists(link) == nil else {
+                throw BuildError("cannot make the link \(path): the output has that file already")
+            }
+            try SystemCall.retrying("cannot create the link '\(link)'") { symlink(target, link) }
+        }
     }
 
     /// Relocates the output onto its dependencies' outputs (the direct ones searched first, then

@@ -35,14 +35,22 @@ public struct Derivation: Hashable, Sendable {
     /// Directories of the output (relative to it; `.` for itself) that go on PATH for the builds
     /// of dependents and in environments.
     public var paths: [String] { didSet { hash = computeHash() } }
-    /// Whether the output is relocated onto its dependencies once made (prebuilt programs:
-    /// docs/derivations.md, `Relocation`). Several sources without a script are then unpacked
-    /// into one tree.
-    public var relocate: Bool { didSet { hash = computeHash() } }
+    /// Which relocation makes the output run from the store once it is made (prebuilt programs:
+    /// docs/derivations.md, `Relocation`); 0: none. Several sources without a script are then
+    /// unpacked into one tree. A version of its own, since what relocation does to the files
+    /// decides the output as much as the sources do.
+    public var relocation: Int { didSet { hash = computeHash() } }
+    /// Links made in the output before it is relocated (path in the output → target as the
+    /// programs see `/`), as Debian's alternatives make `/usr/bin/cc`.
+    public var links: [String: String] { didSet { hash = computeHash() } }
+
+    /// The relocation this devenv does (`relocation` of what it derives).
+    public static let currentRelocation = 2
 
     public init(
         name: String, version: String, system: String, sources: [Source], dependencies: [Derivation] = [],
-        script: String? = nil, environment: [String: String] = [:], paths: [String] = ["bin"], relocate: Bool = false
+        script: String? = nil, environment: [String: String] = [:], paths: [String] = ["bin"], relocation: Int = 0,
+        links: [String: String] = [:]
     ) {
         self.name = name
         self.version = version
@@ -52,7 +60,8 @@ public struct Derivation: Hashable, Sendable {
         self.script = script
         self.environment = environment
         self.paths = paths
-        self.relocate = relocate
+        self.relocation = relocation
+        self.links = links
         hash = computeHash()
     }
 
@@ -105,9 +114,40 @@ public struct Derivation: Hashable, Sendable {
             "environment": .object(environment.mapValues(CanonicalJSON.string)),
             "paths": .array(paths.map(CanonicalJSON.string)),
         ]
-        // Only when set, so that every derivation from before it keeps its hash.
-        if relocate { object["relocate"] = .bool(true) }
+        // Only when set, so that every derivation from before them keeps its hash (the first
+        // relocation was written `true`).
+        if relocation != 0 { object["relocate"] = Derivation.relocationJSON(relocation) }
+        if !links.isEmpty { object["links"] = .object(links.mapValues(CanonicalJSON.string)) }
         return .object(object)
+    }
+
+    /// `relocation` as the canonical form and the lock write it.
+    public static func relocationJSON(_ relocation: Int) -> CanonicalJSON {
+        relocation == 1 ? .bool(true) : .integer(Int64(relocation))
+    }
+
+    /// Whether this derivation and every one below it that is relocated is relocated as this
+    /// devenv relocates (a lock from before a change to relocation is locked again).
+    public var relocatesCurrently: Bool {
+        var seen: Set<Derivation> = []
+        var pending = [self]
+        while let derivation = pending.popLast() {
+            guard seen.insert(derivation).inserted else { continue }
+            if derivation.relocation != 0, derivation.relocation != Derivation.currentRelocation { return false }
+            pending += derivation.dependencies
+        }
+        return true
+    }
+
+    /// Whether `path` can be a link made in the output: a relative path of the characters
+    /// `isOutputDirectory` allows.
+    public static func isLinkPath(_ path: String) -> Bool { path != "." && isOutputDirectory(path) }
+
+    /// Whether `target` can be a link's target: an absolute or relative path of letters, digits
+    /// and `+-._/` (no `..`, no empty parts).
+    public static func isLinkTarget(_ target: String) -> Bool {
+        let relative = target.hasPrefix("/") ? String(target.dropFirst()) : target
+        return isOutputDirectory(relative) && relative != "."
     }
 
     /// SHA-256 of the canonical form; kept up to date as fields change, so that a chain of

@@ -16,6 +16,7 @@ import Glibc
 /// - an executable script's `#!` names the store's interpreter (`/usr/bin/env NAME` too), when
 ///   one of the packages has it. A Perl script also gets the packages' module directories first
 ///   in `@INC` (Perl's own list is compiled in and names the host's `/usr`).
+/// - a linker script's paths and GCC's search paths point into the store (`Relocation+Toolchain.swift`).
 struct Relocation {
     /// A tree the programs were made to see at `/`.
     struct Layer {
@@ -66,9 +67,12 @@ struct Relocation {
                     }
                 } else if SystemCall.isExecutable(st) {
                     try rewriteInterpreterLine(of: relative, perlDirectories: perlDirectories)
+                } else if relative.hasSuffix(".so") || relative.hasSuffix(".a") {
+                    try rewriteLinkerScript(relative)
                 }
             }
         }
+        try writeCompilerSpecs(libraries: libraries)
         guard problems.isEmpty else {
             let more = problems.count > 5 ? " (and \(problems.count - 5) more)" : ""
             throw BuildError(problems.prefix(5).joined(separator: "; ") + more)
@@ -111,8 +115,11 @@ struct Relocation {
     }
 
     /// Where `path` (absolute, as the programs see it) is: the layer and the path inside it. Links
-    /// are followed (at most 40, as the kernel does), the last one only when `followLast`.
-    func locate(_ path: String, followLast: Bool = true) -> (layer: Int, relative: String)? {
+    /// are followed (at most 40, as the kernel does), the last one only when `followLast`;
+    /// `dependenciesOnly` leaves the output out.
+    func locate(_ path: String, followLast: Bool = true, dependenciesOnly: Bool = false)
+        -> (layer: Int, relative: String)?
+    {
         var pending = ArraySlice(rootPath(of: path).split(separator: "/").map(String.init).reversed())
         var current: [String] = []
         var layerOfCurrent = 0
@@ -126,7 +133,7 @@ struct Relocation {
             var candidates = [current + [part]]
             if let twin = Relocation.mergedTwin(of: current + [part]) { candidates.append(twin) }
             var hit: (layer: Int, components: [String], st: stat)?
-            search: for (index, layer) in layers.enumerated() {
+            search: for (index, layer) in layers.enumerated() where index > 0 || !dependenciesOnly {
                 for candidate in candidates {
                     if let st = try? SystemCall.lstatIfExists(layer.disk + "/" + candidate.joined(separator: "/")) {
                         hit = (index, candidate, st)
@@ -172,7 +179,7 @@ struct Relocation {
         return target
     }
 
-    private func storePath(_ location: (layer: Int, relative: String)) -> String {
+    func storePath(_ location: (layer: Int, relative: String)) -> String {
         layers[location.layer].path + "/" + location.relative
     }
 
@@ -229,7 +236,12 @@ struct Relocation {
         let absolute = target.hasPrefix("/") ? target : directory + "/" + target
         // A relative link that stays inside the output and finds its target there is fine as it is.
         let staysInside = !target.hasPrefix("/") && Relocation.climbs(target, from: relative) == false
-        let found = locate(absolute, followLast: false)
+        var found = locate(absolute, followLast: false)
+        // A link named like its target (a recipe's `usr/bin/rustc` → `/usr/bin/rustc`) is for the
+        // dependency's file of that name.
+        if let own = found, own.layer == 0, own.relative == relative {
+            found = locate(absolute, followLast: false, dependenciesOnly: true)
+        }
         if let found {
             if found.layer == 0, staysInside { return }
             try replaceLink(disk, with: storePath(found))
@@ -328,7 +340,7 @@ struct Relocation {
     }
 
     /// Runs `body` with the file at `path` writable by its owner, its mode restored afterwards.
-    private func withWritable(_ path: String, _ body: () throws -> Void) throws {
+    func withWritable(_ path: String, _ body: () throws -> Void) throws {
         let st = try SystemCall.lstat(path)
         if st.st_mode & S_IWUSR == 0 {
             try SystemCall.retrying("cannot make '\(path)' writable") { chmod(path, st.st_mode | S_IWUSR) }

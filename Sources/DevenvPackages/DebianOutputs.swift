@@ -73,7 +73,8 @@ public struct DebianOutputs {
                         unpack: UnpackOptions())
                 },
                 dependencies: groupDependencies[root]!.map { built[$0]! }.sorted { $0.name < $1.name },
-                paths: ["usr/bin", "bin", "usr/sbin", "sbin", "usr/games"], relocate: true)
+                paths: ["usr/bin", "bin", "usr/sbin", "sbin", "usr/games"],
+                relocation: Derivation.currentRelocation)
             built[root] = derivation
             for package in group { groupOfPackage[package.name] = groups.count }
             groups.append(group)

@@ -112,25 +112,36 @@ public final class DebianSource: @unchecked Sendable {
         }
     }
 
-    /// `package` of `suite` for `system`, resolved; `paths` (directories of its output) go on
-    /// PATH before Debian's own. A package the cached index lacks makes it fetch the index anew
-    /// once before it is refused.
+    /// `package` of `suite` for `system`, resolved, as `recipe` (of a set) shapes it: its `paths`
+    /// (directories of its output) go on PATH before Debian's own, its `links` are made in the
+    /// output, and its `debianWith` packages are resolved beside it, their outputs dependencies of
+    /// its own. A package the cached index lacks makes it fetch the index anew once before it is
+    /// refused.
     public func resolve(
-        _ package: String, suite name: String, system: String, paths: [String] = [], refresh: Bool = false
+        _ package: String, suite name: String, system: String, recipe: Recipe? = nil, refresh: Bool = false
     ) throws -> Resolved {
+        let extra = recipe?.debianWith ?? []
         var suite = try self.suite(name, system: system, refresh: refresh)
-        if suite.resolver.binary(package) == nil {
+        if ([package] + extra).contains(where: { suite.resolver.binary($0) == nil }) {
             suite = try self.suite(name, system: system, refresh: true)
         }
-        guard let binary = suite.resolver.binary(package) else {
-            throw PackageError("Debian's \(name) has no package \(package) for \(suite.architecture)")
+        for wanted in [package] + extra where suite.resolver.binary(wanted) == nil {
+            throw PackageError("Debian's \(name) has no package \(wanted) for \(suite.architecture)")
         }
-        let closure = try suite.resolver.closure([package])
+        let binary = suite.resolver.binary(package)!
+        let closure = try suite.resolver.closure([package] + extra)
         let outputs = try DebianOutputs(
             closure: closure, resolver: suite.resolver, mirror: DebianArchive.defaultMirror, system: system)
         var derivation = outputs.derivation(of: package)!
         // What depends on the package is in its own output (a cycle), so nothing else has this derivation.
-        if !paths.isEmpty { derivation.paths = paths + derivation.paths }
+        for other in extra.compactMap(outputs.derivation(of:))
+        where other != derivation && !derivation.dependencies.contains(other) {
+            derivation.dependencies.append(other)
+        }
+        if let recipe {
+            derivation.paths = recipe.paths + derivation.paths
+            derivation.links = recipe.links
+        }
         return Resolved(suite: suite, binary: binary, closure: closure, derivation: derivation)
     }
 

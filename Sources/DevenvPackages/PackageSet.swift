@@ -92,7 +92,7 @@ public struct PackageSet: Sendable {
 
     static let recipeKeys: Set<String> = [
         "version", "description", "homepage", "license", "origin", "sources", "unpack", "script", "dependencies",
-        "build-env", "paths", "env", "debian", "unavailable",
+        "build-env", "paths", "env", "links", "debian", "debian-with", "unavailable",
     ]
 
     private static func recipe(named name: String, from reader: TOMLTableReader) throws -> Recipe {
@@ -136,17 +136,32 @@ public struct PackageSet: Sendable {
             buildEnvironment: try reader.variables("build-env") ?? [:],
             paths: try reader.strings("paths") ?? (reader.table["debian"] == nil ? ["bin"] : []),
             environment: try reader.variables("env") ?? [:],
+            links: try reader.stringTable("links") ?? [:],
             debian: try reader.string("debian").map { text in
                 guard let reference = DebianSource.Reference(text) else {
                     throw reader.error(
                         "debian", "debian must be SUITE/PACKAGE (like \"trixie/jq\"), not \(text.debugDescription)")
                 }
                 return reference
-            }, unavailable: try reader.string("unavailable"))
+            }, debianWith: try reader.strings("debian-with") ?? [], unavailable: try reader.string("unavailable"))
         if let path = recipe.paths.first(where: { !Derivation.isOutputDirectory($0) }) {
             throw reader.error(
                 "paths",
                 "\(path.debugDescription) in 'paths' is not a directory inside the output (like bin or lib/node/bin)")
+        }
+        if let (path, target) = recipe.links.sorted(by: { $0.key < $1.key }).first(where: {
+            !Derivation.isLinkPath($0.key) || !Derivation.isLinkTarget($0.value)
+        }) {
+            throw reader.document.error(
+                at: [name, "links", path],
+                "link \(path.debugDescription) → \(target.debugDescription) must be a path inside the output (like usr/bin/cc) to a path of letters, digits and +-._/"
+            )
+        }
+        if let wrong = recipe.debianWith.first(where: { !DebianDependency.isPackageName($0) }) {
+            throw reader.error("debian-with", "\(wrong.debugDescription) in 'debian-with' is not a Debian package name")
+        }
+        if !recipe.debianWith.isEmpty, recipe.debian == nil {
+            throw reader.error("debian-with", "'debian-with' needs 'debian'")
         }
         if recipe.script == nil && recipe.sources.isEmpty && recipe.debian == nil && recipe.unavailable == nil {
             throw reader.document.error(at: [name], "package '\(name)' needs sources or a script")
@@ -259,7 +274,7 @@ public struct PackageSet: Sendable {
         let derivation = Derivation(
             name: recipe.name, version: recipe.version, system: system, sources: sources,
             dependencies: dependencies, script: recipe.script, environment: recipe.buildEnvironment,
-            paths: recipe.paths)
+            paths: recipe.paths, links: recipe.links)
         resolved[recipe.name] = derivation
         return derivation
     }

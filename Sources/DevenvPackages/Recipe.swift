@@ -32,9 +32,16 @@ public struct Recipe: Hashable, Sendable {
     public var paths: [String]
     /// Variables an environment gets; `$out` in a value stands for the output path.
     public var environment: [String: String]
+    /// Links made in the output before it is relocated (path in the output → target as the
+    /// programs see `/`): what a Debian package's maintainer scripts would make, such as the
+    /// alternative `/usr/bin/cc`.
+    public var links: [String: String] = [:]
     /// `SUITE/PACKAGE`: the package is that package of Debian's archive, resolved (with its
     /// closure) when a project is locked.
     public var debian: DebianSource.Reference? = nil
+    /// Packages of the same suite resolved beside `debian`, their outputs its dependencies: what
+    /// Debian only recommends but the package is no use without (`libc6-dev` for `gcc`).
+    public var debianWith: [String] = []
     /// Why nobody can provide the package here (a name people ask for, said not to exist rather
     /// than replaced by another version).
     public var unavailable: String? = nil

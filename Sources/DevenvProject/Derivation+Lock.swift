@@ -37,7 +37,8 @@ extension Derivation {
             "paths": .array(paths.map(CanonicalJSON.string)),
         ]
         if let script { object["script"] = .string(script) }
-        if relocate { object["relocate"] = .bool(true) }
+        if relocation != 0 { object["relocate"] = Derivation.relocationJSON(relocation) }
+        if !links.isEmpty { object["links"] = .object(links.mapValues(CanonicalJSON.string)) }
         return object
     }
 
@@ -115,6 +116,34 @@ extension Derivation {
                     throw path.error("\(text.debugDescription) is not a directory inside the output")
                 }
                 return text
-            }, relocate: try json.optionalBool("relocate") ?? false)
+            }, relocation: try json.relocation(), links: try json.links())
+    }
+}
+
+extension LockReader {
+    /// `relocate`: absent (none), `true` (the first relocation) or the relocation's number.
+    fileprivate func relocation() throws -> Int {
+        guard try has("relocate") else { return 0 }
+        let member = try field("relocate")
+        switch member.value {
+        case .bool(let flag): return flag ? 1 : 0
+        case .integer(let number) where (1...Int64(Derivation.currentRelocation)).contains(number): return Int(number)
+        default:
+            throw member.error("must be true or a relocation from 1 to \(Derivation.currentRelocation)")
+        }
+    }
+
+    /// `links`: paths inside the output → targets, both checked (they become files in the store).
+    fileprivate func links() throws -> [String: String] {
+        guard try has("links") else { return [:] }
+        let links = try stringMap("links")
+        if let wrong = links.sorted(by: { $0.key < $1.key }).first(where: {
+            !Derivation.isLinkPath($0.key) || !Derivation.isLinkTarget($0.value)
+        }) {
+            throw try field("links").error(
+                "has \(wrong.key.debugDescription) → \(wrong.value.debugDescription), which is not a path inside the output and a target"
+            )
+        }
+        return links
     }
 }

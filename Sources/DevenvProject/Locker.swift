@@ -69,11 +69,12 @@ public struct Locker {
                     }
                     do {
                         // A package stays as pinned while its input does (a `debian:` request has
-                        // none), except that `devenv update` (all) reads each Debian suite anew.
+                        // none), except that `devenv update` (all) reads each Debian suite anew,
+                        // and one locked for an older relocation is locked again.
                         let input = resolved[request.inputName]
                         let refresh = updating?.isEmpty == true
                         if let kept, previous?.inputs[request.inputName] == input?.locked,
-                            !(refresh && kept.debian != nil)
+                            !(refresh && kept.debian != nil), kept.derivation.relocatesCurrently
                         {
                             return kept
                         }
@@ -99,17 +100,17 @@ public struct Locker {
     }
 
     /// `request` answered by the Debian package `reference` (a `debian:` request, or a recipe of
-    /// the set with its `paths` and `environment`).
+    /// the set with its `paths`, `links` and `environment`).
     private func resolve(
         _ request: PackageRequest, debian reference: DebianSource.Reference, system: String, refresh: Bool,
-        paths: [String] = [], environment: [String: String] = [:]
+        recipe: Recipe? = nil
     ) throws -> LockedPackage {
         let resolved = try debian.resolve(
-            reference.package, suite: reference.suite, system: system, paths: paths, refresh: refresh)
+            reference.package, suite: reference.suite, system: system, recipe: recipe, refresh: refresh)
         return LockedPackage(
             request: request.description, input: request.inputName, derivation: resolved.derivation,
             outPath: store.directory.fullPath(of: try resolved.derivation.outputPath(in: store.directory)),
-            narHash: nil, environment: environment, debian: resolved.pin)
+            narHash: nil, environment: recipe?.environment ?? [:], debian: resolved.pin)
     }
 
     /// `request` of `packages` (the set of its input; none for a `debian:` request); `refresh`
@@ -139,9 +140,7 @@ public struct Locker {
         }
         try PackageSet.checkAvailable(recipe)
         if let reference = recipe.debian {
-            return try resolve(
-                request, debian: reference, system: system, refresh: refresh, paths: recipe.paths,
-                environment: recipe.environment)
+            return try resolve(request, debian: reference, system: system, refresh: refresh, recipe: recipe)
         }
         let derivation = try packages.derivation(recipe.name, system: system)
         return LockedPackage(

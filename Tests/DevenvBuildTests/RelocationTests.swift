@@ -17,18 +17,22 @@ struct RelocationTests {
         let triplet: String
         let loaderName: String
 
-        init() throws {
+        /// `extra`: more packages for the repository, made from the triplet and the loader's name.
+        init(extra: (_ triplet: String, _ loaderName: String) -> [DebianRepository.Package] = { _, _ in [] }) throws {
             dir = try TemporaryDirectory("relocation")
             try dir.sh("mkdir -p mirror home")
             let programs = try DebianPrograms(building: dir)
             (triplet, loaderName) = (programs.triplet, programs.loaderName)
-            try DebianRepository(root: dir("mirror")).build(programs.packages, sign: false)
+            try DebianRepository(root: dir("mirror")).build(
+                programs.packages + extra(triplet, loaderName), sign: false)
             store = try Store(location: StoreLocation(home: dir("home")))
             server = try HTTPServer(root: dir("mirror"))
         }
 
         /// The relocated output of `name` from its .deb, on the derivations of `dependencies`.
-        func derivation(_ name: String, _ version: String, dependencies: [Derivation] = []) throws -> Derivation {
+        func derivation(
+            _ name: String, _ version: String, dependencies: [Derivation] = [], links: [String: String] = [:]
+        ) throws -> Derivation {
             let pool = "pool/main/\(name)_\(version)_amd64.deb"
             return Derivation(
                 name: name, version: version, system: CurrentSystem.name,
@@ -36,7 +40,12 @@ struct RelocationTests {
                     Derivation.Source(
                         url: server.url(pool),
                         hash: try FileTree.hashContents(of: dir("mirror/" + pool), algorithm: .sha256))
-                ], dependencies: dependencies, paths: ["usr/bin"], relocate: true)
+                ], dependencies: dependencies, paths: ["usr/bin"], relocation: Derivation.currentRelocation,
+                links: links)
+        }
+
+        func path(of derivation: Derivation) throws -> String {
+            try store.directory.fullPath(of: derivation.outputPath(in: store.directory))
         }
     }
 
@@ -112,5 +121,88 @@ struct RelocationTests {
         let hello = try packages.derivation("hello", "1.0-1")
         let helloError = #expect(throws: BuildError.self) { try packages.store.realizedPaths(of: [hello])[0] }
         #expect(helloError?.description.contains("usr/bin/hello needs the loader /lib64/") == true)
+    }
+
+    @Test func aCompilersSearchPathsLinkerScriptsAndLinksPointIntoTheStore() throws {
+        let packages = try Packages { triplet, loader in
+            let lib = "usr/lib/\(triplet)"
+            return [
+                DebianRepository.Package(
+                    "linux-libc-dev", "6.0-1",
+                    files: [
+                        "usr/include/linux/types.h": ("\n", false), "usr/include/\(triplet)/asm/types.h": ("\n", false),
+                    ]),
+                DebianRepository.Package(
+                    "libc6-dev", "2.0-1", fields: ["Depends": "libc6, linux-libc-dev"],
+                    files: [
+                        "usr/include/stdio.h": ("\n", false), "\(lib)/libc_nonshared.a": ("!<arch>\n", false),
+                        // Static libraries can be scripts too.
+                        "\(lib)/libm-2.0.a": ("!<arch>\n", false),
+                        "\(lib)/libm.a": ("/* GNU ld script */\nGROUP ( /usr/lib/\(triplet)/libm-2.0.a )\n", false),
+                        "\(lib)/libc.so": (
+                            "/* GNU ld script\n   Use the shared library. */\nOUTPUT_FORMAT(elf64-x86-64)\n"
+                                + "GROUP ( /lib/\(triplet)/libc.so.6 /usr/lib/\(triplet)/libc_nonshared.a  AS_NEEDED ( /lib64/\(loader) ) )\n",
+                            false
+                        ),
+                    ]),
+                DebianRepository.Package(
+                    "gcc-14", "14.2-1", fields: ["Depends": "libc6"],
+                    files: [
+                        "usr/bin/gcc-14": ("driver\n", false), "usr/bin/ld": ("linker\n", false),
+                        "usr/libexec/gcc/\(triplet)/14/cc1": ("cc1\n", false),
+                        "usr/lib/gcc/\(triplet)/14/crtbegin.o": ("\n", false),
+                        // Another version's files without its compiler: no specs.
+                        "usr/lib/gcc/\(triplet)/13/crtbegin.o": ("\n", false),
+                    ]),
+            ]
+        }
+        let (triplet, loader) = (packages.triplet, packages.loaderName)
+        let libc = try packages.derivation("libc6", "2.0-1")
+        let linux = try packages.derivation("linux-libc-dev", "6.0-1")
+        let dev = try packages.derivation("libc6-dev", "2.0-1", dependencies: [libc, linux])
+        // Links as Debian's alternatives make them; one named like its target is the dependency's
+        // file. (Relocation sees the direct dependencies and what their outputs reference: Debian's
+        // gcc has the kernel's headers as a dependency of its own, merged with glibc's output.)
+        let gcc = try packages.derivation(
+            "gcc-14", "14.2-1", dependencies: [dev, libc, linux],
+            links: [
+                "usr/bin/cc": "/usr/bin/gcc-14",
+                "usr/lib/\(triplet)/libc_nonshared.a": "/usr/lib/\(triplet)/libc_nonshared.a",
+            ])
+        let out = try packages.store.realizedPaths(of: [gcc])[0]
+        let (libcOut, linuxOut, devOut) = (
+            try packages.path(of: libc), try packages.path(of: linux), try packages.path(of: dev)
+        )
+
+        #expect(
+            try String(contentsOfFile: devOut + "/usr/lib/\(triplet)/libc.so", encoding: .utf8)
+                == "/* GNU ld script\n   Use the shared library. */\nOUTPUT_FORMAT(elf64-x86-64)\n"
+                + "GROUP ( \(libcOut)/lib/\(triplet)/libc.so.6 \(devOut)/usr/lib/\(triplet)/libc_nonshared.a  AS_NEEDED ( \(libcOut)/lib/\(triplet)/\(loader) ) )\n"
+        )
+        #expect(
+            try String(contentsOfFile: devOut + "/usr/lib/\(triplet)/libm.a", encoding: .utf8)
+                == "/* GNU ld script */\nGROUP ( \(devOut)/usr/lib/\(triplet)/libm-2.0.a )\n")
+        #expect(
+            try String(contentsOfFile: out + "/usr/lib/gcc/\(triplet)/14/specs", encoding: .utf8) == """
+                *libgcc:
+                %{static|static-libgcc|static-pie:-lgcc -lgcc_eh}%{!static:%{!static-libgcc:%{!static-pie:%{!shared-libgcc:-lgcc --push-state --as-needed -lgcc_s --pop-state}%{shared-libgcc:-lgcc_s%{!shared: -lgcc}}}}}
+
+                *self_spec:
+                + %{!-sysroot=*:--sysroot=\(devOut)} -B\(out)/usr/bin/
+
+                *cpp:
+                + -idirafter \(linuxOut)/usr/include/\(triplet) -idirafter \(linuxOut)/usr/include
+
+                *link:
+                + %{!r:--build-id} %{!static|static-pie:--eh-frame-hdr} %{!static:%{!static-pie:%{!shared:-dynamic-linker \(libcOut)/lib/\(triplet)/\(loader)} -rpath \(libcOut)/lib/\(triplet)}}
+
+
+                """)
+        #expect(!FileManager.default.fileExists(atPath: out + "/usr/lib/gcc/\(triplet)/13/specs"))
+        #expect(
+            try FileManager.default.destinationOfSymbolicLink(atPath: out + "/usr/bin/cc") == out + "/usr/bin/gcc-14")
+        #expect(
+            try FileManager.default.destinationOfSymbolicLink(atPath: out + "/usr/lib/\(triplet)/libc_nonshared.a")
+                == devOut + "/usr/lib/\(triplet)/libc_nonshared.a")
     }
 }

@@ -1,3 +1,6 @@
+import DevenvBuild
+import DevenvProject
+import DevenvStore
 import Foundation
 import TestSupport
 import Testing
@@ -34,8 +37,8 @@ struct DebianCommandTests {
             """.write(toFile: devenv.home + "/config.toml", atomically: true, encoding: .utf8)
         }
 
-        /// A package set in `set/` whose `greeter` is the archive's `hello`.
-        func greeterSet() throws {
+        /// A package set in `set/` whose `greeter` is the archive's `hello`; `keys`: more of its recipe.
+        func greeterSet(_ keys: String = "") throws {
             try dir.sh("mkdir -p set")
             try """
             [greeter]
@@ -45,6 +48,7 @@ struct DebianCommandTests {
             license = "l"
             origin = "o"
             debian = "testing/hello"
+            \(keys)
             """.write(toFile: dir("set/set.toml"), atomically: true, encoding: .utf8)
         }
 
@@ -134,6 +138,63 @@ struct DebianCommandTests {
         #expect(try pinned() == 0)
         let lock = try String(contentsOfFile: fixture.dir("proj/devenv.lock"), encoding: .utf8)
         #expect(lock.components(separatedBy: "pool/main/hello_1.0-2_amd64.deb").count - 1 == before)
+    }
+
+    @Test func aRecipeMakesItsLinksBringsItsCompanionsAndAnOlderRelocationIsLockedAgain() throws {
+        let fixture = try Fixture(extra: [
+            DebianRepository.Package("greeting-words", "1.0-1", files: ["usr/share/greeting/words": ("world\n", false)])
+        ])
+        try fixture.greeterSet(
+            """
+            links = { "usr/bin/greet" = "/usr/bin/hello" }
+            debian-with = ["greeting-words"]
+            """)
+        func manifest(_ packages: String) throws {
+            try "[inputs]\nset = \"path:\(fixture.dir("set"))\"\n[shell]\npackages = [\(packages)]\n"
+                .write(toFile: fixture.dir("proj/devenv.toml"), atomically: true, encoding: .utf8)
+        }
+        try manifest("\"set.greeter\"")
+        let locked = try fixture.devenv("lock", "-C", fixture.dir("proj"))
+        #expect(locked.status == 0, "\(locked.stderr)")
+        let text = try String(contentsOfFile: fixture.dir("proj/devenv.lock"), encoding: .utf8)
+        #expect(text.contains("\"filename\": \"pool/main/greeting-words_1.0-1_amd64.deb\""))
+        #expect(text.contains("\"relocate\": \(Derivation.currentRelocation)"))
+        let ran = try fixture.devenv("develop", "-C", fixture.dir("proj"), "-c", "greet")
+        #expect(ran.status == 0 && ran.output == "hello, world", "\(ran.stderr)")
+        // The companion is the package's dependency: realized with it.
+        #expect(try fixture.outputs(fixture.devenv).contains { $0.hasSuffix("-greeting-words-1.0-1") })
+
+        // The same lock as a devenv with the first relocation wrote it: not built by this one.
+        var lock = try Lockfile(parsing: text)
+        var older: [Derivation: Derivation] = [:]
+        func first(_ derivation: Derivation) -> Derivation {
+            if let done = older[derivation] { return done }
+            var copy = derivation
+            copy.dependencies = derivation.dependencies.map(first)
+            if copy.relocation != 0 { copy.relocation = 1 }
+            older[derivation] = copy
+            return copy
+        }
+        let store = StoreDirectory(lock.storeDirectory)
+        for index in lock.shells["default"]!["x86_64-linux"]!.indices {
+            var package = lock.shells["default"]!["x86_64-linux"]![index]
+            package.derivation = first(package.derivation)
+            package.outPath = store.fullPath(of: try package.derivation.outputPath(in: store))
+            package.narHash = nil
+            lock.shells["default"]!["x86_64-linux"]![index] = package
+        }
+        try lock.text.write(toFile: fixture.dir("proj/devenv.lock"), atomically: true, encoding: .utf8)
+        #expect(lock.text.contains("\"relocate\": true"))
+        let stale = try fixture.devenv("develop", "--frozen", "-C", fixture.dir("proj"), "-c", "greet")
+        #expect(
+            stale.status != 0 && stale.stderr.contains("was locked for an older relocation")
+                && stale.stderr.contains("`devenv update` locks it again"), "\(stale.stderr)")
+        // Locking again for another reason takes the package anew.
+        try manifest("\"set.greeter\", \"debian:testing/libword1\"")
+        #expect(try fixture.devenv("lock", "-C", fixture.dir("proj")).status == 0)
+        let relocked = try String(contentsOfFile: fixture.dir("proj/devenv.lock"), encoding: .utf8)
+        #expect(!relocked.contains("\"relocate\": true"))
+        #expect(try fixture.devenv("develop", "-C", fixture.dir("proj"), "-c", "greet").output == "hello, world")
     }
 
     @Test func aSetsDebianPackageEntersAnAdHocShellThroughTheConfiguredMirror() throws {

@@ -114,6 +114,22 @@ struct PackageSetTests {
             "debian must be SUITE/PACKAGE (like \"trixie/jq\"), not \"trixie/../jq\""
         ),
         (
+            "\n[deb]\nversion = \"1\"\ndescription = \"d\"\nhomepage = \"h\"\nlicense = \"l\"\norigin = \"o\"\ndebian = \"trixie/jq\"\nlinks = { \"../../etc/x\" = \"/usr/bin/jq\" }\n",
+            "tools.toml:45:11: link \"../../etc/x\" → \"/usr/bin/jq\" must be a path inside the output"
+        ),
+        (
+            "\n[deb]\nversion = \"1\"\ndescription = \"d\"\nhomepage = \"h\"\nlicense = \"l\"\norigin = \"o\"\ndebian = \"trixie/jq\"\nlinks = { \"usr/bin/cc\" = \"/usr/bin/$(id)\" }\n",
+            "link \"usr/bin/cc\" → \"/usr/bin/$(id)\" must be"
+        ),
+        (
+            "\n[deb]\nversion = \"1\"\ndescription = \"d\"\nhomepage = \"h\"\nlicense = \"l\"\norigin = \"o\"\ndebian = \"trixie/jq\"\ndebian-with = [\"libc6-dev;ls\"]\n",
+            "\"libc6-dev;ls\" in 'debian-with' is not a Debian package name"
+        ),
+        (
+            "\n[deb]\nversion = \"1\"\ndescription = \"d\"\nhomepage = \"h\"\nlicense = \"l\"\norigin = \"o\"\nscript = \"true\"\ndebian-with = [\"libc6-dev\"]\n",
+            "'debian-with' needs 'debian'"
+        ),
+        (
             "\n[tool_3.unpack]\nstrip = \"one\"\n",
             "tools.toml:39:1: 'strip' in 'tool_3.unpack' must be an integer, not a string"
         ),
@@ -199,6 +215,10 @@ struct PackageSetTests {
         }
         #expect(try packages.recipe("python3").name == "python313")
         #expect(try packages.recipe("git").environment["GIT_EXEC_PATH"] == "$out/usr/lib/git-core")
+        // What Debian's maintainer scripts and alternatives would make, and what gcc is no use without.
+        #expect(try packages.recipe("gcc").links["usr/bin/cc"] == "/usr/bin/gcc")
+        #expect(try packages.recipe("gcc").debianWith == ["libc6-dev", "dash"])
+        #expect(try packages.recipe("bat").links == ["usr/bin/bat": "/usr/bin/batcat"])
         for name in ["postgresql_16", "golangci-lint"] {
             #expect(try packages.recipe(name).unavailable?.isEmpty == false, "\(name)")
         }

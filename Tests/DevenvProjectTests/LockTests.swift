@@ -42,6 +42,26 @@ struct LockfileTests {
         #expect(lock.text.hasSuffix("}\n") && lock.text.contains("\n  \"version\": 2\n"))
     }
 
+    @Test func relocationAndLinksAreReadBackAndCheckedAsDataFromARepository() throws {
+        var package = try Self.package("tool", "1.0")
+        package.derivation.relocation = Derivation.currentRelocation
+        package.derivation.links = ["usr/bin/cc": "/usr/bin/gcc"]
+        package.outPath = Self.store.fullPath(of: try package.derivation.outputPath(in: Self.store))
+        let lock = Self.lock([package])
+        #expect(try Lockfile(parsing: lock.text) == lock)
+        #expect(lock.text.contains("\"relocate\": \(Derivation.currentRelocation)"))
+        for (from, to, message) in [
+            ("\"relocate\": \(Derivation.currentRelocation)", "\"relocate\": 99", "must be true or a relocation from 1 to"),
+            ("\"usr/bin/cc\":", "\"../../cc\":", "is not a path inside the output and a target"),
+            ("\"/usr/bin/gcc\"", "\"/usr/bin/$(id)\"", "is not a path inside the output and a target"),
+        ] {
+            let error = #expect(throws: ProjectError.self) {
+                try Lockfile(parsing: lock.text.replacingOccurrences(of: from, with: to))
+            }
+            #expect(error?.description.contains(message) == true, "\(error?.description ?? "")")
+        }
+    }
+
     @Test func theIdentityLeavesOutWhatUsingAndTheMachineAdd() throws {
         let plain = Self.lock([try Self.package("tool", "1.0")])
         let hashed = Self.lock([
