@@ -43,6 +43,8 @@ PACKAGES = {
     "git": ("trixie", "git", {"env": {
         "GIT_EXEC_PATH": "$out/usr/lib/git-core", "GIT_TEMPLATE_DIR": "$out/usr/share/git-core/templates"}}),
     "ripgrep": ("trixie", "ripgrep", {}),
+    "bash": ("trixie", "bash", {"links": {"usr/bin/sh": "/usr/bin/bash"}}),
+    "coreutils": ("trixie", "coreutils", {}),
     "fzf": ("trixie", "fzf", {}),
     "bat": ("trixie", "bat", {"links": {"usr/bin/bat": "/usr/bin/batcat"}}),
     "neovim": ("trixie", "neovim", {}),

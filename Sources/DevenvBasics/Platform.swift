@@ -55,9 +55,9 @@ public enum ProcessFile {
 }
 
 /// The bubblewrap command line that isolates a build: no network, a fresh /tmp, the host's
-/// /usr, /bin and /lib* read-only for basic tools, the inputs read-only at their store paths,
-/// and only the build directory and `$out` writable. Everything else, the store directory
-/// included, is read-only.
+/// /usr, /bin and /lib* read-only for basic tools (unless `hostTools` is false: a hermetic build),
+/// the inputs read-only at their store paths, and only the build directory and `$out` writable.
+/// Everything else, the store directory included, is read-only.
 public struct Sandbox {
     /// `$DEVENV_BWRAP` when set (empty: there is none), else bwrap from the usual places.
     public static func bwrap(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
@@ -73,28 +73,34 @@ public struct Sandbox {
     public var inputs: [String]
     public var buildDirectory: String
     public var output: (staged: String, final: String)
+    public var hostTools: Bool
 
     public init(
-        storeDirectory: String, inputs: [String], buildDirectory: String, output: (staged: String, final: String)
+        storeDirectory: String, inputs: [String], buildDirectory: String, output: (staged: String, final: String),
+        hostTools: Bool = true
     ) {
         self.storeDirectory = storeDirectory
         self.inputs = inputs
         self.buildDirectory = buildDirectory
         self.output = output
+        self.hostTools = hostTools
     }
 
     public func arguments(environment: [String: String], command: [String]) -> [String] {
-        var arguments = ["--unshare-all", "--die-with-parent", "--new-session", "--ro-bind", "/usr", "/usr"]
-        for path in ["/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32"] {
-            if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: path) {
-                arguments += ["--symlink", target, path]
-            } else if FileManager.default.fileExists(atPath: path) {
+        var arguments = ["--unshare-all", "--die-with-parent", "--new-session"]
+        if hostTools {
+            arguments += ["--ro-bind", "/usr", "/usr"]
+            for path in ["/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32"] {
+                if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: path) {
+                    arguments += ["--symlink", target, path]
+                } else if FileManager.default.fileExists(atPath: path) {
+                    arguments += ["--ro-bind", path, path]
+                }
+            }
+            // Debian points cc, awk and friends through /etc/alternatives; the loader reads ld.so.cache.
+            for path in ["/etc/alternatives", "/etc/ld.so.cache"] where FileManager.default.fileExists(atPath: path) {
                 arguments += ["--ro-bind", path, path]
             }
-        }
-        // Debian points cc, awk and friends through /etc/alternatives; the loader reads ld.so.cache.
-        for path in ["/etc/alternatives", "/etc/ld.so.cache"] where FileManager.default.fileExists(atPath: path) {
-            arguments += ["--ro-bind", path, path]
         }
         // The store directory is a read-only mount of its own, even when it lies under /tmp.
         arguments += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", storeDirectory]

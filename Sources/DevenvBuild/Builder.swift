@@ -123,6 +123,10 @@ struct Builder {
         let bwrap = Sandbox.bwrap()
         let sandboxed: Bool
         switch (settings.sandbox, bwrap) {
+        case (_, nil) where derivation.hermetic, (.disabled, _) where derivation.hermetic:
+            throw BuildError(
+                "\(derivation.name) builds only hermetically, in bwrap's sandbox without the host's /usr"
+                    + (bwrap == nil ? ", and bwrap is not installed" : " (sandbox = \"disabled\" in config.toml)"))
         case (.disabled, _): sandboxed = false
         case (_, .some): sandboxed = true
         case (.required, nil):
@@ -157,9 +161,8 @@ struct Builder {
             environment[dependency.name] = store.directory.fullPath(of: path)
         }
         let searchPath =
-            dependencyOutputs.flatMap { $0.key.searchPath(at: store.directory.fullPath(of: $0.value)) } + [
-                "/usr/bin", "/bin",
-            ]
+            dependencyOutputs.flatMap { $0.key.searchPath(at: store.directory.fullPath(of: $0.value)) }
+            + (derivation.hermetic ? [] : ["/usr/bin", "/bin"])
         environment.merge(
             [
                 "out": finalOutput,
@@ -182,13 +185,20 @@ struct Builder {
             open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         }
         defer { close(log) }
-        let command = ["/bin/sh", "-e", "-c", "cd \"$DEVENV_BUILD_TOP\"\n" + script]
+        // A hermetic build's shell is its dependencies' `sh`, as every other program it runs.
+        let shell =
+            derivation.hermetic
+            ? searchPath.map { $0 + "/sh" }.first { FileManager.default.isExecutableFile(atPath: $0) } : "/bin/sh"
+        guard let shell else {
+            throw BuildError("\(derivation.name) builds hermetically, and none of its dependencies has `sh`")
+        }
+        let command = [shell, "-e", "-c", "cd \"$DEVENV_BUILD_TOP\"\n" + script]
         let status: Int32
         if sandboxed, let bwrap {
             let sandbox = Sandbox(
                 storeDirectory: store.directory.path, inputs: inputs.map(store.directory.fullPath(of:)),
                 buildDirectory: buildDirectory,
-                output: (staging.tree, finalOutput))
+                output: (staging.tree, finalOutput), hostTools: !derivation.hermetic)
             status = try Subprocess.run(
                 bwrap, sandbox.arguments(environment: environment, command: command), environment: [:], log: log)
         } else {

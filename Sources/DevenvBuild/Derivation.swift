@@ -44,13 +44,17 @@ public struct Derivation: Hashable, Sendable {
     /// programs see `/`), as Debian's alternatives make `/usr/bin/cc`.
     public var links: [String: String] { didSet { hash = computeHash() } }
 
+    /// Whether the script runs where the host's `/usr`, `/bin` and `/lib*` do not exist: its
+    /// tools, shell included, are its dependencies' (docs/derivations.md).
+    public var hermetic: Bool { didSet { hash = computeHash() } }
+
     /// The relocation this devenv does (`relocation` of what it derives).
     public static let currentRelocation = 2
 
     public init(
         name: String, version: String, system: String, sources: [Source], dependencies: [Derivation] = [],
         script: String? = nil, environment: [String: String] = [:], paths: [String] = ["bin"], relocation: Int = 0,
-        links: [String: String] = [:]
+        links: [String: String] = [:], hermetic: Bool = false
     ) {
         self.name = name
         self.version = version
@@ -62,6 +66,7 @@ public struct Derivation: Hashable, Sendable {
         self.paths = paths
         self.relocation = relocation
         self.links = links
+        self.hermetic = hermetic
         hash = computeHash()
     }
 
@@ -118,6 +123,7 @@ public struct Derivation: Hashable, Sendable {
         // relocation was written `true`).
         if relocation != 0 { object["relocate"] = Derivation.relocationJSON(relocation) }
         if !links.isEmpty { object["links"] = .object(links.mapValues(CanonicalJSON.string)) }
+        if hermetic { object["hermetic"] = .bool(true) }
         return .object(object)
     }
 

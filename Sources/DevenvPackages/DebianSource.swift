@@ -195,6 +195,21 @@ public struct DebianPin: Hashable, Sendable {
         self.debs = debs
     }
 
+    /// One pin for the Debian packages a package of the set depends on (nil for none): a lock
+    /// records one suite per package, so they must come from one suite.
+    public init?(merging pins: [DebianPin], for name: String) throws {
+        guard let first = pins.first else { return nil }
+        let suites = Set(pins.map(\.suite))
+        guard suites.count == 1 else {
+            throw PackageError(
+                "\(name) depends on Debian packages of several suites (\(suites.sorted().joined(separator: ", "))); they must come from one"
+            )
+        }
+        var seen: Set<String> = []
+        let debs = pins.flatMap(\.debs).filter { seen.insert($0.filename).inserted }.sorted { $0.package < $1.package }
+        self.init(suite: first.suite, date: pins.map(\.date).max()!, debs: debs)
+    }
+
     static func timestamp(_ date: Date) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")

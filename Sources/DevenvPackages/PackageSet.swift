@@ -92,7 +92,7 @@ public struct PackageSet: Sendable {
 
     static let recipeKeys: Set<String> = [
         "version", "description", "homepage", "license", "origin", "sources", "unpack", "script", "dependencies",
-        "build-env", "paths", "env", "links", "debian", "debian-with", "unavailable",
+        "build-env", "paths", "env", "links", "debian", "debian-with", "unavailable", "hermetic",
     ]
 
     private static func recipe(named name: String, from reader: TOMLTableReader) throws -> Recipe {
@@ -132,7 +132,7 @@ public struct PackageSet: Sendable {
             homepage: try reader.requiredString("homepage"), license: try reader.requiredString("license"),
             origin: try reader.requiredString("origin"), sources: sources, unpack: unpack,
             script: try reader.string("script"),
-            dependencies: try reader.strings("dependencies") ?? [],
+            dependencies: try reader.strings("dependencies") ?? [], hermetic: try reader.bool("hermetic") ?? false,
             buildEnvironment: try reader.variables("build-env") ?? [:],
             paths: try reader.strings("paths") ?? (reader.table["debian"] == nil ? ["bin"] : []),
             environment: try reader.variables("env") ?? [:],
@@ -159,6 +159,9 @@ public struct PackageSet: Sendable {
         }
         if let wrong = recipe.debianWith.first(where: { !DebianDependency.isPackageName($0) }) {
             throw reader.error("debian-with", "\(wrong.debugDescription) in 'debian-with' is not a Debian package name")
+        }
+        if recipe.hermetic, recipe.script == nil {
+            throw reader.error("hermetic", "'hermetic' needs a 'script'")
         }
         if !recipe.debianWith.isEmpty, recipe.debian == nil {
             throw reader.error("debian-with", "'debian-with' needs 'debian'")
@@ -241,22 +244,31 @@ public struct PackageSet: Sendable {
         throw PackageError("\(recipe.name) is not available: \(reason)")
     }
 
-    /// The derivation of `name` for `system`, its dependencies resolved the same way (each once).
-    public func derivation(_ name: String, system: String) throws -> Derivation {
+    /// The derivation of `name` for `system`, its dependencies resolved the same way (each once);
+    /// a recipe from Debian's archive (`debian`) by `debian`, or, without it, it is an error.
+    public func derivation(
+        _ name: String, system: String, debian: ((Recipe) throws -> Derivation)? = nil
+    ) throws -> Derivation {
         var resolved: [String: Derivation] = [:]
-        return try derivation(name, system: system, resolved: &resolved)
+        return try derivation(name, system: system, debian: debian, resolved: &resolved)
     }
 
-    private func derivation(_ name: String, system: String, resolved: inout [String: Derivation]) throws
-        -> Derivation
-    {
+    private func derivation(
+        _ name: String, system: String, debian resolveDebian: ((Recipe) throws -> Derivation)?,
+        resolved: inout [String: Derivation]
+    ) throws -> Derivation {
         let recipe = try recipe(name)
         if let known = resolved[recipe.name] { return known }
         try PackageSet.checkAvailable(recipe)
         if let debian = recipe.debian {
-            throw PackageError(
-                "\(recipe.name) is debian:\(debian), resolved in Debian's index when a project (or `devenv shell`) locks it"
-            )
+            guard let resolveDebian else {
+                throw PackageError(
+                    "\(recipe.name) is debian:\(debian), resolved in Debian's index when a project (or `devenv shell`) locks it"
+                )
+            }
+            let derivation = try resolveDebian(recipe)
+            resolved[recipe.name] = derivation
+            return derivation
         }
         var sources: [Derivation.Source] = []
         if !recipe.sources.isEmpty {
@@ -269,12 +281,12 @@ public struct PackageSet: Sendable {
         }
         var dependencies: [Derivation] = []
         for dependency in recipe.dependencies {
-            dependencies.append(try derivation(dependency, system: system, resolved: &resolved))
+            dependencies.append(try derivation(dependency, system: system, debian: resolveDebian, resolved: &resolved))
         }
         let derivation = Derivation(
             name: recipe.name, version: recipe.version, system: system, sources: sources,
             dependencies: dependencies, script: recipe.script, environment: recipe.buildEnvironment,
-            paths: recipe.paths, links: recipe.links)
+            paths: recipe.paths, links: recipe.links, hermetic: recipe.hermetic)
         resolved[recipe.name] = derivation
         return derivation
     }

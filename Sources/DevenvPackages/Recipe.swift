@@ -25,6 +25,8 @@ public struct Recipe: Hashable, Sendable {
     public var script: String?
     /// Names of packages (of the same set) the build needs.
     public var dependencies: [String]
+    /// Whether the script runs without the host's tools: only its dependencies' (`hermetic`).
+    public var hermetic: Bool = false
     /// Variables for the build.
     public var buildEnvironment: [String: String]
     /// Directories of the output, relative to it, that an environment puts on PATH (for a

@@ -39,6 +39,7 @@ extension Derivation {
         if let script { object["script"] = .string(script) }
         if relocation != 0 { object["relocate"] = Derivation.relocationJSON(relocation) }
         if !links.isEmpty { object["links"] = .object(links.mapValues(CanonicalJSON.string)) }
+        if hermetic { object["hermetic"] = .bool(true) }
         return object
     }
 
@@ -116,7 +117,8 @@ extension Derivation {
                     throw path.error("\(text.debugDescription) is not a directory inside the output")
                 }
                 return text
-            }, relocation: try json.relocation(), links: try json.links())
+            }, relocation: try json.relocation(), links: try json.links(),
+            hermetic: try json.optionalBool("hermetic") ?? false)
     }
 }
 

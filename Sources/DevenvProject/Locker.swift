@@ -142,11 +142,19 @@ public struct Locker {
         if let reference = recipe.debian {
             return try resolve(request, debian: reference, system: system, refresh: refresh, recipe: recipe)
         }
-        let derivation = try packages.derivation(recipe.name, system: system)
+        // Its dependencies may come from Debian's archive (a compiler): pinned as a Debian package's are.
+        var pins: [DebianPin] = []
+        let derivation = try packages.derivation(recipe.name, system: system) { dependency in
+            let resolved = try self.debian.resolve(
+                dependency.debian!.package, suite: dependency.debian!.suite, system: system, recipe: dependency,
+                refresh: refresh)
+            pins.append(resolved.pin)
+            return resolved.derivation
+        }
         return LockedPackage(
             request: request.description, input: request.inputName, derivation: derivation,
             outPath: store.directory.fullPath(of: try derivation.outputPath(in: store.directory)), narHash: nil,
-            environment: recipe.environment)
+            environment: recipe.environment, debian: try DebianPin(merging: pins, for: recipe.name))
     }
 }
 

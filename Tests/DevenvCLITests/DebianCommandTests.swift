@@ -197,6 +197,74 @@ struct DebianCommandTests {
         #expect(try fixture.devenv("develop", "-C", fixture.dir("proj"), "-c", "greet").output == "hello, world")
     }
 
+    @Test func aHermeticRecipeBuildsWithDebianPackagesAndNothingOfTheHosts() throws {
+        // The host's dash, packaged as Debian would (on the test archive's C library).
+        let fixture = try Fixture(extra: [
+            DebianRepository.Package(
+                "dash", "0.5-1", fields: ["Depends": "libc6"], copies: ["usr/bin/dash": "/usr/bin/dash"],
+                links: ["usr/bin/sh": "dash"])
+        ])
+        try fixture.greeterSet(
+            """
+
+            [shell]
+            version = "1.0"
+            description = "d"
+            homepage = "h"
+            license = "l"
+            origin = "o"
+            debian = "testing/dash"
+
+            [greeting]
+            version = "1.0"
+            description = "what the test archive's hello says, written in a hermetic build"
+            homepage = "h"
+            license = "l"
+            origin = "o"
+            dependencies = ["greeter", "shell"]
+            hermetic = true
+            script = '''
+            if [ -e /usr ] || [ -e /bin ] || [ -e /lib64 ]; then echo "the host's files are visible" >&2; exit 1; fi
+            hello > "$out/greeting"
+            '''
+            """)
+        let built = try fixture.devenv("build", "--packages", fixture.dir("set"), "greeting")
+        #expect(built.status == 0, "\(built.stderr)")
+        #expect(try String(contentsOfFile: built.output + "/greeting", encoding: .utf8) == "hello, world\n")
+
+        // Locked in a project, the Debian packages it was built with are pinned with it.
+        try """
+        [inputs]
+        set = "path:\(fixture.dir("set"))"
+        [shell]
+        packages = ["set.greeting"]
+        """.write(toFile: fixture.dir("proj/devenv.toml"), atomically: true, encoding: .utf8)
+        let locked = try fixture.devenv("lock", "-C", fixture.dir("proj"))
+        #expect(locked.status == 0, "\(locked.stderr)")
+        let lock = try String(contentsOfFile: fixture.dir("proj/devenv.lock"), encoding: .utf8)
+        #expect(lock.contains("\"hermetic\": true") && lock.contains("pool/main/dash_0.5-1_amd64.deb"))
+
+        // Without a shell among its dependencies it cannot start.
+        try fixture.greeterSet(
+            """
+
+            [greeting]
+            version = "1.0"
+            description = "d"
+            homepage = "h"
+            license = "l"
+            origin = "o"
+            dependencies = ["greeter"]
+            hermetic = true
+            script = "true"
+            """)
+        let shellless = try fixture.devenv("build", "--packages", fixture.dir("set"), "greeting")
+        #expect(
+            shellless.status != 0
+                && shellless.stderr.contains("greeting builds hermetically, and none of its dependencies has `sh`"),
+            "\(shellless.stderr)")
+    }
+
     @Test func aSetsDebianPackageEntersAnAdHocShellThroughTheConfiguredMirror() throws {
         let fixture = try Fixture()
         try fixture.greeterSet()

@@ -1,3 +1,4 @@
+import DevenvStore
 import Foundation
 import TestSupport
 import Testing
@@ -73,10 +74,14 @@ struct NetworkTests {
         #expect(check.stderr.hasSuffix("check passed\n"))
     }
 
-    @Test func helloBuildsFromSourceWithCMakeAndNinja() throws {
+    @Test func helloBuildsHermeticallyWithTheStoresGccAndMake() throws {
         let dir = try TemporaryDirectory("network")
-        let built = try DevenvCLI(home: dir("home"), environment: ["CI": "true"])("build", "hello")
+        let devenv = DevenvCLI(home: dir("home"), environment: ["CI": "true"])
+        let built = try devenv("build", "hello")
         #expect(built.status == 0, "\(built.stderr)")
         #expect(try runCommand(built.output + "/bin/hello", ["devenv"]).output == "Hello, devenv!")
+        // It runs on the store's loader and C library, where the host has neither.
+        let store = try Store(location: StoreLocation(home: dir("home")))
+        #expect(try store.runIsolated(built.output + "/bin/hello", ["store"]).output == "Hello, store!")
     }
 }

@@ -51,7 +51,10 @@ struct LockfileTests {
         #expect(try Lockfile(parsing: lock.text) == lock)
         #expect(lock.text.contains("\"relocate\": \(Derivation.currentRelocation)"))
         for (from, to, message) in [
-            ("\"relocate\": \(Derivation.currentRelocation)", "\"relocate\": 99", "must be true or a relocation from 1 to"),
+            (
+                "\"relocate\": \(Derivation.currentRelocation)", "\"relocate\": 99",
+                "must be true or a relocation from 1 to"
+            ),
             ("\"usr/bin/cc\":", "\"../../cc\":", "is not a path inside the output and a target"),
             ("\"/usr/bin/gcc\"", "\"/usr/bin/$(id)\"", "is not a path inside the output and a target"),
         ] {
