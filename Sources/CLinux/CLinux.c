@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <spawn.h>
 #include <unistd.h>
@@ -19,3 +20,5 @@ short devenv_posix_spawn_setsid(void) { return POSIX_SPAWN_SETSID; }
 int devenv_posix_spawn_chdir(posix_spawn_file_actions_t *actions, const char *directory) {
     return posix_spawn_file_actions_addchdir_np(actions, directory);
 }
+
+int devenv_set_mmap_threshold(int bytes) { return mallopt(M_MMAP_THRESHOLD, bytes); }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DevenvBasics
 
 @main
 struct Devenv: ParsableCommand {
@@ -27,6 +28,7 @@ extension Devenv {
     /// Runs the command, then (for commands that return) the daily automatic garbage collection
     /// when config.toml asks for it.
     static func main() {
+        CurrentExecutable.returnLargeAllocationsToTheSystem()
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -17,6 +17,10 @@ short devenv_posix_spawn_setsid(void);
 /// posix_spawn_file_actions_addchdir_np: the child starts in `directory`.
 int devenv_posix_spawn_chdir(posix_spawn_file_actions_t *actions, const char *directory);
 
+/// mallopt(M_MMAP_THRESHOLD, bytes): allocations of at least `bytes` get pages of their own,
+/// returned to the system when freed (a fixed threshold also stops glibc raising it as it goes).
+int devenv_set_mmap_threshold(int bytes);
+
 #endif
 
 #include "DevenvLazy.h"
