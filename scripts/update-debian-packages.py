@@ -56,8 +56,9 @@ PACKAGES = {
     "delve": ("trixie", "delve", {}),
     "kubectl": ("trixie", "kubectl", {}),
     "docker-compose": ("trixie", "docker-compose", {}),
-    "typescript": ("trixie", "node-typescript", {}),
-    "eslint": ("trixie", "eslint", {}),
+    # Node programs: Debian's modules, run by the set's node (NODE_TOOLS below).
+    "typescript_modules": ("trixie", "node-typescript", {}),
+    "eslint_modules": ("trixie", "eslint", {}),
     "gcc": ("trixie", "gcc", {"debian-with": ["libc6-dev", "dash"], "links": {
         "usr/bin/cc": "/usr/bin/gcc", "usr/bin/c89": "/usr/bin/c89-gcc", "usr/bin/c99": "/usr/bin/c99-gcc"}}),
     "gnumake": ("trixie", "make", {}),
@@ -67,6 +68,32 @@ PACKAGES = {
 }
 
 ALIASES = {"python3": "python313"}
+
+# name → (the modules' recipe above, programs): Debian's node finds some of its own builtins by
+# compiled-in paths under /usr/share/nodejs, so Debian's Node programs run on the set's node, with
+# their closure's module directories as NODE_PATH; built hermetically, so that the store the
+# build sees is exactly that closure.
+NODE_TOOLS = {
+    "typescript": ("typescript_modules", ["tsc", "tsserver"]),
+    "eslint": ("eslint_modules", ["eslint"]),
+}
+NODE = "nodejs_24"
+
+NODE_SCRIPT = r"""for dependency in $DEVENV_DEPENDENCIES; do
+  if [ -e "$dependency/usr/bin/@PROGRAM@" ]; then modules="$dependency"; fi
+done
+node_path=""
+for directory in "${modules%/*}"/*/usr/share/nodejs "${modules%/*}"/*/usr/lib/nodejs; do
+  if [ -d "$directory" ]; then node_path="${node_path:+$node_path:}$directory"; fi
+done
+mkdir -p "$out/bin"
+for program in @PROGRAMS@; do
+  target="$(readlink -f "$modules/usr/bin/$program")"
+  printf '#!%s/bin/node\nprocess.env.NODE_PATH = "%s";\nrequire("module").Module._initPaths();\nrequire("%s");\n' \
+    "$@NODE@" "$node_path" "$target" > "$out/bin/$program"
+  chmod 0755 "$out/bin/$program"
+done
+"""
 
 # name → (version asked for, why it cannot be had; `{versions}` lists the family's names)
 UNAVAILABLE = {
@@ -108,6 +135,7 @@ def main():
     ]
     lines += [f"{alias} = {quoted(name)}" for alias, name in sorted(ALIASES.items())]
     versions = {}
+    descriptions = {}
     recipes = []
     for name, (suite, package, keys) in sorted(PACKAGES.items()):
         result = subprocess.run(
@@ -117,6 +145,7 @@ def main():
             sys.exit(f"{name}: debian:{suite}/{package}: {result.stderr.strip()}")
         info = json.loads(result.stdout)
         versions[name] = upstream(info["version"])
+        descriptions[name] = info["description"]
         debian_version = info["version"]
         recipe = [
             "",
@@ -139,6 +168,26 @@ def main():
         if "env" in keys:
             recipe.append("env = { " + ", ".join(f"{k} = {quoted(v)}" for k, v in sorted(keys["env"].items())) + " }")
         recipes.append(recipe)
+    for name, (modules, programs) in sorted(NODE_TOOLS.items()):
+        suite, package, _ = PACKAGES[modules]
+        script = NODE_SCRIPT.replace("@PROGRAM@", programs[0]).replace("@PROGRAMS@", " ".join(programs))
+        script = script.replace("@NODE@", NODE)
+        recipes.append(
+            [
+                "",
+                f"[{name}]",
+                f"version = {quoted(versions[modules])}",
+                f"description = {quoted(descriptions[modules])}",
+                f"homepage = {quoted(f'https://packages.debian.org/{suite}/{package}')}",
+                f"license = {quoted(f'see https://packages.debian.org/{suite}/{package} (copyright)')}",
+                f"origin = {quoted(f'Debian {suite} package {package} (as {modules}), run by {NODE}')}",
+                f"dependencies = [{quoted(NODE)}, {quoted(modules)}, \"coreutils\", \"bash\"]",
+                "hermetic = true",
+                "script = '''",
+                script.rstrip("\n"),
+                "'''",
+            ]
+        )
     for name, (version, reason) in sorted(UNAVAILABLE.items()):
         family = re.sub(r"(_\d+)+$", "", name)
         available = ", ".join(

@@ -98,6 +98,27 @@ struct Builder {
         } catch let error as BuildError {
             throw BuildError("relocation of \(derivation.outputName) failed: \(error.description)")
         }
+        try recordRuntimeDependencies(direct.map(store.directory.fullPath(of:)), in: staging.tree)
+    }
+
+    /// Writes `nix-support/runtime-dependencies`: the outputs a prebuilt package's dependencies are
+    /// in, one per line. A Debian package needs what it depends on at run time, found by paths no
+    /// file of its own may hold (Node's modules, data); naming them makes them references, so the
+    /// store keeps them with it and every closure (a build's sandbox too) has them.
+    private func recordRuntimeDependencies(_ paths: [String], in tree: String) throws {
+        guard !paths.isEmpty else { return }
+        let directory = tree + "/nix-support"
+        if try SystemCall.lstatIfExists(directory) == nil {
+            try SystemCall.retrying("cannot create '\(directory)'") { mkdir(directory, 0o755) }
+        }
+        let file = directory + "/runtime-dependencies"
+        let fd = try SystemCall.retrying("cannot create '\(file)'") {
+            open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        }
+        defer { close(fd) }
+        try Array(paths.map { $0 + "\n" }.joined().utf8).withUnsafeBytes {
+            try SystemCall.writeAll(fd, $0, "cannot write '\(file)'")
+        }
     }
 
     /// Unpacks a source (or copies the file when it is not to be unpacked) to `destination`.

@@ -99,6 +99,12 @@ struct RelocationTests {
         let greetLink = try FileManager.default.destinationOfSymbolicLink(atPath: greetOut + "/\(lib)/libgreet.so")
         #expect(greetLink == "\(greetOut)/\(lib)/libgreet.so.1")
 
+        // What a package depends on is named, so that it is in every closure of it.
+        #expect(
+            Set(
+                try String(contentsOfFile: out + "/nix-support/runtime-dependencies", encoding: .utf8)
+                    .split(separator: "\n").map(String.init)) == [greetOut, libcOut])
+
         // The outputs reference exactly the outputs they use.
         let references = try packages.store.pathInfo(StorePath(baseName: (out as NSString).lastPathComponent))?
             .references

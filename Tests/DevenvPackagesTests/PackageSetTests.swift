@@ -219,12 +219,12 @@ struct PackageSetTests {
         let named = [
             "python311": "bookworm/python3", "python313": "trixie/python3", "postgresql_15": "bookworm/postgresql-15",
             "postgresql_17": "trixie/postgresql-17", "redis": "trixie/redis-server", "git": "trixie/git",
-            "gnumake": "trixie/make", "sqlite": "trixie/sqlite3", "typescript": "trixie/node-typescript",
+            "gnumake": "trixie/make", "sqlite": "trixie/sqlite3", "typescript_modules": "trixie/node-typescript",
         ]
         for (name, debian) in named { #expect(try packages.recipe(name).debian?.description == debian, "\(name)") }
         for name in [
             "valkey", "rustc", "cargo", "ripgrep", "fzf", "bat", "neovim", "tmux", "jq", "cowsay", "delve", "kubectl",
-            "docker-compose", "eslint", "gcc", "patchelf", "curl",
+            "docker-compose", "eslint_modules", "gcc", "patchelf", "curl",
         ] {
             #expect(try packages.recipe(name).debian?.suite == "trixie", "\(name)")
         }
@@ -234,6 +234,11 @@ struct PackageSetTests {
         #expect(try packages.recipe("gcc").links["usr/bin/cc"] == "/usr/bin/gcc")
         #expect(try packages.recipe("gcc").debianWith == ["libc6-dev", "dash"])
         #expect(try packages.recipe("bat").links == ["usr/bin/bat": "/usr/bin/batcat"])
+        // Debian's Node programs run on the set's node (Debian's finds builtins under /usr/share/nodejs).
+        for name in ["typescript", "eslint"] {
+            let recipe = try packages.recipe(name)
+            #expect(recipe.hermetic && recipe.dependencies.prefix(2) == ["nodejs_24", "\(name)_modules"], "\(name)")
+        }
         for name in ["postgresql_16", "golangci-lint"] {
             #expect(try packages.recipe(name).unavailable?.isEmpty == false, "\(name)")
         }
