@@ -86,13 +86,15 @@ for _ in range(runs):
     floor_times.append(seconds)
     shutil.rmtree(scratch)
 
-# Disk use of three interpreters' closures in one store, with files shared and as if not.
-subprocess.run([devenv, "build", "python311", "python313", "postgresql_17"], env=setup, check=True, **quiet)
-def du(*flags):
-    out = subprocess.check_output(["du", "-s", "--block-size=1M", "--exclude=.links", *flags, store], text=True)
-    return int(out.split()[0])
-shared = int(subprocess.check_output(["du", "-s", "--block-size=1M", store], text=True).split()[0])
-unshared = du("--count-links")
+# Disk use of three interpreters' closures in one new store (fetched from Debian's mirror), with
+# files shared and as if not.
+measured, env = fresh_home({})
+subprocess.run([devenv, "build", "python311", "python313", "postgresql_17"], env=env, check=True, **quiet)
+measured_store = os.path.join(measured, "store")
+shared = int(subprocess.check_output(["du", "-s", "--block-size=1M", measured_store], text=True).split()[0])
+unshared = int(subprocess.check_output(
+    ["du", "-s", "--block-size=1M", "--exclude=.links", "--count-links", measured_store], text=True).split()[0])
+remove_home(measured)
 
 d, f = statistics.median(devenv_times), statistics.median(floor_times)
 print(f"closure: {len(files)} .debs ({megabytes:.1f} MB), {len(elves)} ELF files  runs: {runs}")
