@@ -108,7 +108,12 @@ struct Builder {
     private func recordRuntimeDependencies(_ paths: [String], in tree: String) throws {
         guard !paths.isEmpty else { return }
         let directory = tree + "/nix-support"
-        if try SystemCall.lstatIfExists(directory) == nil {
+        if let st = try SystemCall.lstatIfExists(directory) {
+            // Never written through a link the package made.
+            guard SystemCall.isDirectory(st) else {
+                throw BuildError("the output's nix-support is not a directory")
+            }
+        } else {
             try SystemCall.retrying("cannot create '\(directory)'") { mkdir(directory, 0o755) }
         }
         let file = directory + "/runtime-dependencies"

@@ -60,11 +60,17 @@ extension Relocation {
     /// package's headers after it, the packages' assembler and linker, and programs linked to the
     /// store's loader and libraries.
     func writeCompilerSpecs(libraries: [String: String]) throws {
-        let base = "usr/lib/gcc/\(triplet)"
-        let versions = (try? FileManager.default.contentsOfDirectory(atPath: output.disk + "/" + base)) ?? []
+        // Directories of the output itself, never through a link a package made (it could point anywhere).
+        var base = output.disk
+        for part in ["usr", "lib", "gcc", triplet] {
+            base += "/" + part
+            guard Relocation.isDirectory(base) else { return }
+        }
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []
         for version in versions.sorted() {
-            let specs = output.disk + "/\(base)/\(version)/specs"
-            guard Relocation.exists(output.disk + "/usr/libexec/gcc/\(triplet)/\(version)/cc1"),
+            let specs = base + "/\(version)/specs"
+            guard Relocation.isDirectory(base + "/" + version),
+                Relocation.exists(output.disk + "/usr/libexec/gcc/\(triplet)/\(version)/cc1"),
                 !Relocation.exists(specs)
             else { continue }
             try write(compilerSpecs(libraries: libraries), to: specs)

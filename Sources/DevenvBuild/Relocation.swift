@@ -335,7 +335,7 @@ struct Relocation {
     }
 
     /// Whether `path` is a directory, not a link to one.
-    private static func isDirectory(_ path: String) -> Bool {
+    static func isDirectory(_ path: String) -> Bool {
         ((try? SystemCall.lstatIfExists(path)) ?? nil).map(SystemCall.isDirectory) ?? false
     }
 

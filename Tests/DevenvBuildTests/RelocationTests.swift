@@ -211,4 +211,28 @@ struct RelocationTests {
             try FileManager.default.destinationOfSymbolicLink(atPath: out + "/usr/lib/\(triplet)/libc_nonshared.a")
                 == devOut + "/usr/lib/\(triplet)/libc_nonshared.a")
     }
+
+    @Test func nothingIsWrittenThroughLinksAPackageMade() throws {
+        let outside = try TemporaryDirectory("outside")
+        try outside.sh("mkdir -p gcc/x86_64-linux-gnu/14 gcc/aarch64-linux-gnu/14 support")
+        let packages = try Packages { triplet, _ in
+            [
+                // GCC's library directory and nix-support are links out of the output, kept because
+                // they point into the host's /tmp.
+                DebianRepository.Package(
+                    "evil-gcc", "1.0-1", files: ["usr/libexec/gcc/\(triplet)/14/cc1": ("cc1\n", false)],
+                    links: ["usr/lib/gcc": outside("gcc")]),
+                DebianRepository.Package(
+                    "evil-support", "1.0-1", fields: ["Depends": "libc6"], files: ["usr/share/x": ("\n", false)],
+                    links: ["nix-support": outside("support")]),
+            ]
+        }
+        let libc = try packages.derivation("libc6", "2.0-1")
+        let gcc = try packages.derivation("evil-gcc", "1.0-1")
+        _ = try packages.store.realizedPaths(of: [gcc])
+        let support = try packages.derivation("evil-support", "1.0-1", dependencies: [libc])
+        let error = #expect(throws: BuildError.self) { try packages.store.realizedPaths(of: [support]) }
+        #expect(error?.description.contains("nix-support is not a directory") == true, "\(String(describing: error))")
+        #expect(try outside.sh("find . -type f | wc -l") == "0")
+    }
 }
