@@ -30,10 +30,13 @@ ROOT = Path(__file__).resolve().parent.parent
 # as Debian's alternatives and maintainer scripts would: path → target as the package sees `/`)
 # and `debian-with` (packages resolved beside it that it is no use without))
 PACKAGES = {
-    "python311": ("bookworm", "python3", {"links": {
-        "usr/bin/python": "/usr/bin/python3", "usr/bin/python3.11": "/usr/bin/python3.11"}}),
-    "python313": ("trixie", "python3", {"links": {
-        "usr/bin/python": "/usr/bin/python3", "usr/bin/python3.13": "/usr/bin/python3.13"}}),
+    "python311": ("bookworm", "python3", {"debian-with": ["python3-venv"], "links": {
+        "usr/bin/python": "/usr/bin/python3", "usr/bin/python3.11": "/usr/bin/python3.11",
+        # A venv's python finds the standard library beside the python3 it was made with.
+        "usr/lib/python3.11": "/usr/lib/python3.11"}}),
+    "python313": ("trixie", "python3", {"debian-with": ["python3-venv"], "links": {
+        "usr/bin/python": "/usr/bin/python3", "usr/bin/python3.13": "/usr/bin/python3.13",
+        "usr/lib/python3.13": "/usr/lib/python3.13"}}),
     "postgresql_15": ("bookworm", "postgresql-15", {"paths": ["usr/lib/postgresql/15/bin"]}),
     "postgresql_17": ("trixie", "postgresql-17", {"paths": ["usr/lib/postgresql/17/bin"]}),
     "redis": ("trixie", "redis-server", {}),

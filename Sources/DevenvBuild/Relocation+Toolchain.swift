@@ -2,9 +2,10 @@ import DevenvBasics
 import Foundation
 import Glibc
 
-/// A C toolchain's compiled-in paths, relocated: the linker scripts that stand for libraries
-/// (`libc.so` names `/lib/…/libc.so.6`) and GCC's driver, which looks for the C library's headers
-/// and start files under `/usr` and links programs to `/lib64`'s loader. Nixpkgs wraps the
+/// Toolchains' compiled-in paths, relocated: the linker scripts that stand for libraries
+/// (`libc.so` names `/lib/…/libc.so.6`), GCC's driver, which looks for the C library's headers
+/// and start files under `/usr` and links programs to `/lib64`'s loader, and Python's build
+/// configuration, where `ensurepip` (and so `venv`) finds pip's wheel. Nixpkgs wraps the
 /// compiler for the same reason; here GCC's own `specs` file (read from the driver's library
 /// directory) does it, so every way of starting the compiler gets it.
 extension Relocation {
@@ -42,13 +43,21 @@ extension Relocation {
         }
         rewritten += rest
         guard rewritten != text else { return }
-        try withWritable(disk) {
-            let out = try SystemCall.retrying("cannot write '\(disk)'") {
-                open(disk, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC)
-            }
-            defer { close(out) }
-            try Array(rewritten.utf8).withUnsafeBytes { try SystemCall.writeAll(out, $0, "cannot write '\(disk)'") }
-        }
+        try replaceContents(of: disk, with: Array(rewritten.utf8))
+    }
+
+    /// Points `WHEEL_PKG_DIR` of the Python build configuration at `relative`
+    /// (`_sysconfigdata_*.py`) at the store path that has that directory; Debian's Python has no
+    /// wheels of its own and takes pip's from `/usr/share/python-wheels`.
+    func rewritePythonWheelDirectory(_ relative: String) throws {
+        let disk = output.disk + "/" + relative
+        guard let text = try? String(contentsOfFile: disk, encoding: .utf8),
+            let match = text.firstMatch(of: /'WHEEL_PKG_DIR': '(\/[A-Za-z0-9._+\/-]*)'/),
+            let found = locate(String(match.1))
+        else { return }
+        let rewritten = text.replacingCharacters(
+            in: match.1.startIndex..<match.1.endIndex, with: storePath(found) + "/")
+        try replaceContents(of: disk, with: Array(rewritten.utf8))
     }
 
     private static func isPathCharacter(_ character: Character) -> Bool {

@@ -16,7 +16,8 @@ import Glibc
 /// - an executable script's `#!` names the store's interpreter (`/usr/bin/env NAME` too), when
 ///   one of the packages has it. A Perl script also gets the packages' module directories first
 ///   in `@INC` (Perl's own list is compiled in and names the host's `/usr`).
-/// - a linker script's paths and GCC's search paths point into the store (`Relocation+Toolchain.swift`).
+/// - a linker script's paths, GCC's search paths and Python's wheel directory point into the
+///   store (`Relocation+Toolchain.swift`).
 struct Relocation {
     /// A tree the programs were made to see at `/`.
     struct Layer {
@@ -69,6 +70,11 @@ struct Relocation {
                     try rewriteInterpreterLine(of: relative, perlDirectories: perlDirectories)
                 } else if relative.hasSuffix(".so") || relative.hasSuffix(".a") {
                     try rewriteLinkerScript(relative)
+                } else if relative.hasPrefix("usr/lib/python3"),
+                    let name = relative.split(separator: "/").last,
+                    name.hasPrefix("_sysconfigdata_"), name.hasSuffix(".py")
+                {
+                    try rewritePythonWheelDirectory(relative)
                 }
             }
         }
@@ -299,12 +305,17 @@ struct Relocation {
             rewritten += "\nBEGIN { unshift @INC, " + perlDirectories.map { "'\($0)'" }.joined(separator: ", ") + " }"
         }
         contents.replaceSubrange(2..<end, with: Array(rewritten.utf8))
+        try replaceContents(of: disk, with: Array(contents))
+    }
+
+    /// Writes `bytes` over the file at `disk` (a file of the output, not a link).
+    func replaceContents(of disk: String, with bytes: [UInt8]) throws {
         try withWritable(disk) {
             let out = try SystemCall.retrying("cannot write '\(disk)'") {
                 open(disk, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC)
             }
             defer { close(out) }
-            try contents.withUnsafeBytes { try SystemCall.writeAll(out, $0, "cannot write '\(disk)'") }
+            try bytes.withUnsafeBytes { try SystemCall.writeAll(out, $0, "cannot write '\(disk)'") }
         }
     }
 

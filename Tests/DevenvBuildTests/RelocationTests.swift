@@ -142,6 +142,7 @@ struct RelocationTests {
                     "libc6-dev", "2.0-1", fields: ["Depends": "libc6, linux-libc-dev"],
                     files: [
                         "usr/include/stdio.h": ("\n", false), "\(lib)/libc_nonshared.a": ("!<arch>\n", false),
+                        "usr/share/python-wheels/pip-1.0-py3-none-any.whl": ("\n", false),
                         // Static libraries can be scripts too.
                         "\(lib)/libm-2.0.a": ("!<arch>\n", false),
                         "\(lib)/libm.a": ("/* GNU ld script */\nGROUP ( /usr/lib/\(triplet)/libm-2.0.a )\n", false),
@@ -155,6 +156,10 @@ struct RelocationTests {
                     "gcc-14", "14.2-1", fields: ["Depends": "libc6"],
                     files: [
                         "usr/bin/gcc-14": ("driver\n", false), "usr/bin/ld": ("linker\n", false),
+                        // Python's build configuration, where ensurepip finds pip's wheel.
+                        "usr/lib/python3.13/_sysconfigdata__linux_\(triplet).py": (
+                            "build_time_vars = {\n    'WHEEL_PKG_DIR': '/usr/share/python-wheels/',\n}\n", false
+                        ),
                         "usr/libexec/gcc/\(triplet)/14/cc1": ("cc1\n", false),
                         "usr/lib/gcc/\(triplet)/14/crtbegin.o": ("\n", false),
                         // Another version's files without its compiler: no specs.
@@ -205,6 +210,9 @@ struct RelocationTests {
 
                 """)
         #expect(!FileManager.default.fileExists(atPath: out + "/usr/lib/gcc/\(triplet)/13/specs"))
+        #expect(
+            try String(contentsOfFile: out + "/usr/lib/python3.13/_sysconfigdata__linux_\(triplet).py", encoding: .utf8)
+                == "build_time_vars = {\n    'WHEEL_PKG_DIR': '\(devOut)/usr/share/python-wheels/',\n}\n")
         #expect(
             try FileManager.default.destinationOfSymbolicLink(atPath: out + "/usr/bin/cc") == out + "/usr/bin/gcc-14")
         #expect(
