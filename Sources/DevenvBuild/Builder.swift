@@ -69,10 +69,9 @@ struct Builder {
                     throw BuildError("cannot make the link \(path): \(directory) is not a directory")
                 }
             }
+            // What the package has itself it keeps (a closure may merge the target's package in).
             let link = tree + "/" + path
-            guard try SystemCall.lstatIfExists(link) == nil else {
-                throw BuildError("cannot make the link \(path): the output has that file already")
-            }
+            guard try SystemCall.lstatIfExists(link) == nil else { continue }
             try SystemCall.retrying("cannot create the link '\(link)'") { symlink(target, link) }
         }
     }
