@@ -60,20 +60,31 @@ struct Builder {
     /// Makes the derivation's links in the output (their directories too), replacing nothing.
     private func makeLinks(_ links: [String: String], in tree: String) throws {
         for (path, target) in links.sorted(by: { $0.key < $1.key }) {
-            var directory = tree
-            for part in path.split(separator: "/").dropLast() {
-                directory += "/" + part
-                if try SystemCall.lstatIfExists(directory) == nil {
-                    try SystemCall.retrying("cannot create '\(directory)'") { mkdir(directory, 0o755) }
-                } else if !SystemCall.isDirectory(try SystemCall.lstat(directory)) {
-                    throw BuildError("cannot make the link \(path): \(directory) is not a directory")
-                }
-            }
+            let directory = try Builder.directory(path.split(separator: "/").dropLast(), in: tree)
             // What the package has itself it keeps (a closure may merge the target's package in).
-            let link = tree + "/" + path
+            let link = directory + "/" + (path.split(separator: "/").last ?? "")
             guard try SystemCall.lstatIfExists(link) == nil else { continue }
             try SystemCall.retrying("cannot create the link '\(link)'") { symlink(target, link) }
         }
+    }
+
+    /// The directory `parts` of the output `tree`, made where missing; one that is something else
+    /// (a link the package made, which could point anywhere) is an error: nothing is written through it.
+    private static func directory(_ parts: some Sequence<Substring>, in tree: String) throws -> String {
+        var directory = tree
+        var relative = ""
+        for part in parts {
+            directory += "/" + part
+            relative += (relative.isEmpty ? "" : "/") + part
+            if let st = try SystemCall.lstatIfExists(directory) {
+                guard SystemCall.isDirectory(st) else {
+                    throw BuildError("the output's \(relative) is not a directory")
+                }
+            } else {
+                try SystemCall.retrying("cannot create '\(directory)'") { mkdir(directory, 0o755) }
+            }
+        }
+        return directory
     }
 
     /// Relocates the output onto its dependencies' outputs (the direct ones searched first, then
@@ -106,16 +117,7 @@ struct Builder {
     /// store keeps them with it and every closure (a build's sandbox too) has them.
     private func recordRuntimeDependencies(_ paths: [String], in tree: String) throws {
         guard !paths.isEmpty else { return }
-        let directory = tree + "/nix-support"
-        if let st = try SystemCall.lstatIfExists(directory) {
-            // Never written through a link the package made.
-            guard SystemCall.isDirectory(st) else {
-                throw BuildError("the output's nix-support is not a directory")
-            }
-        } else {
-            try SystemCall.retrying("cannot create '\(directory)'") { mkdir(directory, 0o755) }
-        }
-        let file = directory + "/runtime-dependencies"
+        let file = try Builder.directory(["nix-support"], in: tree) + "/runtime-dependencies"
         let fd = try SystemCall.retrying("cannot create '\(file)'") {
             open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
         }

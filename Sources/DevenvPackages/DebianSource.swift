@@ -145,6 +145,12 @@ public final class DebianSource: @unchecked Sendable {
         return Resolved(suite: suite, binary: binary, closure: closure, derivation: derivation)
     }
 
+    /// The package a recipe of a set names with `debian`, shaped by the recipe.
+    public func resolve(_ recipe: Recipe, system: String, refresh: Bool = false) throws -> Resolved {
+        guard let reference = recipe.debian else { throw PackageError("\(recipe.name) is not a Debian package") }
+        return try resolve(reference.package, suite: reference.suite, system: system, recipe: recipe, refresh: refresh)
+    }
+
     /// Packages of the suite in whose name or summary every word of `query` occurs (any case),
     /// by name.
     public func search(_ query: String, suite name: String, system: String) throws -> [DebianBinary] {

@@ -99,18 +99,15 @@ public struct Locker {
         try requests.map { try resolve($0, in: packages, system: system, refresh: false) }
     }
 
-    /// `request` answered by the Debian package `reference` (a `debian:` request, or a recipe of
-    /// the set with its `paths`, `links` and `environment`).
+    /// A `debian:SUITE/PACKAGE` request.
     private func resolve(
-        _ request: PackageRequest, debian reference: DebianSource.Reference, system: String, refresh: Bool,
-        recipe: Recipe? = nil
+        _ request: PackageRequest, debian reference: DebianSource.Reference, system: String, refresh: Bool
     ) throws -> LockedPackage {
-        let resolved = try debian.resolve(
-            reference.package, suite: reference.suite, system: system, recipe: recipe, refresh: refresh)
+        let resolved = try debian.resolve(reference.package, suite: reference.suite, system: system, refresh: refresh)
         return LockedPackage(
             request: request.description, input: request.inputName, derivation: resolved.derivation,
             outPath: store.directory.fullPath(of: try resolved.derivation.outputPath(in: store.directory)),
-            narHash: nil, environment: recipe?.environment ?? [:], debian: resolved.pin)
+            narHash: nil, environment: [:], debian: resolved.pin)
     }
 
     /// `request` of `packages` (the set of its input; none for a `debian:` request); `refresh`
@@ -139,15 +136,10 @@ public struct Locker {
             recipe = try packages.recipe(request.name)
         }
         try PackageSet.checkAvailable(recipe)
-        if let reference = recipe.debian {
-            return try resolve(request, debian: reference, system: system, refresh: refresh, recipe: recipe)
-        }
-        // Its dependencies may come from Debian's archive (a compiler): pinned as a Debian package's are.
+        // The recipe, or what it depends on, may be Debian's (a compiler): pinned as a Debian package's are.
         var pins: [DebianPin] = []
-        let derivation = try packages.derivation(recipe.name, system: system) { dependency in
-            let resolved = try self.debian.resolve(
-                dependency.debian!.package, suite: dependency.debian!.suite, system: system, recipe: dependency,
-                refresh: refresh)
+        let derivation = try packages.derivation(recipe.name, system: system) { debianRecipe in
+            let resolved = try self.debian.resolve(debianRecipe, system: system, refresh: refresh)
             pins.append(resolved.pin)
             return resolved.derivation
         }

@@ -108,9 +108,7 @@ struct DebianNetworkTests {
                 let recipe = try PackageSet.builtin.recipe(name)
                 // As locking resolves it: the set's recipe, its Debian packages from the suite's index.
                 let derivation = try PackageSet.builtin.derivation(name, system: "x86_64-linux") { recipe in
-                    try self.source.resolve(
-                        recipe.debian!.package, suite: recipe.debian!.suite, system: "x86_64-linux", recipe: recipe
-                    ).derivation
+                    try self.source.resolve(recipe, system: "x86_64-linux").derivation
                 }
                 let output = try store.realizedPaths(of: [derivation])[0]
                 path += derivation.searchPath(at: output)
