@@ -6,7 +6,9 @@ import Foundation
 
 /// A shell's environment for one system, as the lock pins it: the packages, and the derivation
 /// of the environment's store path, whose `bin/` links every program of every package (the first
-/// package to provide a name wins) so one PATH entry reaches them all.
+/// package to provide a name wins) so one PATH entry reaches them all. Its `lib/` links each
+/// Python standard library found beside a package's `bin` (`lib/python3.N` with `os.py`), as a
+/// Nix profile does: a venv made with the environment's `python3` looks for it there.
 public struct Environment: Sendable {
     public let shell: String
     public let system: String
@@ -34,6 +36,12 @@ public struct Environment: Sendable {
                 fi
               fi
             }
+            # placelibrary DIRECTORY: links a Python standard library into lib/.
+            placelibrary() {
+              if [ -f "$1/os.py" ] && [ ! -e "$out/lib/${1##*/}" ] && [ ! -L "$out/lib/${1##*/}" ]; then
+                mkdir -p "$out/lib" && ln -s "$1" "$out/lib/${1##*/}"
+              fi
+            }
             set -- $DEVENV_DEPENDENCIES
 
             """
@@ -51,12 +59,22 @@ public struct Environment: Sendable {
             for path in package.derivation.paths {
                 script +=
                     "for f in \"$1\(path == "." || path.isEmpty ? "" : "/" + path)\"/*; do place \"$f\" \"$variables\"; done\n"
+                if let prefix = Environment.prefix(ofProgramDirectory: path) {
+                    script += "for d in \"$1\(prefix)/lib\"/python3.*; do placelibrary \"$d\"; done\n"
+                }
             }
             script += "shift\n"
         }
         derivation = Derivation(
             name: "devenv-env", version: "", system: system, sources: [],
             dependencies: packages.map(\.derivation), script: script, paths: ["bin"])
+    }
+
+    /// The directory a `bin` directory sits in (`""` for `bin`, `/usr` for `usr/bin`), or nil.
+    static func prefix(ofProgramDirectory path: String) -> String? {
+        let components = path.split(separator: "/")
+        guard components.last == "bin" else { return nil }
+        return components.dropLast().map { "/" + $0 }.joined()
     }
 
     static func substitutingOut(in value: String, with path: String) -> String {

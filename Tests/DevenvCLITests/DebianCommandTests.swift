@@ -297,6 +297,25 @@ struct DebianCommandTests {
         }
     }
 
+    @Test func theEnvironmentHasEachPythonsStandardLibraryBesideItsBin() throws {
+        // A venv made with the environment's python3 finds the standard library by searching up
+        // from the environment's bin; a directory without os.py is no standard library.
+        let fixture = try Fixture(extra: [
+            DebianRepository.Package(
+                "python3.13", "3.13-1",
+                files: [
+                    "usr/bin/python3.13": ("#!/bin/sh\necho python\n", true),
+                    "usr/lib/python3.13/os.py": ("# os\n", false),
+                    "usr/lib/python3.14/README": ("not a standard library\n", false),
+                ])
+        ])
+        try fixture.project(["debian:testing/python3.13"])
+        let ran = try fixture.devenv(
+            "develop", "-C", fixture.dir("proj"), "-c", "sh", "-c",
+            "bin=$(dirname \"$(command -v python3.13)\"); cat \"$bin/../lib/python3.13/os.py\"; ls \"$bin/../lib\"")
+        #expect(ran.status == 0 && ran.output == "# os\npython3.13", "\(ran.output) \(ran.stderr)")
+    }
+
     @Test func infoAndSearchShowTheSuitesPackages() throws {
         let fixture = try Fixture()
         let info = try fixture.devenv("info", "debian:testing/hello")
