@@ -53,7 +53,11 @@ PACKAGES = {
     "fzf": ("trixie", "fzf", {}),
     "bat": ("trixie", "bat", {"links": {"usr/bin/bat": "/usr/bin/batcat"}}),
     "neovim": ("trixie", "neovim", {}),
-    "tmux": ("trixie", "tmux", {}),
+    # Run through a wrapper that gives it the store's C.UTF-8 where the host has no locales (LOCALE_TOOLS).
+    "tmux_unwrapped": ("trixie", "tmux", {}),
+    # The C library's programs and its C.UTF-8 locale (/usr/lib/locale/C.utf8).
+    "libc_bin": ("trixie", "libc-bin", {}),
+    "dash": ("trixie", "dash", {"links": {"usr/bin/sh": "/usr/bin/dash"}}),
     "jq": ("trixie", "jq", {}),
     "cowsay": ("trixie", "cowsay", {"env": {"COWPATH": "$out/usr/share/cowsay/cows"}}),
     "delve": ("trixie", "delve", {}),
@@ -95,6 +99,30 @@ for program in @PROGRAMS@; do
   printf '#!%s/bin/node\nprocess.env.NODE_PATH = "%s";\nrequire("module").Module._initPaths();\nrequire("%s");\n' \
     "$@NODE@" "$node_path" "$target" > "$out/bin/$program"
   chmod 0755 "$out/bin/$program"
+done
+"""
+
+# name → (the program's recipe above, programs): Debian's C library looks for locales only under the
+# host's /usr/lib/locale, and these programs refuse to start without a UTF-8 one. Their wrappers
+# (dash scripts, written hermetically) point LOCPATH at the store's C.UTF-8 only where the host has
+# no locales (a container, a sandbox): elsewhere the program and what it starts keep the host's.
+LOCALE_TOOLS = {"tmux": ("tmux_unwrapped", ["tmux"])}
+
+LOCALE_SCRIPT = r"""for dependency in $DEVENV_DEPENDENCIES; do
+  if [ -e "$dependency/usr/bin/@PROGRAM@" ]; then program="$dependency"; fi
+  if [ -d "$dependency/usr/lib/locale/C.utf8" ]; then locales="$dependency/usr/lib/locale"; fi
+  if [ -e "$dependency/usr/bin/dash" ]; then shell="$dependency/usr/bin/dash"; fi
+done
+mkdir -p "$out/bin"
+for name in @PROGRAMS@; do
+  cat > "$out/bin/$name" <<EOF
+#!$shell
+if [ -z "\${LOCPATH-}" ] && [ ! -e /usr/lib/locale/locale-archive ] && [ ! -e /usr/lib/locale/C.utf8 ]; then
+  export LOCPATH='$locales'
+fi
+exec '$program/usr/bin/$name' "\$@"
+EOF
+  chmod 0755 "$out/bin/$name"
 done
 """
 
@@ -185,6 +213,25 @@ def main():
                 f"license = {quoted(f'see https://packages.debian.org/{suite}/{package} (copyright)')}",
                 f"origin = {quoted(f'Debian {suite} package {package} (as {modules}), run by {NODE}')}",
                 f"dependencies = [{quoted(NODE)}, {quoted(modules)}, \"coreutils\", \"bash\"]",
+                "hermetic = true",
+                "script = '''",
+                script.rstrip("\n"),
+                "'''",
+            ]
+        )
+    for name, (program, programs) in sorted(LOCALE_TOOLS.items()):
+        suite, package, _ = PACKAGES[program]
+        script = LOCALE_SCRIPT.replace("@PROGRAM@", programs[0]).replace("@PROGRAMS@", " ".join(programs))
+        recipes.append(
+            [
+                "",
+                f"[{name}]",
+                f"version = {quoted(versions[program])}",
+                f"description = {quoted(descriptions[program])}",
+                f"homepage = {quoted(f'https://packages.debian.org/{suite}/{package}')}",
+                f"license = {quoted(f'see https://packages.debian.org/{suite}/{package} (copyright)')}",
+                f"origin = {quoted(f'Debian {suite} package {package} (as {program}), with a locale where the host has none')}",
+                f"dependencies = [{quoted(program)}, \"libc_bin\", \"dash\", \"coreutils\"]",
                 "hermetic = true",
                 "script = '''",
                 script.rstrip("\n"),

@@ -223,7 +223,8 @@ struct PackageSetTests {
         ]
         for (name, debian) in named { #expect(try packages.recipe(name).debian?.description == debian, "\(name)") }
         for name in [
-            "valkey", "rustc", "cargo", "ripgrep", "fzf", "bat", "neovim", "tmux", "jq", "cowsay", "delve", "kubectl",
+            "valkey", "rustc", "cargo", "ripgrep", "fzf", "bat", "neovim", "tmux_unwrapped", "jq", "cowsay", "delve",
+            "kubectl",
             "docker-compose", "eslint_modules", "gcc", "patchelf", "curl",
         ] {
             #expect(try packages.recipe(name).debian?.suite == "trixie", "\(name)")
@@ -239,6 +240,10 @@ struct PackageSetTests {
             let recipe = try packages.recipe(name)
             #expect(recipe.hermetic && recipe.dependencies.prefix(2) == ["nodejs_24", "\(name)_modules"], "\(name)")
         }
+        // tmux gets the store's C.UTF-8 where the host has no locales.
+        let tmux = try packages.recipe("tmux")
+        #expect(tmux.hermetic && tmux.dependencies == ["tmux_unwrapped", "libc_bin", "dash", "coreutils"])
+        #expect(tmux.script?.contains("LOCPATH") == true)
         for name in ["postgresql_16", "golangci-lint"] {
             #expect(try packages.recipe(name).unavailable?.isEmpty == false, "\(name)")
         }
