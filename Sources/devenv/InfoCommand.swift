@@ -52,7 +52,8 @@ struct InfoCommand: ParsableCommand {
         let recipe = try packages.recipe(name)
         try PackageSet.checkAvailable(recipe)
         let versions = packages.versions(of: recipe.family)
-        let derivation = try? packages.derivation(recipe.name, system: system)
+        let attempt = Result { try packages.derivation(recipe.name, system: system) }
+        let derivation = try? attempt.get()
         let path = try derivation.map { try $0.outputPath(in: session.store.directory) }
         let realized = try path.map(session.store.isValid) ?? false
         let fullPath = path.map(session.store.directory.fullPath(of:))
@@ -79,6 +80,9 @@ struct InfoCommand: ParsableCommand {
         if !recipe.dependencies.isEmpty { print("  depends on: \(recipe.dependencies.joined(separator: ", "))") }
         if let fullPath {
             print("  store path: \(fullPath) (\(realized ? "realized" : "not realized"))")
+        } else if case .failure(let error) = attempt, recipe.systems.isEmpty || recipe.systems.contains(system) {
+            // Known only once locked (a Debian package, or one built with them): say so, not "none".
+            print("  store path: \(error)")
         } else {
             print("  store path: none for \(system)")
         }

@@ -270,6 +270,12 @@ struct DebianCommandTests {
         try fixture.greeterSet()
         let ran = try fixture.devenv("shell", "--packages", fixture.dir("set"), "greeter", "-c", "hello")
         #expect(ran.status == 0 && ran.output == "hello, world", "\(ran.stderr)")
+        // Its store path is known once locked.
+        let info = try fixture.devenv("info", "--packages", fixture.dir("set"), "greeter")
+        #expect(
+            info.output.hasSuffix(
+                "store path: greeter is debian:testing/hello, resolved in Debian's index when a project (or `devenv shell`) locks it"
+            ), "\(info.output)")
     }
 
     @Test func buildShellAndProfileTakeDebianPackages() throws {
