@@ -86,8 +86,20 @@ public struct DebianOutputs {
     }
 
     /// A Debian version as a store path name can hold it (no `:` or `~`).
-    static func storeVersion(_ version: DebianVersion) -> String {
+    public static func storeVersion(_ version: DebianVersion) -> String {
         version.description.map { $0 == ":" || $0 == "~" ? "_" : $0 }.map(String.init).joined()
+    }
+
+    /// The Debian version a store version was made from: Debian's versions hold no `_`, so the
+    /// first one after leading digits was the epoch's `:` and any other a `~`.
+    public static func debianVersion(ofStoreVersion version: String) -> String {
+        var epoch = true
+        return String(
+            version.map { character -> Character in
+                defer { if !character.isASCII || !character.isNumber { epoch = false } }
+                guard character == "_" else { return character }
+                return epoch ? ":" : "~"
+            })
     }
 
     /// The strongly connected components with more than one member of the graph over

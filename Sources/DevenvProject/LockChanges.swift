@@ -1,3 +1,5 @@
+import DevenvPackages
+
 /// What moved between two locks, one line each, as `devenv update` prints it:
 /// `go_1_24 1.24.3 → 1.24.11`, `+ nodejs_24 24.19.0`, `- ruff 0.17.6`, `input team: 1a2b3c4 → 5d6e7f8`.
 public enum LockChanges {
@@ -33,7 +35,16 @@ public enum LockChanges {
         return lines
     }
 
+    /// By name and version, except that a package from Debian's archive goes by what was asked
+    /// for (`python313`, `hello`), not its output's source packages, and by Debian's version.
     private static func versions(_ packages: [LockedPackage]) -> [String: String] {
-        Dictionary(packages.map { ($0.name, $0.version) }, uniquingKeysWith: { first, _ in first })
+        Dictionary(
+            packages.map { package in
+                guard package.debian != nil else { return (package.name, package.version) }
+                return (
+                    PackageRequest(package.request)?.name ?? package.name,
+                    DebianOutputs.debianVersion(ofStoreVersion: package.version)
+                )
+            }, uniquingKeysWith: { first, _ in first })
     }
 }

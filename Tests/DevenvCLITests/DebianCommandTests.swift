@@ -128,7 +128,7 @@ struct DebianCommandTests {
         try fixture.repository.build(
             DebianPrograms(building: fixture.dir).packages.map { package in
                 var package = package
-                if package.name == "hello" { package.version = "1.0-2" }
+                if package.name == "hello" { package.version = "1:1.0~2-1" }
                 return package
             })
         #expect(try fixture.devenv("lock", "-C", fixture.dir("proj")).status == 0)
@@ -137,7 +137,11 @@ struct DebianCommandTests {
         #expect(updated.status == 0, "\(updated.stderr)")
         #expect(try pinned() == 0)
         let lock = try String(contentsOfFile: fixture.dir("proj/devenv.lock"), encoding: .utf8)
-        #expect(lock.components(separatedBy: "pool/main/hello_1.0-2_amd64.deb").count - 1 == before)
+        #expect(lock.components(separatedBy: "pool/main/hello_1:1.0~2-1_amd64.deb").count - 1 == before)
+        // Each by what the manifest asks for and Debian's version (the store path has 1_1.0_2-1).
+        for name in ["greeter", "hello"] {
+            #expect(updated.output.contains("\(name) 1.0-1 → 1:1.0~2-1"), "\(updated.output)")
+        }
     }
 
     @Test func aRecipeMakesItsLinksBringsItsCompanionsAndAnOlderRelocationIsLockedAgain() throws {

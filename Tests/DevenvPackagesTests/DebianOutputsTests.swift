@@ -39,6 +39,14 @@ struct DebianOutputsTests {
         #expect(outputs.derivation(of: "nothing") == nil)
     }
 
+    @Test func aStoreVersionGivesBackDebiansVersion() {
+        for version in ["1:2.47.3-0+deb13u1", "1.0~rc1-1", "12:1.0~rc1+b2", "3.13.5-1"] {
+            let store = DebianOutputs.storeVersion(DebianVersion(version)!)
+            #expect(!store.contains(":") && !store.contains("~"))
+            #expect(DebianOutputs.debianVersion(ofStoreVersion: store) == version)
+        }
+    }
+
     @Test func aDependencyCycleBecomesOneOutput() throws {
         let outputs = try outputs(
             [
