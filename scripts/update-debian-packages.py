@@ -66,8 +66,10 @@ PACKAGES = {
     # Node programs: Debian's modules, run by the set's node (NODE_TOOLS below).
     "typescript_modules": ("trixie", "node-typescript", {}),
     "eslint_modules": ("trixie", "eslint", {}),
-    "gcc": ("trixie", "gcc", {"debian-with": ["libc6-dev", "dash"], "links": {
-        "usr/bin/cc": "/usr/bin/gcc", "usr/bin/c89": "/usr/bin/c89-gcc", "usr/bin/c99": "/usr/bin/c99-gcc"}}),
+    # With g++, as nixpkgs' gcc has it.
+    "gcc": ("trixie", "gcc", {"debian-with": ["libc6-dev", "dash", "g++"], "links": {
+        "usr/bin/cc": "/usr/bin/gcc", "usr/bin/c89": "/usr/bin/c89-gcc", "usr/bin/c99": "/usr/bin/c99-gcc",
+        "usr/bin/c++": "/usr/bin/g++"}}),
     "gnumake": ("trixie", "make", {}),
     "patchelf": ("trixie", "patchelf", {}),
     "sqlite": ("trixie", "sqlite3", {}),

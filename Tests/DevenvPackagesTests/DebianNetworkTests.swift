@@ -221,8 +221,12 @@ struct DebianNetworkTests {
             make -s && ./h
             c99 -o h99 h.c -lm && ./h99
             gcc -static -o hs h.c -lm && ./hs
+            printf '%s\n' '#include <iostream>' '#include <vector>' \
+                'int main() { std::vector<int> v{1, 2, 3}; std::cout << v.size() << " c++" << std::endl; }' > p.cc
+            c++ -O2 -o p p.cc && ./p
             """)
-        #expect(result.status == 0 && result.output == "7 1\n7 1\n7 1", "\(result.output) \(result.stderr)")
+        #expect(
+            result.status == 0 && result.output == "7 1\n7 1\n7 1\n3 c++", "\(result.output) \(result.stderr)")
     }
 
     @Test func pythonMakesAVenvAndPipInstallsALocalWheel() throws {

@@ -233,7 +233,8 @@ struct PackageSetTests {
         #expect(try packages.recipe("git").environment["GIT_EXEC_PATH"] == "$out/usr/lib/git-core")
         // What Debian's maintainer scripts and alternatives would make, and what gcc is no use without.
         #expect(try packages.recipe("gcc").links["usr/bin/cc"] == "/usr/bin/gcc")
-        #expect(try packages.recipe("gcc").debianWith == ["libc6-dev", "dash"])
+        #expect(try packages.recipe("gcc").debianWith == ["libc6-dev", "dash", "g++"])
+        #expect(try packages.recipe("gcc").links["usr/bin/c++"] == "/usr/bin/g++")
         #expect(try packages.recipe("bat").links == ["usr/bin/bat": "/usr/bin/batcat"])
         // Debian's Node programs run on the set's node (Debian's finds builtins under /usr/share/nodejs).
         for name in ["typescript", "eslint"] {
