@@ -5,17 +5,18 @@ import Foundation
 /// that start with a space or a tab. Field names compare without case.
 public struct DebianStanza: Sendable {
     /// In the order written, names as written.
-    public private(set) var fields: [(name: String, value: String)] = []
-    /// Lowercased name → the first field of that name; a suite's `Packages` has some 70,000
-    /// stanzas read a dozen fields each.
-    private var positions: [String: Int] = [:]
+    private var fields: [(name: String, value: String)] = []
 
-    public subscript(_ name: String) -> String? { positions[name.lowercased()].map { fields[$0].value } }
+    /// The first field named `name`, in any case. A scan, not a table: a suite's `Packages` has
+    /// some 70,000 stanzas of about twenty fields, a dozen of them read.
+    public subscript(_ name: String) -> String? {
+        fields.first { DebianStanza.sameName($0.name, name) }?.value
+    }
 
-    private mutating func append(_ name: String, _ value: String) {
-        let key = name.lowercased()
-        if positions[key] == nil { positions[key] = fields.count }
-        fields.append((name, value))
+    /// Whether two field names are the same but for ASCII case.
+    private static func sameName(_ a: String, _ b: String) -> Bool {
+        func lower(_ byte: UInt8) -> UInt8 { (0x41...0x5A).contains(byte) ? byte | 0x20 : byte }
+        return a.utf8.count == b.utf8.count && zip(a.utf8, b.utf8).allSatisfy { lower($0) == lower($1) }
     }
 
     /// The stanzas of `text`; a line that is neither a field nor a continuation is an error
@@ -66,7 +67,7 @@ public struct DebianStanza: Sendable {
             }
             var valueStart = colon + 1
             while valueStart < trimmedEnd && isBlank(bytes[valueStart]) { valueStart += 1 }
-            current.append(text(start, colon), text(valueStart, trimmedEnd))
+            current.fields.append((text(start, colon), text(valueStart, trimmedEnd)))
         }
         if !current.fields.isEmpty { stanzas.append(current) }
         return stanzas

@@ -43,9 +43,9 @@ public struct DebianDependency: Hashable, Sendable, CustomStringConvertible {
         return constraint.operator.admits(version, constraint.version)
     }
 
-    init?(_ text: Substring) {
-        // Byte by byte: a suite's index has some 300,000 of these.
-        let bytes = Array(text.utf8)
+    /// One dependency of a relation field's bytes; byte by byte, as a suite's index has some
+    /// 300,000 of these.
+    init?(_ bytes: UnsafeBufferPointer<UInt8>) {
         func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
         func trimmed(_ range: Range<Int>) -> Range<Int> {
             var (low, high) = (range.lowerBound, range.upperBound)
@@ -95,18 +95,30 @@ public struct DebianDependency: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// A relation field: groups separated by `,`, each of alternatives separated by `|`; nil when
-    /// any part is malformed.
+    /// any part is malformed. Empty groups and alternatives are skipped.
     public static func parse(_ field: String) -> [[DebianDependency]]? {
-        var groups: [[DebianDependency]] = []
-        for group in field.split(separator: ",")
-        where !group.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A }) {
+        var field = field
+        return field.withUTF8 { bytes -> [[DebianDependency]]? in
+            var groups: [[DebianDependency]] = []
             var alternatives: [DebianDependency] = []
-            for alternative in group.split(separator: "|") {
-                guard let dependency = DebianDependency(alternative) else { return nil }
-                alternatives.append(dependency)
+            var start = 0
+            for index in 0...bytes.count {
+                let separator = index < bytes.count ? bytes[index] : UInt8(ascii: ",")
+                guard separator == UInt8(ascii: ",") || separator == UInt8(ascii: "|") else { continue }
+                let part = UnsafeBufferPointer(rebasing: bytes[start..<index])
+                start = index + 1
+                if !(separator == UInt8(ascii: ",") && alternatives.isEmpty
+                    && part.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A }) && !part.isEmpty
+                {
+                    guard let dependency = DebianDependency(part) else { return nil }
+                    alternatives.append(dependency)
+                }
+                if separator == UInt8(ascii: ","), !alternatives.isEmpty {
+                    groups.append(alternatives)
+                    alternatives = []
+                }
             }
-            groups.append(alternatives)
+            return groups
         }
-        return groups
     }
 }

@@ -117,7 +117,8 @@ public struct DebianBinary: Sendable, Equatable {
     /// Whether `path` is a pool path as URLs and the lock may hold it: under `pool/`, relative,
     /// without `..` or `\\`.
     public static func isPoolPath(_ path: String) -> Bool {
-        path.hasPrefix("pool/") && !path.split(separator: "/").contains("..") && !path.contains("\\")
+        path.hasPrefix("pool/") && !path.utf8.contains(UInt8(ascii: "\\"))
+            && !path.utf8.split(separator: UInt8(ascii: "/")).contains { $0.elementsEqual("..".utf8) }
     }
 
     /// Whether `text` is a SHA-256 as the index (lowercased) and the lock hold it: 64 lowercase
@@ -125,6 +126,13 @@ public struct DebianBinary: Sendable, Equatable {
     public static func isSHA256(_ text: String) -> Bool {
         text.utf8.count == 64
             && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+
+    /// `text` without the `characters` at either end.
+    static func trimmed(_ text: Substring, of characters: String) -> String {
+        var text = text.drop { characters.contains($0) }
+        while let last = text.last, characters.contains(last) { text.removeLast() }
+        return String(text)
     }
 
     public init(stanza: DebianStanza, file: String) throws {
@@ -149,7 +157,7 @@ public struct DebianBinary: Sendable, Equatable {
         source = String(sourceField[0])
         let sourceVersion =
             sourceField.count > 1
-            ? DebianVersion(sourceField[1].trimmingCharacters(in: CharacterSet(charactersIn: "() "))) : version
+            ? DebianVersion(DebianBinary.trimmed(sourceField[1], of: "() ")) : version
         guard DebianDependency.isPackageName(source), let sourceVersion else {
             throw PackageError("\(file): package \(name) has the malformed Source '\(stanza["Source"] ?? "")'")
         }
@@ -181,7 +189,9 @@ public struct DebianBinary: Sendable, Equatable {
             throw PackageError("\(file): package \(name) has a malformed SHA256")
         }
         self.sha256 = sha256
-        summary = (stanza["Description"] ?? "").prefix { $0 != "\n" }.trimmingCharacters(in: .whitespaces)
+        // Its first line (the index trims lines already).
+        let description = stanza["Description"] ?? ""
+        summary = String(description[..<(description.utf8.firstIndex(of: 0x0A) ?? description.endIndex)])
         installedSize = Int(stanza["Installed-Size"] ?? "") ?? 0
     }
 }

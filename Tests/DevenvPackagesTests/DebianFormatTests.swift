@@ -47,7 +47,17 @@ struct DebianFormatTests {
         #expect(!groups[0][0].admits(DebianVersion("2.36-9")))
         #expect(!groups[0][0].admits(nil))
         #expect(groups[2][0].admits(nil))
-        for bad in ["libc6 (>= )", "libc6 (~ 1)", "Libc6", "a", "libc6 [amd64]", "libc6 (>= 1) x"] {
+        // Empty groups and alternatives are skipped, continuation lines are blanks.
+        #expect(
+            DebianDependency.parse(" , libc6,\n zlib1g||libz ,, ")?.map { $0.map(\.description) } == [
+                ["libc6"], ["zlib1g", "libz"],
+            ])
+        #expect(DebianDependency.parse("")?.isEmpty == true)
+        for bad in [
+            "libc6 (>= )", "libc6 (~ 1)", "Libc6", "a", "libc6 [amd64]", "libc6 (>= 1) x", "libc6 | ,",
+            "libc6, |zlib1g",
+            "libc6 | , zlib1g", "libc6 (<< 1", "libc6 >> 1)",
+        ] {
             #expect(DebianDependency.parse(bad) == nil, "\(bad)")
         }
     }
