@@ -36,15 +36,18 @@ public enum LockChanges {
     }
 
     /// By name and version, except that a package from Debian's archive goes by what was asked
-    /// for (`python313`, `hello`), not its output's source packages, and by Debian's version.
+    /// for (`python313`, `gcc`), not its output's source packages, and by Debian's version: the
+    /// version of the `.deb` of that name when the closure has one (gcc's `4:14.2.0-1`, not its
+    /// source's `1.220`), else its output's.
     private static func versions(_ packages: [LockedPackage]) -> [String: String] {
         Dictionary(
             packages.map { package in
-                guard package.debian != nil else { return (package.name, package.version) }
-                return (
-                    PackageRequest(package.request)?.name ?? package.name,
-                    DebianOutputs.debianVersion(ofStoreVersion: package.version)
-                )
+                guard let pin = package.debian else { return (package.name, package.version) }
+                let name = PackageRequest(package.request)?.name ?? package.name
+                let version =
+                    pin.debs.first { $0.package == name }?.version
+                    ?? DebianOutputs.debianVersion(ofStoreVersion: package.version)
+                return (name, version)
             }, uniquingKeysWith: { first, _ in first })
     }
 }
