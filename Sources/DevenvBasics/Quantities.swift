@@ -1,7 +1,11 @@
 /// The durations and sizes people write on the command line and in config.toml.
 public enum Quantities {
-    /// `30d`, `12h`, `45m`, `90s`, `2w` → seconds.
+    /// `30d`, `12h`, `45m`, `90s`, `2w`, `250ms` → seconds.
     public static func duration(_ text: String) -> Double? {
+        if text.hasSuffix("ms") {
+            guard let value = Double(text.dropLast(2)), value >= 0 else { return nil }
+            return value / 1000
+        }
         let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800]
         guard let unit = text.last, let factor = units[unit], let value = Double(text.dropLast()), value >= 0 else {
             return nil

@@ -31,12 +31,14 @@ public struct Manifest: Sendable, Equatable {
     /// In the order written.
     public var checks: [(name: String, command: String)]
     public var scripts: [String: String]
+    /// `[services.NAME]`, by name.
+    public var services: [String: Service] = [:]
 
     public static func == (lhs: Manifest, rhs: Manifest) -> Bool {
         lhs.name == rhs.name && lhs.systems == rhs.systems && lhs.inputs == rhs.inputs && lhs.shells == rhs.shells
             && lhs.checks.map(\.name) == rhs.checks.map(\.name)
             && lhs.checks.map(\.command) == rhs.checks.map(\.command)
-            && lhs.scripts == rhs.scripts
+            && lhs.scripts == rhs.scripts && lhs.services == rhs.services
     }
 
     /// The `[scripts]` entry `name`, or an error listing the ones there are.
@@ -76,7 +78,7 @@ extension Manifest {
 
     private init(document: TOMLDocument, currentSystem: String) throws {
         let top = TOMLTableReader(document, path: [], table: document.root)
-        try top.rejectUnknownKeys(["project", "inputs", "shell", "shells", "checks", "scripts"])
+        try top.rejectUnknownKeys(["project", "inputs", "shell", "shells", "checks", "scripts", "services"])
 
         let project = try top.table("project")
         try project?.rejectUnknownKeys(["name", "systems"])
@@ -157,6 +159,48 @@ extension Manifest {
             (document.line(of: ["checks", $0]) ?? 0, $0) < (document.line(of: ["checks", $1]) ?? 0, $1)
         }.map { ($0, checkTable[$0]!) }
         scripts = try top.stringTable("scripts") ?? [:]
+
+        if let table = try top.table("services") {
+            for key in table.table.keys.sorted() {
+                guard let reader = try table.table(key) else { continue }
+                services[key] = try Service.read(reader, name: key, shells: Set(shells.keys))
+            }
+        }
+        try checkServiceOrder(document)
+    }
+
+    /// Each `after` names a service, and no service comes (through others) after itself.
+    private func checkServiceOrder(_ document: TOMLDocument) throws {
+        for name in services.keys.sorted() {
+            for other in services[name]!.after where services[other] == nil || other == name {
+                throw document.error(
+                    at: ["services", name, "after"], element: other,
+                    other == name
+                        ? "'\(name)' cannot come after itself" : "'after' names '\(other)', which is no service")
+            }
+        }
+        // Depth-first, without recursion: a service met again on the current path closes a cycle.
+        var finished: Set<String> = []
+        for start in services.keys.sorted() where !finished.contains(start) {
+            var path: [String] = [start]
+            var next: [[String]] = [services[start]!.after.sorted()]
+            while let last = next.last {
+                guard let other = last.first else {
+                    finished.insert(path.removeLast())
+                    next.removeLast()
+                    continue
+                }
+                next[next.count - 1].removeFirst()
+                if let index = path.firstIndex(of: other) {
+                    let cycle = (path[index...] + [other]).joined(separator: " → ")
+                    throw document.error(
+                        at: ["services", path.last!, "after"], element: other, "services wait for each other: \(cycle)")
+                }
+                if finished.contains(other) { continue }
+                path.append(other)
+                next.append(services[other]!.after.sorted())
+            }
+        }
     }
 
     /// Reads `devenv.toml` from a file.

@@ -1,5 +1,6 @@
 import DevenvBasics
 import DevenvProject
+import Glibc
 import Testing
 
 /// devenv.toml read in process: each mistake at its line and column, without a process round trip.
@@ -40,6 +41,50 @@ struct ManifestTests {
             "devenv.toml:2:13: \"a b\" in 'shell.aliases' is not an alias name"
         ),
         ("[shells.default]\npackages = []\n", "devenv.toml:1:1: the shell 'default' is the one [shell] declares"),
+        // Services: hostile names and values, each at its place.
+        ("[services.'../x']\ncommand = \"x\"\n", "devenv.toml:1:1: \"../x\" is not a service name"),
+        ("[services.web]\nport = 1\n", "devenv.toml:2:1: unknown key 'port' in 'services.web'"),
+        ("[services.web]\nenv = { A = \"1\" }\n", "devenv.toml:1:1: 'command' is missing in 'services.web'"),
+        (
+            "[services.web]\ncommand = \"x\"\nenv = { DEVENV_ROOT = \"/\" }\n",
+            "devenv.toml:3:1: \"DEVENV_ROOT\" in 'env' is devenv's own"
+        ),
+        (
+            "[services.web]\ncommand = \"x\"\nshell = \"ci\"\n",
+            "devenv.toml:3:1: the shell 'ci' is not declared (shells: default)"
+        ),
+        (
+            "[services.web]\ncommand = \"x\"\nready = { tcp = 70000 }\n",
+            "devenv.toml:3:11: 'tcp' must be a port (1-65535) or \"HOST:PORT\""
+        ),
+        (
+            "[services.web]\ncommand = \"x\"\nready = { tcp = 80, http = \"http://x\" }\n",
+            "devenv.toml:3:1: 'ready' must have one of command, tcp, unix or http"
+        ),
+        (
+            "[services.web]\ncommand = \"x\"\nready = { http = \"file:///etc/passwd\" }\n",
+            "devenv.toml:3:11: 'http' must be an http:// URL"
+        ),
+        (
+            "[services.web]\ncommand = \"x\"\nready = { command = \"true\", interval = \"soon\" }\n",
+            "devenv.toml:3:29: 'interval' must be a duration"
+        ),
+        (
+            "[services.web]\ncommand = \"x\"\nrestart = \"sometimes\"\n",
+            "devenv.toml:3:1: 'restart' must be \"on-failure\", \"always\" or \"never\""
+        ),
+        (
+            "[services.web]\ncommand = \"x\"\nstop = { signal = \"STOP\" }\n",
+            "devenv.toml:3:10: 'STOP' is not a signal a service stops with"
+        ),
+        (
+            "[services.web]\ncommand = \"x\"\nafter = [\"db\"]\n",
+            "devenv.toml:3:10: 'after' names 'db', which is no service"
+        ),
+        (
+            "[services.a]\ncommand = \"x\"\nafter = [\"b\"]\n[services.b]\ncommand = \"x\"\nafter = [\"c\"]\n[services.c]\ncommand = \"x\"\nafter = [\"a\"]\n",
+            "devenv.toml:9:10: services wait for each other: a → b → c → a"
+        ),
     ]
 
     @Test(arguments: mistakes.indices)
@@ -72,6 +117,44 @@ struct ManifestTests {
         #expect(manifest.checks.map(\.name) == ["vet", "test"])
         #expect(throws: ProjectError.self) { try manifest.shell("ci") }
         #expect(throws: ProjectError.self) { try manifest.script("build") }
+    }
+
+    @Test func servicesAreReadWithTheirDefaultsAndStartAfterWhatTheyWaitFor() throws {
+        let manifest = try Manifest(
+            parsing: """
+                [services.web]
+                command = "python3 -m http.server 8000"
+                after = ["db", "cache"]
+                ready = { http = "http://127.0.0.1:8000/", interval = "250ms", timeout = "5s" }
+                restart = "on-failure"
+                [services.db]
+                command = "postgres -D data"
+                ready = { command = "pg_isready" }
+                stop = { command = "pg_ctl stop -m fast", grace = "30s" }
+                [services.cache]
+                command = "redis-server"
+                ready = { tcp = "localhost:6379" }
+                stop = { signal = "SIGINT" }
+                [services.worker]
+                command = "sleep infinity"
+                after = ["web"]
+                """, file: "devenv.toml")
+        let web = try #require(manifest.services["web"])
+        #expect(web.ready == .http(url: "http://127.0.0.1:8000/"))
+        #expect(web.readyInterval == 0.25 && web.readyTimeout == 5)
+        #expect(web.restart == .onFailure && web.maxRestarts == 5 && web.backoff == 1)
+        #expect(web.stopSignal == SIGTERM && web.stopGrace == 10 && web.shell == Manifest.defaultShell)
+        #expect(manifest.services["db"]?.stopCommand == "pg_ctl stop -m fast")
+        #expect(manifest.services["cache"]?.ready == .tcp(host: "localhost", port: 6379))
+        #expect(manifest.services["cache"]?.stopSignal == SIGINT)
+        #expect(manifest.services["worker"]?.restart == .never)
+        // What each comes after first; asking for one brings what it waits for.
+        #expect(try manifest.services([]).map(\.name) == ["cache", "db", "web", "worker"])
+        #expect(try manifest.services(["web"]).map(\.name) == ["cache", "db", "web"])
+        #expect(try manifest.services(["cache"]).map(\.name) == ["cache"])
+        #expect(throws: ProjectError("devenv.toml has no service 'api' (it has: cache, db, web, worker)")) {
+            try manifest.services(["api"])
+        }
     }
 
     @Test func manifestChangesNameTheKeysThatDiffer() {

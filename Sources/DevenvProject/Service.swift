@@ -1,0 +1,205 @@
+import DevenvBasics
+import Glibc
+
+/// A long-running process of the project, as `[services.NAME]` declares it: what `devenv up`
+/// starts, checks for readiness, restarts and stops.
+public struct Service: Sendable, Equatable {
+    /// How a service shows it is ready.
+    public enum Probe: Sendable, Equatable {
+        /// A bash command, in the service's environment, that exits 0.
+        case command(String)
+        /// A TCP port that accepts a connection.
+        case tcp(host: String, port: Int)
+        /// A Unix socket that accepts a connection.
+        case unix(path: String)
+        /// An `http://` URL that answers with a status below 400.
+        case http(url: String)
+    }
+
+    public enum Restart: String, Sendable, Equatable, CaseIterable {
+        case onFailure = "on-failure"
+        case always
+        case never
+    }
+
+    public var name: String
+    /// Run with bash, in the project's environment, from the project's root.
+    public var command: String
+    public var env: [String: String]
+    /// The shell whose environment it runs in.
+    public var shell: String
+    public var ready: Probe?
+    /// Seconds between probes, and until a service that is not ready fails `up`.
+    public var readyInterval: Double
+    public var readyTimeout: Double
+    /// Services started (and ready) before it.
+    public var after: [String]
+    public var restart: Restart
+    /// Restarts in a row (without a ready run between) before it is left stopped.
+    public var maxRestarts: Int
+    /// Seconds before the first restart, doubled for each further one up to `maximumBackoff`.
+    public var backoff: Double
+    /// What stops it: this signal to its process group, or `stopCommand` when given; then,
+    /// after `stopGrace` seconds, SIGKILL to the group.
+    public var stopSignal: Int32
+    public var stopCommand: String?
+    public var stopGrace: Double
+
+    public static let maximumBackoff = 30.0
+
+    /// Lowercase letters, digits, `-` and `_`, starting with a letter or digit: the name is a
+    /// directory of `.devenv/state` and a prefix of log lines.
+    public static func isName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, isNameByte(first), first != UInt8(ascii: "-"), first != UInt8(ascii: "_")
+        else { return false }
+        return name.utf8.count <= 64 && name.utf8.allSatisfy(isNameByte)
+    }
+
+    private static func isNameByte(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+            || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+    }
+
+    /// The signals a service may be stopped with, by name (`TERM` or `SIGTERM`).
+    static let signals: [String: Int32] = [
+        "TERM": SIGTERM, "INT": SIGINT, "QUIT": SIGQUIT, "HUP": SIGHUP, "KILL": SIGKILL, "USR1": SIGUSR1,
+        "USR2": SIGUSR2,
+    ]
+}
+
+extension Manifest {
+    /// The services `names` (all when empty) and every service they come `after`, each after
+    /// those it comes after (ties in name order); an error for a name the manifest does not have.
+    public func services(_ names: [String]) throws -> [Service] {
+        for name in names where services[name] == nil {
+            let known = services.keys.sorted().joined(separator: ", ")
+            throw ProjectError(
+                "devenv.toml has no service '\(name)'" + (known.isEmpty ? " (it has none)" : " (it has: \(known))"))
+        }
+        var wanted = Set(names.isEmpty ? Array(services.keys) : names)
+        var pending = Array(wanted)
+        while let name = pending.popLast() {
+            for other in services[name]?.after ?? [] where wanted.insert(other).inserted { pending.append(other) }
+        }
+        var ordered: [Service] = []
+        var placed: Set<String> = []
+        // The manifest has no cycles (it is refused with one), so each round places at least one.
+        while placed.count < wanted.count {
+            for name in wanted.sorted() where !placed.contains(name) {
+                let service = services[name]!
+                if service.after.allSatisfy(placed.contains) {
+                    ordered.append(service)
+                    placed.insert(name)
+                }
+            }
+        }
+        return ordered
+    }
+}
+
+extension Service {
+    /// Reads `[services.NAME]`; `shells` are the manifest's shells, for `shell`.
+    static func read(_ reader: TOMLTableReader, name: String, shells: Set<String>) throws -> Service {
+        try reader.rejectUnknownKeys([
+            "command", "env", "shell", "ready", "after", "restart", "max-restarts", "backoff", "stop",
+        ])
+        guard Service.isName(name) else {
+            throw reader.document.error(
+                at: reader.path,
+                "\(name.debugDescription) is not a service name (lowercase letters, digits, '-' and '_', at most 64)")
+        }
+        let command = try reader.requiredString("command")
+        let env = try reader.variables("env") ?? [:]
+        if let own = env.keys.sorted().first(where: Environment.isDevenvOwn) {
+            throw reader.error("env", "\(own.debugDescription) in 'env' is devenv's own (DEVENV_… and __devenv… are)")
+        }
+        let shell = try reader.string("shell") ?? Manifest.defaultShell
+        guard shells.contains(shell) else {
+            throw reader.error(
+                "shell", "the shell '\(shell)' is not declared (shells: \(shells.sorted().joined(separator: ", ")))")
+        }
+        var ready: Probe? = nil
+        var interval = 0.1
+        var timeout = 60.0
+        if let probe = try reader.table("ready") {
+            try probe.rejectUnknownKeys(["command", "tcp", "unix", "http", "interval", "timeout"])
+            let kinds = ["command", "tcp", "unix", "http"].filter { probe.table[$0] != nil }
+            guard kinds.count == 1 else {
+                throw reader.error("ready", "'ready' must have one of command, tcp, unix or http")
+            }
+            switch kinds[0] {
+            case "command": ready = .command(try probe.requiredString("command"))
+            case "tcp": ready = try tcpProbe(probe)
+            case "unix":
+                let path = try probe.requiredString("unix")
+                guard !path.isEmpty, path.utf8.count < 108 else {
+                    throw probe.error("unix", "'unix' must be a socket's path (at most 107 bytes)")
+                }
+                ready = .unix(path: path)
+            default:
+                let url = try probe.requiredString("http")
+                guard url.hasPrefix("http://"), url.utf8.count > 7 else {
+                    throw probe.error("http", "'http' must be an http:// URL")
+                }
+                ready = .http(url: url)
+            }
+            interval = try duration(probe, "interval") ?? interval
+            timeout = try duration(probe, "timeout") ?? timeout
+        }
+        let restart: Restart
+        if let text = try reader.string("restart") {
+            guard let value = Restart(rawValue: text) else {
+                throw reader.error("restart", "'restart' must be \"on-failure\", \"always\" or \"never\"")
+            }
+            restart = value
+        } else {
+            restart = .never
+        }
+        let maxRestarts = try reader.integer("max-restarts") ?? 5
+        guard maxRestarts >= 0 else { throw reader.error("max-restarts", "'max-restarts' must be 0 or more") }
+        var stopSignal = SIGTERM
+        var stopCommand: String? = nil
+        var stopGrace = 10.0
+        if let stop = try reader.table("stop") {
+            try stop.rejectUnknownKeys(["signal", "command", "grace"])
+            if let text = try stop.string("signal") {
+                let bare = text.hasPrefix("SIG") ? String(text.dropFirst(3)) : text
+                guard let signal = Service.signals[bare] else {
+                    let known = Service.signals.keys.sorted().joined(separator: ", ")
+                    throw stop.error("signal", "'\(text)' is not a signal a service stops with (\(known))")
+                }
+                stopSignal = signal
+            }
+            stopCommand = try stop.string("command")
+            stopGrace = try duration(stop, "grace") ?? stopGrace
+        }
+        return Service(
+            name: name, command: command, env: env, shell: shell, ready: ready, readyInterval: interval,
+            readyTimeout: timeout, after: try reader.strings("after") ?? [], restart: restart,
+            maxRestarts: maxRestarts, backoff: try duration(reader, "backoff") ?? 1, stopSignal: stopSignal,
+            stopCommand: stopCommand, stopGrace: stopGrace)
+    }
+
+    /// `tcp = 5432` (on 127.0.0.1) or `tcp = "HOST:PORT"`.
+    private static func tcpProbe(_ probe: TOMLTableReader) throws -> Probe {
+        let problem = "'tcp' must be a port (1-65535) or \"HOST:PORT\""
+        if case .integer(let port)? = probe.table["tcp"] {
+            guard (1...65535).contains(port) else { throw probe.error("tcp", problem) }
+            return .tcp(host: "127.0.0.1", port: port)
+        }
+        let text = try probe.requiredString("tcp")
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (1...65535).contains(port), colon > text.startIndex
+        else { throw probe.error("tcp", problem) }
+        return .tcp(host: String(text[..<colon]), port: port)
+    }
+
+    /// A duration as people write one: `250ms`, `5s`, `2m`.
+    private static func duration(_ reader: TOMLTableReader, _ key: String) throws -> Double? {
+        guard let text = try reader.string(key) else { return nil }
+        guard let seconds = Quantities.duration(text), seconds > 0, seconds <= 86_400 else {
+            throw reader.error(key, "'\(key)' must be a duration such as \"500ms\", \"5s\" or \"2m\" (at most a day)")
+        }
+        return seconds
+    }
+}
