@@ -64,6 +64,10 @@ let package = Package(
             ],
             plugins: ["EmbedFiles"]
         ),
+        .target(
+            name: "DevenvServices",
+            dependencies: ["CLinux", "DevenvBasics", "DevenvProject"]
+        ),
         .executableTarget(
             name: "devenv",
             dependencies: [
@@ -74,6 +78,7 @@ let package = Package(
                 "DevenvPackages",
                 "DevenvProject",
                 "DevenvShell",
+                "DevenvServices",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -105,6 +110,10 @@ let package = Package(
         .testTarget(
             name: "DevenvShellTests",
             dependencies: ["DevenvBasics", "DevenvShell", "DevenvProject", "DevenvBuild", "DevenvFetch", "TestSupport"]
+        ),
+        .testTarget(
+            name: "DevenvServicesTests",
+            dependencies: ["DevenvBasics", "DevenvServices", "DevenvProject", "TestSupport"]
         ),
         .testTarget(
             name: "DevenvCLITests",

@@ -19,7 +19,7 @@ struct Devenv: ParsableCommand {
             DenyCommand.self, ReloadCommand.self, StatusCommand.self, ExportCommand.self, BuildCommand.self,
             SearchCommand.self,
             InfoCommand.self, GenerationsCommand.self, RollbackCommand.self, DiffCommand.self, ProfileCommand.self,
-            GcCommand.self, StoreCommand.self, HookRealizeCommand.self,
+            GcCommand.self, StoreCommand.self, HookRealizeCommand.self, UpCommand.self,
         ]
     )
 }

@@ -2,6 +2,7 @@
 #define DEVENV_CLINUX_H
 
 #include <spawn.h>
+#include <sys/types.h>
 
 /// Linux calls that Swift's Glibc module does not import (they sit behind _GNU_SOURCE).
 
@@ -20,6 +21,22 @@ int devenv_posix_spawn_chdir(posix_spawn_file_actions_t *actions, const char *di
 /// mallopt(M_MMAP_THRESHOLD, bytes): allocations of at least `bytes` get pages of their own,
 /// returned to the system when freed (a fixed threshold also stops glibc raising it as it goes).
 int devenv_set_mmap_threshold(int bytes);
+
+/// Starts `path` (argv, envp; in `directory` unless NULL; stdin from `input` unless -1, stdout and
+/// stderr to `output`) in a process group of its own, under a guard: a child of this process
+/// that waits for the service and exits with its status (or 128 + its signal), killing what it
+/// left in its group. Should this process end (SIGKILL included) or the guard get SIGTERM, the
+/// guard sends `stop_signal` to the group, waits up to `grace_ms`, then SIGKILLs it. Call from
+/// the main thread: the guard learns of its parent's end when the forking thread ends. Returns
+/// the guard's pid (-1 and errno on failure) and the service's (its group's) in `*service`.
+pid_t devenv_spawn_guarded(const char *path, char *const argv[], char *const envp[], const char *directory,
+                           int input, int output, int stop_signal, int grace_ms, pid_t *service);
+
+/// pipe2(2) with O_CLOEXEC, and O_NONBLOCK on both ends when `nonblocking`.
+int devenv_pipe(int fds[2], int nonblocking);
+
+/// Makes each of `signals` write its number (one byte) to `fd`, so that a poll loop sees it.
+int devenv_signals_to_pipe(int fd, const int *signals, int count);
 
 #endif
 

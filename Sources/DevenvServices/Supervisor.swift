@@ -1,0 +1,307 @@
+import CLinux
+import DevenvBasics
+import DevenvProject
+import Foundation
+import Glibc
+
+/// Runs a project's services: starts each once those it comes `after` are ready, probes it,
+/// logs its output, restarts it by its policy, and stops them all in reverse order when asked
+/// (SIGINT, SIGTERM) or when one cannot be brought up. Runs on the main thread: each service's
+/// guard watches the thread that started it.
+public final class Supervisor {
+    /// What happened to a service, for the caller to show.
+    public enum Event: Equatable, Sendable {
+        case started(pid: Int32)
+        case ready(seconds: Double)
+        case exited(status: Int32)
+        case restarting(inSeconds: Double, attempt: Int, of: Int)
+        case notReady(seconds: Double)
+        case stopping
+        case stopped(status: Int32)
+    }
+
+    public enum Outcome: Equatable, Sendable {
+        /// Everything came up, and later stopped as asked.
+        case stopped
+        /// A service did not come up (it exited or its probe timed out): its name and last log lines.
+        case failed(service: String, reason: String, log: [String])
+    }
+
+    private enum Phase {
+        case waiting
+        case starting(since: Date)
+        case ready
+        case backoff(until: Date)
+        case finished
+    }
+
+    private final class Running {
+        let service: Service
+        var phase: Phase = .waiting
+        var process: ServiceProcess?
+        var restarts = 0
+        var pending: [UInt8] = []
+        let log: ServiceLog
+        var nextProbe = Date.distantPast
+
+        init(_ service: Service, log: ServiceLog) {
+            self.service = service
+            self.log = log
+        }
+    }
+
+    private let services: [Running]
+    private let environments: [String: [String: String]]
+    private let root: String
+    private let stateDirectory: String
+    private let output: (String, String) -> Void
+    private let events: (String, Event) -> Void
+    private var stopping = false
+
+    /// `services` in start order (`Manifest.services`), `stateDirectory` (and its parent) made
+    /// when missing, `environments` by shell name (each
+    /// service gets its shell's, its `env`, and `DEVENV_STATE`, its state directory).
+    /// `output` gets each line a service writes, `events` what happens to it.
+    public init(
+        services: [Service], environments: [String: [String: String]], root: String, stateDirectory: String,
+        logLimit: Int = 10 << 20, output: @escaping (String, String) -> Void,
+        events: @escaping (String, Event) -> Void
+    ) throws {
+        try Supervisor.privateDirectory((stateDirectory as NSString).deletingLastPathComponent)
+        try Supervisor.privateDirectory(stateDirectory)
+        self.services = try services.map { service in
+            let directory = stateDirectory + "/" + service.name
+            try Supervisor.privateDirectory(directory)
+            return Running(service, log: try ServiceLog(directory: directory, limit: logLimit))
+        }
+        self.environments = environments
+        self.root = root
+        self.stateDirectory = stateDirectory
+        self.output = output
+        self.events = events
+    }
+
+    /// Makes `path` a directory, or checks the one there: a link or another user's is refused.
+    static func privateDirectory(_ path: String) throws {
+        if mkdir(path, 0o755) != 0 && errno != EEXIST {
+            throw SystemError("cannot create '\(path)': \(SystemCall.message())")
+        }
+        guard let info = try SystemCall.lstatIfExists(path), info.st_mode & S_IFMT == S_IFDIR,
+            info.st_uid == getuid()
+        else {
+            throw SystemError("'\(path)' is not a directory of yours (a link?); devenv does not use it")
+        }
+    }
+
+    private func environment(of service: Service) -> [String: String] {
+        var variables = environments[service.shell] ?? [:]
+        variables.merge(service.env) { $1 }
+        variables["DEVENV_STATE"] = stateDirectory + "/" + service.name
+        return variables
+    }
+
+    /// Runs until the services are asked to stop, or one cannot come up; stops them all.
+    public func run() throws -> Outcome {
+        var signalEnds: [Int32] = [0, 0]
+        try SystemCall.retrying("cannot make a pipe") { devenv_pipe(&signalEnds, 1) }
+        defer {
+            close(signalEnds[0])
+            close(signalEnds[1])
+        }
+        let watched = [SIGINT, SIGTERM, SIGCHLD, SIGHUP]
+        guard devenv_signals_to_pipe(signalEnds[1], watched, Int32(watched.count)) == 0 else {
+            throw SystemError("cannot watch signals: \(SystemCall.message())")
+        }
+        defer { for signal in watched { Glibc.signal(signal, SIG_DFL) } }
+
+        var outcome = Outcome.stopped
+        loop: while !stopping {
+            try startWhatMayStart()
+            let readiness = checkReadiness()
+            if case .failed = readiness {
+                outcome = readiness
+                break loop
+            }
+            wait(for: signalEnds[0], timeout: nextDeadline())
+            for byte in drain(signalEnds[0])
+            where byte == UInt8(SIGINT) || byte == UInt8(SIGTERM) || byte == UInt8(SIGHUP) {
+                stopping = true
+            }
+            if let failure = try reap() {
+                outcome = failure
+                break
+            }
+        }
+        try stopAll()
+        return outcome
+    }
+
+    /// Starts each waiting service whose `after` are all ready, and each whose backoff is over.
+    private func startWhatMayStart() throws {
+        let ready = Set(services.filter { if case .ready = $0.phase { true } else { false } }.map(\.service.name))
+        for running in services {
+            switch running.phase {
+            case .waiting where running.service.after.allSatisfy(ready.contains): try start(running)
+            case .backoff(let until) where until <= Date(): try start(running)
+            default: break
+            }
+        }
+    }
+
+    private func start(_ running: Running) throws {
+        let process = try ServiceProcess.start(
+            running.service, environment: environment(of: running.service), directory: root)
+        running.process = process
+        running.phase = .starting(since: Date())
+        running.nextProbe = Date()
+        events(running.service.name, .started(pid: process.group))
+    }
+
+    /// Probes the services that are starting; one past its timeout fails `up`.
+    private func checkReadiness() -> Outcome {
+        for running in services {
+            guard case .starting(let since) = running.phase, running.nextProbe <= Date() else { continue }
+            let service = running.service
+            let ready =
+                service.ready.map {
+                    ReadinessProbe.isReady(
+                        $0, environment: environment(of: service), directory: root,
+                        limit: min(ReadinessProbe.attemptLimit, service.readyTimeout))
+                } ?? true
+            let elapsed = Date().timeIntervalSince(since)
+            if ready {
+                running.phase = .ready
+                running.restarts = 0
+                events(service.name, .ready(seconds: elapsed))
+            } else if elapsed >= service.readyTimeout {
+                events(service.name, .notReady(seconds: elapsed))
+                return .failed(
+                    service: service.name, reason: "not ready after \(Supervisor.seconds(elapsed))",
+                    log: ServiceLog.lastLines(of: running.log.path, 20))
+            } else {
+                running.nextProbe = Date().addingTimeInterval(service.readyInterval)
+            }
+        }
+        return .stopped
+    }
+
+    /// The soonest moment something is due: a probe or a restart (at most 100 ms away).
+    private func nextDeadline() -> Double {
+        var next = Date().addingTimeInterval(0.1)
+        for running in services {
+            switch running.phase {
+            case .starting: next = min(next, running.nextProbe)
+            case .backoff(let until): next = min(next, until)
+            default: break
+            }
+        }
+        return max(0, next.timeIntervalSinceNow)
+    }
+
+    /// Waits for output, a signal, or `timeout` seconds; forwards the output that came.
+    private func wait(for signals: Int32, timeout: Double) {
+        var descriptors = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0)]
+        let open = services.filter { $0.process != nil }
+        descriptors += open.map { pollfd(fd: $0.process!.output, events: Int16(POLLIN), revents: 0) }
+        _ = poll(&descriptors, nfds_t(descriptors.count), Int32(timeout * 1000))
+        for (running, descriptor) in zip(open, descriptors.dropFirst()) where descriptor.revents != 0 {
+            forward(running)
+        }
+    }
+
+    /// Everything readable now from `fd`.
+    private func drain(_ fd: Int32) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = read(fd, &buffer, buffer.count)
+            guard count > 0 else { break }
+            bytes += buffer[..<count]
+        }
+        return bytes
+    }
+
+    /// The service's new output, by whole lines, into its log and to `output`.
+    private func forward(_ running: Running, final: Bool = false) {
+        guard let process = running.process else { return }
+        running.pending += drain(process.output)
+        guard
+            let last = running.pending.lastIndex(of: 0x0A)
+                ?? (final && !running.pending.isEmpty ? running.pending.count - 1 : nil)
+        else { return }
+        var lines = Array(running.pending[...last])
+        running.pending.removeFirst(last + 1)
+        if lines.last != 0x0A { lines.append(0x0A) }
+        try? running.log.append(lines)
+        for line in lines.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast() {
+            output(running.service.name, String(decoding: line, as: UTF8.self))
+        }
+    }
+
+    /// Collects services that ended: restarts them by their policy; one that ends before it is
+    /// ready and is not restarted fails `up`.
+    private func reap() throws -> Outcome? {
+        for running in services {
+            guard let process = running.process, let status = process.exitStatus() else { continue }
+            forward(running, final: true)
+            close(process.output)
+            running.process = nil
+            let service = running.service
+            events(service.name, .exited(status: status))
+            let wasReady: Bool = if case .ready = running.phase { true } else { false }
+            let restarts =
+                service.restart == .always || (service.restart == .onFailure && status != 0)
+            if restarts && running.restarts < service.maxRestarts && !stopping {
+                running.restarts += 1
+                let delay = min(service.backoff * pow(2, Double(running.restarts - 1)), Service.maximumBackoff)
+                running.phase = .backoff(until: Date().addingTimeInterval(delay))
+                events(service.name, .restarting(inSeconds: delay, attempt: running.restarts, of: service.maxRestarts))
+                continue
+            }
+            running.phase = .finished
+            if !wasReady && !stopping {
+                return .failed(
+                    service: service.name, reason: "exited with status \(status) before it was ready",
+                    log: ServiceLog.lastLines(of: running.log.path, 20))
+            }
+        }
+        return nil
+    }
+
+    /// Stops the running services in reverse start order: each by its stop command or signal,
+    /// then SIGKILL to its group after its grace period.
+    private func stopAll() throws {
+        for running in services.reversed() {
+            guard let process = running.process else { continue }
+            let service = running.service
+            events(service.name, .stopping)
+            if let command = service.stopCommand {
+                _ = BoundedCommand.succeeds(
+                    command, environment: environment(of: service), directory: root, limit: service.stopGrace)
+            } else {
+                process.signal(service.stopSignal)
+            }
+            let deadline = Date().addingTimeInterval(service.stopGrace)
+            var status = process.exitStatus()
+            while status == nil && Date() < deadline {
+                var descriptor = pollfd(fd: process.output, events: Int16(POLLIN), revents: 0)
+                _ = poll(&descriptor, 1, 20)
+                forward(running)
+                status = process.exitStatus()
+            }
+            if status == nil {
+                process.signal(SIGKILL)
+                var raw: Int32 = 0
+                waitpid(process.guardian, &raw, 0)
+                status = 128 + SIGKILL
+            }
+            forward(running, final: true)
+            close(process.output)
+            running.process = nil
+            running.phase = .finished
+            events(service.name, .stopped(status: status ?? 0))
+        }
+    }
+
+    static func seconds(_ value: Double) -> String { String(format: "%.1f s", value) }
+}

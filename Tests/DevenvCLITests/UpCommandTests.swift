@@ -1,0 +1,226 @@
+import DevenvBasics
+import Foundation
+import Glibc
+import TestSupport
+import Testing
+
+/// `devenv up` with services that are small scripts: the real supervisor, signals and process groups.
+@Suite(.serialized)
+struct UpCommandTests {
+    struct Project {
+        let dir: TemporaryDirectory
+        let devenv: DevenvCLI
+
+        init(_ manifest: String) throws {
+            dir = try TemporaryDirectory("up")
+            devenv = DevenvCLI(home: dir("home"), environment: ["CI": "true"])
+            try dir.sh("mkdir proj")
+            try manifest.write(toFile: dir("proj/devenv.toml"), atomically: true, encoding: .utf8)
+        }
+
+        /// Runs `devenv up`, sends `signal` once `until` holds for its standard error (or
+        /// standard output), and returns both and its exit status.
+        func up(
+            _ arguments: [String] = [], until: (String) -> Bool, then signal: Int32 = SIGINT, timeout: Double = 30
+        ) throws -> (output: String, errors: String, status: Int32, pid: pid_t) {
+            let output = dir("up.out")
+            let errors = dir("up.err")
+            let out = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            let err = open(errors, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            defer {
+                close(out)
+                close(err)
+            }
+            let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
+            defer { close(null) }
+            let child = try ChildProcess(
+                DevenvCLI.binary, ["up", "-C", dir("proj")] + arguments, environment: devenv.environment,
+                streams: Subprocess.Streams(input: null, output: out, error: err))
+            func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+            let deadline = Date().addingTimeInterval(timeout)
+            var status: Int32? = nil
+            while status == nil, !until(read(errors) + read(output)), Date() < deadline {
+                status = try Subprocess.poll(child.pid)
+                usleep(10_000)
+            }
+            if status == nil {
+                kill(child.pid, signal)
+                status = try child.wait(timeout: timeout)
+            }
+            return (read(output), read(errors), status!, child.pid)
+        }
+    }
+
+    /// The pids `up` reported starting (`NAME: started (pid N)`), by name.
+    static func pids(_ errors: String) -> [String: pid_t] {
+        var found: [String: pid_t] = [:]
+        for match in errors.matches(of: /(?m)^([a-z0-9_-]+): started \(pid (\d+)\)$/) {
+            found[String(match.1)] = pid_t(match.2)!
+        }
+        return found
+    }
+
+    static func alive(_ pid: pid_t) -> Bool {
+        // A zombie has ended; only a running process counts.
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
+        return !stat.contains(") Z ")
+    }
+
+    /// A port nothing listens on now.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    @Test func servicesStartAfterWhatTheyWaitForAreProbedAndStopInReverse() throws {
+        let (tcp, http) = (try Self.freePort(), try Self.freePort())
+        let project = try Project(
+            """
+            [services.db]
+            command = "exec python3 -c 'import socket, time; s = socket.socket(); s.bind((\\"127.0.0.1\\", \(tcp))); s.listen(); print(\\"db listening\\", flush=True); time.sleep(1000)'"
+            ready = { tcp = \(tcp), interval = "50ms" }
+            [services.queue]
+            command = "exec python3 -c 'import socket, time, os; s = socket.socket(socket.AF_UNIX); s.bind(os.environ[\\"DEVENV_STATE\\"] + \\"/q.sock\\"); s.listen(); time.sleep(1000)'"
+            after = ["db"]
+            ready = { unix = ".devenv/state/queue/q.sock", interval = "50ms" }
+            [services.web]
+            command = "exec python3 -m http.server \(http) --bind 127.0.0.1"
+            after = ["queue"]
+            ready = { http = "http://127.0.0.1:\(http)/", interval = "50ms" }
+            [services.other]
+            command = "echo other $GREETING; exec sleep 1000"
+            env = { GREETING = "hello" }
+            """)
+        let run = try project.up(until: { $0.contains("web: ready") && $0.contains("other: ready") })
+        #expect(run.status == 0, "\(run.errors)")
+        let lines = run.errors.split(separator: "\n").map(String.init)
+        func index(_ line: String) -> Int { lines.firstIndex(of: line) ?? -1 }
+        func first(_ prefix: String) -> Int { lines.firstIndex { $0.hasPrefix(prefix) } ?? -1 }
+        // Each starts once what it comes after is ready; they stop in the reverse order.
+        #expect(first("db: ready") >= 0 && first("db: ready") < first("queue: started"), "\(run.errors)")
+        #expect(first("queue: ready") < first("web: started"), "\(run.errors)")
+        #expect(index("web: stopping") < index("queue: stopping") && index("queue: stopping") < index("db: stopping"))
+        #expect(run.output.contains("db    | db listening\n"), "\(run.output)")
+        #expect(run.output.contains("other | other hello\n"), "\(run.output)")
+        #expect(run.output.contains("web   | 127.0.0.1 - - ["), "\(run.output)")
+        for (name, pid) in Self.pids(run.errors) { #expect(!Self.alive(pid), "\(name) is still running") }
+        let log = try String(contentsOfFile: project.dir("proj/.devenv/state/db/log"), encoding: .utf8)
+        #expect(log == "db listening\n")
+    }
+
+    @Test func aCrashingServiceIsRestartedWithBackoffThenUpFailsWithItsLog() throws {
+        let project = try Project(
+            """
+            [services.crash]
+            command = "echo boom; exit 3"
+            ready = { command = "false" }
+            restart = "on-failure"
+            max-restarts = 2
+            backoff = "100ms"
+            """)
+        let run = try project.up(until: { _ in false })
+        #expect(run.status == 1)
+        #expect(run.errors.contains("crash: restarting in 0.1 s (1 of 2)\n"), "\(run.errors)")
+        #expect(run.errors.contains("crash: restarting in 0.2 s (2 of 2)\n"), "\(run.errors)")
+        #expect(run.errors.components(separatedBy: "crash: exited with status 3\n").count == 4, "\(run.errors)")
+        #expect(
+            run.errors.contains(
+                "Error: the service crash did not come up: exited with status 3 before it was ready\n  crash | boom\n"),
+            "\(run.errors)")
+    }
+
+    @Test func aServiceThatIgnoresTermIsKilledAfterItsGraceWithWhatItStarted() throws {
+        let project = try Project(
+            """
+            [services.stubborn]
+            command = "trap '' TERM; sleep 1000 & echo $! > $DEVENV_STATE/child; echo started; wait"
+            stop = { grace = "300ms" }
+            """)
+        let run = try project.up(until: { $0.contains("stubborn | started") })
+        #expect(run.status == 0, "\(run.errors)")
+        #expect(run.errors.contains("stubborn: stopped (status 137)"), "\(run.errors)")
+        let child = try #require(
+            pid_t(
+                try String(contentsOfFile: project.dir("proj/.devenv/state/stubborn/child"), encoding: .utf8)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(!Self.alive(child))
+    }
+
+    @Test func aServiceThatNeverGetsReadyFailsUpAfterItsTimeout() throws {
+        let project = try Project(
+            """
+            [services.never]
+            command = "echo waiting for nothing; exec sleep 1000"
+            ready = { command = "false", interval = "50ms", timeout = "400ms" }
+            [services.later]
+            command = "sleep 1000"
+            after = ["never"]
+            """)
+        let run = try project.up(until: { _ in false })
+        #expect(run.status == 1, "\(run.errors)")
+        #expect(run.errors.contains("Error: the service never did not come up: not ready after 0."), "\(run.errors)")
+        #expect(run.errors.contains("  never | waiting for nothing\n"), "\(run.errors)")
+        #expect(!run.errors.contains("later: started"))
+        let pids = Self.pids(run.errors)
+        #expect(pids.count == 1 && !Self.alive(pids["never"]!))
+    }
+
+    @Test func killingTheSupervisorLeavesNoServiceRunning() throws {
+        let project = try Project(
+            """
+            [services.parent]
+            command = "sleep 1000 & sleep 1000 & echo forked; wait"
+            [services.single]
+            command = "exec sleep 1000"
+            """)
+        let run = try project.up(
+            until: { $0.contains("parent | forked") && $0.contains("single: ready") }, then: SIGKILL)
+        #expect(run.status == 128 + SIGKILL)
+        let pids = Self.pids(run.errors)
+        #expect(pids.count == 2)
+        // The guards stop each service's whole group (TERM, then KILL after the grace period).
+        let deadline = Date().addingTimeInterval(15)
+        func survivors() -> [String] {
+            (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.compactMap { entry in
+                guard let pid = pid_t(entry), Self.alive(pid),
+                    let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8)
+                else { return nil }
+                // The fifth field is the process group.
+                let fields = stat[stat.range(of: ") ")!.upperBound...].split(separator: " ")
+                return pids.values.contains(pid_t(fields[2]) ?? 0) ? entry : nil
+            } ?? []
+        }
+        while !survivors().isEmpty && Date() < deadline { usleep(20_000) }
+        #expect(survivors().isEmpty)
+    }
+
+    @Test func aStateDirectoryThatIsALinkIsRefused() throws {
+        let project = try Project("[services.x]\ncommand = \"sleep 1000\"\n")
+        try project.dir.sh("mkdir -p elsewhere proj/.devenv && ln -s ../../elsewhere proj/.devenv/state")
+        let run = try project.up(until: { _ in false })
+        #expect(run.status == 1)
+        #expect(run.errors.contains("is not a directory of yours (a link?)"), "\(run.errors)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: project.dir("elsewhere")).isEmpty)
+    }
+
+    @Test func unknownServicesAndProjectsWithoutServicesAreRefused() throws {
+        let project = try Project("[services.x]\ncommand = \"sleep 1000\"\n")
+        let unknown = try project.devenv("up", "-C", project.dir("proj"), "y")
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("devenv.toml has no service 'y' (it has: x)"), "\(unknown.stderr)")
+        try "[shell]\n".write(toFile: project.dir("proj/devenv.toml"), atomically: true, encoding: .utf8)
+        let none = try project.devenv("up", "-C", project.dir("proj"))
+        #expect(none.status != 0 && none.stderr.contains("devenv.toml has no [services]"), "\(none.stderr)")
+    }
+}
