@@ -1,6 +1,7 @@
 import Glibc
 
-/// An exclusive lock between processes, held on a lock file with `flock`. Releasing deletes the
+/// An exclusive lock between processes, held on a lock file with `flock` (never through a link:
+/// one at the path is an error). Releasing deletes the
 /// file; a waiter that then wins the lock on the deleted file notices (its inode is no longer the
 /// one at the path) and tries again, so lock files do not pile up and no two holders overlap.
 public final class PathLock {
@@ -21,7 +22,7 @@ public final class PathLock {
         self.path = path
         while true {
             let fd = try SystemCall.retrying("cannot open lock file '\(path)'") {
-                open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+                open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
             }
             if flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0 {
                 let code = errno

@@ -4,7 +4,7 @@ import Glibc
 
 /// A service's log: `log` in its state directory, moved to `log.1` (replacing the one before)
 /// once it reaches `limit` bytes, so a service never has more than twice that on disk.
-final class ServiceLog {
+public final class ServiceLog {
     let path: String
     let limit: Int
     private var descriptor: Int32
@@ -42,7 +42,7 @@ final class ServiceLog {
     }
 
     /// The last `count` lines of the log (and of the one before, when the log has fewer).
-    static func lastLines(of path: String, _ count: Int) -> [String] {
+    public static func lastLines(of path: String, _ count: Int) -> [String] {
         var lines: [String] = []
         for file in [path, path + ".1"] where lines.count < count {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { continue }

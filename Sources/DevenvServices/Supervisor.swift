@@ -57,14 +57,18 @@ public final class Supervisor {
     private let output: (String, String) -> Void
     private let events: (String, Event) -> Void
     private var stopping = false
+    private let statusPath: String?
+    private var status: SupervisorStatus
 
     /// `services` in start order (`Manifest.services`), `stateDirectory` (and its parent) made
     /// when missing, `environments` by shell name (each
     /// service gets its shell's, its `env`, and `DEVENV_STATE`, its state directory).
-    /// `output` gets each line a service writes, `events` what happens to it.
+    /// `output` gets each line a service writes, `events` what happens to it; `statusPath` (when
+    /// given) gets a `SupervisorStatus` at each change, and SIGUSR1 stops the services named in
+    /// `stopRequestPath`.
     public init(
         services: [Service], environments: [String: [String: String]], root: String, stateDirectory: String,
-        logLimit: Int = 10 << 20, output: @escaping (String, String) -> Void,
+        logLimit: Int = 10 << 20, statusPath: String? = nil, output: @escaping (String, String) -> Void,
         events: @escaping (String, Event) -> Void
     ) throws {
         try Supervisor.privateDirectory((stateDirectory as NSString).deletingLastPathComponent)
@@ -79,10 +83,38 @@ public final class Supervisor {
         self.stateDirectory = stateDirectory
         self.output = output
         self.events = events
+        self.statusPath = statusPath
+        let now = Date().timeIntervalSince1970
+        status = SupervisorStatus(
+            pid: getpid(), started: now,
+            services: services.map {
+                .init(
+                    name: $0.name, state: .waiting, pid: nil, since: now, restarts: 0, exitStatus: nil,
+                    probe: $0.ready?.summary)
+            })
+    }
+
+    /// The file a stop request names services in (one per line), before SIGUSR1 asks for it.
+    public static func stopRequestPath(in stateDirectory: String) -> String { stateDirectory + "/stop-request" }
+
+    /// Records `state` for `running` and writes the status file (when there is one).
+    private func record(_ running: Running, _ state: SupervisorStatus.Entry.State, exitStatus: Int32? = nil) {
+        guard let index = status.services.firstIndex(where: { $0.name == running.service.name }) else { return }
+        status.services[index].state = state
+        status.services[index].since = Date().timeIntervalSince1970
+        status.services[index].pid = running.process?.group
+        status.services[index].restarts = running.restarts
+        if let exitStatus { status.services[index].exitStatus = exitStatus }
+        writeStatus()
+    }
+
+    private func writeStatus() {
+        guard let statusPath else { return }
+        try? status.write(to: statusPath)
     }
 
     /// Makes `path` a directory, or checks the one there: a link or another user's is refused.
-    static func privateDirectory(_ path: String) throws {
+    public static func privateDirectory(_ path: String) throws {
         if mkdir(path, 0o755) != 0 && errno != EEXIST {
             throw SystemError("cannot create '\(path)': \(SystemCall.message())")
         }
@@ -100,7 +132,8 @@ public final class Supervisor {
         return variables
     }
 
-    /// Runs until the services are asked to stop, or one cannot come up; stops them all.
+    /// Runs until the services are asked to stop (or all of them are, by name), or one cannot
+    /// come up; stops them all.
     public func run() throws -> Outcome {
         var signalEnds: [Int32] = [0, 0]
         try SystemCall.retrying("cannot make a pipe") { devenv_pipe(&signalEnds, 1) }
@@ -108,11 +141,12 @@ public final class Supervisor {
             close(signalEnds[0])
             close(signalEnds[1])
         }
-        let watched = [SIGINT, SIGTERM, SIGCHLD, SIGHUP]
+        let watched = [SIGINT, SIGTERM, SIGCHLD, SIGHUP, SIGUSR1]
         guard devenv_signals_to_pipe(signalEnds[1], watched, Int32(watched.count)) == 0 else {
             throw SystemError("cannot watch signals: \(SystemCall.message())")
         }
         defer { for signal in watched { Glibc.signal(signal, SIG_DFL) } }
+        writeStatus()
 
         var outcome = Outcome.stopped
         loop: while !stopping {
@@ -123,17 +157,34 @@ public final class Supervisor {
                 break loop
             }
             wait(for: signalEnds[0], timeout: nextDeadline())
-            for byte in drain(signalEnds[0])
-            where byte == UInt8(SIGINT) || byte == UInt8(SIGTERM) || byte == UInt8(SIGHUP) {
-                stopping = true
+            for byte in drain(signalEnds[0]) {
+                if byte == UInt8(SIGUSR1) {
+                    stop(only: takeStopRequest())
+                } else if byte != UInt8(SIGCHLD) {
+                    stopping = true
+                }
             }
             if let failure = try reap() {
                 outcome = failure
                 break
             }
+            // Everything stopped by name: nothing is left to supervise.
+            if services.allSatisfy({ if case .finished = $0.phase { true } else { false } }) { break }
         }
-        try stopAll()
+        if case .failed(let name, let reason, _) = outcome { status.failure = "\(name): \(reason)" }
+        stop(only: nil)
         return outcome
+    }
+
+    /// The names in the stop request (which is then removed).
+    private func takeStopRequest() -> Set<String> {
+        let path = Supervisor.stopRequestPath(in: stateDirectory)
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { return [] }
+        let text = String(decoding: drain(fd), as: UTF8.self)
+        close(fd)
+        unlink(path)
+        return Set(text.split(separator: "\n").map(String.init))
     }
 
     /// Starts each waiting service whose `after` are all ready, and each whose backoff is over.
@@ -154,6 +205,7 @@ public final class Supervisor {
         running.process = process
         running.phase = .starting(since: Date())
         running.nextProbe = Date()
+        record(running, .starting)
         events(running.service.name, .started(pid: process.group))
     }
 
@@ -172,8 +224,10 @@ public final class Supervisor {
             if ready {
                 running.phase = .ready
                 running.restarts = 0
+                record(running, .ready)
                 events(service.name, .ready(seconds: elapsed))
             } else if elapsed >= service.readyTimeout {
+                record(running, .failed)
                 events(service.name, .notReady(seconds: elapsed))
                 return .failed(
                     service: service.name, reason: "not ready after \(Supervisor.seconds(elapsed))",
@@ -255,10 +309,12 @@ public final class Supervisor {
                 running.restarts += 1
                 let delay = min(service.backoff * pow(2, Double(running.restarts - 1)), Service.maximumBackoff)
                 running.phase = .backoff(until: Date().addingTimeInterval(delay))
+                record(running, .restarting, exitStatus: status)
                 events(service.name, .restarting(inSeconds: delay, attempt: running.restarts, of: service.maxRestarts))
                 continue
             }
             running.phase = .finished
+            record(running, wasReady || stopping ? .stopped : .failed, exitStatus: status)
             if !wasReady && !stopping {
                 return .failed(
                     service: service.name, reason: "exited with status \(status) before it was ready",
@@ -268,12 +324,21 @@ public final class Supervisor {
         return nil
     }
 
-    /// Stops the running services in reverse start order: each by its stop command or signal,
-    /// then SIGKILL to its group after its grace period.
-    private func stopAll() throws {
-        for running in services.reversed() {
-            guard let process = running.process else { continue }
+    /// Stops the running services (those named in `only`, or all) in reverse start order: each by
+    /// its stop command or signal, then SIGKILL to its group after its grace period. They are not
+    /// restarted, and services waiting to start no longer start.
+    private func stop(only names: Set<String>?) {
+        for running in services.reversed() where names?.contains(running.service.name) ?? true {
+            guard let process = running.process else {
+                if case .finished = running.phase {
+                } else {
+                    running.phase = .finished
+                    record(running, .stopped)
+                }
+                continue
+            }
             let service = running.service
+            record(running, .stopping)
             events(service.name, .stopping)
             if let command = service.stopCommand {
                 _ = BoundedCommand.succeeds(
@@ -299,6 +364,7 @@ public final class Supervisor {
             close(process.output)
             running.process = nil
             running.phase = .finished
+            record(running, .stopped, exitStatus: status)
             events(service.name, .stopped(status: status ?? 0))
         }
     }

@@ -19,7 +19,8 @@ struct Devenv: ParsableCommand {
             DenyCommand.self, ReloadCommand.self, StatusCommand.self, ExportCommand.self, BuildCommand.self,
             SearchCommand.self,
             InfoCommand.self, GenerationsCommand.self, RollbackCommand.self, DiffCommand.self, ProfileCommand.self,
-            GcCommand.self, StoreCommand.self, HookRealizeCommand.self, UpCommand.self,
+            GcCommand.self, StoreCommand.self, HookRealizeCommand.self, UpCommand.self, DownCommand.self,
+            PsCommand.self, LogsCommand.self,
         ]
     )
 }

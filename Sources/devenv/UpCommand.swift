@@ -8,19 +8,29 @@ import Foundation
 struct UpCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "up",
-        abstract: "Start the project's services and run them until Ctrl-C.",
+        abstract: "Start the project's services and run them until Ctrl-C (or, with -d, in the background).",
         discussion: """
             Starts the named services (default: all of devenv.toml's [services]) and those they come \
             after, each once those are ready; shows their output, prefixed with their names, and keeps \
-            it in .devenv/state/NAME/log. Ctrl-C (or SIGTERM) stops them in reverse order. Exits 1 \
-            when a service does not become ready.
+            it in .devenv/state/NAME/log. Ctrl-C (or SIGTERM) stops them in reverse order. With -d a \
+            supervisor keeps them running in the background; `devenv up` returns once they are ready. \
+            Exits 1 when a service does not become ready, 0 when they are already up.
             """
     )
 
     @Argument(help: "Services to start (with those they come after).")
     var names: [String] = []
 
+    @Flag(name: [.customShort("d"), .customLong("detach")], help: "Run them in the background.")
+    var detach = false
+
+    @Flag(name: .customLong("supervise"), help: .hidden)
+    var supervise = false
+
     @OptionGroup var project: ProjectOptions
+
+    /// The exit status of a background supervisor that found another one running.
+    static let anotherSupervisor: Int32 = 3
 
     func run() throws {
         try withManifestErrors {
@@ -29,6 +39,16 @@ struct UpCommand: ParsableCommand {
             let services = try workspace.manifest.services(names)
             guard !services.isEmpty else { throw ValidationError("devenv.toml has no [services]") }
             try workspace.project.checkStateDirectory()
+            let directory = ServiceDirectory(workspace.project.stateDirectory + "/state")
+            try directory.prepare()
+            if detach {
+                return try startInTheBackground(services, directory: directory, root: workspace.project.root)
+            }
+            guard let lock = try directory.becomeSupervisor() else {
+                if supervise { throw ExitCode(UpCommand.anotherSupervisor) }
+                return try reportRunning(services, directory: directory)
+            }
+            defer { lock.release() }
             var environments: [String: [String: String]] = [:]
             for shell in Set(services.map(\.shell)) {
                 environments[shell] =
@@ -37,23 +57,16 @@ struct UpCommand: ParsableCommand {
                         directory: workspace.project.root
                     ).variables
             }
-            let width = services.map(\.name.count).max() ?? 0
-            let colors = isatty(1) == 1 && ProcessInfo.processInfo.environment["CI"] != "true"
-            let palette = ["36", "33", "35", "32", "34", "31"]
-            let prefixes = Dictionary(
-                uniqueKeysWithValues: services.enumerated().map { index, service in
-                    let name = service.name.padding(toLength: width, withPad: " ", startingAt: 0)
-                    return (
-                        service.name,
-                        colors ? "\u{1B}[\(palette[index % palette.count])m\(name) |\u{1B}[0m " : "\(name) | "
-                    )
-                })
+            let prefixes = UpCommand.prefixes(services.map(\.name))
             let supervisor = try Supervisor(
                 services: services, environments: environments, root: workspace.project.root,
-                stateDirectory: workspace.project.stateDirectory + "/state",
-                // A line at a time, as it comes (print would hold them back in a pipe).
+                stateDirectory: directory.path, statusPath: directory.statusPath,
+                // A line at a time, as it comes (print would hold them back in a pipe); in the
+                // background the logs have them.
                 output: { name, line in
-                    FileHandle.standardOutput.write(Data((prefixes[name, default: ""] + line + "\n").utf8))
+                    if !supervise {
+                        FileHandle.standardOutput.write(Data((prefixes[name, default: ""] + line + "\n").utf8))
+                    }
                 },
                 events: { name, event in printError("\(name): \(UpCommand.describe(event))") })
             if case .failed(let name, let reason, let log) = try supervisor.run() {
@@ -62,6 +75,71 @@ struct UpCommand: ParsableCommand {
                 throw ExitCode(1)
             }
         }
+    }
+
+    /// Another supervisor runs: fine when it runs what was asked for.
+    private func reportRunning(_ services: [Service], directory: ServiceDirectory) throws {
+        guard let status = try directory.running() else {
+            throw ValidationError("another devenv up has just stopped; run it again")
+        }
+        let missing = services.map(\.name).filter { name in
+            status[name].map { $0.state == .stopped || $0.state == .failed } ?? true
+        }
+        guard missing.isEmpty else {
+            throw ValidationError(
+                "a supervisor (pid \(status.pid)) runs this project's services without \(missing.joined(separator: ", ")); `devenv down` first"
+            )
+        }
+        printError("already up (supervisor pid \(status.pid)): \(services.map(\.name).joined(separator: ", "))")
+    }
+
+    /// Starts `devenv up --supervise` in a session of its own and waits until what it runs is
+    /// ready, or it gives up.
+    private func startInTheBackground(_ services: [Service], directory: ServiceDirectory, root: String) throws {
+        if try directory.running() != nil { return try reportRunning(services, directory: directory) }
+        let log = try SystemCall.retrying("cannot open '\(directory.supervisorLogPath)'") {
+            open(directory.supervisorLogPath, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        }
+        defer { close(log) }
+        let empty = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        defer { close(empty) }
+        let supervisor = try Subprocess.start(
+            CurrentExecutable.path, ["up", "--supervise", "-C", root] + names,
+            environment: ProcessInfo.processInfo.environment,
+            streams: Subprocess.Streams(input: empty, output: log, error: log), newSession: true)
+        let limit = services.map { $0.readyTimeout + $0.backoff * Double($0.maxRestarts) }.reduce(30, +)
+        let deadline = Date().addingTimeInterval(limit)
+        while Date() < deadline {
+            if let ended = try Subprocess.poll(supervisor) {
+                if ended == UpCommand.anotherSupervisor { return try reportRunning(services, directory: directory) }
+                let lines = (try? String(contentsOfFile: directory.supervisorLogPath, encoding: .utf8)) ?? ""
+                for line in lines.split(separator: "\n").suffix(25) { printError(String(line)) }
+                throw ExitCode(1)
+            }
+            if let status = SupervisorStatus.read(directory.statusPath), status.pid == supervisor,
+                services.allSatisfy({ status[$0.name]?.state == .ready })
+            {
+                printError("up (supervisor pid \(supervisor)): \(services.map(\.name).joined(separator: ", "))")
+                return
+            }
+            usleep(10_000)
+        }
+        kill(supervisor, SIGTERM)
+        throw ValidationError("the services were not ready after \(Format.seconds(limit)); stopped them")
+    }
+
+    /// `name | ` for each service, padded to the longest; colored on a terminal outside CI.
+    static func prefixes(_ names: [String]) -> [String: String] {
+        let width = names.map(\.count).max() ?? 0
+        let colors = isatty(1) == 1 && ProcessInfo.processInfo.environment["CI"] != "true"
+        let palette = ["36", "33", "35", "32", "34", "31"]
+        return Dictionary(
+            uniqueKeysWithValues: names.enumerated().map { index, name in
+                let padded = name.padding(toLength: width, withPad: " ", startingAt: 0)
+                return (
+                    name, colors ? "\u{1B}[\(palette[index % palette.count])m\(padded) |\u{1B}[0m " : "\(padded) | "
+                )
+            })
     }
 
     static func describe(_ event: Supervisor.Event) -> String {

@@ -223,4 +223,91 @@ struct UpCommandTests {
         let none = try project.devenv("up", "-C", project.dir("proj"))
         #expect(none.status != 0 && none.stderr.contains("devenv.toml has no [services]"), "\(none.stderr)")
     }
+
+    @Test func upDetachedThenPsLogsAndDownByNameAndAll() throws {
+        let project = try Project(
+            """
+            [services.a]
+            command = "echo hello a; exec sleep 1000"
+            ready = { command = "true" }
+            [services.b]
+            command = "echo hi b; exec sleep 1000"
+            after = ["a"]
+            """)
+        let proj = project.dir("proj")
+        let up = try project.devenv("up", "-d", "-C", proj)
+        #expect(up.status == 0, "\(up.stderr)")
+        let match = try #require(up.stderr.firstMatch(of: /supervisor pid (\d+)\): a, b/))
+        let supervisor = try #require(pid_t(match.1))
+        let ps = try project.devenv("ps", "-C", proj)
+        #expect(ps.output.contains("\na     ready"), "\(ps.output)")
+        #expect(ps.output.contains("\nb     ready"), "\(ps.output)")
+        struct Status: Decodable {
+            struct Supervisor: Decodable {
+                struct Entry: Decodable {
+                    var name: String
+                    var state: String
+                    var pid: Int32?
+                }
+                var pid: Int32
+                var services: [Entry]
+            }
+            var running: Bool
+            var supervisor: Supervisor?
+        }
+        func status() throws -> Status {
+            try JSONDecoder().decode(
+                Status.self, from: Data(try project.devenv("ps", "--json", "-C", proj).output.utf8))
+        }
+        let first = try status()
+        #expect(first.running && first.supervisor?.pid == supervisor)
+        let pids = first.supervisor?.services.compactMap(\.pid) ?? []
+        #expect(pids.count == 2 && pids.allSatisfy(Self.alive))
+        // Already up: said, and nothing else starts.
+        let again = try project.devenv("up", "-d", "-C", proj)
+        #expect(again.status == 0 && again.stderr.contains("already up (supervisor pid \(supervisor)): a, b"))
+        let logs = try project.devenv("logs", "-n", "1", "-C", proj)
+        #expect(logs.output == "a | hello a\nb | hi b", "\(logs.output)")
+        let downB = try project.devenv("down", "b", "-C", proj)
+        #expect(downB.status == 0 && downB.stderr.contains("stopped: b"), "\(downB.stderr)")
+        let afterB = try status()
+        #expect(afterB.supervisor?.services.map(\.state) == ["ready", "stopped"])
+        #expect(!Self.alive(pids[1]) && Self.alive(pids[0]))
+        let down = try project.devenv("down", "-C", proj)
+        #expect(down.status == 0, "\(down.stderr)")
+        #expect(try status().running == false)
+        #expect(try project.devenv("ps", "-C", proj).stderr == "no services are up\n")
+        #expect(!Self.alive(pids[0]) && !Self.alive(supervisor))
+        #expect(try project.devenv("down", "-C", proj).stderr == "no services are up\n")
+    }
+
+    @Test func twoUpsAtOnceStartOneSupervisorAndAKilledOneIsReplaced() throws {
+        let project = try Project("[services.a]\ncommand = \"exec sleep 1000\"\n")
+        let proj = project.dir("proj")
+        let starts = try (0..<2).map { _ in try project.devenv.start(["up", "-d", "-C", proj]) }
+        for start in starts { #expect(try start.wait(timeout: 60) == 0) }
+        func supervisors() -> [pid_t] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { entry in
+                guard let pid = pid_t(entry), Self.alive(pid),
+                    let line = try? String(contentsOfFile: "/proc/\(entry)/cmdline", encoding: .utf8),
+                    let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8)
+                else { return nil }
+                // The supervisor leads its session's group; its guards (forked, same command line) do not.
+                let group = stat[stat.range(of: ") ")!.upperBound...].split(separator: " ")[2]
+                return line.contains("--supervise") && line.contains(proj) && group == "\(pid)" ? pid : nil
+            }
+        }
+        let running = supervisors()
+        #expect(running.count == 1)
+        // A supervisor killed outright: its guards stop the service, and the next up starts afresh.
+        kill(running[0], SIGKILL)
+        let deadline = Date().addingTimeInterval(15)
+        while try project.devenv("ps", "-C", proj).stderr != "no services are up\n", Date() < deadline {
+            usleep(20_000)
+        }
+        let up = try project.devenv("up", "-d", "-C", proj)
+        #expect(up.status == 0 && up.stderr.contains("up (supervisor pid"), "\(up.stderr)")
+        #expect(try project.devenv("down", "-C", proj).status == 0)
+        #expect(supervisors().isEmpty)
+    }
 }

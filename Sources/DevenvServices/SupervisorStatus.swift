@@ -1,0 +1,71 @@
+import DevenvBasics
+import DevenvProject
+import Foundation
+import Glibc
+
+/// What a running supervisor reports about its services, in `.devenv/state/supervisor.json`
+/// (replaced whole at each change), for `devenv ps`, `down` and `up -d`.
+public struct SupervisorStatus: Codable, Equatable, Sendable {
+    public struct Entry: Codable, Equatable, Sendable {
+        public enum State: String, Codable, Sendable {
+            case waiting, starting, ready, restarting, stopping, stopped, failed
+        }
+
+        public var name: String
+        public var state: State
+        /// The service's process (its group) while it runs.
+        public var pid: Int32?
+        /// Seconds since the epoch when it entered `state`.
+        public var since: Double
+        public var restarts: Int
+        public var exitStatus: Int32?
+        /// The readiness probe, as written (`tcp 127.0.0.1:5432`), or nil for none.
+        public var probe: String?
+    }
+
+    public var version = 1
+    /// The supervisor's process.
+    public var pid: Int32
+    public var started: Double
+    /// In start order.
+    public var services: [Entry]
+    /// Why `up` failed, when it did (the supervisor then stops everything and exits).
+    public var failure: String?
+
+    public subscript(_ name: String) -> Entry? { services.first { $0.name == name } }
+
+    /// The status at `path`, or nil when there is none (or it cannot be read).
+    public static func read(_ path: String) -> SupervisorStatus? {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        guard let data = try? handle.readToEnd() else { return nil }
+        return try? JSONDecoder().decode(SupervisorStatus.self, from: data)
+    }
+
+    /// Replaces the file at `path` (written beside it, then renamed over it: never through a link).
+    func write(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = try encoder.encode(self)
+        let temporary = path + ".new-\(getpid())"
+        let fd = try SystemCall.retrying("cannot write '\(temporary)'") {
+            open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        }
+        defer { close(fd) }
+        try data.withUnsafeBytes { try SystemCall.writeAll(fd, $0, "cannot write '\(temporary)'") }
+        try SystemCall.retrying("cannot replace '\(path)'") { rename(temporary, path) }
+    }
+}
+
+extension Service.Probe {
+    /// As `devenv ps` shows it.
+    var summary: String {
+        switch self {
+        case .command(let command): "command \(command)"
+        case .tcp(let host, let port): "tcp \(host):\(port)"
+        case .unix(let path): "unix \(path)"
+        case .http(let url): "http \(url)"
+        }
+    }
+}
