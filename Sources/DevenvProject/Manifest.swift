@@ -163,10 +163,30 @@ extension Manifest {
         if let table = try top.table("services") {
             for key in table.table.keys.sorted() {
                 guard let reader = try table.table(key) else { continue }
-                services[key] = try Service.read(reader, name: key, shells: Set(shells.keys))
+                let service = try Service.read(reader, name: key, shells: shells.mapValues(\.packages))
+                services[key] = service
+                // A kind's package is on its shell's PATH (psql and redis-cli with it), as if listed there.
+                if let package = service.package,
+                    shells[service.shell]?.packages.contains(where: { $0.name == package }) == false
+                {
+                    guard let request = PackageRequest(package), request.input == nil, request.debian == nil else {
+                        throw reader.error("package", "'\(package)' is not a package of the set")
+                    }
+                    shells[service.shell]?.packages.append(request)
+                    shells[service.shell]?.locations[package] = document.location(
+                        of: reader.path + ["package"], element: package)
+                }
             }
         }
         try checkServiceOrder(document)
+    }
+
+    /// What the services export for their clients (`DATABASE_URL`, `REDIS_URL`, …), with their
+    /// state in `serviceStates` (`.devenv/state`; an automatic port is picked there once).
+    public func serviceExports(in serviceStates: String) throws -> [String: String] {
+        var exports: [String: String] = [:]
+        for name in services.keys.sorted() { exports.merge(try services[name]!.exports(in: serviceStates)) { $1 } }
+        return exports
     }
 
     /// Each `after` names a service, and no service comes (through others) after itself.

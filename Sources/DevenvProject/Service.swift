@@ -44,6 +44,12 @@ public struct Service: Sendable, Equatable {
     public var stopSignal: Int32
     public var stopCommand: String?
     public var stopGrace: Double
+    /// Its port (given to it as `PORT`), when it has one.
+    public var port: Port? = nil
+    /// A service of a kind: which, its package and databases.
+    public var kind: Kind? = nil
+    public var package: String? = nil
+    public var databases: [String] = []
 
     public static let maximumBackoff = 30.0
 
@@ -98,29 +104,92 @@ extension Manifest {
 }
 
 extension Service {
-    /// Reads `[services.NAME]`; `shells` are the manifest's shells, for `shell`.
-    static func read(_ reader: TOMLTableReader, name: String, shells: Set<String>) throws -> Service {
-        try reader.rejectUnknownKeys([
-            "command", "env", "shell", "ready", "after", "restart", "max-restarts", "backoff", "stop",
-        ])
+    /// Reads `[services.NAME]`; `shells` are the manifest's shells with their packages, for
+    /// `shell` and a kind's `package`.
+    static func read(_ reader: TOMLTableReader, name: String, shells: [String: [PackageRequest]]) throws -> Service {
+        let kind = try reader.string("kind").map { text in
+            guard let kind = Kind(rawValue: text) else {
+                throw reader.error("kind", "'\(text)' is not a kind of service (postgresql, redis)")
+            }
+            return kind
+        }
+        let common: Set<String> = ["env", "shell", "after", "restart", "max-restarts", "backoff", "port"]
+        try reader.rejectUnknownKeys(
+            common.union(kind == nil ? ["command", "ready", "stop"] : Service.kindKeys))
         guard Service.isName(name) else {
             throw reader.document.error(
                 at: reader.path,
                 "\(name.debugDescription) is not a service name (lowercase letters, digits, '-' and '_', at most 64)")
         }
-        let command = try reader.requiredString("command")
         let env = try reader.variables("env") ?? [:]
         if let own = env.keys.sorted().first(where: Environment.isDevenvOwn) {
             throw reader.error("env", "\(own.debugDescription) in 'env' is devenv's own (DEVENV_… and __devenv… are)")
         }
         let shell = try reader.string("shell") ?? Manifest.defaultShell
-        guard shells.contains(shell) else {
+        guard let shellPackages = shells[shell] else {
             throw reader.error(
-                "shell", "the shell '\(shell)' is not declared (shells: \(shells.sorted().joined(separator: ", ")))")
+                "shell",
+                "the shell '\(shell)' is not declared (shells: \(shells.keys.sorted().joined(separator: ", ")))")
         }
+        var port: Port? = nil
+        if case .string(let text)? = reader.table["port"] {
+            guard text == "auto" else { throw reader.error("port", "'port' must be a number (1-65535) or \"auto\"") }
+            port = .automatic
+        } else if let number = try reader.integer("port") {
+            guard (1...65535).contains(number) else {
+                throw reader.error("port", "'port' must be a number (1-65535) or \"auto\"")
+            }
+            port = .fixed(number)
+        }
+        var command: String
         var ready: Probe? = nil
         var interval = 0.1
         var timeout = 60.0
+        var package: String? = nil
+        var databases: [String] = []
+        var stopSignal = SIGTERM
+        var stopCommand: String? = nil
+        var stopGrace = 10.0
+        if let kind {
+            package = try reader.string("package") ?? shellPackages.map(\.name).first(where: kind.provides)
+            guard let package, kind.provides(package) else {
+                let problem =
+                    reader.table["package"] == nil
+                    ? "no package of the shell '\(shell)' provides \(kind.rawValue); add one (postgresql_17, redis, …) to its packages, or set 'package'"
+                    : "'package' must be a package of \(kind.rawValue) (postgresql_17, redis, …)"
+                throw reader.document.error(
+                    at: reader.path + (reader.table["package"] == nil ? [] : ["package"]), problem)
+            }
+            databases = try reader.strings("databases") ?? []
+            if let bad = databases.first(where: { !Service.isDatabaseName($0) }) {
+                throw reader.document.error(
+                    at: reader.path + ["databases"], element: bad,
+                    "\(bad.debugDescription) is not a database name (lowercase letters, digits and '_')")
+            }
+            if kind == .redis, !databases.isEmpty { throw reader.error("databases", "redis has no named databases") }
+            var settings: [(String, String)] = []
+            if let table = try reader.table("settings") {
+                for key in table.table.keys.sorted() {
+                    guard Service.isSettingName(key) else {
+                        throw table.error(key, "\(key.debugDescription) is not a setting's name")
+                    }
+                    switch table.table[key]! {
+                    case .string(let value): settings.append((key, value))
+                    case .integer(let value): settings.append((key, String(value)))
+                    case .bool(let value): settings.append((key, value ? "on" : "off"))
+                    default: throw table.error(key, "'\(key)' must be a string, a number or a boolean")
+                    }
+                }
+            }
+            port = port ?? .fixed(kind.defaultPort)
+            command = Service.command(of: kind, settings: settings)
+            ready = Service.probe(of: kind, databases: databases)
+            // postgres: SIGINT is its fast shutdown; redis: SIGTERM saves nothing (no persistence asked for).
+            stopSignal = kind == .postgresql ? SIGINT : SIGTERM
+            stopGrace = 30
+        } else {
+            command = try reader.requiredString("command")
+        }
         if let probe = try reader.table("ready") {
             try probe.rejectUnknownKeys(["command", "tcp", "unix", "http", "interval", "timeout"])
             let kinds = ["command", "tcp", "unix", "http"].filter { probe.table[$0] != nil }
@@ -147,6 +216,7 @@ extension Service {
             timeout = try duration(probe, "timeout") ?? timeout
         }
         let restart: Restart
+
         if let text = try reader.string("restart") {
             guard let value = Restart(rawValue: text) else {
                 throw reader.error("restart", "'restart' must be \"on-failure\", \"always\" or \"never\"")
@@ -157,9 +227,6 @@ extension Service {
         }
         let maxRestarts = try reader.integer("max-restarts") ?? 5
         guard maxRestarts >= 0 else { throw reader.error("max-restarts", "'max-restarts' must be 0 or more") }
-        var stopSignal = SIGTERM
-        var stopCommand: String? = nil
-        var stopGrace = 10.0
         if let stop = try reader.table("stop") {
             try stop.rejectUnknownKeys(["signal", "command", "grace"])
             if let text = try stop.string("signal") {
@@ -177,7 +244,8 @@ extension Service {
             name: name, command: command, env: env, shell: shell, ready: ready, readyInterval: interval,
             readyTimeout: timeout, after: try reader.strings("after") ?? [], restart: restart,
             maxRestarts: maxRestarts, backoff: try duration(reader, "backoff") ?? 1, stopSignal: stopSignal,
-            stopCommand: stopCommand, stopGrace: stopGrace)
+            stopCommand: stopCommand, stopGrace: stopGrace, port: port, kind: kind, package: package,
+            databases: databases)
     }
 
     /// `tcp = 5432` (on 127.0.0.1) or `tcp = "HOST:PORT"`.

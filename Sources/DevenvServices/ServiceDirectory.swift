@@ -18,8 +18,8 @@ public struct ServiceDirectory: Sendable {
 
     /// Makes `.devenv/state` (and `.devenv`) when missing; refuses either when it is a link.
     public func prepare() throws {
-        try Supervisor.privateDirectory((path as NSString).deletingLastPathComponent)
-        try Supervisor.privateDirectory(path)
+        try OwnFiles.directory((path as NSString).deletingLastPathComponent)
+        try OwnFiles.directory(path)
     }
 
     /// The lock that makes this process the project's supervisor, or nil when one runs. The
@@ -52,15 +52,8 @@ public struct ServiceDirectory: Sendable {
         if names.isEmpty {
             kill(status.pid, SIGTERM)
         } else {
-            let request = Supervisor.stopRequestPath(in: path)
-            let temporary = request + ".new-\(getpid())"
-            let fd = try SystemCall.retrying("cannot write '\(temporary)'") {
-                open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
-            }
-            let text = Array((names.joined(separator: "\n") + "\n").utf8)
-            try text.withUnsafeBytes { try SystemCall.writeAll(fd, $0, "cannot write '\(temporary)'") }
-            close(fd)
-            try SystemCall.retrying("cannot replace '\(request)'") { rename(temporary, request) }
+            try OwnFiles.replace(
+                Supervisor.stopRequestPath(in: path), with: Array((names.joined(separator: "\n") + "\n").utf8))
             kill(status.pid, SIGUSR1)
         }
         let deadline = Date().addingTimeInterval(timeout)

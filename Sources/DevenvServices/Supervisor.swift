@@ -58,6 +58,8 @@ public final class Supervisor {
     private let events: (String, Event) -> Void
     private var stopping = false
     private let statusPath: String?
+    /// Each service's port, for those that have one.
+    private let ports: [String: Int]
     private var status: SupervisorStatus
 
     /// `services` in start order (`Manifest.services`), `stateDirectory` (and its parent) made
@@ -71,14 +73,17 @@ public final class Supervisor {
         logLimit: Int = 10 << 20, statusPath: String? = nil, output: @escaping (String, String) -> Void,
         events: @escaping (String, Event) -> Void
     ) throws {
-        try Supervisor.privateDirectory((stateDirectory as NSString).deletingLastPathComponent)
-        try Supervisor.privateDirectory(stateDirectory)
+        try OwnFiles.directory((stateDirectory as NSString).deletingLastPathComponent)
+        try OwnFiles.directory(stateDirectory)
         self.services = try services.map { service in
             let directory = stateDirectory + "/" + service.name
-            try Supervisor.privateDirectory(directory)
+            try OwnFiles.directory(directory)
             return Running(service, log: try ServiceLog(directory: directory, limit: logLimit))
         }
         self.environments = environments
+        var ports: [String: Int] = [:]
+        for service in services { ports[service.name] = try service.resolvedPort(in: stateDirectory) }
+        self.ports = ports
         self.root = root
         self.stateDirectory = stateDirectory
         self.output = output
@@ -113,22 +118,11 @@ public final class Supervisor {
         try? status.write(to: statusPath)
     }
 
-    /// Makes `path` a directory, or checks the one there: a link or another user's is refused.
-    public static func privateDirectory(_ path: String) throws {
-        if mkdir(path, 0o755) != 0 && errno != EEXIST {
-            throw SystemError("cannot create '\(path)': \(SystemCall.message())")
-        }
-        guard let info = try SystemCall.lstatIfExists(path), info.st_mode & S_IFMT == S_IFDIR,
-            info.st_uid == getuid()
-        else {
-            throw SystemError("'\(path)' is not a directory of yours (a link?); devenv does not use it")
-        }
-    }
-
     private func environment(of service: Service) -> [String: String] {
         var variables = environments[service.shell] ?? [:]
         variables.merge(service.env) { $1 }
         variables["DEVENV_STATE"] = stateDirectory + "/" + service.name
+        if let port = ports[service.name] { variables["PORT"] = String(port) }
         return variables
     }
 
@@ -150,7 +144,10 @@ public final class Supervisor {
 
         var outcome = Outcome.stopped
         loop: while !stopping {
-            try startWhatMayStart()
+            if let failure = try startWhatMayStart() {
+                outcome = failure
+                break loop
+            }
             let readiness = checkReadiness()
             if case .failed = readiness {
                 outcome = readiness
@@ -187,16 +184,24 @@ public final class Supervisor {
         return Set(text.split(separator: "\n").map(String.init))
     }
 
-    /// Starts each waiting service whose `after` are all ready, and each whose backoff is over.
-    private func startWhatMayStart() throws {
+    /// Starts each waiting service whose `after` are all ready, and each whose backoff is over;
+    /// one whose port is taken fails `up`.
+    private func startWhatMayStart() throws -> Outcome? {
         let ready = Set(services.filter { if case .ready = $0.phase { true } else { false } }.map(\.service.name))
         for running in services {
             switch running.phase {
-            case .waiting where running.service.after.allSatisfy(ready.contains): try start(running)
-            case .backoff(let until) where until <= Date(): try start(running)
-            default: break
+            case .waiting where running.service.after.allSatisfy(ready.contains): break
+            case .backoff(let until) where until <= Date(): break
+            default: continue
             }
+            if let port = ports[running.service.name], PortHolder.isTaken(port) {
+                record(running, .failed)
+                let holder = PortHolder.holder(of: port).map { " by \($0)" } ?? ""
+                return .failed(service: running.service.name, reason: "its port \(port) is taken\(holder)", log: [])
+            }
+            try start(running)
         }
+        return nil
     }
 
     private func start(_ running: Running) throws {

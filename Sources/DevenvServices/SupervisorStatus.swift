@@ -48,13 +48,7 @@ public struct SupervisorStatus: Codable, Equatable, Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = try encoder.encode(self)
-        let temporary = path + ".new-\(getpid())"
-        let fd = try SystemCall.retrying("cannot write '\(temporary)'") {
-            open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        }
-        defer { close(fd) }
-        try data.withUnsafeBytes { try SystemCall.writeAll(fd, $0, "cannot write '\(temporary)'") }
-        try SystemCall.retrying("cannot replace '\(path)'") { rename(temporary, path) }
+        try OwnFiles.replace(path, with: Array(data))
     }
 }
 

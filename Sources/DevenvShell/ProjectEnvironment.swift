@@ -56,7 +56,9 @@ extension Workspace {
     func shellEnvironment(_ shell: String, environment: Environment, path: String) throws -> ShellEnvironment {
         ShellEnvironment(
             path: [path + "/bin"], packageVariables: environment.packageVariables,
-            manifestVariables: try manifest.shell(shell).env, root: project.root, shellName: shell)
+            manifestVariables: try manifest.serviceExports(in: project.stateDirectory + "/state").merging(
+                try manifest.shell(shell).env
+            ) { $1 }, root: project.root, shellName: shell)
     }
 
     /// `variables` with the manifest `hook` of `shell` applied (none: as they are), and what it printed

@@ -310,4 +310,41 @@ struct UpCommandTests {
         #expect(try project.devenv("down", "-C", proj).status == 0)
         #expect(supervisors().isEmpty)
     }
+
+    @Test func aServiceGetsItsPortAndOneThatIsTakenIsNamedWithItsHolder() throws {
+        let port = try Self.freePort()
+        let project = try Project("[services.web]\ncommand = \"echo port $PORT; exec sleep 1000\"\nport = \(port)\n")
+        let listener = try ChildProcess(
+            "/usr/bin/env",
+            [
+                "python3", "-c",
+                "import socket, time; s = socket.socket(); s.bind(('127.0.0.1', \(port))); s.listen(); time.sleep(60)",
+            ])
+        defer { listener.kill() }
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            close(fd)
+            if connected == 0 { break }
+            usleep(20_000)
+        }
+        let taken = try project.up(until: { _ in false })
+        #expect(taken.status == 1)
+        #expect(
+            taken.errors.contains(
+                "Error: the service web did not come up: its port \(port) is taken by pid \(listener.pid) (")
+                && taken.errors.contains("python3 -c import socket"), "\(taken.errors)")
+        listener.kill()
+        let run = try project.up(until: { $0.contains("web | port \(port)") })
+        #expect(run.status == 0, "\(run.errors)")
+    }
 }

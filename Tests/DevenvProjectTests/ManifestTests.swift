@@ -1,6 +1,7 @@
 import DevenvBasics
 import DevenvProject
 import Glibc
+import TestSupport
 import Testing
 
 /// devenv.toml read in process: each mistake at its line and column, without a process round trip.
@@ -43,7 +44,7 @@ struct ManifestTests {
         ("[shells.default]\npackages = []\n", "devenv.toml:1:1: the shell 'default' is the one [shell] declares"),
         // Services: hostile names and values, each at its place.
         ("[services.'../x']\ncommand = \"x\"\n", "devenv.toml:1:1: \"../x\" is not a service name"),
-        ("[services.web]\nport = 1\n", "devenv.toml:2:1: unknown key 'port' in 'services.web'"),
+        ("[services.web]\nimage = 1\n", "devenv.toml:2:1: unknown key 'image' in 'services.web'"),
         ("[services.web]\nenv = { A = \"1\" }\n", "devenv.toml:1:1: 'command' is missing in 'services.web'"),
         (
             "[services.web]\ncommand = \"x\"\nenv = { DEVENV_ROOT = \"/\" }\n",
@@ -84,6 +85,34 @@ struct ManifestTests {
         (
             "[services.a]\ncommand = \"x\"\nafter = [\"b\"]\n[services.b]\ncommand = \"x\"\nafter = [\"c\"]\n[services.c]\ncommand = \"x\"\nafter = [\"a\"]\n",
             "devenv.toml:9:10: services wait for each other: a → b → c → a"
+        ),
+        (
+            "[services.db]\nkind = \"mysql\"\n",
+            "devenv.toml:2:1: 'mysql' is not a kind of service (postgresql, redis)"
+        ),
+        (
+            "[services.db]\nkind = \"postgresql\"\n",
+            "devenv.toml:1:1: no package of the shell 'default' provides postgresql; add one"
+        ),
+        (
+            "[services.db]\nkind = \"postgresql\"\npackage = \"redis\"\n",
+            "devenv.toml:3:1: 'package' must be a package of postgresql"
+        ),
+        (
+            "[services.db]\nkind = \"postgresql\"\npackage = \"postgresql_17\"\ncommand = \"x\"\n",
+            "devenv.toml:4:1: unknown key 'command' in 'services.db'"
+        ),
+        (
+            "[services.db]\nkind = \"postgresql\"\npackage = \"postgresql_17\"\ndatabases = [\"app; rm -rf ~\"]\n",
+            "devenv.toml:4:14: \"app; rm -rf ~\" is not a database name"
+        ),
+        (
+            "[services.db]\nkind = \"postgresql\"\npackage = \"postgresql_17\"\nsettings = { 'a b' = 1 }\n",
+            "devenv.toml:4:14: \"a b\" is not a setting's name"
+        ),
+        (
+            "[services.web]\ncommand = \"x\"\nport = \"any\"\n",
+            "devenv.toml:3:1: 'port' must be a number (1-65535) or \"auto\""
         ),
     ]
 
@@ -155,6 +184,48 @@ struct ManifestTests {
         #expect(throws: ProjectError("devenv.toml has no service 'api' (it has: cache, db, web, worker)")) {
             try manifest.services(["api"])
         }
+    }
+
+    @Test func serviceKindsBringTheirPackageCommandProbeAndExports() throws {
+        let manifest = try Manifest(
+            parsing: """
+                [shell]
+                packages = ["redis"]
+                [services.db]
+                kind = "postgresql"
+                package = "postgresql_17"
+                databases = ["myapp", "other"]
+                settings = { shared_buffers = "16MB", fsync = false, max_connections = 20 }
+                [services.cache]
+                kind = "redis"
+                port = "auto"
+                """, file: "devenv.toml")
+        // The kind's package joins its shell; one the shell has is used as it is.
+        #expect(try manifest.shell(Manifest.defaultShell).packages.map(\.description) == ["redis", "postgresql_17"])
+        let db = try #require(manifest.services["db"])
+        #expect(db.port == .fixed(5432) && db.stopSignal == SIGINT && db.package == "postgresql_17")
+        #expect(db.command.contains("exec postgres -D \"$data\" -k \"$DEVENV_STATE\" -h 127.0.0.1 -p \"$PORT\""))
+        #expect(db.command.contains("-c 'fsync=off' -c 'max_connections=20' -c 'shared_buffers=16MB'"))
+        guard case .command(let probe)? = db.ready else {
+            Issue.record("no probe")
+            return
+        }
+        #expect(probe.hasPrefix("pg_isready -q -h \"$DEVENV_STATE\" -p \"$PORT\" && "))
+        #expect(probe.contains("createdb -h \"$DEVENV_STATE\" -p \"$PORT\" other;"))
+        #expect(manifest.services["cache"]?.package == "redis")
+
+        // Exports: the automatic port is picked once and kept in the service's state.
+        let dir = try TemporaryDirectory("services")
+        let states = dir("project/.devenv/state")
+        try dir.sh("mkdir project")
+        let exports = try manifest.serviceExports(in: states)
+        #expect(exports["PGHOST"] == states + "/db" && exports["PGPORT"] == "5432")
+        #expect(exports["PGDATA"] == states + "/db/data" && exports["PGDATABASE"] == "myapp")
+        #expect(exports["DATABASE_URL"] == "postgresql://127.0.0.1:5432/myapp")
+        let url = try #require(exports["REDIS_URL"])
+        let port = try String(contentsOfFile: states + "/cache/port", encoding: .utf8)
+        #expect(url == "redis://127.0.0.1:" + port.trimmingCharacters(in: .newlines))
+        #expect(try manifest.serviceExports(in: states)["REDIS_URL"] == url)
     }
 
     @Test func manifestChangesNameTheKeysThatDiffer() {

@@ -1,0 +1,29 @@
+import Glibc
+
+/// Directories and files devenv writes inside a project (`.devenv/state`), where a cloned
+/// repository may have planted links: nothing is written through one.
+public enum OwnFiles {
+    /// Makes `path` a directory when missing; a link there, or another user's directory, is refused.
+    public static func directory(_ path: String) throws {
+        if mkdir(path, 0o755) != 0 && errno != EEXIST {
+            throw SystemError("cannot create '\(path)': \(SystemCall.message())")
+        }
+        guard let info = try SystemCall.lstatIfExists(path), info.st_mode & S_IFMT == S_IFDIR,
+            info.st_uid == getuid()
+        else {
+            throw SystemError("'\(path)' is not a directory of yours (a link?); devenv does not use it")
+        }
+    }
+
+    /// Replaces the file at `path` with `bytes`: written beside it, then renamed over it (a
+    /// link at `path` is replaced, never followed).
+    public static func replace(_ path: String, with bytes: [UInt8]) throws {
+        let temporary = path + ".new-\(getpid())"
+        let fd = try SystemCall.retrying("cannot write '\(temporary)'") {
+            open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        }
+        defer { close(fd) }
+        try bytes.withUnsafeBytes { try SystemCall.writeAll(fd, $0, "cannot write '\(temporary)'") }
+        try SystemCall.retrying("cannot replace '\(path)'") { rename(temporary, path) }
+    }
+}
