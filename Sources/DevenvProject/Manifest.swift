@@ -30,6 +30,8 @@ public struct Manifest: Sendable, Equatable {
     public var shells: [String: Shell]
     /// In the order written.
     public var checks: [(name: String, command: String)]
+    /// The services each check needs up (`needs`), by check.
+    public var checkNeeds: [String: [String]] = [:]
     public var scripts: [String: String]
     /// `[services.NAME]`, by name.
     public var services: [String: Service] = [:]
@@ -38,7 +40,7 @@ public struct Manifest: Sendable, Equatable {
         lhs.name == rhs.name && lhs.systems == rhs.systems && lhs.inputs == rhs.inputs && lhs.shells == rhs.shells
             && lhs.checks.map(\.name) == rhs.checks.map(\.name)
             && lhs.checks.map(\.command) == rhs.checks.map(\.command)
-            && lhs.scripts == rhs.scripts && lhs.services == rhs.services
+            && lhs.scripts == rhs.scripts && lhs.services == rhs.services && lhs.checkNeeds == rhs.checkNeeds
     }
 
     /// The `[scripts]` entry `name`, or an error listing the ones there are.
@@ -154,7 +156,21 @@ extension Manifest {
         }
         shells = declaredShells
 
-        let checkTable = try top.stringTable("checks") ?? [:]
+        // `name = "command"`, or `name = { command = "…", needs = ["postgres"] }`.
+        var checkTable: [String: String] = [:]
+        if let table = try top.table("checks") {
+            for key in table.table.keys {
+                if case .table = table.table[key]! {
+                    let check = try table.table(key)!
+                    try check.rejectUnknownKeys(["command", "needs"])
+                    checkTable[key] = try check.requiredString("command")
+                    if let needs = try check.strings("needs"), !needs.isEmpty { checkNeeds[key] = needs }
+                } else {
+                    guard let command = try table.string(key) else { continue }
+                    checkTable[key] = command
+                }
+            }
+        }
         checks = checkTable.keys.sorted {
             (document.line(of: ["checks", $0]) ?? 0, $0) < (document.line(of: ["checks", $1]) ?? 0, $1)
         }.map { ($0, checkTable[$0]!) }
@@ -179,6 +195,12 @@ extension Manifest {
             }
         }
         try checkServiceOrder(document)
+        for (check, needs) in checkNeeds.sorted(by: { $0.key < $1.key }) {
+            for name in needs where services[name] == nil {
+                throw document.error(
+                    at: ["checks", check, "needs"], element: name, "'needs' names '\(name)', which is no service")
+            }
+        }
     }
 
     /// What the services export for their clients (`DATABASE_URL`, `REDIS_URL`, …), with their

@@ -41,12 +41,19 @@ public struct ProjectCheck {
     /// Where the checks' own output goes: nil for this process's stdout and stderr, or a file
     /// descriptor (e.g. 2, to keep stdout for a JSON report).
     let output: Int32?
+    /// Starts the services the checks need (`needs`) and returns what stops them again; the
+    /// supervisor is a layer above this one.
+    let startServices: (([String], Workspace) throws -> () -> Void)?
 
-    public init(store: Store, realizer: Realizer, observer: any CheckObserver, output: Int32?) {
+    public init(
+        store: Store, realizer: Realizer, observer: any CheckObserver, output: Int32?,
+        startServices: (([String], Workspace) throws -> () -> Void)? = nil
+    ) {
         self.store = store
         self.realizer = realizer
         self.observer = observer
         self.output = output
+        self.startServices = startServices
     }
 
     public func run(_ project: Project, system: String = CurrentSystem.name) -> CheckReport {
@@ -93,6 +100,26 @@ public struct ProjectCheck {
             problem("cannot enter the default shell: \(error)")
             return report
         }
+        var needed: [String] = []
+        for (name, _) in workspace.manifest.checks {
+            for service in workspace.manifest.checkNeeds[name] ?? [] where !needed.contains(service) {
+                needed.append(service)
+            }
+        }
+        var stopServices: (() -> Void)? = nil
+        if !needed.isEmpty {
+            guard let startServices else {
+                problem("checks need services (\(needed.joined(separator: ", "))), which this run cannot start")
+                return report
+            }
+            do {
+                stopServices = try startServices(needed, workspace)
+            } catch {
+                problem("cannot start the services the checks need: \(error)")
+                return report
+            }
+        }
+        defer { stopServices?() }
         for (name, command) in workspace.manifest.checks {
             observer.checkStarted(name)
             let start = Date()

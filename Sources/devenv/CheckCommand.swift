@@ -1,5 +1,6 @@
 import ArgumentParser
 import DevenvProject
+import DevenvServices
 import DevenvShell
 import Foundation
 import Glibc
@@ -39,7 +40,26 @@ struct CheckCommand: ParsableCommand {
         let project = try directory.project()
         let observer = CheckPrinter(quiet: json)
         let report = ProjectCheck(
-            store: session.store, realizer: session.realizer(), observer: observer, output: json ? 2 : nil
+            store: session.store, realizer: session.realizer(), observer: observer, output: json ? 2 : nil,
+            startServices: { names, workspace in
+                // A supervisor in the background for the checks; one already running is left running.
+                let services = try workspace.manifest.services(names)
+                try workspace.project.checkStateDirectory()
+                let directory = ServiceDirectory(workspace.project.stateDirectory + "/state")
+                try directory.prepare()
+                guard
+                    let pid = try BackgroundSupervisor.start(
+                        services, names: names, directory: directory, root: workspace.project.root)
+                else { return {} }
+                if !json {
+                    printError("services up for the checks (supervisor pid \(pid)): \(names.joined(separator: ", "))")
+                }
+                return {
+                    if let status = try? directory.running(), status.pid == pid {
+                        _ = try? directory.stop([], of: status, timeout: services.map(\.stopGrace).reduce(10, +))
+                    }
+                }
+            }
         )
         .run(project)
         if json {

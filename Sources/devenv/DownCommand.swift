@@ -24,13 +24,13 @@ struct DownCommand: ParsableCommand {
                 return
             }
             for name in names where status[name] == nil {
-                throw ValidationError(
+                throw ProjectError(
                     "the supervisor runs no service '\(name)' (it runs \(status.services.map(\.name).joined(separator: ", ")))"
                 )
             }
             let grace = manifest.services.values.map(\.stopGrace).reduce(10, +)
             guard try directory.stop(names, of: status, timeout: grace) else {
-                throw ValidationError("the services did not stop within \(Format.seconds(grace))")
+                throw ProjectError("the services did not stop within \(Format.seconds(grace))")
             }
             printError("stopped: \((names.isEmpty ? status.services.map(\.name) : names).joined(separator: ", "))")
         }

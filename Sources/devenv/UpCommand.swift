@@ -29,23 +29,25 @@ struct UpCommand: ParsableCommand {
 
     @OptionGroup var project: ProjectOptions
 
-    /// The exit status of a background supervisor that found another one running.
-    static let anotherSupervisor: Int32 = 3
-
     func run() throws {
         try withManifestErrors {
             let session = try Session()
             let workspace = try project.workspace(session)
             let services = try workspace.manifest.services(names)
-            guard !services.isEmpty else { throw ValidationError("devenv.toml has no [services]") }
+            guard !services.isEmpty else { throw ProjectError("devenv.toml has no [services]") }
             try workspace.project.checkStateDirectory()
             let directory = ServiceDirectory(workspace.project.stateDirectory + "/state")
             try directory.prepare()
             if detach {
-                return try startInTheBackground(services, directory: directory, root: workspace.project.root)
+                guard
+                    let pid = try BackgroundSupervisor.start(
+                        services, names: names, directory: directory, root: workspace.project.root)
+                else { return try reportRunning(services, directory: directory) }
+                printError("up (supervisor pid \(pid)): \(services.map(\.name).joined(separator: ", "))")
+                return
             }
             guard let lock = try directory.becomeSupervisor() else {
-                if supervise { throw ExitCode(UpCommand.anotherSupervisor) }
+                if supervise { throw ExitCode(BackgroundSupervisor.anotherSupervisor) }
                 return try reportRunning(services, directory: directory)
             }
             defer { lock.release() }
@@ -79,53 +81,10 @@ struct UpCommand: ParsableCommand {
 
     /// Another supervisor runs: fine when it runs what was asked for.
     private func reportRunning(_ services: [Service], directory: ServiceDirectory) throws {
-        guard let status = try directory.running() else {
-            throw ValidationError("another devenv up has just stopped; run it again")
-        }
-        let missing = services.map(\.name).filter { name in
-            status[name].map { $0.state == .stopped || $0.state == .failed } ?? true
-        }
-        guard missing.isEmpty else {
-            throw ValidationError(
-                "a supervisor (pid \(status.pid)) runs this project's services without \(missing.joined(separator: ", ")); `devenv down` first"
-            )
+        guard let status = try BackgroundSupervisor.running(services, directory: directory) else {
+            throw ProjectError("another devenv up has just stopped; run it again")
         }
         printError("already up (supervisor pid \(status.pid)): \(services.map(\.name).joined(separator: ", "))")
-    }
-
-    /// Starts `devenv up --supervise` in a session of its own and waits until what it runs is
-    /// ready, or it gives up.
-    private func startInTheBackground(_ services: [Service], directory: ServiceDirectory, root: String) throws {
-        if try directory.running() != nil { return try reportRunning(services, directory: directory) }
-        let log = try SystemCall.retrying("cannot open '\(directory.supervisorLogPath)'") {
-            open(directory.supervisorLogPath, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        }
-        defer { close(log) }
-        let empty = open("/dev/null", O_RDONLY | O_CLOEXEC)
-        defer { close(empty) }
-        let supervisor = try Subprocess.start(
-            CurrentExecutable.path, ["up", "--supervise", "-C", root] + names,
-            environment: ProcessInfo.processInfo.environment,
-            streams: Subprocess.Streams(input: empty, output: log, error: log), newSession: true)
-        let limit = services.map { $0.readyTimeout + $0.backoff * Double($0.maxRestarts) }.reduce(30, +)
-        let deadline = Date().addingTimeInterval(limit)
-        while Date() < deadline {
-            if let ended = try Subprocess.poll(supervisor) {
-                if ended == UpCommand.anotherSupervisor { return try reportRunning(services, directory: directory) }
-                let lines = (try? String(contentsOfFile: directory.supervisorLogPath, encoding: .utf8)) ?? ""
-                for line in lines.split(separator: "\n").suffix(25) { printError(String(line)) }
-                throw ExitCode(1)
-            }
-            if let status = SupervisorStatus.read(directory.statusPath), status.pid == supervisor,
-                services.allSatisfy({ status[$0.name]?.state == .ready })
-            {
-                printError("up (supervisor pid \(supervisor)): \(services.map(\.name).joined(separator: ", "))")
-                return
-            }
-            usleep(10_000)
-        }
-        kill(supervisor, SIGTERM)
-        throw ValidationError("the services were not ready after \(Format.seconds(limit)); stopped them")
     }
 
     /// `name | ` for each service, padded to the longest; colored on a terminal outside CI.

@@ -347,4 +347,45 @@ struct UpCommandTests {
         let run = try project.up(until: { $0.contains("web | port \(port)") })
         #expect(run.status == 0, "\(run.errors)")
     }
+
+    @Test func checkStartsTheServicesItsChecksNeedAndStopsThem() throws {
+        let port = try Self.freePort()
+        let project = try Project(
+            """
+            [services.db]
+            command = "exec python3 -c 'import socket, time; s = socket.socket(); s.bind((\\"127.0.0.1\\", \(port))); s.listen(); time.sleep(1000)'"
+            port = \(port)
+            ready = { tcp = \(port), interval = "50ms" }
+            [checks]
+            plain = "true"
+            talks = { command = "python3 -c 'import socket; socket.create_connection((\\"127.0.0.1\\", \(port)))'", needs = ["db"] }
+            """)
+        let proj = project.dir("proj")
+        #expect(try project.devenv("lock", "-C", proj).status == 0)
+        let check = try project.devenv("check", "-C", proj)
+        #expect(check.status == 0, "\(check.stderr)")
+        #expect(check.stderr.contains("services up for the checks (supervisor pid"), "\(check.stderr)")
+        #expect(check.stderr.contains("PASS talks"), "\(check.stderr)")
+        // Stopped again, and the port is free.
+        #expect(try project.devenv("ps", "-C", proj).stderr == "no services are up\n")
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        #expect(bound == 0)
+        // A need that is no service is a mistake in devenv.toml.
+        try "[checks]\nx = { command = \"true\", needs = [\"db\"] }\n".write(
+            toFile: project.dir("proj/devenv.toml"), atomically: true, encoding: .utf8)
+        let wrong = try project.devenv("check", "-C", proj)
+        #expect(
+            wrong.status == 2 && wrong.stderr.contains("devenv.toml:2:34: 'needs' names 'db', which is no service"),
+            "\(wrong.stderr)")
+    }
 }
