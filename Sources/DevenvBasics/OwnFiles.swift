@@ -3,16 +3,22 @@ import Glibc
 /// Directories and files devenv writes inside a project (`.devenv/state`), where a cloned
 /// repository may have planted links: nothing is written through one.
 public enum OwnFiles {
+    /// Whether `path` is a directory of the user's: false when nothing is there; a link, or
+    /// anything else, is an error.
+    public static func isDirectory(_ path: String) throws -> Bool {
+        guard let info = try SystemCall.lstatIfExists(path) else { return false }
+        guard info.st_mode & S_IFMT == S_IFDIR, info.st_uid == getuid() else {
+            throw SystemError("'\(path)' is not a directory of yours (a link?); devenv does not use it")
+        }
+        return true
+    }
+
     /// Makes `path` a directory when missing; a link there, or another user's directory, is refused.
     public static func directory(_ path: String) throws {
         if mkdir(path, 0o755) != 0 && errno != EEXIST {
             throw SystemError("cannot create '\(path)': \(SystemCall.message())")
         }
-        guard let info = try SystemCall.lstatIfExists(path), info.st_mode & S_IFMT == S_IFDIR,
-            info.st_uid == getuid()
-        else {
-            throw SystemError("'\(path)' is not a directory of yours (a link?); devenv does not use it")
-        }
+        guard try isDirectory(path) else { throw SystemError("cannot create '\(path)'") }
     }
 
     /// Replaces the file at `path` with `bytes`: written beside it, then renamed over it (a

@@ -34,6 +34,9 @@ public struct ServiceDirectory: Sendable {
     /// The running supervisor's status, or nil when none runs (what one that died left is
     /// removed). A supervisor that has only just started may not have written it yet: waited for.
     public func running() throws -> SupervisorStatus? {
+        // No state directory, no supervisor; one that is a link is not looked into.
+        guard try OwnFiles.isDirectory((path as NSString).deletingLastPathComponent), try OwnFiles.isDirectory(path)
+        else { return nil }
         if let lock = try becomeSupervisor() {
             lock.release()
             return nil

@@ -8,31 +8,77 @@ struct DownCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "down",
         abstract: "Stop the services `devenv up` started (default: all, and the supervisor with them).",
-        discussion: "Each stops by its stop command or signal, then SIGKILL after its grace period."
+        discussion: """
+            Each stops by its stop command or signal, then SIGKILL after its grace period. With --wipe, \
+            the named services' state (.devenv/state/NAME: data, logs, port) is removed once they are \
+            stopped, after asking (--yes: without asking).
+            """
     )
 
     @Argument(help: "Services to stop.")
     var names: [String] = []
 
+    @Flag(help: "Also remove the named services' state directories.")
+    var wipe = false
+
+    @Flag(name: .shortAndLong, help: "Do not ask before --wipe removes anything.")
+    var yes = false
+
     @OptionGroup var project: ProjectOptions
+
+    func validate() throws {
+        if wipe && names.isEmpty { throw ValidationError("--wipe needs the services whose state to remove") }
+    }
 
     func run() throws {
         try withManifestErrors {
             let (directory, manifest) = try project.serviceDirectory()
-            guard let status = try directory.running() else {
+            if wipe {
+                // Named by devenv.toml, so that a name never reaches outside .devenv/state.
+                _ = try manifest.services(names)
+            }
+            if let status = try directory.running() {
+                let stopping = names.filter { status[$0] != nil }
+                if !names.isEmpty && stopping.isEmpty && !wipe {
+                    throw ProjectError(
+                        "the supervisor runs no service '\(names[0])' (it runs \(status.services.map(\.name).joined(separator: ", ")))"
+                    )
+                }
+                let grace = manifest.services.values.map(\.stopGrace).reduce(10, +)
+                if names.isEmpty || !stopping.isEmpty {
+                    guard try directory.stop(stopping, of: status, timeout: grace) else {
+                        throw ProjectError("the services did not stop within \(Format.seconds(grace))")
+                    }
+                    printError(
+                        "stopped: \((names.isEmpty ? status.services.map(\.name) : stopping).joined(separator: ", "))")
+                }
+            } else if !wipe {
                 printError("no services are up")
+            }
+            if wipe { try self.wipe(directory) }
+        }
+    }
+
+    private func wipe(_ directory: ServiceDirectory) throws {
+        let paths = names.map { directory.path + "/" + $0 }.filter { (try? SystemCall.lstatIfExists($0)) ?? nil != nil }
+        guard !paths.isEmpty else {
+            printError("nothing to wipe")
+            return
+        }
+        if !yes {
+            guard isatty(0) == 1 else {
+                throw ProjectError("--wipe removes \(paths.joined(separator: ", ")); confirm with --yes")
+            }
+            FileHandle.standardError.write(
+                Data("Remove \(paths.joined(separator: ", ")) (the services' data)? [y/N] ".utf8))
+            guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
+                printError("nothing removed")
                 return
             }
-            for name in names where status[name] == nil {
-                throw ProjectError(
-                    "the supervisor runs no service '\(name)' (it runs \(status.services.map(\.name).joined(separator: ", ")))"
-                )
-            }
-            let grace = manifest.services.values.map(\.stopGrace).reduce(10, +)
-            guard try directory.stop(names, of: status, timeout: grace) else {
-                throw ProjectError("the services did not stop within \(Format.seconds(grace))")
-            }
-            printError("stopped: \((names.isEmpty ? status.services.map(\.name) : names).joined(separator: ", "))")
+        }
+        for path in paths {
+            try FileTree.remove(path)
+            printError("removed \(path)")
         }
     }
 }

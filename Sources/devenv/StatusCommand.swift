@@ -1,4 +1,5 @@
 import ArgumentParser
+import DevenvServices
 import DevenvShell
 import Foundation
 
@@ -6,7 +7,7 @@ struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract:
-            "Show the project the shell hook has loaded (or the current directory's): since when, its environment, and whether it is allowed, up to date and realized."
+            "Show the project the shell hook has loaded (or the current directory's): since when, its environment, whether it is allowed, up to date and realized, and its services."
     )
 
     func run() throws {
@@ -28,5 +29,13 @@ struct StatusCommand: ParsableCommand {
         let lock = [.missing: "no (no devenv.lock)", .stale: "no (devenv.toml changed)", .current: "yes"][status.lock]!
         print("up to date:  \(lock)")
         print("realized:    \(status.realized.map { "yes (\($0))" } ?? "no")")
+        // What `devenv up` runs there (never a reason for status to fail).
+        let services = ServiceDirectory(status.root + "/.devenv/state")
+        if let running = try? services.running() {
+            let states = running.services.map { "\($0.name) \($0.state.rawValue)" }.joined(separator: ", ")
+            print("services:    \(states) (supervisor pid \(running.pid))")
+        } else {
+            print("services:    none up")
+        }
     }
 }

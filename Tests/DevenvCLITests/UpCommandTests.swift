@@ -266,6 +266,10 @@ struct UpCommandTests {
         // Already up: said, and nothing else starts.
         let again = try project.devenv("up", "-d", "-C", proj)
         #expect(again.status == 0 && again.stderr.contains("already up (supervisor pid \(supervisor)): a, b"))
+        let shown = try runCommand(
+            DevenvCLI.binary, ["status"], environment: project.devenv.environment, currentDirectory: proj)
+        #expect(
+            shown.output.contains("services:    a ready, b ready (supervisor pid \(supervisor))"), "\(shown.output)")
         let logs = try project.devenv("logs", "-n", "1", "-C", proj)
         #expect(logs.output == "a | hello a\nb | hi b", "\(logs.output)")
         let downB = try project.devenv("down", "b", "-C", proj)
@@ -387,5 +391,21 @@ struct UpCommandTests {
         #expect(
             wrong.status == 2 && wrong.stderr.contains("devenv.toml:2:34: 'needs' names 'db', which is no service"),
             "\(wrong.stderr)")
+    }
+
+    @Test func downWipeRemovesAServicesStateOnceConfirmed() throws {
+        let project = try Project("[services.a]\ncommand = \"echo data > $DEVENV_STATE/data; exec sleep 1000\"\n")
+        let proj = project.dir("proj")
+        #expect(try project.devenv("up", "-d", "-C", proj).status == 0)
+        let unconfirmed = try project.devenv("down", "--wipe", "a", "-C", proj)
+        #expect(unconfirmed.status == 1 && unconfirmed.stderr.contains("confirm with --yes"), "\(unconfirmed.stderr)")
+        // It was stopped all the same; its state is still there.
+        #expect(unconfirmed.stderr.contains("stopped: a"))
+        #expect(FileManager.default.fileExists(atPath: project.dir("proj/.devenv/state/a/data")))
+        #expect(try project.devenv("down", "--wipe", "-C", proj).status != 0)
+        #expect(try project.devenv("down", "--wipe", "../../x", "--yes", "-C", proj).status != 0)
+        let wiped = try project.devenv("down", "--wipe", "a", "--yes", "-C", proj)
+        #expect(wiped.status == 0 && wiped.stderr.contains("removed \(proj)/.devenv/state/a"), "\(wiped.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: project.dir("proj/.devenv/state/a")))
     }
 }
