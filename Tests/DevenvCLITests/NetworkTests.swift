@@ -1,5 +1,6 @@
 import DevenvStore
 import Foundation
+import Glibc
 import TestSupport
 import Testing
 
@@ -135,5 +136,65 @@ struct NetworkTests {
         // It runs on the store's loader and C library, where the host has neither.
         let store = try Store(location: StoreLocation(home: dir("home")))
         #expect(try store.runIsolated(built.output + "/bin/hello", ["store"]).output == "Hello, store!")
+    }
+
+    /// postgres refuses to run as root, so when the tests run as root the project is an
+    /// unprivileged user's (nobody) and every devenv command runs as that user.
+    @Test func postgresAndRedisServicesKeepTheirDataAndSurviveAKilledSupervisor() throws {
+        let dir = try TemporaryDirectory("network")
+        try dir.sh("mkdir proj")
+        try """
+        [services.postgres]
+        kind = "postgresql"
+        package = "postgresql_17"
+        databases = ["myapp"]
+        port = "auto"
+        [services.redis]
+        kind = "redis"
+        package = "redis"
+        port = "auto"
+        """.write(toFile: dir("proj/devenv.toml"), atomically: true, encoding: .utf8)
+        let asRoot = getuid() == 0
+        if asRoot { try dir.sh("chmod 755 . && chown -R nobody:nogroup .") }
+        func devenv(_ arguments: String...) throws -> CommandResult {
+            let environment = [
+                "HOME": dir.path, "DEVENV_HOME": dir("home"), "CI": "true", "PATH": "/usr/bin:/bin",
+            ]
+            return asRoot
+                ? try runCommand(
+                    "/usr/bin/setpriv",
+                    ["--reuid", "65534", "--regid", "65534", "--clear-groups", DevenvCLI.binary] + arguments,
+                    environment: environment, currentDirectory: dir("proj"))
+                : try runCommand(DevenvCLI.binary, arguments, environment: environment, currentDirectory: dir("proj"))
+        }
+        func select() throws -> CommandResult {
+            try devenv(
+                "develop", "-c", "sh", "-c",
+                "psql \"$DATABASE_URL\" -tAc 'select x from t' && redis-cli -u \"$REDIS_URL\" ping")
+        }
+        let up = try devenv("up", "-d")
+        #expect(up.status == 0, "\(up.stderr)")
+        let created = try devenv(
+            "develop", "-c", "sh", "-c",
+            "psql \"$DATABASE_URL\" -qtAc 'create table t (x int); insert into t values (42)'")
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(try select().output == "42\nPONG")
+        // Data survives down and up.
+        #expect(try devenv("down").status == 0)
+        #expect(try devenv("up", "-d").status == 0)
+        #expect(try select().output == "42\nPONG")
+        // A supervisor killed outright: its guards stop postgres cleanly, and the next up starts it again.
+        struct Status: Decodable {
+            struct Supervisor: Decodable { var pid: Int32 }
+            var supervisor: Supervisor?
+        }
+        let status = try JSONDecoder().decode(Status.self, from: Data(try devenv("ps", "--json").output.utf8))
+        kill(try #require(status.supervisor?.pid), SIGKILL)
+        let deadline = Date().addingTimeInterval(40)
+        while try devenv("ps").stderr != "no services are up\n", Date() < deadline { usleep(50_000) }
+        let again = try devenv("up", "-d")
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try select().output == "42\nPONG")
+        #expect(try devenv("down").status == 0)
     }
 }
