@@ -187,6 +187,8 @@ extension Service {
             // postgres: SIGINT is its fast shutdown; redis: SIGTERM saves nothing (no persistence asked for).
             stopSignal = kind == .postgresql ? SIGINT : SIGTERM
             stopGrace = 30
+            // Their probes are cheap and start-up is what people wait for.
+            interval = 0.02
         } else {
             command = try reader.requiredString("command")
         }
