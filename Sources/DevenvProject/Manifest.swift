@@ -165,9 +165,11 @@ extension Manifest {
                     try check.rejectUnknownKeys(["command", "needs"])
                     checkTable[key] = try check.requiredString("command")
                     if let needs = try check.strings("needs"), !needs.isEmpty { checkNeeds[key] = needs }
-                } else {
-                    guard let command = try table.string(key) else { continue }
+                } else if case .string(let command) = table.table[key]! {
                     checkTable[key] = command
+                } else {
+                    throw table.error(
+                        key, "'\(key)' in 'checks' must be a string or a table, not \(table.table[key]!.kind)")
                 }
             }
         }

@@ -94,8 +94,8 @@ public final class Supervisor {
             pid: getpid(), started: now,
             services: services.map {
                 .init(
-                    name: $0.name, state: .waiting, pid: nil, since: now, restarts: 0, exitStatus: nil,
-                    probe: $0.ready?.summary)
+                    name: $0.name, state: .waiting, pid: nil, port: ports[$0.name], since: now, restarts: 0,
+                    exitStatus: nil, probe: $0.ready?.summary)
             })
     }
 
@@ -306,6 +306,8 @@ public final class Supervisor {
             close(process.output)
             running.process = nil
             let service = running.service
+            // The log says why the output stops.
+            try? running.log.append(Array("[devenv] exited with status \(status)\n".utf8))
             events(service.name, .exited(status: status))
             let wasReady: Bool = if case .ready = running.phase { true } else { false }
             let restarts =

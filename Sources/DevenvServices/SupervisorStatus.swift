@@ -15,6 +15,8 @@ public struct SupervisorStatus: Codable, Equatable, Sendable {
         public var state: State
         /// The service's process (its group) while it runs.
         public var pid: Int32?
+        /// Its port, when it has one.
+        public var port: Int?
         /// Seconds since the epoch when it entered `state`.
         public var since: Double
         public var restarts: Int

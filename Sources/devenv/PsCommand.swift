@@ -26,15 +26,16 @@ struct PsCommand: ParsableCommand {
             }
             let now = Date().timeIntervalSince1970
             let rows =
-                [["NAME", "STATE", "PID", "FOR", "RESTARTS", "READY BY"]]
+                [["NAME", "STATE", "PID", "PORT", "FOR", "RESTARTS", "READY BY"]]
                 + status.services.map { entry in
                     [
                         entry.name, entry.state.rawValue + (entry.exitStatus.map { " (status \($0))" } ?? ""),
-                        entry.pid.map(String.init) ?? "-", Format.seconds(now - entry.since), String(entry.restarts),
+                        entry.pid.map(String.init) ?? "-", entry.port.map(String.init) ?? "-",
+                        Format.seconds(now - entry.since), String(entry.restarts),
                         entry.probe ?? "(started)",
                     ]
                 }
-            let widths = (0..<6).map { column in rows.map { $0[column].count }.max() ?? 0 }
+            let widths = (0..<7).map { column in rows.map { $0[column].count }.max() ?? 0 }
             for row in rows {
                 print(
                     zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(

@@ -134,7 +134,7 @@ struct ManifestErrorTests {
         ("[inputs]\nmine = \"path:../nowhere\"\n", "devenv.toml:2:8: input 'mine': no directory "),
         (
             "[checks]\nok = \"true\"\nx = 3\n",
-            "devenv.toml:3:1: 'checks.x' at the top level must be a string, not an integer"
+            "devenv.toml:3:1: 'x' in 'checks' must be a string or a table, not an integer"
         ),
         (
             "[shell]\npackages = [\"hello_2\", 3]\n",

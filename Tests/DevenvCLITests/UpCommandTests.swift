@@ -138,6 +138,8 @@ struct UpCommandTests {
             run.errors.contains(
                 "Error: the service crash did not come up: exited with status 3 before it was ready\n  crash | boom\n"),
             "\(run.errors)")
+        // Each crash is in the log, where its output ends.
+        #expect(run.errors.contains("  crash | boom\n  crash | [devenv] exited with status 3\n"), "\(run.errors)")
     }
 
     @Test func aServiceThatIgnoresTermIsKilledAfterItsGraceWithWhatItStarted() throws {
@@ -350,6 +352,11 @@ struct UpCommandTests {
         listener.kill()
         let run = try project.up(until: { $0.contains("web | port \(port)") })
         #expect(run.status == 0, "\(run.errors)")
+        let proj = project.dir("proj")
+        #expect(try project.devenv("up", "-d", "-C", proj).status == 0)
+        let ps = try project.devenv("ps", "-C", proj)
+        #expect(ps.output.contains("web   ready  ") && ps.output.contains("  \(port)  "), "\(ps.output)")
+        #expect(try project.devenv("down", "-C", proj).status == 0)
     }
 
     @Test func checkStartsTheServicesItsChecksNeedAndStopsThem() throws {
