@@ -140,21 +140,11 @@ extension Service {
     }
 
     static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw ProjectError("cannot pick a port: \(SystemCall.message())") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        guard let (socket, port) = Loopback.bind(port: 0) else {
+            throw ProjectError("cannot pick a port: \(SystemCall.message())")
         }
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        guard bound == 0, named == 0 else { throw ProjectError("cannot pick a port: \(SystemCall.message())") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        close(socket)
+        return port
     }
 
     private static func readSmallFile(_ path: String) -> String? {

@@ -1,3 +1,4 @@
+import DevenvBasics
 import Foundation
 import Glibc
 
@@ -5,21 +6,9 @@ import Glibc
 enum PortHolder {
     /// Whether 127.0.0.1:`port` cannot be bound (something listens there, or on every address).
     static func isTaken(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var reuse: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        return bound != 0 && errno == EADDRINUSE
+        guard let (socket, _) = Loopback.bind(port: port, reuse: true) else { return errno == EADDRINUSE }
+        close(socket)
+        return false
     }
 
     /// `pid N (command line)` of the process listening on `port`, from /proc; nil when the

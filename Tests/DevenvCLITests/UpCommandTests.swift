@@ -68,19 +68,9 @@ struct UpCommandTests {
 
     /// A port nothing listens on now.
     static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
+        let (socket, port) = try #require(Loopback.bind(port: 0))
+        close(socket)
+        return port
     }
 
     @Test func servicesStartAfterWhatTheyWaitForAreProbedAndStopInReverse() throws {
@@ -328,21 +318,7 @@ struct UpCommandTests {
             ])
         defer { listener.kill() }
         let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-            close(fd)
-            if connected == 0 { break }
-            usleep(20_000)
-        }
+        while Date() < deadline, !Loopback.accepts(port: port) { usleep(20_000) }
         let taken = try project.up(until: { _ in false })
         #expect(taken.status == 1)
         #expect(
@@ -379,18 +355,8 @@ struct UpCommandTests {
         #expect(check.stderr.contains("PASS talks"), "\(check.stderr)")
         // Stopped again, and the port is free.
         #expect(try project.devenv("ps", "-C", proj).stderr == "no services are up\n")
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(listener) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        #expect(bound == 0)
+        let bound = try #require(Loopback.bind(port: port))
+        close(bound.socket)
         // A need that is no service is a mistake in devenv.toml.
         try "[checks]\nx = { command = \"true\", needs = [\"db\"] }\n".write(
             toFile: project.dir("proj/devenv.toml"), atomically: true, encoding: .utf8)
