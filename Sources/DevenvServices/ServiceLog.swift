@@ -2,18 +2,19 @@ import DevenvBasics
 import Foundation
 import Glibc
 
-/// A service's log: `log` in its state directory, moved to `log.1` (replacing the one before)
-/// once it reaches `limit` bytes, so a service never has more than twice that on disk.
+/// A log that never fills the disk: moved to `PATH.1` (replacing the one before) once it reaches
+/// `limit` bytes, so it never takes more than twice that. A service's is `log` in its state
+/// directory; the background supervisor's is `supervisor.log`.
 public final class ServiceLog {
     let path: String
     let limit: Int
     private var descriptor: Int32
     private var size: Int
 
-    static let defaultLimit = 10 << 20
+    public static let defaultLimit = 10 << 20
 
-    init(directory: String, limit: Int = defaultLimit) throws {
-        path = directory + "/log"
+    public init(path: String, limit: Int = defaultLimit) throws {
+        self.path = path
         self.limit = limit
         descriptor = try ServiceLog.open(path)
         var info = stat()
@@ -30,7 +31,7 @@ public final class ServiceLog {
     }
 
     /// Appends `bytes` (whole lines), rotating first when they would pass the limit.
-    func append(_ bytes: [UInt8]) throws {
+    public func append(_ bytes: [UInt8]) throws {
         if size > 0, size + bytes.count > limit {
             close(descriptor)
             try SystemCall.retrying("cannot rotate the log '\(path)'") { rename(path, path + ".1") }

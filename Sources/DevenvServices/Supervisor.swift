@@ -78,7 +78,7 @@ public final class Supervisor {
         self.services = try services.map { service in
             let directory = stateDirectory + "/" + service.name
             try OwnFiles.directory(directory)
-            return Running(service, log: try ServiceLog(directory: directory, limit: logLimit))
+            return Running(service, log: try ServiceLog(path: directory + "/log", limit: logLimit))
         }
         self.environments = environments
         var ports: [String: Int] = [:]

@@ -31,8 +31,9 @@ enum BackgroundSupervisor {
         -> pid_t?
     {
         if try running(services, directory: directory) != nil { return nil }
+        // Its own errors (before it supervises anything) go here too.
         let log = try SystemCall.retrying("cannot open '\(directory.supervisorLogPath)'") {
-            open(directory.supervisorLogPath, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            open(directory.supervisorLogPath, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o644)
         }
         defer { close(log) }
         let empty = open("/dev/null", O_RDONLY | O_CLOEXEC)

@@ -60,6 +60,8 @@ struct UpCommand: ParsableCommand {
                     ).variables
             }
             let prefixes = UpCommand.prefixes(services.map(\.name))
+            // In the background, what happens goes to supervisor.log, which rotates as the services' logs do.
+            let supervisorLog = supervise ? try ServiceLog(path: directory.supervisorLogPath) : nil
             let supervisor = try Supervisor(
                 services: services, environments: environments, root: workspace.project.root,
                 stateDirectory: directory.path, statusPath: directory.statusPath,
@@ -70,7 +72,14 @@ struct UpCommand: ParsableCommand {
                         FileHandle.standardOutput.write(Data((prefixes[name, default: ""] + line + "\n").utf8))
                     }
                 },
-                events: { name, event in printError("\(name): \(UpCommand.describe(event))") })
+                events: { name, event in
+                    let line = "\(name): \(UpCommand.describe(event))"
+                    if let supervisorLog {
+                        try? supervisorLog.append(Array((line + "\n").utf8))
+                    } else {
+                        printError(line)
+                    }
+                })
             if case .failed(let name, let reason, let log) = try supervisor.run() {
                 printError("Error: the service \(name) did not come up: \(reason)")
                 for line in log { printError("  \(name) | \(line)") }

@@ -8,7 +8,7 @@ import Testing
 struct ServiceLogTests {
     @Test func theLogIsRotatedAtItsLimitKeepingOneOlder() throws {
         let dir = try TemporaryDirectory("service-log")
-        let log = try ServiceLog(directory: dir.path, limit: 100)
+        let log = try ServiceLog(path: dir("log"), limit: 100)
         for index in 1...40 { try log.append(Array("line \(index)\n".utf8)) }
         let current = try Data(contentsOf: URL(fileURLWithPath: dir("log")))
         let older = try Data(contentsOf: URL(fileURLWithPath: dir("log.1")))
@@ -23,7 +23,7 @@ struct ServiceLogTests {
     @Test func aLogThatIsALinkIsNotWrittenThrough() throws {
         let dir = try TemporaryDirectory("service-log")
         try dir.sh("touch target && ln -s target log")
-        #expect(throws: (any Error).self) { try ServiceLog(directory: dir.path) }
+        #expect(throws: (any Error).self) { try ServiceLog(path: dir("log")) }
         #expect(try Data(contentsOf: URL(fileURLWithPath: dir("target"))).isEmpty)
     }
 }
