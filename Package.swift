@@ -65,6 +65,10 @@ let package = Package(
             plugins: ["EmbedFiles"]
         ),
         .target(
+            name: "DevenvCache",
+            dependencies: ["DevenvBasics", "DevenvStore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
             name: "DevenvServices",
             dependencies: ["CLinux", "DevenvBasics", "DevenvProject"]
         ),
@@ -79,6 +83,7 @@ let package = Package(
                 "DevenvProject",
                 "DevenvShell",
                 "DevenvServices",
+                "DevenvCache",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -112,6 +117,10 @@ let package = Package(
             dependencies: ["DevenvBasics", "DevenvShell", "DevenvProject", "DevenvBuild", "DevenvFetch", "TestSupport"]
         ),
         .testTarget(
+            name: "DevenvCacheTests",
+            dependencies: ["DevenvBasics", "DevenvCache", "DevenvStore", "TestSupport"]
+        ),
+        .testTarget(
             name: "DevenvServicesTests",
             dependencies: ["DevenvBasics", "DevenvServices", "DevenvProject", "TestSupport"]
         ),
@@ -119,7 +128,7 @@ let package = Package(
             name: "DevenvCLITests",
             dependencies: [
                 "DevenvBasics", "devenv", "DevenvStore", "DevenvBuild", "DevenvPackages", "DevenvProject",
-                "TestSupport",
+                "DevenvCache", "TestSupport",
             ]
         ),
     ]

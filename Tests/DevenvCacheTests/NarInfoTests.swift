@@ -1,0 +1,147 @@
+import DevenvStore
+import Foundation
+import Testing
+
+@testable import DevenvCache
+
+/// Narinfos and keys as Nix 2.8 writes them: the caches `nix copy` made (Tests/Fixtures/nix).
+struct NarInfoTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/nix")
+    static let nixStore = StoreDirectory("/nix/store")
+
+    static func fixture(_ path: String) throws -> String {
+        try String(contentsOf: fixtures.appendingPathComponent(path), encoding: .utf8)
+    }
+
+    static func narinfos(in cache: String) throws -> [(name: String, text: String)] {
+        try FileManager.default.contentsOfDirectory(atPath: fixtures.appendingPathComponent(cache).path)
+            .filter { $0.hasSuffix(".narinfo") }.sorted().map { ($0, try fixture(cache + "/" + $0)) }
+    }
+
+    @Test func nixsKeysAreReadAndSignAsNixDoes() throws {
+        let secret = try SigningKey(parsing: try Self.fixture("keys/sk"))
+        let public_ = try TrustedKey(parsing: try Self.fixture("keys/pk"))
+        #expect(secret.name == "test-cache-1" && secret.publicKey == public_)
+        #expect(secret.text == (try Self.fixture("keys/sk")).trimmingCharacters(in: .newlines))
+        #expect(public_.text == (try Self.fixture("keys/pk")).trimmingCharacters(in: .newlines))
+        // Every signed narinfo: its signature verifies, and signing again gives the same bytes.
+        var signed = 0
+        for cache in ["binary-cache", "binary-cache-xz"] {
+            for (name, text) in try Self.narinfos(in: cache) {
+                let info = try NarInfo(parsing: text, storeDirectory: Self.nixStore, source: name)
+                guard let signature = info.signatures.first else { continue }
+                let fingerprint = info.fingerprint(storeDirectory: Self.nixStore)
+                #expect(public_.verifies(signature, of: fingerprint), "\(cache)/\(name)")
+                #expect(try secret.sign(fingerprint) == signature, "\(cache)/\(name)")
+                #expect(info.isSigned(by: [public_], storeDirectory: Self.nixStore))
+                signed += 1
+            }
+        }
+        #expect(signed == 8)
+    }
+
+    @Test func narinfosAreReadAndWrittenBackByteForByte() throws {
+        for cache in ["binary-cache", "binary-cache-xz"] {
+            for (name, text) in try Self.narinfos(in: cache) {
+                let info = try NarInfo(parsing: text, storeDirectory: Self.nixStore, source: name)
+                #expect(info.text(storeDirectory: Self.nixStore) == text, "\(cache)/\(name)")
+                #expect(name == info.storePath.hashPart + ".narinfo")
+            }
+        }
+        let main = try NarInfo(
+            parsing: try Self.fixture("binary-cache/d1zr5kplxg5r89v1426yx4wgg5nlqw36.narinfo"),
+            storeDirectory: Self.nixStore, source: "main")
+        #expect(
+            main.fingerprint(storeDirectory: Self.nixStore)
+                == "1;/nix/store/d1zr5kplxg5r89v1426yx4wgg5nlqw36-main;sha256:1wz62wg7drz88m8zpi5mbfzvlqr6xy0nclg3kibq3v8dmxjdy35a;376;/nix/store/d1zr5kplxg5r89v1426yx4wgg5nlqw36-main,/nix/store/ikiifxrnjzkm8b336gkxxrqk1s8shnip-narA,/nix/store/rcz8aqa9lzcygdcn1q53xz03vc3svrcp-fod"
+        )
+        #expect(main.compression == "none" && main.fileSize == 376 && main.deriver?.name == "main.drv")
+        let narA = try NarInfo(
+            parsing: try Self.fixture("binary-cache/ikiifxrnjzkm8b336gkxxrqk1s8shnip.narinfo"),
+            storeDirectory: Self.nixStore, source: "narA")
+        #expect(narA.fingerprint(storeDirectory: Self.nixStore).hasSuffix(";1280;"))
+        #expect(narA.contentAddress == "fixed:r:sha256:0pzm7s209qfvy9y4877r8x3djs60g4gkm97822jyhlpfpgcr3snz")
+    }
+
+    @Test func aKeyOfAnotherNameOrATamperedNarinfoDoesNotVerify() throws {
+        let text = try Self.fixture("binary-cache/d1zr5kplxg5r89v1426yx4wgg5nlqw36.narinfo")
+        let info = try NarInfo(parsing: text, storeDirectory: Self.nixStore, source: "main")
+        let other = try SigningKey.generate(name: "test-cache-1")
+        #expect(!info.isSigned(by: [other.publicKey], storeDirectory: Self.nixStore))
+        // The same key bytes under another name: Nix matches names first.
+        let renamed = try TrustedKey(
+            parsing: (try Self.fixture("keys/pk")).replacingOccurrences(of: "test-cache-1:", with: "other:"))
+        #expect(!info.isSigned(by: [renamed], storeDirectory: Self.nixStore))
+        // A dropped reference changes what is signed (Nix: "is untrusted").
+        var tampered = info
+        tampered.references.removeFirst()
+        let trusted = try TrustedKey(parsing: try Self.fixture("keys/pk"))
+        #expect(!tampered.isSigned(by: [trusted], storeDirectory: Self.nixStore))
+        // Another key's signature is added beside the first, sorted; both count.
+        var twice = info
+        try twice.sign(with: other, storeDirectory: Self.nixStore)
+        #expect(twice.signatures.count == 2 && twice.signatures == twice.signatures.sorted())
+        #expect(twice.isSigned(by: [other.publicKey], storeDirectory: Self.nixStore))
+        #expect(twice.isSigned(by: [trusted], storeDirectory: Self.nixStore))
+    }
+
+    @Test(arguments: [
+        (
+            "StorePath: /nix/store/d1zr5kplxg5r89v1426yx4wgg5nlqw36-main\nURL: ../../etc/passwd\nNarHash: sha256:1wz62wg7drz88m8zpi5mbfzvlqr6xy0nclg3kibq3v8dmxjdy35a\nNarSize: 1\nReferences: \n",
+            "URL '../../etc/passwd' leaves the cache"
+        ),
+        (
+            "StorePath: /nix/store/d1zr5kplxg5r89v1426yx4wgg5nlqw36-main\nURL: https://evil.example/x.nar\nNarHash: sha256:1wz62wg7drz88m8zpi5mbfzvlqr6xy0nclg3kibq3v8dmxjdy35a\nNarSize: 1\nReferences: \n",
+            "leaves the cache"
+        ),
+        (
+            "StorePath: /elsewhere/d1zr5kplxg5r89v1426yx4wgg5nlqw36-main\nURL: nar/x.nar\nNarHash: sha256:1wz62wg7drz88m8zpi5mbfzvlqr6xy0nclg3kibq3v8dmxjdy35a\nNarSize: 1\n",
+            "is not a path of /nix/store"
+        ),
+        (
+            "StorePath: /nix/store/d1zr5kplxg5r89v1426yx4wgg5nlqw36-main\nURL: nar/x.nar\nNarHash: 1wz62wg7drz88m8zpi5mbfzvlqr6xy0nclg3kibq3v8dmxjdy35a\nNarSize: 1\n",
+            "is not a hash with its algorithm"
+        ),
+        (
+            "StorePath: /nix/store/d1zr5kplxg5r89v1426yx4wgg5nlqw36-main\nURL: nar/x.nar\nNarHash: sha256:1wz62wg7drz88m8zpi5mbfzvlqr6xy0nclg3kibq3v8dmxjdy35a\nNarSize: 0\n",
+            "it has no NarSize"
+        ),
+        (
+            "StorePath: /nix/store/d1zr5kplxg5r89v1426yx4wgg5nlqw36-main\nURL: nar/x.nar\nNarHash: sha256:1wz62wg7drz88m8zpi5mbfzvlqr6xy0nclg3kibq3v8dmxjdy35a\nNarSize: 1\nReferences: ../x\n",
+            "reference '../x' is not a store path"
+        ),
+        (
+            "StorePath: /nix/store/d1zr5kplxg5r89v1426yx4wgg5nlqw36-main\nURL: nar/x.nar\nNarHash: sha256:1wz62wg7drz88m8zpi5mbfzvlqr6xy0nclg3kibq3v8dmxjdy35a\nNarSize: 1\nReferences:\nSig: k:x\n",
+            "'References:' must be followed by a space"
+        ),
+        (
+            "StorePath: /nix/store/d1zr5kplxg5r89v1426yx4wgg5nlqw36-main\nURL: nar/x.nar\nNarHash: sha256:1wz62wg7drz88m8zpi5mbfzvlqr6xy0nclg3kibq3v8dmxjdy35a\nNarSize: 1\nCA: a\nCA: b\n",
+            "'CA' appears twice"
+        ),
+        (
+            "URL: nar/x.nar\nNarHash: sha256:1wz62wg7drz88m8zpi5mbfzvlqr6xy0nclg3kibq3v8dmxjdy35a\nNarSize: 1\n",
+            "it has no StorePath"
+        ),
+    ])
+    func hostileNarinfosAreRefusedWithTheirReason(_ text: String, _ reason: String) {
+        let error = #expect(throws: CacheError.self) {
+            try NarInfo(parsing: text, storeDirectory: Self.nixStore, source: "cache/x.narinfo")
+        }
+        #expect(error?.description.hasPrefix("cache/x.narinfo: ") == true)
+        #expect(error?.description.contains(reason) == true, "\(error?.description ?? "")")
+    }
+
+    @Test func keysAreValidatedAndGeneratedInNixsFormat() throws {
+        let key = try SigningKey.generate(name: "test-cache-1")
+        // 101 and 57 bytes for this name, as nix-store --generate-binary-cache-key writes them.
+        #expect(key.text.utf8.count == 101 && key.publicKey.text.utf8.count == 57)
+        #expect(try SigningKey(parsing: key.text).publicKey == key.publicKey)
+        for bad in ["nocolon", ":AAAA", "a b:AAAA", "k:not base64!", "k:" + Data(count: 31).base64EncodedString()] {
+            #expect(throws: CacheError.self) { try TrustedKey(parsing: bad) }
+        }
+        // A secret key whose second half is not its own public key.
+        let mismatched = "k:" + Data(Array(repeating: 1, count: 64)).base64EncodedString()
+        #expect(throws: CacheError.self) { try SigningKey(parsing: mismatched) }
+    }
+}
