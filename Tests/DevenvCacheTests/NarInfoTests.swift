@@ -145,3 +145,20 @@ struct NarInfoTests {
         #expect(throws: CacheError.self) { try SigningKey(parsing: mismatched) }
     }
 }
+
+/// `nix-cache-info`, as Nix writes and reads it.
+struct CacheInfoTests {
+    @Test func theCachesOfNixAreReadAndWrittenBack() throws {
+        let text = try NarInfoTests.fixture("binary-cache/nix-cache-info")
+        let info = try CacheInfo(parsing: text, source: "nix-cache-info")
+        #expect(info == CacheInfo(storeDirectory: "/nix/store"))
+        #expect(info.text == text)
+        let full = try CacheInfo(
+            parsing: "StoreDir:  /nix/store \nWantMassQuery: 1\nPriority: 40\nnonsense\nOther: x\n", source: "c")
+        #expect(full == CacheInfo(storeDirectory: "/nix/store", wantMassQuery: true, priority: 40))
+        #expect(full.text == "StoreDir: /nix/store\nWantMassQuery: 1\nPriority: 40\n")
+        for bad in ["WantMassQuery: 1\n", "StoreDir: relative\n", "StoreDir: /s\nPriority: high\n"] {
+            #expect(throws: CacheError.self) { try CacheInfo(parsing: bad, source: "c") }
+        }
+    }
+}
