@@ -66,7 +66,9 @@ let package = Package(
         ),
         .target(
             name: "DevenvCache",
-            dependencies: ["DevenvBasics", "DevenvStore", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "DevenvBasics", "DevenvStore", "DevenvFetch", .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .target(
             name: "DevenvServices",

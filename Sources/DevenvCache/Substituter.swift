@@ -1,0 +1,148 @@
+import DevenvBasics
+import DevenvFetch
+import DevenvStore
+import Foundation
+import Glibc
+
+/// A binary cache to substitute from: for now a directory (`file:///…`), as `nix copy --to
+/// file://…` writes one.
+public struct BinaryCache: Sendable, Equatable {
+    public let url: String
+    let directory: String
+
+    public init(url: String) throws {
+        guard url.hasPrefix("file:///") else {
+            throw CacheError("'\(url)' is not a binary cache devenv can read yet (file:///DIRECTORY)")
+        }
+        self.url = url
+        var path = String(url.dropFirst("file://".count))
+        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        directory = path
+    }
+
+    /// The file at `relative` in the cache (a relative path of plain names), or nil when there is none.
+    func file(_ relative: String) -> String? {
+        let path = directory + "/" + relative
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+}
+
+/// Brings store paths from binary caches instead of fetching or building them: a path (with its
+/// references first) comes from the first cache that has it, signed by a trusted key, and whose
+/// NAR has the hashes and size its narinfo says. What does not verify is refused, said in
+/// `problems`, and the next cache is asked.
+public final class Substituter {
+    let store: Store
+    let caches: [BinaryCache]
+    let trusted: [TrustedKey]
+    /// What was refused, one line each (`CACHE: PATH: why`).
+    public private(set) var problems: [String] = []
+    private var infos: [String: CacheInfo?] = [:]
+
+    /// How many references deep a closure may go (no recursion over input is unbounded).
+    static let maximumDepth = 256
+
+    public init(store: Store, caches: [BinaryCache], trusted: [TrustedKey]) {
+        self.store = store
+        self.caches = caches
+        self.trusted = trusted
+    }
+
+    /// Whether `path` is valid once it has been asked for: already, or substituted with its closure.
+    public func substitute(_ path: StorePath) throws -> Bool {
+        try substitute(path, depth: 0)
+    }
+
+    private func substitute(_ path: StorePath, depth: Int) throws -> Bool {
+        if try store.isValid(path) { return true }
+        guard depth < Substituter.maximumDepth else {
+            throw CacheError(
+                "\(store.directory.fullPath(of: path)): references deeper than \(Substituter.maximumDepth)")
+        }
+        for cache in caches where try usable(cache) {
+            guard let narinfoFile = cache.file(path.hashPart + ".narinfo") else { continue }
+            let source = cache.url + "/" + path.hashPart + ".narinfo"
+            do {
+                let info = try NarInfo(
+                    parsing: try String(contentsOfFile: narinfoFile, encoding: .utf8), storeDirectory: store.directory,
+                    source: source)
+                guard info.storePath == path else {
+                    throw CacheError("\(source): it is for \(store.directory.fullPath(of: info.storePath))")
+                }
+                guard info.isSigned(by: trusted, storeDirectory: store.directory) else {
+                    throw CacheError("\(source): no signature by a trusted key")
+                }
+                for reference in info.references where reference != path {
+                    guard try substitute(reference, depth: depth + 1) else {
+                        throw CacheError("\(source): its reference \(reference.baseName) cannot be substituted")
+                    }
+                }
+                try fetch(info, from: cache, source: source)
+                return true
+            } catch let error as CacheError {
+                problems.append(error.description)
+            } catch {
+                problems.append("\(source): \(error)")
+            }
+        }
+        return false
+    }
+
+    /// Whether `cache` is for this store's directory (its `nix-cache-info`, read once).
+    private func usable(_ cache: BinaryCache) throws -> Bool {
+        if infos[cache.url] == nil {
+            var info: CacheInfo? = nil
+            do {
+                guard let file = cache.file("nix-cache-info") else {
+                    throw CacheError("\(cache.url): it has no nix-cache-info")
+                }
+                let read = try CacheInfo(
+                    parsing: try String(contentsOfFile: file, encoding: .utf8), source: cache.url + "/nix-cache-info")
+                guard read.storeDirectory == store.directory.path else {
+                    throw CacheError(
+                        "\(cache.url): its paths are for \(read.storeDirectory), not \(store.directory.path); not used")
+                }
+                info = read
+            } catch {
+                problems.append("\(error)")
+            }
+            infos[cache.url] = info
+        }
+        return infos[cache.url]! != nil
+    }
+
+    /// Downloads, checks, unpacks and registers the path `info` describes.
+    private func fetch(_ info: NarInfo, from cache: BinaryCache, source: String) throws {
+        guard let file = cache.file(info.url) else { throw CacheError("\(source): its NAR \(info.url) is missing") }
+        if let fileSize = info.fileSize,
+            (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? UInt64) != fileSize
+        {
+            throw CacheError("\(source): its NAR file is not \(fileSize) bytes")
+        }
+        if let fileHash = info.fileHash, try FileTree.hashContents(of: file, algorithm: fileHash.algorithm) != fileHash
+        {
+            throw CacheError("\(source): its NAR file does not have the FileHash")
+        }
+        let staging = try store.makeStagingArea()
+        var nar = file
+        if info.compression != "none" {
+            guard ["xz", "zstd", "bzip2", "gzip"].contains(info.compression) else {
+                throw CacheError("\(source): compression '\(info.compression)' is not one devenv reads")
+            }
+            nar = staging.directory + "/nar"
+            try Unpacker.decompress(file, to: nar)
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: nar)[.size] as? UInt64) ?? 0
+        guard size == info.narSize,
+            try FileTree.hashContents(of: nar, algorithm: info.narHash.algorithm) == info.narHash
+        else { throw CacheError("\(source): its NAR does not have the NarHash and NarSize") }
+        let fd = try SystemCall.retrying("cannot open '\(nar)'") { open(nar, O_RDONLY | O_CLOEXEC) }
+        defer { close(fd) }
+        try NarReader.restore(from: fd, to: staging.tree)
+        try store.addSubstitute(
+            staging,
+            as: PathInfo(
+                path: info.storePath, narHash: info.narHash, narSize: info.narSize, references: info.references,
+                deriver: info.deriver))
+    }
+}

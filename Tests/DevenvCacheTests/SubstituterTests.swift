@@ -1,0 +1,147 @@
+import DevenvBasics
+import DevenvStore
+import Foundation
+import Glibc
+import TestSupport
+import Testing
+
+@testable import DevenvCache
+
+/// Substituting from a file:// cache written the way `nix copy` writes one, into a store of the
+/// same directory that has never seen the paths.
+struct SubstituterTests {
+    struct Cache {
+        let dir: TemporaryDirectory
+        let storeDirectory: String
+        let key: SigningKey
+        /// `program` refers to `data` (its narinfo says so, and the signature covers it).
+        let data: StorePath
+        let program: StorePath
+
+        init(compression: String = "none") throws {
+            dir = try TemporaryDirectory("substitute")
+            storeDirectory = dir("store")
+            key = try SigningKey.generate(name: "test-1")
+            let first = try Store(location: StoreLocation(home: dir("home1"), storeDirectory: storeDirectory))
+            try dir.sh(
+                "mkdir -p src/data src/program cache/nar && echo hello > src/data/greeting && printf '#!/bin/sh\\necho hi\\n' > src/program/run && chmod +x src/program/run"
+            )
+            data = try first.add(dir("src/data"), name: "data")
+            program = try first.add(dir("src/program"), name: "program")
+            try "StoreDir: \(storeDirectory)\n".write(
+                toFile: dir("cache/nix-cache-info"), atomically: true, encoding: .utf8)
+            for (path, references) in [(data, [StorePath]()), (program, [data])] {
+                let nar = dir("cache/nar/tmp.nar")
+                let fd = open(nar, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+                let writer = NarWriter(sink: FileDescriptorSink(fd: fd))
+                try writer.dump(first.directory.fullPath(of: path))
+                close(fd)
+                let narHash = try FileTree.hashContents(of: nar, algorithm: .sha256)
+                let narSize = UInt64(try FileManager.default.attributesOfItem(atPath: nar)[.size] as! UInt64)
+                var file = nar
+                if compression == "xz" {
+                    try dir.sh("xz -k cache/nar/tmp.nar")
+                    file = nar + ".xz"
+                }
+                let fileHash = try FileTree.hashContents(of: file, algorithm: .sha256)
+                let url = "nar/\(fileHash.nix32).nar" + (compression == "xz" ? ".xz" : "")
+                try FileManager.default.moveItem(atPath: file, toPath: dir("cache/" + url))
+                if compression == "xz" { try FileManager.default.removeItem(atPath: nar) }
+                var info = NarInfo(
+                    storePath: path, url: url, compression: compression, fileHash: fileHash,
+                    fileSize: UInt64(
+                        try FileManager.default.attributesOfItem(atPath: dir("cache/" + url))[.size] as! UInt64),
+                    narHash: narHash, narSize: narSize, references: references)
+                try info.sign(with: key, storeDirectory: first.directory)
+                try info.text(storeDirectory: first.directory).write(
+                    toFile: dir("cache/\(path.hashPart).narinfo"), atomically: true, encoding: .utf8)
+            }
+            // The first store goes; the paths now exist only in the cache.
+            try dir.sh("chmod -R u+w store home1 && rm -rf store home1")
+        }
+
+        func store() throws -> Store {
+            try Store(location: StoreLocation(home: dir("home2"), storeDirectory: storeDirectory))
+        }
+
+        func substituter(_ store: Store, trusting keys: [TrustedKey]? = nil) throws -> Substituter {
+            Substituter(
+                store: store, caches: [try BinaryCache(url: "file://" + dir("cache"))], trusted: keys ?? [key.publicKey]
+            )
+        }
+    }
+
+    @Test(arguments: ["none", "xz"])
+    func aClosureComesFromTheCacheReferencesFirst(_ compression: String) throws {
+        let cache = try Cache(compression: compression)
+        let store = try cache.store()
+        let substituter = try cache.substituter(store)
+        #expect(try substituter.substitute(cache.program), "\(substituter.problems)")
+        #expect(substituter.problems.isEmpty)
+        #expect(try store.isValid(cache.data) && store.isValid(cache.program))
+        #expect(try store.validPathInfo(cache.program).references == [cache.data])
+        let run = try runCommand(store.directory.fullPath(of: cache.program) + "/run", [])
+        #expect(run.output == "hi")
+        #expect(
+            try String(contentsOfFile: store.directory.fullPath(of: cache.data) + "/greeting", encoding: .utf8)
+                == "hello\n")
+    }
+
+    @Test func whatDoesNotVerifyIsRefusedAndNothingIsStored() throws {
+        let cache = try Cache()
+        // Another key: untrusted.
+        let store = try cache.store()
+        let stranger = try cache.substituter(store, trusting: [try SigningKey.generate(name: "test-1").publicKey])
+        #expect(try !stranger.substitute(cache.program))
+        #expect(stranger.problems.first?.hasSuffix("no signature by a trusted key") == true, "\(stranger.problems)")
+        #expect(try store.validPaths().isEmpty)
+
+        // A NAR changed after signing: refused by its file hash; with no file hash, by its NAR hash.
+        let nar = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: cache.dir("cache/nar")).first {
+                (try? Data(contentsOf: URL(fileURLWithPath: cache.dir("cache/nar/" + $0))))?.range(
+                    of: Data("hello".utf8)) != nil
+            })
+        try cache.dir.sh("chmod u+w cache/nar/\(nar) && sed -i 's/hello/jello/' cache/nar/\(nar)")
+        let tampered = try cache.substituter(store)
+        #expect(try !tampered.substitute(cache.data))
+        #expect(
+            tampered.problems.contains { $0.hasSuffix("its NAR file does not have the FileHash") },
+            "\(tampered.problems)")
+        let narinfo = cache.dir("cache/\(cache.data.hashPart).narinfo")
+        let text = try String(contentsOfFile: narinfo, encoding: .utf8)
+        try text.split(separator: "\n").filter { !$0.hasPrefix("FileHash") && !$0.hasPrefix("FileSize") }
+            .map { $0 + "\n" }.joined().write(toFile: narinfo, atomically: true, encoding: .utf8)
+        let unhashed = try cache.substituter(store)
+        #expect(try !unhashed.substitute(cache.data))
+        #expect(
+            unhashed.problems.contains { $0.hasSuffix("its NAR does not have the NarHash and NarSize") },
+            "\(unhashed.problems)")
+        // A path whose reference cannot be had is not substituted either.
+        #expect(try !unhashed.substitute(cache.program))
+        #expect(try store.validPaths().isEmpty)
+
+        // A narinfo that describes another path than the one its name says.
+        try FileManager.default.copyItem(
+            atPath: cache.dir("cache/\(cache.program.hashPart).narinfo"), toPath: cache.dir("other.narinfo"))
+        try cache.dir.sh(
+            "rm cache/\(cache.data.hashPart).narinfo && cp other.narinfo cache/\(cache.data.hashPart).narinfo")
+        let swapped = try cache.substituter(store)
+        #expect(try !swapped.substitute(cache.data))
+        #expect(swapped.problems.first?.contains("it is for \(store.directory.fullPath(of: cache.program))") == true)
+        #expect(try store.validPaths().isEmpty)
+    }
+
+    @Test func aCacheForAnotherStoreDirectoryIsNotUsed() throws {
+        let cache = try Cache()
+        let other = try Store(location: StoreLocation(home: cache.dir("home3"), storeDirectory: cache.dir("elsewhere")))
+        let substituter = try cache.substituter(other)
+        let path = try StorePath(hashPart: cache.data.hashPart, name: cache.data.name)
+        #expect(try !substituter.substitute(path))
+        #expect(
+            substituter.problems == [
+                "file://\(cache.dir("cache")): its paths are for \(cache.storeDirectory), not \(cache.dir("elsewhere")); not used"
+            ])
+        #expect(throws: CacheError.self) { try BinaryCache(url: "https://cache.example.org") }
+    }
+}
