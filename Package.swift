@@ -43,7 +43,7 @@ let package = Package(
         ),
         .target(
             name: "DevenvBuild",
-            dependencies: ["DevenvBasics", "DevenvStore", "DevenvFetch"]
+            dependencies: ["DevenvBasics", "DevenvStore", "DevenvFetch", "DevenvCache"]
         ),
         .executableTarget(name: "embed-files"),
         .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-files"]),
@@ -61,6 +61,7 @@ let package = Package(
             name: "DevenvShell",
             dependencies: [
                 "DevenvBasics", "DevenvBuild", "DevenvProject", "DevenvStore", "DevenvFetch", "DevenvPackages",
+                "DevenvCache",
             ],
             plugins: ["EmbedFiles"]
         ),

@@ -1,3 +1,4 @@
+import DevenvCache
 import DevenvFetch
 import Foundation
 
@@ -19,6 +20,10 @@ public struct BuildSettings: Sendable, Equatable {
     public var cores: Int
     public var sandbox: SandboxPolicy
     public var fetch: FetchSettings
+    /// Binary caches asked, in order, before an output is built (config.toml's `[cache]`).
+    public var substituters: [BinaryCache] = []
+    /// The keys whose signatures make a cache's paths trusted.
+    public var trustedKeys: [TrustedKey] = []
 
     public init(
         jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
@@ -40,6 +45,12 @@ public protocol BuildProgress: FetchProgress {
     func built(_ name: String, path: String, seconds: Double)
     /// Something the user should know but that does not stop the work.
     func warning(_ message: String)
+    /// `path` came from the binary cache `cache` instead of being fetched or built.
+    func substituted(path: String, from cache: String)
+}
+
+extension BuildProgress {
+    public func substituted(path: String, from cache: String) {}
 }
 
 /// How an output is made.

@@ -1,9 +1,11 @@
+import DevenvCache
 import DevenvFetch
 import DevenvStore
 import Foundation
 
-/// Makes derivations' outputs valid: a valid output is done; otherwise its dependencies are
-/// realized first, its sources fetched and it is built. Independent derivations proceed in
+/// Makes derivations' outputs valid: a valid output is done; one a binary cache has (with its
+/// closure, `settings.substituters`) is substituted, and what it was built with is not needed;
+/// otherwise its dependencies are realized first, its sources fetched and it is built. Independent derivations proceed in
 /// parallel (`settings.jobs`); a per-path build lock means two processes never build the same
 /// path at once: the second waits and then finds the path valid.
 public final class Realizer: Sendable {
@@ -30,7 +32,9 @@ public final class Realizer: Sendable {
 
     /// Realizes every derivation (and what it depends on) and returns their output paths, in order.
     public func realize(_ derivations: [Derivation]) throws -> [StorePath] {
-        let plan = try Plan(derivations, in: store.directory)
+        // Outputs a cache has are substituted first, so that nothing is built only to build them.
+        for derivation in derivations { _ = try substitute(try derivation.outputPath(in: store.directory)) }
+        let plan = try Plan(derivations, in: store.directory) { [store] in (try? store.isValid($0)) ?? false }
         try plan.run(workers: max(1, settings.jobs)) { [self] derivation, output, dependencies in
             try realizeOne(derivation, at: output, dependencies: dependencies)
         }
@@ -44,9 +48,25 @@ public final class Realizer: Sendable {
         let lock = try store.buildLock(for: output)
         defer { lock.release() }
         if try store.isValid(output) { return }
+        if try substitute(output) { return }
         let sources = try fetcher.fetchAll(derivation.sources.map(\.fetchable))
         try Builder(store: store, settings: settings, progress: progress)
             .build(derivation, at: output, sources: sources, dependencies: dependencies)
+    }
+}
+
+extension Realizer {
+    /// Whether `output` is valid after asking the binary caches for it (none configured: false).
+    func substitute(_ output: StorePath) throws -> Bool {
+        guard !settings.substituters.isEmpty, try !store.isValid(output) else { return try store.isValid(output) }
+        let substituter = Substituter(
+            store: store, caches: settings.substituters, trusted: settings.trustedKeys
+        ) { [store, progress] path, cache in
+            progress.substituted(path: store.directory.fullPath(of: path), from: cache)
+        }
+        let done = try substituter.substitute(output)
+        for problem in substituter.problems { progress.warning(problem) }
+        return done
     }
 }
 
@@ -68,15 +88,17 @@ private final class Plan: @unchecked Sendable {
     private var remaining = 0
     private var failure: (any Error)?
 
-    init(_ derivations: [Derivation], in store: StoreDirectory) throws {
+    /// `isValid`: an output already valid needs nothing it was built with.
+    init(_ derivations: [Derivation], in store: StoreDirectory, isValid: (StorePath) -> Bool) throws {
         var pending = derivations
         while let derivation = pending.popLast() {
             let output = try derivation.outputPath(in: store)
             guard nodes[output] == nil else { continue }
-            let dependencies = try derivation.dependencies.map { try $0.outputPath(in: store) }
+            let needed = isValid(output) ? [] : derivation.dependencies
+            let dependencies = try needed.map { try $0.outputPath(in: store) }
             nodes[output] = Node(derivation: derivation, waitingFor: Set(dependencies))
             outputs[derivation] = output
-            pending.append(contentsOf: derivation.dependencies)
+            pending.append(contentsOf: needed)
         }
         for (output, node) in nodes {
             for dependency in node.waitingFor { nodes[dependency]!.dependents.append(output) }
@@ -118,7 +140,11 @@ private final class Plan: @unchecked Sendable {
                 let output = ready.removeFirst()
                 running += 1
                 let derivation = nodes[output]!.derivation
-                let dependencies = Dictionary(uniqueKeysWithValues: derivation.dependencies.map { ($0, outputs[$0]!) })
+                // A valid output's dependencies are not in the plan (nor needed).
+                let dependencies = Dictionary(
+                    uniqueKeysWithValues: derivation.dependencies.compactMap { dependency in
+                        outputs[dependency].map { (dependency, $0) }
+                    })
                 return (derivation, output, dependencies)
             }
             if running == 0 { return nil }

@@ -42,10 +42,17 @@ public final class Substituter {
     /// How many references deep a closure may go (no recursion over input is unbounded).
     static let maximumDepth = 256
 
-    public init(store: Store, caches: [BinaryCache], trusted: [TrustedKey]) {
+    /// Called with each path substituted and the cache it came from.
+    let onSubstituted: (StorePath, String) -> Void
+
+    public init(
+        store: Store, caches: [BinaryCache], trusted: [TrustedKey],
+        onSubstituted: @escaping (StorePath, String) -> Void = { _, _ in }
+    ) {
         self.store = store
         self.caches = caches
         self.trusted = trusted
+        self.onSubstituted = onSubstituted
     }
 
     /// Whether `path` is valid once it has been asked for: already, or substituted with its closure.
@@ -78,6 +85,7 @@ public final class Substituter {
                     }
                 }
                 try fetch(info, from: cache, source: source)
+                onSubstituted(path, cache.url)
                 return true
             } catch let error as CacheError {
                 problems.append(error.description)

@@ -1,5 +1,6 @@
 import DevenvBasics
 import DevenvBuild
+import DevenvCache
 import DevenvFetch
 import DevenvPackages
 import DevenvStore
@@ -19,6 +20,8 @@ public struct UserConfiguration: Sendable, Equatable {
     /// `[debian] keys`: files of OpenPGP keys trusted to sign Debian indexes besides Debian's
     /// own (absolute, or relative to config.toml's directory).
     public var debianKeyFiles: [String] = []
+    /// Secret keys that sign what `devenv cache push` pushes (`[cache] secret-key-files`).
+    public var cacheSecretKeyFiles: [String] = []
 
     public init(
         build: BuildSettings = BuildSettings(), hookInBackground: Bool = true, gcAutomatic: Bool = false,
@@ -46,7 +49,7 @@ public struct UserConfiguration: Sendable, Equatable {
     public init(parsing text: String, file: String) throws {
         let document = try TOMLDocument(file: file, text: text)
         let reader = TOMLTableReader(document, path: [], table: document.root)
-        try reader.rejectUnknownKeys(["sandbox", "jobs", "cores", "mirrors", "fetch", "hook", "gc", "debian"])
+        try reader.rejectUnknownKeys(["sandbox", "jobs", "cores", "mirrors", "fetch", "hook", "gc", "debian", "cache"])
         var settings = BuildSettings()
         if let sandbox = try reader.string("sandbox") {
             guard let policy = SandboxPolicy(rawValue: sandbox) else {
@@ -69,6 +72,27 @@ public struct UserConfiguration: Sendable, Equatable {
             if let attempts = try fetch.integer("attempts") { settings.fetch.attempts = max(1, attempts) }
             if let parallel = try fetch.integer("parallel-downloads") {
                 settings.fetch.parallelDownloads = max(1, parallel)
+            }
+        }
+        if let cache = try reader.table("cache") {
+            try cache.rejectUnknownKeys(["substituters", "trusted-public-keys", "secret-key-files"])
+            let directory = (file as NSString).deletingLastPathComponent
+            cacheSecretKeyFiles = (try cache.strings("secret-key-files") ?? []).map {
+                $0.hasPrefix("/") ? $0 : directory + "/" + $0
+            }
+            for url in try cache.strings("substituters") ?? [] {
+                do {
+                    settings.substituters.append(try BinaryCache(url: url))
+                } catch let error as CacheError {
+                    throw document.error(at: ["cache", "substituters"], element: url, error.description)
+                }
+            }
+            for text in try cache.strings("trusted-public-keys") ?? [] {
+                do {
+                    settings.trustedKeys.append(try TrustedKey(parsing: text))
+                } catch let error as CacheError {
+                    throw document.error(at: ["cache", "trusted-public-keys"], element: text, error.description)
+                }
             }
         }
         build = settings

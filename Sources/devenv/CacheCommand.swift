@@ -8,7 +8,7 @@ struct CacheCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cache",
         abstract: "Binary caches in Nix's format: keys that sign what is pushed.",
-        subcommands: [CacheKeygenCommand.self]
+        subcommands: [CacheKeygenCommand.self, CachePushCommand.self]
     )
 }
 
@@ -43,5 +43,46 @@ struct CacheKeygenCommand: ParsableCommand {
         try key.write(secret: secretPath, public: publicPath)
         printError("secret key: \(secretPath)\npublic key: \(publicPath)")
         print(key.publicKey.text)
+    }
+}
+
+struct CachePushCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "push",
+        abstract: "Copy store paths and their closures into a binary cache (file:///DIRECTORY), signed.",
+        discussion: """
+            Writes Nix's layout (nix-cache-info, HASH.narinfo, nar/FILEHASH.nar), each NAR before its \
+            narinfo; paths the cache has are skipped. Signs with every --key, else with config.toml's \
+            [cache] secret-key-files.
+            """
+    )
+
+    @Option(name: .customLong("to"), help: "The cache (file:///DIRECTORY).")
+    var destination: String
+
+    @Option(name: .customLong("key"), help: "A secret key file to sign with (repeatable).")
+    var keys: [String] = []
+
+    @Argument(help: "Store paths (their closures are pushed).")
+    var paths: [String]
+
+    func run() throws {
+        let session = try Session()
+        let cache = try BinaryCache(url: destination)
+        let signing = try (keys.isEmpty ? session.configuration.cacheSecretKeyFiles : keys).map { file in
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw CacheError("cannot read the secret key file \(file)")
+            }
+            return try SigningKey(parsing: text)
+        }
+        if signing.isEmpty { printError("warning: no secret key: the paths are pushed unsigned") }
+        let storePaths = try paths.map { path in
+            let storePath = try session.store.storePath(containing: path)
+            guard try session.store.isValid(storePath) else { throw CacheError("\(path) is not a valid store path") }
+            return storePath
+        }
+        let written = try cache.push(storePaths, from: session.store, signedWith: signing)
+        let closure = try session.store.closure(of: storePaths).count
+        printError("pushed \(written.count) paths to \(destination) (\(closure - written.count) already there)")
     }
 }

@@ -66,6 +66,10 @@ final class ConsoleProgress: BuildProgress, @unchecked Sendable {
         update { $0.print("warning: \(message)") }
     }
 
+    func substituted(path: String, from cache: String) {
+        update { $0.print("substituted \(path) from \(cache)") }
+    }
+
     /// Changes state under the lock, then redraws the bars.
     private func update(_ change: (ConsoleProgress) -> Void) {
         lock.lock()

@@ -56,4 +56,74 @@ struct CacheCommandTests {
         let original = try String(contentsOf: Self.fixtures.appendingPathComponent("keys/pk"), encoding: .utf8)
         #expect(try verify(original).status != 0)
     }
+
+    @Test func aPushedClosureIsSubstitutedIntoAnotherHomeWithoutBuildingAnything() throws {
+        let dir = try TemporaryDirectory("cache-push")
+        let storeDirectory = dir("store")
+        try dir.sh("mkdir set")
+        try """
+        [tool]
+        version = "1"
+        description = "what app is built with"
+        homepage = "h"
+        license = "l"
+        origin = "o"
+        script = "mkdir -p $out/bin && printf '#!/bin/sh\\\\necho tool\\\\n' > $out/bin/tool && chmod +x $out/bin/tool"
+
+        [app]
+        version = "1"
+        description = "built with tool"
+        homepage = "h"
+        license = "l"
+        origin = "o"
+        dependencies = ["tool"]
+        script = "mkdir -p $out/bin && printf '#!/bin/sh\\\\necho app\\\\n' > $out/bin/app && chmod +x $out/bin/app"
+        """.write(toFile: dir("set/set.toml"), atomically: true, encoding: .utf8)
+        let first = DevenvCLI(home: dir("first"), environment: ["CI": "true", "DEVENV_STORE_DIR": storeDirectory])
+        let built = try first("build", "--packages", dir("set"), "app", "tool")
+        #expect(built.status == 0, "\(built.stderr)")
+        let lines = built.output.split(separator: "\n").map(String.init)
+        let (app, tool) = (lines[0], lines[1])
+        #expect(try first("cache", "keygen", "test-1", "--secret", dir("sk"), "--public", dir("pk")).status == 0)
+        let pushed = try first("cache", "push", "--to", "file://" + dir("cache"), "--key", dir("sk"), app)
+        #expect(pushed.status == 0 && pushed.stderr.contains("pushed 1 paths to file://"), "\(pushed.stderr)")
+        let again = try first("cache", "push", "--to", "file://" + dir("cache"), "--key", dir("sk"), app)
+        #expect(
+            again.stderr.contains("pushed 0 paths") && again.stderr.contains("(1 already there)"), "\(again.stderr)")
+        // Nix reads what devenv wrote: the same narinfo, signature and NAR.
+        let narinfo = try String(
+            contentsOfFile: dir("cache/\(URL(fileURLWithPath: app).lastPathComponent.prefix(32)).narinfo"),
+            encoding: .utf8)
+        #expect(narinfo.hasPrefix("StorePath: \(app)\nURL: nar/") && narinfo.contains("\nSig: test-1:"))
+
+        // The first home and its store are gone; the second has only the cache.
+        try dir.sh("chmod -R u+w first store && rm -rf first store")
+        let publicKey = try String(contentsOfFile: dir("pk"), encoding: .utf8)
+        try dir.sh("mkdir second")
+        try """
+        [cache]
+        substituters = ["file://\(dir("cache"))"]
+        trusted-public-keys = ["\(publicKey)"]
+        """.write(toFile: dir("second/config.toml"), atomically: true, encoding: .utf8)
+        let second = DevenvCLI(home: dir("second"), environment: ["CI": "true", "DEVENV_STORE_DIR": storeDirectory])
+        let substituted = try second("build", "--packages", dir("set"), "app")
+        #expect(substituted.status == 0 && substituted.output == app, "\(substituted.stderr)")
+        #expect(substituted.stderr.contains("substituted \(app) from file://"), "\(substituted.stderr)")
+        #expect(!substituted.stderr.contains("building"), "\(substituted.stderr)")
+        // What app was built with is not needed to have it.
+        #expect(!FileManager.default.fileExists(atPath: tool))
+        #expect(try runCommand(app + "/bin/app", []).output == "app")
+
+        // A key the configuration does not trust: refused, said, and built instead.
+        try dir.sh("chmod -R u+w store second && rm -rf store second/store second/db.sqlite*")
+        try """
+        [cache]
+        substituters = ["file://\(dir("cache"))"]
+        trusted-public-keys = ["other-1:\(Data(count: 32).base64EncodedString())"]
+        """.write(toFile: dir("second/config.toml"), atomically: true, encoding: .utf8)
+        let untrusted = try second("build", "--packages", dir("set"), "app")
+        #expect(untrusted.status == 0 && untrusted.output == app, "\(untrusted.stderr)")
+        #expect(untrusted.stderr.contains("narinfo: no signature by a trusted key"), "\(untrusted.stderr)")
+        #expect(untrusted.stderr.contains("building app"), "\(untrusted.stderr)")
+    }
 }

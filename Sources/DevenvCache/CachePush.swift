@@ -1,0 +1,56 @@
+import DevenvBasics
+import DevenvStore
+import Foundation
+import Glibc
+
+extension BinaryCache {
+    /// Copies the closures of `paths` from `store` into this (file://) cache as `nix copy --to
+    /// file://…?compression=none` does, signed with `keys`: each NAR before its narinfo, so a
+    /// reader never finds a narinfo whose NAR is missing; paths the cache has are skipped.
+    /// Returns the paths written.
+    @discardableResult
+    public func push(_ paths: [StorePath], from store: Store, signedWith keys: [SigningKey]) throws -> [StorePath] {
+        try OwnFiles.directory(directory)
+        try OwnFiles.directory(directory + "/nar")
+        let infoFile = directory + "/nix-cache-info"
+        if let existing = file("nix-cache-info") {
+            let info = try CacheInfo(parsing: try String(contentsOfFile: existing, encoding: .utf8), source: url)
+            guard info.storeDirectory == store.directory.path else {
+                throw CacheError("\(url) holds paths of \(info.storeDirectory), not \(store.directory.path)")
+            }
+        } else {
+            try OwnFiles.replace(infoFile, with: Array(CacheInfo(storeDirectory: store.directory.path).text.utf8))
+        }
+        var written: [StorePath] = []
+        for pathInfo in try store.closure(of: paths) where file(pathInfo.path.hashPart + ".narinfo") == nil {
+            let temporary = directory + "/nar/.push-\(getpid())-\(pathInfo.path.hashPart)"
+            let fd = try SystemCall.retrying("cannot write '\(temporary)'") {
+                open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            }
+            do {
+                defer { close(fd) }
+                let writer = NarWriter(sink: FileDescriptorSink(fd: fd))
+                try writer.dump(store.directory.fullPath(of: pathInfo.path))
+            }
+            let fileHash = try FileTree.hashContents(of: temporary, algorithm: .sha256)
+            guard fileHash == pathInfo.narHash else {
+                unlink(temporary)
+                throw CacheError(
+                    "\(store.directory.fullPath(of: pathInfo.path)) no longer has its NAR hash; run `devenv store verify`"
+                )
+            }
+            let url = "nar/\(fileHash.nix32).nar"
+            try SystemCall.retrying("cannot write '\(url)'") { rename(temporary, directory + "/" + url) }
+            var info = NarInfo(
+                storePath: pathInfo.path, url: url, compression: "none", fileHash: fileHash, fileSize: pathInfo.narSize,
+                narHash: pathInfo.narHash, narSize: pathInfo.narSize, references: pathInfo.references,
+                deriver: pathInfo.deriver)
+            for key in keys { try info.sign(with: key, storeDirectory: store.directory) }
+            try OwnFiles.replace(
+                directory + "/" + pathInfo.path.hashPart + ".narinfo",
+                with: Array(info.text(storeDirectory: store.directory).utf8))
+            written.append(pathInfo.path)
+        }
+        return written
+    }
+}
