@@ -126,4 +126,50 @@ struct CacheCommandTests {
         #expect(untrusted.stderr.contains("narinfo: no signature by a trusted key"), "\(untrusted.stderr)")
         #expect(untrusted.stderr.contains("building app"), "\(untrusted.stderr)")
     }
+
+    @Test func nixVerifiesAndCopiesWhatDevenvPushes() throws {
+        let dir = try TemporaryDirectory("cache-nix")
+        try dir.sh("mkdir set")
+        try """
+        [app]
+        version = "1"
+        description = "d"
+        homepage = "h"
+        license = "l"
+        origin = "o"
+        script = "mkdir -p $out/bin && printf '#!/bin/sh\\\\necho app\\\\n' > $out/bin/app && chmod +x $out/bin/app"
+        """.write(toFile: dir("set/set.toml"), atomically: true, encoding: .utf8)
+        let devenv = DevenvCLI(home: dir("home"), environment: ["CI": "true", "DEVENV_STORE_DIR": dir("store")])
+        let app = try devenv("build", "--packages", dir("set"), "app").output
+        #expect(try devenv("cache", "keygen", "t-1", "--secret", dir("sk"), "--public", dir("pk")).status == 0)
+        #expect(try devenv("cache", "push", "--to", "file://" + dir("cache"), "--key", dir("sk"), app).status == 0)
+        let publicKey = try String(contentsOfFile: dir("pk"), encoding: .utf8)
+        func nix(_ arguments: [String]) throws -> CommandResult {
+            try runCommand(
+                "/usr/bin/nix", ["--extra-experimental-features", "nix-command"] + arguments,
+                environment: ["XDG_CACHE_HOME": dir("nix-cache"), "HOME": dir.path, "PATH": "/usr/bin:/bin"])
+        }
+        // The cache's paths are for devenv's store directory; Nix is told so with `?store=`.
+        let cache = "file://\(dir("cache"))?store=\(dir("store"))"
+        let verified = try nix([
+            "store", "verify", "--store", cache, "--trusted-public-keys", publicKey, "--sigs-needed", "1", app,
+        ])
+        #expect(verified.status == 0, "\(verified.stderr)")
+        let stranger =
+            "other-1:"
+            + (try String(contentsOf: Self.fixtures.appendingPathComponent("keys/pk"), encoding: .utf8))
+            .split(separator: ":")[1]
+        #expect(
+            try nix(["store", "verify", "--store", cache, "--trusted-public-keys", stranger, "--sigs-needed", "1", app])
+                .status != 0)
+        let copied = try nix([
+            "copy", "--from", cache, "--to",
+            "local?store=\(dir("store"))&state=\(dir("nix-state"))&log=\(dir("nix-log"))&real=\(dir("real"))",
+            "--option", "trusted-public-keys", publicKey, app,
+        ])
+        #expect(copied.status == 0, "\(copied.stderr)")
+        #expect(
+            try runCommand(dir("real") + "/" + URL(fileURLWithPath: app).lastPathComponent + "/bin/app", []).output
+                == "app")
+    }
 }
