@@ -13,12 +13,15 @@ public final class Realizer: Sendable {
     let settings: BuildSettings
     let progress: any BuildProgress
     let fetcher: URLFetcher
+    let substitution: Substitution?
 
     public init(store: Store, settings: BuildSettings = BuildSettings(), progress: any BuildProgress) {
         self.store = store
         self.settings = settings
         self.progress = progress
         fetcher = URLFetcher(store: store, settings: settings.fetch, progress: progress)
+        substitution =
+            settings.substituters.isEmpty ? nil : Substitution(store: store, settings: settings, progress: progress)
     }
 
     /// This realizer, trying `fallbacks` (URL → URLs) for sources that cannot be had from where
@@ -58,14 +61,33 @@ public final class Realizer: Sendable {
 extension Realizer {
     /// Whether `output` is valid after asking the binary caches for it (none configured: false).
     func substitute(_ output: StorePath) throws -> Bool {
-        guard !settings.substituters.isEmpty, try !store.isValid(output) else { return try store.isValid(output) }
-        let substituter = Substituter(
-            store: store, caches: settings.substituters, trusted: settings.trustedKeys
+        guard let substitution else { return try store.isValid(output) }
+        return try substitution.substitute(output, progress: progress)
+    }
+}
+
+/// The binary caches of one realizer, asked one path at a time: what it learns (a cache's
+/// `nix-cache-info`, a cache that is down) holds for the whole run.
+final class Substitution: @unchecked Sendable {
+    private let lock = NSLock()
+    private let substituter: Substituter
+    private var reported = 0
+
+    init(store: Store, settings: BuildSettings, progress: any BuildProgress) {
+        substituter = Substituter(
+            store: store, caches: settings.substituters, trusted: settings.trustedKeys,
+            fetcher: URLFetcher(store: store, settings: settings.fetch, progress: progress)
         ) { [store, progress] path, cache in
             progress.substituted(path: store.directory.fullPath(of: path), from: cache)
         }
+    }
+
+    func substitute(_ output: StorePath, progress: any BuildProgress) throws -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
         let done = try substituter.substitute(output)
-        for problem in substituter.problems { progress.warning(problem) }
+        for problem in substituter.problems.dropFirst(reported) { progress.warning(problem) }
+        reported = substituter.problems.count
         return done
     }
 }

@@ -4,26 +4,47 @@ import DevenvStore
 import Foundation
 import Glibc
 
-/// A binary cache to substitute from: for now a directory (`file:///…`), as `nix copy --to
-/// file://…` writes one.
+/// A binary cache to substitute from: a directory (`file:///…`, as `nix copy --to file://…`
+/// writes one) or the same layout over HTTP (`http://…`, `https://…`).
 public struct BinaryCache: Sendable, Equatable {
     public let url: String
+    /// The directory of a file:// cache (nil for HTTP).
     let directory: String
 
     public init(url: String) throws {
-        guard url.hasPrefix("file:///") else {
-            throw CacheError("'\(url)' is not a binary cache devenv can read yet (file:///DIRECTORY)")
+        var base = url
+        while base.hasSuffix("/") && !base.hasSuffix("://") { base.removeLast() }
+        if base.hasPrefix("file:///") {
+            directory = String(base.dropFirst("file://".count))
+        } else if base.hasPrefix("http://") || base.hasPrefix("https://") {
+            directory = ""
+        } else {
+            throw CacheError(
+                "'\(url)' is not a binary cache devenv can read (file:///DIRECTORY, http://… or https://…)")
         }
-        self.url = url
-        var path = String(url.dropFirst("file://".count))
-        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
-        directory = path
+        self.url = base
     }
 
-    /// The file at `relative` in the cache (a relative path of plain names), or nil when there is none.
+    var isLocal: Bool { !directory.isEmpty }
+
+    /// The file at `relative` in a file:// cache (a relative path of plain names), or nil.
     func file(_ relative: String) -> String? {
         let path = directory + "/" + relative
-        return FileManager.default.fileExists(atPath: path) ? path : nil
+        return isLocal && FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+
+    /// A local file with what the cache has at `relative`, downloaded into `scratch` over HTTP;
+    /// nil when the cache has none.
+    func retrieve(_ relative: String, into scratch: String, with fetcher: URLFetcher) throws -> String? {
+        if isLocal { return file(relative) }
+        let target = scratch + "/" + relative.replacingOccurrences(of: "/", with: "_")
+        unlink(target)
+        do {
+            try fetcher.download(url + "/" + relative, to: target, expecting: nil)
+        } catch let error as FetchError where error.isNotFound {
+            return nil
+        }
+        return target
     }
 }
 
@@ -35,6 +56,9 @@ public final class Substituter {
     let store: Store
     let caches: [BinaryCache]
     let trusted: [TrustedKey]
+    let fetcher: URLFetcher
+    /// Caches that failed other than by not having a file: not asked again (one timeout per run).
+    private var dead: Set<String> = []
     /// What was refused, one line each (`CACHE: PATH: why`).
     public private(set) var problems: [String] = []
     private var infos: [String: CacheInfo?] = [:]
@@ -46,12 +70,13 @@ public final class Substituter {
     let onSubstituted: (StorePath, String) -> Void
 
     public init(
-        store: Store, caches: [BinaryCache], trusted: [TrustedKey],
+        store: Store, caches: [BinaryCache], trusted: [TrustedKey], fetcher: URLFetcher? = nil,
         onSubstituted: @escaping (StorePath, String) -> Void = { _, _ in }
     ) {
         self.store = store
         self.caches = caches
         self.trusted = trusted
+        self.fetcher = fetcher ?? URLFetcher(store: store)
         self.onSubstituted = onSubstituted
     }
 
@@ -66,10 +91,15 @@ public final class Substituter {
             throw CacheError(
                 "\(store.directory.fullPath(of: path)): references deeper than \(Substituter.maximumDepth)")
         }
-        for cache in caches where try usable(cache) {
-            guard let narinfoFile = cache.file(path.hashPart + ".narinfo") else { continue }
+        for cache in caches where !dead.contains(cache.url) {
             let source = cache.url + "/" + path.hashPart + ".narinfo"
             do {
+                guard try usable(cache) else { continue }
+                let scratch = try store.makeStagingArea()
+                guard
+                    let narinfoFile = try cache.retrieve(
+                        path.hashPart + ".narinfo", into: scratch.directory, with: fetcher)
+                else { continue }
                 let info = try NarInfo(
                     parsing: try String(contentsOfFile: narinfoFile, encoding: .utf8), storeDirectory: store.directory,
                     source: source)
@@ -89,6 +119,10 @@ public final class Substituter {
                 return true
             } catch let error as CacheError {
                 problems.append(error.description)
+            } catch let error as FetchError {
+                // Unreachable, or answering errors: asked no more in this run.
+                dead.insert(cache.url)
+                problems.append("\(cache.url): \(error.description); not asked again")
             } catch {
                 problems.append("\(source): \(error)")
             }
@@ -101,7 +135,8 @@ public final class Substituter {
         if infos[cache.url] == nil {
             var info: CacheInfo? = nil
             do {
-                guard let file = cache.file("nix-cache-info") else {
+                let scratch = try store.makeStagingArea()
+                guard let file = try cache.retrieve("nix-cache-info", into: scratch.directory, with: fetcher) else {
                     throw CacheError("\(cache.url): it has no nix-cache-info")
                 }
                 let read = try CacheInfo(
@@ -111,8 +146,8 @@ public final class Substituter {
                         "\(cache.url): its paths are for \(read.storeDirectory), not \(store.directory.path); not used")
                 }
                 info = read
-            } catch {
-                problems.append("\(error)")
+            } catch let error as CacheError {
+                problems.append(error.description)
             }
             infos[cache.url] = info
         }
@@ -121,7 +156,10 @@ public final class Substituter {
 
     /// Downloads, checks, unpacks and registers the path `info` describes.
     private func fetch(_ info: NarInfo, from cache: BinaryCache, source: String) throws {
-        guard let file = cache.file(info.url) else { throw CacheError("\(source): its NAR \(info.url) is missing") }
+        let staging = try store.makeStagingArea()
+        guard let file = try cache.retrieve(info.url, into: staging.directory, with: fetcher) else {
+            throw CacheError("\(source): its NAR \(info.url) is missing")
+        }
         if let fileSize = info.fileSize,
             (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? UInt64) != fileSize
         {
@@ -131,7 +169,6 @@ public final class Substituter {
         {
             throw CacheError("\(source): its NAR file does not have the FileHash")
         }
-        let staging = try store.makeStagingArea()
         var nar = file
         if info.compression != "none" {
             guard ["xz", "zstd", "bzip2", "gzip"].contains(info.compression) else {

@@ -11,6 +11,8 @@ final class HTTPTransfer {
     struct Failure: Error {
         let message: String
         let transient: Bool
+        /// The server answered that it has no such file.
+        var notFound = false
     }
 
     private static let initialized: Bool = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK }()
@@ -71,7 +73,9 @@ final class HTTPTransfer {
         var status = 0
         devenv_curl_get_long(handle, CURLINFO_RESPONSE_CODE, &status)
         if status >= 400 {
-            throw Failure(message: "HTTP \(status)", transient: status >= 500 || status == 408 || status == 429)
+            throw Failure(
+                message: "HTTP \(status)", transient: status >= 500 || status == 408 || status == 429,
+                notFound: status == 404 || status == 410)
         }
     }
 

@@ -98,6 +98,7 @@ public final class URLFetcher: Sendable {
         defer { close(fd) }
         let source = URLSource(url: url, hash: hash ?? Hasher.hash(.sha256, [UInt8]()))
         var failures: [String] = []
+        var notFound = true
         for url in settings.candidates(for: source.url) {
             var delay = settings.backoff
             for attempt in 1...max(1, settings.attempts) {
@@ -120,6 +121,7 @@ public final class URLFetcher: Sendable {
                         continue
                     }
                     failures.append("\(url): \(failure.message)")
+                    notFound = notFound && failure.notFound
                     break
                 }
                 progress.finished(
@@ -127,11 +129,13 @@ public final class URLFetcher: Sendable {
                 let actual = transfer.hasher.finalize()
                 if hash == nil || actual == source.hash { return }
                 failures.append("hash mismatch for \(url): expected \(source.hash.sri), got \(actual.sri)")
+                notFound = false
                 break
             }
         }
         throw FetchError(
-            failures.count == 1 ? failures[0] : "cannot fetch \(source.url): " + failures.joined(separator: "; "))
+            failures.count == 1 ? failures[0] : "cannot fetch \(source.url): " + failures.joined(separator: "; "),
+            isNotFound: notFound && !failures.isEmpty)
     }
 }
 

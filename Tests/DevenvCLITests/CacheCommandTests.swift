@@ -114,6 +114,22 @@ struct CacheCommandTests {
         #expect(!FileManager.default.fileExists(atPath: tool))
         #expect(try runCommand(app + "/bin/app", []).output == "app")
 
+        // Over HTTP, after a cache that is down (asked once, then not again).
+        try dir.sh("chmod -R u+w store second && rm -rf store second/store second/db.sqlite*")
+        let server = try HTTPServer(root: dir("cache"))
+        try """
+        [cache]
+        substituters = ["http://127.0.0.1:9/down", "\(server.url(""))"]
+        trusted-public-keys = ["\(publicKey)"]
+        [fetch]
+        attempts = 1
+        """.write(toFile: dir("second/config.toml"), atomically: true, encoding: .utf8)
+        let overHTTP = try second("build", "--packages", dir("set"), "app")
+        #expect(overHTTP.status == 0 && overHTTP.output == app, "\(overHTTP.stderr)")
+        #expect(overHTTP.stderr.contains("substituted \(app) from http://127.0.0.1:"), "\(overHTTP.stderr)")
+        #expect(overHTTP.stderr.components(separatedBy: "http://127.0.0.1:9/down: ").count == 2, "\(overHTTP.stderr)")
+        #expect(!overHTTP.stderr.contains("building"), "\(overHTTP.stderr)")
+
         // A key the configuration does not trust: refused, said, and built instead.
         try dir.sh("chmod -R u+w store second && rm -rf store second/store second/db.sqlite*")
         try """
