@@ -33,6 +33,39 @@ public struct BinaryCache: Sendable, Equatable {
         return isLocal && FileManager.default.fileExists(atPath: path) ? path : nil
     }
 
+    /// The NAR of `info`, fetched into `scratch` when it is not local: its file must have the
+    /// narinfo's `FileSize` and `FileHash` (when given) and, decompressed, its `NarHash` and
+    /// `NarSize`. The path of the (uncompressed) NAR.
+    func verifiedNar(of info: NarInfo, source: String, into scratch: String, with fetcher: URLFetcher) throws -> String
+    {
+        guard let file = try retrieve(info.url, into: scratch, with: fetcher) else {
+            throw CacheError("\(source): its NAR \(info.url) is missing")
+        }
+        if let fileSize = info.fileSize,
+            (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? UInt64) != fileSize
+        {
+            throw CacheError("\(source): its NAR file is not \(fileSize) bytes")
+        }
+        if let fileHash = info.fileHash, try FileTree.hashContents(of: file, algorithm: fileHash.algorithm) != fileHash
+        {
+            throw CacheError("\(source): its NAR file does not have the FileHash")
+        }
+        var nar = file
+        if info.compression != "none" {
+            guard ["xz", "zstd", "bzip2", "gzip"].contains(info.compression) else {
+                throw CacheError("\(source): compression '\(info.compression)' is not one devenv reads")
+            }
+            nar = scratch + "/nar"
+            unlink(nar)
+            try Unpacker.decompress(file, to: nar)
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: nar)[.size] as? UInt64) ?? 0
+        guard size == info.narSize,
+            try FileTree.hashContents(of: nar, algorithm: info.narHash.algorithm) == info.narHash
+        else { throw CacheError("\(source): its NAR does not have the NarHash and NarSize") }
+        return nar
+    }
+
     /// A local file with what the cache has at `relative`, downloaded into `scratch` over HTTP;
     /// nil when the cache has none.
     func retrieve(_ relative: String, into scratch: String, with fetcher: URLFetcher) throws -> String? {
@@ -157,30 +190,7 @@ public final class Substituter {
     /// Downloads, checks, unpacks and registers the path `info` describes.
     private func fetch(_ info: NarInfo, from cache: BinaryCache, source: String) throws {
         let staging = try store.makeStagingArea()
-        guard let file = try cache.retrieve(info.url, into: staging.directory, with: fetcher) else {
-            throw CacheError("\(source): its NAR \(info.url) is missing")
-        }
-        if let fileSize = info.fileSize,
-            (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? UInt64) != fileSize
-        {
-            throw CacheError("\(source): its NAR file is not \(fileSize) bytes")
-        }
-        if let fileHash = info.fileHash, try FileTree.hashContents(of: file, algorithm: fileHash.algorithm) != fileHash
-        {
-            throw CacheError("\(source): its NAR file does not have the FileHash")
-        }
-        var nar = file
-        if info.compression != "none" {
-            guard ["xz", "zstd", "bzip2", "gzip"].contains(info.compression) else {
-                throw CacheError("\(source): compression '\(info.compression)' is not one devenv reads")
-            }
-            nar = staging.directory + "/nar"
-            try Unpacker.decompress(file, to: nar)
-        }
-        let size = (try? FileManager.default.attributesOfItem(atPath: nar)[.size] as? UInt64) ?? 0
-        guard size == info.narSize,
-            try FileTree.hashContents(of: nar, algorithm: info.narHash.algorithm) == info.narHash
-        else { throw CacheError("\(source): its NAR does not have the NarHash and NarSize") }
+        let nar = try cache.verifiedNar(of: info, source: source, into: staging.directory, with: fetcher)
         let fd = try SystemCall.retrying("cannot open '\(nar)'") { open(nar, O_RDONLY | O_CLOEXEC) }
         defer { close(fd) }
         try NarReader.restore(from: fd, to: staging.tree)

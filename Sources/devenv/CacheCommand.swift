@@ -1,6 +1,7 @@
 import ArgumentParser
 import DevenvBasics
 import DevenvCache
+import DevenvFetch
 import DevenvStore
 import Foundation
 
@@ -8,7 +9,7 @@ struct CacheCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cache",
         abstract: "Binary caches in Nix's format: keys that sign what is pushed.",
-        subcommands: [CacheKeygenCommand.self, CachePushCommand.self]
+        subcommands: [CacheKeygenCommand.self, CachePushCommand.self, CacheVerifyCommand.self]
     )
 }
 
@@ -84,5 +85,36 @@ struct CachePushCommand: ParsableCommand {
         let written = try cache.push(storePaths, from: session.store, signedWith: signing)
         let closure = try session.store.closure(of: storePaths).count
         printError("pushed \(written.count) paths to \(destination) (\(closure - written.count) already there)")
+    }
+}
+
+struct CacheVerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract:
+            "Check every path of a binary cache (file:///DIRECTORY): signatures, NAR hashes and sizes, references.",
+        discussion: "Prints one line per problem and exits 1 when there is any."
+    )
+
+    @Argument(help: "The cache.")
+    var url: String
+
+    @Option(
+        name: .customLong("trusted-public-key"),
+        help: "A key whose signature each path needs (repeatable; default: config.toml's trusted-public-keys).")
+    var keys: [String] = []
+
+    func run() throws {
+        let session = try Session()
+        let cache = try BinaryCache(url: url)
+        let trusted = try keys.isEmpty ? session.configuration.build.trustedKeys : keys.map(TrustedKey.init(parsing:))
+        let info = try cache.cacheInfo()
+        let scratch = try session.store.makeStagingArea()
+        let (checked, problems) = try cache.verify(
+            storeDirectory: StoreDirectory(info.storeDirectory), trusted: trusted, scratch: scratch.directory,
+            fetcher: URLFetcher(store: session.store, settings: session.configuration.build.fetch))
+        for problem in problems { printError(problem) }
+        printError("checked \(checked) paths: \(problems.isEmpty ? "no problems" : "\(problems.count) problems")")
+        if !problems.isEmpty { throw ExitCode.failure }
     }
 }

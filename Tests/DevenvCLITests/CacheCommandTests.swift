@@ -188,4 +188,32 @@ struct CacheCommandTests {
             try runCommand(dir("real") + "/" + URL(fileURLWithPath: app).lastPathComponent + "/bin/app", []).output
                 == "app")
     }
+
+    @Test func verifyChecksEveryPathOfACache() throws {
+        let dir = try TemporaryDirectory("cache-verify")
+        try dir.sh("cp -r '\(Self.fixtures.path)/binary-cache' cache && chmod -R u+w cache")
+        let devenv = DevenvCLI(home: dir("home"))
+        let sound = try devenv("cache", "verify", "file://" + dir("cache"))
+        #expect(sound.status == 0 && sound.stderr == "checked 7 paths: no problems\n", "\(sound.stderr)")
+        // main is signed by the fixture's key; a key nobody used finds every path unsigned.
+        let publicKey = try String(contentsOf: Self.fixtures.appendingPathComponent("keys/pk"), encoding: .utf8)
+        let signed = try devenv(
+            "cache", "verify", "file://" + dir("cache"), "--trusted-public-key", publicKey)
+        #expect(!signed.stderr.contains("d1zr5kplxg5r89v1426yx4wgg5nlqw36.narinfo: no signature"), "\(signed.stderr)")
+        // A NAR changed, and a reference gone.
+        try dir.sh(
+            """
+            sed -i 's/hello/jello/' cache/nar/0pzm7s209qfvy9y4877r8x3djs60g4gkm97822jyhlpfpgcr3snz.nar
+            rm cache/rcz8aqa9lzcygdcn1q53xz03vc3svrcp.narinfo
+            """)
+        let broken = try devenv("cache", "verify", "file://" + dir("cache"))
+        #expect(broken.status == 1, "\(broken.stderr)")
+        #expect(
+            broken.stderr.contains("ikiifxrnjzkm8b336gkxxrqk1s8shnip.narinfo: its NAR file does not have the FileHash"))
+        #expect(
+            broken.stderr.contains(
+                "d1zr5kplxg5r89v1426yx4wgg5nlqw36.narinfo: its reference rcz8aqa9lzcygdcn1q53xz03vc3svrcp-fod is not in the cache"
+            ))
+        #expect(broken.stderr.hasSuffix("checked 6 paths: 2 problems\n"), "\(broken.stderr)")
+    }
 }

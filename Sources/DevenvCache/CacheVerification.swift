@@ -1,0 +1,47 @@
+import DevenvBasics
+import DevenvFetch
+import DevenvStore
+import Foundation
+
+extension BinaryCache {
+    /// The cache's `nix-cache-info` (file:// caches).
+    public func cacheInfo() throws -> CacheInfo {
+        guard let path = file("nix-cache-info") else { throw CacheError("\(url): it has no nix-cache-info") }
+        return try CacheInfo(
+            parsing: try String(contentsOfFile: path, encoding: .utf8), source: url + "/nix-cache-info")
+    }
+
+    /// Checks every narinfo of this (file://) cache: that it reads, is named for its path, is
+    /// signed by one of `trusted` (when any are given), that its NAR has its hashes and sizes,
+    /// and that its references are in the cache. Returns how many were checked and what is
+    /// broken, one line each.
+    public func verify(
+        storeDirectory: StoreDirectory, trusted: [TrustedKey], scratch: String, fetcher: URLFetcher
+    ) throws -> (checked: Int, problems: [String]) {
+        guard isLocal else { throw CacheError("\(url): devenv verifies file:// caches (HTTP has no listing)") }
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".narinfo") }
+            .sorted()
+        var problems: [String] = []
+        for name in names {
+            let source = url + "/" + name
+            do {
+                let info = try NarInfo(
+                    parsing: try String(contentsOfFile: directory + "/" + name, encoding: .utf8),
+                    storeDirectory: storeDirectory, source: source)
+                guard name == info.storePath.hashPart + ".narinfo" else {
+                    throw CacheError("\(source): it is for \(storeDirectory.fullPath(of: info.storePath))")
+                }
+                if !trusted.isEmpty && !info.isSigned(by: trusted, storeDirectory: storeDirectory) {
+                    problems.append("\(source): no signature by a trusted key")
+                }
+                for reference in info.references where file(reference.hashPart + ".narinfo") == nil {
+                    problems.append("\(source): its reference \(reference.baseName) is not in the cache")
+                }
+                _ = try verifiedNar(of: info, source: source, into: scratch, with: fetcher)
+            } catch let error as CacheError {
+                problems.append(error.description)
+            }
+        }
+        return (names.count, problems)
+    }
+}
