@@ -96,6 +96,9 @@ public final class Store: Sendable {
     /// Every valid path, sorted by hash part.
     public func validPaths() throws -> [StorePath] { try database.validPaths() }
 
+    /// The valid path whose hash part is `hashPart`, if any.
+    public func validPath(hashPart: String) throws -> StorePath? { try database.validPath(hashPart: hashPart) }
+
     /// `paths` and everything they reference, transitively; each path comes after everything it
     /// references (the order of `nix-store -qR`).
     public func closure(of paths: [StorePath]) throws -> [PathInfo] {

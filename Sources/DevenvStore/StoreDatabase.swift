@@ -119,6 +119,16 @@ final class StoreDatabase: Sendable {
     }
 
     /// Every valid path, sorted.
+    /// The valid path whose hash part is `hashPart` (what a binary cache is asked by), if any.
+    func validPath(hashPart: String) throws -> StorePath? {
+        let prefix = storeDirectory.path + "/" + hashPart + "-"
+        return try pool.read { db in
+            try String.fetchOne(
+                db, sql: "SELECT path FROM ValidPaths WHERE path >= ? AND path < ? ORDER BY path LIMIT 1",
+                arguments: [prefix, storeDirectory.path + "/" + hashPart + "."])
+        }.map(storeDirectory.storePath(parsing:))
+    }
+
     func validPaths() throws -> [StorePath] {
         try pool.read { db in
             try String.fetchAll(db, sql: "SELECT path FROM ValidPaths ORDER BY path")

@@ -9,7 +9,7 @@ struct CacheCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cache",
         abstract: "Binary caches in Nix's format: keys that sign what is pushed.",
-        subcommands: [CacheKeygenCommand.self, CachePushCommand.self, CacheVerifyCommand.self]
+        subcommands: [CacheKeygenCommand.self, CachePushCommand.self, CacheVerifyCommand.self, CacheServeCommand.self]
     )
 }
 
@@ -116,5 +116,38 @@ struct CacheVerifyCommand: ParsableCommand {
         for problem in problems { printError(problem) }
         printError("checked \(checked) paths: \(problems.isEmpty ? "no problems" : "\(problems.count) problems")")
         if !problems.isEmpty { throw ExitCode.failure }
+    }
+}
+
+struct CacheServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the local store as an HTTP binary cache (read-only), as nix-serve does.",
+        discussion: """
+            Answers GET and HEAD for nix-cache-info, HASH.narinfo (signed as served with --sign-with) \
+            and nar/HASH.nar (uncompressed, streamed from the store), until interrupted.
+            """
+    )
+
+    @Option(help: "The IPv4 address to listen on.")
+    var bind = "127.0.0.1"
+
+    @Option(help: "The port (0: any free one).")
+    var port = 5000
+
+    @Option(name: .customLong("sign-with"), help: "A secret key file to sign narinfos with.")
+    var key: String?
+
+    func run() throws {
+        let session = try Session()
+        let signing = try key.map { file in
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw CacheError("cannot read the secret key file \(file)")
+            }
+            return try SigningKey(parsing: text)
+        }
+        let server = try CacheServer(store: session.store, key: signing, host: bind, port: port)
+        printError("serving \(session.store.directory.path) at http://\(bind):\(server.port)")
+        server.run()
     }
 }

@@ -1,3 +1,4 @@
+import DevenvBasics
 import DevenvCache
 import DevenvStore
 import Foundation
@@ -215,5 +216,68 @@ struct CacheCommandTests {
                 "d1zr5kplxg5r89v1426yx4wgg5nlqw36.narinfo: its reference rcz8aqa9lzcygdcn1q53xz03vc3svrcp-fod is not in the cache"
             ))
         #expect(broken.stderr.hasSuffix("checked 6 paths: 2 problems\n"), "\(broken.stderr)")
+    }
+
+    @Test func serveAnswersNixWithSignedNarinfosAndStreamedNars() throws {
+        let dir = try TemporaryDirectory("cache-serve")
+        try dir.sh("mkdir set")
+        try """
+        [app]
+        version = "1"
+        description = "d"
+        homepage = "h"
+        license = "l"
+        origin = "o"
+        script = "mkdir -p $out/bin && printf '#!/bin/sh\\\\necho served\\\\n' > $out/bin/app && chmod +x $out/bin/app"
+        """.write(toFile: dir("set/set.toml"), atomically: true, encoding: .utf8)
+        let devenv = DevenvCLI(home: dir("home"), environment: ["CI": "true", "DEVENV_STORE_DIR": dir("store")])
+        let app = try devenv("build", "--packages", dir("set"), "app").output
+        #expect(try devenv("cache", "keygen", "serve-1", "--secret", dir("sk"), "--public", dir("pk")).status == 0)
+        let (socket, port) = try #require(Loopback.bind(port: 0))
+        close(socket)
+        let server = try devenv.start(["cache", "serve", "--port", String(port), "--sign-with", dir("sk")])
+        defer { server.kill() }
+        let deadline = Date().addingTimeInterval(20)
+        while !Loopback.accepts(port: port), Date() < deadline { usleep(20_000) }
+        let base = "http://127.0.0.1:\(port)"
+        func get(_ path: String, _ flags: [String] = []) throws -> CommandResult {
+            try runCommand(
+                "/usr/bin/python3",
+                [
+                    "-c",
+                    """
+                    import sys, urllib.request, urllib.error
+                    try:
+                        r = urllib.request.urlopen(urllib.request.Request(sys.argv[1], method=sys.argv[2]))
+                        body = r.read().decode(errors="replace")
+                        sys.stdout.write(str(r.status) + (" " + body if body else ""))
+                    except urllib.error.HTTPError as e:
+                        sys.stdout.write(str(e.code))
+                    """, base + path, flags.first ?? "GET",
+                ])
+        }
+        #expect(try get("/nix-cache-info").output == "200 StoreDir: \(dir("store"))\nWantMassQuery: 1\nPriority: 30")
+        let hashPart = URL(fileURLWithPath: app).lastPathComponent.prefix(32)
+        let narinfo = try get("/\(hashPart).narinfo").output
+        #expect(
+            narinfo.hasPrefix("200 StorePath: \(app)\nURL: nar/\(hashPart).nar\n")
+                && narinfo.contains("\nSig: serve-1:"))
+        #expect(try get("/\(hashPart).narinfo", ["HEAD"]).output == "200")
+        #expect(try get("/nar/../../etc/passwd").output == "404")
+        #expect(try get("/00000000000000000000000000000000.narinfo").output == "404")
+        // Nix substitutes from it, trusting the key.
+        let publicKey = try String(contentsOfFile: dir("pk"), encoding: .utf8)
+        let copied = try runCommand(
+            "/usr/bin/nix",
+            [
+                "--extra-experimental-features", "nix-command", "copy", "--from", "\(base)?store=\(dir("store"))",
+                "--to",
+                "local?store=\(dir("store"))&state=\(dir("nix-state"))&log=\(dir("nix-log"))&real=\(dir("real"))",
+                "--option", "trusted-public-keys", publicKey, app,
+            ], environment: ["XDG_CACHE_HOME": dir("nix-cache"), "HOME": dir.path, "PATH": "/usr/bin:/bin"])
+        #expect(copied.status == 0, "\(copied.stderr)")
+        #expect(
+            try runCommand(dir("real") + "/" + URL(fileURLWithPath: app).lastPathComponent + "/bin/app", []).output
+                == "served")
     }
 }
