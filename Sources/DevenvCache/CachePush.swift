@@ -1,15 +1,18 @@
 import DevenvBasics
+import DevenvFetch
 import DevenvStore
 import Foundation
 import Glibc
 
 extension BinaryCache {
     /// Copies the closures of `paths` from `store` into this (file://) cache as `nix copy --to
-    /// file://…?compression=none` does, signed with `keys`: each NAR before its narinfo, so a
-    /// reader never finds a narinfo whose NAR is missing; paths the cache has are skipped.
-    /// Returns the paths written.
+    /// file://…?compression=…` does, signed with `keys`: each NAR (compressed with `compression`,
+    /// or not at all) before its narinfo, so a reader never finds a narinfo whose NAR is missing;
+    /// paths the cache has are skipped. Returns the paths written.
     @discardableResult
-    public func push(_ paths: [StorePath], from store: Store, signedWith keys: [SigningKey]) throws -> [StorePath] {
+    public func push(
+        _ paths: [StorePath], from store: Store, signedWith keys: [SigningKey], compression: Compressor.Method? = .zstd
+    ) throws -> [StorePath] {
         try OwnFiles.directory(directory)
         try OwnFiles.directory(directory + "/nar")
         let infoFile = directory + "/nix-cache-info"
@@ -32,19 +35,27 @@ extension BinaryCache {
                 let writer = NarWriter(sink: FileDescriptorSink(fd: fd))
                 try writer.dump(store.directory.fullPath(of: pathInfo.path))
             }
-            let fileHash = try FileTree.hashContents(of: temporary, algorithm: .sha256)
-            guard fileHash == pathInfo.narHash else {
+            let narHash = try FileTree.hashContents(of: temporary, algorithm: .sha256)
+            guard narHash == pathInfo.narHash else {
                 unlink(temporary)
                 throw CacheError(
                     "\(store.directory.fullPath(of: pathInfo.path)) no longer has its NAR hash; run `devenv store verify`"
                 )
             }
-            let url = "nar/\(fileHash.nix32).nar"
-            try SystemCall.retrying("cannot write '\(url)'") { rename(temporary, directory + "/" + url) }
+            var file = temporary
+            if let compression {
+                file = temporary + compression.fileExtension
+                defer { unlink(temporary) }
+                try Compressor.compress(temporary, to: file, with: compression)
+            }
+            let fileHash = try FileTree.hashContents(of: file, algorithm: .sha256)
+            let fileSize = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? UInt64) ?? 0
+            let url = "nar/\(fileHash.nix32).nar" + (compression?.fileExtension ?? "")
+            try SystemCall.retrying("cannot write '\(url)'") { rename(file, directory + "/" + url) }
             var info = NarInfo(
-                storePath: pathInfo.path, url: url, compression: "none", fileHash: fileHash, fileSize: pathInfo.narSize,
-                narHash: pathInfo.narHash, narSize: pathInfo.narSize, references: pathInfo.references,
-                deriver: pathInfo.deriver)
+                storePath: pathInfo.path, url: url, compression: compression?.rawValue ?? "none", fileHash: fileHash,
+                fileSize: fileSize, narHash: pathInfo.narHash, narSize: pathInfo.narSize,
+                references: pathInfo.references, deriver: pathInfo.deriver)
             for key in keys { try info.sign(with: key, storeDirectory: store.directory) }
             try OwnFiles.replace(
                 directory + "/" + pathInfo.path.hashPart + ".narinfo",

@@ -172,6 +172,22 @@ struct CacheCommandTests {
             "store", "verify", "--store", cache, "--trusted-public-keys", publicKey, "--sigs-needed", "1", app,
         ])
         #expect(verified.status == 0, "\(verified.stderr)")
+        // zstd by default; xz and none on request, each as Nix reads it.
+        let narinfo = try String(
+            contentsOfFile: dir("cache/\(URL(fileURLWithPath: app).lastPathComponent.prefix(32)).narinfo"),
+            encoding: .utf8)
+        #expect(narinfo.contains(".nar.zst\nCompression: zstd\n"), "\(narinfo)")
+        for compression in ["xz", "none"] {
+            #expect(
+                try devenv(
+                    "cache", "push", "--to", "file://" + dir(compression), "--key", dir("sk"), "--compression",
+                    compression,
+                    app
+                ).status == 0)
+            let other = "file://\(dir(compression))?store=\(dir("store"))"
+            let checked = try nix(["store", "verify", "--store", other, "--trusted-public-keys", publicKey, app])
+            #expect(checked.status == 0, "\(compression): \(checked.stderr)")
+        }
         let stranger =
             "other-1:"
             + (try String(contentsOf: Self.fixtures.appendingPathComponent("keys/pk"), encoding: .utf8))
