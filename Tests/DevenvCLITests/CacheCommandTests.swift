@@ -144,8 +144,9 @@ struct CacheCommandTests {
         #expect(untrusted.stderr.contains("building app"), "\(untrusted.stderr)")
     }
 
-    @Test func nixVerifiesAndCopiesWhatDevenvPushes() throws {
-        let dir = try TemporaryDirectory("cache-nix")
+    /// A package `app` printing `word`, built in a home whose store is `dir/store`, and a key
+    /// pair named `key` in `dir/sk` and `dir/pk`.
+    static func builtApp(in dir: TemporaryDirectory, printing word: String, key: String) throws -> (DevenvCLI, String) {
         try dir.sh("mkdir set")
         try """
         [app]
@@ -154,11 +155,17 @@ struct CacheCommandTests {
         homepage = "h"
         license = "l"
         origin = "o"
-        script = "mkdir -p $out/bin && printf '#!/bin/sh\\\\necho app\\\\n' > $out/bin/app && chmod +x $out/bin/app"
+        script = "mkdir -p $out/bin && printf '#!/bin/sh\\\\necho \(word)\\\\n' > $out/bin/app && chmod +x $out/bin/app"
         """.write(toFile: dir("set/set.toml"), atomically: true, encoding: .utf8)
         let devenv = DevenvCLI(home: dir("home"), environment: ["CI": "true", "DEVENV_STORE_DIR": dir("store")])
         let app = try devenv("build", "--packages", dir("set"), "app").output
-        #expect(try devenv("cache", "keygen", "t-1", "--secret", dir("sk"), "--public", dir("pk")).status == 0)
+        #expect(try devenv("cache", "keygen", key, "--secret", dir("sk"), "--public", dir("pk")).status == 0)
+        return (devenv, app)
+    }
+
+    @Test func nixVerifiesAndCopiesWhatDevenvPushes() throws {
+        let dir = try TemporaryDirectory("cache-nix")
+        let (devenv, app) = try Self.builtApp(in: dir, printing: "app", key: "t-1")
         #expect(try devenv("cache", "push", "--to", "file://" + dir("cache"), "--key", dir("sk"), app).status == 0)
         let publicKey = try String(contentsOfFile: dir("pk"), encoding: .utf8)
         func nix(_ arguments: [String]) throws -> CommandResult {
@@ -236,19 +243,7 @@ struct CacheCommandTests {
 
     @Test func serveAnswersNixWithSignedNarinfosAndStreamedNars() throws {
         let dir = try TemporaryDirectory("cache-serve")
-        try dir.sh("mkdir set")
-        try """
-        [app]
-        version = "1"
-        description = "d"
-        homepage = "h"
-        license = "l"
-        origin = "o"
-        script = "mkdir -p $out/bin && printf '#!/bin/sh\\\\necho served\\\\n' > $out/bin/app && chmod +x $out/bin/app"
-        """.write(toFile: dir("set/set.toml"), atomically: true, encoding: .utf8)
-        let devenv = DevenvCLI(home: dir("home"), environment: ["CI": "true", "DEVENV_STORE_DIR": dir("store")])
-        let app = try devenv("build", "--packages", dir("set"), "app").output
-        #expect(try devenv("cache", "keygen", "serve-1", "--secret", dir("sk"), "--public", dir("pk")).status == 0)
+        let (devenv, app) = try Self.builtApp(in: dir, printing: "served", key: "serve-1")
         let (socket, port) = try #require(Loopback.bind(port: 0))
         close(socket)
         let server = try devenv.start(["cache", "serve", "--port", String(port), "--sign-with", dir("sk")])
