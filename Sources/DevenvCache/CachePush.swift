@@ -55,7 +55,8 @@ extension BinaryCache {
             var info = NarInfo(
                 storePath: pathInfo.path, url: url, compression: compression?.rawValue ?? "none", fileHash: fileHash,
                 fileSize: fileSize, narHash: pathInfo.narHash, narSize: pathInfo.narSize,
-                references: pathInfo.references, deriver: pathInfo.deriver)
+                references: pathInfo.references, deriver: pathInfo.deriver,
+                contentAddress: pathInfo.contentAddress?.description)
             for key in keys { try info.sign(with: key, storeDirectory: store.directory) }
             try OwnFiles.replace(
                 directory + "/" + pathInfo.path.hashPart + ".narinfo",

@@ -140,6 +140,17 @@ public struct NarInfo: Sendable, Equatable {
         return signatures.contains { signature in keys.contains { $0.verifies(signature, of: fingerprint) } }
     }
 
+    /// Its content address when the address is the path's own (Nix trusts such a path without a
+    /// signature, once its content matches the address), else nil.
+    public func verifiedContentAddress(storeDirectory: StoreDirectory) -> ContentAddress? {
+        guard let text = contentAddress, let address = try? ContentAddress(parsing: text),
+            let computed = try? storeDirectory.path(
+                for: address, name: storePath.name, references: references.filter { $0 != storePath },
+                selfReference: references.contains(storePath))
+        else { return nil }
+        return computed == storePath ? address : nil
+    }
+
     /// Signs it with `key` (a signature by a key of the same name is replaced only when equal).
     public mutating func sign(with key: SigningKey, storeDirectory: StoreDirectory) throws {
         let signature = try key.sign(fingerprint(storeDirectory: storeDirectory))

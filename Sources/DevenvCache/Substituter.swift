@@ -139,7 +139,9 @@ public final class Substituter {
                 guard info.storePath == path else {
                     throw CacheError("\(source): it is for \(store.directory.fullPath(of: info.storePath))")
                 }
-                guard info.isSigned(by: trusted, storeDirectory: store.directory) else {
+                // Signed by a trusted key, or content-addressed: its content is then checked against its address.
+                let address = info.verifiedContentAddress(storeDirectory: store.directory)
+                guard address != nil || info.isSigned(by: trusted, storeDirectory: store.directory) else {
                     throw CacheError("\(source): no signature by a trusted key")
                 }
                 for reference in info.references where reference != path {
@@ -147,7 +149,7 @@ public final class Substituter {
                         throw CacheError("\(source): its reference \(reference.baseName) cannot be substituted")
                     }
                 }
-                try fetch(info, from: cache, source: source)
+                try fetch(info, from: cache, source: source, address: address)
                 onSubstituted(path, cache.url)
                 return true
             } catch let error as CacheError {
@@ -188,16 +190,31 @@ public final class Substituter {
     }
 
     /// Downloads, checks, unpacks and registers the path `info` describes.
-    private func fetch(_ info: NarInfo, from cache: BinaryCache, source: String) throws {
+    private func fetch(_ info: NarInfo, from cache: BinaryCache, source: String, address: ContentAddress?) throws {
         let staging = try store.makeStagingArea()
         let nar = try cache.verifiedNar(of: info, source: source, into: staging.directory, with: fetcher)
         let fd = try SystemCall.retrying("cannot open '\(nar)'") { open(nar, O_RDONLY | O_CLOEXEC) }
         defer { close(fd) }
         try NarReader.restore(from: fd, to: staging.tree)
+        if let address, !(try Substituter.content(of: staging.tree, nar: info.narHash, matches: address)) {
+            throw CacheError("\(source): its content is not what its content address says")
+        }
         try store.addSubstitute(
             staging,
             as: PathInfo(
                 path: info.storePath, narHash: info.narHash, narSize: info.narSize, references: info.references,
-                deriver: info.deriver))
+                deriver: info.deriver, contentAddress: address))
+    }
+
+    /// Whether the tree at `path` (whose NAR hash is `nar`, already checked) has `address`.
+    static func content(of path: String, nar: Hash, matches address: ContentAddress) throws -> Bool {
+        switch address {
+        case .fixed(true, let hash):
+            return hash.algorithm == .sha256
+                ? hash == nar : try Nar.hash(of: path, algorithm: hash.algorithm).hash == hash
+        case .fixed(false, let hash), .text(let hash):
+            guard SystemCall.isRegular(try SystemCall.lstat(path)) else { return false }
+            return try FileTree.hashContents(of: path, algorithm: hash.algorithm) == hash
+        }
     }
 }

@@ -144,4 +144,30 @@ struct SubstituterTests {
             ])
         #expect(throws: CacheError.self) { try BinaryCache(url: "ftp://cache.example.org") }
     }
+
+    @Test func contentAddressedPathsNeedNoSignatureButMustMatchTheirAddress() throws {
+        let dir = try TemporaryDirectory("substitute-ca")
+        let storeDirectory = dir("store")
+        let first = try Store(location: StoreLocation(home: dir("home1"), storeDirectory: storeDirectory))
+        try dir.sh("mkdir -p src && echo content > src/file")
+        let path = try first.add(dir("src"), name: "source")
+        let cache = try BinaryCache(url: "file://" + dir("cache"))
+        // Pushed unsigned: the narinfo carries its content address.
+        try cache.push([path], from: first, signedWith: [], compression: nil)
+        let narinfo = dir("cache/\(path.hashPart).narinfo")
+        #expect(try String(contentsOfFile: narinfo, encoding: .utf8).contains("\nCA: fixed:r:sha256:"))
+        try dir.sh("chmod -R u+w store home1 && rm -rf store home1")
+        let store = try Store(location: StoreLocation(home: dir("home2"), storeDirectory: storeDirectory))
+        // Another address than the path's own: neither signed nor self-verifying.
+        let text = try String(contentsOfFile: narinfo, encoding: .utf8)
+        try text.replacingOccurrences(of: "CA: fixed:r:", with: "CA: fixed:").write(
+            toFile: narinfo, atomically: true, encoding: .utf8)
+        let wrong = Substituter(store: store, caches: [cache], trusted: [])
+        #expect(try !wrong.substitute(path))
+        #expect(wrong.problems.first?.hasSuffix("no signature by a trusted key") == true, "\(wrong.problems)")
+        try text.write(toFile: narinfo, atomically: true, encoding: .utf8)
+        let substituter = Substituter(store: store, caches: [cache], trusted: [])
+        #expect(try substituter.substitute(path), "\(substituter.problems)")
+        #expect(try store.validPathInfo(path).contentAddress != nil)
+    }
 }
