@@ -12,7 +12,7 @@ extension BinaryCache {
     }
 
     /// Checks every narinfo of this (file://) cache: that it reads, is named for its path, is
-    /// signed by one of `trusted` (when any are given), that its NAR has its hashes and sizes,
+    /// signed by one of `trusted` or content-addressed (when keys are given), that its NAR has its hashes and sizes,
     /// and that its references are in the cache. Returns how many were checked and what is
     /// broken, one line each.
     public func verify(
@@ -31,7 +31,9 @@ extension BinaryCache {
                 guard name == info.storePath.hashPart + ".narinfo" else {
                     throw CacheError("\(source): it is for \(storeDirectory.fullPath(of: info.storePath))")
                 }
-                if !trusted.isEmpty && !info.isSigned(by: trusted, storeDirectory: storeDirectory) {
+                if !trusted.isEmpty && info.verifiedContentAddress(storeDirectory: storeDirectory) == nil
+                    && !info.isSigned(by: trusted, storeDirectory: storeDirectory)
+                {
                     problems.append("\(source): no signature by a trusted key")
                 }
                 for reference in info.references where file(reference.hashPart + ".narinfo") == nil {

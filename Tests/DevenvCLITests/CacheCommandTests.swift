@@ -219,11 +219,16 @@ struct CacheCommandTests {
         let devenv = DevenvCLI(home: dir("home"))
         let sound = try devenv("cache", "verify", "file://" + dir("cache"))
         #expect(sound.status == 0 && sound.stderr == "checked 7 paths: no problems\n", "\(sound.stderr)")
-        // main is signed by the fixture's key; a key nobody used finds every path unsigned.
         let publicKey = try String(contentsOf: Self.fixtures.appendingPathComponent("keys/pk"), encoding: .utf8)
         let signed = try devenv(
             "cache", "verify", "file://" + dir("cache"), "--trusted-public-key", publicKey)
-        #expect(!signed.stderr.contains("d1zr5kplxg5r89v1426yx4wgg5nlqw36.narinfo: no signature"), "\(signed.stderr)")
+        // The fixture's signed paths verify, and its unsigned ones are content-addressed (.drv, unused.txt).
+        #expect(signed.status == 0 && signed.stderr == "checked 7 paths: no problems\n", "\(signed.stderr)")
+        let stranger = try devenv(
+            "cache", "verify", "file://" + dir("cache"), "--trusted-public-key",
+            "other-1:" + publicKey.split(separator: ":")[1])
+        #expect(stranger.stderr.contains("d1zr5kplxg5r89v1426yx4wgg5nlqw36.narinfo: no signature by a trusted key"))
+        #expect(!stranger.stderr.contains("cpx6j7hqzy76wfkbz9ml128igz76srkz.narinfo"), "\(stranger.stderr)")
         // A NAR changed, and a reference gone.
         try dir.sh(
             """
