@@ -124,7 +124,7 @@ public final class Substituter {
             throw CacheError(
                 "\(store.directory.fullPath(of: path)): references deeper than \(Substituter.maximumDepth)")
         }
-        for cache in caches where !dead.contains(cache.url) {
+        for cache in try ordered() where !dead.contains(cache.url) {
             let source = cache.url + "/" + path.hashPart + ".narinfo"
             do {
                 guard try usable(cache) else { continue }
@@ -163,6 +163,23 @@ public final class Substituter {
             }
         }
         return false
+    }
+
+    /// The caches by their `Priority` (lower first; 50, Nix's default, when unsaid), ties in the
+    /// order given.
+    private func ordered() throws -> [BinaryCache] {
+        var priorities: [String: Int] = [:]
+        for cache in caches where !dead.contains(cache.url) {
+            do {
+                if try usable(cache) { priorities[cache.url] = infos[cache.url]??.priority ?? 50 }
+            } catch let error as FetchError {
+                dead.insert(cache.url)
+                problems.append("\(cache.url): \(error.description); not asked again")
+            }
+        }
+        return caches.enumerated().filter { priorities[$0.element.url] != nil }
+            .sorted { (priorities[$0.element.url]!, $0.offset) < (priorities[$1.element.url]!, $1.offset) }
+            .map(\.element)
     }
 
     /// Whether `cache` is for this store's directory (its `nix-cache-info`, read once).

@@ -170,4 +170,26 @@ struct SubstituterTests {
         #expect(try substituter.substitute(path), "\(substituter.problems)")
         #expect(try store.validPathInfo(path).contentAddress != nil)
     }
+
+    @Test func cachesAreAskedByTheirPriority() throws {
+        let cache = try Cache()
+        try cache.dir.sh(
+            """
+            cp -r cache preferred
+            printf 'StoreDir: %s\\nPriority: 60\\n' '\(cache.storeDirectory)' > cache/nix-cache-info
+            printf 'StoreDir: %s\\nPriority: 10\\n' '\(cache.storeDirectory)' > preferred/nix-cache-info
+            """)
+        let store = try cache.store()
+        var from: [String] = []
+        let substituter = Substituter(
+            store: store,
+            caches: [
+                try BinaryCache(url: "file://" + cache.dir("cache")),
+                try BinaryCache(url: "file://" + cache.dir("preferred")),
+            ],
+            trusted: [cache.key.publicKey]
+        ) { _, url in from.append(url) }
+        #expect(try substituter.substitute(cache.program))
+        #expect(from == ["file://" + cache.dir("preferred"), "file://" + cache.dir("preferred")])
+    }
 }
