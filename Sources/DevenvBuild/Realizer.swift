@@ -76,7 +76,8 @@ final class Substitution: @unchecked Sendable {
     init(store: Store, settings: BuildSettings, progress: any BuildProgress) {
         substituter = Substituter(
             store: store, caches: settings.substituters, trusted: settings.trustedKeys,
-            fetcher: URLFetcher(store: store, settings: settings.fetch, progress: progress)
+            fetcher: URLFetcher(store: store, settings: settings.fetch, progress: progress),
+            misses: NarinfoMisses(directory: store.location.home + "/narinfo-misses")
         ) { [store, progress] path, cache in
             progress.substituted(path: store.directory.fullPath(of: path), from: cache)
         }

@@ -101,15 +101,18 @@ public final class Substituter {
 
     /// Called with each path substituted and the cache it came from.
     let onSubstituted: (StorePath, String) -> Void
+    /// Narinfos HTTP caches did not have lately, not asked for again for a while.
+    let misses: NarinfoMisses?
 
     public init(
         store: Store, caches: [BinaryCache], trusted: [TrustedKey], fetcher: URLFetcher? = nil,
-        onSubstituted: @escaping (StorePath, String) -> Void = { _, _ in }
+        misses: NarinfoMisses? = nil, onSubstituted: @escaping (StorePath, String) -> Void = { _, _ in }
     ) {
         self.store = store
         self.caches = caches
         self.trusted = trusted
         self.fetcher = fetcher ?? URLFetcher(store: store)
+        self.misses = misses
         self.onSubstituted = onSubstituted
     }
 
@@ -127,12 +130,15 @@ public final class Substituter {
         for cache in try ordered() where !dead.contains(cache.url) {
             let source = cache.url + "/" + path.hashPart + ".narinfo"
             do {
-                guard try usable(cache) else { continue }
+                guard try usable(cache), !(misses?.recentlyMissed(path, in: cache) ?? false) else { continue }
                 let scratch = try store.makeStagingArea()
                 guard
                     let narinfoFile = try cache.retrieve(
                         path.hashPart + ".narinfo", into: scratch.directory, with: fetcher)
-                else { continue }
+                else {
+                    misses?.record(path, in: cache)
+                    continue
+                }
                 let info = try NarInfo(
                     parsing: try String(contentsOfFile: narinfoFile, encoding: .utf8), storeDirectory: store.directory,
                     source: source)

@@ -192,4 +192,25 @@ struct SubstituterTests {
         #expect(try substituter.substitute(cache.program))
         #expect(from == ["file://" + cache.dir("preferred"), "file://" + cache.dir("preferred")])
     }
+
+    @Test func aNarinfoAnHTTPCacheLacksIsNotAskedForAgainForAWhile() throws {
+        let cache = try Cache()
+        let server = try HTTPServer(root: cache.dir("cache"))
+        let remote = try BinaryCache(url: server.url(""))
+        let store = try cache.store()
+        let narinfo = cache.dir("cache/\(cache.data.hashPart).narinfo")
+        try FileManager.default.moveItem(atPath: narinfo, toPath: narinfo + ".away")
+        let misses = NarinfoMisses(directory: cache.dir("misses"))
+        let first = Substituter(store: store, caches: [remote], trusted: [cache.key.publicKey], misses: misses)
+        #expect(try !first.substitute(cache.data))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: cache.dir("misses")).count == 1)
+        try FileManager.default.moveItem(atPath: narinfo + ".away", toPath: narinfo)
+        // Remembered: not asked again within the hour.
+        let again = Substituter(store: store, caches: [remote], trusted: [cache.key.publicKey], misses: misses)
+        #expect(try !again.substitute(cache.data))
+        // Once the miss is old, it is.
+        let expired = NarinfoMisses(directory: cache.dir("misses"), lifetime: 0)
+        let later = Substituter(store: store, caches: [remote], trusted: [cache.key.publicKey], misses: expired)
+        #expect(try later.substitute(cache.data), "\(later.problems)")
+    }
 }
