@@ -51,18 +51,27 @@ public struct BinaryCache: Sendable, Equatable {
             throw CacheError("\(source): its NAR file does not have the FileHash")
         }
         var nar = file
+        let narHash: Hash
         if info.compression != "none" {
             guard ["xz", "zstd", "bzip2", "gzip"].contains(info.compression) else {
                 throw CacheError("\(source): compression '\(info.compression)' is not one devenv reads")
             }
             nar = scratch + "/nar"
             unlink(nar)
-            try Unpacker.decompress(file, to: nar)
+            // Hashed as it is decompressed: one pass over the NAR.
+            let hasher = HashingSink(info.narHash.algorithm)
+            try Unpacker.decompress(file, to: nar) { block in
+                var sink = hasher
+                try sink.consume(block)
+            }
+            narHash = hasher.finalize()
+        } else {
+            narHash = try FileTree.hashContents(of: nar, algorithm: info.narHash.algorithm)
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: nar)[.size] as? UInt64) ?? 0
-        guard size == info.narSize,
-            try FileTree.hashContents(of: nar, algorithm: info.narHash.algorithm) == info.narHash
-        else { throw CacheError("\(source): its NAR does not have the NarHash and NarSize") }
+        guard size == info.narSize, narHash == info.narHash else {
+            throw CacheError("\(source): its NAR does not have the NarHash and NarSize")
+        }
         return nar
     }
 

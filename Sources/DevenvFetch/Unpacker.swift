@@ -60,8 +60,10 @@ public enum Unpacker {
     }
 
     /// Writes the decompressed contents of the file at `path` (xz, gzip, zstd, bzip2 or none) to
-    /// the new file `target`.
-    public static func decompress(_ path: String, to target: String) throws {
+    /// the new file `target`; each block written is also given to `observe` (to hash it on the way).
+    public static func decompress(
+        _ path: String, to target: String, observe: (UnsafeRawBufferPointer) throws -> Void = { _ in }
+    ) throws {
         let reader = archive_read_new()
         defer { archive_read_free(reader) }
         archive_read_support_filter_all(reader)
@@ -74,11 +76,14 @@ public enum Unpacker {
                 "cannot decompress '\(path)': \(archive_error_string(reader).map { String(cString: $0) } ?? "unknown error")"
             )
         }
-        try copyData(of: reader, to: target, from: path)
+        try copyData(of: reader, to: target, from: path, observe: observe)
     }
 
     /// Writes the data of the entry `reader` is at into the new file `target`.
-    private static func copyData(of reader: OpaquePointer?, to target: String, from path: String) throws {
+    private static func copyData(
+        of reader: OpaquePointer?, to target: String, from path: String,
+        observe: (UnsafeRawBufferPointer) throws -> Void = { _ in }
+    ) throws {
         let output = try SystemCall.retrying("cannot create '\(target)'") {
             open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         }
@@ -95,8 +100,9 @@ public enum Unpacker {
                 )
             }
             if let buffer {
-                try SystemCall.writeAll(
-                    output, UnsafeRawBufferPointer(start: buffer, count: size), "cannot write '\(target)'")
+                let block = UnsafeRawBufferPointer(start: buffer, count: size)
+                try SystemCall.writeAll(output, block, "cannot write '\(target)'")
+                try observe(block)
             }
         }
     }
