@@ -32,4 +32,21 @@ public enum OwnFiles {
         try bytes.withUnsafeBytes { try SystemCall.writeAll(fd, $0, "cannot write '\(temporary)'") }
         try SystemCall.retrying("cannot replace '\(path)'") { rename(temporary, path) }
     }
+
+    /// The bytes of the file at `path`, at most `limit` of them, or nil when there is none (or a
+    /// link is there: it is not followed).
+    public static func contents(of path: String, limit: Int = 1 << 20) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while bytes.count < limit {
+            let count = read(fd, &buffer, min(buffer.count, limit - bytes.count))
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            bytes += buffer[..<count]
+        }
+        return bytes
+    }
 }

@@ -42,7 +42,7 @@ extension Service {
         case .automatic:
             let directory = stateDirectory(in: serviceStates)
             let file = directory + "/port"
-            if let text = Service.readSmallFile(file),
+            if let text = OwnFiles.contents(of: file, limit: 64).map({ String(decoding: $0, as: UTF8.self) }),
                 let number = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)),
                 (1024...65535).contains(number)
             {
@@ -145,14 +145,5 @@ extension Service {
         }
         close(socket)
         return port
-    }
-
-    private static func readSmallFile(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 64)
-        let count = Glibc.read(fd, &buffer, buffer.count)
-        return count > 0 ? String(decoding: buffer[..<count], as: UTF8.self) : nil
     }
 }

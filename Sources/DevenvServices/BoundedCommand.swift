@@ -18,15 +18,17 @@ enum BoundedCommand {
                 newSession: true)
         else { return false }
         let deadline = Date().addingTimeInterval(limit)
-        var status: Int32 = 0
-        while waitpid(pid, &status, WNOHANG) == 0 {
-            if Date() > deadline {
+        while true {
+            guard let status = try? Subprocess.poll(pid) else {
+                if Date() <= deadline {
+                    usleep(2000)
+                    continue
+                }
                 kill(-pid, SIGKILL)
-                waitpid(pid, &status, 0)
+                _ = try? Subprocess.wait(pid)
                 return false
             }
-            usleep(2000)
+            return status == 0
         }
-        return status == 0
     }
 }

@@ -41,11 +41,7 @@ struct ServiceProcess {
     }
 
     /// The guard's exit status once it has ended (the service's: its code, or 128 + its signal).
-    func exitStatus() -> Int32? {
-        var status: Int32 = 0
-        guard waitpid(guardian, &status, WNOHANG) == guardian else { return nil }
-        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-    }
+    func exitStatus() -> Int32? { (try? Subprocess.poll(guardian)) ?? nil }
 
     /// Signals the service's whole group.
     func signal(_ signal: Int32) { kill(-group, signal) }

@@ -176,10 +176,8 @@ public final class Supervisor {
     /// The names in the stop request (which is then removed).
     private func takeStopRequest() -> Set<String> {
         let path = Supervisor.stopRequestPath(in: stateDirectory)
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-        guard fd >= 0 else { return [] }
-        let text = String(decoding: drain(fd), as: UTF8.self)
-        close(fd)
+        guard let bytes = OwnFiles.contents(of: path) else { return [] }
+        let text = String(decoding: bytes, as: UTF8.self)
         unlink(path)
         return Set(text.split(separator: "\n").map(String.init))
     }
@@ -363,9 +361,7 @@ public final class Supervisor {
             }
             if status == nil {
                 process.signal(SIGKILL)
-                var raw: Int32 = 0
-                waitpid(process.guardian, &raw, 0)
-                status = 128 + SIGKILL
+                status = (try? Subprocess.wait(process.guardian)) ?? 128 + SIGKILL
             }
             forward(running, final: true)
             close(process.output)

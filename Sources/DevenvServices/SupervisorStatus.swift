@@ -38,11 +38,8 @@ public struct SupervisorStatus: Codable, Equatable, Sendable {
 
     /// The status at `path`, or nil when there is none (or it cannot be read).
     public static func read(_ path: String) -> SupervisorStatus? {
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
-        guard let data = try? handle.readToEnd() else { return nil }
-        return try? JSONDecoder().decode(SupervisorStatus.self, from: data)
+        guard let bytes = OwnFiles.contents(of: path) else { return nil }
+        return try? JSONDecoder().decode(SupervisorStatus.self, from: Data(bytes))
     }
 
     /// Replaces the file at `path` (written beside it, then renamed over it: never through a link).
