@@ -72,6 +72,9 @@ final class Substitution: @unchecked Sendable {
     private let lock = NSLock()
     private let substituter: Substituter
     private var reported = 0
+    /// Outputs no cache could give: asked for once per run (the first pass over the requested
+    /// outputs and their own realization would otherwise ask, and warn, twice).
+    private var unavailable: Set<StorePath> = []
 
     init(store: Store, settings: BuildSettings, progress: any BuildProgress) {
         substituter = Substituter(
@@ -86,9 +89,11 @@ final class Substitution: @unchecked Sendable {
     func substitute(_ output: StorePath, progress: any BuildProgress) throws -> Bool {
         lock.lock()
         defer { lock.unlock() }
+        guard !unavailable.contains(output) else { return false }
         let done = try substituter.substitute(output)
         for problem in substituter.problems.dropFirst(reported) { progress.warning(problem) }
         reported = substituter.problems.count
+        if !done { unavailable.insert(output) }
         return done
     }
 }

@@ -30,12 +30,14 @@ extension BinaryCache {
             let fd = try SystemCall.retrying("cannot write '\(temporary)'") {
                 open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
             }
+            let narHash: Hash
             do {
                 defer { close(fd) }
-                let writer = NarWriter(sink: FileDescriptorSink(fd: fd))
+                // Hashed as it is written: the store's record must still hold.
+                let writer = NarWriter(sink: TeeSink(FileDescriptorSink(fd: fd), HashingSink(.sha256)))
                 try writer.dump(store.directory.fullPath(of: pathInfo.path))
+                narHash = writer.sink.second.finalize()
             }
-            let narHash = try FileTree.hashContents(of: temporary, algorithm: .sha256)
             guard narHash == pathInfo.narHash else {
                 unlink(temporary)
                 throw CacheError(
@@ -48,15 +50,13 @@ extension BinaryCache {
                 defer { unlink(temporary) }
                 try Compressor.compress(temporary, to: file, with: compression)
             }
-            let fileHash = try FileTree.hashContents(of: file, algorithm: .sha256)
+            let fileHash = compression == nil ? narHash : try FileTree.hashContents(of: file, algorithm: .sha256)
             let fileSize = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? UInt64) ?? 0
             let url = "nar/\(fileHash.nix32).nar" + (compression?.fileExtension ?? "")
             try SystemCall.retrying("cannot write '\(url)'") { rename(file, directory + "/" + url) }
             var info = NarInfo(
-                storePath: pathInfo.path, url: url, compression: compression?.rawValue ?? "none", fileHash: fileHash,
-                fileSize: fileSize, narHash: pathInfo.narHash, narSize: pathInfo.narSize,
-                references: pathInfo.references, deriver: pathInfo.deriver,
-                contentAddress: pathInfo.contentAddress?.description)
+                describing: pathInfo, url: url, compression: compression?.rawValue ?? "none", fileHash: fileHash,
+                fileSize: fileSize)
             for key in keys { try info.sign(with: key, storeDirectory: store.directory) }
             try OwnFiles.replace(
                 directory + "/" + pathInfo.path.hashPart + ".narinfo",

@@ -91,9 +91,8 @@ public final class CacheServer: @unchecked Sendable {
             let info = try store.pathInfo(storePath)
         {
             var narinfo = NarInfo(
-                storePath: storePath, url: "nar/\(storePath.hashPart).nar", compression: "none", fileHash: info.narHash,
-                fileSize: info.narSize, narHash: info.narHash, narSize: info.narSize, references: info.references,
-                deriver: info.deriver)
+                describing: info, url: "nar/\(storePath.hashPart).nar", compression: "none", fileHash: info.narHash,
+                fileSize: info.narSize)
             if let key { try narinfo.sign(with: key, storeDirectory: store.directory) }
             return respond(
                 connection, status: "200 OK", body: Array(narinfo.text(storeDirectory: store.directory).utf8),

@@ -4,21 +4,16 @@ import DevenvStore
 import Foundation
 
 extension BinaryCache {
-    /// The cache's `nix-cache-info` (file:// caches).
-    public func cacheInfo() throws -> CacheInfo {
-        guard let path = file("nix-cache-info") else { throw CacheError("\(url): it has no nix-cache-info") }
-        return try CacheInfo(
-            parsing: try String(contentsOfFile: path, encoding: .utf8), source: url + "/nix-cache-info")
-    }
-
     /// Checks every narinfo of this (file://) cache: that it reads, is named for its path, is
     /// signed by one of `trusted` or content-addressed (when keys are given), that its NAR has its hashes and sizes,
     /// and that its references are in the cache. Returns how many were checked and what is
     /// broken, one line each.
-    public func verify(
-        storeDirectory: StoreDirectory, trusted: [TrustedKey], scratch: String, fetcher: URLFetcher
-    ) throws -> (checked: Int, problems: [String]) {
+    public func verify(trusted: [TrustedKey], scratch: String, fetcher: URLFetcher) throws
+        -> (checked: Int, problems: [String])
+    {
         guard isLocal else { throw CacheError("\(url): devenv verifies file:// caches (HTTP has no listing)") }
+        // The paths are read as of the store directory the cache says it is for.
+        let storeDirectory = StoreDirectory(try cacheInfo(into: scratch, with: fetcher).storeDirectory)
         let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".narinfo") }
             .sorted()
         var problems: [String] = []

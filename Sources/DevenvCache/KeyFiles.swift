@@ -2,6 +2,14 @@ import DevenvBasics
 import Glibc
 
 extension SigningKey {
+    /// The secret key in the file at `path` (as `write` and Nix write it).
+    public init(contentsOf path: String) throws {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw CacheError("cannot read the secret key file \(path)")
+        }
+        try self.init(parsing: text)
+    }
+
     /// Writes the secret key (mode 0600) and the public key, each as Nix writes them (no
     /// newline); an existing file is never replaced (a secret must not be lost) nor written
     /// through a link.

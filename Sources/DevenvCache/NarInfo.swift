@@ -40,6 +40,15 @@ public struct NarInfo: Sendable, Equatable {
         self.contentAddress = contentAddress
     }
 
+    /// What a cache says of a path of a store with `info`: its NAR (at `url`, compressed with
+    /// `compression` into a file of `fileHash` and `fileSize`), references, deriver and content address.
+    public init(describing info: PathInfo, url: String, compression: String, fileHash: Hash, fileSize: UInt64) {
+        self.init(
+            storePath: info.path, url: url, compression: compression, fileHash: fileHash, fileSize: fileSize,
+            narHash: info.narHash, narSize: info.narSize, references: info.references, deriver: info.deriver,
+            contentAddress: info.contentAddress?.description)
+    }
+
     /// Reads a narinfo of a cache for `storeDirectory`; `source` names it in messages. Stricter
     /// than Nix 2.8 where 2.8 would misread (`Key:` without a space, a second `References` or
     /// `CA`) and where a hostile cache could reach outside it (a `URL` that is absolute or climbs).

@@ -33,6 +33,15 @@ public struct BinaryCache: Sendable, Equatable {
         return isLocal && FileManager.default.fileExists(atPath: path) ? path : nil
     }
 
+    /// The cache's `nix-cache-info` (fetched into `scratch` when it is not local).
+    public func cacheInfo(into scratch: String, with fetcher: URLFetcher) throws -> CacheInfo {
+        guard let file = try retrieve("nix-cache-info", into: scratch, with: fetcher) else {
+            throw CacheError("\(url): it has no nix-cache-info")
+        }
+        return try CacheInfo(
+            parsing: try String(contentsOfFile: file, encoding: .utf8), source: url + "/nix-cache-info")
+    }
+
     /// The NAR of `info`, fetched into `scratch` when it is not local: its file must have the
     /// narinfo's `FileSize` and `FileHash` (when given) and, decompressed, its `NarHash` and
     /// `NarSize`. The path of the (uncompressed) NAR.
@@ -203,11 +212,7 @@ public final class Substituter {
             var info: CacheInfo? = nil
             do {
                 let scratch = try store.makeStagingArea()
-                guard let file = try cache.retrieve("nix-cache-info", into: scratch.directory, with: fetcher) else {
-                    throw CacheError("\(cache.url): it has no nix-cache-info")
-                }
-                let read = try CacheInfo(
-                    parsing: try String(contentsOfFile: file, encoding: .utf8), source: cache.url + "/nix-cache-info")
+                let read = try cache.cacheInfo(into: scratch.directory, with: fetcher)
                 guard read.storeDirectory == store.directory.path else {
                     throw CacheError(
                         "\(cache.url): its paths are for \(read.storeDirectory), not \(store.directory.path); not used")

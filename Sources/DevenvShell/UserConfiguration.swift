@@ -50,6 +50,9 @@ public struct UserConfiguration: Sendable, Equatable {
         let document = try TOMLDocument(file: file, text: text)
         let reader = TOMLTableReader(document, path: [], table: document.root)
         try reader.rejectUnknownKeys(["sandbox", "jobs", "cores", "mirrors", "fetch", "hook", "gc", "debian", "cache"])
+        // A relative path in the file is relative to the file's directory.
+        let directory = (file as NSString).deletingLastPathComponent
+        func besideTheFile(_ path: String) -> String { path.hasPrefix("/") ? path : directory + "/" + path }
         var settings = BuildSettings()
         if let sandbox = try reader.string("sandbox") {
             guard let policy = SandboxPolicy(rawValue: sandbox) else {
@@ -76,10 +79,7 @@ public struct UserConfiguration: Sendable, Equatable {
         }
         if let cache = try reader.table("cache") {
             try cache.rejectUnknownKeys(["substituters", "trusted-public-keys", "secret-key-files"])
-            let directory = (file as NSString).deletingLastPathComponent
-            cacheSecretKeyFiles = (try cache.strings("secret-key-files") ?? []).map {
-                $0.hasPrefix("/") ? $0 : directory + "/" + $0
-            }
+            cacheSecretKeyFiles = try (cache.strings("secret-key-files") ?? []).map(besideTheFile)
             for url in try cache.strings("substituters") ?? [] {
                 do {
                     settings.substituters.append(try BinaryCache(url: url))
@@ -110,10 +110,7 @@ public struct UserConfiguration: Sendable, Equatable {
         }
         if let debian = try reader.table("debian") {
             try debian.rejectUnknownKeys(["keys"])
-            let directory = (file as NSString).deletingLastPathComponent
-            debianKeyFiles = (try debian.strings("keys") ?? []).map {
-                $0.hasPrefix("/") ? $0 : directory + "/" + $0
-            }
+            debianKeyFiles = try (debian.strings("keys") ?? []).map(besideTheFile)
         }
         hookInBackground = true
         if let hook = try reader.table("hook") {

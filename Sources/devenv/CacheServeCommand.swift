@@ -1,0 +1,31 @@
+import ArgumentParser
+import DevenvCache
+import Foundation
+
+struct CacheServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the local store as an HTTP binary cache (read-only), as nix-serve does.",
+        discussion: """
+            Answers GET and HEAD for nix-cache-info, HASH.narinfo (signed as served with --sign-with) \
+            and nar/HASH.nar (uncompressed, streamed from the store), until interrupted.
+            """
+    )
+
+    @Option(help: "The IPv4 address to listen on.")
+    var bind = "127.0.0.1"
+
+    @Option(help: "The port (0: any free one).")
+    var port = 5000
+
+    @Option(name: .customLong("sign-with"), help: "A secret key file to sign narinfos with.")
+    var key: String?
+
+    func run() throws {
+        let session = try Session()
+        let signing = try key.map(SigningKey.init(contentsOf:))
+        let server = try CacheServer(store: session.store, key: signing, host: bind, port: port)
+        printError("serving \(session.store.directory.path) at http://\(bind):\(server.port)")
+        server.run()
+    }
+}
