@@ -16,6 +16,9 @@ public struct Service: Sendable, Equatable {
         case http(url: String)
     }
 
+    /// How a probe names the service's own port (`port = "auto"` included).
+    static let portPlaceholders = ["${PORT}", "$PORT"]
+
     public enum Restart: String, Sendable, Equatable, CaseIterable {
         case onFailure = "on-failure"
         case always
@@ -242,6 +245,9 @@ extension Service {
             stopCommand = try stop.string("command")
             stopGrace = try duration(stop, "grace") ?? stopGrace
         }
+        if port == nil, let ready, ready.namesItsPort {
+            throw reader.error("ready", "'ready' names $PORT, but the service has no 'port'")
+        }
         return Service(
             name: name, command: command, env: env, shell: shell, ready: ready, readyInterval: interval,
             readyTimeout: timeout, after: try reader.strings("after") ?? [], restart: restart,
@@ -252,15 +258,18 @@ extension Service {
 
     /// `tcp = 5432` (on 127.0.0.1) or `tcp = "HOST:PORT"`.
     private static func tcpProbe(_ probe: TOMLTableReader) throws -> Probe {
-        let problem = "'tcp' must be a port (1-65535) or \"HOST:PORT\""
+        let problem = "'tcp' must be a port (1-65535), \"$PORT\" or \"HOST:PORT\""
         if case .integer(let port)? = probe.table["tcp"] {
             guard (1...65535).contains(port) else { throw probe.error("tcp", problem) }
             return .tcp(host: "127.0.0.1", port: port)
         }
         let text = try probe.requiredString("tcp")
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-            (1...65535).contains(port), colon > text.startIndex
-        else { throw probe.error("tcp", problem) }
+        // `$PORT` stands for the service's own port: 0 until the supervisor knows it.
+        if Service.portPlaceholders.contains(text) { return .tcp(host: "127.0.0.1", port: 0) }
+        guard let colon = text.lastIndex(of: ":"), colon > text.startIndex else { throw probe.error("tcp", problem) }
+        let portText = String(text[text.index(after: colon)...])
+        let port = Service.portPlaceholders.contains(portText) ? 0 : Int(portText) ?? -1
+        guard (0...65535).contains(port) else { throw probe.error("tcp", problem) }
         return .tcp(host: String(text[..<colon]), port: port)
     }
 
@@ -271,5 +280,30 @@ extension Service {
             throw reader.error(key, "'\(key)' must be a duration such as \"500ms\", \"5s\" or \"2m\" (at most a day)")
         }
         return seconds
+    }
+}
+
+extension Service.Probe {
+    /// Whether it names the service's own port (`$PORT`, `${PORT}`).
+    var namesItsPort: Bool {
+        switch self {
+        case .command: false
+        case .tcp(_, let port): port == 0
+        case .http(let text), .unix(let text): Service.portPlaceholders.contains { text.contains($0) }
+        }
+    }
+
+    /// The probe with `$PORT` (and `${PORT}`) made `port`; a command probe has it from bash.
+    public func resolving(port: Int?) -> Service.Probe {
+        guard let port else { return self }
+        func filled(_ text: String) -> String {
+            Service.portPlaceholders.reduce(text) { $0.replacingOccurrences(of: $1, with: String(port)) }
+        }
+        switch self {
+        case .command: return self
+        case .tcp(let host, let given): return .tcp(host: host, port: given == 0 ? port : given)
+        case .http(let url): return .http(url: filled(url))
+        case .unix(let path): return .unix(path: filled(path))
+        }
     }
 }

@@ -220,7 +220,7 @@ public final class Supervisor {
             let ready =
                 service.ready.map {
                     ReadinessProbe.isReady(
-                        $0, environment: environment(of: service), directory: root,
+                        $0.resolving(port: ports[service.name]), environment: environment(of: service), directory: root,
                         limit: min(ReadinessProbe.attemptLimit, service.readyTimeout))
                 } ?? true
             let elapsed = Date().timeIntervalSince(since)

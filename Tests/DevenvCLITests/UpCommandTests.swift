@@ -381,4 +381,21 @@ struct UpCommandTests {
         #expect(wiped.status == 0 && wiped.stderr.contains("removed \(proj)/.devenv/state/a"), "\(wiped.stderr)")
         #expect(!FileManager.default.fileExists(atPath: project.dir("proj/.devenv/state/a")))
     }
+
+    @Test func anAutomaticPortIsWhatTheProbesAsk() throws {
+        let project = try Project(
+            """
+            [services.web]
+            command = "exec python3 -m http.server $PORT --bind 127.0.0.1"
+            port = "auto"
+            ready = { http = "http://127.0.0.1:${PORT}/", interval = "50ms", timeout = "20s" }
+            [services.again]
+            command = "exec python3 -m http.server $PORT --bind 127.0.0.1"
+            port = "auto"
+            ready = { tcp = "$PORT", interval = "50ms", timeout = "20s" }
+            """)
+        let run = try project.up(until: { $0.contains("web: ready") && $0.contains("again: ready") })
+        #expect(run.status == 0, "\(run.errors)")
+        #expect(run.errors.contains("web: ready") && run.errors.contains("again: ready"), "\(run.errors)")
+    }
 }

@@ -56,7 +56,11 @@ struct ManifestTests {
         ),
         (
             "[services.web]\ncommand = \"x\"\nready = { tcp = 70000 }\n",
-            "devenv.toml:3:11: 'tcp' must be a port (1-65535) or \"HOST:PORT\""
+            "devenv.toml:3:11: 'tcp' must be a port (1-65535), \"$PORT\" or \"HOST:PORT\""
+        ),
+        (
+            "[services.web]\ncommand = \"x\"\nready = { http = \"http://127.0.0.1:${PORT}/\" }\n",
+            "devenv.toml:3:1: 'ready' names $PORT, but the service has no 'port'"
         ),
         (
             "[services.web]\ncommand = \"x\"\nready = { tcp = 80, http = \"http://x\" }\n",
@@ -184,6 +188,27 @@ struct ManifestTests {
         #expect(throws: ProjectError("devenv.toml has no service 'api' (it has: cache, db, web, worker)")) {
             try manifest.services(["api"])
         }
+    }
+
+    @Test func probesMayNameTheServicesOwnPort() throws {
+        let manifest = try Manifest(
+            parsing: """
+                [services.web]
+                command = "x"
+                port = "auto"
+                ready = { http = "http://127.0.0.1:${PORT}/health" }
+                [services.api]
+                command = "x"
+                port = 8080
+                ready = { tcp = "$PORT" }
+                [services.sock]
+                command = "x"
+                port = 9000
+                ready = { tcp = "localhost:${PORT}" }
+                """, file: "devenv.toml")
+        #expect(manifest.services["web"]?.ready?.resolving(port: 4242) == .http(url: "http://127.0.0.1:4242/health"))
+        #expect(manifest.services["api"]?.ready?.resolving(port: 8080) == .tcp(host: "127.0.0.1", port: 8080))
+        #expect(manifest.services["sock"]?.ready?.resolving(port: 9000) == .tcp(host: "localhost", port: 9000))
     }
 
     @Test func serviceKindsBringTheirPackageCommandProbeAndExports() throws {
