@@ -90,7 +90,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .target(name: "TestSupport", dependencies: ["DevenvBasics", "DevenvFetch", "DevenvBuild"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["DevenvBasics", "DevenvStore", "DevenvFetch", "DevenvBuild"], path: "Tests/TestSupport"),
         .testTarget(
             name: "DevenvBasicsTests",
             dependencies: ["DevenvBasics", "TestSupport"]

@@ -36,7 +36,9 @@ public final class Realizer: Sendable {
     /// Realizes every derivation (and what it depends on) and returns their output paths, in order.
     public func realize(_ derivations: [Derivation]) throws -> [StorePath] {
         // Outputs a cache has are substituted first, so that nothing is built only to build them.
-        for derivation in derivations { _ = try substitute(try derivation.outputPath(in: store.directory)) }
+        for derivation in derivations {
+            _ = try substitute(derivation, at: try derivation.outputPath(in: store.directory))
+        }
         let plan = try Plan(derivations, in: store.directory) { [store] in (try? store.isValid($0)) ?? false }
         try plan.run(workers: max(1, settings.jobs)) { [self] derivation, output, dependencies in
             try realizeOne(derivation, at: output, dependencies: dependencies)
@@ -51,7 +53,7 @@ public final class Realizer: Sendable {
         let lock = try store.buildLock(for: output)
         defer { lock.release() }
         if try store.isValid(output) { return }
-        if try substitute(output) { return }
+        if try substitute(derivation, at: output) { return }
         let sources = try fetcher.fetchAll(derivation.sources.map(\.fetchable))
         try Builder(store: store, settings: settings, progress: progress)
             .build(derivation, at: output, sources: sources, dependencies: dependencies)
@@ -59,10 +61,28 @@ public final class Realizer: Sendable {
 }
 
 extension Realizer {
-    /// Whether `output` is valid after asking the binary caches for it (none configured: false).
-    func substitute(_ output: StorePath) throws -> Bool {
+    /// Whether `derivation`'s `output` is valid after asking the binary caches for it (none
+    /// configured: false).
+    func substitute(_ derivation: Derivation, at output: StorePath) throws -> Bool {
         guard let substitution else { return try store.isValid(output) }
-        return try substitution.substitute(output, progress: progress)
+        return try substitution.substitute(
+            output, counterparts: Realizer.counterparts(of: derivation, in: store.directory), progress: progress)
+    }
+
+    /// The outputs of `derivation` and all below it, named in another store directory: the same
+    /// derivations' outputs there (their hashes do not depend on the store directory).
+    static func counterparts(of derivation: Derivation, in here: StoreDirectory) -> Substituter.Counterparts {
+        { there in
+            var names: [StorePath: StorePath] = [:]
+            var seen: Set<Derivation> = []
+            var pending = [derivation]
+            while let next = pending.popLast() {
+                guard seen.insert(next).inserted else { continue }
+                names[try next.outputPath(in: here)] = try next.outputPath(in: there)
+                pending += next.dependencies
+            }
+            return names
+        }
     }
 }
 
@@ -86,11 +106,13 @@ final class Substitution: @unchecked Sendable {
         }
     }
 
-    func substitute(_ output: StorePath, progress: any BuildProgress) throws -> Bool {
+    func substitute(_ output: StorePath, counterparts: @escaping Substituter.Counterparts, progress: any BuildProgress)
+        throws -> Bool
+    {
         lock.lock()
         defer { lock.unlock() }
         guard !unavailable.contains(output) else { return false }
-        let done = try substituter.substitute(output)
+        let done = try substituter.substitute(output, counterparts: counterparts)
         for problem in substituter.problems.dropFirst(reported) { progress.warning(problem) }
         reported = substituter.problems.count
         if !done { unavailable.insert(output) }

@@ -134,46 +134,71 @@ public final class Substituter {
         self.onSubstituted = onSubstituted
     }
 
+    /// A closure's paths named in another store directory: each path the caller may ask for, and
+    /// what it may reference, → its counterpart there (a derivation's output: the same derivation's
+    /// output in that directory). With them, caches of other store directories of the same length
+    /// can give paths, rewritten into this store (docs/store.md).
+    public typealias Counterparts = (StoreDirectory) throws -> [StorePath: StorePath]
+
     /// Whether `path` is valid once it has been asked for: already, or substituted with its closure.
-    public func substitute(_ path: StorePath) throws -> Bool {
-        try substitute(path, depth: 0)
+    public func substitute(_ path: StorePath, counterparts: Counterparts? = nil) throws -> Bool {
+        try substitute(path, depth: 0, renaming: counterparts.map(Renaming.init))
     }
 
-    private func substitute(_ path: StorePath, depth: Int) throws -> Bool {
+    private func substitute(_ path: StorePath, depth: Int, renaming: Renaming?) throws -> Bool {
         if try store.isValid(path) { return true }
         guard depth < Substituter.maximumDepth else {
             throw CacheError(
                 "\(store.directory.fullPath(of: path)): references deeper than \(Substituter.maximumDepth)")
         }
-        for cache in try ordered() where !dead.contains(cache.url) {
-            let source = cache.url + "/" + path.hashPart + ".narinfo"
+        for (cache, cacheInfo) in try ordered() where !dead.contains(cache.url) {
+            let directory = StoreDirectory(cacheInfo.storeDirectory)
+            var names: (there: [StorePath: StorePath], here: [StorePath: StorePath])? = nil
+            if directory != store.directory {
+                // Another store's cache: only for paths whose names there are known.
+                guard let renaming else { continue }
+                names = try renaming.names(in: directory)
+            }
+            guard let asked = names == nil ? path : names!.there[path] else { continue }
+            let source = cache.url + "/" + asked.hashPart + ".narinfo"
             do {
-                guard try usable(cache), !(misses?.recentlyMissed(path, in: cache) ?? false) else { continue }
+                guard !(misses?.recentlyMissed(asked, in: cache) ?? false) else { continue }
                 let scratch = try store.makeStagingArea()
                 guard
                     let narinfoFile = try cache.retrieve(
-                        path.hashPart + ".narinfo", into: scratch.directory, with: fetcher)
+                        asked.hashPart + ".narinfo", into: scratch.directory, with: fetcher)
                 else {
-                    misses?.record(path, in: cache)
+                    misses?.record(asked, in: cache)
                     continue
                 }
                 let info = try NarInfo(
-                    parsing: try String(contentsOfFile: narinfoFile, encoding: .utf8), storeDirectory: store.directory,
+                    parsing: try String(contentsOfFile: narinfoFile, encoding: .utf8), storeDirectory: directory,
                     source: source)
-                guard info.storePath == path else {
-                    throw CacheError("\(source): it is for \(store.directory.fullPath(of: info.storePath))")
+                guard info.storePath == asked else {
+                    throw CacheError("\(source): it is for \(directory.fullPath(of: info.storePath))")
                 }
-                // Signed by a trusted key, or content-addressed: its content is then checked against its address.
-                let address = info.verifiedContentAddress(storeDirectory: store.directory)
-                guard address != nil || info.isSigned(by: trusted, storeDirectory: store.directory) else {
+                // Signed by a trusted key, or content-addressed: its content is then checked against
+                // its address (only in its own store directory, where it keeps its content).
+                let address = names == nil ? info.verifiedContentAddress(storeDirectory: directory) : nil
+                guard address != nil || info.isSigned(by: trusted, storeDirectory: directory) else {
                     throw CacheError("\(source): no signature by a trusted key")
                 }
-                for reference in info.references where reference != path {
-                    guard try substitute(reference, depth: depth + 1) else {
+                var references: [StorePath] = []
+                for reference in info.references {
+                    guard let local = reference == asked ? path : names == nil ? reference : names!.here[reference]
+                    else {
+                        throw CacheError(
+                            "\(source): its reference \(reference.baseName) is not among what \(path.baseName) is derived from"
+                        )
+                    }
+                    guard try local == path || substitute(local, depth: depth + 1, renaming: renaming) else {
                         throw CacheError("\(source): its reference \(reference.baseName) cannot be substituted")
                     }
+                    references.append(local)
                 }
-                try fetch(info, from: cache, source: source, address: address)
+                try fetch(
+                    info, as: path, references: references, from: cache, source: source, address: address,
+                    rewrite: try names.map { try StoreRewrite(from: directory, to: store.directory, paths: $0.here) })
                 onSubstituted(path, cache.url)
                 return true
             } catch let error as CacheError {
@@ -189,33 +214,36 @@ public final class Substituter {
         return false
     }
 
-    /// The caches by their `Priority` (lower first; 50, Nix's default, when unsaid), ties in the
-    /// order given.
-    private func ordered() throws -> [BinaryCache] {
-        var priorities: [String: Int] = [:]
-        for cache in caches where !dead.contains(cache.url) {
+    /// The usable caches and what they say of themselves, by their `Priority` (lower first; 50,
+    /// Nix's default, when unsaid), ties in the order given.
+    private func ordered() throws -> [(BinaryCache, CacheInfo)] {
+        var usable: [(offset: Int, cache: BinaryCache, info: CacheInfo)] = []
+        for (offset, cache) in caches.enumerated() where !dead.contains(cache.url) {
             do {
-                if try usable(cache) { priorities[cache.url] = infos[cache.url]??.priority ?? 50 }
+                if let info = try info(of: cache) { usable.append((offset, cache, info)) }
             } catch let error as FetchError {
                 dead.insert(cache.url)
                 problems.append("\(cache.url): \(error.description); not asked again")
             }
         }
-        return caches.enumerated().filter { priorities[$0.element.url] != nil }
-            .sorted { (priorities[$0.element.url]!, $0.offset) < (priorities[$1.element.url]!, $1.offset) }
-            .map(\.element)
+        return usable.sorted { ($0.info.priority ?? 50, $0.offset) < ($1.info.priority ?? 50, $1.offset) }
+            .map { ($0.cache, $0.info) }
     }
 
-    /// Whether `cache` is for this store's directory (its `nix-cache-info`, read once).
-    private func usable(_ cache: BinaryCache) throws -> Bool {
+    /// The `nix-cache-info` of `cache` (read once), or nil when its store directory is not this
+    /// store's and cannot be rewritten into it.
+    private func info(of cache: BinaryCache) throws -> CacheInfo? {
         if infos[cache.url] == nil {
             var info: CacheInfo? = nil
             do {
                 let scratch = try store.makeStagingArea()
                 let read = try cache.cacheInfo(into: scratch.directory, with: fetcher)
-                guard read.storeDirectory == store.directory.path else {
+                let (there, here) = (read.storeDirectory, store.directory.path)
+                guard there == here || there.utf8.count == here.utf8.count else {
                     throw CacheError(
-                        "\(cache.url): its paths are for \(read.storeDirectory), not \(store.directory.path); not used")
+                        "\(cache.url): its paths are for \(there), not \(here), and only store directories of the "
+                            + "same length (\(there.utf8.count) and \(here.utf8.count) bytes here) are rewritten into "
+                            + "each other (docs/store.md); not used")
                 }
                 info = read
             } catch let error as CacheError {
@@ -223,13 +251,24 @@ public final class Substituter {
             }
             infos[cache.url] = info
         }
-        return infos[cache.url]! != nil
+        return infos[cache.url]!
     }
 
-    /// Downloads, checks, unpacks and registers the path `info` describes.
-    private func fetch(_ info: NarInfo, from cache: BinaryCache, source: String, address: ContentAddress?) throws {
+    /// Downloads, checks, unpacks and registers the path `info` describes as `path`: rewritten
+    /// into this store by `rewrite` when the cache is another store directory's (its NAR hash
+    /// checked first, the rewritten NAR's recorded).
+    private func fetch(
+        _ info: NarInfo, as path: StorePath, references: [StorePath], from cache: BinaryCache, source: String,
+        address: ContentAddress?, rewrite: StoreRewrite?
+    ) throws {
         let staging = try store.makeStagingArea()
-        let nar = try cache.verifiedNar(of: info, source: source, into: staging.directory, with: fetcher)
+        var nar = try cache.verifiedNar(of: info, source: source, into: staging.directory, with: fetcher)
+        var narHash = info.narHash
+        if let rewrite {
+            let rewritten = staging.directory + "/rewritten.nar"
+            narHash = try rewrite.rewrite(nar, to: rewritten)
+            nar = rewritten
+        }
         let fd = try SystemCall.retrying("cannot open '\(nar)'") { open(nar, O_RDONLY | O_CLOEXEC) }
         defer { close(fd) }
         try NarReader.restore(from: fd, to: staging.tree)
@@ -239,8 +278,8 @@ public final class Substituter {
         try store.addSubstitute(
             staging,
             as: PathInfo(
-                path: info.storePath, narHash: info.narHash, narSize: info.narSize, references: info.references,
-                deriver: info.deriver, contentAddress: address))
+                path: path, narHash: narHash, narSize: info.narSize, references: references,
+                deriver: rewrite == nil ? info.deriver : nil, contentAddress: address))
     }
 
     /// Whether the tree at `path` (whose NAR hash is `nar`, already checked) has `address`.
@@ -253,5 +292,22 @@ public final class Substituter {
             guard SystemCall.isRegular(try SystemCall.lstat(path)) else { return false }
             return try FileTree.hashContents(of: path, algorithm: hash.algorithm) == hash
         }
+    }
+}
+
+/// What `Substituter.Counterparts` says for one store directory, both ways (computed once).
+private final class Renaming {
+    let counterparts: Substituter.Counterparts
+    private var known: [StoreDirectory: (there: [StorePath: StorePath], here: [StorePath: StorePath])] = [:]
+
+    init(_ counterparts: @escaping Substituter.Counterparts) { self.counterparts = counterparts }
+
+    /// This store's paths → their names in `directory` (`there`) and back (`here`).
+    func names(in directory: StoreDirectory) throws -> (there: [StorePath: StorePath], here: [StorePath: StorePath]) {
+        if let names = known[directory] { return names }
+        let there = try counterparts(directory)
+        let names = (there, Dictionary(there.map { ($1, $0) }) { first, _ in first })
+        known[directory] = names
+        return names
     }
 }

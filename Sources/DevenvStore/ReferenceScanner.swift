@@ -2,18 +2,7 @@
 /// anywhere in the bytes (file contents, names and symlink targets), as Nix does
 /// (docs/nix-formats.md §4.2). Matches that span two chunks are found too.
 public struct ReferenceScanner: NarSink {
-    /// A hash part as a value that hashes fast.
-    private struct Key: Hashable {
-        var a, b, c, d: UInt64
-
-        init(_ bytes: UnsafeRawBufferPointer) {
-            a = bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self)
-            b = bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
-            c = bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
-            d = bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
-        }
-    }
-
+    private typealias Key = HashPartKey
     private static let width = StorePath.hashPartLength
     private var candidates: [Key: StorePath] = [:]
     /// The last `width - 1` bytes seen, to catch a hash part cut by a chunk boundary.
@@ -53,5 +42,17 @@ public struct ReferenceScanner: NarSink {
             }
             i += 1
         }
+    }
+}
+
+/// A hash part as a value that hashes fast.
+struct HashPartKey: Hashable {
+    var a, b, c, d: UInt64
+
+    init(_ bytes: UnsafeRawBufferPointer) {
+        a = bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self)
+        b = bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+        c = bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
+        d = bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
     }
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import DevenvCache
 import DevenvFetch
+import DevenvProject
+import DevenvStore
 import Foundation
 
 struct CachePushCommand: ParsableCommand {
@@ -10,7 +12,8 @@ struct CachePushCommand: ParsableCommand {
         discussion: """
             Writes Nix's layout (nix-cache-info, HASH.narinfo, nar/FILEHASH.nar.zst), each NAR before its \
             narinfo; paths the cache has are skipped. Signs with every --key, else with config.toml's \
-            [cache] secret-key-files.
+            [cache] secret-key-files. With --project (or --all-shells), pushes the project's default \
+            shell (or every shell) as develop realizes it, realizing it first.
             """
     )
 
@@ -23,19 +26,45 @@ struct CachePushCommand: ParsableCommand {
     @Option(help: "How NARs are compressed: zstd, xz or none.")
     var compression = "zstd"
 
+    @Flag(help: "Push the project's default shell (the project of -C DIR, else of the current directory).")
+    var project = false
+
+    @Flag(help: "Push every shell of the project.")
+    var allShells = false
+
+    @OptionGroup var projectOptions: ProjectOptions
+
     @Argument(help: "Store paths (their closures are pushed).")
-    var paths: [String]
+    var paths: [String] = []
+
+    func validate() throws {
+        guard paths.isEmpty == (project || allShells) else {
+            throw ValidationError("name store paths, or push a project with --project or --all-shells")
+        }
+    }
 
     func run() throws {
+        try withManifestErrors { try push() }
+    }
+
+    private func push() throws {
         let session = try Session()
         let cache = try BinaryCache(url: destination)
         let signing = try (keys.isEmpty ? session.configuration.cacheSecretKeyFiles : keys).map(
             SigningKey.init(contentsOf:))
         if signing.isEmpty { printError("warning: no secret key: the paths are pushed unsigned") }
-        let storePaths = try paths.map { path in
+        var storePaths = try paths.map { path in
             let storePath = try session.store.storePath(containing: path)
             guard try session.store.isValid(storePath) else { throw CacheError("\(path) is not a valid store path") }
             return storePath
+        }
+        if project || allShells {
+            let workspace = try projectOptions.workspace(session)
+            let shells = allShells ? workspace.manifest.shells.keys.sorted() : [Manifest.defaultShell]
+            for shell in shells {
+                let realized = try workspace.realize(shell: shell, realizer: session.realizer())
+                storePaths.append(try session.store.storePath(containing: realized.path))
+            }
         }
         let method = compression == "none" ? nil : Compressor.Method(rawValue: compression)
         guard method != nil || compression == "none" else {

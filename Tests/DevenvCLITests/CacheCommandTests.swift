@@ -147,6 +147,68 @@ struct CacheCommandTests {
         #expect(untrusted.stderr.contains("building app"), "\(untrusted.stderr)")
     }
 
+    @Test func anotherUsersCacheIsRewrittenIntoThisStoreAndItsProgramsRun() throws {
+        let fixture = try DebianCommandTests.Fixture()
+        let (dir, alice) = (fixture.dir, fixture.devenv)
+        try fixture.project(["debian:testing/hello"])
+        #expect(try alice("cache", "keygen", "alice-1", "--secret", dir("sk"), "--public", dir("pk")).status == 0)
+        let pushed = try alice(
+            "cache", "push", "--to", "file://" + dir("cache"), "--key", dir("sk"), "--project", "-C", dir("proj"))
+        #expect(pushed.status == 0, "\(pushed.stderr)")
+        // Bob's home is elsewhere, at a path of another length: his store directory differs, padded
+        // to the same length as Alice's.
+        try dir.sh("mkdir -p users/robert-with-a-longer-name")
+        let bob = DevenvCLI(
+            home: dir("users/robert-with-a-longer-name/.local/share/devenv"), environment: ["CI": "true"])
+        #expect(bob.storeDirectory != alice.storeDirectory)
+        #expect(bob.storeDirectory.utf8.count == alice.storeDirectory.utf8.count)
+        #expect(bob.storeDirectory.utf8.count == StoreLocation.paddedLength)
+        // Nothing can be fetched: Debian's mirror is gone.
+        try FileManager.default.createDirectory(atPath: bob.home, withIntermediateDirectories: true)
+        try """
+        [mirrors]
+        "https://deb.debian.org/debian/" = "http://127.0.0.1:9/"
+        "https://snapshot.debian.org/archive/debian/" = "http://127.0.0.1:9/"
+        [fetch]
+        attempts = 1
+        [cache]
+        substituters = ["file://\(dir("cache"))"]
+        trusted-public-keys = ["\(try String(contentsOfFile: dir("pk"), encoding: .utf8))"]
+        """.write(toFile: bob.home + "/config.toml", atomically: true, encoding: .utf8)
+        let ran = try bob("develop", "--frozen", "-C", dir("proj"), "-c", "sh", "-c", "hello && args-script a")
+        #expect(ran.status == 0, "\(ran.stderr)")
+        #expect(ran.output.hasPrefix("hello, world\n[-x][\(bob.storeDirectory)/"), "\(ran.output)")
+        #expect(ran.stderr.contains("substituted \(bob.storeDirectory)/"), "\(ran.stderr)")
+        #expect(!ran.stderr.contains("building") && !ran.stderr.contains("fetching"), "\(ran.stderr)")
+        // Nothing of Alice's store is left in Bob's, and what Bob's records is what it holds.
+        let grep = try runCommand("/bin/grep", ["-rlF", alice.storeDirectory, bob.storeDirectory])
+        #expect(grep.status == 1, "\(grep.output)")
+        let hello = try runCommand(
+            "/bin/sh",
+            [
+                "-c",
+                "readelf -lW \(bob.storeDirectory)/*-hello-1.0-1/usr/bin/hello; readelf -dW \(bob.storeDirectory)/*-hello-1.0-1/usr/bin/hello",
+            ])
+        #expect(hello.output.contains("interpreter: \(bob.storeDirectory)/"), "\(hello.output)")
+        #expect(
+            hello.output.contains("(RUNPATH)") && hello.output.contains("[\(bob.storeDirectory)/"), "\(hello.output)")
+        let verified = try bob("store", "verify")
+        #expect(verified.status == 0, "\(verified.stderr)")
+
+        // A store directory of another length cannot be rewritten into: the cache is skipped, and why is said.
+        let carol = DevenvCLI(
+            home: dir("carol"), environment: ["CI": "true", "DEVENV_STORE_DIR": dir("carol-store")])
+        try FileManager.default.createDirectory(atPath: carol.home, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: bob.home + "/config.toml", toPath: carol.home + "/config.toml")
+        let skipped = try carol("develop", "--frozen", "-C", dir("proj"), "-c", "hello")
+        #expect(skipped.status != 0)
+        #expect(
+            skipped.stderr.contains(
+                "its paths are for \(alice.storeDirectory), not \(dir("carol-store")), and only store directories of the same length"
+            ),
+            "\(skipped.stderr)")
+    }
+
     /// A package `app` printing `word`, built in a home whose store is `dir/store`, and a key
     /// pair named `key` in `dir/sk` and `dir/pk`.
     static func builtApp(in dir: TemporaryDirectory, printing word: String, key: String) throws -> (DevenvCLI, String) {

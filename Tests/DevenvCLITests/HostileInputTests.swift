@@ -239,7 +239,7 @@ struct DeepTreeTests {
         #expect(lock.status == 1)
         #expect(lock.stderr.contains("directories nested deeper than 256"), "\(lock.stderr)")
         // Nothing half-written stays to trouble the next command.
-        let staging = fixture.devenv.home + "/store/.tmp"
+        let staging = fixture.devenv.storeDirectory + "/.tmp"
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? []).isEmpty)
         #expect(try fixture.run("store", "verify").status == 0)
     }

@@ -1,4 +1,5 @@
 import DevenvBasics
+import DevenvStore
 import Foundation
 
 /// The built `devenv` executable, run with its own `DEVENV_HOME`.
@@ -36,7 +37,9 @@ public struct DevenvCLI: Sendable {
     }
 
     /// The store directory the CLI uses.
-    public var storeDirectory: String { home + "/store" }
+    public var storeDirectory: String {
+        StoreLocation(home: home, storeDirectory: extraEnvironment["DEVENV_STORE_DIR"]).storeDirectory.path
+    }
 
     @discardableResult
     public func callAsFunction(_ arguments: String..., input: Data? = nil) throws -> CommandResult {
