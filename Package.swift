@@ -54,7 +54,9 @@ let package = Package(
         ),
         .target(
             name: "DevenvProject",
-            dependencies: ["DevenvBasics", "DevenvStore", "DevenvFetch", "DevenvBuild", "DevenvPackages"],
+            dependencies: [
+                "DevenvBasics", "DevenvStore", "DevenvFetch", "DevenvCache", "DevenvBuild", "DevenvPackages",
+            ],
             plugins: ["EmbedFiles"]
         ),
         .target(

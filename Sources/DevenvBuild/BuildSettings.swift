@@ -20,10 +20,9 @@ public struct BuildSettings: Sendable, Equatable {
     public var cores: Int
     public var sandbox: SandboxPolicy
     public var fetch: FetchSettings
-    /// Binary caches asked, in order, before an output is built (config.toml's `[cache]`).
-    public var substituters: [BinaryCache] = []
-    /// The keys whose signatures make a cache's paths trusted.
-    public var trustedKeys: [TrustedKey] = []
+    /// Binary caches asked, in order, before an output is built, and the keys whose signatures
+    /// make their paths trusted (config.toml's `[cache]`).
+    public var caches = CacheSources()
 
     public init(
         jobs: Int = ProcessInfo.processInfo.activeProcessorCount,

@@ -4,7 +4,7 @@ import DevenvStore
 import Foundation
 
 /// Makes derivations' outputs valid: a valid output is done; one a binary cache has (with its
-/// closure, `settings.substituters`) is substituted, and what it was built with is not needed;
+/// closure, `settings.caches`) is substituted, and what it was built with is not needed;
 /// otherwise its dependencies are realized first, its sources fetched and it is built. Independent derivations proceed in
 /// parallel (`settings.jobs`); a per-path build lock means two processes never build the same
 /// path at once: the second waits and then finds the path valid.
@@ -21,7 +21,8 @@ public final class Realizer: Sendable {
         self.progress = progress
         fetcher = URLFetcher(store: store, settings: settings.fetch, progress: progress)
         substitution =
-            settings.substituters.isEmpty ? nil : Substitution(store: store, settings: settings, progress: progress)
+            settings.caches.substituters.isEmpty
+            ? nil : Substitution(store: store, settings: settings, progress: progress)
     }
 
     /// This realizer, trying `fallbacks` (URL → URLs) for sources that cannot be had from where
@@ -30,6 +31,14 @@ public final class Realizer: Sendable {
         guard !fallbacks.isEmpty else { return self }
         var settings = settings
         settings.fetch.fallbacks.merge(fallbacks) { $0 + $1 }
+        return Realizer(store: store, settings: settings, progress: progress)
+    }
+
+    /// This realizer, also asking the caches of `sources` (a project's suggestions).
+    public func with(caches sources: CacheSources) -> Realizer {
+        guard !sources.isEmpty else { return self }
+        var settings = settings
+        settings.caches = settings.caches.adding(sources)
         return Realizer(store: store, settings: settings, progress: progress)
     }
 
@@ -98,7 +107,7 @@ final class Substitution: @unchecked Sendable {
 
     init(store: Store, settings: BuildSettings, progress: any BuildProgress) {
         substituter = Substituter(
-            store: store, caches: settings.substituters, trusted: settings.trustedKeys,
+            store: store, caches: settings.caches.substituters, trusted: settings.caches.trustedKeys,
             fetcher: URLFetcher(store: store, settings: settings.fetch, progress: progress),
             misses: NarinfoMisses(directory: store.location.home + "/narinfo-misses")
         ) { [store, progress] path, cache in

@@ -1,4 +1,5 @@
 import DevenvBasics
+import DevenvCache
 import DevenvPackages
 import Foundation
 
@@ -35,12 +36,15 @@ public struct Manifest: Sendable, Equatable {
     public var scripts: [String: String]
     /// `[services.NAME]`, by name.
     public var services: [String: Service] = [:]
+    /// `[cache]`: binary caches the project suggests, used once the project is allowed.
+    public var suggestedCaches = CacheSources()
 
     public static func == (lhs: Manifest, rhs: Manifest) -> Bool {
         lhs.name == rhs.name && lhs.systems == rhs.systems && lhs.inputs == rhs.inputs && lhs.shells == rhs.shells
             && lhs.checks.map(\.name) == rhs.checks.map(\.name)
             && lhs.checks.map(\.command) == rhs.checks.map(\.command)
             && lhs.scripts == rhs.scripts && lhs.services == rhs.services && lhs.checkNeeds == rhs.checkNeeds
+            && lhs.suggestedCaches == rhs.suggestedCaches
     }
 
     /// The `[scripts]` entry `name`, or an error listing the ones there are.
@@ -80,7 +84,12 @@ extension Manifest {
 
     private init(document: TOMLDocument, currentSystem: String) throws {
         let top = TOMLTableReader(document, path: [], table: document.root)
-        try top.rejectUnknownKeys(["project", "inputs", "shell", "shells", "checks", "scripts", "services"])
+        try top.rejectUnknownKeys(["project", "inputs", "shell", "shells", "checks", "scripts", "services", "cache"])
+        if let cache = try top.table("cache") {
+            // Keys a project cannot set: what signs is the user's.
+            try cache.rejectUnknownKeys(["substituters", "trusted-public-keys"])
+            suggestedCaches = try CacheSources(reading: cache)
+        }
 
         let project = try top.table("project")
         try project?.rejectUnknownKeys(["name", "systems"])

@@ -1,5 +1,6 @@
 import DevenvBasics
 import DevenvBuild
+import DevenvCache
 import DevenvPackages
 import DevenvStore
 import Foundation
@@ -25,6 +26,9 @@ public final class Workspace {
     public private(set) var files: ProjectFiles
     /// What happened to the lock on the way (for the CLI to report), e.g. "updated devenv.lock".
     public private(set) var notes: [String] = []
+    /// Whether the caches devenv.toml suggests are used: only once the user allowed the project
+    /// as it is (the caller knows; docs/cache.md).
+    public var usesSuggestedCaches = false
 
     public convenience init(
         project: Project, store: Store, policy: LockPolicy, debian: DebianSource? = nil,
@@ -78,11 +82,18 @@ public final class Workspace {
     {
         _ = try manifest.shell(shell)
         let environment = try lock.environment(shell: shell, system: system, wrapped: wrapped)
-        let paths = try realizer.with(fallbacks: lock.fetchFallbacks).realize([environment.derivation])
+        let paths = try self.realizer(from: realizer).realize([environment.derivation])
         if system == CurrentSystem.name {
             try recordGeneration(shell: shell, environment: paths[0])
         }
         return (environment, store.directory.fullPath(of: paths[0]))
+    }
+
+    /// `base`, also trying the lock's fallbacks for sources and, when they are used, the caches
+    /// devenv.toml suggests.
+    public func realizer(from base: Realizer) -> Realizer {
+        base.with(fallbacks: lock.fetchFallbacks)
+            .with(caches: usesSuggestedCaches ? manifest.suggestedCaches : CacheSources())
     }
 
     /// Records that `shell`'s environment realized from these files is `environment`: the one

@@ -257,6 +257,7 @@ public struct Activation {
         {
             try trust.allow(workspace.files)
         }
+        trust.useSuggestedCaches(in: workspace)
         _ = try workspace.realize(shell: Manifest.defaultShell, realizer: makeRealizer())
         guard let script = try load(workspace, contentHash: tried, base: base, recordingGeneration: false) else {
             throw ProjectError("the environment is still not realized")

@@ -27,6 +27,8 @@ public struct CheckReport: Sendable {
 /// Receives the results of a check as they happen, for the CLI to print.
 public protocol CheckObserver {
     func problem(_ message: String)
+    /// Something said that does not fail the check.
+    func note(_ message: String)
     func checkStarted(_ name: String)
     func checkFinished(_ run: CheckReport.CheckRun)
 }
@@ -73,7 +75,10 @@ public struct ProjectCheck {
         for (name, input) in workspace.lock.inputs.sorted(by: { $0.key < $1.key }) {
             if let message = verify(input, named: name, root: project.root) { problem(message) }
         }
-        let realizer = realizer.with(fallbacks: workspace.lock.fetchFallbacks)
+        if let note = TrustStore(layout: HookLayout(home: store.location.home)).useSuggestedCaches(in: workspace) {
+            observer.note(note)
+        }
+        let realizer = workspace.realizer(from: realizer)
         for (shell, systems) in workspace.lock.shells.sorted(by: { $0.key < $1.key }) {
             for package in systems[system] ?? [] {
                 do {

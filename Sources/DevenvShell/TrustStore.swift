@@ -72,6 +72,19 @@ public struct TrustStore: Sendable {
         return recorded.isEmpty ? .unknown : .changed
     }
 
+    /// Lets `workspace` use the binary caches its devenv.toml suggests when the project is
+    /// allowed as it was read; otherwise, when it suggests any, the note that says how to use them.
+    @discardableResult
+    public func useSuggestedCaches(in workspace: Workspace) -> String? {
+        let suggested = workspace.manifest.suggestedCaches
+        guard !suggested.isEmpty else { return nil }
+        let hash = TrustStore.contentHash(workspace.files)
+        workspace.usesSuggestedCaches = verdict(root: workspace.project.root, hash: hash) == .allowed
+        guard !workspace.usesSuggestedCaches else { return nil }
+        let urls = suggested.substituters.map(\.url).joined(separator: ", ")
+        return "devenv.toml suggests binary caches (\(urls)); they are used once you run `devenv allow`"
+    }
+
     /// An error unless the project may be loaded as it is now (what `export json` needs).
     public func requireAllowed(_ project: Project) throws {
         guard verdict(root: project.root) == .allowed else {

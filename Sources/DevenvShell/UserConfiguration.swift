@@ -80,20 +80,7 @@ public struct UserConfiguration: Sendable, Equatable {
         if let cache = try reader.table("cache") {
             try cache.rejectUnknownKeys(["substituters", "trusted-public-keys", "secret-key-files"])
             cacheSecretKeyFiles = try (cache.strings("secret-key-files") ?? []).map(besideTheFile)
-            for url in try cache.strings("substituters") ?? [] {
-                do {
-                    settings.substituters.append(try BinaryCache(url: url))
-                } catch let error as CacheError {
-                    throw document.error(at: ["cache", "substituters"], element: url, error.description)
-                }
-            }
-            for text in try cache.strings("trusted-public-keys") ?? [] {
-                do {
-                    settings.trustedKeys.append(try TrustedKey(parsing: text))
-                } catch let error as CacheError {
-                    throw document.error(at: ["cache", "trusted-public-keys"], element: text, error.description)
-                }
-            }
+            settings.caches = try CacheSources(reading: cache)
         }
         build = settings
         gcAutomatic = false

@@ -22,7 +22,8 @@ struct CacheVerifyCommand: ParsableCommand {
     func run() throws {
         let session = try Session()
         let cache = try BinaryCache(url: url)
-        let trusted = try keys.isEmpty ? session.configuration.build.trustedKeys : keys.map(TrustedKey.init(parsing:))
+        let trusted =
+            try keys.isEmpty ? session.configuration.build.caches.trustedKeys : keys.map(TrustedKey.init(parsing:))
         let scratch = try session.store.makeStagingArea()
         let (checked, problems) = try cache.verify(
             trusted: trusted, scratch: scratch.directory,

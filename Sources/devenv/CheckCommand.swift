@@ -88,6 +88,8 @@ struct CheckPrinter: CheckObserver {
 
     func problem(_ message: String) { if !quiet { printError(message) } }
 
+    func note(_ message: String) { if !quiet { printError(message) } }
+
     func checkStarted(_ name: String) { if !quiet { printError("running \(name)") } }
 
     func checkFinished(_ run: CheckReport.CheckRun) {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DevenvBasics
+import DevenvCache
 import DevenvPackages
 import DevenvProject
 import DevenvShell
@@ -94,7 +95,8 @@ struct AllowCommand: ParsableCommand {
         discussion: """
             The allow is bound to the directory and to the content of devenv.toml and devenv.lock: after an \
             edit (a git pull, say) the hook blocks the project again until the next allow. Other git \
-            worktrees of the repository with the same content are allowed too.
+            worktrees of the repository with the same content are allowed too. Binary caches and keys \
+            that devenv.toml suggests ([cache]) are shown, and used for the project from then on.
             """
     )
 
@@ -103,8 +105,14 @@ struct AllowCommand: ParsableCommand {
 
     func run() throws {
         let project = try Project.find(from: directory ?? FileManager.default.currentDirectoryPath)
-        try TrustStore(layout: HookLayout(home: StoreLocation.fromEnvironment().home)).allow(ProjectFiles(project))
+        let files = try ProjectFiles(project)
+        try TrustStore(layout: HookLayout(home: StoreLocation.fromEnvironment().home)).allow(files)
         print("allowed \(project.root)")
+        let suggested = (try? files.manifest())?.suggestedCaches ?? CacheSources()
+        if !suggested.isEmpty {
+            print("its devenv.toml suggests, now used for it:")
+            for line in suggested.description { print("  " + line) }
+        }
     }
 }
 

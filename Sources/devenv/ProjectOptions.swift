@@ -1,5 +1,6 @@
 import ArgumentParser
 import DevenvProject
+import DevenvShell
 import DevenvStore
 import Foundation
 
@@ -46,6 +47,11 @@ struct ProjectOptions: ParsableArguments {
         let workspace = try Workspace(
             project: try directory.project(), store: session.store, policy: policy, debian: session.debian())
         for note in workspace.notes { printError(note) }
+        if let note = TrustStore(layout: HookLayout(home: session.store.location.home)).useSuggestedCaches(
+            in: workspace)
+        {
+            printError(note)
+        }
         return workspace
     }
 }

@@ -209,6 +209,73 @@ struct CacheCommandTests {
             "\(skipped.stderr)")
     }
 
+    @Test func theCachesAProjectSuggestsAreUsedOnlyOnceItIsAllowed() throws {
+        let fixture = try DebianCommandTests.Fixture()
+        let (dir, alice) = (fixture.dir, fixture.devenv)
+        #expect(try alice("cache", "keygen", "team-1", "--secret", dir("sk"), "--public", dir("pk")).status == 0)
+        let publicKey = try String(contentsOfFile: dir("pk"), encoding: .utf8)
+        let manifest = """
+            [shell]
+            packages = ["debian:testing/hello"]
+
+            [cache]
+            substituters = ["file://\(dir("cache"))"]
+            trusted-public-keys = ["\(publicKey)"]
+
+            """
+        try manifest.write(toFile: dir("proj/devenv.toml"), atomically: true, encoding: .utf8)
+        let pushed = try alice(
+            "cache", "push", "--to", "file://" + dir("cache"), "--key", dir("sk"), "--project", "-C", dir("proj"))
+        #expect(pushed.status == 0, "\(pushed.stderr)")
+        // Bob has no cache configured and cannot fetch anything.
+        let bob = DevenvCLI(home: dir("bob"), environment: ["CI": "true"])
+        try FileManager.default.createDirectory(atPath: bob.home, withIntermediateDirectories: true)
+        try """
+        [mirrors]
+        "https://deb.debian.org/debian/" = "http://127.0.0.1:9/"
+        [fetch]
+        attempts = 1
+        """.write(toFile: bob.home + "/config.toml", atomically: true, encoding: .utf8)
+        let before = try bob("develop", "--frozen", "-C", dir("proj"), "-c", "hello")
+        #expect(before.status != 0)
+        #expect(
+            before.stderr.contains(
+                "devenv.toml suggests binary caches (file://\(dir("cache"))); they are used once you run `devenv allow`"
+            ),
+            "\(before.stderr)")
+        #expect(!before.stderr.contains("substituted"), "\(before.stderr)")
+        let allowed = try bob("allow", dir("proj"))
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+        #expect(
+            allowed.output.contains(
+                "its devenv.toml suggests, now used for it:\n  cache file://\(dir("cache"))\n  trusted key \(publicKey)"
+            ),
+            "\(allowed.output)")
+        let after = try bob("develop", "--frozen", "-C", dir("proj"), "-c", "hello")
+        #expect(after.status == 0 && after.output == "hello, world", "\(after.stderr)")
+        #expect(after.stderr.contains("substituted "), "\(after.stderr)")
+        #expect(try bob("check", "-C", dir("proj")).status == 0)
+        // An edit blocks the project, and its suggestions, again.
+        try (manifest + "# edited\n").write(toFile: dir("proj/devenv.toml"), atomically: true, encoding: .utf8)
+        try dir.sh("chmod -R u+w bob && rm -rf bob/store_* bob/db.sqlite*")
+        let edited = try bob("check", "-C", dir("proj"))
+        #expect(
+            edited.status != 0 && edited.stderr.contains("they are used once you run `devenv allow`"),
+            "\(edited.stderr)")
+
+        // What a project may not suggest, and what is not a cache or a key, at its place.
+        for (table, message) in [
+            ("secret-key-files = [\"/home/me/key\"]", "devenv.toml:6:1: unknown key 'secret-key-files' in 'cache'"),
+            ("substituters = [\"ftp://x\"]", "devenv.toml:6:17: 'ftp://x' is not a binary cache"),
+            ("trusted-public-keys = [\"k:AAAA\"]", "devenv.toml:6:24: the public key 'k' is not 32 bytes"),
+        ] {
+            try "[shell]\npackages = [\"debian:testing/hello\"]\n\n[cache]\n\n\(table)\n"
+                .write(toFile: dir("proj/devenv.toml"), atomically: true, encoding: .utf8)
+            let refused = try bob("lock", "-C", dir("proj"))
+            #expect(refused.status == 2 && refused.stderr.contains(message), "\(refused.stderr)")
+        }
+    }
+
     /// A package `app` printing `word`, built in a home whose store is `dir/store`, and a key
     /// pair named `key` in `dir/sk` and `dir/pk`.
     static func builtApp(in dir: TemporaryDirectory, printing word: String, key: String) throws -> (DevenvCLI, String) {

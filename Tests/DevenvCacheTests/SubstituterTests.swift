@@ -140,7 +140,9 @@ struct SubstituterTests {
         #expect(try !substituter.substitute(path))
         #expect(
             substituter.problems == [
-                "file://\(cache.dir("cache")): its paths are for \(cache.storeDirectory), not \(cache.dir("elsewhere")); not used"
+                "file://\(cache.dir("cache")): its paths are for \(cache.storeDirectory), not \(cache.dir("elsewhere")), "
+                    + "and only store directories of the same length (\(cache.storeDirectory.utf8.count) and "
+                    + "\(cache.dir("elsewhere").utf8.count) bytes here) are rewritten into each other (docs/store.md); not used"
             ])
         #expect(throws: CacheError.self) { try BinaryCache(url: "ftp://cache.example.org") }
     }

@@ -182,14 +182,21 @@ struct StoreTests {
         #expect(error?.description.contains("belongs to the store \(fixture.store.directory.path)") == true)
     }
 
-    @Test func locationFollowsTheEnvironment() {
+    @Test func locationFollowsTheEnvironment() throws {
         #expect(StoreLocation.fromEnvironment(["HOME": "/h"]).home == "/h/.local/share/devenv")
         #expect(StoreLocation.fromEnvironment(["HOME": "/h", "XDG_DATA_HOME": "/x"]).home == "/x/devenv")
         let explicit = StoreLocation.fromEnvironment(["HOME": "/h", "DEVENV_HOME": "/d", "DEVENV_STORE_DIR": "/s/"])
         #expect(explicit.home == "/d")
         #expect(explicit.storeDirectory.path == "/s")
         #expect(explicit.databasePath == "/d/db.sqlite")
-        #expect(StoreLocation.fromEnvironment(["DEVENV_HOME": "/d"]).storeDirectory.path == "/d/store")
+        // Padded to one length, so that stores of different homes can substitute from each other.
+        let padded = StoreLocation.fromEnvironment(["DEVENV_HOME": "/d"]).storeDirectory.path
+        #expect(padded == "/d/store" + String(repeating: "_", count: 88) && padded.utf8.count == 96)
+        #expect(StoreLocation(home: "/" + String(repeating: "h", count: 90)).storeDirectory.path.hasSuffix("h/store"))
+        // A store made before padding keeps its directory.
+        let dir = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir("home/store"), withIntermediateDirectories: true)
+        #expect(StoreLocation(home: dir("home")).storeDirectory.path == dir("home/store"))
     }
 }
 
