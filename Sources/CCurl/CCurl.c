@@ -9,6 +9,14 @@ DEVENV_LAZY(libcurl, CURL *, curl_easy_init, (void), ())
 DEVENV_LAZY(libcurl, void, curl_easy_cleanup, (CURL *h), (h))
 DEVENV_LAZY(libcurl, CURLcode, curl_easy_perform, (CURL *h), (h))
 DEVENV_LAZY(libcurl, const char *, curl_easy_strerror, (CURLcode c), (c))
+DEVENV_LAZY(libcurl, struct curl_slist *, curl_slist_append, (struct curl_slist *l, const char *s), (l, s))
+DEVENV_LAZY(libcurl, void, curl_slist_free_all, (struct curl_slist *l), (l))
+
+struct curl_slist *devenv_curl_append_header(struct curl_slist *list, const char *header) {
+    return curl_slist_append(list, header);
+}
+
+void devenv_curl_free_headers(struct curl_slist *list) { curl_slist_free_all(list); }
 
 typedef CURLcode (*setopt_function)(CURL *, CURLoption, ...);
 typedef CURLcode (*getinfo_function)(CURL *, CURLINFO, ...);
@@ -24,6 +32,10 @@ CURLcode devenv_curl_set_long(CURL *handle, CURLoption option, long value) {
 }
 
 CURLcode devenv_curl_set_pointer(CURL *handle, CURLoption option, const void *value) {
+    return setopt()(handle, option, value);
+}
+
+CURLcode devenv_curl_set_size(CURL *handle, CURLoption option, curl_off_t value) {
     return setopt()(handle, option, value);
 }
 

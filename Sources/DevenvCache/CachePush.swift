@@ -5,64 +5,126 @@ import Foundation
 import Glibc
 
 extension BinaryCache {
-    /// Copies the closures of `paths` from `store` into this (file://) cache as `nix copy --to
-    /// file://…?compression=…` does, signed with `keys`: each NAR (compressed with `compression`,
-    /// or not at all) before its narinfo, so a reader never finds a narinfo whose NAR is missing;
-    /// paths the cache has are skipped. Returns the paths written.
+    /// Copies the closures of `paths` from `store` into this cache as `nix copy --to …` does,
+    /// signed with `keys`: NARs compressed with `compression` (or not at all), several at once,
+    /// each before its narinfo, so a reader never finds a narinfo whose NAR is missing; paths the
+    /// cache has are skipped (one request each). file:// writes the directory; http(s):// PUTs,
+    /// with `token` as a bearer token; s3:// PUTs signed objects. Returns the paths written.
     @discardableResult
     public func push(
-        _ paths: [StorePath], from store: Store, signedWith keys: [SigningKey], compression: Compressor.Method? = .zstd
+        _ paths: [StorePath], from store: Store, signedWith keys: [SigningKey], compression: Compressor.Method? = .zstd,
+        fetcher: URLFetcher? = nil, token: String? = nil, jobs: Int = ProcessInfo.processInfo.activeProcessorCount
     ) throws -> [StorePath] {
-        try OwnFiles.directory(directory)
-        try OwnFiles.directory(directory + "/nar")
-        let infoFile = directory + "/nix-cache-info"
-        if let existing = file("nix-cache-info") {
+        let fetcher = fetcher ?? URLFetcher(store: store)
+        let scratch = try store.makeStagingArea()
+        if isLocal {
+            try OwnFiles.directory(directory)
+            try OwnFiles.directory(directory + "/nar")
+        }
+        if let existing = try retrieve("nix-cache-info", into: scratch.directory, with: fetcher) {
             let info = try CacheInfo(parsing: try String(contentsOfFile: existing, encoding: .utf8), source: url)
             guard info.storeDirectory == store.directory.path else {
                 throw CacheError("\(url) holds paths of \(info.storeDirectory), not \(store.directory.path)")
             }
         } else {
-            try OwnFiles.replace(infoFile, with: Array(CacheInfo(storeDirectory: store.directory.path).text.utf8))
+            try put(
+                Array(CacheInfo(storeDirectory: store.directory.path).text.utf8), as: "nix-cache-info",
+                scratch: scratch.directory, fetcher: fetcher, token: token)
         }
-        var written: [StorePath] = []
-        for pathInfo in try store.closure(of: paths) where file(pathInfo.path.hashPart + ".narinfo") == nil {
-            let temporary = directory + "/nar/.push-\(getpid())-\(pathInfo.path.hashPart)"
-            let fd = try SystemCall.retrying("cannot write '\(temporary)'") {
-                open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
-            }
-            let narHash: Hash
-            do {
-                defer { close(fd) }
-                // Hashed as it is written: the store's record must still hold.
-                let writer = NarWriter(sink: TeeSink(FileDescriptorSink(fd: fd), HashingSink(.sha256)))
-                try writer.dump(store.directory.fullPath(of: pathInfo.path))
-                narHash = writer.sink.second.finalize()
-            }
-            guard narHash == pathInfo.narHash else {
-                unlink(temporary)
-                throw CacheError(
-                    "\(store.directory.fullPath(of: pathInfo.path)) no longer has its NAR hash; run `devenv store verify`"
-                )
-            }
-            var file = temporary
-            if let compression {
-                file = temporary + compression.fileExtension
-                defer { unlink(temporary) }
-                try Compressor.compress(temporary, to: file, with: compression)
-            }
-            let fileHash = compression == nil ? narHash : try FileTree.hashContents(of: file, algorithm: .sha256)
-            let fileSize = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? UInt64) ?? 0
-            let url = "nar/\(fileHash.nix32).nar" + (compression?.fileExtension ?? "")
-            try SystemCall.retrying("cannot write '\(url)'") { rename(file, directory + "/" + url) }
-            var info = NarInfo(
-                describing: pathInfo, url: url, compression: compression?.rawValue ?? "none", fileHash: fileHash,
-                fileSize: fileSize)
-            for key in keys { try info.sign(with: key, storeDirectory: store.directory) }
-            try OwnFiles.replace(
-                directory + "/" + pathInfo.path.hashPart + ".narinfo",
-                with: Array(info.text(storeDirectory: store.directory).utf8))
-            written.append(pathInfo.path)
+        let missing = try store.closure(of: paths).filter {
+            try retrieve($0.path.hashPart + ".narinfo", into: scratch.directory, with: fetcher) == nil
         }
-        return written
+        let failures = Failures()
+        DispatchQueue.concurrentPerform(iterations: min(max(1, jobs), max(1, missing.count))) { worker in
+            for index in stride(from: worker, to: missing.count, by: max(1, jobs)) where !failures.any {
+                do {
+                    try push(
+                        missing[index], from: store, signedWith: keys, compression: compression, fetcher: fetcher,
+                        token: token)
+                } catch {
+                    failures.record(error)
+                }
+            }
+        }
+        if let first = failures.first { throw first }
+        return missing.map(\.path)
     }
+
+    /// Writes one path's NAR, then its narinfo.
+    private func push(
+        _ pathInfo: PathInfo, from store: Store, signedWith keys: [SigningKey], compression: Compressor.Method?,
+        fetcher: URLFetcher, token: String?
+    ) throws {
+        // Made beside the cache's files when they are local (renamed into place), else in the store.
+        let staging = isLocal ? nil : try store.makeStagingArea()
+        let base =
+            staging.map { $0.directory + "/nar" } ?? directory + "/nar/.push-\(getpid())-\(pathInfo.path.hashPart)"
+        let fd = try SystemCall.retrying("cannot write '\(base)'") {
+            open(base, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        }
+        defer { unlink(base) }
+        let narHash: Hash
+        do {
+            defer { close(fd) }
+            // Hashed as it is written: the store's record must still hold.
+            let writer = NarWriter(sink: TeeSink(FileDescriptorSink(fd: fd), HashingSink(.sha256)))
+            try writer.dump(store.directory.fullPath(of: pathInfo.path))
+            narHash = writer.sink.second.finalize()
+        }
+        guard narHash == pathInfo.narHash else {
+            throw CacheError(
+                "\(store.directory.fullPath(of: pathInfo.path)) no longer has its NAR hash; run `devenv store verify`")
+        }
+        var file = base
+        if let compression {
+            file = base + compression.fileExtension
+            try Compressor.compress(base, to: file, with: compression)
+        }
+        defer { if file != base { unlink(file) } }
+        let fileHash = compression == nil ? narHash : try FileTree.hashContents(of: file, algorithm: .sha256)
+        let fileSize = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? UInt64) ?? 0
+        let nar = "nar/\(fileHash.nix32).nar" + (compression?.fileExtension ?? "")
+        try put(file: file, sha256: fileHash, as: nar, fetcher: fetcher, token: token)
+        var info = NarInfo(
+            describing: pathInfo, url: nar, compression: compression?.rawValue ?? "none", fileHash: fileHash,
+            fileSize: fileSize)
+        for key in keys { try info.sign(with: key, storeDirectory: store.directory) }
+        try put(
+            Array(info.text(storeDirectory: store.directory).utf8), as: pathInfo.path.hashPart + ".narinfo",
+            scratch: staging?.directory ?? directory + "/nar", fetcher: fetcher, token: token)
+    }
+
+    /// Puts `bytes` at `key`, through a file in `scratch` when the cache is not local.
+    private func put(_ bytes: [UInt8], as key: String, scratch: String, fetcher: URLFetcher, token: String?) throws {
+        if isLocal { return try OwnFiles.replace(directory + "/" + key, with: bytes) }
+        let file = scratch + "/.put-\(key.replacingOccurrences(of: "/", with: "_"))"
+        try OwnFiles.replace(file, with: bytes)
+        defer { unlink(file) }
+        try put(file: file, sha256: Hasher.hash(.sha256, bytes), as: key, fetcher: fetcher, token: token)
+    }
+
+    /// Puts the file `file` (whose SHA-256 is `sha256`) at `key`: renamed into a local cache,
+    /// else sent with a PUT.
+    private func put(file: String, sha256: Hash, as key: String, fetcher: URLFetcher, token: String?) throws {
+        if isLocal {
+            try SystemCall.retrying("cannot write '\(key)'") { rename(file, directory + "/" + key) }
+        } else if let s3 {
+            let request = try s3.request("PUT", key: key, payload: sha256.base16, environment: fetcher.environment)
+            try fetcher.upload(file, to: s3.url(of: key)) { _ in request }
+        } else {
+            let headers = token.map { ["Authorization: Bearer \($0)"] } ?? []
+            try fetcher.upload(file, to: url + "/" + key) { _ in HTTPRequest(headers: headers) }
+        }
+    }
+}
+
+/// The errors of parallel work, the first one kept.
+private final class Failures: @unchecked Sendable {
+    private let lock = NSLock()
+    private var errors: [any Error] = []
+
+    var any: Bool { lock.withLock { !errors.isEmpty } }
+    var first: (any Error)? { lock.withLock { errors.first } }
+
+    func record(_ error: any Error) { lock.withLock { errors.append(error) } }
 }

@@ -4,8 +4,8 @@ import DevenvStore
 import Foundation
 import Glibc
 
-/// One download with libcurl (http, https and file URLs) into an open file, hashing the bytes
-/// as they arrive.
+/// One transfer with libcurl (http, https and file URLs): a download into an open file, hashing
+/// the bytes as they arrive, or a PUT of a file (`HTTPRequest.upload`), whose answer goes there.
 final class HTTPTransfer {
     /// Whether another attempt could succeed.
     struct Failure: Error {
@@ -32,12 +32,33 @@ final class HTTPTransfer {
         hasher = Hasher(algorithm)
     }
 
-    /// Downloads `url`; throws `Failure` saying whether a retry makes sense.
-    func run(_ url: String, environment: [String: String]) throws {
+    /// Downloads `url` (or sends `request.upload` there); throws `Failure` saying whether a retry
+    /// makes sense.
+    func run(_ url: String, environment: [String: String], request: HTTPRequest = HTTPRequest()) throws {
         guard HTTPTransfer.initialized, let handle = curl_easy_init() else {
             throw Failure(message: "cannot initialize libcurl", transient: false)
         }
         defer { curl_easy_cleanup(handle) }
+        // An upload waits for no `100 Continue`.
+        var headers: UnsafeMutablePointer<curl_slist>? = nil
+        for header in request.headers + (request.upload == nil ? [] : ["Expect:"]) {
+            headers = devenv_curl_append_header(headers, header)
+        }
+        defer { devenv_curl_free_headers(headers) }
+        if headers != nil { devenv_curl_set_pointer(handle, CURLOPT_HTTPHEADER, headers) }
+        var body: UnsafeMutablePointer<FILE>? = nil
+        defer { if let body { fclose(body) } }
+        if let upload = request.upload {
+            guard let file = fopen(upload, "rb") else {
+                throw Failure(message: "cannot read '\(upload)': \(SystemCall.message())", transient: false)
+            }
+            body = file
+            var info = stat()
+            fstat(fileno(file), &info)
+            devenv_curl_set_long(handle, CURLOPT_UPLOAD, 1)
+            devenv_curl_set_pointer(handle, CURLOPT_READDATA, file)
+            devenv_curl_set_size(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(info.st_size))
+        }
         let context = Unmanaged.passUnretained(self).toOpaque()
         // libcurl copies string options, so temporary C strings are enough.
         func set(_ option: CURLoption, _ value: String) { _ = devenv_curl_set_pointer(handle, option, value) }

@@ -34,7 +34,7 @@ public final class URLFetcher: Sendable {
     let store: Store
     let settings: FetchSettings
     let progress: any FetchProgress
-    let environment: [String: String]
+    public let environment: [String: String]
     /// At most `settings.parallelDownloads` downloads at once across all this fetcher does (the
     /// realizer shares one fetcher among the derivations it builds in parallel).
     private let slots = DispatchSemaphore(value: 0)
@@ -91,25 +91,55 @@ public final class URLFetcher: Sendable {
 
     /// Downloads `url` into the new file `file` (mirrors first, retries), checked against `hash`;
     /// without one, what arrives is the caller's to verify (a signed index, say) before any use.
-    public func download(_ url: String, to file: String, expecting hash: Hash?) throws {
+    /// `request` gives the headers to send to each URL tried.
+    public func download(
+        _ url: String, to file: String, expecting hash: Hash?, request: (String) -> HTTPRequest = { _ in HTTPRequest() }
+    ) throws {
         let fd = try SystemCall.retrying("cannot create '\(file)'") {
             open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         }
         defer { close(fd) }
+        try transfer(
+            url, candidates: settings.candidates(for: url), into: (fd, file), expecting: hash, request: request)
+    }
+
+    /// Sends the file `file` to `url` with a PUT (retried when the failure is transient; no
+    /// mirrors), with the headers `request` gives.
+    public func upload(_ file: String, to url: String, request: (String) -> HTTPRequest = { _ in HTTPRequest() })
+        throws
+    {
+        let answer = try SystemCall.retrying("cannot open /dev/null") { open("/dev/null", O_WRONLY | O_CLOEXEC) }
+        defer { close(answer) }
+        try transfer(url, candidates: [url], into: (answer, nil), expecting: nil) { candidate in
+            var made = request(candidate)
+            made.upload = file
+            return made
+        }
+    }
+
+    /// Tries each candidate URL with retries until one answers (with `hash`, when given); what
+    /// arrives goes to `into.fd`, a new file (started again at each attempt) when it is named.
+    private func transfer(
+        _ url: String, candidates: [String], into: (fd: Int32, file: String?), expecting hash: Hash?,
+        request: (String) -> HTTPRequest
+    ) throws {
+        let fd = into.fd
         let source = URLSource(url: url, hash: hash ?? Hasher.hash(.sha256, [UInt8]()))
         var failures: [String] = []
         var notFound = true
-        for url in settings.candidates(for: source.url) {
+        for url in candidates {
             var delay = settings.backoff
             for attempt in 1...max(1, settings.attempts) {
-                try SystemCall.retrying("cannot truncate '\(file)'") { ftruncate(fd, 0) }
-                lseek(fd, 0, SEEK_SET)
+                if let file = into.file {
+                    try SystemCall.retrying("cannot truncate '\(file)'") { ftruncate(fd, 0) }
+                    lseek(fd, 0, SEEK_SET)
+                }
                 let id = TransferIDs.next()
                 let transfer = HTTPTransfer(into: fd, algorithm: source.hash.algorithm, id: id, progress: progress)
                 let start = Date()
                 progress.started(id, url: url, total: nil)
                 do {
-                    try transfer.run(url, environment: environment)
+                    try transfer.run(url, environment: environment, request: request(url))
                 } catch let failure as HTTPTransfer.Failure {
                     progress.finished(
                         id, url: url, received: transfer.received, seconds: Date().timeIntervalSince(start),

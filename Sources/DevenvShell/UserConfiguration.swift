@@ -22,6 +22,9 @@ public struct UserConfiguration: Sendable, Equatable {
     public var debianKeyFiles: [String] = []
     /// Secret keys that sign what `devenv cache push` pushes (`[cache] secret-key-files`).
     public var cacheSecretKeyFiles: [String] = []
+    /// A file holding the bearer token `devenv cache push` sends to http(s) caches
+    /// (`[cache] token-file`; `DEVENV_CACHE_TOKEN` wins).
+    public var cacheTokenFile: String?
 
     public init(
         build: BuildSettings = BuildSettings(), hookInBackground: Bool = true, gcAutomatic: Bool = false,
@@ -78,8 +81,9 @@ public struct UserConfiguration: Sendable, Equatable {
             }
         }
         if let cache = try reader.table("cache") {
-            try cache.rejectUnknownKeys(["substituters", "trusted-public-keys", "secret-key-files"])
+            try cache.rejectUnknownKeys(["substituters", "trusted-public-keys", "secret-key-files", "token-file"])
             cacheSecretKeyFiles = try (cache.strings("secret-key-files") ?? []).map(besideTheFile)
+            cacheTokenFile = try cache.string("token-file").map(besideTheFile)
             settings.caches = try CacheSources(reading: cache)
         }
         build = settings
@@ -108,6 +112,23 @@ public struct UserConfiguration: Sendable, Equatable {
 }
 
 extension UserConfiguration {
+    /// The bearer token for pushing to http(s) caches: `DEVENV_CACHE_TOKEN`, else the first line
+    /// of `[cache] token-file`.
+    public func cacheToken(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String? {
+        if let token = environment["DEVENV_CACHE_TOKEN"], !token.isEmpty { return token }
+        guard let file = cacheTokenFile else { return nil }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw SystemError("cannot read the cache token file '\(file)'")
+        }
+        let token =
+            String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        // It goes into a header line: nothing that could end it.
+        guard !token.isEmpty, token.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F }) else {
+            throw SystemError("'\(file)' does not hold a token (one line of printable ASCII)")
+        }
+        return token
+    }
+
     /// Debian's archive with this configuration's mirrors and keys.
     public func debianSource(store: Store, progress: any FetchProgress = SilentProgress()) -> DebianSource {
         DebianSource(store: store, settings: build.fetch, keyFiles: debianKeyFiles, progress: progress)

@@ -8,16 +8,18 @@ import Foundation
 struct CachePushCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "push",
-        abstract: "Copy store paths and their closures into a binary cache (file:///DIRECTORY), signed.",
+        abstract: "Copy store paths and their closures into a binary cache (file://, http(s):// or s3://), signed.",
         discussion: """
             Writes Nix's layout (nix-cache-info, HASH.narinfo, nar/FILEHASH.nar.zst), each NAR before its \
-            narinfo; paths the cache has are skipped. Signs with every --key, else with config.toml's \
+            narinfo; paths the cache has are skipped. http(s):// caches take PUTs with the bearer token of \
+            DEVENV_CACHE_TOKEN or config.toml's [cache] token-file; s3:// ones signed requests with the AWS \
+            credentials of the environment or ~/.aws/credentials. Signs with every --key, else with config.toml's \
             [cache] secret-key-files. With --project (or --all-shells), pushes the project's default \
             shell (or every shell) as develop realizes it, realizing it first.
             """
     )
 
-    @Option(name: .customLong("to"), help: "The cache (file:///DIRECTORY).")
+    @Option(name: .customLong("to"), help: "The cache (file:///DIRECTORY, http(s)://… or s3://BUCKET?…).")
     var destination: String
 
     @Option(name: .customLong("key"), help: "A secret key file to sign with (repeatable).")
@@ -70,7 +72,10 @@ struct CachePushCommand: ParsableCommand {
         guard method != nil || compression == "none" else {
             throw ValidationError("--compression must be zstd, xz or none")
         }
-        let written = try cache.push(storePaths, from: session.store, signedWith: signing, compression: method)
+        let written = try cache.push(
+            storePaths, from: session.store, signedWith: signing, compression: method,
+            fetcher: URLFetcher(store: session.store, settings: session.configuration.build.fetch),
+            token: try session.configuration.cacheToken())
         let closure = try session.store.closure(of: storePaths).count
         printError("pushed \(written.count) paths to \(destination) (\(closure - written.count) already there)")
     }

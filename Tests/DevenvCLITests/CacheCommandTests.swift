@@ -276,6 +276,76 @@ struct CacheCommandTests {
         }
     }
 
+    @Test(.enabled(if: S3Server.isAvailable, "scripts/install-test-tools makes the S3 server"))
+    func anS3BucketTakesSignedPushesAndServesSubstitution() throws {
+        let dir = try TemporaryDirectory("cache-s3")
+        let (first, app) = try Self.builtApp(in: dir, printing: "from s3", key: "s3-1")
+        let server = try S3Server()
+        func push(_ credentials: S3Server.Credentials) throws -> CommandResult {
+            var devenv = first
+            devenv.extraEnvironment.merge(S3Server.environment(credentials)) { $1 }
+            return try devenv("cache", "push", "--to", server.cacheURL, "--key", dir("sk"), app)
+        }
+        let pushed = try push(server.user)
+        #expect(pushed.status == 0 && pushed.stderr.contains("pushed 1 paths"), "\(pushed.stderr)")
+        #expect(try push(server.user).stderr.contains("pushed 0 paths"))
+        // A wrong secret is refused by the server, and said.
+        let forged = try push(S3Server.Credentials(id: server.user.id, secret: "wrong"))
+        #expect(forged.status == 1 && forged.stderr.contains("HTTP 403"), "\(forged.stderr)")
+
+        // Another home substitutes with session credentials (a token), from a profile of the
+        // shared credentials file.
+        try dir.sh("chmod -R u+w store && rm -rf store && mkdir second")
+        try """
+        [ci]
+        aws_access_key_id = \(server.session.id)
+        aws_secret_access_key = \(server.session.secret)
+        aws_session_token = \(server.session.token!)
+        """.write(toFile: dir("credentials"), atomically: true, encoding: .utf8)
+        try """
+        [cache]
+        substituters = ["\(server.cacheURL)&profile=ci"]
+        trusted-public-keys = ["\(try String(contentsOfFile: dir("pk"), encoding: .utf8))"]
+        """.write(toFile: dir("second/config.toml"), atomically: true, encoding: .utf8)
+        var environment = S3Server.environment(S3Server.Credentials(id: "", secret: ""))
+        environment.merge([
+            "CI": "true", "DEVENV_STORE_DIR": dir("store"), "AWS_SHARED_CREDENTIALS_FILE": dir("credentials"),
+        ]) { $1 }
+        let second = DevenvCLI(home: dir("second"), environment: environment)
+        let substituted = try second("build", "--packages", dir("set"), "app")
+        #expect(substituted.status == 0 && substituted.output == app, "\(substituted.stderr)")
+        #expect(substituted.stderr.contains("substituted \(app) from s3://cache?"), "\(substituted.stderr)")
+        #expect(try runCommand(app + "/bin/app", []).output == "from s3")
+        // Without the token the session's key is refused: the path is built instead.
+        try dir.sh("chmod -R u+w store && rm -rf store second/db.sqlite* second/narinfo-misses")
+        try dir.sh("sed -i '/aws_session_token/d' credentials")
+        let refused = try second("build", "--packages", dir("set"), "app")
+        #expect(refused.status == 0 && refused.stderr.contains("building app"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("\(server.cacheURL)&profile=ci: "), "\(refused.stderr)")
+    }
+
+    @Test func anHTTPCacheTakesPushesWithABearerToken() throws {
+        let dir = try TemporaryDirectory("cache-put")
+        let (devenv, app) = try Self.builtApp(in: dir, printing: "put", key: "put-1")
+        try dir.sh("mkdir served && printf 'sesame\\n' > served/.put-token && printf 'sesame\\n' > token")
+        let server = try HTTPServer(root: dir("served"))
+        let refused = try devenv("cache", "push", "--to", server.url("team"), "--key", dir("sk"), app)
+        #expect(refused.status == 1 && refused.stderr.contains("HTTP 401"), "\(refused.stderr)")
+        try "[cache]\ntoken-file = \"../token\"\n".write(
+            toFile: dir("home/config.toml"), atomically: true, encoding: .utf8)
+        let pushed = try devenv("cache", "push", "--to", server.url("team"), "--key", dir("sk"), app)
+        #expect(pushed.status == 0 && pushed.stderr.contains("pushed 1 paths"), "\(pushed.stderr)")
+        // NARs before narinfos, and nix-cache-info first.
+        let puts = try server.requests().map(\.path).filter { $0.hasPrefix("PUT ") && !$0.contains("nix-cache-info") }
+        #expect(puts.count == 2 && puts[0].hasPrefix("PUT /team/nar/") && puts[1].hasSuffix(".narinfo"), "\(puts)")
+        let verified = try devenv("cache", "verify", "file://" + dir("served/team"))
+        #expect(verified.status == 0, "\(verified.stderr)")
+        // The variable wins over the file.
+        var other = devenv
+        other.extraEnvironment["DEVENV_CACHE_TOKEN"] = "wrong"
+        #expect(try other("cache", "push", "--to", server.url("other"), "--key", dir("sk"), app).status == 1)
+    }
+
     /// A package `app` printing `word`, built in a home whose store is `dir/store`, and a key
     /// pair named `key` in `dir/sk` and `dir/pk`.
     static func builtApp(in dir: TemporaryDirectory, printing word: String, key: String) throws -> (DevenvCLI, String) {

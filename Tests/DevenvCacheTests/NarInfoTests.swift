@@ -1,5 +1,6 @@
 import DevenvStore
 import Foundation
+import TestSupport
 import Testing
 
 @testable import DevenvCache
@@ -160,5 +161,60 @@ struct CacheInfoTests {
         for bad in ["WantMassQuery: 1\n", "StoreDir: relative\n", "StoreDir: /s\nPriority: high\n"] {
             #expect(throws: CacheError.self) { try CacheInfo(parsing: bad, source: "c") }
         }
+    }
+}
+
+/// Signature Version 4, against the example of AWS's documentation ("GET Object").
+struct AWSSignatureTests {
+    @Test func signsAsAWSDocumentsIt() throws {
+        let signature = AWSSignature(
+            credentials: AWSCredentials(
+                accessKeyID: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+            region: "us-east-1")
+        let headers = signature.headers(
+            method: "GET", host: "examplebucket.s3.amazonaws.com", path: "/test.txt",
+            payload: AWSSignature.emptyPayload, extra: ["Range": "bytes=0-9"],
+            date: Date(timeIntervalSince1970: 1_369_353_600))
+        #expect(headers.contains("x-amz-date: 20130524T000000Z"))
+        #expect(
+            headers.last
+                == "Authorization: AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
+                + "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, "
+                + "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41")
+    }
+
+    @Test func bucketsAreNamedAsNixNamesThem() throws {
+        let local = try S3Bucket(
+            url: "s3://cache?endpoint=127.0.0.1:9000&scheme=http&region=eu-west-1", environment: [:])
+        #expect(local.url(of: "nix-cache-info") == "http://127.0.0.1:9000/cache/nix-cache-info")
+        #expect(local.region == "eu-west-1")
+        let aws = try S3Bucket(url: "s3://my-cache", environment: ["AWS_REGION": "us-west-2"])
+        #expect(aws.url(of: "x.narinfo") == "https://my-cache.s3.us-west-2.amazonaws.com/x.narinfo")
+        for hostile in [
+            "s3://UPPER", "s3://cache/path", "s3://cache?endpoint=evil.com/../x", "s3://cache?endpoint=a@b",
+            "s3://cache?unknown=1", "s3://cache?scheme=ftp", "s3://cache?region=a%0Ab",
+        ] {
+            #expect(throws: CacheError.self, "\(hostile)") { try S3Bucket(url: hostile, environment: [:]) }
+        }
+    }
+
+    @Test func credentialsComeFromTheEnvironmentElseTheProfileFile() throws {
+        let dir = try TemporaryDirectory()
+        try
+            "[default]\naws_access_key_id = A\naws_secret_access_key = S\n\n[ci]\n# comment\naws_access_key_id=B\naws_secret_access_key=T\naws_session_token = X\n"
+            .write(toFile: dir("credentials"), atomically: true, encoding: .utf8)
+        let file = ["AWS_SHARED_CREDENTIALS_FILE": dir("credentials")]
+        #expect(
+            try AWSCredentials.find(profile: nil, environment: file)
+                == AWSCredentials(accessKeyID: "A", secretAccessKey: "S"))
+        #expect(
+            try AWSCredentials.find(profile: "ci", environment: file)
+                == AWSCredentials(accessKeyID: "B", secretAccessKey: "T", sessionToken: "X"))
+        #expect(
+            try AWSCredentials.find(
+                profile: nil,
+                environment: file.merging(["AWS_ACCESS_KEY_ID": "E", "AWS_SECRET_ACCESS_KEY": "F"]) { $1 })
+                == AWSCredentials(accessKeyID: "E", secretAccessKey: "F"))
+        #expect(try AWSCredentials.find(profile: "none", environment: file) == nil)
     }
 }

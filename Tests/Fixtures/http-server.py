@@ -8,6 +8,8 @@ Paths can ask for misbehaviour:
   /wait/S/FILE     waits S seconds, then serves FILE
   /log             the requests so far, as JSON ([{"path": ..., "proxied": bool}])
   /peak            the most requests that were being answered at once, as JSON
+A PUT stores its body at its path under ROOT when it carries `Authorization: Bearer TOKEN` with
+the token in ROOT/.put-token (logged as {"path": "PUT /path", ...}); otherwise it is refused.
 A request with an absolute URI (as sent to a proxy) is served from ROOT by its path and logged
 as proxied, so the server doubles as an HTTP proxy for any host name. A CONNECT (an https URL
 through the proxy) is logged as {"path": "CONNECT host:port", "proxied": true} and refused.
@@ -42,6 +44,24 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             with lock:
                 active -= 1
+
+    def do_PUT(self):
+        path = urlsplit(self.path).path
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        with lock:
+            log.append({"path": "PUT " + path, "proxied": False})
+        token_file = os.path.join(ROOT, ".put-token")
+        token = open(token_file).read().strip() if os.path.isfile(token_file) else None
+        if token is None or self.headers.get("Authorization") != "Bearer " + token:
+            return self.send(401, b"not allowed")
+        parts = path.strip("/").split("/")
+        if not path.strip("/") or any(part in ("", ".", "..") for part in parts):
+            return self.send(400, b"bad path")
+        file = os.path.join(ROOT, *parts)
+        os.makedirs(os.path.dirname(file), exist_ok=True)
+        with open(file, "wb") as f:
+            f.write(body)
+        self.send(201, b"")
 
     def do_CONNECT(self):
         with lock:

@@ -8,26 +8,38 @@ public final class HTTPServer: @unchecked Sendable {
     private let process: ChildProcess
 
     public init(root: String) throws {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/http-server.py").path
+        let script = HTTPServer.fixture("http-server.py")
+        let (process, line) = try HTTPServer.launch("/usr/bin/env", ["python3", script, root])
+        guard let port = Int(line) else {
+            process.kill()
+            throw CommandFailure(description: "the test HTTP server did not start")
+        }
+        self.process = process
+        self.port = port
+    }
+
+    /// The path of a file in Tests/Fixtures.
+    static func fixture(_ name: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/" + name).path
+    }
+
+    /// Starts a server program and reads the first line it prints (where it listens).
+    static func launch(_ program: String, _ arguments: [String]) throws -> (ChildProcess, String) {
         var ends: [Int32] = [0, 0]
         guard pipe(&ends) == 0 else { throw CommandFailure(description: "cannot make a pipe") }
         for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
         let output = FileHandle(fileDescriptor: ends[0], closeOnDealloc: true)
         let started = Result {
-            try ChildProcess("/usr/bin/env", ["python3", script, root], streams: Subprocess.Streams(output: ends[1]))
+            try ChildProcess(program, arguments, streams: Subprocess.Streams(output: ends[1]))
         }
         close(ends[1])  // the server has its own copy: reading ends if it dies
-        process = try started.get()
+        let process = try started.get()
         var line = Data()
         while let byte = try output.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
             line.append(byte)
         }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
-            process.kill()
-            throw CommandFailure(description: "the test HTTP server did not start")
-        }
-        self.port = port
+        return (process, String(decoding: line, as: UTF8.self))
     }
 
     deinit { process.kill() }

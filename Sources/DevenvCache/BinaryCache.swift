@@ -1,0 +1,109 @@
+import DevenvBasics
+import DevenvFetch
+import DevenvStore
+import Foundation
+import Glibc
+
+/// A binary cache in Nix's layout: a directory (`file:///…`, as `nix copy --to file://…` writes
+/// one), the same layout over HTTP (`http://…`, `https://…`) or in an S3 bucket (`s3://…`).
+public struct BinaryCache: Sendable, Equatable {
+    public let url: String
+    /// The directory of a file:// cache (empty otherwise).
+    let directory: String
+    /// The bucket of an s3:// cache.
+    let s3: S3Bucket?
+
+    public init(url: String) throws {
+        var base = url
+        while base.hasSuffix("/") && !base.hasSuffix("://") { base.removeLast() }
+        s3 = base.hasPrefix("s3://") ? try S3Bucket(url: base) : nil
+        if base.hasPrefix("file:///") {
+            directory = String(base.dropFirst("file://".count))
+        } else if base.hasPrefix("http://") || base.hasPrefix("https://") || s3 != nil {
+            directory = ""
+        } else {
+            throw CacheError(
+                "'\(url)' is not a binary cache devenv can read (file:///DIRECTORY, http://…, https://… or s3://BUCKET)"
+            )
+        }
+        self.url = base
+    }
+
+    var isLocal: Bool { !directory.isEmpty }
+
+    /// The file at `relative` in a file:// cache (a relative path of plain names), or nil.
+    func file(_ relative: String) -> String? {
+        let path = directory + "/" + relative
+        return isLocal && FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+
+    /// The cache's `nix-cache-info` (fetched into `scratch` when it is not local).
+    public func cacheInfo(into scratch: String, with fetcher: URLFetcher) throws -> CacheInfo {
+        guard let file = try retrieve("nix-cache-info", into: scratch, with: fetcher) else {
+            throw CacheError("\(url): it has no nix-cache-info")
+        }
+        return try CacheInfo(
+            parsing: try String(contentsOfFile: file, encoding: .utf8), source: url + "/nix-cache-info")
+    }
+
+    /// The NAR of `info`, fetched into `scratch` when it is not local: its file must have the
+    /// narinfo's `FileSize` and `FileHash` (when given) and, decompressed, its `NarHash` and
+    /// `NarSize`. The path of the (uncompressed) NAR.
+    func verifiedNar(of info: NarInfo, source: String, into scratch: String, with fetcher: URLFetcher) throws -> String
+    {
+        guard let file = try retrieve(info.url, into: scratch, with: fetcher) else {
+            throw CacheError("\(source): its NAR \(info.url) is missing")
+        }
+        if let fileSize = info.fileSize,
+            (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? UInt64) != fileSize
+        {
+            throw CacheError("\(source): its NAR file is not \(fileSize) bytes")
+        }
+        if let fileHash = info.fileHash, try FileTree.hashContents(of: file, algorithm: fileHash.algorithm) != fileHash
+        {
+            throw CacheError("\(source): its NAR file does not have the FileHash")
+        }
+        var nar = file
+        let narHash: Hash
+        if info.compression != "none" {
+            guard ["xz", "zstd", "bzip2", "gzip"].contains(info.compression) else {
+                throw CacheError("\(source): compression '\(info.compression)' is not one devenv reads")
+            }
+            nar = scratch + "/nar"
+            unlink(nar)
+            // Hashed as it is decompressed: one pass over the NAR.
+            let hasher = HashingSink(info.narHash.algorithm)
+            try Unpacker.decompress(file, to: nar) { block in
+                var sink = hasher
+                try sink.consume(block)
+            }
+            narHash = hasher.finalize()
+        } else {
+            narHash = try FileTree.hashContents(of: nar, algorithm: info.narHash.algorithm)
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: nar)[.size] as? UInt64) ?? 0
+        guard size == info.narSize, narHash == info.narHash else {
+            throw CacheError("\(source): its NAR does not have the NarHash and NarSize")
+        }
+        return nar
+    }
+
+    /// A local file with what the cache has at `relative`, downloaded into `scratch` over HTTP;
+    /// nil when the cache has none.
+    func retrieve(_ relative: String, into scratch: String, with fetcher: URLFetcher) throws -> String? {
+        if isLocal { return file(relative) }
+        let target = scratch + "/" + relative.replacingOccurrences(of: "/", with: "_")
+        unlink(target)
+        do {
+            if let s3 {
+                let request = try s3.request("GET", key: relative, environment: fetcher.environment)
+                try fetcher.download(s3.url(of: relative), to: target, expecting: nil) { _ in request }
+            } else {
+                try fetcher.download(url + "/" + relative, to: target, expecting: nil)
+            }
+        } catch let error as FetchError where error.isNotFound {
+            return nil
+        }
+        return target
+    }
+}
