@@ -44,6 +44,9 @@ def wipe(*paths):
         if os.path.exists(path):
             subprocess.run(["chmod", "-R", "u+w", path])
             shutil.rmtree(path)
+    # The file system's work for the deletion is done before the next timed run, not during it.
+    os.sync()
+    time.sleep(2)
 
 
 # Setup (not timed): build once, push the closure, serve the cache over HTTP.

@@ -46,12 +46,13 @@ public struct BinaryCache: Sendable, Equatable {
             parsing: try String(contentsOfFile: file, encoding: .utf8), source: url + "/nix-cache-info")
     }
 
-    /// The NAR of `info`, fetched into `scratch` when it is not local: its file must have the
-    /// narinfo's `FileSize` and `FileHash` (when given) and, decompressed, its `NarHash` and
-    /// `NarSize`. The path of the (uncompressed) NAR.
-    func verifiedNar(of info: NarInfo, source: String, into scratch: String, with fetcher: URLFetcher) throws -> String
+    /// The NAR file of `info` as the cache has it (compressed), fetched into `scratch` when it is
+    /// not local: it must have the narinfo's `FileSize` and `FileHash` (when given; a download is
+    /// hashed as it arrives).
+    func verifiedFile(of info: NarInfo, source: String, into scratch: String, with fetcher: URLFetcher) throws
+        -> String
     {
-        guard let file = try retrieve(info.url, into: scratch, with: fetcher) else {
+        guard let (file, arrived) = try fetch(info.url, into: scratch, with: fetcher) else {
             throw CacheError("\(source): its NAR \(info.url) is missing")
         }
         if let fileSize = info.fileSize,
@@ -59,51 +60,36 @@ public struct BinaryCache: Sendable, Equatable {
         {
             throw CacheError("\(source): its NAR file is not \(fileSize) bytes")
         }
-        if let fileHash = info.fileHash, try FileTree.hashContents(of: file, algorithm: fileHash.algorithm) != fileHash
-        {
-            throw CacheError("\(source): its NAR file does not have the FileHash")
+        if let fileHash = info.fileHash {
+            let actual =
+                arrived?.algorithm == fileHash.algorithm
+                ? arrived! : try FileTree.hashContents(of: file, algorithm: fileHash.algorithm)
+            guard actual == fileHash else { throw CacheError("\(source): its NAR file does not have the FileHash") }
         }
-        var nar = file
-        let narHash: Hash
-        if info.compression != "none" {
-            guard ["xz", "zstd", "bzip2", "gzip"].contains(info.compression) else {
-                throw CacheError("\(source): compression '\(info.compression)' is not one devenv reads")
-            }
-            nar = scratch + "/nar"
-            unlink(nar)
-            // Hashed as it is decompressed: one pass over the NAR.
-            let hasher = HashingSink(info.narHash.algorithm)
-            try Unpacker.decompress(file, to: nar) { block in
-                var sink = hasher
-                try sink.consume(block)
-            }
-            narHash = hasher.finalize()
-        } else {
-            narHash = try FileTree.hashContents(of: nar, algorithm: info.narHash.algorithm)
-        }
-        let size = (try? FileManager.default.attributesOfItem(atPath: nar)[.size] as? UInt64) ?? 0
-        guard size == info.narSize, narHash == info.narHash else {
-            throw CacheError("\(source): its NAR does not have the NarHash and NarSize")
-        }
-        return nar
+        return file
     }
 
     /// A local file with what the cache has at `relative`, downloaded into `scratch` over HTTP;
     /// nil when the cache has none.
     func retrieve(_ relative: String, into scratch: String, with fetcher: URLFetcher) throws -> String? {
-        if isLocal { return file(relative) }
+        try fetch(relative, into: scratch, with: fetcher)?.file
+    }
+
+    /// `retrieve`, with the SHA-256 of what was downloaded (nil for a local file).
+    private func fetch(_ relative: String, into scratch: String, with fetcher: URLFetcher) throws -> (
+        file: String, sha256: Hash?
+    )? {
+        if isLocal { return file(relative).map { ($0, nil) } }
         let target = scratch + "/" + relative.replacingOccurrences(of: "/", with: "_")
         unlink(target)
         do {
             if let s3 {
                 let request = try s3.request("GET", key: relative, environment: fetcher.environment)
-                try fetcher.download(s3.url(of: relative), to: target, expecting: nil) { _ in request }
-            } else {
-                try fetcher.download(url + "/" + relative, to: target, expecting: nil)
+                return (target, try fetcher.download(s3.url(of: relative), to: target, expecting: nil) { _ in request })
             }
+            return (target, try fetcher.download(url + "/" + relative, to: target, expecting: nil))
         } catch let error as FetchError where error.isNotFound {
             return nil
         }
-        return target
     }
 }

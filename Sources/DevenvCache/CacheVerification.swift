@@ -34,7 +34,8 @@ extension BinaryCache {
                 for reference in info.references where file(reference.hashPart + ".narinfo") == nil {
                     problems.append("\(source): its reference \(reference.baseName) is not in the cache")
                 }
-                _ = try verifiedNar(of: info, source: source, into: scratch, with: fetcher)
+                let file = try verifiedFile(of: info, source: source, into: scratch, with: fetcher)
+                try NarStream(file: file, info: info, source: source).finish()
             } catch let error as CacheError {
                 problems.append(error.description)
             }

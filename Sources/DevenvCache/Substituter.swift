@@ -159,32 +159,41 @@ public final class Substituter {
         return infos[cache.url]!
     }
 
-    /// Downloads, checks, unpacks and registers the path `info` describes as `path`: rewritten
-    /// into this store by `rewrite` when the cache is another store directory's (its NAR hash
-    /// checked first, the rewritten NAR's recorded).
+    /// Downloads, checks, unpacks and registers the path `info` describes as `path`. From a cache
+    /// of this store directory, the NAR streams from its file through decompression and hashing
+    /// into the NAR reader, and the path becomes valid only once its hash and size are checked;
+    /// from another store directory's, the checked NAR is rewritten into this one by `rewrite`
+    /// first (the rewritten NAR's hash is the one recorded).
     private func fetch(
         _ info: NarInfo, as path: StorePath, references: [StorePath], from cache: BinaryCache, source: String,
         address: ContentAddress?, rewrite: StoreRewrite?
     ) throws {
         let staging = try store.makeStagingArea()
-        var nar = try cache.verifiedNar(of: info, source: source, into: staging.directory, with: fetcher)
+        let file = try cache.verifiedFile(of: info, source: source, into: staging.directory, with: fetcher)
+        let stream = try NarStream(file: file, info: info, source: source)
         var narHash = info.narHash
+        var read = stream.read(into:)
+        var check = stream.finish
         if let rewrite {
+            let nar = staging.directory + "/nar"
+            try stream.write(to: nar)
             let rewritten = staging.directory + "/rewritten.nar"
             narHash = try rewrite.rewrite(nar, to: rewritten)
-            nar = rewritten
-        }
-        let fd = try SystemCall.retrying("cannot open '\(nar)'") { open(nar, O_RDONLY | O_CLOEXEC) }
-        defer { close(fd) }
-        try NarReader.restore(from: fd, to: staging.tree)
-        if let address, !(try Substituter.content(of: staging.tree, nar: info.narHash, matches: address)) {
-            throw CacheError("\(source): its content is not what its content address says")
+            read = try FileReader(rewritten).read(into:)
+            check = {}
         }
         try store.addSubstitute(
             staging,
             as: PathInfo(
                 path: path, narHash: narHash, narSize: info.narSize, references: references,
-                deriver: rewrite == nil ? info.deriver : nil, contentAddress: address))
+                deriver: rewrite == nil ? info.deriver : nil, contentAddress: address),
+            reading: read
+        ) {
+            try check()
+            if let address, !(try Substituter.content(of: staging.tree, nar: info.narHash, matches: address)) {
+                throw CacheError("\(source): its content is not what its content address says")
+            }
+        }
     }
 
     /// Whether the tree at `path` (whose NAR hash is `nar`, already checked) has `address`.

@@ -91,15 +91,17 @@ public final class URLFetcher: Sendable {
 
     /// Downloads `url` into the new file `file` (mirrors first, retries), checked against `hash`;
     /// without one, what arrives is the caller's to verify (a signed index, say) before any use.
-    /// `request` gives the headers to send to each URL tried.
+    /// `request` gives the headers to send to each URL tried. Returns the hash of what arrived
+    /// (in `hash`'s algorithm, else SHA-256), computed as it arrived.
+    @discardableResult
     public func download(
         _ url: String, to file: String, expecting hash: Hash?, request: (String) -> HTTPRequest = { _ in HTTPRequest() }
-    ) throws {
+    ) throws -> Hash {
         let fd = try SystemCall.retrying("cannot create '\(file)'") {
             open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         }
         defer { close(fd) }
-        try transfer(
+        return try transfer(
             url, candidates: settings.candidates(for: url), into: (fd, file), expecting: hash, request: request)
     }
 
@@ -119,10 +121,11 @@ public final class URLFetcher: Sendable {
 
     /// Tries each candidate URL with retries until one answers (with `hash`, when given); what
     /// arrives goes to `into.fd`, a new file (started again at each attempt) when it is named.
+    @discardableResult
     private func transfer(
         _ url: String, candidates: [String], into: (fd: Int32, file: String?), expecting hash: Hash?,
         request: (String) -> HTTPRequest
-    ) throws {
+    ) throws -> Hash {
         let fd = into.fd
         let source = URLSource(url: url, hash: hash ?? Hasher.hash(.sha256, [UInt8]()))
         var failures: [String] = []
@@ -157,7 +160,7 @@ public final class URLFetcher: Sendable {
                 progress.finished(
                     id, url: url, received: transfer.received, seconds: Date().timeIntervalSince(start), error: nil)
                 let actual = transfer.hasher.finalize()
-                if hash == nil || actual == source.hash { return }
+                if hash == nil || actual == source.hash { return actual }
                 failures.append("hash mismatch for \(url): expected \(source.hash.sri), got \(actual.sri)")
                 notFound = false
                 break

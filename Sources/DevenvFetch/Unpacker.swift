@@ -64,26 +64,21 @@ public enum Unpacker {
     public static func decompress(
         _ path: String, to target: String, observe: (UnsafeRawBufferPointer) throws -> Void = { _ in }
     ) throws {
-        let reader = archive_read_new()
-        defer { archive_read_free(reader) }
-        archive_read_support_filter_all(reader)
-        archive_read_support_format_raw(reader)
-        var entry: OpaquePointer?
-        guard archive_read_open_filename(reader, path, 1 << 16) == ARCHIVE_OK,
-            archive_read_next_header(reader, &entry) == ARCHIVE_OK
-        else {
-            throw FetchError(
-                "cannot decompress '\(path)': \(archive_error_string(reader).map { String(cString: $0) } ?? "unknown error")"
-            )
+        let decompressor = try Decompressor(path)
+        let output = try SystemCall.retrying("cannot create '\(target)'") {
+            open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         }
-        try copyData(of: reader, to: target, from: path, observe: observe)
+        defer { close(output) }
+        try withUnsafeTemporaryAllocation(byteCount: 1 << 16, alignment: 4096) { buffer in
+            while case let n = try decompressor.read(into: buffer), n > 0 {
+                let block = UnsafeRawBufferPointer(rebasing: buffer[..<n])
+                try SystemCall.writeAll(output, block, "cannot write '\(target)'")
+            }
+        }
     }
 
     /// Writes the data of the entry `reader` is at into the new file `target`.
-    private static func copyData(
-        of reader: OpaquePointer?, to target: String, from path: String,
-        observe: (UnsafeRawBufferPointer) throws -> Void = { _ in }
-    ) throws {
+    private static func copyData(of reader: OpaquePointer?, to target: String, from path: String) throws {
         let output = try SystemCall.retrying("cannot create '\(target)'") {
             open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         }
@@ -102,7 +97,6 @@ public enum Unpacker {
             if let buffer {
                 let block = UnsafeRawBufferPointer(start: buffer, count: size)
                 try SystemCall.writeAll(output, block, "cannot write '\(target)'")
-                try observe(block)
             }
         }
     }

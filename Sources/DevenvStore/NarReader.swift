@@ -12,10 +12,27 @@ public enum NarReader {
     static let maxTargetLength = 4095
     static let maxDepth = FileTree.maximumDepth
 
+    /// How the entries of a restored tree are made.
+    struct Options {
+        /// With the modes and times the store keeps (read-only, mtime 1) instead of the umask's
+        /// and the current time.
+        var canonical = false
+        /// Each non-empty regular file linked to the store's shared copy of its content as it is
+        /// written (hashed on the way).
+        var shared: SharedFiles?
+        /// Threads that write the files (`RestoreWriters`) while the NAR is read; 0: written as read.
+        var writers = 0
+    }
+
     /// Restores the NAR read from `fd` at `destination`, which must not exist yet. The tree is
     /// built beside it under a temporary name and renamed into place at the end, so a bad or
     /// truncated archive leaves nothing behind.
     public static func restore(from fd: Int32, to destination: String) throws {
+        try restore(from: NarInput(fd: fd), to: destination, options: Options())
+    }
+
+    /// The same, reading the NAR from `input`, making the entries as `options` say.
+    static func restore(from input: NarInput, to destination: String, options: Options) throws {
         if try SystemCall.lstatIfExists(destination) != nil {
             throw StoreError("'\(destination)' already exists; not overwriting it")
         }
@@ -30,21 +47,22 @@ public enum NarReader {
             try FileTree.remove(parent + "/" + name)
         }
         let temporary = "\(parent)/\(prefix)\(getpid())"
+        let parentFD = try SystemCall.retrying("cannot open directory '\(parent)'") {
+            open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        }
+        defer { close(parentFD) }
+        let restore = NarRestoration(input: input, root: parentFD, options: options)
         do {
-            let input = NarInput(fd: fd)
             try input.expectToken(Token.magic, "bad archive: input doesn't look like a Nix archive")
-            let parentFD = try SystemCall.retrying("cannot open directory '\(parent)'") {
-                open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            }
-            defer { close(parentFD) }
-            let umask = currentUmask()
-            try restoreNode(
-                input, in: parentFD, name: Array("\(prefix)\(getpid())".utf8), depth: 0, umask: umask)
+            let name = Array("\(prefix)\(getpid())".utf8)
+            try restore.node(in: parentFD, name: name, path: name, depth: 0)
             try input.expectEnd()
+            try restore.finish(completed: true)
             try SystemCall.retrying("cannot move the restored tree to '\(destination)'") {
                 LinuxCall.renameNoReplace(temporary, destination)
             }
         } catch {
+            try? restore.finish(completed: false)
             try? FileTree.remove(temporary)
             throw error
         }
@@ -58,81 +76,7 @@ public enum NarReader {
         return (parent.isEmpty ? "/" : parent, String(trimmed[trimmed.index(after: slash)...]))
     }
 
-    private static func currentUmask() -> mode_t {
-        let mask = umask(0o022)
-        umask(mask)
-        return mask
-    }
-
-    private static func restoreNode(_ input: NarInput, in directory: Int32, name: [UInt8], depth: Int, umask: mode_t)
-        throws
-    {
-        guard depth < maxDepth else { throw input.error("directories nested deeper than \(maxDepth)") }
-        try input.expectToken(Token.open)
-        try input.expectToken(Token.type)
-        let kind = try input.readString(limit: maxKeywordLength, "node type")
-        switch kind {
-        case Token.regular:
-            var keyword = try input.readString(limit: maxKeywordLength, "'executable' or 'contents'")
-            var executable = false
-            if keyword == Token.executable {
-                guard try input.readString(limit: maxKeywordLength, "executable marker").isEmpty else {
-                    throw input.error("executable marker has non-empty value")
-                }
-                executable = true
-                keyword = try input.readString(limit: maxKeywordLength, "'contents'")
-            }
-            guard keyword == Token.contents else { throw input.unexpected(keyword, expected: "contents") }
-            let mode: mode_t = (executable ? 0o777 : 0o666) & ~umask
-            let fd = try SystemCall.retrying("cannot create file '\(name.displayString)'") {
-                name.withCString { openat(directory, $0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode) }
-            }
-            defer { close(fd) }
-            try input.copyContents(to: fd)
-        case Token.symlink:
-            try input.expectToken(Token.target)
-            let target = try input.readString(limit: maxTargetLength, "symlink target")
-            guard !target.isEmpty, !target.contains(0) else {
-                throw input.error("symlink target is empty or contains NUL")
-            }
-            try SystemCall.retrying("cannot create symlink '\(name.displayString)'") {
-                target.withCString { t in name.withCString { symlinkat(t, directory, $0) } }
-            }
-        case Token.directory:
-            try SystemCall.retrying("cannot create directory '\(name.displayString)'") {
-                name.withCString { mkdirat(directory, $0, 0o777 & ~umask) }
-            }
-            let fd = try SystemCall.retrying("cannot open directory '\(name.displayString)'") {
-                name.withCString { openat(directory, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
-            }
-            defer { close(fd) }
-            var previous: [UInt8]?
-            while true {
-                let keyword = try input.readString(limit: maxKeywordLength, "'entry' or ')'")
-                if keyword == Token.close { return }
-                guard keyword == Token.entry else { throw input.unexpected(keyword, expected: "entry") }
-                try input.expectToken(Token.open)
-                try input.expectToken(Token.name)
-                let entryName = try input.readString(limit: maxNameLength, "entry name")
-                try validate(entryName, input)
-                if let previous, !previous.lexicographicallyPrecedes(entryName) {
-                    throw input.error(
-                        previous == entryName
-                            ? "duplicate entry '\(entryName.displayString)'"
-                            : "directory is not sorted: '\(entryName.displayString)' after '\(previous.displayString)'")
-                }
-                previous = entryName
-                try input.expectToken(Token.node)
-                try restoreNode(input, in: fd, name: entryName, depth: depth + 1, umask: umask)
-                try input.expectToken(Token.close)
-            }
-        default:
-            throw input.unexpected(kind, expected: "regular, symlink or directory")
-        }
-        try input.expectToken(Token.close)
-    }
-
-    private static func validate(_ name: [UInt8], _ input: NarInput) throws {
+    static func validate(_ name: [UInt8], _ input: NarInput) throws {
         if name.isEmpty || name == [0x2E] || name == [0x2E, 0x2E] || name.contains(0x2F) || name.contains(0) {
             throw input.error("invalid file name '\(name.displayString)'")
         }
@@ -141,16 +85,24 @@ public enum NarReader {
 
 /// Buffered, strictly framed input: every string is a length word, the bytes, and zero padding.
 final class NarInput {
-    private let fd: Int32
+    /// Fills a buffer from the NAR; how much it filled, 0 at the end.
+    typealias Read = (UnsafeMutableRawBufferPointer) throws -> Int
+    private let read: Read
     private let buffer: UnsafeMutableRawBufferPointer
     private var start = 0
     private var end = 0
     /// Offset in the archive of `buffer[start]`, for messages.
     private var offset: UInt64 = 0
 
-    init(fd: Int32, bufferSize: Int = 1 << 20) {
-        self.fd = fd
+    init(bufferSize: Int = 1 << 20, read: @escaping Read) {
+        self.read = read
         buffer = .allocate(byteCount: bufferSize, alignment: 4096)
+    }
+
+    convenience init(fd: Int32) {
+        self.init { buffer in
+            try SystemCall.retrying("cannot read NAR") { Glibc.read(fd, buffer.baseAddress!, buffer.count) }
+        }
     }
 
     deinit { buffer.deallocate() }
@@ -170,9 +122,7 @@ final class NarInput {
             start = 0
         }
         while end < count {
-            let n = try SystemCall.retrying("cannot read NAR") {
-                read(fd, buffer.baseAddress! + end, buffer.count - end)
-            }
+            let n = try read(UnsafeMutableRawBufferPointer(rebasing: buffer[end...]))
             if n == 0 { throw error("archive is truncated") }
             end += n
         }
@@ -217,16 +167,20 @@ final class NarInput {
         }
     }
 
-    /// Streams a file's contents (length word, bytes, padding) to `out`.
-    func copyContents(to out: Int32) throws {
+    /// The length word of a file's contents.
+    func contentsLength() throws -> UInt64 {
         let length = try readLength()
         guard length <= UInt64(Int64.max) else { throw error("file length \(length) is impossible") }
+        return length
+    }
+
+    /// Gives the `length` bytes of a file's contents, chunk by chunk, then reads its padding.
+    func readContents(_ length: UInt64, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         var remaining = length
         while remaining > 0 {
             if start == end { try fill(1) }
             let n = Int(min(UInt64(end - start), remaining))
-            try SystemCall.writeAll(
-                out, UnsafeRawBufferPointer(rebasing: buffer[start..<start + n]), "cannot write file")
+            try body(UnsafeRawBufferPointer(rebasing: buffer[start..<start + n]))
             consume(n)
             remaining -= UInt64(n)
         }
@@ -236,7 +190,7 @@ final class NarInput {
     func expectEnd() throws {
         if end > start { throw error("trailing data after the archive") }
         var byte: UInt8 = 0
-        let n = try SystemCall.retrying("cannot read NAR") { read(fd, &byte, 1) }
+        let n = try withUnsafeMutableBytes(of: &byte) { try read($0) }
         if n != 0 { throw error("trailing data after the archive") }
     }
 }

@@ -65,17 +65,27 @@ extension Store {
         return info
     }
 
-    /// Makes the tree at `staging.tree` valid as `info` describes it: restored (by the strict
-    /// NAR reader) from a NAR that a binary cache had for `info.path`, which the caller checked
-    /// against `info`'s hash and size. The references must be valid.
-    public func addSubstitute(_ staging: StagingArea, as info: PathInfo) throws {
+    /// Makes the NAR that `read` gives (filling a buffer, 0 at the end) valid as `info` describes
+    /// it: restored by the strict NAR reader into `staging.tree` with the store's modes and times,
+    /// its files written by four threads (file systems create files in parallel) and each shared
+    /// as it is written, then `check`ed by the caller (the NAR hash and size it
+    /// computed while `read` gave the bytes, a content address) before it becomes valid. The
+    /// references must be valid.
+    public func addSubstitute(
+        _ staging: StagingArea, as info: PathInfo,
+        reading read: @escaping (UnsafeMutableRawBufferPointer) throws -> Int,
+        check: () throws -> Void
+    ) throws {
         for reference in info.references where reference != info.path {
             guard try isValid(reference) else {
                 throw StoreError(
                     "'\(directory.fullPath(of: info.path))' refers to '\(reference.baseName)', which is not valid")
             }
         }
-        try FileTree.normalize(staging.tree)
-        try commit(staging, as: info)
+        try NarReader.restore(
+            from: NarInput(read: read), to: staging.tree,
+            options: NarReader.Options(canonical: true, shared: try sharedFiles(), writers: 4))
+        try check()
+        try commit(staging, as: info, shared: true)
     }
 }

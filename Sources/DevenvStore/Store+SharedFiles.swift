@@ -10,45 +10,36 @@ import Glibc
 extension Store {
     var sharedFilesDirectory: String { directory.path + "/.links" }
 
+    /// The shared copies, opened for linking (made when missing).
+    func sharedFiles() throws -> SharedFiles { try SharedFiles(directory: sharedFilesDirectory) }
+
     /// Links the regular files of the normalized directory `tree` to the shared copies, adding
-    /// the ones not there yet. A file the file system cannot link again (too many links) stays a copy.
+    /// the ones not there yet.
     func shareIdenticalFiles(in tree: String) throws {
-        let shared = sharedFilesDirectory
-        try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
+        let shared = try sharedFiles()
         var pending: [(directory: String, depth: Int)] = [(tree, 0)]
         while let (directory, depth) = pending.popLast() {
             try FileTree.checkDepth(depth, at: directory)
-            var opened = false
-            defer {
-                // As normalization left it: read-only, its time canonical again after the renames.
-                if opened {
-                    chmod(directory, 0o555)
-                    utimensat(AT_FDCWD, directory, FileTree.canonicalTimes, AT_SYMLINK_NOFOLLOW)
-                }
+            let fd = try SystemCall.retrying("cannot open '\(directory)'") {
+                open(directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
             }
-            for name in try FileManager.default.contentsOfDirectory(atPath: directory) {
-                let path = directory + "/" + name
+            defer { close(fd) }
+            // Writable while files are replaced; then as normalization left it, its time canonical again.
+            try SystemCall.retrying("cannot make '\(directory)' writable") { fchmod(fd, 0o755) }
+            defer {
+                fchmod(fd, 0o555)
+                futimens(fd, FileTree.canonicalTimes)
+            }
+            for name in try SystemCall.sortedEntries(ofDirectory: fd, "cannot read '\(directory)'") {
+                let path = directory + "/" + name.displayString
                 let st = try SystemCall.lstat(path)
                 if SystemCall.isDirectory(st) {
                     pending.append((path, depth + 1))
-                    continue
+                } else if SystemCall.isRegular(st), st.st_size > 0 {
+                    try shared.share(
+                        name, in: fd, hash: try FileTree.hashContents(of: path, algorithm: .sha256),
+                        executable: SystemCall.isExecutable(st))
                 }
-                guard SystemCall.isRegular(st), st.st_size > 0 else { continue }
-                let copy =
-                    shared + "/" + (try FileTree.hashContents(of: path, algorithm: .sha256)).nix32
-                    + (SystemCall.isExecutable(st) ? "x" : "")
-                if link(path, copy) == 0 { continue }
-                guard errno == EEXIST, let existing = try SystemCall.lstatIfExists(copy),
-                    SystemCall.isRegular(existing), existing.st_ino != st.st_ino,
-                    existing.st_mode & 0o7777 == st.st_mode & 0o7777
-                else { continue }
-                if !opened {
-                    try SystemCall.retrying("cannot make '\(directory)' writable") { chmod(directory, 0o755) }
-                    opened = true
-                }
-                let temporary = directory + "/.devenv-shared"
-                guard link(copy, temporary) == 0 else { continue }
-                try SystemCall.retrying("cannot replace '\(path)'") { rename(temporary, path) }
             }
         }
     }
@@ -60,6 +51,43 @@ extension Store {
             if let st = try SystemCall.lstatIfExists(shared + "/" + name), st.st_nlink == 1 {
                 unlink(shared + "/" + name)
             }
+        }
+    }
+}
+
+/// The store's `.links` directory, open: where a file of a new tree is linked by its content.
+final class SharedFiles {
+    private let fd: Int32
+
+    init(directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        fd = try SystemCall.retrying("cannot open '\(directory)'") {
+            open(directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        }
+    }
+
+    deinit { close(fd) }
+
+    /// Makes the regular file `name` (a path relative to `directory`, in a writable directory),
+    /// whose bytes have `hash`, the shared copy of its content, or a link to the one there is,
+    /// replacing it through `temporary` (a name of its own, beside it). A copy whose mode differs,
+    /// or that the file system cannot link once more (too many links), leaves it as it is.
+    func share(
+        _ name: [UInt8], in directory: Int32, hash: Hash, executable: Bool, temporary: String = ".devenv-shared"
+    ) throws {
+        let copy = hash.nix32 + (executable ? "x" : "")
+        if name.withCString({ linkat(directory, $0, fd, copy, 0) }) == 0 { return }
+        var existing = stat()
+        var own = stat()
+        guard errno == EEXIST, fstatat(fd, copy, &existing, AT_SYMLINK_NOFOLLOW) == 0,
+            name.withCString({ fstatat(directory, $0, &own, AT_SYMLINK_NOFOLLOW) }) == 0,
+            SystemCall.isRegular(existing), existing.st_ino != own.st_ino,
+            existing.st_mode & 0o7777 == own.st_mode & 0o7777
+        else { return }
+        let beside = (name.lastIndex(of: UInt8(ascii: "/")).map { Array(name[...$0]) } ?? []) + Array(temporary.utf8)
+        guard beside.withCString({ linkat(fd, copy, directory, $0, 0) }) == 0 else { return }
+        try SystemCall.retrying("cannot replace '\(name.displayString)'") {
+            beside.withCString { from in name.withCString { renameat(directory, from, directory, $0) } }
         }
     }
 }

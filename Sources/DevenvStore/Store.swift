@@ -59,7 +59,8 @@ public final class Store: Sendable {
     /// sees a half-made path, and a crash in between leaves a path that cleanup removes.
     /// A valid path whose tree was deleted by hand is put back when the staged copy has the
     /// recorded NAR hash.
-    func commit(_ staging: StagingArea, as info: PathInfo) throws {
+    /// `shared`: the tree's files were linked to the shared copies as it was made.
+    func commit(_ staging: StagingArea, as info: PathInfo, shared: Bool = false) throws {
         let target = directory.fullPath(of: info.path)
         func isPresent() throws -> Bool { try database.isValid(info.path) && SystemCall.lstatIfExists(target) != nil }
         if try isPresent() { return }
@@ -73,7 +74,7 @@ public final class Store: Sendable {
         // Moving a directory to another parent rewrites its `..`, which needs write permission.
         let isDirectory = SystemCall.isDirectory(try SystemCall.lstat(staging.tree))
         if isDirectory {
-            try shareIdenticalFiles(in: staging.tree)
+            if !shared { try shareIdenticalFiles(in: staging.tree) }
             try SystemCall.retrying("cannot prepare '\(staging.tree)'") { chmod(staging.tree, 0o755) }
         }
         try SystemCall.retrying("cannot move '\(staging.tree)' to '\(target)'") { rename(staging.tree, target) }

@@ -132,6 +132,41 @@ struct SubstituterTests {
         #expect(try store.validPaths().isEmpty)
     }
 
+    @Test func aNarLongerOrShorterThanItsNarinfoSaysIsCutOffAndNothingIsStored() throws {
+        let cache = try Cache()
+        let store = try cache.store()
+        let narinfo = cache.dir("cache/\(cache.program.hashPart).narinfo")
+        let original = try NarInfo(
+            parsing: try String(contentsOfFile: narinfo, encoding: .utf8), storeDirectory: store.directory, source: "x")
+        func resign(_ change: (inout NarInfo) -> Void) throws {
+            var info = original
+            change(&info)
+            info.signatures = []
+            try info.sign(with: cache.key, storeDirectory: store.directory)
+            try info.text(storeDirectory: store.directory).write(toFile: narinfo, atomically: true, encoding: .utf8)
+        }
+        // Signed, but the NAR goes on past its NarSize: the reading stops there.
+        try resign { $0.narSize -= 8 }
+        let longer = try cache.substituter(store)
+        #expect(try !longer.substitute(cache.program))
+        #expect(longer.problems.contains { $0.hasSuffix("its NAR is larger than its NarSize") }, "\(longer.problems)")
+        // A NAR file cut short (its narinfo giving no file hash): the strict reader refuses it.
+        try resign {
+            $0.fileHash = nil
+            $0.fileSize = nil
+        }
+        let file = cache.dir("cache/" + original.url)
+        try cache.dir.sh("chmod u+w '\(file)' && truncate -s -16 '\(file)'")
+        let shorter = try cache.substituter(store)
+        #expect(try !shorter.substitute(cache.program))
+        #expect(shorter.problems.contains { $0.contains("archive is truncated") }, "\(shorter.problems)")
+        #expect(try store.validPaths() == [cache.data])
+        // Nothing half-made is left in the store.
+        let entries = try FileManager.default.contentsOfDirectory(atPath: store.directory.path)
+        #expect(entries.filter { !$0.hasPrefix(".") } == [cache.data.baseName], "\(entries)")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: store.directory.path + "/.tmp")) ?? []).isEmpty)
+    }
+
     @Test func aCacheForAnotherStoreDirectoryIsNotUsed() throws {
         let cache = try Cache()
         let other = try Store(location: StoreLocation(home: cache.dir("home3"), storeDirectory: cache.dir("elsewhere")))

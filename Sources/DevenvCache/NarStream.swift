@@ -1,0 +1,80 @@
+import DevenvBasics
+import DevenvFetch
+import DevenvStore
+import Glibc
+
+/// The NAR of a narinfo, read decompressed from its file a buffer at a time and hashed as it is
+/// read, so a NAR reader unpacks it in the same pass; `finish` then says whether it had the
+/// narinfo's `NarHash` and `NarSize`. A NAR that grows past its `NarSize` is cut off at once.
+final class NarStream {
+    private let read: (UnsafeMutableRawBufferPointer) throws -> Int
+    private let hasher: HashingSink
+    private let info: NarInfo
+    private let source: String
+    private var size: UInt64 = 0
+
+    init(file: String, info: NarInfo, source: String) throws {
+        guard ["xz", "zstd", "bzip2", "gzip", "none"].contains(info.compression) else {
+            throw CacheError("\(source): compression '\(info.compression)' is not one devenv reads")
+        }
+        if info.compression == "none" {
+            read = try FileReader(file).read(into:)
+        } else {
+            let decompressor = try Decompressor(file)
+            read = decompressor.read(into:)
+        }
+        hasher = HashingSink(info.narHash.algorithm)
+        self.info = info
+        self.source = source
+    }
+
+    /// Fills `buffer` with the next bytes of the NAR; how many, 0 at the end.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let n = try read(buffer)
+        size += UInt64(n)
+        guard size <= info.narSize else { throw CacheError("\(source): its NAR is larger than its NarSize") }
+        hasher.consume(UnsafeRawBufferPointer(rebasing: buffer[..<n]))
+        return n
+    }
+
+    /// Reads what is left, and checks the NAR's hash and size.
+    func finish() throws {
+        try withUnsafeTemporaryAllocation(byteCount: 1 << 16, alignment: 4096) { buffer in
+            while try read(into: buffer) > 0 {}
+        }
+        guard size == info.narSize, hasher.finalize() == info.narHash else {
+            throw CacheError("\(source): its NAR does not have the NarHash and NarSize")
+        }
+    }
+
+    /// Writes the whole NAR into the new file `target`, then checks it.
+    func write(to target: String) throws {
+        let fd = try SystemCall.retrying("cannot create '\(target)'") {
+            open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        }
+        defer { close(fd) }
+        try withUnsafeTemporaryAllocation(byteCount: 1 << 20, alignment: 4096) { buffer in
+            while case let n = try read(into: buffer), n > 0 {
+                try SystemCall.writeAll(fd, UnsafeRawBufferPointer(rebasing: buffer[..<n]), "cannot write '\(target)'")
+            }
+        }
+        try finish()
+    }
+}
+
+/// A file read a buffer at a time, closed when the value goes away.
+final class FileReader {
+    private let fd: Int32
+    private let path: String
+
+    init(_ path: String) throws {
+        fd = try SystemCall.retrying("cannot open '\(path)'") { open(path, O_RDONLY | O_CLOEXEC) }
+        self.path = path
+    }
+
+    deinit { close(fd) }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        try SystemCall.readFully(fd, buffer, "cannot read '\(path)'")
+    }
+}

@@ -1,0 +1,55 @@
+import CArchive
+import DevenvBasics
+import Glibc
+
+/// A compressed file (xz, gzip, zstd, bzip2, or not compressed) read decompressed, a buffer at a
+/// time, so that what reads it (the NAR reader) streams from the compressed file directly.
+public final class Decompressor {
+    private let reader: OpaquePointer?
+    private let path: String
+    /// What is left of the block libarchive gave last.
+    private var block = UnsafeRawBufferPointer(start: nil, count: 0)
+    private var finished = false
+
+    public init(_ path: String) throws {
+        self.path = path
+        reader = archive_read_new()
+        archive_read_support_filter_all(reader)
+        archive_read_support_format_raw(reader)
+        var entry: OpaquePointer?
+        guard archive_read_open_filename(reader, path, 1 << 16) == ARCHIVE_OK,
+            archive_read_next_header(reader, &entry) == ARCHIVE_OK
+        else {
+            defer { archive_read_free(reader) }
+            throw FetchError("cannot decompress '\(path)': \(Decompressor.message(reader))")
+        }
+    }
+
+    deinit { archive_read_free(reader) }
+
+    /// Fills `buffer` with the next decompressed bytes; how many, 0 at the end.
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while block.isEmpty && !finished {
+            var start: UnsafeRawPointer?
+            var size = 0
+            var offset: la_int64_t = 0
+            let status = archive_read_data_block(reader, &start, &size, &offset)
+            if status == ARCHIVE_EOF {
+                finished = true
+            } else if status != ARCHIVE_OK {
+                throw FetchError("cannot read '\(path)': \(Decompressor.message(reader))")
+            } else {
+                block = UnsafeRawBufferPointer(start: start, count: start == nil ? 0 : size)
+            }
+        }
+        let n = min(block.count, buffer.count)
+        guard n > 0 else { return 0 }
+        buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: block[..<n]))
+        block = UnsafeRawBufferPointer(rebasing: block[n...])
+        return n
+    }
+
+    private static func message(_ reader: OpaquePointer?) -> String {
+        archive_error_string(reader).map { String(cString: $0) } ?? "unknown error"
+    }
+}

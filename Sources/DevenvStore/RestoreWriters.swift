@@ -1,0 +1,133 @@
+import DevenvBasics
+import Foundation
+import Glibc
+
+/// Writes the regular files of a tree being restored on a few threads while the NAR is read on
+/// another: creating files is most of what restoring costs, and file systems create them in
+/// parallel. Contents wait in memory only up to a budget, so memory stays flat in the NAR size.
+final class RestoreWriters: @unchecked Sendable {
+    private struct Job {
+        /// Relative to `root`.
+        let path: [UInt8]
+        /// Owned by the job; `count` bytes of it are the contents.
+        let allocation: UnsafeMutableRawBufferPointer
+        let count: Int
+        let executable: Bool
+        var contents: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: allocation[..<count]) }
+    }
+
+    private let root: Int32
+    private let shared: SharedFiles?
+    private let budget: Int
+    private let condition = NSCondition()
+    private var jobs: [Job] = []
+    private var waiting = 0
+    private var running = 0
+    private var finished = false
+    private var failure: (any Error)?
+    private var threads = 0
+
+    /// `root`: the directory fd the paths are relative to (kept open by the caller until `finish`).
+    init(root: Int32, shared: SharedFiles?, threads: Int = 4, budget: Int = 16 << 20) {
+        self.root = root
+        self.shared = shared
+        self.budget = budget
+        for index in 0..<threads {
+            self.threads += 1
+            Thread.detachNewThread { [self] in work(index) }
+        }
+    }
+
+    /// The largest file handed to the writers; larger ones are written as they are read.
+    static let largest: UInt64 = 8 << 20
+
+    /// Writes a file of `count` bytes, which `fill` puts into the buffer it is given, at `path`
+    /// (relative to the root; its directory exists) with the store's mode and time, then shares
+    /// it. Waits while the budget is spent; throws the first failure of any file.
+    func write(
+        _ path: [UInt8], count: Int, executable: Bool, fill: (UnsafeMutableRawBufferPointer) throws -> Void
+    ) throws {
+        condition.lock()
+        while waiting > 0 && waiting + count > budget && failure == nil { condition.wait() }
+        let failed = failure
+        if failed == nil { waiting += count }
+        condition.unlock()
+        if let failed { throw failed }
+        let allocation = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, count), alignment: 16)
+        do {
+            try fill(UnsafeMutableRawBufferPointer(rebasing: allocation[..<count]))
+        } catch {
+            allocation.deallocate()
+            condition.lock()
+            waiting -= count
+            condition.unlock()
+            throw error
+        }
+        condition.lock()
+        jobs.append(Job(path: path, allocation: allocation, count: count, executable: executable))
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Waits for every file; throws the first failure.
+    func finish() throws {
+        condition.lock()
+        finished = true
+        condition.broadcast()
+        while threads > 0 { condition.wait() }
+        let failure = failure
+        for job in jobs { job.allocation.deallocate() }
+        jobs.removeAll()
+        waiting = 0
+        condition.unlock()
+        if let failure { throw failure }
+    }
+
+    private func work(_ index: Int) {
+        // A name of its own for replacing a file by its shared copy.
+        let temporary = ".devenv-shared-\(index)"
+        while true {
+            condition.lock()
+            while jobs.isEmpty && !finished { condition.wait() }
+            guard failure == nil, !jobs.isEmpty else {
+                threads -= 1
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let job = jobs.removeFirst()
+            condition.unlock()
+            do {
+                try write(job, temporary: temporary)
+            } catch {
+                condition.lock()
+                if failure == nil { failure = error }
+                condition.unlock()
+            }
+            job.allocation.deallocate()
+            condition.lock()
+            waiting -= job.count
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    private func write(_ job: Job, temporary: String) throws {
+        let display = job.path.displayString
+        let fd = try SystemCall.retrying("cannot create file '\(display)'") {
+            job.path.withCString {
+                openat(root, $0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, job.executable ? 0o555 : 0o444)
+            }
+        }
+        do {
+            defer { close(fd) }
+            try SystemCall.writeAll(fd, job.contents, "cannot write file '\(display)'")
+            futimens(fd, FileTree.canonicalTimes)
+        }
+        if let shared, job.count > 0 {
+            try shared.share(
+                job.path, in: root, hash: Hasher.hash(.sha256, job.contents), executable: job.executable,
+                temporary: temporary)
+        }
+    }
+}
