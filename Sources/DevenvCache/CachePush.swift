@@ -6,7 +6,8 @@ import Glibc
 
 extension BinaryCache {
     /// Copies the closures of `paths` from `store` into this cache as `nix copy --to …` does,
-    /// signed with `keys`: NARs compressed with `compression` (or not at all), several at once,
+    /// signed with `keys`: NARs compressed with `compression` (or not at all) as they are dumped,
+    /// several at once (`jobs`: the cores to use),
     /// each before its narinfo, so a reader never finds a narinfo whose NAR is missing; paths the
     /// cache has are skipped (one request each). file:// writes the directory; http(s):// PUTs,
     /// with `token` as a bearer token; s3:// PUTs signed objects. Returns the paths written.
@@ -35,12 +36,15 @@ extension BinaryCache {
             try retrieve($0.path.hashPart + ".narinfo", into: scratch.directory, with: fetcher) == nil
         }
         let failures = Failures()
-        DispatchQueue.concurrentPerform(iterations: min(max(1, jobs), max(1, missing.count))) { worker in
-            for index in stride(from: worker, to: missing.count, by: max(1, jobs)) where !failures.any {
+        // Paths side by side, and the cores left over compress each one.
+        let workers = min(max(1, jobs), max(1, missing.count))
+        let threads = max(1, jobs / workers)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for index in stride(from: worker, to: missing.count, by: workers) where !failures.any {
                 do {
                     try push(
-                        missing[index], from: store, signedWith: keys, compression: compression, fetcher: fetcher,
-                        token: token)
+                        missing[index], from: store, signedWith: keys, compression: compression, threads: threads,
+                        fetcher: fetcher, token: token)
                 } catch {
                     failures.record(error)
                 }
@@ -50,37 +54,39 @@ extension BinaryCache {
         return missing.map(\.path)
     }
 
-    /// Writes one path's NAR, then its narinfo.
+    /// Writes one path's NAR (compressed by `threads` threads), then its narinfo.
     private func push(
         _ pathInfo: PathInfo, from store: Store, signedWith keys: [SigningKey], compression: Compressor.Method?,
-        fetcher: URLFetcher, token: String?
+        threads: Int, fetcher: URLFetcher, token: String?
     ) throws {
         // Made beside the cache's files when they are local (renamed into place), else in the store.
         let staging = isLocal ? nil : try store.makeStagingArea()
-        let base =
-            staging.map { $0.directory + "/nar" } ?? directory + "/nar/.push-\(getpid())-\(pathInfo.path.hashPart)"
-        let fd = try SystemCall.retrying("cannot write '\(base)'") {
-            open(base, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        }
-        defer { unlink(base) }
+        let file =
+            (staging.map { $0.directory + "/nar" } ?? directory + "/nar/.push-\(getpid())-\(pathInfo.path.hashPart)")
+            + (compression?.fileExtension ?? "")
+        defer { unlink(file) }
+        // The NAR is hashed as it is dumped (the store's record must still hold) and compressed
+        // on the way: it is never on disk uncompressed.
         let narHash: Hash
-        do {
+        let source = store.directory.fullPath(of: pathInfo.path)
+        if let compression {
+            let compressor = try Compressor(to: file, with: compression, threads: threads)
+            let writer = NarWriter(sink: TeeSink(compressor, HashingSink(.sha256)))
+            try writer.dump(source)
+            try compressor.finish()
+            narHash = writer.sink.second.finalize()
+        } else {
+            let fd = try SystemCall.retrying("cannot write '\(file)'") {
+                open(file, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            }
             defer { close(fd) }
-            // Hashed as it is written: the store's record must still hold.
             let writer = NarWriter(sink: TeeSink(FileDescriptorSink(fd: fd), HashingSink(.sha256)))
-            try writer.dump(store.directory.fullPath(of: pathInfo.path))
+            try writer.dump(source)
             narHash = writer.sink.second.finalize()
         }
         guard narHash == pathInfo.narHash else {
-            throw CacheError(
-                "\(store.directory.fullPath(of: pathInfo.path)) no longer has its NAR hash; run `devenv store verify`")
+            throw CacheError("\(source) no longer has its NAR hash; run `devenv store verify`")
         }
-        var file = base
-        if let compression {
-            file = base + compression.fileExtension
-            try Compressor.compress(base, to: file, with: compression)
-        }
-        defer { if file != base { unlink(file) } }
         let fileHash = compression == nil ? narHash : try FileTree.hashContents(of: file, algorithm: .sha256)
         let fileSize = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? UInt64) ?? 0
         let nar = "nar/\(fileHash.nix32).nar" + (compression?.fileExtension ?? "")

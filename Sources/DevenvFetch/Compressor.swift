@@ -1,9 +1,11 @@
 import CArchive
 import DevenvBasics
+import DevenvStore
 import Glibc
 
-/// Compresses a file as one raw stream (what a binary cache's `nar/….nar.zst` is).
-public enum Compressor {
+/// Compresses a stream (a NAR as it is dumped) into a new file as one raw stream, what a binary
+/// cache's `nar/….nar.zst` is, on several threads where the method allows.
+public final class Compressor: NarSink {
     public enum Method: String, Sendable, CaseIterable {
         case zstd
         case xz
@@ -12,33 +14,44 @@ public enum Compressor {
         public var fileExtension: String { self == .zstd ? ".zst" : ".xz" }
     }
 
-    /// Writes `source`, compressed with `method`, to the new file `target`.
-    public static func compress(_ source: String, to target: String, with method: Method) throws {
-        let writer = archive_write_new()
-        defer { archive_write_free(writer) }
-        func failure(_ what: String) -> FetchError {
-            FetchError(
-                "cannot \(what) '\(target)': \(archive_error_string(writer).map { String(cString: $0) } ?? "unknown error")"
-            )
-        }
+    private let writer: OpaquePointer?
+    private let entry: OpaquePointer?
+    private let target: String
+
+    /// Starts the new file `target`, compressed with `method` by `threads` threads.
+    public init(to target: String, with method: Method, threads: Int = 1) throws {
+        self.target = target
+        writer = archive_write_new()
+        entry = archive_entry_new()
         let filter = method == .zstd ? archive_write_add_filter_zstd(writer) : archive_write_add_filter_xz(writer)
-        guard filter == ARCHIVE_OK, archive_write_set_format_raw(writer) == ARCHIVE_OK,
-            archive_write_open_filename(writer, target) == ARCHIVE_OK
-        else { throw failure("compress to") }
-        let entry = archive_entry_new()
-        defer { archive_entry_free(entry) }
+        guard filter == ARCHIVE_OK, archive_write_set_format_raw(writer) == ARCHIVE_OK else {
+            throw failure("compress to")
+        }
+        // Where the library cannot use threads, one does it.
+        _ = archive_write_set_filter_option(writer, method.rawValue, "threads", String(max(1, threads)))
+        guard archive_write_open_filename(writer, target) == ARCHIVE_OK else { throw failure("compress to") }
         archive_entry_set_filetype(entry, UInt32(Glibc.S_IFREG))
         guard archive_write_header(writer, entry) == ARCHIVE_OK else { throw failure("compress to") }
-        let input = try SystemCall.retrying("cannot open '\(source)'") { open(source, O_RDONLY | O_CLOEXEC) }
-        defer { close(input) }
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let count = try SystemCall.retrying("cannot read '\(source)'") { read(input, &buffer, buffer.count) }
-            if count == 0 { break }
-            guard buffer.withUnsafeBytes({ archive_write_data(writer, $0.baseAddress, count) }) == count else {
-                throw failure("write")
-            }
-        }
+    }
+
+    deinit {
+        archive_entry_free(entry)
+        archive_write_free(writer)
+    }
+
+    public func consume(_ chunk: UnsafeRawBufferPointer) throws {
+        guard chunk.count > 0 else { return }
+        guard archive_write_data(writer, chunk.baseAddress, chunk.count) == chunk.count else { throw failure("write") }
+    }
+
+    /// Ends the stream and the file.
+    public func finish() throws {
         guard archive_write_close(writer) == ARCHIVE_OK else { throw failure("finish") }
+    }
+
+    private func failure(_ what: String) -> FetchError {
+        FetchError(
+            "cannot \(what) '\(target)': \(archive_error_string(writer).map { String(cString: $0) } ?? "unknown error")"
+        )
     }
 }

@@ -1,0 +1,76 @@
+#!/bin/sh
+# `devenv cache push` of go_1_24's closure into an empty file:// cache, against `nix copy --to
+# file://…` of the same path from a Nix store of the same directory, both with zstd, in the same
+# run; plus devenv's peak memory.
+# Usage: bench/push.sh [RUNS]   (default 3; downloads the wheel once into bench/.cache)
+# Needs GNU time (Debian package `time`) and nix (nix-bin).
+set -eu
+cd "$(dirname "$0")/.."
+RUNS=${1:-3}
+swift build -c release --static-swift-stdlib --product devenv >/dev/null
+python3 - "$RUNS" "$(pwd)/.build/release/devenv" <<'PY'
+import json, os, shutil, statistics, subprocess, sys, tempfile, time, urllib.request
+
+runs, devenv = int(sys.argv[1]), sys.argv[2]
+sys.path.insert(0, "bench")
+from timing import timed
+
+work = tempfile.mkdtemp(prefix="devenv-bench-push-")
+store = os.path.join(work, "store")
+quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+url = json.loads(subprocess.check_output([devenv, "info", "go_1_24", "--json", "--system", "x86_64-linux"],
+                                         env={**os.environ, "DEVENV_HOME": os.path.join(work, "info")}))["source"]
+cache = os.path.abspath("bench/.cache")
+os.makedirs(cache, exist_ok=True)
+wheel = os.path.join(cache, url.rsplit("/", 1)[1])
+if not os.path.exists(wheel):
+    urllib.request.urlretrieve(url, wheel + ".part")
+    os.rename(wheel + ".part", wheel)
+home = os.path.join(work, "home")
+os.makedirs(home)
+with open(os.path.join(home, "config.toml"), "w") as f:
+    f.write(f'[mirrors]\n"{url.rsplit("/", 1)[0]}/" = "file://{cache}/"\n')
+env = {**os.environ, "DEVENV_HOME": home, "DEVENV_CONFIG": os.path.join(home, "config.toml"),
+       "DEVENV_STORE_DIR": store, "CI": "true"}
+
+
+def wipe(*paths):
+    for path in paths:
+        if os.path.exists(path):
+            subprocess.run(["chmod", "-R", "u+w", path])
+            shutil.rmtree(path)
+    os.sync()
+    time.sleep(1)
+
+
+# Setup (not timed): the path in devenv's store, and the same path in a Nix store of the same
+# directory (copied from a cache devenv pushed), whose real location is elsewhere.
+built = subprocess.check_output([devenv, "build", "go_1_24"], env=env, stderr=subprocess.DEVNULL, text=True).strip()
+subprocess.run([devenv, "cache", "push", "--to", f"file://{work}/seed", "--compression", "none", built], env=env, check=True, **quiet)
+nixstore = f"local?store={store}&state={work}/nix/state&log={work}/nix/log&real={work}/nix/real"
+nixenv = {**os.environ, "XDG_CACHE_HOME": f"{work}/nix/cache"}
+subprocess.run(["nix", "--extra-experimental-features", "nix-command", "copy", "--no-check-sigs", "--from",
+                f"file://{work}/seed?store={store}", "--to", nixstore, built], env=nixenv, check=True, **quiet)
+wipe(f"{work}/seed")
+
+push_times, nix_times, rss = [], [], []
+for run in range(runs):
+    target = f"{work}/devenv-cache"
+    seconds, peak = timed([devenv, "cache", "push", "--to", f"file://{target}", "--compression", "zstd", built],
+                          env=env, stderr=subprocess.DEVNULL)
+    push_times.append(seconds)
+    rss.append(peak)
+    wipe(target)
+
+    target = f"{work}/nix-cache"
+    seconds, _ = timed(["nix", "--extra-experimental-features", "nix-command", "copy", "--from", nixstore,
+                        "--to", f"file://{target}?compression=zstd&store={store}", built], env=nixenv, stderr=subprocess.DEVNULL)
+    nix_times.append(seconds)
+    wipe(target)
+p, n = statistics.median(push_times), statistics.median(nix_times)
+print(f"go_1_24, runs: {runs}")
+print(f"devenv cache push (zstd)        median {p:.3f} s  peak RSS {max(rss):.1f} MiB")
+print(f"nix copy --to file:// (zstd)    median {n:.3f} s")
+print(f"nix copy / devenv push: {n / p:.2f}x")
+wipe(work)
+PY
