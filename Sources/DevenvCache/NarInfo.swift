@@ -47,6 +47,8 @@ public struct NarInfo: Sendable, Equatable {
             storePath: info.path, url: url, compression: compression, fileHash: fileHash, fileSize: fileSize,
             narHash: info.narHash, narSize: info.narSize, references: info.references, deriver: info.deriver,
             contentAddress: info.contentAddress?.description)
+        // What the path came with from a cache still counts: a key can be rotated without pushing again.
+        signatures = Array(Set(info.signatures)).sorted()
     }
 
     /// Reads a narinfo of a cache for `storeDirectory`; `source` names it in messages. Stricter

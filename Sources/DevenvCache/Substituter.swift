@@ -186,7 +186,8 @@ public final class Substituter {
             staging,
             as: PathInfo(
                 path: path, narHash: narHash, narSize: info.narSize, references: references,
-                deriver: rewrite == nil ? info.deriver : nil, contentAddress: address),
+                deriver: rewrite == nil ? info.deriver : nil, contentAddress: address,
+                signatures: rewrite == nil ? info.signatures : []),
             reading: read
         ) {
             try check()

@@ -14,11 +14,13 @@ public struct PathInfo: Equatable, Sendable {
     public var deriver: StorePath?
     /// How the path's name was derived from its content, if it is content-addressed.
     public var contentAddress: ContentAddress?
+    /// Signatures a binary cache gave it (`NAME:BASE64`), kept so it can be pushed on with them.
+    public var signatures: [String]
 
     public init(
         path: StorePath, narHash: Hash, narSize: UInt64, references: [StorePath] = [],
         registrationTime: Int64 = Int64(Date().timeIntervalSince1970), deriver: StorePath? = nil,
-        contentAddress: ContentAddress? = nil
+        contentAddress: ContentAddress? = nil, signatures: [String] = []
     ) {
         self.path = path
         self.narHash = narHash
@@ -27,5 +29,6 @@ public struct PathInfo: Equatable, Sendable {
         self.registrationTime = registrationTime
         self.deriver = deriver
         self.contentAddress = contentAddress
+        self.signatures = signatures
     }
 }

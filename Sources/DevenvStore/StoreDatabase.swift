@@ -6,7 +6,7 @@ import GRDB
 /// A path is valid exactly when its row is committed. Many processes share it; each write is one
 /// immediate transaction, and a busy database is waited for rather than failed.
 final class StoreDatabase: Sendable {
-    static let schemaVersion = 2
+    static let schemaVersion = 3
     private let pool: DatabasePool
     let storeDirectory: StoreDirectory
 
@@ -75,6 +75,10 @@ final class StoreDatabase: Sendable {
                             PRAGMA user_version = 2;
                             """)
                 }
+                if version < 3 {
+                    // Signatures a binary cache gave a substituted path (space-separated, as Nix keeps them).
+                    try db.execute(sql: "ALTER TABLE ValidPaths ADD COLUMN sigs TEXT; PRAGMA user_version = 3;")
+                }
                 let recorded = try String.fetchOne(db, sql: "SELECT value FROM Meta WHERE key = 'storeDir'")
                 if let recorded, recorded != directory {
                     throw StoreError(
@@ -101,7 +105,8 @@ final class StoreDatabase: Sendable {
         let full = storeDirectory.fullPath(of: path)
         guard
             let row = try Row.fetchOne(
-                db, sql: "SELECT id, narHash, narSize, registrationTime, deriver, ca FROM ValidPaths WHERE path = ?",
+                db,
+                sql: "SELECT id, narHash, narSize, registrationTime, deriver, ca, sigs FROM ValidPaths WHERE path = ?",
                 arguments: [full])
         else { return nil }
         let references = try String.fetchAll(
@@ -115,7 +120,8 @@ final class StoreDatabase: Sendable {
             references: try references.map(storeDirectory.storePath(parsing:)),
             registrationTime: row["registrationTime"],
             deriver: try (row["deriver"] as String?).map(storeDirectory.storePath(parsing:)),
-            contentAddress: try (row["ca"] as String?).map(ContentAddress.init(parsing:)))
+            contentAddress: try (row["ca"] as String?).map(ContentAddress.init(parsing:)),
+            signatures: ((row["sigs"] as String?) ?? "").split(separator: " ").map(String.init))
     }
 
     /// Every valid path, sorted.
@@ -145,13 +151,14 @@ final class StoreDatabase: Sendable {
                 for info in infos {
                     try db.execute(
                         sql: """
-                            INSERT OR IGNORE INTO ValidPaths (path, narHash, narSize, registrationTime, deriver, ca)
-                            VALUES (?, ?, ?, ?, ?, ?)
+                            INSERT OR IGNORE INTO ValidPaths (path, narHash, narSize, registrationTime, deriver, ca, sigs)
+                            VALUES (?, ?, ?, ?, ?, ?, ?)
                             """,
                         arguments: [
                             directory.fullPath(of: info.path), info.narHash.formatted(.base16, prefixed: true),
                             Int64(info.narSize), info.registrationTime, info.deriver.map(directory.fullPath(of:)),
                             info.contentAddress?.description,
+                            info.signatures.isEmpty ? nil : info.signatures.joined(separator: " "),
                         ])
                 }
                 func id(_ path: StorePath) throws -> Int64? {

@@ -50,6 +50,7 @@ struct PathInfoJSON: Encodable {
     var registrationTime: Int64
     var deriver: String?
     var ca: String?
+    var signatures: [String]?
     var closureSize: UInt64?
 
     init(_ info: PathInfo, closureSize: UInt64?, in directory: StoreDirectory) {
@@ -60,6 +61,7 @@ struct PathInfoJSON: Encodable {
         registrationTime = info.registrationTime
         deriver = info.deriver.map(directory.fullPath(of:))
         ca = info.contentAddress?.description
+        signatures = info.signatures.isEmpty ? nil : info.signatures
         self.closureSize = closureSize
     }
 }

@@ -114,6 +114,27 @@ struct CacheCommandTests {
         // What app was built with is not needed to have it.
         #expect(!FileManager.default.fileExists(atPath: tool))
         #expect(try runCommand(app + "/bin/app", []).output == "app")
+        // The signature came along: pushed on with another key, the path has both, and either
+        // key alone is enough for Nix.
+        let info = try second("store", "path-info", "--json", app)
+        #expect(info.output.contains("\"signatures\":[\"test-1:"), "\(info.output)")
+        #expect(try second("cache", "keygen", "test-2", "--secret", dir("sk2"), "--public", dir("pk2")).status == 0)
+        #expect(try second("cache", "push", "--to", "file://" + dir("cache2"), "--key", dir("sk2"), app).status == 0)
+        let rotated = try String(
+            contentsOfFile: dir("cache2/\(URL(fileURLWithPath: app).lastPathComponent.prefix(32)).narinfo"),
+            encoding: .utf8)
+        #expect(rotated.contains("\nSig: test-1:") && rotated.contains("\nSig: test-2:"), "\(rotated)")
+        for key in [publicKey, try String(contentsOfFile: dir("pk2"), encoding: .utf8)] {
+            let verified = try runCommand(
+                "/usr/bin/nix",
+                [
+                    "--extra-experimental-features", "nix-command", "store", "verify", "--store",
+                    "file://\(dir("cache2"))?store=\(storeDirectory)", "--trusted-public-keys", key, "--sigs-needed",
+                    "1",
+                    app,
+                ], environment: ["XDG_CACHE_HOME": dir("nix-cache"), "HOME": dir.path, "PATH": "/usr/bin:/bin"])
+            #expect(verified.status == 0, "\(verified.stderr)")
+        }
 
         // Over HTTP, after a cache that is down (asked once, then not again).
         try dir.sh("chmod -R u+w store second && rm -rf store second/store second/db.sqlite*")

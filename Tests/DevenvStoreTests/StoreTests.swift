@@ -47,6 +47,31 @@ struct StoreTests {
         }
     }
 
+    @Test func aDatabaseOfAnOlderSchemaGainsWhatItLacksAndKeepsItsPaths() throws {
+        let dir = try TemporaryDirectory("store-schema")
+        let location = StoreLocation(home: dir("home"), storeDirectory: dir("store"))
+        try FileManager.default.createDirectory(atPath: dir("home"), withIntermediateDirectories: true)
+        // Schema 2 as devenv wrote it before signatures were kept, with one path.
+        let schema = [
+            "CREATE TABLE Meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            "CREATE TABLE ValidPaths (id INTEGER PRIMARY KEY AUTOINCREMENT, path TEXT UNIQUE NOT NULL, narHash TEXT NOT NULL, narSize INTEGER NOT NULL, registrationTime INTEGER NOT NULL, deriver TEXT, ca TEXT)",
+            "CREATE TABLE Refs (referrer INTEGER NOT NULL REFERENCES ValidPaths(id) ON DELETE CASCADE, reference INTEGER NOT NULL REFERENCES ValidPaths(id) ON DELETE RESTRICT, PRIMARY KEY (referrer, reference))",
+            "CREATE INDEX IndexReference ON Refs(reference)",
+            "CREATE TABLE Roots (path TEXT NOT NULL, kind TEXT NOT NULL, owner TEXT NOT NULL, created INTEGER NOT NULL, PRIMARY KEY (path, kind, owner))",
+            "PRAGMA user_version = 2",
+            "INSERT INTO Meta VALUES ('storeDir', '\(location.storeDirectory.path)')",
+            "INSERT INTO ValidPaths (path, narHash, narSize, registrationTime) VALUES ('\(location.storeDirectory.path)/ikiifxrnjzkm8b336gkxxrqk1s8shnip-narA', 'sha256:\(String(repeating: "ab", count: 32))', 8, 1)",
+        ]
+        let script =
+            "import sqlite3, sys\ndb = sqlite3.connect(sys.argv[1])\nfor s in sys.argv[2:]: db.execute(s)\ndb.commit()\n"
+        let made = try runCommand("/usr/bin/python3", ["-c", script, dir("home/db.sqlite")] + schema)
+        #expect(made.status == 0, "\(made.stderr)")
+        let store = try Store(location: location)
+        let path = try StorePath(baseName: "ikiifxrnjzkm8b336gkxxrqk1s8shnip-narA")
+        let info = try #require(try store.pathInfo(path))
+        #expect(info.narSize == 8 && info.signatures.isEmpty)
+    }
+
     @Test func addedTreesAreNormalizedAndReadOnly() throws {
         let fixture = try StoreFixture()
         try NixTrees.make(in: fixture.dir)
