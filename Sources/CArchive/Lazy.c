@@ -33,6 +33,8 @@ DEVENV_LAZY(libarchive, int, archive_write_set_format_raw, (struct archive *a), 
 DEVENV_LAZY(libarchive, int, archive_write_set_filter_option,
     (struct archive *a, const char *m, const char *o, const char *v), (a, m, o, v))
 DEVENV_LAZY(libarchive, int, archive_write_open_filename, (struct archive *a, const char *f), (a, f))
+DEVENV_LAZY(libarchive, int, archive_write_open_fd, (struct archive *a, int fd), (a, fd))
+DEVENV_LAZY(libarchive, int, archive_write_set_bytes_in_last_block, (struct archive *a, int n), (a, n))
 DEVENV_LAZY(libarchive, int, archive_write_header, (struct archive *a, struct archive_entry *e), (a, e))
 DEVENV_LAZY(libarchive, la_ssize_t, archive_write_data, (struct archive *a, const void *b, size_t s), (a, b, s))
 DEVENV_LAZY(libarchive, int, archive_write_close, (struct archive *a), (a))

@@ -1,23 +1,30 @@
 import DevenvBasics
+import DevenvFetch
 import DevenvStore
 import Foundation
 import Glibc
 
 /// Serves a store as an HTTP binary cache, read-only, as nix-serve and harmonia do:
 /// `nix-cache-info`, `HASH.narinfo` (signed as it is served when a key is given) and
-/// `nar/HASH.nar` (the NAR, streamed from the store). One thread per connection; HTTP/1.0-style,
-/// one request per connection.
+/// `nar/HASH.nar` (the NAR, streamed from the store; byte ranges on request) or
+/// `nar/HASH.nar.zst`/`.xz` (compressed as it is streamed). One thread per connection;
+/// HTTP/1.0-style, one request per connection.
 public final class CacheServer: @unchecked Sendable {
     let store: Store
     let key: SigningKey?
+    /// How the NARs the narinfos point to are compressed (nil: not).
+    let compression: Compressor.Method?
     let socket: Int32
     /// The port it listens on (the one asked for, or the one the system gave for 0).
     public let port: Int
 
     /// Listens on `host` (an IPv4 address; 127.0.0.1 unless told otherwise) and `port`.
-    public init(store: Store, key: SigningKey?, host: String = "127.0.0.1", port: Int) throws {
+    public init(
+        store: Store, key: SigningKey?, compression: Compressor.Method? = .zstd, host: String = "127.0.0.1", port: Int
+    ) throws {
         self.store = store
         self.key = key
+        self.compression = compression
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(clamping: port).bigEndian)
@@ -73,14 +80,19 @@ public final class CacheServer: @unchecked Sendable {
             return respond(connection, status: "405 Method Not Allowed", body: Array("only GET and HEAD\n".utf8))
         }
         let head = line[0] == "HEAD"
+        let range = String(decoding: request, as: UTF8.self).split(separator: "\r\n").lazy
+            .compactMap { header -> Substring? in
+                let parts = header.split(separator: ":", maxSplits: 1)
+                return parts.count == 2 && parts[0].lowercased() == "range" ? parts[1] : nil
+            }.first.map { $0.trimmingCharacters(in: .whitespaces) }
         do {
-            try route(String(line[1]), to: connection, head: head)
+            try route(String(line[1]), to: connection, head: head, range: range)
         } catch {
             respond(connection, status: "500 Internal Server Error", body: Array("\(error)\n".utf8), head: head)
         }
     }
 
-    private func route(_ target: String, to connection: Int32, head: Bool) throws {
+    private func route(_ target: String, to connection: Int32, head: Bool, range: String?) throws {
         let path = target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? target
         if path == "/nix-cache-info" {
             let info = CacheInfo(storeDirectory: store.directory.path, wantMassQuery: true, priority: 30)
@@ -90,35 +102,78 @@ public final class CacheServer: @unchecked Sendable {
             let storePath = try store.validPath(hashPart: String(match.1)),
             let info = try store.pathInfo(storePath)
         {
+            // Compressed as it is sent, its file hash and size are not known beforehand.
             var narinfo = NarInfo(
-                describing: info, url: "nar/\(storePath.hashPart).nar", compression: "none", fileHash: info.narHash,
-                fileSize: info.narSize)
+                describing: info, url: "nar/\(storePath.hashPart).nar" + (compression?.fileExtension ?? ""),
+                compression: compression?.rawValue ?? "none", fileHash: compression == nil ? info.narHash : nil,
+                fileSize: compression == nil ? info.narSize : nil)
             if let key { try narinfo.sign(with: key, storeDirectory: store.directory) }
             return respond(
                 connection, status: "200 OK", body: Array(narinfo.text(storeDirectory: store.directory).utf8),
                 type: "text/x-nix-narinfo", head: head)
         }
-        if let match = path.wholeMatch(of: /\/nar\/([0-9a-df-np-sv-z]{32})\.nar/),
+        if let match = path.wholeMatch(of: /\/nar\/([0-9a-df-np-sv-z]{32})\.nar(\.zst|\.xz)?/),
             let storePath = try store.validPath(hashPart: String(match.1)),
             let info = try store.pathInfo(storePath)
         {
-            let header =
-                "HTTP/1.1 200 OK\r\nContent-Type: application/x-nix-nar\r\nContent-Length: \(info.narSize)\r\nConnection: close\r\n\r\n"
-            guard send(connection, header) else { return }
-            if !head {
-                let writer = NarWriter(sink: SocketSink(fd: connection))
-                try writer.dump(store.directory.fullPath(of: storePath))
+            let source = store.directory.fullPath(of: storePath)
+            if let suffix = match.2 {
+                let method: Compressor.Method = suffix == ".zst" ? .zstd : .xz
+                guard
+                    send(
+                        connection,
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/x-nix-nar\r\nConnection: close\r\n\r\n"),
+                    !head
+                else { return }
+                let compressor = try Compressor(toDescriptor: connection, with: method)
+                try NarWriter(sink: compressor).dump(source)
+                return try compressor.finish()
             }
+            guard let (first, last) = CacheServer.byteRange(range, size: info.narSize) else {
+                return respond(
+                    connection, status: "416 Range Not Satisfiable", body: [], head: head,
+                    extra: "Content-Range: bytes */\(info.narSize)\r\n")
+            }
+            let partial = range != nil
+            let header =
+                "HTTP/1.1 \(partial ? "206 Partial Content" : "200 OK")\r\nContent-Type: application/x-nix-nar\r\n"
+                + "Accept-Ranges: bytes\r\nContent-Length: \(last + 1 - first)\r\n"
+                + (partial ? "Content-Range: bytes \(first)-\(last)/\(info.narSize)\r\n" : "")
+                + "Connection: close\r\n\r\n"
+            guard send(connection, header), !head else { return }
+            do {
+                try NarWriter(sink: RangeSink(fd: connection, first: first, last: last)).dump(source)
+            } catch is RangeSink.Done {}
             return
         }
         respond(connection, status: "404 Not Found", body: Array("not in this cache\n".utf8), head: head)
     }
 
+    /// The bytes `range` (a `Range` header's value, or nil for all) asks of `size` bytes, first
+    /// and last inclusive: one range, `bytes=A-B`, `bytes=A-` or `bytes=-N`; nil when it cannot be
+    /// satisfied or is not understood.
+    static func byteRange(_ range: String?, size: UInt64) -> (UInt64, UInt64)? {
+        guard let range else { return size == 0 ? nil : (0, size - 1) }
+        guard range.hasPrefix("bytes="), size > 0 else { return nil }
+        let parts = range.dropFirst("bytes=".count).split(
+            separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return nil }
+        if parts[0].isEmpty {
+            guard let suffix = UInt64(parts[1]), suffix > 0 else { return nil }
+            return (size - min(suffix, size), size - 1)
+        }
+        guard let first = UInt64(parts[0]), first < size else { return nil }
+        if parts[1].isEmpty { return (first, size - 1) }
+        guard let last = UInt64(parts[1]), last >= first else { return nil }
+        return (first, min(last, size - 1))
+    }
+
     private func respond(
-        _ connection: Int32, status: String, body: [UInt8], type: String = "text/plain", head: Bool = false
+        _ connection: Int32, status: String, body: [UInt8], type: String = "text/plain", head: Bool = false,
+        extra: String = ""
     ) {
         let header =
-            "HTTP/1.1 \(status)\r\nContent-Type: \(type)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
+            "HTTP/1.1 \(status)\r\nContent-Type: \(type)\r\nContent-Length: \(body.count)\r\n\(extra)Connection: close\r\n\r\n"
         guard send(connection, header), !head else { return }
         _ = body.withUnsafeBytes { try? SystemCall.writeAll(connection, $0, "cannot answer") }
     }
@@ -128,12 +183,30 @@ public final class CacheServer: @unchecked Sendable {
     }
 }
 
-/// Writes a NAR to a connection (a peer that goes away ends the dump with an error).
-struct SocketSink: NarSink {
+/// Writes the bytes `first...last` of a NAR to a connection (a peer that goes away ends the dump
+/// with an error), and ends the dump with `Done` once they are written.
+struct RangeSink: NarSink {
+    struct Done: Error {}
+
     let fd: Int32
+    let first: UInt64
+    let last: UInt64
+    private var offset: UInt64 = 0
+
+    init(fd: Int32, first: UInt64, last: UInt64) {
+        self.fd = fd
+        self.first = first
+        self.last = last
+    }
 
     mutating func consume(_ chunk: UnsafeRawBufferPointer) throws {
-        try SystemCall.writeAll(fd, chunk, "the client went away")
+        let start = offset
+        offset += UInt64(chunk.count)
+        guard offset > first else { return }
+        let from = Int(max(first, start) - start)
+        let to = Int(min(last + 1, offset) - start)
+        try SystemCall.writeAll(fd, UnsafeRawBufferPointer(rebasing: chunk[from..<to]), "the client went away")
+        if offset > last { throw Done() }
     }
 }
 

@@ -42,7 +42,7 @@ public struct NarInfo: Sendable, Equatable {
 
     /// What a cache says of a path of a store with `info`: its NAR (at `url`, compressed with
     /// `compression` into a file of `fileHash` and `fileSize`), references, deriver and content address.
-    public init(describing info: PathInfo, url: String, compression: String, fileHash: Hash, fileSize: UInt64) {
+    public init(describing info: PathInfo, url: String, compression: String, fileHash: Hash?, fileSize: UInt64?) {
         self.init(
             storePath: info.path, url: url, compression: compression, fileHash: fileHash, fileSize: fileSize,
             narHash: info.narHash, narSize: info.narSize, references: info.references, deriver: info.deriver,

@@ -19,7 +19,16 @@ public final class Compressor: NarSink {
     private let target: String
 
     /// Starts the new file `target`, compressed with `method` by `threads` threads.
-    public init(to target: String, with method: Method, threads: Int = 1) throws {
+    public convenience init(to target: String, with method: Method, threads: Int = 1) throws {
+        try self.init(named: target, with: method, threads: threads) { archive_write_open_filename($0, target) }
+    }
+
+    /// Compresses into the open descriptor `fd` (a connection), which stays open.
+    public convenience init(toDescriptor fd: Int32, with method: Method, threads: Int = 1) throws {
+        try self.init(named: "the connection", with: method, threads: threads) { archive_write_open_fd($0, fd) }
+    }
+
+    private init(named target: String, with method: Method, threads: Int, open: (OpaquePointer?) -> Int32) throws {
         self.target = target
         writer = archive_write_new()
         entry = archive_entry_new()
@@ -29,7 +38,9 @@ public final class Compressor: NarSink {
         }
         // Where the library cannot use threads, one does it.
         _ = archive_write_set_filter_option(writer, method.rawValue, "threads", String(max(1, threads)))
-        guard archive_write_open_filename(writer, target) == ARCHIVE_OK else { throw failure("compress to") }
+        // The stream ends where the compressor ends it, not padded to a block (a socket would be).
+        archive_write_set_bytes_in_last_block(writer, 1)
+        guard open(writer) == ARCHIVE_OK else { throw failure("compress to") }
         archive_entry_set_filetype(entry, UInt32(Glibc.S_IFREG))
         guard archive_write_header(writer, entry) == ARCHIVE_OK else { throw failure("compress to") }
     }

@@ -25,8 +25,7 @@ struct CachePushCommand: ParsableCommand {
     @Option(name: .customLong("key"), help: "A secret key file to sign with (repeatable).")
     var keys: [String] = []
 
-    @Option(help: "How NARs are compressed: zstd, xz or none.")
-    var compression = "zstd"
+    @OptionGroup var compression: CompressionOption
 
     @Flag(help: "Push the project's default shell (the project of -C DIR, else of the current directory).")
     var project = false
@@ -68,12 +67,8 @@ struct CachePushCommand: ParsableCommand {
                 storePaths.append(try session.store.storePath(containing: realized.path))
             }
         }
-        let method = compression == "none" ? nil : Compressor.Method(rawValue: compression)
-        guard method != nil || compression == "none" else {
-            throw ValidationError("--compression must be zstd, xz or none")
-        }
         let written = try cache.push(
-            storePaths, from: session.store, signedWith: signing, compression: method,
+            storePaths, from: session.store, signedWith: signing, compression: compression.method,
             fetcher: URLFetcher(store: session.store, settings: session.configuration.build.fetch),
             token: try session.configuration.cacheToken())
         let closure = try session.store.closure(of: storePaths).count

@@ -8,7 +8,9 @@ struct CacheServeCommand: ParsableCommand {
         abstract: "Serve the local store as an HTTP binary cache (read-only), as nix-serve does.",
         discussion: """
             Answers GET and HEAD for nix-cache-info, HASH.narinfo (signed as served with --sign-with) \
-            and nar/HASH.nar (uncompressed, streamed from the store), until interrupted.
+            and the NARs, streamed from the store: nar/HASH.nar.zst (or .xz; compressed as sent, \
+            what narinfos point to unless --compression none) and nar/HASH.nar (with byte ranges), \
+            until interrupted.
             """
     )
 
@@ -21,10 +23,13 @@ struct CacheServeCommand: ParsableCommand {
     @Option(name: .customLong("sign-with"), help: "A secret key file to sign narinfos with.")
     var key: String?
 
+    @OptionGroup var compression: CompressionOption
+
     func run() throws {
         let session = try Session()
         let signing = try key.map(SigningKey.init(contentsOf:))
-        let server = try CacheServer(store: session.store, key: signing, host: bind, port: port)
+        let server = try CacheServer(
+            store: session.store, key: signing, compression: compression.method, host: bind, port: port)
         printError("serving \(session.store.directory.path) at http://\(bind):\(server.port)")
         server.run()
     }

@@ -483,7 +483,7 @@ struct CacheCommandTests {
         let deadline = Date().addingTimeInterval(20)
         while !Loopback.accepts(port: port), Date() < deadline { usleep(20_000) }
         let base = "http://127.0.0.1:\(port)"
-        func get(_ path: String, _ flags: [String] = []) throws -> CommandResult {
+        func get(_ path: String, _ flags: [String] = [], range: String = "") throws -> CommandResult {
             try runCommand(
                 "/usr/bin/python3",
                 [
@@ -491,20 +491,29 @@ struct CacheCommandTests {
                     """
                     import sys, urllib.request, urllib.error
                     try:
-                        r = urllib.request.urlopen(urllib.request.Request(sys.argv[1], method=sys.argv[2]))
-                        body = r.read().decode(errors="replace")
+                        headers = {"Range": sys.argv[3]} if sys.argv[3] else {}
+                        r = urllib.request.urlopen(urllib.request.Request(sys.argv[1], method=sys.argv[2], headers=headers))
+                        body = r.read().decode("latin-1")
                         sys.stdout.write(str(r.status) + (" " + body if body else ""))
                     except urllib.error.HTTPError as e:
                         sys.stdout.write(str(e.code))
-                    """, base + path, flags.first ?? "GET",
+                    """, base + path, flags.first ?? "GET", range,
                 ])
         }
         #expect(try get("/nix-cache-info").output == "200 StoreDir: \(dir("store"))\nWantMassQuery: 1\nPriority: 30")
         let hashPart = URL(fileURLWithPath: app).lastPathComponent.prefix(32)
         let narinfo = try get("/\(hashPart).narinfo").output
+        // Compressed as it is sent (zstd unless told otherwise): no file hash or size to give.
         #expect(
-            narinfo.hasPrefix("200 StorePath: \(app)\nURL: nar/\(hashPart).nar\n")
-                && narinfo.contains("\nSig: serve-1:"))
+            narinfo.hasPrefix("200 StorePath: \(app)\nURL: nar/\(hashPart).nar.zst\nCompression: zstd\nNarHash:")
+                && narinfo.contains("\nSig: serve-1:"), "\(narinfo)")
+        // The uncompressed NAR gives byte ranges, as a resumed download asks for them.
+        let nar = String(decoding: try devenv("store", "dump", app).stdout, as: UTF8.self)
+        #expect(try get("/nar/\(hashPart).nar").output == "200 " + nar)
+        #expect(try get("/nar/\(hashPart).nar", range: "bytes=8-20").output == "206 " + nar.dropFirst(8).prefix(13))
+        #expect(try get("/nar/\(hashPart).nar", range: "bytes=100-").output == "206 " + nar.dropFirst(100))
+        #expect(try get("/nar/\(hashPart).nar", range: "bytes=-5").output == "206 " + nar.suffix(5))
+        #expect(try get("/nar/\(hashPart).nar", range: "bytes=99999-").output == "416")
         #expect(try get("/\(hashPart).narinfo", ["HEAD"]).output == "200")
         #expect(try get("/nar/../../etc/passwd").output == "404")
         #expect(try get("/00000000000000000000000000000000.narinfo").output == "404")
