@@ -4,26 +4,54 @@ import DevenvStore
 import Foundation
 
 extension BinaryCache {
-    /// Checks every narinfo of this (file://) cache: that it reads, is named for its path, is
-    /// signed by one of `trusted` or content-addressed (when keys are given), that its NAR has its hashes and sizes,
-    /// and that its references are in the cache. Returns how many were checked and what is
-    /// broken, one line each.
-    public func verify(trusted: [TrustedKey], scratch: String, fetcher: URLFetcher) throws
+    /// How many paths `verify` checks at most (a cache is not trusted to end its closures).
+    static let maximumVerified = 100_000
+
+    /// Checks narinfos of this cache: every one of a file:// cache, or the closures of `paths`
+    /// (full paths of the cache's store directory; an HTTP or S3 cache has no listing). Each must
+    /// read, be named for its path, be signed by one of `trusted` or content-addressed (when keys
+    /// are given), have a NAR with its hashes and sizes, and have its references in the cache.
+    /// Returns how many were checked and what is broken, one line each.
+    public func verify(trusted: [TrustedKey], paths: [String] = [], scratch: String, fetcher: URLFetcher) throws
         -> (checked: Int, problems: [String])
     {
-        guard isLocal else { throw CacheError("\(url): devenv verifies file:// caches (HTTP has no listing)") }
         // The paths are read as of the store directory the cache says it is for.
         let storeDirectory = StoreDirectory(try cacheInfo(into: scratch, with: fetcher).storeDirectory)
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".narinfo") }
-            .sorted()
+        var pending: [String]
+        if paths.isEmpty {
+            guard isLocal else {
+                throw CacheError("\(url): it has no listing; name the store paths whose closures to check")
+            }
+            pending = try FileManager.default.contentsOfDirectory(atPath: directory)
+                .filter { $0.hasSuffix(".narinfo") }.map { String($0.dropLast(".narinfo".count)) }
+        } else {
+            pending = try paths.map { try storeDirectory.storePath(parsing: $0).hashPart }
+        }
+        pending.sort()
+        var known = Set(pending)
         var problems: [String] = []
-        for name in names {
-            let source = url + "/" + name
+        var checked = 0
+        /// Whether the cache has a narinfo for the hash part (asked once each).
+        var present: [String: Bool] = [:]
+        func has(_ hashPart: String) throws -> Bool {
+            if let answer = present[hashPart] { return answer }
+            let answer = try retrieve(hashPart + ".narinfo", into: scratch, with: fetcher) != nil
+            present[hashPart] = answer
+            return answer
+        }
+        while checked < pending.count {
+            let hashPart = pending[checked]
+            checked += 1
+            let source = url + "/" + hashPart + ".narinfo"
             do {
+                guard let file = try retrieve(hashPart + ".narinfo", into: scratch, with: fetcher) else {
+                    problems.append("\(source): not in the cache")
+                    continue
+                }
                 let info = try NarInfo(
-                    parsing: try String(contentsOfFile: directory + "/" + name, encoding: .utf8),
-                    storeDirectory: storeDirectory, source: source)
-                guard name == info.storePath.hashPart + ".narinfo" else {
+                    parsing: try String(contentsOfFile: file, encoding: .utf8), storeDirectory: storeDirectory,
+                    source: source)
+                guard hashPart == info.storePath.hashPart else {
                     throw CacheError("\(source): it is for \(storeDirectory.fullPath(of: info.storePath))")
                 }
                 if !trusted.isEmpty && info.verifiedContentAddress(storeDirectory: storeDirectory) == nil
@@ -31,15 +59,23 @@ extension BinaryCache {
                 {
                     problems.append("\(source): no signature by a trusted key")
                 }
-                for reference in info.references where file(reference.hashPart + ".narinfo") == nil {
-                    problems.append("\(source): its reference \(reference.baseName) is not in the cache")
+                for reference in info.references where reference != info.storePath {
+                    if !(try has(reference.hashPart)) {
+                        problems.append("\(source): its reference \(reference.baseName) is not in the cache")
+                    } else if !paths.isEmpty, known.insert(reference.hashPart).inserted {
+                        guard pending.count < BinaryCache.maximumVerified else {
+                            throw CacheError("\(source): closures larger than \(BinaryCache.maximumVerified) paths")
+                        }
+                        pending.append(reference.hashPart)
+                    }
                 }
-                let file = try verifiedFile(of: info, source: source, into: scratch, with: fetcher)
-                try NarStream(file: file, info: info, source: source).finish()
+                let nar = try verifiedFile(of: info, source: source, into: scratch, with: fetcher)
+                try NarStream(file: nar, info: info, source: source).finish()
+                if !isLocal { unlink(nar) }
             } catch let error as CacheError {
                 problems.append(error.description)
             }
         }
-        return (names.count, problems)
+        return (checked, problems)
     }
 }

@@ -6,13 +6,19 @@ import Foundation
 struct CacheVerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract:
-            "Check every path of a binary cache (file:///DIRECTORY): signatures, NAR hashes and sizes, references.",
-        discussion: "Prints one line per problem and exits 1 when there is any."
+        abstract: "Check the paths of a binary cache: signatures, NAR hashes and sizes, references.",
+        discussion: """
+            Checks every path of a file:// cache, or the closures of the store paths named (of the \
+            cache's store directory; an http(s):// or s3:// cache has no listing). Prints one line per \
+            problem and exits 1 when there is any.
+            """
     )
 
     @Argument(help: "The cache.")
     var url: String
+
+    @Argument(help: "Store paths whose closures to check (default: every path of a file:// cache).")
+    var paths: [String] = []
 
     @Option(
         name: .customLong("trusted-public-key"),
@@ -26,7 +32,7 @@ struct CacheVerifyCommand: ParsableCommand {
             try keys.isEmpty ? session.configuration.build.caches.trustedKeys : keys.map(TrustedKey.init(parsing:))
         let scratch = try session.store.makeStagingArea()
         let (checked, problems) = try cache.verify(
-            trusted: trusted, scratch: scratch.directory,
+            trusted: trusted, paths: paths, scratch: scratch.directory,
             fetcher: URLFetcher(store: session.store, settings: session.configuration.build.fetch))
         for problem in problems { printError(problem) }
         printError("checked \(checked) paths: \(problems.isEmpty ? "no problems" : "\(problems.count) problems")")

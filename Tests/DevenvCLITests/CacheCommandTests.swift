@@ -314,6 +314,12 @@ struct CacheCommandTests {
         let pushed = try push(server.user)
         #expect(pushed.status == 0 && pushed.stderr.contains("pushed 1 paths"), "\(pushed.stderr)")
         #expect(try push(server.user).stderr.contains("pushed 0 paths"))
+        var checker = first
+        checker.extraEnvironment.merge(S3Server.environment(server.user)) { $1 }
+        let verified = try checker(
+            "cache", "verify", server.cacheURL, app, "--trusted-public-key",
+            try String(contentsOfFile: dir("pk"), encoding: .utf8))
+        #expect(verified.status == 0 && verified.stderr == "checked 1 paths: no problems\n", "\(verified.stderr)")
         // A wrong secret is refused by the server, and said.
         let forged = try push(S3Server.Credentials(id: server.user.id, secret: "wrong"))
         #expect(forged.status == 1 && forged.stderr.contains("HTTP 403"), "\(forged.stderr)")
@@ -514,6 +520,13 @@ struct CacheCommandTests {
         #expect(try get("/nar/\(hashPart).nar", range: "bytes=100-").output == "206 " + nar.dropFirst(100))
         #expect(try get("/nar/\(hashPart).nar", range: "bytes=-5").output == "206 " + nar.suffix(5))
         #expect(try get("/nar/\(hashPart).nar", range: "bytes=99999-").output == "416")
+        // An HTTP cache has no listing: verify checks the closures it is given.
+        let verified = try devenv(
+            "cache", "verify", base, app, "--trusted-public-key", try String(contentsOfFile: dir("pk"), encoding: .utf8)
+        )
+        #expect(verified.status == 0 && verified.stderr == "checked 1 paths: no problems\n", "\(verified.stderr)")
+        let unlisted = try devenv("cache", "verify", base)
+        #expect(unlisted.status == 1 && unlisted.stderr.contains("it has no listing"), "\(unlisted.stderr)")
         #expect(try get("/\(hashPart).narinfo", ["HEAD"]).output == "200")
         #expect(try get("/nar/../../etc/passwd").output == "404")
         #expect(try get("/00000000000000000000000000000000.narinfo").output == "404")
