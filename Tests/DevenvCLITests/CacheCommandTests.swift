@@ -444,6 +444,17 @@ struct CacheCommandTests {
         #expect(
             try runCommand(dir("real") + "/" + URL(fileURLWithPath: app).lastPathComponent + "/bin/app", []).output
                 == "app")
+        // The same cache behind a plain static web server.
+        let server = try HTTPServer(root: dir("cache"))
+        let overHTTP = try nix([
+            "copy", "--from", server.url("") + "?store=\(dir("store"))", "--to",
+            "local?store=\(dir("store"))&state=\(dir("nix-state2"))&log=\(dir("nix-log2"))&real=\(dir("real2"))",
+            "--option", "trusted-public-keys", publicKey, app,
+        ])
+        #expect(overHTTP.status == 0, "\(overHTTP.stderr)")
+        #expect(
+            try runCommand(dir("real2") + "/" + URL(fileURLWithPath: app).lastPathComponent + "/bin/app", []).output
+                == "app")
     }
 
     @Test func verifyChecksEveryPathOfACache() throws {

@@ -167,6 +167,39 @@ struct SubstituterTests {
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: store.directory.path + "/.tmp")) ?? []).isEmpty)
     }
 
+    @Test func aCacheNixWroteIsSubstitutedIntoAStoreOfItsDirectory() throws {
+        let dir = try TemporaryDirectory("substitute-nix")
+        let storeDirectory = dir("store")
+        try dir.sh(
+            "mkdir -p src/bin && echo data > src/data && printf '#!/bin/sh\\necho hi\\n' > src/bin/run && chmod +x src/bin/run && ln -s data src/link"
+        )
+        // Nix's own store of the same directory (its files elsewhere), and the cache it writes, signed.
+        let nixStore =
+            "local?store=\(storeDirectory)&state=\(dir("nix-state"))&log=\(dir("nix-state"))/log&real=\(dir("nix-real"))"
+        let environment = ["XDG_CACHE_HOME": dir("nix-cache"), "HOME": dir.path, "PATH": "/usr/bin:/bin"]
+        let added = try runCommand(
+            "/usr/bin/nix-store", ["--store", nixStore, "--add", dir("src")], environment: environment)
+        #expect(added.status == 0, "\(added.stderr)")
+        let key = try SigningKey.generate(name: "nix-made-1")
+        try key.write(secret: dir("sk"), public: dir("pk"))
+        let copied = try runCommand(
+            "/usr/bin/nix",
+            [
+                "--extra-experimental-features", "nix-command", "copy", "--from", nixStore, "--to",
+                "file://\(dir("cache"))?store=\(storeDirectory)&secret-key=\(dir("sk"))&compression=xz", added.output,
+            ], environment: environment)
+        #expect(copied.status == 0, "\(copied.stderr)")
+        let store = try Store(location: StoreLocation(home: dir("home"), storeDirectory: storeDirectory))
+        let path = try store.directory.storePath(parsing: added.output)
+        let substituter = Substituter(
+            store: store, caches: [try BinaryCache(url: "file://" + dir("cache"))], trusted: [key.publicKey])
+        #expect(try substituter.substitute(path), "\(substituter.problems)")
+        let info = try store.validPathInfo(path)
+        #expect(info.narHash.base16 == (try Nix.narHash(dir("nix-real/") + path.baseName)))
+        #expect(info.signatures.count == 1 && info.signatures[0].hasPrefix("nix-made-1:"))
+        #expect(try runCommand(store.directory.fullPath(of: path) + "/bin/run", []).output == "hi")
+    }
+
     @Test func aCacheForAnotherStoreDirectoryIsNotUsed() throws {
         let cache = try Cache()
         let other = try Store(location: StoreLocation(home: cache.dir("home3"), storeDirectory: cache.dir("elsewhere")))

@@ -8,6 +8,7 @@ Paths can ask for misbehaviour:
   /wait/S/FILE     waits S seconds, then serves FILE
   /log             the requests so far, as JSON ([{"path": ..., "proxied": bool}])
   /peak            the most requests that were being answered at once, as JSON
+HEAD answers as GET does, without the body.
 A PUT stores its body at its path under ROOT when it carries `Authorization: Bearer TOKEN` with
 the token in ROOT/.put-token (logged as {"path": "PUT /path", ...}); otherwise it is refused.
 A request with an absolute URI (as sent to a proxy) is served from ROOT by its path and logged
@@ -44,6 +45,9 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             with lock:
                 active -= 1
+
+    def do_HEAD(self):
+        self.do_GET()
 
     def do_PUT(self):
         path = urlsplit(self.path).path
@@ -94,6 +98,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
+        if self.command == "HEAD":
+            return
         step = 4096 if slow else len(data) or 1
         for i in range(0, len(data), step):
             self.wfile.write(data[i : i + step])
@@ -104,7 +110,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(code)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
 
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
