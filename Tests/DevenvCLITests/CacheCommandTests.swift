@@ -435,26 +435,21 @@ struct CacheCommandTests {
         #expect(
             try nix(["store", "verify", "--store", cache, "--trusted-public-keys", stranger, "--sigs-needed", "1", app])
                 .status != 0)
-        let copied = try nix([
-            "copy", "--from", cache, "--to",
-            "local?store=\(dir("store"))&state=\(dir("nix-state"))&log=\(dir("nix-log"))&real=\(dir("real"))",
-            "--option", "trusted-public-keys", publicKey, app,
-        ])
-        #expect(copied.status == 0, "\(copied.stderr)")
-        #expect(
-            try runCommand(dir("real") + "/" + URL(fileURLWithPath: app).lastPathComponent + "/bin/app", []).output
-                == "app")
+        /// Nix copies the path from `source` into a Nix store of its own named `name`, and it runs.
+        func copy(from source: String, into name: String) throws {
+            let copied = try nix([
+                "copy", "--from", source, "--to",
+                "local?store=\(dir("store"))&state=\(dir(name + "/state"))&log=\(dir(name + "/log"))&real=\(dir(name + "/real"))",
+                "--option", "trusted-public-keys", publicKey, app,
+            ])
+            #expect(copied.status == 0, "\(copied.stderr)")
+            let program = dir(name + "/real/") + URL(fileURLWithPath: app).lastPathComponent + "/bin/app"
+            #expect(try runCommand(program, []).output == "app")
+        }
+        try copy(from: cache, into: "nix-file")
         // The same cache behind a plain static web server.
         let server = try HTTPServer(root: dir("cache"))
-        let overHTTP = try nix([
-            "copy", "--from", server.url("") + "?store=\(dir("store"))", "--to",
-            "local?store=\(dir("store"))&state=\(dir("nix-state2"))&log=\(dir("nix-log2"))&real=\(dir("real2"))",
-            "--option", "trusted-public-keys", publicKey, app,
-        ])
-        #expect(overHTTP.status == 0, "\(overHTTP.stderr)")
-        #expect(
-            try runCommand(dir("real2") + "/" + URL(fileURLWithPath: app).lastPathComponent + "/bin/app", []).output
-                == "app")
+        try copy(from: server.url("") + "?store=\(dir("store"))", into: "nix-http")
     }
 
     @Test func verifyChecksEveryPathOfACache() throws {
