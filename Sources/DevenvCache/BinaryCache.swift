@@ -23,7 +23,7 @@ public struct BinaryCache: Sendable, Equatable {
             directory = ""
         } else {
             throw CacheError(
-                "'\(url)' is not a binary cache devenv can read (file:///DIRECTORY, http://…, https://… or s3://BUCKET)"
+                "\(url.debugDescription) is not a binary cache devenv can read (file:///DIRECTORY, http://…, https://… or s3://BUCKET)"
             )
         }
         self.url = base

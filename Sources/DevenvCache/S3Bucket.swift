@@ -17,10 +17,12 @@ public struct S3Bucket: Sendable, Equatable {
     let profile: String?
 
     public init(url: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        // Quoted with its control characters escaped: a project's devenv.toml may name it.
+        let shown = url.debugDescription
         guard let components = URLComponents(string: url), components.scheme == "s3", let bucket = components.host,
             S3Bucket.isBucketName(bucket), components.path.isEmpty || components.path == "/"
         else {
-            throw CacheError("'\(url)' is not an S3 cache (s3://BUCKET?region=…&endpoint=…)")
+            throw CacheError("\(shown) is not an S3 cache (s3://BUCKET?region=…&endpoint=…)")
         }
         var query: [String: String] = [:]
         for item in components.queryItems ?? [] {
@@ -28,7 +30,8 @@ public struct S3Bucket: Sendable, Equatable {
                 !value.isEmpty, query[item.name] == nil
             else {
                 throw CacheError(
-                    "'\(url)': '\(item.name)' is not a setting of an S3 cache (region, endpoint, scheme, profile)")
+                    "\(shown): \(item.name.debugDescription) is not a setting of an S3 cache (region, endpoint, scheme, profile)"
+                )
             }
             query[item.name] = value
         }
@@ -44,7 +47,7 @@ public struct S3Bucket: Sendable, Equatable {
             }
             while endpoint.hasSuffix("/") { endpoint.removeLast() }
             guard !endpoint.isEmpty, !endpoint.contains("/"), !endpoint.contains("@") else {
-                throw CacheError("'\(url)': the endpoint must be HOST or HOST:PORT")
+                throw CacheError("\(shown): the endpoint must be HOST or HOST:PORT")
             }
             host = endpoint
             pathStyle = true
@@ -52,9 +55,9 @@ public struct S3Bucket: Sendable, Equatable {
             host = "\(bucket).s3.\(region).amazonaws.com"
             pathStyle = false
         }
-        guard ["http", "https"].contains(scheme) else { throw CacheError("'\(url)': the scheme must be http or https") }
+        guard ["http", "https"].contains(scheme) else { throw CacheError("\(shown): the scheme must be http or https") }
         guard region.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
-            throw CacheError("'\(url)': '\(region)' is not a region")
+            throw CacheError("\(shown): \(region.debugDescription) is not a region")
         }
         self.scheme = scheme
     }
