@@ -129,12 +129,11 @@ public final class CacheServer: @unchecked Sendable {
                 try NarWriter(sink: compressor).dump(source)
                 return try compressor.finish()
             }
-            guard let (first, last) = CacheServer.byteRange(range, size: info.narSize) else {
+            guard let (first, last, partial) = CacheServer.byteRange(range, size: info.narSize) else {
                 return respond(
                     connection, status: "416 Range Not Satisfiable", body: [], head: head,
                     extra: "Content-Range: bytes */\(info.narSize)\r\n")
             }
-            let partial = range != nil
             let header =
                 "HTTP/1.1 \(partial ? "206 Partial Content" : "200 OK")\r\nContent-Type: application/x-nix-nar\r\n"
                 + "Accept-Ranges: bytes\r\nContent-Length: \(last + 1 - first)\r\n"
@@ -149,23 +148,26 @@ public final class CacheServer: @unchecked Sendable {
         respond(connection, status: "404 Not Found", body: Array("not in this cache\n".utf8), head: head)
     }
 
-    /// The bytes `range` (a `Range` header's value, or nil for all) asks of `size` bytes, first
-    /// and last inclusive: one range, `bytes=A-B`, `bytes=A-` or `bytes=-N`; nil when it cannot be
-    /// satisfied or is not understood.
-    static func byteRange(_ range: String?, size: UInt64) -> (UInt64, UInt64)? {
-        guard let range else { return size == 0 ? nil : (0, size - 1) }
-        guard range.hasPrefix("bytes="), size > 0 else { return nil }
+    /// The bytes `range` (a `Range` header's value) asks of `size` bytes, first and last
+    /// inclusive, and whether that is a part: one range, `bytes=A-B`, `bytes=A-` or `bytes=-N`.
+    /// A header that is absent, not understood or asks several ranges gets everything (HTTP lets
+    /// a server ignore it); nil when the range cannot be satisfied.
+    static func byteRange(_ range: String?, size: UInt64) -> (first: UInt64, last: UInt64, partial: Bool)? {
+        let everything = (first: UInt64(0), last: size - 1, partial: false)
+        guard let range, range.hasPrefix("bytes=") else { return everything }
         let parts = range.dropFirst("bytes=".count).split(
             separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count == 2 else { return nil }
-        if parts[0].isEmpty {
-            guard let suffix = UInt64(parts[1]), suffix > 0 else { return nil }
-            return (size - min(suffix, size), size - 1)
+        guard parts.count == 2, parts[0].allSatisfy(\.isASCII), parts[1].allSatisfy(\.isASCII) else {
+            return everything
         }
-        guard let first = UInt64(parts[0]), first < size else { return nil }
-        if parts[1].isEmpty { return (first, size - 1) }
-        guard let last = UInt64(parts[1]), last >= first else { return nil }
-        return (first, min(last, size - 1))
+        if parts[0].isEmpty {
+            guard let suffix = UInt64(parts[1]) else { return everything }
+            return suffix == 0 ? nil : (size - min(suffix, size), size - 1, true)
+        }
+        guard let first = UInt64(parts[0]) else { return everything }
+        if parts[1].isEmpty { return first < size ? (first, size - 1, true) : nil }
+        guard let last = UInt64(parts[1]), last >= first else { return everything }
+        return first < size ? (first, min(last, size - 1), true) : nil
     }
 
     private func respond(

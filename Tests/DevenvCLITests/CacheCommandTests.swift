@@ -529,6 +529,11 @@ struct CacheCommandTests {
         #expect(try get("/nar/\(hashPart).nar", range: "bytes=100-").output == "206 " + nar.dropFirst(100))
         #expect(try get("/nar/\(hashPart).nar", range: "bytes=-5").output == "206 " + nar.suffix(5))
         #expect(try get("/nar/\(hashPart).nar", range: "bytes=99999-").output == "416")
+        #expect(try get("/nar/\(hashPart).nar", range: "bytes=-0").output == "416")
+        // What is not one range it understands is ignored, as HTTP allows: the whole NAR.
+        for ignored in ["bytes=5-2", "bytes=abc", "bytes=0-0,5-6", "lines=1-2"] {
+            #expect(try get("/nar/\(hashPart).nar", range: ignored).output == "200 " + nar, "\(ignored)")
+        }
         // An HTTP cache has no listing: verify checks the closures it is given.
         let verified = try devenv(
             "cache", "verify", base, app, "--trusted-public-key", try String(contentsOfFile: dir("pk"), encoding: .utf8)
