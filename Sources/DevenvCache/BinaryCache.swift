@@ -52,7 +52,9 @@ public struct BinaryCache: Sendable, Equatable {
     func verifiedFile(of info: NarInfo, source: String, into scratch: String, with fetcher: URLFetcher) throws
         -> String
     {
-        guard let (file, arrived) = try fetch(info.url, into: scratch, with: fetcher) else {
+        // No bigger than it says, or than its NAR could be compressed into.
+        let limit = info.fileSize ?? (info.narSize + info.narSize / 16 + (1 << 20))
+        guard let (file, arrived) = try fetch(info.url, into: scratch, with: fetcher, limit: limit) else {
             throw CacheError("\(source): its NAR \(info.url) is missing")
         }
         if let fileSize = info.fileSize,
@@ -69,27 +71,43 @@ public struct BinaryCache: Sendable, Equatable {
         return file
     }
 
-    /// A local file with what the cache has at `relative`, downloaded into `scratch` over HTTP;
-    /// nil when the cache has none.
+    /// The most a narinfo or `nix-cache-info` may be (Nix's are a few hundred bytes).
+    static let metadataLimit: UInt64 = 1 << 20
+
+    /// A local file with what the cache has at `relative` (a narinfo or `nix-cache-info`),
+    /// downloaded into `scratch` over HTTP; nil when the cache has none.
     func retrieve(_ relative: String, into scratch: String, with fetcher: URLFetcher) throws -> String? {
-        try fetch(relative, into: scratch, with: fetcher)?.file
+        try fetch(relative, into: scratch, with: fetcher, limit: BinaryCache.metadataLimit)?.file
     }
 
-    /// `retrieve`, with the SHA-256 of what was downloaded (nil for a local file).
-    private func fetch(_ relative: String, into scratch: String, with fetcher: URLFetcher) throws -> (
+    /// `retrieve` of at most `limit` bytes, with the SHA-256 of what was downloaded (nil for a
+    /// local file, which must not be larger either).
+    private func fetch(_ relative: String, into scratch: String, with fetcher: URLFetcher, limit: UInt64) throws -> (
         file: String, sha256: Hash?
     )? {
-        if isLocal { return file(relative).map { ($0, nil) } }
+        if isLocal {
+            guard let path = file(relative) else { return nil }
+            guard (try SystemCall.lstat(path)).st_size <= limit else {
+                throw CacheError("\(url)/\(relative): larger than \(limit) bytes")
+            }
+            return (path, nil)
+        }
         let target = scratch + "/" + relative.replacingOccurrences(of: "/", with: "_")
         unlink(target)
         do {
             if let s3 {
                 let request = try s3.request("GET", key: relative, environment: fetcher.environment)
-                return (target, try fetcher.download(s3.url(of: relative), to: target, expecting: nil) { _ in request })
+                return (
+                    target,
+                    try fetcher.download(s3.url(of: relative), to: target, expecting: nil, limit: limit) { _ in request
+                    }
+                )
             }
-            return (target, try fetcher.download(url + "/" + relative, to: target, expecting: nil))
+            return (target, try fetcher.download(url + "/" + relative, to: target, expecting: nil, limit: limit))
         } catch let error as FetchError where error.isNotFound {
             return nil
+        } catch let error as DownloadTooLarge {
+            throw CacheError(error.description)
         }
     }
 }

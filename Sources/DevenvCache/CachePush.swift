@@ -36,29 +36,39 @@ extension BinaryCache {
             try retrieve($0.path.hashPart + ".narinfo", into: scratch.directory, with: fetcher) == nil
         }
         let failures = Failures()
+        let narinfos = Narinfos(count: missing.count)
         // Paths side by side, and the cores left over compress each one.
         let workers = min(max(1, jobs), max(1, missing.count))
         let threads = max(1, jobs / workers)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             for index in stride(from: worker, to: missing.count, by: workers) where !failures.any {
                 do {
-                    try push(
-                        missing[index], from: store, signedWith: keys, compression: compression, threads: threads,
-                        fetcher: fetcher, token: token)
+                    narinfos.set(
+                        index,
+                        try pushNar(
+                            missing[index], from: store, signedWith: keys, compression: compression, threads: threads,
+                            fetcher: fetcher, token: token))
                 } catch {
                     failures.record(error)
                 }
             }
         }
         if let first = failures.first { throw first }
+        // Then the narinfos, in the closure's order (references first): a reader never finds a
+        // narinfo whose NAR or references are missing, even after a push that failed half-way.
+        for (pathInfo, text) in zip(missing, narinfos.all) {
+            try put(
+                Array(text.utf8), as: pathInfo.path.hashPart + ".narinfo", scratch: scratch.directory,
+                fetcher: fetcher, token: token)
+        }
         return missing.map(\.path)
     }
 
-    /// Writes one path's NAR (compressed by `threads` threads), then its narinfo.
-    private func push(
+    /// Writes one path's NAR (compressed by `threads` threads); returns its narinfo, signed.
+    private func pushNar(
         _ pathInfo: PathInfo, from store: Store, signedWith keys: [SigningKey], compression: Compressor.Method?,
         threads: Int, fetcher: URLFetcher, token: String?
-    ) throws {
+    ) throws -> String {
         // Made beside the cache's files when they are local (renamed into place), else in the store.
         let staging = isLocal ? nil : try store.makeStagingArea()
         let file =
@@ -95,9 +105,7 @@ extension BinaryCache {
             describing: pathInfo, url: nar, compression: compression?.rawValue ?? "none", fileHash: fileHash,
             fileSize: fileSize)
         for key in keys { try info.sign(with: key, storeDirectory: store.directory) }
-        try put(
-            Array(info.text(storeDirectory: store.directory).utf8), as: pathInfo.path.hashPart + ".narinfo",
-            scratch: staging?.directory ?? directory + "/nar", fetcher: fetcher, token: token)
+        return info.text(storeDirectory: store.directory)
     }
 
     /// Puts `bytes` at `key`, through a file in `scratch` when the cache is not local.
@@ -122,6 +130,18 @@ extension BinaryCache {
             try fetcher.upload(file, to: url + "/" + key) { _ in HTTPRequest(headers: headers) }
         }
     }
+}
+
+/// The narinfos parallel work made, each at its index.
+private final class Narinfos: @unchecked Sendable {
+    private let lock = NSLock()
+    private var texts: [String]
+
+    init(count: Int) { texts = Array(repeating: "", count: count) }
+
+    var all: [String] { lock.withLock { texts } }
+
+    func set(_ index: Int, _ text: String) { lock.withLock { texts[index] = text } }
 }
 
 /// The errors of parallel work, the first one kept.

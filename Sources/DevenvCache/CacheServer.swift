@@ -49,24 +49,38 @@ public final class CacheServer: @unchecked Sendable {
         self.port = Int(UInt16(bigEndian: address.sin_port))
     }
 
+    /// Connections answered at once; more wait to be accepted.
+    static let maximumConnections = 64
+
     /// Serves until the process ends.
     public func run() -> Never {
         // A client that goes away mid-answer must not end the server.
         signal(SIGPIPE, SIG_IGN)
+        let slots = DispatchSemaphore(value: 0)
+        for _ in 0..<CacheServer.maximumConnections { slots.signal() }
         while true {
+            slots.wait()
             let connection = accept(socket, nil, nil)
-            guard connection >= 0 else { continue }
+            guard connection >= 0 else {
+                slots.signal()
+                continue
+            }
             _ = fcntl(connection, F_SETFD, FD_CLOEXEC)
             Thread.detachNewThread { [self] in
-                defer { close(connection) }
+                defer {
+                    close(connection)
+                    slots.signal()
+                }
                 handle(connection)
             }
         }
     }
 
     private func handle(_ connection: Int32) {
+        // A client silent, or not reading, for 30 s is given up.
         var timeout = timeval(tv_sec: 30, tv_usec: 0)
         setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(connection, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         // The request line and headers, at most 8 KiB.
         var request: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -125,9 +139,10 @@ public final class CacheServer: @unchecked Sendable {
                         "HTTP/1.1 200 OK\r\nContent-Type: application/x-nix-nar\r\nConnection: close\r\n\r\n"),
                     !head
                 else { return }
-                let compressor = try Compressor(toDescriptor: connection, with: method)
-                try NarWriter(sink: compressor).dump(source)
-                return try compressor.finish()
+                // Once the answer has begun, a failure can only end the connection.
+                let compressor = try? Compressor(toDescriptor: connection, with: method)
+                if let compressor, (try? NarWriter(sink: compressor).dump(source)) != nil { try? compressor.finish() }
+                return
             }
             guard let (first, last, partial) = CacheServer.byteRange(range, size: info.narSize) else {
                 return respond(
@@ -140,9 +155,8 @@ public final class CacheServer: @unchecked Sendable {
                 + (partial ? "Content-Range: bytes \(first)-\(last)/\(info.narSize)\r\n" : "")
                 + "Connection: close\r\n\r\n"
             guard send(connection, header), !head else { return }
-            do {
-                try NarWriter(sink: RangeSink(fd: connection, first: first, last: last)).dump(source)
-            } catch is RangeSink.Done {}
+            // Once the answer has begun, a failure (the client gone) can only end the connection.
+            _ = try? NarWriter(sink: RangeSink(fd: connection, first: first, last: last)).dump(source)
             return
         }
         respond(connection, status: "404 Not Found", body: Array("not in this cache\n".utf8), head: head)

@@ -14,11 +14,18 @@ public struct CacheSources: Sendable, Equatable {
     public var isEmpty: Bool { substituters.isEmpty && trustedKeys.isEmpty }
 
     /// `substituters` and `trusted-public-keys` of a `[cache]` table; a bad one is an error at
-    /// its place in the file.
-    public init(reading table: TOMLTableReader) throws {
+    /// its place in the file. `suggested`: a project's, which may not name an S3 cache (it would
+    /// be asked with the user's AWS credentials, at an endpoint the project chose).
+    public init(reading table: TOMLTableReader, suggested: Bool = false) throws {
         for url in try table.strings("substituters") ?? [] {
             do {
-                substituters.append(try BinaryCache(url: url))
+                let cache = try BinaryCache(url: url)
+                if suggested && cache.s3 != nil {
+                    throw CacheError(
+                        "a project cannot suggest an S3 cache: it would be read with your AWS credentials; "
+                            + "put it in config.toml if you trust it")
+                }
+                substituters.append(cache)
             } catch let error as CacheError {
                 throw table.document.error(at: table.path + ["substituters"], element: url, error.description)
             }

@@ -74,6 +74,9 @@ extension BinaryCache {
                 if !isLocal { unlink(nar) }
             } catch let error as CacheError {
                 problems.append(error.description)
+            } catch {
+                // One broken path (a NAR the reader refuses, a narinfo that is not text) is a problem of its own.
+                problems.append("\(source): \(error)")
             }
         }
         return (checked, problems)

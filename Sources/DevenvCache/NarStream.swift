@@ -20,12 +20,21 @@ final class NarStream {
         if info.compression == "none" {
             read = try FileReader(file).read(into:)
         } else {
-            let decompressor = try Decompressor(file)
-            read = decompressor.read(into:)
+            // A file that does not decompress is this NAR's fault, not the cache's being down.
+            let decompressor = try NarStream.blamingTheNar(source) { try Decompressor(file) }
+            read = { buffer in try NarStream.blamingTheNar(source) { try decompressor.read(into: buffer) } }
         }
         hasher = HashingSink(info.narHash.algorithm)
         self.info = info
         self.source = source
+    }
+
+    private static func blamingTheNar<T>(_ source: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as FetchError {
+            throw CacheError("\(source): its NAR file does not decompress: \(error)")
+        }
     }
 
     /// Fills `buffer` with the next bytes of the NAR; how many, 0 at the end.

@@ -46,7 +46,12 @@ public struct S3Bucket: Sendable, Equatable {
                 endpoint = String(endpoint.dropFirst(prefix.count))
             }
             while endpoint.hasSuffix("/") { endpoint.removeLast() }
-            guard !endpoint.isEmpty, !endpoint.contains("/"), !endpoint.contains("@") else {
+            // A host name or IPv4 address, and a port: nothing that could make the URL mean another.
+            let parts = endpoint.split(separator: ":", omittingEmptySubsequences: false)
+            guard let name = parts.first, !name.isEmpty, parts.count <= 2,
+                name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }),
+                parts.count == 1 || (!parts[1].isEmpty && parts[1].allSatisfy({ $0.isASCII && $0.isNumber }))
+            else {
                 throw CacheError("\(shown): the endpoint must be HOST or HOST:PORT")
             }
             host = endpoint

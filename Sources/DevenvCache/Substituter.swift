@@ -18,6 +18,8 @@ public final class Substituter {
     /// What was refused, one line each (`CACHE: PATH: why`).
     public private(set) var problems: [String] = []
     private var infos: [String: CacheInfo?] = [:]
+    /// Paths no cache could give in this run: not asked for again (each referrer would ask anew).
+    private var failed: Set<StorePath> = []
 
     /// How many references deep a closure may go (no recursion over input is unbounded).
     static let maximumDepth = 256
@@ -52,6 +54,7 @@ public final class Substituter {
 
     private func substitute(_ path: StorePath, depth: Int, renaming: Renaming?) throws -> Bool {
         if try store.isValid(path) { return true }
+        if failed.contains(path) { return false }
         guard depth < Substituter.maximumDepth else {
             throw CacheError(
                 "\(store.directory.fullPath(of: path)): references deeper than \(Substituter.maximumDepth)")
@@ -116,6 +119,7 @@ public final class Substituter {
                 problems.append("\(source): \(error)")
             }
         }
+        failed.insert(path)
         return false
     }
 

@@ -20,7 +20,7 @@ public final class Decompressor {
         guard archive_read_open_filename(reader, path, 1 << 16) == ARCHIVE_OK,
             archive_read_next_header(reader, &entry) == ARCHIVE_OK
         else {
-            defer { archive_read_free(reader) }
+            // `deinit` frees the reader: it runs for a class whose init throws once all is set.
             throw FetchError("cannot decompress '\(path)': \(Decompressor.message(reader))")
         }
     }

@@ -9,3 +9,12 @@ public struct FetchError: Error, CustomStringConvertible, Equatable {
         self.isNotFound = isNotFound
     }
 }
+
+/// A download that went past the size its caller allowed (what a hostile server sends to fill
+/// the disk); stopped there, and not tried again.
+public struct DownloadTooLarge: Error, CustomStringConvertible {
+    public let url: String
+    public let limit: UInt64
+
+    public var description: String { "\(url): larger than \(limit) bytes" }
+}

@@ -13,6 +13,8 @@ final class HTTPTransfer {
         let transient: Bool
         /// The server answered that it has no such file.
         var notFound = false
+        /// More arrived than `limit` allows.
+        var tooLarge = false
     }
 
     private static let initialized: Bool = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK }()
@@ -22,6 +24,9 @@ final class HTTPTransfer {
     private let progress: any FetchProgress
     private(set) var hasher: Hasher
     private(set) var received: UInt64 = 0
+    /// The most bytes taken (nil: no limit); past it, the transfer is stopped.
+    var limit: UInt64?
+    private var exceeded = false
     private var writeError: String?
     private var lastReport = Date.distantPast
 
@@ -85,6 +90,7 @@ final class HTTPTransfer {
             devenv_curl_set_pointer(handle, CURLOPT_ERRORBUFFER, errors.baseAddress)
             return curl_easy_perform(handle)
         }
+        if exceeded { throw Failure(message: "larger than \(limit ?? 0) bytes", transient: false, tooLarge: true) }
         if let writeError { throw Failure(message: writeError, transient: false) }
         guard result == CURLE_OK else {
             let detail = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
@@ -123,6 +129,10 @@ final class HTTPTransfer {
             data, size, count, context in
             let transfer = Unmanaged<HTTPTransfer>.fromOpaque(context!).takeUnretainedValue()
             let buffer = UnsafeRawBufferPointer(start: data, count: size * count)
+            if let limit = transfer.limit, transfer.received + UInt64(buffer.count) > limit {
+                transfer.exceeded = true
+                return 0  // makes libcurl abort the transfer
+            }
             do {
                 try SystemCall.writeAll(transfer.fd, buffer, "cannot write the download")
             } catch {

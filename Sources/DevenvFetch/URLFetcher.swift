@@ -91,18 +91,21 @@ public final class URLFetcher: Sendable {
 
     /// Downloads `url` into the new file `file` (mirrors first, retries), checked against `hash`;
     /// without one, what arrives is the caller's to verify (a signed index, say) before any use.
-    /// `request` gives the headers to send to each URL tried. Returns the hash of what arrived
-    /// (in `hash`'s algorithm, else SHA-256), computed as it arrived.
+    /// `request` gives the headers to send to each URL tried; past `limit` bytes the download
+    /// stops with `DownloadTooLarge`. Returns the hash of what arrived (in `hash`'s algorithm,
+    /// else SHA-256), computed as it arrived.
     @discardableResult
     public func download(
-        _ url: String, to file: String, expecting hash: Hash?, request: (String) -> HTTPRequest = { _ in HTTPRequest() }
+        _ url: String, to file: String, expecting hash: Hash?, limit: UInt64? = nil,
+        request: (String) -> HTTPRequest = { _ in HTTPRequest() }
     ) throws -> Hash {
         let fd = try SystemCall.retrying("cannot create '\(file)'") {
             open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         }
         defer { close(fd) }
         return try transfer(
-            url, candidates: settings.candidates(for: url), into: (fd, file), expecting: hash, request: request)
+            url, candidates: settings.candidates(for: url), into: (fd, file), expecting: hash, limit: limit,
+            request: request)
     }
 
     /// Sends the file `file` to `url` with a PUT (retried when the failure is transient; no
@@ -112,7 +115,7 @@ public final class URLFetcher: Sendable {
     {
         let answer = try SystemCall.retrying("cannot open /dev/null") { open("/dev/null", O_WRONLY | O_CLOEXEC) }
         defer { close(answer) }
-        try transfer(url, candidates: [url], into: (answer, nil), expecting: nil) { candidate in
+        try transfer(url, candidates: [url], into: (answer, nil), expecting: nil, limit: nil) { candidate in
             var made = request(candidate)
             made.upload = file
             return made
@@ -124,7 +127,7 @@ public final class URLFetcher: Sendable {
     @discardableResult
     private func transfer(
         _ url: String, candidates: [String], into: (fd: Int32, file: String?), expecting hash: Hash?,
-        request: (String) -> HTTPRequest
+        limit: UInt64?, request: (String) -> HTTPRequest
     ) throws -> Hash {
         let fd = into.fd
         let source = URLSource(url: url, hash: hash ?? Hasher.hash(.sha256, [UInt8]()))
@@ -139,10 +142,16 @@ public final class URLFetcher: Sendable {
                 }
                 let id = TransferIDs.next()
                 let transfer = HTTPTransfer(into: fd, algorithm: source.hash.algorithm, id: id, progress: progress)
+                transfer.limit = limit
                 let start = Date()
                 progress.started(id, url: url, total: nil)
                 do {
                     try transfer.run(url, environment: environment, request: request(url))
+                } catch let failure as HTTPTransfer.Failure where failure.tooLarge {
+                    progress.finished(
+                        id, url: url, received: transfer.received, seconds: Date().timeIntervalSince(start),
+                        error: failure.message)
+                    throw DownloadTooLarge(url: url, limit: limit ?? 0)
                 } catch let failure as HTTPTransfer.Failure {
                     progress.finished(
                         id, url: url, received: transfer.received, seconds: Date().timeIntervalSince(start),

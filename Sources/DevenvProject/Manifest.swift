@@ -88,7 +88,7 @@ extension Manifest {
         if let cache = try top.table("cache") {
             // Keys a project cannot set: what signs is the user's.
             try cache.rejectUnknownKeys(["substituters", "trusted-public-keys"])
-            suggestedCaches = try CacheSources(reading: cache)
+            suggestedCaches = try CacheSources(reading: cache, suggested: true)
         }
 
         let project = try top.table("project")

@@ -112,19 +112,26 @@ public struct UserConfiguration: Sendable, Equatable {
 }
 
 extension UserConfiguration {
-    /// The bearer token for pushing to http(s) caches: `DEVENV_CACHE_TOKEN`, else the first line
-    /// of `[cache] token-file`.
+    /// The bearer token for pushing to http(s) caches: `DEVENV_CACHE_TOKEN`, else what `[cache]
+    /// token-file` holds; one line of printable ASCII either way.
     public func cacheToken(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String? {
-        if let token = environment["DEVENV_CACHE_TOKEN"], !token.isEmpty { return token }
-        guard let file = cacheTokenFile else { return nil }
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw SystemError("cannot read the cache token file '\(file)'")
+        let source: String
+        let text: String
+        if let token = environment["DEVENV_CACHE_TOKEN"], !token.isEmpty {
+            (source, text) = ("DEVENV_CACHE_TOKEN", token)
+        } else if let file = cacheTokenFile {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw SystemError("cannot read the cache token file '\(file)'")
+            }
+            (source, text) = ("'\(file)'", String(decoding: data, as: UTF8.self))
+        } else {
+            return nil
         }
-        let token =
-            String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-        // It goes into a header line: nothing that could end it.
+        // One line (a trailing newline, as secrets are often stored, does not count); it goes
+        // into a header line, so nothing that could end it.
+        let token = text.trimmingCharacters(in: .newlines)
         guard !token.isEmpty, token.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F }) else {
-            throw SystemError("'\(file)' does not hold a token (one line of printable ASCII)")
+            throw SystemError("\(source) does not hold a token (one line of printable ASCII)")
         }
         return token
     }

@@ -45,7 +45,8 @@ final class NarRestoration {
             }
             guard keyword == Token.contents else { throw input.unexpected(keyword, expected: "contents") }
             let length = try input.contentsLength()
-            if let writers, length <= RestoreWriters.largest {
+            // Written by the writers by its path from the root, unless that path is too long to open.
+            if let writers, length <= RestoreWriters.largest, path.count < 3072 {
                 try writers.write(path, count: Int(length), executable: executable) { buffer in
                     var offset = 0
                     try input.readContents(length) { chunk in
@@ -118,7 +119,11 @@ final class NarRestoration {
                 try SystemCall.writeAll(fd, chunk, "cannot write file")
                 hasher?.update(chunk)
             }
-            if options.canonical { futimens(fd, FileTree.canonicalTimes) }
+            if options.canonical {
+                // Whatever the umask took away.
+                try SystemCall.retrying("cannot set the mode of '\(name.displayString)'") { fchmod(fd, mode) }
+                futimens(fd, FileTree.canonicalTimes)
+            }
         }
         if let shared = options.shared, length > 0, var hasher {
             try shared.share(name, in: directory, hash: hasher.finalize(), executable: executable)

@@ -84,8 +84,9 @@ final class RestoreWriters: @unchecked Sendable {
     }
 
     private func work(_ index: Int) {
-        // A name of its own for replacing a file by its shared copy.
-        let temporary = ".devenv-shared-\(index)"
+        // A name of its own for replacing a file by its shared copy, beside the tree (the root
+        // is the directory the tree is made in), where no entry of the NAR can be.
+        let temporary = Array(".devenv-shared-\(index)".utf8)
         while true {
             condition.lock()
             while jobs.isEmpty && !finished { condition.wait() }
@@ -112,7 +113,7 @@ final class RestoreWriters: @unchecked Sendable {
         }
     }
 
-    private func write(_ job: Job, temporary: String) throws {
+    private func write(_ job: Job, temporary: [UInt8]) throws {
         let display = job.path.displayString
         let fd = try SystemCall.retrying("cannot create file '\(display)'") {
             job.path.withCString {
@@ -122,6 +123,10 @@ final class RestoreWriters: @unchecked Sendable {
         do {
             defer { close(fd) }
             try SystemCall.writeAll(fd, job.contents, "cannot write file '\(display)'")
+            // Whatever the umask took away.
+            try SystemCall.retrying("cannot set the mode of '\(display)'") {
+                fchmod(fd, job.executable ? 0o555 : 0o444)
+            }
             futimens(fd, FileTree.canonicalTimes)
         }
         if let shared, job.count > 0 {

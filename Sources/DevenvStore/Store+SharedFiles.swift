@@ -70,11 +70,10 @@ final class SharedFiles {
 
     /// Makes the regular file `name` (a path relative to `directory`, in a writable directory),
     /// whose bytes have `hash`, the shared copy of its content, or a link to the one there is,
-    /// replacing it through `temporary` (a name of its own, beside it). A copy whose mode differs,
-    /// or that the file system cannot link once more (too many links), leaves it as it is.
-    func share(
-        _ name: [UInt8], in directory: Int32, hash: Hash, executable: Bool, temporary: String = ".devenv-shared"
-    ) throws {
+    /// replacing it through `temporary` (relative to `directory`, on the same file system; by
+    /// default `.devenv-shared` beside it). A copy whose mode differs, or that the file system
+    /// cannot link once more (too many links), leaves it as it is.
+    func share(_ name: [UInt8], in directory: Int32, hash: Hash, executable: Bool, temporary: [UInt8]? = nil) throws {
         let copy = hash.nix32 + (executable ? "x" : "")
         if name.withCString({ linkat(directory, $0, fd, copy, 0) }) == 0 { return }
         var existing = stat()
@@ -84,7 +83,9 @@ final class SharedFiles {
             SystemCall.isRegular(existing), existing.st_ino != own.st_ino,
             existing.st_mode & 0o7777 == own.st_mode & 0o7777
         else { return }
-        let beside = (name.lastIndex(of: UInt8(ascii: "/")).map { Array(name[...$0]) } ?? []) + Array(temporary.utf8)
+        let beside =
+            temporary
+            ?? (name.lastIndex(of: UInt8(ascii: "/")).map { Array(name[...$0]) } ?? []) + Array(".devenv-shared".utf8)
         guard beside.withCString({ linkat(fd, copy, directory, $0, 0) }) == 0 else { return }
         try SystemCall.retrying("cannot replace '\(name.displayString)'") {
             beside.withCString { from in name.withCString { renameat(directory, from, directory, $0) } }

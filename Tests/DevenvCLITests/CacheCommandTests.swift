@@ -107,13 +107,20 @@ struct CacheCommandTests {
         trusted-public-keys = ["\(publicKey)"]
         """.write(toFile: dir("second/config.toml"), atomically: true, encoding: .utf8)
         let second = DevenvCLI(home: dir("second"), environment: ["CI": "true", "DEVENV_STORE_DIR": storeDirectory])
-        let substituted = try second("build", "--packages", dir("set"), "app")
+        // Under a umask that takes everything from group and others: the store's modes all the same.
+        let substituted = try runCommand(
+            "/bin/sh",
+            ["-c", "umask 077 && exec \"$0\" \"$@\"", DevenvCLI.binary, "build", "--packages", dir("set"), "app"],
+            environment: second.environment)
         #expect(substituted.status == 0 && substituted.output == app, "\(substituted.stderr)")
         #expect(substituted.stderr.contains("substituted \(app) from file://"), "\(substituted.stderr)")
         #expect(!substituted.stderr.contains("building"), "\(substituted.stderr)")
         // What app was built with is not needed to have it.
         #expect(!FileManager.default.fileExists(atPath: tool))
         #expect(try runCommand(app + "/bin/app", []).output == "app")
+        #expect(
+            try runCommand("/usr/bin/stat", ["-c", "%a", app, app + "/bin", app + "/bin/app"]).output == "555\n555\n555"
+        )
         // The signature came along: pushed on with another key, the path has both, and either
         // key alone is enough for Nix.
         let info = try second("store", "path-info", "--json", app)
@@ -291,6 +298,11 @@ struct CacheCommandTests {
         // What a project may not suggest, and what is not a cache or a key, at its place.
         for (table, message) in [
             ("secret-key-files = [\"/home/me/key\"]", "devenv.toml:6:1: unknown key 'secret-key-files' in 'cache'"),
+            // An S3 cache would be asked with the user's AWS credentials, at the project's endpoint.
+            (
+                "substituters = [\"s3://cache?endpoint=evil.example:9000\"]",
+                "devenv.toml:6:17: a project cannot suggest an S3 cache: it would be read with your AWS credentials"
+            ),
             ("substituters = [\"ftp://x\"]", "devenv.toml:6:17: \"ftp://x\" is not a binary cache"),
             // A control character is shown escaped: the error stays one line.
             ("substituters = [\"s3://x\\nEvil: 1\"]", "devenv.toml:6:1: \"s3://x\\nEvil: 1\" is not an S3 cache"),

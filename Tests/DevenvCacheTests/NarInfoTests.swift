@@ -192,7 +192,8 @@ struct AWSSignatureTests {
         #expect(aws.url(of: "x.narinfo") == "https://my-cache.s3.us-west-2.amazonaws.com/x.narinfo")
         for hostile in [
             "s3://UPPER", "s3://cache/path", "s3://cache?endpoint=evil.com/../x", "s3://cache?endpoint=a@b",
-            "s3://cache?unknown=1", "s3://cache?scheme=ftp", "s3://cache?region=a%0Ab",
+            "s3://cache?unknown=1", "s3://cache?scheme=ftp", "s3://cache?region=a%0Ab", "s3://cache?endpoint=a.b%23x",
+            "s3://cache?endpoint=a.b:80x", "s3://cache?endpoint=a:1:2",
         ] {
             #expect(throws: CacheError.self, "\(hostile)") { try S3Bucket(url: hostile, environment: [:]) }
         }

@@ -200,6 +200,36 @@ struct SubstituterTests {
         #expect(try runCommand(store.directory.fullPath(of: path) + "/bin/run", []).output == "hi")
     }
 
+    @Test func aNarThatDoesNotDecompressOrANarinfoTooLargeIsRefusedAndTheCacheStillAsked() throws {
+        let cache = try Cache(compression: "xz")
+        let store = try cache.store()
+        let narinfo = cache.dir("cache/\(cache.program.hashPart).narinfo")
+        var info = try NarInfo(
+            parsing: try String(contentsOfFile: narinfo, encoding: .utf8), storeDirectory: store.directory, source: "x")
+        // Signed, but its file is not xz (empty, or garbage read as it is): refused, and nothing crashes.
+        for garbage in ["", "not xz at all"] {
+            try cache.dir.sh("chmod u+w cache/\(info.url) && printf '\(garbage)' > cache/\(info.url)")
+            info.fileHash = nil
+            info.fileSize = nil
+            info.signatures = []
+            try info.sign(with: cache.key, storeDirectory: store.directory)
+            try info.text(storeDirectory: store.directory).write(toFile: narinfo, atomically: true, encoding: .utf8)
+            let substituter = try cache.substituter(store)
+            #expect(try !substituter.substitute(cache.program))
+            #expect(
+                substituter.problems.contains {
+                    $0.contains("its NAR file does not decompress") || $0.contains(": bad archive at byte")
+                }, "\(substituter.problems)")
+            // The cache is not taken for dead: its other paths still come.
+            #expect(try substituter.substitute(cache.data), "\(substituter.problems)")
+        }
+        // A narinfo larger than any narinfo is: not read.
+        try String(repeating: "x", count: 2 << 20).write(toFile: narinfo, atomically: true, encoding: .utf8)
+        let substituter = try cache.substituter(store)
+        #expect(try !substituter.substitute(cache.program))
+        #expect(substituter.problems.contains { $0.hasSuffix("larger than 1048576 bytes") }, "\(substituter.problems)")
+    }
+
     @Test func aCacheForAnotherStoreDirectoryIsNotUsed() throws {
         let cache = try Cache()
         let other = try Store(location: StoreLocation(home: cache.dir("home3"), storeDirectory: cache.dir("elsewhere")))

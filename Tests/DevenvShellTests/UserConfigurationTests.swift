@@ -29,6 +29,17 @@ struct UserConfigurationTests {
         #expect(try UserConfiguration.load(from: "/nonexistent/config.toml") == UserConfiguration())
     }
 
+    @Test func theCacheTokenIsOneLineOfPrintableASCII() throws {
+        let configuration = try UserConfiguration(parsing: "", file: "/x/config.toml")
+        #expect(try configuration.cacheToken(environment: [:]) == nil)
+        #expect(try configuration.cacheToken(environment: ["DEVENV_CACHE_TOKEN": "s3cret\n"]) == "s3cret")
+        for hostile in ["a\r\nX-Injected: 1", "a\nb", "tab\there", "é"] {
+            #expect(throws: SystemError.self, "\(hostile.debugDescription)") {
+                try configuration.cacheToken(environment: ["DEVENV_CACHE_TOKEN": hostile])
+            }
+        }
+    }
+
     @Test func mistakesPointAtTheirLine() throws {
         #expect(
             throws: TOMLError(
