@@ -1,4 +1,5 @@
 import DevenvBasics
+import Foundation
 import Glibc
 
 /// One restore in progress: the nodes of a NAR made as entries under `root` (a directory fd the
@@ -17,11 +18,25 @@ final class NarRestoration {
         self.input = input
         self.root = root
         self.options = options
-        let mask = Glibc.umask(0o022)
-        Glibc.umask(mask)
+        let mask = NarRestoration.currentUmask()
         umask = mask
         writers =
-            options.writers > 0 ? RestoreWriters(root: root, shared: options.shared, threads: options.writers) : nil
+            options.writers > 0
+            ? RestoreWriters(root: root, shared: options.shared, umask: mask, threads: options.writers) : nil
+    }
+
+    /// The process's umask, read without changing it (`umask()` can only be read by setting it,
+    /// which other threads creating files at that moment would see).
+    static func currentUmask() -> mode_t {
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Umask:") }),
+            let mask = mode_t(line.dropFirst("Umask:".count).trimmingCharacters(in: .whitespaces), radix: 8)
+        {
+            return mask
+        }
+        let mask = Glibc.umask(0o022)
+        Glibc.umask(mask)
+        return mask
     }
 
     /// Makes the node the input is at as `name` in `directory` (at `path` from the root).
@@ -120,8 +135,10 @@ final class NarRestoration {
                 hasher?.update(chunk)
             }
             if options.canonical {
-                // Whatever the umask took away.
-                try SystemCall.retrying("cannot set the mode of '\(name.displayString)'") { fchmod(fd, mode) }
+                // Unless the umask took nothing the store keeps.
+                if umask & 0o555 != 0 {
+                    try SystemCall.retrying("cannot set the mode of '\(name.displayString)'") { fchmod(fd, mode) }
+                }
                 futimens(fd, FileTree.canonicalTimes)
             }
         }

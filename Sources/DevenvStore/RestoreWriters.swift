@@ -18,6 +18,8 @@ final class RestoreWriters: @unchecked Sendable {
 
     private let root: Int32
     private let shared: SharedFiles?
+    /// Whether the umask takes bits the store's modes keep (0444, 0555), which are then set again.
+    private let fixModes: Bool
     private let budget: Int
     private let condition = NSCondition()
     private var jobs: [Job] = []
@@ -28,9 +30,10 @@ final class RestoreWriters: @unchecked Sendable {
     private var threads = 0
 
     /// `root`: the directory fd the paths are relative to (kept open by the caller until `finish`).
-    init(root: Int32, shared: SharedFiles?, threads: Int = 4, budget: Int = 16 << 20) {
+    init(root: Int32, shared: SharedFiles?, umask: mode_t, threads: Int = 4, budget: Int = 16 << 20) {
         self.root = root
         self.shared = shared
+        fixModes = umask & 0o555 != 0
         self.budget = budget
         for index in 0..<threads {
             self.threads += 1
@@ -123,9 +126,10 @@ final class RestoreWriters: @unchecked Sendable {
         do {
             defer { close(fd) }
             try SystemCall.writeAll(fd, job.contents, "cannot write file '\(display)'")
-            // Whatever the umask took away.
-            try SystemCall.retrying("cannot set the mode of '\(display)'") {
-                fchmod(fd, job.executable ? 0o555 : 0o444)
+            if fixModes {
+                try SystemCall.retrying("cannot set the mode of '\(display)'") {
+                    fchmod(fd, job.executable ? 0o555 : 0o444)
+                }
             }
             futimens(fd, FileTree.canonicalTimes)
         }
