@@ -15,14 +15,19 @@ public final class Realizer: Sendable {
     let fetcher: URLFetcher
     let substitution: Substitution?
 
-    public init(store: Store, settings: BuildSettings = BuildSettings(), progress: any BuildProgress) {
+    public convenience init(store: Store, settings: BuildSettings = BuildSettings(), progress: any BuildProgress) {
+        self.init(
+            store: store, settings: settings, progress: progress,
+            substitution: settings.caches.substituters.isEmpty
+                ? nil : Substitution(store: store, settings: settings, progress: progress))
+    }
+
+    private init(store: Store, settings: BuildSettings, progress: any BuildProgress, substitution: Substitution?) {
         self.store = store
         self.settings = settings
         self.progress = progress
         fetcher = URLFetcher(store: store, settings: settings.fetch, progress: progress)
-        substitution =
-            settings.caches.substituters.isEmpty
-            ? nil : Substitution(store: store, settings: settings, progress: progress)
+        self.substitution = substitution
     }
 
     /// This realizer, trying `fallbacks` (URL → URLs) for sources that cannot be had from where
@@ -31,7 +36,8 @@ public final class Realizer: Sendable {
         guard !fallbacks.isEmpty else { return self }
         var settings = settings
         settings.fetch.fallbacks.merge(fallbacks) { $0 + $1 }
-        return Realizer(store: store, settings: settings, progress: progress)
+        // The same caches: what was learnt of them (one that is down) still holds.
+        return Realizer(store: store, settings: settings, progress: progress, substitution: substitution)
     }
 
     /// This realizer, also asking the caches of `sources` (a project's suggestions).

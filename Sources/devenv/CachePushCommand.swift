@@ -62,8 +62,9 @@ struct CachePushCommand: ParsableCommand {
         if project || allShells {
             let workspace = try projectOptions.workspace(session)
             let shells = allShells ? workspace.manifest.shells.keys.sorted() : [Manifest.defaultShell]
+            let realizer = session.realizer()
             for shell in shells {
-                let realized = try workspace.realize(shell: shell, realizer: session.realizer())
+                let realized = try workspace.realize(shell: shell, realizer: realizer)
                 storePaths.append(try session.store.storePath(containing: realized.path))
             }
         }
