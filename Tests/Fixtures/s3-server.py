@@ -5,11 +5,13 @@ so every request must be signed (Signature Version 4) with one of them. Prints o
 ({"port", "user": {"id", "secret"}, "session": {"id", "secret", "token"}}) and serves until killed.
 Runs with the Python of the virtual environment scripts/install-test-tools makes.
 """
-import json, threading, urllib.request
+import json, logging, threading, urllib.request
 
 import boto3
 from moto.server import ThreadedMotoServer
 
+# Quiet: the tests' output is theirs, not a log of every request.
+logging.getLogger("werkzeug").setLevel(logging.ERROR)
 server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
 server.start()
 port = server.get_host_and_port()[1]
