@@ -52,6 +52,7 @@ let package = Package(
             dependencies: ["DevenvBasics", "DevenvStore", "DevenvFetch", "DevenvBuild"],
             plugins: ["EmbedFiles"]
         ),
+        .target(name: "DevenvNixLang"),
         .target(
             name: "DevenvProject",
             dependencies: [
@@ -96,6 +97,10 @@ let package = Package(
         .testTarget(
             name: "DevenvBasicsTests",
             dependencies: ["DevenvBasics", "TestSupport"]
+        ),
+        .testTarget(
+            name: "DevenvNixLangTests",
+            dependencies: ["DevenvNixLang", "TestSupport"]
         ),
         .testTarget(
             name: "DevenvStoreTests",
