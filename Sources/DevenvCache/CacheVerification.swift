@@ -31,20 +31,21 @@ extension BinaryCache {
         var known = Set(pending)
         var problems: [String] = []
         var checked = 0
-        /// Whether the cache has a narinfo for the hash part (asked once each).
-        var present: [String: Bool] = [:]
-        func has(_ hashPart: String) throws -> Bool {
-            if let answer = present[hashPart] { return answer }
-            let answer = try retrieve(hashPart + ".narinfo", into: scratch, with: fetcher) != nil
-            present[hashPart] = answer
-            return answer
+        /// The cache's narinfo for a hash part, if it has one: asked once each, so a reference
+        /// checked for its referrer is not downloaded again when it is checked itself.
+        var narinfos: [String: String?] = [:]
+        func narinfo(_ hashPart: String) throws -> String? {
+            if let known = narinfos[hashPart] { return known }
+            let file = try retrieve(hashPart + ".narinfo", into: scratch, with: fetcher)
+            narinfos[hashPart] = file
+            return file
         }
         while checked < pending.count {
             let hashPart = pending[checked]
             checked += 1
             let source = url + "/" + hashPart + ".narinfo"
             do {
-                guard let file = try retrieve(hashPart + ".narinfo", into: scratch, with: fetcher) else {
+                guard let file = try narinfo(hashPart) else {
                     problems.append("\(source): not in the cache")
                     continue
                 }
@@ -60,7 +61,7 @@ extension BinaryCache {
                     problems.append("\(source): no signature by a trusted key")
                 }
                 for reference in info.references where reference != info.storePath {
-                    if !(try has(reference.hashPart)) {
+                    if try narinfo(reference.hashPart) == nil {
                         problems.append("\(source): its reference \(reference.baseName) is not in the cache")
                     } else if !paths.isEmpty, known.insert(reference.hashPart).inserted {
                         guard pending.count < BinaryCache.maximumVerified else {
