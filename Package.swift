@@ -52,7 +52,12 @@ let package = Package(
             dependencies: ["DevenvBasics", "DevenvStore", "DevenvFetch", "DevenvBuild"],
             plugins: ["EmbedFiles"]
         ),
-        .target(name: "DevenvNixLang"),
+        .target(
+            name: "DevenvNixLang",
+            dependencies: ["DevenvStore", .product(name: "Crypto", package: "swift-crypto")],
+            // Lest TOMLKit's operators, seen through DevenvStore, make `==` on optionals ambiguous.
+            swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")]
+        ),
         .target(
             name: "DevenvProject",
             dependencies: [

@@ -1,0 +1,3 @@
+extension NixEvaluator {
+    static var serializationPrimOps: [NixPrimOp] { [] }
+}

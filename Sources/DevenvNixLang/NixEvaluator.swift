@@ -1,0 +1,559 @@
+import DevenvStore
+import Foundation
+
+/// Evaluates Nix expressions lazily, as Nix 2.8 does: values are computed when forced, a thunk
+/// forced while it is being computed is infinite recursion, `with` binds only what nothing
+/// lexical does, and `builtins` are Nix's. One evaluator caches what it imports; it is not
+/// thread-safe.
+public final class NixEvaluator {
+    public struct Options {
+        /// Store paths are computed for this directory (`builtins.storeDir`).
+        public var storeDirectory = "/nix/store"
+        /// `-I` entries then `NIX_PATH`'s: `(prefix, path)`, the prefix empty for a plain directory.
+        public var searchPath: [(prefix: String, path: String)] = []
+        public var currentSystem = NixEvaluator.hostSystem
+        /// Where `builtins.trace` writes.
+        public var trace: (String) -> Void = { FileHandle.standardError.write(Data(("trace: " + $0 + "\n").utf8)) }
+
+        public init() {}
+    }
+
+    public static let nixVersion = "2.8.0"
+    public static var hostSystem: String {
+        #if arch(arm64)
+            return "aarch64-linux"
+        #else
+            return "x86_64-linux"
+        #endif
+    }
+
+    let options: Options
+    let store: StoreDirectory
+    private let baseScope: NixScope
+    let baseEnvironment: NixEnvironment
+    let builtins: NixAttrs
+    /// `import`ed files by path, each evaluated once.
+    var imported: [String: NixValue] = [:]
+    /// Nesting of calls and forcing: bounded so that runaway recursion is an error.
+    private var depth = 0
+    static let maximumDepth = 10_000
+
+    public init(options: Options = Options()) throws {
+        self.options = options
+        self.store = StoreDirectory(options.storeDirectory)
+        let builtins = NixAttrs()
+        var names = ["builtins"]
+        var values: [NixValue] = [.attrs(builtins)]
+        func add(_ name: String, _ value: NixValue) {
+            names.append(name)
+            values.append(value)
+            builtins.set(name.hasPrefix("__") ? String(name.dropFirst(2)) : name, value)
+        }
+        add("true", .true)
+        add("false", .false)
+        add("null", .null)
+        add("__currentTime", .int(Int(Date().timeIntervalSince1970)))
+        add("__currentSystem", .string(options.currentSystem))
+        add("__nixVersion", .string(NixEvaluator.nixVersion))
+        add("__storeDir", .string(store.path))
+        add("__langVersion", .int(6))
+        let nixPath = options.searchPath.map { entry in
+            NixValue.attrs(NixAttrs(values: ["path": .string(entry.path), "prefix": .string(entry.prefix)]))
+        }
+        add("__nixPath", .list(NixList(nixPath)))
+        for primop in NixEvaluator.primops {
+            add(NixEvaluator.unprefixed.contains(primop.name) ? primop.name : "__" + primop.name, .primop(primop))
+        }
+        let derivationSlot = values.count
+        add("derivation", .null)
+        self.builtins = builtins
+        self.baseScope = NixScope(parent: nil, names: names)
+        self.baseEnvironment = NixEnvironment(parent: nil, values: values)
+        let derivation = try parse(
+            Array(NixEvaluator.derivationNix.utf8), file: "//builtin/derivation.nix", basePath: "/")
+        let wrapper = try evaluate(derivation)
+        baseEnvironment.values[derivationSlot] = wrapper
+        builtins.set("derivation", wrapper)
+    }
+
+    /// Built-ins Nix puts in scope by their own name; all others are `__name` and `builtins.name`.
+    private static let unprefixed: Set<String> = [
+        "abort", "baseNameOf", "derivationStrict", "dirOf", "import", "isNull", "map", "placeholder",
+        "removeAttrs", "scopedImport", "throw", "toString",
+    ]
+
+    static var primops: [NixPrimOp] {
+        typePrimOps + arithmeticPrimOps + stringPrimOps + listPrimOps + attrsPrimOps + controlPrimOps
+            + filePrimOps + serializationPrimOps + derivationPrimOps
+    }
+
+    // MARK: Parsing
+
+    /// Parses and binds `source` in the scope of the builtins.
+    public func parse(_ source: [UInt8], file: String, basePath: String) throws -> NixExpr {
+        try baseScope.bind(NixParser.parse(source, file: file, basePath: basePath))
+    }
+
+    public func evaluate(_ expression: NixExpr) throws -> NixValue {
+        try eval(expression, baseEnvironment)
+    }
+
+    /// Evaluates a file as `import` does (a directory means its `default.nix`).
+    public func evaluate(file: String) throws -> NixValue {
+        try importFile(NixParser.absolute(file, from: FileManager.default.currentDirectoryPath), at: nil)
+    }
+
+    func importFile(_ path: String, at position: NixPosition?) throws -> NixValue {
+        var resolved = path
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory), isDirectory.boolValue {
+            resolved += "/default.nix"
+        }
+        if let cached = imported[resolved] { return cached }
+        if resolved == NixEvaluator.corepkgs + "fetchurl.nix" {
+            let value = try evaluate(try parse(Array(NixEvaluator.fetchurlNix.utf8), file: resolved, basePath: "/"))
+            imported[resolved] = value
+            return value
+        }
+        guard let data = FileManager.default.contents(atPath: resolved) else {
+            throw NixEvalError("getting status of '\(resolved)': No such file or directory", at: position)
+        }
+        let expression = try parse(
+            Array(data), file: resolved, basePath: (resolved as NSString).deletingLastPathComponent)
+        let value = try evaluate(expression)
+        imported[resolved] = value
+        return value
+    }
+
+    // MARK: Forcing
+
+    /// The value itself, with thunks computed (weak head normal form).
+    @inline(__always)
+    func force(_ value: NixValue) throws -> NixValue {
+        guard case .thunk(let thunk) = value else { return value }
+        return try force(thunk)
+    }
+
+    func force(_ thunk: NixThunk) throws -> NixValue {
+        switch thunk.state {
+        case .done(let value):
+            return value
+        case .running:
+            throw NixEvalError("infinite recursion encountered")
+        case .expression(let expression, let environment):
+            thunk.state = .running
+            do {
+                let value = try eval(expression, environment)
+                thunk.state = .done(value)
+                return value
+            } catch {
+                thunk.state = .expression(expression, environment)
+                throw error
+            }
+        case .deferred(let work):
+            thunk.state = .running
+            do {
+                let value = try force(try work())
+                thunk.state = .done(value)
+                return value
+            } catch {
+                thunk.state = .deferred(work)
+                throw error
+            }
+        }
+    }
+
+    /// Forces everything inside, as `--strict` and `deepSeq` do: iteratively, so that long lists
+    /// and deep sets do not grow the native stack.
+    func forceDeep(_ value: NixValue) throws {
+        var seen = Set<ObjectIdentifier>()
+        var pending: [(value: NixValue, attribute: (String, NixPosition?)?)] = [(value, nil)]
+        while let (next, attribute) = pending.popLast() {
+            let forced: NixValue
+            do {
+                forced = try force(next)
+            } catch let error as NixEvalError {
+                guard let (name, position) = attribute else { throw error }
+                throw error.adding("while evaluating the attribute '\(name)'" + (position.map { " at \($0)" } ?? ""))
+            }
+            switch forced {
+            case .attrs(let attrs):
+                guard seen.insert(ObjectIdentifier(attrs)).inserted else { continue }
+                for name in attrs.sortedNames.reversed() {
+                    let entry = attrs.entries[name]!
+                    pending.append((entry.value, (name, entry.position)))
+                }
+            case .list(let list):
+                guard seen.insert(ObjectIdentifier(list)).inserted else { continue }
+                for element in list.elements.reversed() { pending.append((element, nil)) }
+            default:
+                break
+            }
+        }
+    }
+
+    /// A value to store unevaluated: constants and variables as they are, anything else a thunk.
+    @inline(__always)
+    func lazy(_ expression: NixExpr, _ environment: NixEnvironment) -> NixValue {
+        switch expression {
+        case .int(let value): return .int(value)
+        case .float(let value): return .float(value)
+        case .string(let text): return .string(text)
+        case .path(let path): return .path(path)
+        case .local(let level, let index, _, _):
+            var environment = environment
+            for _ in 0..<level { environment = environment.parent! }
+            return environment.values[index]
+        case .lambda(let lambda): return .lambda(lambda, environment)
+        default: return .thunk(NixThunk(expression, environment))
+        }
+    }
+
+    // MARK: Expressions
+
+    func eval(_ expression: NixExpr, _ environment: NixEnvironment) throws -> NixValue {
+        switch expression {
+        case .int(let value): return .int(value)
+        case .float(let value): return .float(value)
+        case .string(let text): return .string(text)
+        case .path(let path): return .path(path)
+        case .local(let level, let index, _, _):
+            var environment = environment
+            for _ in 0..<level { environment = environment.parent! }
+            let value = environment.values[index]
+            guard case .thunk(let thunk) = value else { return value }
+            let forced = try force(thunk)
+            environment.values[index] = forced
+            return forced
+        case .withVariable(let name, let level, let position):
+            return try force(try lookupWith(name, level, position, environment))
+        case .select(let target, let path, let orDefault, let position):
+            return try select(target, path, orDefault, position, environment)
+        case .hasAttr(let target, let path, _):
+            var value = try eval(target, environment)
+            for name in path {
+                guard case .attrs(let attrs) = value, let found = attrs[try attrName(name, environment)] else {
+                    return .false
+                }
+                value = try force(found)
+            }
+            return .true
+        case .attrs(let attrs):
+            return .attrs(try evalAttrs(attrs, environment))
+        case .list(let elements):
+            return .list(NixList(elements.map { lazy($0, environment) }))
+        case .lambda(let lambda):
+            return .lambda(lambda, environment)
+        case .call(let function, let arguments, let position):
+            var value = try eval(function, environment)
+            for argument in arguments {
+                value = try call(value, lazy(argument, environment), at: position)
+            }
+            return value
+        case .let(let attrs, let body):
+            let inner = NixEnvironment(parent: environment, size: attrs.names.count)
+            for (index, definition) in attrs.definitions.enumerated() {
+                inner.values[index] = lazy(definition.value, definition.inherited ? environment : inner)
+            }
+            return try eval(body, inner)
+        case .with(let with):
+            let attrs = lazy(with.attrs, environment)
+            return try eval(with.body, NixEnvironment(parent: environment, values: [attrs], with: with))
+        case .if(let condition, let then, let otherwise, let position):
+            return try eval(try bool(eval(condition, environment), at: position) ? then : otherwise, environment)
+        case .assert(let condition, let body, let position):
+            guard try bool(eval(condition, environment), at: position) else {
+                throw NixEvalError("assertion failed", at: position, kind: .assertion)
+            }
+            return try eval(body, environment)
+        case .not(let operand, let position):
+            return .bool(!(try bool(eval(operand, environment), at: position)))
+        case .binary(let op, let left, let right, let position):
+            return try binary(op, left, right, position, environment)
+        case .concatStrings(let parts, let forceString, let position):
+            return try concatenate(parts, forceString: forceString, position, environment)
+        case .currentPosition(let position):
+            return .attrs(NixEvaluator.positionAttrs(position))
+        case .variable(let name, let position):
+            throw NixEvalError("undefined variable '\(name)'", at: position)
+        }
+    }
+
+    static func positionAttrs(_ position: NixPosition) -> NixAttrs {
+        NixAttrs(values: [
+            "file": .string(position.file), "line": .int(position.line), "column": .int(position.column),
+        ])
+    }
+
+    /// A name only a `with` binds: the innermost `with`'s set, then each one further out.
+    private func lookupWith(_ name: String, _ level: Int, _ position: NixPosition, _ environment: NixEnvironment)
+        throws -> NixValue
+    {
+        var environment = environment
+        for _ in 0..<level { environment = environment.parent! }
+        while true {
+            let attrs = try self.attrs(environment.values[0], at: position)
+            environment.values[0] = .attrs(attrs)
+            if let value = attrs[name] { return value }
+            let up = environment.with!.enclosingWith
+            guard up > 0 else { throw NixEvalError("undefined variable '\(name)'", at: position) }
+            for _ in 0..<up { environment = environment.parent! }
+        }
+    }
+
+    func attrName(_ name: NixAttrName, _ environment: NixEnvironment) throws -> String {
+        switch name {
+        case .name(let text): return text
+        case .dynamic(let expression): return try string(eval(expression, environment), at: nil).text
+        }
+    }
+
+    private func select(
+        _ target: NixExpr, _ path: [NixAttrName], _ orDefault: NixExpr?, _ position: NixPosition,
+        _ environment: NixEnvironment
+    ) throws -> NixValue {
+        var value = try eval(target, environment)
+        for name in path {
+            let key = try attrName(name, environment)
+            guard case .attrs(let attrs) = value, let found = attrs[key] else {
+                if let orDefault { return try eval(orDefault, environment) }
+                guard case .attrs(let attrs) = value else {
+                    throw NixEvalError("value is \(value.typeDescription) while a set was expected", at: position)
+                }
+                throw NixEvalError(
+                    "attribute '\(key)' missing" + NixEvaluator.suggestion(key, among: attrs.sortedNames), at: position)
+            }
+            do {
+                value = try force(found)
+            } catch let error as NixEvalError {
+                throw error.adding("while evaluating the attribute '\(key)' at \(position)")
+            }
+            if case .attrs(let attrs) = value { attrs.store(key, value) }
+        }
+        return value
+    }
+
+    /// ", did you mean 'x'?" when a name is a small edit away from one that exists.
+    static func suggestion(_ name: String, among names: [String]) -> String {
+        let close = names.filter { NixEvaluator.editDistance(name, $0) <= max(1, name.count / 3) }.prefix(3)
+        guard !close.isEmpty else { return "" }
+        return "; did you mean " + close.map { "'\($0)'" }.joined(separator: ", ") + "?"
+    }
+
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.utf8)
+        let b = Array(b.utf8)
+        guard abs(a.count - b.count) <= 3 else { return 4 }
+        var previous = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+
+    private func evalAttrs(_ expression: NixAttrsExpr, _ environment: NixEnvironment) throws -> NixAttrs {
+        let attrs = NixAttrs()
+        var scope = environment
+        if expression.recursive {
+            let inner = NixEnvironment(parent: environment, size: expression.names.count)
+            for (index, definition) in expression.definitions.enumerated() {
+                let value = lazy(definition.value, definition.inherited ? environment : inner)
+                inner.values[index] = value
+                attrs.set(expression.names[index], value, at: definition.position)
+            }
+            scope = inner
+            // `__overrides` replaces attributes, also for the others' references to them.
+            if let overridesIndex = expression.definition("__overrides") {
+                let overrides = try self.attrs(inner.values[overridesIndex], at: expression.position)
+                for name in overrides.sortedNames {
+                    let entry = overrides.entries[name]!
+                    if let index = expression.definition(name) { inner.values[index] = entry.value }
+                    attrs.set(name, entry.value, at: entry.position)
+                }
+            }
+        } else {
+            for (index, definition) in expression.definitions.enumerated() {
+                attrs.set(expression.names[index], lazy(definition.value, environment), at: definition.position)
+            }
+        }
+        for dynamic in expression.dynamic {
+            let name = try eval(dynamic.name, scope)
+            if case .null = name { continue }
+            let key = try string(name, at: dynamic.position).text
+            if let existing = attrs.entries[key] {
+                let previous = existing.position.map { " at \($0)" } ?? ""
+                throw NixEvalError("dynamic attribute '\(key)' already defined\(previous)", at: dynamic.position)
+            }
+            attrs.set(key, lazy(dynamic.value, scope), at: dynamic.position)
+        }
+        return attrs
+    }
+
+    private func binary(
+        _ op: NixBinaryOperator, _ left: NixExpr, _ right: NixExpr, _ position: NixPosition,
+        _ environment: NixEnvironment
+    ) throws -> NixValue {
+        switch op {
+        case .equal: return .bool(try equal(eval(left, environment), eval(right, environment)))
+        case .notEqual: return .bool(!(try equal(eval(left, environment), eval(right, environment))))
+        case .and:
+            guard try bool(eval(left, environment), at: position) else { return .false }
+            return .bool(try bool(eval(right, environment), at: position))
+        case .or:
+            if try bool(eval(left, environment), at: position) { return .true }
+            return .bool(try bool(eval(right, environment), at: position))
+        case .implication:
+            guard try bool(eval(left, environment), at: position) else { return .true }
+            return .bool(try bool(eval(right, environment), at: position))
+        case .update:
+            let first = try attrs(eval(left, environment), at: position)
+            let second = try attrs(eval(right, environment), at: position)
+            if first.count == 0 { return .attrs(second) }
+            if second.count == 0 { return .attrs(first) }
+            return .attrs(NixAttrs(first.entries.merging(second.entries) { $1 }))
+        case .concatLists:
+            let first = try list(eval(left, environment), at: position)
+            let second = try list(eval(right, environment), at: position)
+            if first.elements.isEmpty { return .list(second) }
+            if second.elements.isEmpty { return .list(first) }
+            return .list(NixList(first.elements + second.elements))
+        }
+    }
+
+    /// `"…${x}…"`, `./a/${b}` and `+`: numbers add, a first path makes a path, anything else a
+    /// string (paths inside it copied to the store), as Nix's `ExprConcatStrings`.
+    private func concatenate(
+        _ parts: [(NixPosition, NixExpr)], forceString: Bool, _ position: NixPosition, _ environment: NixEnvironment
+    ) throws -> NixValue {
+        enum Kind { case int, float, path, string }
+        var kind = Kind.string
+        var integer = 0
+        var float = 0.0
+        var text = ""
+        var context = Set<String>()
+        for (index, (partPosition, part)) in parts.enumerated() {
+            let value = try eval(part, environment)
+            if index == 0 && !forceString {
+                switch value {
+                case .int: kind = .int
+                case .float: kind = .float
+                case .path: kind = .path
+                default: kind = .string
+                }
+            }
+            switch kind {
+            case .int:
+                switch value {
+                case .int(let value):
+                    let (sum, overflow) = integer.addingReportingOverflow(value)
+                    guard !overflow else {
+                        throw NixEvalError("integer overflow in adding \(integer) + \(value)", at: partPosition)
+                    }
+                    integer = sum
+                case .float(let value):
+                    kind = .float
+                    float = Double(integer) + value
+                default:
+                    throw NixEvalError("cannot add \(value.typeDescription) to an integer", at: partPosition)
+                }
+            case .float:
+                switch value {
+                case .int(let value): float += Double(value)
+                case .float(let value): float += value
+                default: throw NixEvalError("cannot add \(value.typeDescription) to a float", at: partPosition)
+                }
+            case .path, .string:
+                text += try coerceToString(
+                    value, context: &context, at: partPosition, copyToStore: kind == .string,
+                    canonicalizePath: index != 0)
+            }
+        }
+        switch kind {
+        case .int: return .int(integer)
+        case .float: return .float(float)
+        case .path:
+            guard context.isEmpty else {
+                throw NixEvalError("a string that refers to a store path cannot be appended to a path", at: position)
+            }
+            return .path(NixParser.absolute(text, from: "/"))
+        case .string: return .string(NixString(text, context: context))
+        }
+    }
+
+    // MARK: Calls
+
+    func call(_ function: NixValue, _ argument: NixValue, at position: NixPosition?) throws -> NixValue {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth < NixEvaluator.maximumDepth else {
+            throw NixEvalError("stack overflow (possible infinite recursion)", at: position)
+        }
+        switch try force(function) {
+        case .lambda(let lambda, let environment):
+            return try callLambda(lambda, environment, argument, at: position)
+        case .primop(let primop):
+            if primop.arity == 1 { return try primop.body(self, [argument], position) }
+            return .partial(primop, [argument])
+        case .partial(let primop, let arguments):
+            let all = arguments + [argument]
+            if all.count == primop.arity { return try primop.body(self, all, position) }
+            return .partial(primop, all)
+        case .attrs(let attrs):
+            if let functor = attrs["__functor"] {
+                return try call(try call(functor, .attrs(attrs), at: position), argument, at: position)
+            }
+            throw NixEvalError("attempt to call something which is not a function but a set", at: position)
+        case let other:
+            throw NixEvalError(
+                "attempt to call something which is not a function but \(other.typeDescription)", at: position)
+        }
+    }
+
+    private func callLambda(
+        _ lambda: NixLambda, _ environment: NixEnvironment, _ argument: NixValue, at position: NixPosition?
+    ) throws -> NixValue {
+        let inner = NixEnvironment(parent: environment, size: lambda.environmentSize)
+        var slot = 0
+        if lambda.argument != nil {
+            inner.values[0] = argument
+            slot = 1
+        }
+        if let formals = lambda.formals {
+            let attrs = try self.attrs(argument, at: position)
+            var used = 0
+            for formal in formals {
+                if let value = attrs[formal.name] {
+                    inner.values[slot] = value
+                    used += 1
+                } else if let defaultValue = formal.defaultValue {
+                    inner.values[slot] = lazy(defaultValue, inner)
+                } else {
+                    throw NixEvalError(
+                        "\(lambda.describe) called without required argument '\(formal.name)'", at: position)
+                }
+                slot += 1
+            }
+            if !lambda.ellipsis && used < attrs.count {
+                let known = Set(formals.map(\.name))
+                let unexpected = attrs.sortedNames.first { !known.contains($0) }!
+                throw NixEvalError(
+                    "\(lambda.describe) called with unexpected argument '\(unexpected)'", at: position)
+            }
+        }
+        do {
+            return try eval(lambda.body, inner)
+        } catch let error as NixEvalError {
+            throw error.adding("while calling \(lambda.describe)")
+        }
+    }
+}
+
+extension NixLambda {
+    var describe: String {
+        (name.map { "function '\($0)'" } ?? "anonymous function") + " at \(position)"
+    }
+}

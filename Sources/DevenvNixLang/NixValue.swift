@@ -1,0 +1,170 @@
+/// A value of the Nix language. Attribute sets, lists, thunks and environments are classes: Nix
+/// shares them by reference (a value used twice is printed `«repeated»` the second time) and a
+/// thunk, once forced, is forced for everyone that holds it.
+public enum NixValue {
+    case null
+    case bool(Bool)
+    case int(Int)
+    case float(Double)
+    case string(NixString)
+    case path(String)
+    case attrs(NixAttrs)
+    case list(NixList)
+    case lambda(NixLambda, NixEnvironment)
+    case primop(NixPrimOp)
+    /// A built-in function given fewer arguments than it takes.
+    case partial(NixPrimOp, [NixValue])
+    case thunk(NixThunk)
+
+    static func string(_ text: String) -> NixValue { .string(NixString(text)) }
+    static var `true`: NixValue { .bool(true) }
+    static var `false`: NixValue { .bool(false) }
+
+    /// Nix's `showType`, for errors: "an integer", "a set", …
+    public var typeDescription: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "a Boolean"
+        case .int: return "an integer"
+        case .float: return "a float"
+        case .string(let string): return string.context.isEmpty ? "a string" : "a string with context"
+        case .path: return "a path"
+        case .attrs: return "a set"
+        case .list: return "a list"
+        case .lambda: return "a function"
+        case .primop(let primop): return "the built-in function '\(primop.name)'"
+        case .partial(let primop, _): return "the partially applied built-in function '\(primop.name)'"
+        case .thunk: return "a thunk"
+        }
+    }
+
+    /// `builtins.typeOf`.
+    var typeName: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "bool"
+        case .int: return "int"
+        case .float: return "float"
+        case .string: return "string"
+        case .path: return "path"
+        case .attrs: return "set"
+        case .list: return "list"
+        case .lambda, .primop, .partial: return "lambda"
+        case .thunk: return "thunk"
+        }
+    }
+
+    var isFunction: Bool {
+        switch self {
+        case .lambda, .primop, .partial: return true
+        default: return false
+        }
+    }
+}
+
+/// A string and its context: the store paths (`/nix/store/…`, `=…drv` for a derivation and all
+/// its outputs, `!out!…drv` for one output) it was made from, which a derivation using it depends on.
+public struct NixString {
+    public var text: String
+    public var context: Set<String>
+
+    public init(_ text: String, context: Set<String> = []) {
+        self.text = text
+        self.context = context
+    }
+}
+
+/// An attribute set: values by name, each with where it was defined.
+public final class NixAttrs {
+    public struct Attr {
+        public var value: NixValue
+        public var position: NixPosition?
+    }
+
+    public private(set) var entries: [String: Attr]
+    private var sortedNamesCache: [String]?
+
+    public init(_ entries: [String: Attr] = [:]) { self.entries = entries }
+
+    public convenience init(values: [String: NixValue]) {
+        self.init(values.mapValues { Attr(value: $0, position: nil) })
+    }
+
+    public var count: Int { entries.count }
+    public subscript(name: String) -> NixValue? { entries[name]?.value }
+
+    /// Names in Nix's order: by bytes.
+    public var sortedNames: [String] {
+        if let sortedNamesCache { return sortedNamesCache }
+        let sorted = entries.keys.sorted(by: NixAttrs.precedes)
+        sortedNamesCache = sorted
+        return sorted
+    }
+
+    static func precedes(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
+
+    /// Only while the set is being built, before anyone else sees it.
+    func set(_ name: String, _ value: NixValue, at position: NixPosition? = nil) {
+        entries[name] = Attr(value: value, position: position)
+        sortedNamesCache = nil
+    }
+
+    /// Keeps a forced value, so the next lookup need not go through the thunk.
+    func store(_ name: String, _ value: NixValue) { entries[name]?.value = value }
+}
+
+public final class NixList {
+    public var elements: [NixValue]
+    public init(_ elements: [NixValue]) { self.elements = elements }
+}
+
+/// A suspended computation: an expression in its environment, or a built-in's deferred work (the
+/// elements of `map f list` are each `f x`, computed only when used). Forcing it twice while the
+/// first is still running is infinite recursion, as Nix's black hole.
+public final class NixThunk {
+    enum State {
+        case expression(NixExpr, NixEnvironment)
+        case deferred(() throws -> NixValue)
+        case running
+        case done(NixValue)
+    }
+
+    var state: State
+
+    init(_ expression: NixExpr, _ environment: NixEnvironment) { state = .expression(expression, environment) }
+    init(_ deferred: @escaping () throws -> NixValue) { state = .deferred(deferred) }
+}
+
+/// The values of one scope at run time (see `NixScope`); a `with`'s holds its set in slot 0.
+public final class NixEnvironment {
+    let parent: NixEnvironment?
+    var values: [NixValue]
+    let with: NixWith?
+
+    init(parent: NixEnvironment?, values: [NixValue], with: NixWith? = nil) {
+        self.parent = parent
+        self.values = values
+        self.with = with
+    }
+
+    init(parent: NixEnvironment?, size: Int) {
+        self.parent = parent
+        self.values = Array(repeating: .null, count: size)
+        self.with = nil
+    }
+}
+
+/// A built-in function: its name (for errors), how many arguments it takes, and what it does.
+public final class NixPrimOp {
+    public let name: String
+    public let arity: Int
+    let body: (NixEvaluator, [NixValue], NixPosition?) throws -> NixValue
+
+    init(
+        _ name: String, arity: Int, _ body: @escaping (NixEvaluator, [NixValue], NixPosition?) throws -> NixValue
+    ) {
+        self.name = name
+        self.arity = arity
+        self.body = body
+    }
+}
