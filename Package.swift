@@ -95,6 +95,7 @@ let package = Package(
                 "DevenvShell",
                 "DevenvServices",
                 "DevenvCache",
+                "DevenvNixLang",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

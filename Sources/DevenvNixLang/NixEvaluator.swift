@@ -34,6 +34,8 @@ public final class NixEvaluator {
     let builtins: NixAttrs
     /// `import`ed files by path, each evaluated once.
     var imported: [String: NixValue] = [:]
+    /// Regular expressions by pattern, compiled once.
+    var regexes: [String: NixRegex] = [:]
     /// Nesting of calls and forcing: bounded so that runaway recursion is an error.
     private var depth = 0
     static let maximumDepth = 10_000
@@ -449,11 +451,7 @@ public final class NixEvaluator {
             case .int:
                 switch value {
                 case .int(let value):
-                    let (sum, overflow) = integer.addingReportingOverflow(value)
-                    guard !overflow else {
-                        throw NixEvalError("integer overflow in adding \(integer) + \(value)", at: partPosition)
-                    }
-                    integer = sum
+                    integer = integer &+ value  // wraps, as Nix 2.8's does
                 case .float(let value):
                     kind = .float
                     float = Double(integer) + value

@@ -1,0 +1,89 @@
+/// An expression as `nix-instantiate --parse` prints it (Nix 2.8's `Expr::show`): fully
+/// parenthesized, with the parser's desugaring visible.
+extension NixExpr: CustomStringConvertible {
+    public var description: String {
+        var output = ""
+        show(into: &output)
+        return output
+    }
+
+    private func show(into output: inout String) {
+        switch self {
+        case .int(let value): output += String(value)
+        case .float(let value): output += NixPrinter.format(value)
+        case .string(let text): output += NixExpr.showString(text)
+        case .path(let path): output += path
+        case .variable(let name, _), .local(_, _, let name, _), .withVariable(let name, _, _): output += name
+        case .select(let target, let path, let orDefault, _):
+            output += "(\(target))." + NixExpr.showPath(path)
+            if let orDefault { output += " or (\(orDefault))" }
+        case .hasAttr(let target, let path, _): output += "((\(target)) ? \(NixExpr.showPath(path)))"
+        case .attrs(let attrs):
+            if attrs.recursive { output += "rec " }
+            output += "{ "
+            for (name, definition) in zip(attrs.names, attrs.definitions).sorted(by: { NixAttrs.precedes($0.0, $1.0) }) {
+                output += definition.inherited ? "inherit \(name) ; " : "\(NixExpr.showName(name)) = \(definition.value); "
+            }
+            for dynamic in attrs.dynamic { output += "\"${\(dynamic.name)}\" = \(dynamic.value); " }
+            output += "}"
+        case .list(let elements):
+            output += "[ " + elements.map { "(\($0)) " }.joined() + "]"
+        case .lambda(let lambda):
+            output += "("
+            if let formals = lambda.formals {
+                var parts = formals.map { formal in formal.name + (formal.defaultValue.map { " ? \($0)" } ?? "") }
+                if lambda.ellipsis { parts.append("...") }
+                output += "{ " + parts.joined(separator: ", ") + " }"
+                if lambda.argument != nil { output += " @ " }
+            }
+            output += (lambda.argument ?? "") + ": \(lambda.body))"
+        case .call(let function, let arguments, _):
+            output += "(\(function)" + arguments.map { " \($0)" }.joined() + ")"
+        case .let(let attrs, let body):
+            output += "(let "
+            for (name, definition) in zip(attrs.names, attrs.definitions) {
+                output += definition.inherited ? "inherit \(name); " : "\(NixExpr.showName(name)) = \(definition.value); "
+            }
+            output += "in \(body))"
+        case .with(let with): output += "(with \(with.attrs); \(with.body))"
+        case .if(let condition, let then, let otherwise, _): output += "(if \(condition) then \(then) else \(otherwise))"
+        case .assert(let condition, let body, _): output += "assert \(condition); \(body)"
+        case .not(let operand, _): output += "(! \(operand))"
+        case .binary(let op, let left, let right, _): output += "(\(left) \(op.rawValue) \(right))"
+        case .concatStrings(let parts, _, _): output += "(" + parts.map { "\($0.1)" }.joined(separator: " + ") + ")"
+        case .currentPosition: output += "__curPos"
+        }
+    }
+
+    private static func showString(_ text: String) -> String {
+        var output = "\""
+        for character in text.unicodeScalars {
+            switch character {
+            case "\"", "\\", "$": output += "\\" + String(character)
+            case "\n": output += "\\n"
+            case "\r": output += "\\r"
+            case "\t": output += "\\t"
+            default: output.unicodeScalars.append(character)
+            }
+        }
+        return output + "\""
+    }
+
+    /// A name as written: plain when it is an identifier, quoted otherwise.
+    private static func showName(_ name: String) -> String {
+        func isLetter(_ byte: UInt8) -> Bool { (65...90).contains(byte) || (97...122).contains(byte) || byte == 95 }
+        let bytes = Array(name.utf8)
+        guard let first = bytes.first, name != "if" else { return showString(name) }
+        let identifier = isLetter(first) && bytes.allSatisfy { isLetter($0) || (48...57).contains($0) || $0 == 39 || $0 == 45 }
+        return identifier ? name : showString(name)
+    }
+
+    private static func showPath(_ path: [NixAttrName]) -> String {
+        path.map { name in
+            switch name {
+            case .name(let text): return showName(text)
+            case .dynamic(let expression): return "\"${\(expression)}\""
+            }
+        }.joined(separator: ".")
+    }
+}
