@@ -55,6 +55,11 @@ extension NixEvaluator {
             NixPrimOp("import", arity: 1) { evaluator, arguments, position in
                 try evaluator.importFile(try evaluator.coerceToPath(arguments[0], at: position), at: position)
             },
+            NixPrimOp("scopedImport", arity: 2) { evaluator, arguments, position in
+                let scope = try evaluator.attrs(arguments[0], at: position)
+                let path = try evaluator.coerceToPath(arguments[1], at: position)
+                return try evaluator.importFile(path, scope: scope, at: position)
+            },
             NixPrimOp("findFile", arity: 2) { evaluator, arguments, position in
                 var searchPath: [(prefix: String, path: String)] = []
                 for entry in try evaluator.list(arguments[0], at: position).elements {

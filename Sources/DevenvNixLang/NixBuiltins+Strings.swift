@@ -60,7 +60,7 @@ extension NixEvaluator {
                     previousEnd = whole.upperBound
                     searchFrom = whole.isEmpty ? whole.upperBound + 1 : whole.upperBound
                 }
-                if result.isEmpty { return .string(string) }
+                if result.isEmpty { return .list(NixList([.string(string)])) }
                 result.append(.string(String(decoding: bytes[previousEnd...], as: UTF8.self)))
                 return .list(NixList(result))
             },

@@ -105,25 +105,34 @@ public final class NixEvaluator {
         try importFile(NixParser.absolute(file, from: FileManager.default.currentDirectoryPath), at: nil)
     }
 
-    func importFile(_ path: String, at position: NixPosition?) throws -> NixValue {
+    /// `import`: each file evaluated once. With a `scope` (`scopedImport`), the file sees the
+    /// set's attributes as variables in front of the builtins, and is evaluated anew.
+    func importFile(_ path: String, scope: NixAttrs? = nil, at position: NixPosition?) throws -> NixValue {
         var resolved = path
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory), isDirectory.boolValue {
             resolved += "/default.nix"
         }
-        if let cached = imported[resolved] { return cached }
+        if scope == nil, let cached = imported[resolved] { return cached }
+        let source: [UInt8]
         if resolved == NixEvaluator.corepkgs + "fetchurl.nix" {
-            let value = try evaluate(try parse(Array(NixEvaluator.fetchurlNix.utf8), file: resolved, basePath: "/"))
-            imported[resolved] = value
-            return value
-        }
-        guard let data = FileManager.default.contents(atPath: resolved) else {
+            source = Array(NixEvaluator.fetchurlNix.utf8)
+        } else if let data = FileManager.default.contents(atPath: resolved) {
+            source = Array(data)
+        } else {
             throw NixEvalError("getting status of '\(resolved)': No such file or directory", at: position)
         }
-        let expression = try parse(
-            Array(data), file: resolved, basePath: (resolved as NSString).deletingLastPathComponent)
-        let value = try evaluate(expression)
-        imported[resolved] = value
+        let basePath = (resolved as NSString).deletingLastPathComponent
+        let value: NixValue
+        if let scope {
+            let names = scope.sortedNames
+            let expression = try NixScope(parent: baseScope, names: names).bind(
+                NixParser.parse(source, file: resolved, basePath: basePath))
+            value = try eval(expression, NixEnvironment(parent: baseEnvironment, values: names.map { scope[$0]! }))
+        } else {
+            value = try evaluate(try parse(source, file: resolved, basePath: basePath))
+            imported[resolved] = value
+        }
         return value
     }
 
@@ -203,9 +212,13 @@ public final class NixEvaluator {
         case .string(let text): return .string(text)
         case .path(let path): return .path(path)
         case .local(let level, let index, _, _):
-            var environment = environment
-            for _ in 0..<level { environment = environment.parent! }
-            return environment.values[index]
+            var scope = environment
+            for _ in 0..<level { scope = scope.parent! }
+            let value = scope.values[index]
+            if case .thunk(let thunk) = value, thunk === NixEnvironment.unset {
+                return .thunk(NixThunk(expression, environment))
+            }
+            return value
         case .lambda(let lambda): return .lambda(lambda, environment)
         default: return .thunk(NixThunk(expression, environment))
         }

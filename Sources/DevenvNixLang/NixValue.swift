@@ -147,11 +147,16 @@ public final class NixEnvironment {
         self.with = with
     }
 
+    /// An environment whose slots are filled after it is made: until then each holds `unset`.
     init(parent: NixEnvironment?, size: Int) {
         self.parent = parent
-        self.values = Array(repeating: .null, count: size)
+        self.values = Array(repeating: .thunk(NixEnvironment.unset), count: size)
         self.with = nil
     }
+
+    /// What a slot holds before its value is put there (a `rec` set's, a `let`'s, a default
+    /// argument's): a reference to it is then made a thunk, not a copy of the slot.
+    nonisolated(unsafe) static let unset = NixThunk { throw NixEvalError("internal error: a variable was used before it was set") }
 }
 
 /// A built-in function: its name (for errors), how many arguments it takes, and what it does.
