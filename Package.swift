@@ -54,7 +54,10 @@ let package = Package(
         ),
         .target(
             name: "DevenvNixLang",
-            dependencies: ["DevenvStore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "DevenvStore", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
             // Lest TOMLKit's operators, seen through DevenvStore, make `==` on optionals ambiguous.
             swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")]
         ),

@@ -5,10 +5,13 @@ import Foundation
 extension NixEvaluator {
     static var arithmeticPrimOps: [NixPrimOp] {
         func arithmetic(
-            _ name: String, _ integers: @escaping (Int, Int) throws -> Int, _ floats: @escaping (Double, Double) -> Double
+            _ name: String, _ integers: @escaping (Int, Int) throws -> Int,
+            _ floats: @escaping (Double, Double) -> Double
         ) -> NixPrimOp {
             NixPrimOp(name, arity: 2) { evaluator, arguments, position in
-                switch (try evaluator.number(arguments[0], at: position), try evaluator.number(arguments[1], at: position)) {
+                switch (
+                    try evaluator.number(arguments[0], at: position), try evaluator.number(arguments[1], at: position)
+                ) {
                 case (.int(let a), .int(let b)): return .int(try integers(a, b))
                 case (.int(let a), .float(let b)): return .float(floats(Double(a), b))
                 case (.float(let a), .int(let b)): return .float(floats(a, Double(b)))
@@ -19,7 +22,9 @@ extension NixEvaluator {
         }
         func bitwise(_ name: String, _ operation: @escaping (Int, Int) -> Int) -> NixPrimOp {
             NixPrimOp(name, arity: 2) { evaluator, arguments, position in
-                .int(operation(try evaluator.int(arguments[0], at: position), try evaluator.int(arguments[1], at: position)))
+                .int(
+                    operation(
+                        try evaluator.int(arguments[0], at: position), try evaluator.int(arguments[1], at: position)))
             }
         }
         func rounding(_ name: String, _ round: @escaping (Double) -> Double) -> NixPrimOp {
@@ -44,7 +49,9 @@ extension NixEvaluator {
                 switch (a, b) {
                 case (_, .int(0)), (_, .float(0)): throw NixEvalError("division by zero", at: position)
                 case (.int(let x), .int(let y)):
-                    guard !(x == Int.min && y == -1) else { throw NixEvalError("overflow in integer division", at: position) }
+                    guard !(x == Int.min && y == -1) else {
+                        throw NixEvalError("overflow in integer division", at: position)
+                    }
                     return .int(x / y)
                 case (.int(let x), .float(let y)): return .float(Double(x) / y)
                 case (.float(let x), .int(let y)): return .float(x / Double(y))

@@ -50,7 +50,9 @@ extension NixEvaluator {
                     }
                     let key = try evaluator.plainString(name.value, at: position)
                     // The first of a name wins.
-                    if entries[key] == nil { entries[key] = NixAttrs.Attr(value: value.value, position: value.position) }
+                    if entries[key] == nil {
+                        entries[key] = NixAttrs.Attr(value: value.value, position: value.position)
+                    }
                 }
                 return .attrs(NixAttrs(entries))
             },
@@ -90,7 +92,8 @@ extension NixEvaluator {
                             let value = NixValue.thunk(
                                 NixThunk { [unowned evaluator] in
                                     try evaluator.call(
-                                        try evaluator.call(function, .string(name), at: position), entry.value, at: position)
+                                        try evaluator.call(function, .string(name), at: position), entry.value,
+                                        at: position)
                                 })
                             return (name, NixAttrs.Attr(value: value, position: entry.position))
                         }.reduce(into: [:]) { $0[$1.0] = $1.1 }))

@@ -33,7 +33,8 @@ extension NixEvaluator {
                 }
             },
             NixPrimOp("getEnv", arity: 1) { evaluator, arguments, position in
-                .string(ProcessInfo.processInfo.environment[try evaluator.plainString(arguments[0], at: position)] ?? "")
+                .string(
+                    ProcessInfo.processInfo.environment[try evaluator.plainString(arguments[0], at: position)] ?? "")
             },
             NixPrimOp("seq", arity: 2) { evaluator, arguments, _ in
                 _ = try evaluator.force(arguments[0])
@@ -69,7 +70,8 @@ extension NixEvaluator {
                         throw NixEvalError("attribute 'path' missing", at: position)
                     }
                     var context = Set<String>()
-                    let directory = try evaluator.coerceToString(path, context: &context, at: position, copyToStore: false)
+                    let directory = try evaluator.coerceToString(
+                        path, context: &context, at: position, copyToStore: false)
                     searchPath.append((prefix, directory))
                 }
                 let name = try evaluator.plainString(arguments[1], at: position)

@@ -15,7 +15,8 @@ extension NixEvaluator {
             },
             NixPrimOp("baseNameOf", arity: 1) { evaluator, arguments, position in
                 var context = Set<String>()
-                let path = try evaluator.coerceToString(arguments[0], context: &context, at: position, copyToStore: false)
+                let path = try evaluator.coerceToString(
+                    arguments[0], context: &context, at: position, copyToStore: false)
                 return .string(NixString(NixEvaluator.baseName(of: path), context: context))
             },
             NixPrimOp("dirOf", arity: 1) { evaluator, arguments, position in
@@ -37,7 +38,8 @@ extension NixEvaluator {
                     throw NixEvalError("opening file '\(path)': No such file or directory", at: position)
                 }
                 guard !data.contains(0) else {
-                    throw NixEvalError("the contents of the file '\(path)' cannot be represented as a Nix string", at: position)
+                    throw NixEvalError(
+                        "the contents of the file '\(path)' cannot be represented as a Nix string", at: position)
                 }
                 return .string(String(decoding: data, as: UTF8.self))
             },

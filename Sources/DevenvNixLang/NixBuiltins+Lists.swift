@@ -13,7 +13,9 @@ extension NixEvaluator {
             },
             NixPrimOp("filter", arity: 2) { evaluator, arguments, position in
                 let elements = try evaluator.list(arguments[1], at: position).elements
-                let kept = try elements.filter { try evaluator.bool(evaluator.call(arguments[0], $0, at: position), at: position) }
+                let kept = try elements.filter {
+                    try evaluator.bool(evaluator.call(arguments[0], $0, at: position), at: position)
+                }
                 return .list(NixList(kept))
             },
             NixPrimOp("elem", arity: 2) { evaluator, arguments, position in
@@ -90,7 +92,8 @@ extension NixEvaluator {
                 } else {
                     try elements.sort { a, b in
                         try evaluator.bool(
-                            evaluator.call(try evaluator.call(comparator, a, at: position), b, at: position), at: position)
+                            evaluator.call(try evaluator.call(comparator, a, at: position), b, at: position),
+                            at: position)
                     }
                 }
                 return .list(NixList(elements))
@@ -110,7 +113,8 @@ extension NixEvaluator {
             NixPrimOp("groupBy", arity: 2) { evaluator, arguments, position in
                 var groups: [String: [NixValue]] = [:]
                 for element in try evaluator.list(arguments[1], at: position).elements {
-                    let key = try evaluator.plainString(evaluator.call(arguments[0], element, at: position), at: position)
+                    let key = try evaluator.plainString(
+                        evaluator.call(arguments[0], element, at: position), at: position)
                     groups[key, default: []].append(element)
                 }
                 return .attrs(NixAttrs(values: groups.mapValues { .list(NixList($0)) }))
@@ -118,7 +122,8 @@ extension NixEvaluator {
             NixPrimOp("concatMap", arity: 2) { evaluator, arguments, position in
                 var result: [NixValue] = []
                 for element in try evaluator.list(arguments[1], at: position).elements {
-                    result += try evaluator.list(evaluator.call(arguments[0], element, at: position), at: position).elements
+                    result += try evaluator.list(evaluator.call(arguments[0], element, at: position), at: position)
+                        .elements
                 }
                 return .list(NixList(result))
             },
@@ -136,7 +141,8 @@ extension NixEvaluator {
     /// Every item reachable from `startSet` through `operator`, each `key` once, in the order found.
     private func genericClosure(_ attrs: NixAttrs, at position: NixPosition?) throws -> NixValue {
         guard let start = attrs["startSet"], let step = attrs["operator"] else {
-            throw NixEvalError("attribute '\(attrs["startSet"] == nil ? "startSet" : "operator")' missing", at: position)
+            throw NixEvalError(
+                "attribute '\(attrs["startSet"] == nil ? "startSet" : "operator")' missing", at: position)
         }
         var pending = try list(start, at: position).elements
         var keys: [NixValue] = []

@@ -40,7 +40,8 @@ extension NixEvaluator {
                 let regex = try evaluator.regex(try evaluator.plainString(arguments[0], at: position), at: position)
                 let string = try evaluator.string(arguments[1], at: position)
                 let bytes = Array(string.text.utf8)
-                guard let match = regex.firstMatch(in: NixRegex.subject(bytes), from: 0), match[0] == 0..<bytes.count else {
+                guard let match = regex.firstMatch(in: NixRegex.subject(bytes), from: 0), match[0] == 0..<bytes.count
+                else {
                     return .null
                 }
                 return .list(NixList(match.dropFirst().map { NixEvaluator.group($0, of: bytes) }))
@@ -139,7 +140,8 @@ extension NixEvaluator {
         while index <= subject.count {
             var found = false
             for (which, pattern) in patterns.enumerated() {
-                guard index + pattern.count <= subject.count, subject[index..<index + pattern.count].elementsEqual(pattern)
+                guard index + pattern.count <= subject.count,
+                    subject[index..<index + pattern.count].elementsEqual(pattern)
                 else { continue }
                 found = true
                 if replacements[which] == nil { replacements[which] = try string(to[which], at: position) }

@@ -21,8 +21,10 @@ extension NixExpr: CustomStringConvertible {
         case .attrs(let attrs):
             if attrs.recursive { output += "rec " }
             output += "{ "
-            for (name, definition) in zip(attrs.names, attrs.definitions).sorted(by: { NixAttrs.precedes($0.0, $1.0) }) {
-                output += definition.inherited ? "inherit \(name) ; " : "\(NixExpr.showName(name)) = \(definition.value); "
+            for (name, definition) in zip(attrs.names, attrs.definitions).sorted(by: { NixAttrs.precedes($0.0, $1.0) })
+            {
+                output +=
+                    definition.inherited ? "inherit \(name) ; " : "\(NixPrinter.name(name)) = \(definition.value); "
             }
             for dynamic in attrs.dynamic { output += "\"${\(dynamic.name)}\" = \(dynamic.value); " }
             output += "}"
@@ -42,11 +44,13 @@ extension NixExpr: CustomStringConvertible {
         case .let(let attrs, let body):
             output += "(let "
             for (name, definition) in zip(attrs.names, attrs.definitions) {
-                output += definition.inherited ? "inherit \(name); " : "\(NixExpr.showName(name)) = \(definition.value); "
+                output +=
+                    definition.inherited ? "inherit \(name); " : "\(NixPrinter.name(name)) = \(definition.value); "
             }
             output += "in \(body))"
         case .with(let with): output += "(with \(with.attrs); \(with.body))"
-        case .if(let condition, let then, let otherwise, _): output += "(if \(condition) then \(then) else \(otherwise))"
+        case .if(let condition, let then, let otherwise, _):
+            output += "(if \(condition) then \(then) else \(otherwise))"
         case .assert(let condition, let body, _): output += "assert \(condition); \(body)"
         case .not(let operand, _): output += "(! \(operand))"
         case .binary(let op, let left, let right, _): output += "(\(left) \(op.rawValue) \(right))"
@@ -55,7 +59,7 @@ extension NixExpr: CustomStringConvertible {
         }
     }
 
-    private static func showString(_ text: String) -> String {
+    static func showString(_ text: String) -> String {
         var output = "\""
         for character in text.unicodeScalars {
             switch character {
@@ -69,19 +73,10 @@ extension NixExpr: CustomStringConvertible {
         return output + "\""
     }
 
-    /// A name as written: plain when it is an identifier, quoted otherwise.
-    private static func showName(_ name: String) -> String {
-        func isLetter(_ byte: UInt8) -> Bool { (65...90).contains(byte) || (97...122).contains(byte) || byte == 95 }
-        let bytes = Array(name.utf8)
-        guard let first = bytes.first, name != "if" else { return showString(name) }
-        let identifier = isLetter(first) && bytes.allSatisfy { isLetter($0) || (48...57).contains($0) || $0 == 39 || $0 == 45 }
-        return identifier ? name : showString(name)
-    }
-
     private static func showPath(_ path: [NixAttrName]) -> String {
         path.map { name in
             switch name {
-            case .name(let text): return showName(text)
+            case .name(let text): return NixPrinter.name(text)
             case .dynamic(let expression): return "\"${\(expression)}\""
             }
         }.joined(separator: ".")

@@ -1,7 +1,7 @@
 import Foundation
 
 /// `nix-instantiate` as Nix 2.8's language tests call it: `--parse`, `--eval [--strict]`,
-/// `--xml [--no-location]`, `--json`, `-A PATH`, `--arg NAME EXPR`, `--argstr NAME STRING`,
+/// `--xml` (always without locations, as `--no-location`), `--json`, `-A PATH`, `--arg NAME EXPR`, `--argstr NAME STRING`,
 /// `-I [PREFIX=]DIR`, `-E` (arguments are expressions) and `-` (read standard input). Without
 /// `--eval` it prints the `.drv` path of each derivation, as Nix does (computed, not written).
 public struct NixInstantiate {
@@ -15,7 +15,6 @@ public struct NixInstantiate {
     public var evalOnly = false
     public var strict = false
     public var output = Output.plain
-    public var location = true
     public var attrPaths: [String] = []
     public var autoArguments: [(name: String, value: AutoArgument)] = []
     public var includes: [String] = []
@@ -33,7 +32,9 @@ public struct NixInstantiate {
     public init(arguments: [String]) throws {
         var remaining = arguments[...]
         func value(_ flag: String) throws -> String {
-            guard let next = remaining.popFirst() else { throw UsageError(description: "flag '\(flag)' requires an argument") }
+            guard let next = remaining.popFirst() else {
+                throw UsageError(description: "flag '\(flag)' requires an argument")
+            }
             return next
         }
         while let argument = remaining.popFirst() {
@@ -47,12 +48,12 @@ public struct NixInstantiate {
             case "--strict": strict = true
             case "--xml": output = .xml
             case "--json": output = .json
-            case "--no-location": location = false
             case "-A", "--attr": attrPaths.append(try value(argument))
             case "--arg": autoArguments.append((try value(argument), .expression(try value(argument))))
             case "--argstr": autoArguments.append((try value(argument), .string(try value(argument))))
             case "-I", "--include": includes.append(try value(argument))
-            case "--read-write-mode", "--readonly-mode", "--show-trace", "--dry-run", "--indirect": break
+            case "--no-location", "--read-write-mode", "--readonly-mode", "--show-trace", "--dry-run", "--indirect":
+                break
             default:
                 if argument.hasPrefix("-I"), argument.count > 2 {
                     includes.append(String(argument.dropFirst(2)))
@@ -111,9 +112,10 @@ public struct NixInstantiate {
                 if let arguments { value = try evaluator.autoCall(value, arguments) }
                 switch output {
                 case .xml:
-                    write(try evaluator.xml(value, strict: strict, location: location))
+                    write(try evaluator.xml(value))
                 case .json:
-                    write(try evaluator.json(value, strict: strict) + "\n")
+                    var context = Set<String>()
+                    write(try evaluator.json(value, context: &context, at: nil) + "\n")
                 case .plain:
                     if strict { try evaluator.forceDeep(value) }
                     write(NixPrinter.print(value) + "\n")

@@ -35,7 +35,7 @@ public enum NixPrinter {
                     for name in attrs.sortedNames.reversed() {
                         pending.append(.text("; "))
                         pending.append(.value(attrs[name]!))
-                        pending.append(.text(name + " = "))
+                        pending.append(.text(NixPrinter.name(name) + " = "))
                     }
                 case .list(let list):
                     if !list.elements.isEmpty && !seen.insert(ObjectIdentifier(list)).inserted {
@@ -70,6 +70,16 @@ public enum NixPrinter {
         case .thunk: return "<CODE>"
         case .attrs, .list: return ""
         }
+    }
+
+    /// A name as Nix writes it (`showId`): plain when it is an identifier, quoted otherwise.
+    static func name(_ name: String) -> String {
+        func isLetter(_ byte: UInt8) -> Bool { (65...90).contains(byte) || (97...122).contains(byte) || byte == 95 }
+        let bytes = Array(name.utf8)
+        guard let first = bytes.first, name != "if" else { return NixExpr.showString(name) }
+        let identifier =
+            isLetter(first) && bytes.allSatisfy { isLetter($0) || (48...57).contains($0) || $0 == 39 || $0 == 45 }
+        return identifier ? name : NixExpr.showString(name)
     }
 
     /// A float as C++'s `ostream <<` writes it: six significant digits, `%g`.

@@ -156,7 +156,9 @@ public final class NixEnvironment {
 
     /// What a slot holds before its value is put there (a `rec` set's, a `let`'s, a default
     /// argument's): a reference to it is then made a thunk, not a copy of the slot.
-    nonisolated(unsafe) static let unset = NixThunk { throw NixEvalError("internal error: a variable was used before it was set") }
+    nonisolated(unsafe) static let unset = NixThunk {
+        throw NixEvalError("internal error: a variable was used before it was set")
+    }
 }
 
 /// A built-in function: its name (for errors), how many arguments it takes, and what it does.

@@ -1,0 +1,37 @@
+import TOMLKit
+
+/// `builtins.fromTOML` (Nix 2.8's primops/fromTOML.cc): tables become sets, arrays lists, and
+/// integers, floats, Booleans and strings themselves; Nix has no type for dates and times, so
+/// they are an error as in Nix 2.8.
+enum NixTOML {
+    static func parse(_ text: String, at position: NixPosition?) throws -> NixValue {
+        do {
+            return try value(TOMLTable(string: text))
+        } catch let error as TOMLParseError {
+            throw NixEvalError(
+                "while parsing a TOML string: \(error.description) (at line \(error.source.begin.line), column \(error.source.begin.column))",
+                at: position)
+        } catch let error as NixEvalError {
+            throw error.located(position)
+        }
+    }
+
+    private static func value(_ toml: TOMLValueConvertible) throws -> NixValue {
+        switch toml.type {
+        case .table:
+            var entries: [String: NixAttrs.Attr] = [:]
+            for (key, element) in toml.table! {
+                entries[key] = NixAttrs.Attr(value: try value(element), position: nil)
+            }
+            return .attrs(NixAttrs(entries))
+        case .array:
+            return .list(NixList(try toml.array!.map { try value($0) }))
+        case .string: return .string(NixString(toml.string!))
+        case .int: return .int(toml.int!)
+        case .double: return .float(toml.double!)
+        case .bool: return .bool(toml.bool!)
+        case .date, .time, .dateTime:
+            throw NixEvalError("while parsing a TOML string: Dates and times are not supported")
+        }
+    }
+}
