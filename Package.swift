@@ -64,7 +64,7 @@ let package = Package(
         .target(
             name: "DevenvProject",
             dependencies: [
-                "DevenvBasics", "DevenvStore", "DevenvFetch", "DevenvCache", "DevenvBuild", "DevenvPackages",
+                "DevenvBasics", "DevenvStore", "DevenvFetch", "DevenvCache", "DevenvBuild", "DevenvPackages", "DevenvNixLang",
             ],
             plugins: ["EmbedFiles"]
         ),

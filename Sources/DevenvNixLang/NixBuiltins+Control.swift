@@ -96,7 +96,9 @@ extension NixEvaluator {
                 suffix = name.count == prefix.count ? "" : String(name.dropFirst(prefix.count))
             }
             let candidate = NixParser.absolute(directory, from: current) + suffix
-            if FileManager.default.fileExists(atPath: candidate) { return NixParser.absolute(candidate, from: "/") }
+            if FileManager.default.fileExists(atPath: candidate) || imported[candidate] != nil {
+                return NixParser.absolute(candidate, from: "/")
+            }
         }
         if name.hasPrefix("nix/") { return NixEvaluator.corepkgs + name.dropFirst(4) }
         throw NixEvalError(

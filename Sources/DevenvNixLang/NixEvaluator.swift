@@ -100,6 +100,22 @@ public final class NixEvaluator {
         try eval(expression, baseEnvironment)
     }
 
+    /// Makes `import path` (and `<name>` found at `path` through the search path) give `value`:
+    /// how a host provides files that exist only in it, such as its package set as `<nixpkgs>`.
+    public func provide(_ value: NixValue, at path: String) { imported[path] = value }
+
+    /// `function argument`, forced.
+    public func apply(_ function: NixValue, _ argument: NixValue) throws -> NixValue {
+        try force(try call(function, argument, at: nil))
+    }
+
+    /// A value as `toString` makes it a string (numbers, Booleans, lists and derivations too).
+    public func text(of value: NixValue) throws -> NixString {
+        var context = Set<String>()
+        let text = try coerceToString(value, context: &context, at: nil, coerceMore: true, copyToStore: false)
+        return NixString(text, context: context)
+    }
+
     /// Evaluates a file as `import` does (a directory means its `default.nix`).
     public func evaluate(file: String) throws -> NixValue {
         try importFile(NixParser.absolute(file, from: FileManager.default.currentDirectoryPath), at: nil)
@@ -140,7 +156,7 @@ public final class NixEvaluator {
 
     /// The value itself, with thunks computed (weak head normal form).
     @inline(__always)
-    func force(_ value: NixValue) throws -> NixValue {
+    public func force(_ value: NixValue) throws -> NixValue {
         guard case .thunk(let thunk) = value else { return value }
         return try force(thunk)
     }
@@ -176,7 +192,7 @@ public final class NixEvaluator {
 
     /// Forces everything inside, as `--strict` and `deepSeq` do: iteratively, so that long lists
     /// and deep sets do not grow the native stack.
-    func forceDeep(_ value: NixValue) throws {
+    public func forceDeep(_ value: NixValue) throws {
         var seen = Set<ObjectIdentifier>()
         var pending: [(value: NixValue, attribute: (String, NixPosition?)?)] = [(value, nil)]
         while let (next, attribute) = pending.popLast() {

@@ -104,7 +104,7 @@ public final class NixAttrs {
     static func precedes(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
 
     /// Only while the set is being built, before anyone else sees it.
-    func set(_ name: String, _ value: NixValue, at position: NixPosition? = nil) {
+    public func set(_ name: String, _ value: NixValue, at position: NixPosition? = nil) {
         entries[name] = Attr(value: value, position: position)
         sortedNamesCache = nil
     }

@@ -256,14 +256,6 @@ extension Manifest {
         }
     }
 
-    /// Reads `devenv.toml` from a file.
-    public static func load(from path: String, displayName: String) throws -> Manifest {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ProjectError("cannot read \(path)")
-        }
-        return try Manifest(bytes: data, displayName: displayName)
-    }
-
     /// Reads a manifest from the bytes of `devenv.toml` (which must be UTF-8).
     public init(bytes data: Data, displayName: String) throws {
         do {

@@ -4,29 +4,43 @@ import DevenvStore
 import Foundation
 import Glibc
 
-/// A project directory: the nearest one upward that holds a `devenv.toml`.
+/// A project directory: the nearest one upward that holds a `devenv.toml`, or else a Nix file
+/// (`flake.nix`, `shell.nix`, `default.nix`) that describes it instead.
 public struct Project: Sendable {
     public let root: String
-    public var manifestPath: String { root + "/devenv.toml" }
+    /// The file the project's manifest comes from: devenv.toml, or the Nix file.
+    public let manifestPath: String
+    /// Whether the manifest is a Nix file, evaluated (see `Manifest(nixFile:…)`).
+    public var isNix: Bool { manifestPath.hasSuffix(".nix") }
     public var lockPath: String { root + "/devenv.lock" }
     /// Per-project state of the project's tools (gitignored; the templates point caches there).
     /// devenv's own per-project state lives under `$DEVENV_HOME`, where a cloned repository
     /// cannot plant links.
     public var stateDirectory: String { root + "/.devenv" }
 
-    public init(root: String) { self.root = root }
+    /// The project at `root`: its devenv.toml, else its first Nix file, else (none yet) devenv.toml.
+    public init(root: String) {
+        self.root = root
+        let name = Project.manifestNames.first { FileManager.default.fileExists(atPath: root + "/" + $0) }
+        manifestPath = root + "/" + (name ?? "devenv.toml")
+    }
 
-    /// The project containing `directory` (itself or the nearest parent with a devenv.toml).
+    /// The files that make a directory a project, in the order one is chosen.
+    static let manifestNames = ["devenv.toml"] + Manifest.nixFiles
+
+    /// The project containing `directory` (itself or the nearest parent with a devenv.toml or,
+    /// failing that, one of the Nix files).
     public static func find(from directory: String) throws -> Project {
         var current = URL(fileURLWithPath: directory).standardizedFileURL
         while true {
-            if FileManager.default.fileExists(atPath: current.appendingPathComponent("devenv.toml").path) {
+            for name in manifestNames where FileManager.default.fileExists(atPath: current.appendingPathComponent(name).path) {
                 return Project(root: current.path)
             }
             let parent = current.deletingLastPathComponent()
             if parent.path == current.path {
                 throw ProjectError(
-                    "no devenv.toml in \(directory) or any parent directory (run `devenv init` to start one)")
+                    "no devenv.toml (or flake.nix, shell.nix, default.nix) in \(directory) or any parent directory (run `devenv init` to start one)"
+                )
             }
             current = parent
         }
@@ -34,7 +48,7 @@ public struct Project: Sendable {
 
     /// The manifest, with messages naming it relative to `workingDirectory`.
     public func manifest(workingDirectory: String = FileManager.default.currentDirectoryPath) throws -> Manifest {
-        try Manifest.load(from: manifestPath, displayName: Project.display(manifestPath, from: workingDirectory))
+        try ProjectFiles(self).manifest(workingDirectory: workingDirectory)
     }
 
     public func lock() throws -> Lockfile? { try Lockfile.load(from: lockPath) }

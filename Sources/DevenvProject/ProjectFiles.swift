@@ -27,8 +27,11 @@ public struct ProjectFiles: Sendable {
 
     /// The manifest, with messages naming it relative to `workingDirectory`.
     public func manifest(workingDirectory: String = FileManager.default.currentDirectoryPath) throws -> Manifest {
-        try Manifest(
-            bytes: manifestBytes, displayName: Project.display(project.manifestPath, from: workingDirectory))
+        let displayName = Project.display(project.manifestPath, from: workingDirectory)
+        if project.isNix {
+            return try Manifest(nixFile: project.manifestPath, bytes: manifestBytes, displayName: displayName)
+        }
+        return try Manifest(bytes: manifestBytes, displayName: displayName)
     }
 
     /// The lock, or nil when there is none.

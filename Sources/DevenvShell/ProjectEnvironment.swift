@@ -1,3 +1,4 @@
+import DevenvBasics
 import DevenvBuild
 import DevenvProject
 import DevenvStore
@@ -54,11 +55,14 @@ extension Workspace {
 
     /// How `shell` composes its variables over a base (docs/environment.md).
     func shellEnvironment(_ shell: String, environment: Environment, path: String) throws -> ShellEnvironment {
-        ShellEnvironment(
+        // A Nix project's values may name packages' store paths, known once locked.
+        let own = try manifest.shell(shell).env.mapValues {
+            Manifest.resolvingPackageMarkers(in: $0, packages: environment.packages)
+        }
+        return ShellEnvironment(
             path: [path + "/bin"], packageVariables: environment.packageVariables,
-            manifestVariables: try manifest.serviceExports(in: project.stateDirectory + "/state").merging(
-                try manifest.shell(shell).env
-            ) { $1 }, root: project.root, shellName: shell)
+            manifestVariables: try manifest.serviceExports(in: project.stateDirectory + "/state").merging(own) { $1 },
+            root: project.root, shellName: shell)
     }
 
     /// `variables` with the manifest `hook` of `shell` applied (none: as they are), and what it printed
@@ -66,7 +70,9 @@ extension Workspace {
     func applyingHook(of shell: String, to variables: [String: String], directory: String, capturingOutput: Bool)
         throws -> (environment: [String: String], output: String)
     {
-        guard let hook = try manifest.shell(shell).hook, !hook.isEmpty else { return (variables, "") }
+        guard let written = try manifest.shell(shell).hook, !written.isEmpty else { return (variables, "") }
+        let packages = try lock.environment(shell: shell, system: CurrentSystem.name).packages
+        let hook = Manifest.resolvingPackageMarkers(in: written, packages: packages)
         do {
             return try Hook.run(hook, in: variables, directory: directory, capturingOutput: capturingOutput)
         } catch let error as ShellError {

@@ -1,0 +1,292 @@
+import DevenvBasics
+import DevenvNixLang
+import DevenvPackages
+import Foundation
+
+/// A project described by a `flake.nix`, `shell.nix` or `default.nix` instead of a devenv.toml:
+/// the file is evaluated with devenv's package set as `<nixpkgs>` (and as a flake's `nixpkgs`
+/// input), and what `mkShell` was given becomes a manifest shell. A package's store path is not
+/// known before the lock, so where Nix code interpolates one (`"${pkgs.go}/bin/go"`) the text
+/// holds a marker that entering the shell replaces with the locked path.
+extension Manifest {
+    /// The Nix files that make a directory a project, in the order one is chosen.
+    public static let nixFiles = ["flake.nix", "shell.nix", "default.nix"]
+
+    /// What stands for package `name`'s store path in a Nix project's variables and hook.
+    public static func packageMarker(_ name: String) -> String { NixProjectEvaluation.open + name + NixProjectEvaluation.close }
+
+    /// `text` with each package marker replaced by that package's store path in `packages`.
+    public static func resolvingPackageMarkers(in text: String, packages: [LockedPackage]) -> String {
+        guard text.contains(NixProjectEvaluation.open) else { return text }
+        var result = text
+        for package in packages {
+            result = result.replacingOccurrences(of: packageMarker(package.request), with: package.outPath)
+        }
+        return result
+    }
+
+    /// The manifest the Nix file at `path` describes, for `system`.
+    public init(nixFile path: String, bytes: Data, displayName: String, system: String = CurrentSystem.name) throws {
+        let evaluation = NixProjectEvaluation(path: path, bytes: bytes, displayName: displayName, system: system)
+        self = try NixEvaluator.onLargeStack { try evaluation.manifest() }
+    }
+}
+
+/// One evaluation of a project's Nix file into a manifest.
+struct NixProjectEvaluation: @unchecked Sendable {
+    static let open = "\u{1}devenv-package:"
+    static let close = "\u{1}"
+    /// Where the provided files live; nothing on disk is there.
+    static let providedRoot = "/__devenv__"
+
+    let path: String
+    let bytes: Data
+    let displayName: String
+    let system: String
+
+    func manifest() throws -> Manifest {
+        do {
+            return try evaluate()
+        } catch let error as NixSyntaxError {
+            throw ManifestError(relocated(error.description))
+        } catch let error as NixEvalError {
+            throw ManifestError(relocated(error.description))
+        }
+    }
+
+    /// Messages name the file as the user does (`shell.nix:3:5`), not by its absolute path.
+    private func relocated(_ message: String) -> String {
+        message.replacingOccurrences(of: path + ":", with: displayName + ":")
+    }
+
+    private func evaluate() throws -> Manifest {
+        var options = NixEvaluator.Options()
+        options.currentSystem = system
+        options.searchPath = [("nixpkgs", NixProjectEvaluation.providedRoot + "/nixpkgs")]
+        let evaluator = try NixEvaluator(options: options)
+        let nixpkgs = try provideNixpkgs(to: evaluator)
+        let directory = (path as NSString).deletingLastPathComponent
+        let value = try evaluator.evaluate(try evaluator.parse(Array(bytes), file: path, basePath: directory))
+        var manifest = try Manifest(parsing: "", file: displayName, currentSystem: system)
+        if (path as NSString).lastPathComponent == "flake.nix" {
+            manifest.shells = try flakeShells(value, evaluator: evaluator, nixpkgs: nixpkgs, root: directory)
+        } else {
+            let shell = try evaluator.autoCall(value, NixAttrs())
+            manifest.shells = [Manifest.defaultShell: try self.shell(shell, evaluator: evaluator, what: displayName)]
+        }
+        return manifest
+    }
+
+    /// `<nixpkgs>` (and `<nixpkgs/lib>`): devenv's packages under their names. Returns the
+    /// function `import <nixpkgs>` gives.
+    private func provideNixpkgs(to evaluator: NixEvaluator) throws -> NixValue {
+        let set = PackageSet.builtin
+        let names = Set(set.recipes.keys).union(set.aliases.keys).sorted()
+        var nested: [String: NixValue] = [:]
+        for (group, members) in NixProjectEvaluation.nestedNames {
+            let present = members.filter { names.contains($0.package) }
+            nested[group] = .list(
+                NixList(present.map { .attrs(NixAttrs(values: ["name": .string(NixString($0.name)), "package": .string(NixString($0.package))])) }))
+        }
+        let root = NixProjectEvaluation.providedRoot + "/nixpkgs"
+        let lib = try evaluator.evaluate(
+            try evaluator.parse(Array(NixPackageSetSource.lib.utf8), file: root + "/lib.nix", basePath: root))
+        evaluator.provide(lib, at: root + "/lib.nix")
+        evaluator.provide(lib, at: root + "/lib")
+        let function = try evaluator.evaluate(
+            try evaluator.parse(Array(NixPackageSetSource.nixpkgs.utf8), file: root + "/default.nix", basePath: root))
+        let nixpkgs = try evaluator.apply(
+            function,
+            .attrs(
+                NixAttrs(values: [
+                    "names": .list(NixList(names.map { .string(NixString($0)) })),
+                    "nested": .attrs(NixAttrs(values: nested)),
+                    "open": .string(NixString(NixProjectEvaluation.open)),
+                    "close": .string(NixString(NixProjectEvaluation.close)),
+                    "hostSystem": .string(NixString(system)),
+                ])))
+        evaluator.provide(nixpkgs, at: root)
+        return nixpkgs
+    }
+
+    /// nixpkgs' nested package sets, for the names devenv has.
+    static let nestedNames: [String: [(name: String, package: String)]] = [
+        "nodePackages": [("typescript", "typescript"), ("eslint", "eslint")],
+        "nodePackages_latest": [("typescript", "typescript"), ("eslint", "eslint")],
+    ]
+
+    // MARK: Flakes
+
+    /// A flake's `devShells.<system>` (or the older `devShell.<system>`), by name.
+    private func flakeShells(_ value: NixValue, evaluator: NixEvaluator, nixpkgs: NixValue, root: String) throws
+        -> [String: Manifest.Shell]
+    {
+        guard case .attrs(let flake) = try evaluator.force(value) else {
+            throw ManifestError("\(displayName): a flake is a set with `inputs` and `outputs`")
+        }
+        let inputs = try flakeInputs(flake, evaluator: evaluator, nixpkgs: nixpkgs)
+        let call = try evaluator.evaluate(
+            try evaluator.parse(
+                Array(NixProjectEvaluation.callFlake.utf8), file: NixProjectEvaluation.providedRoot + "/call-flake.nix",
+                basePath: NixProjectEvaluation.providedRoot))
+        let outputs = try evaluator.apply(
+            call, .attrs(NixAttrs(values: ["flake": value, "inputs": .attrs(inputs), "root": .path(root)])))
+        guard case .attrs(let attrs) = outputs else {
+            throw ManifestError("\(displayName): the flake's outputs are not a set")
+        }
+        var shells: [String: Manifest.Shell] = [:]
+        if let all = attrs["devShells"], case .attrs(let bySystem) = try evaluator.force(all),
+            let mine = bySystem[system], case .attrs(let named) = try evaluator.force(mine)
+        {
+            for name in named.sortedNames {
+                shells[name] = try shell(named[name]!, evaluator: evaluator, what: "devShells.\(system).\(name)")
+            }
+        } else if let legacy = attrs["devShell"], case .attrs(let bySystem) = try evaluator.force(legacy),
+            let mine = bySystem[system]
+        {
+            shells[Manifest.defaultShell] = try shell(mine, evaluator: evaluator, what: "devShell.\(system)")
+        }
+        guard !shells.isEmpty else {
+            throw ManifestError("\(displayName): the flake has no devShells.\(system)")
+        }
+        if shells[Manifest.defaultShell] == nil {
+            shells[Manifest.defaultShell] = Manifest.Shell(packages: [], env: [:], hook: nil, aliases: [:])
+        }
+        return shells
+    }
+
+    /// Calls a flake's `outputs` with its inputs and `self`, as Nix does.
+    static let callFlake = """
+        { flake, inputs, root }:
+        let
+          self = outputs // { outPath = root; inherit inputs; sourceInfo = { outPath = root; }; _type = "flake"; };
+          outputs = flake.outputs (inputs // { inherit self; });
+        in outputs
+        """
+
+    /// The inputs devenv can give a flake: nixpkgs (its own package set, whatever the URL
+    /// pins) and flake-utils. Any other input is an error naming it.
+    private func flakeInputs(_ flake: NixAttrs, evaluator: NixEvaluator, nixpkgs: NixValue) throws -> NixAttrs {
+        let flakeUtils = try evaluator.evaluate(
+            try evaluator.parse(
+                Array(NixPackageSetSource.flakeUtils.utf8), file: NixProjectEvaluation.providedRoot + "/flake-utils.nix",
+                basePath: NixProjectEvaluation.providedRoot))
+        let nixpkgsFlake = try nixpkgsAsFlake(evaluator: evaluator, nixpkgs: nixpkgs)
+        let inputs = NixAttrs()
+        var declared: [String: (url: String, position: NixPosition?)] = [:]
+        if let value = flake.entries["inputs"] {
+            guard case .attrs(let attrs) = try evaluator.force(value.value) else {
+                throw ManifestError("\(displayName): `inputs` is not a set")
+            }
+            for name in attrs.sortedNames {
+                var url = ""
+                if case .attrs(let input) = try evaluator.force(attrs[name]!), let text = input["url"] {
+                    url = try evaluator.text(of: text).text
+                } else if case .string(let text) = try evaluator.force(attrs[name]!) {
+                    url = text.text
+                }
+                declared[name] = (url, attrs.entries[name]?.position)
+            }
+        }
+        // Undeclared, nixpkgs and flake-utils come from the registry in Nix: here, too.
+        for name in Set(declared.keys).union(["nixpkgs", "flake-utils"]).sorted() {
+            let url = declared[name]?.url ?? ""
+            if name == "nixpkgs" || url.contains("nixpkgs") {
+                inputs.set(name, nixpkgsFlake)
+            } else if name == "flake-utils" || url.contains("flake-utils") {
+                inputs.set(name, flakeUtils)
+            } else {
+                let place = declared[name]?.position.map { relocated("\($0): ") } ?? "\(displayName): "
+                throw ManifestError(
+                    "\(place)flake input '\(name)' (\(url)): devenv gives flakes only nixpkgs (its own package set) and flake-utils"
+                )
+            }
+        }
+        return inputs
+    }
+
+    /// nixpkgs as a flake: `legacyPackages.<system>` and `lib`.
+    private func nixpkgsAsFlake(evaluator: NixEvaluator, nixpkgs: NixValue) throws -> NixValue {
+        let systems = ["x86_64-linux", "aarch64-linux", "x86_64-darwin", "aarch64-darwin"]
+        let bySystem = NixAttrs()
+        for name in systems {
+            bySystem.set(name, try evaluator.apply(nixpkgs, .attrs(NixAttrs(values: ["system": .string(NixString(name))]))))
+        }
+        let mine = try evaluator.apply(nixpkgs, .attrs(NixAttrs()))
+        guard case .attrs(let pkgs) = mine else { return .null }
+        return .attrs(
+            NixAttrs(values: [
+                "legacyPackages": .attrs(bySystem), "lib": pkgs["lib"]!,
+                "outPath": .string(NixString(NixProjectEvaluation.providedRoot + "/nixpkgs")),
+            ]))
+    }
+
+    // MARK: Shells
+
+    /// The attributes of `mkShell` that are not variables.
+    static let shellAttributes: Set<String> = [
+        "name", "packages", "buildInputs", "nativeBuildInputs", "propagatedBuildInputs",
+        "propagatedNativeBuildInputs", "inputsFrom", "shellHook", "passthru", "meta",
+    ]
+    static let packageLists = [
+        "packages", "buildInputs", "nativeBuildInputs", "propagatedBuildInputs", "propagatedNativeBuildInputs",
+    ]
+
+    /// What `mkShell` was given, as a manifest shell. `what` names it in errors.
+    private func shell(_ value: NixValue, evaluator: NixEvaluator, what: String) throws -> Manifest.Shell {
+        guard case .attrs(let made) = try evaluator.force(value), let given = made["__devenvShell"],
+            case .attrs(let attrs) = try evaluator.force(given)
+        else {
+            throw ManifestError("\(displayName): \(what) is not made by mkShell (or mkShellNoCC)")
+        }
+        var result = Manifest.Shell(packages: [], env: [:], hook: nil, aliases: [:])
+        var hooks: [String] = []
+        if let inputsFrom = attrs.entries["inputsFrom"] {
+            for element in try list(inputsFrom, evaluator: evaluator, what: "inputsFrom") {
+                guard case .attrs(let other) = try evaluator.force(element), other["__devenvShell"] != nil else { continue }
+                let inner = try shell(element, evaluator: evaluator, what: "inputsFrom")
+                result.packages += inner.packages.filter { !result.packages.contains($0) }
+                result.env.merge(inner.env) { $1 }
+                result.locations.merge(inner.locations) { $1 }
+                if let hook = inner.hook { hooks.append(hook) }
+            }
+        }
+        for key in NixProjectEvaluation.packageLists {
+            guard let entry = attrs.entries[key] else { continue }
+            let place = entry.position.map { relocated("\($0)") } ?? displayName
+            for element in try list(entry, evaluator: evaluator, what: key) {
+                let forced = try evaluator.force(element)
+                if case .null = forced { continue }
+                guard case .attrs(let package) = forced, let name = package["__devenvPackage"] else {
+                    throw ManifestError(
+                        "\(place): \(key) holds \(forced.typeDescription) that is not a package of devenv's set")
+                }
+                let text = try evaluator.text(of: name).text
+                guard let request = PackageRequest(text) else { continue }
+                if !result.packages.contains(request) {
+                    result.packages.append(request)
+                    result.locations[text] = place
+                }
+            }
+        }
+        if let hook = attrs["shellHook"] { hooks.append(try evaluator.text(of: hook).text) }
+        result.hook = hooks.isEmpty ? nil : hooks.joined(separator: "\n")
+        for name in attrs.sortedNames
+        where !NixProjectEvaluation.shellAttributes.contains(name) && !name.hasPrefix("__") {
+            let place = attrs.entries[name]?.position.map { relocated("\($0)") } ?? displayName
+            guard ShellSyntax.isVariable(name), !Environment.isDevenvOwn(name) else {
+                throw ManifestError("\(place): '\(name)' is not \(ShellSyntax.variableRule)")
+            }
+            result.env[name] = try evaluator.text(of: attrs[name]!).text
+        }
+        return result
+    }
+
+    private func list(_ entry: NixAttrs.Attr, evaluator: NixEvaluator, what: String) throws -> [NixValue] {
+        guard case .list(let list) = try evaluator.force(entry.value) else {
+            let place = entry.position.map { relocated("\($0)") } ?? displayName
+            throw ManifestError("\(place): \(what) is not a list")
+        }
+        return list.elements
+    }
+}
