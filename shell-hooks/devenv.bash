@@ -87,11 +87,12 @@ __devenv_unload() {
     __devenv_loaded=
 }
 
-# Sets __devenv_root to the nearest directory upward holding a devenv.toml (or to nothing).
+# Sets __devenv_root to the nearest directory upward holding a devenv.toml, or else a flake.nix,
+# shell.nix or default.nix (or to nothing).
 __devenv_find() {
     local d=$PWD
     while :; do
-        if [[ -f $d/devenv.toml ]]; then
+        if [[ -f $d/devenv.toml || -f $d/flake.nix || -f $d/shell.nix || -f $d/default.nix ]]; then
             __devenv_root=$d
             return
         fi
@@ -113,9 +114,11 @@ __devenv_changed() {
 __devenv_hook() {
     local ret=$? s=$__devenv_stamp.seen
     if [[ $PWD == "$__devenv_dir" ]] && ! __devenv_changed "$__devenv_hooks/allow.stamp" \
-        ${DEVENV_ACTIVE:+"$DEVENV_ACTIVE/devenv.toml" "$DEVENV_ACTIVE/devenv.lock" "$DEVENV_ACTIVE_CACHE"} \
+        ${DEVENV_ACTIVE:+"$DEVENV_ACTIVE/devenv.toml" "$DEVENV_ACTIVE/devenv.lock" "$DEVENV_ACTIVE_CACHE" \
+            "$DEVENV_ACTIVE/flake.nix" "$DEVENV_ACTIVE/shell.nix" "$DEVENV_ACTIVE/default.nix"} \
         ${__devenv_pending:+"$__devenv_pending" "${__devenv_pending%.*}.failed" \
-            "$__devenv_pending_root/devenv.toml" "$__devenv_pending_root/devenv.lock"}; then
+            "$__devenv_pending_root/devenv.toml" "$__devenv_pending_root/devenv.lock" \
+            "$__devenv_pending_root/flake.nix" "$__devenv_pending_root/shell.nix" "$__devenv_pending_root/default.nix"}; then
         return $ret
     fi
     # Stamped before looking: whatever changes from now on is seen at a later prompt.
@@ -126,7 +129,8 @@ __devenv_hook() {
     if [[ -n $root ]]; then
         cache=${root//\%/%25}
         cache="$__devenv_hooks/env/${cache//\//%2F}.bash"
-        [[ -f $cache && ! $root/devenv.toml -nt $cache && ! $root/devenv.lock -nt $cache ]] && read -r header <"$cache"
+        [[ -f $cache && ! $root/devenv.toml -nt $cache && ! $root/devenv.lock -nt $cache && ! $root/flake.nix -nt $cache &&
+            ! $root/shell.nix -nt $cache && ! $root/default.nix -nt $cache ]] && read -r header <"$cache"
     fi
     if [[ -n $root && $root == "$DEVENV_ACTIVE" && -z $__devenv_pending && -n $header && $header == "$__devenv_loaded" ]]; then
         return $ret

@@ -116,7 +116,7 @@ end
 function __devenv_find
     set -l d $PWD
     while true
-        if test -f "$d/devenv.toml"
+        if test -f "$d/devenv.toml"; or test -f "$d/flake.nix"; or test -f "$d/shell.nix"; or test -f "$d/default.nix"
             set -g __devenv_root $d
             return
         end
@@ -136,12 +136,20 @@ function __devenv_changed -a s
     return 1
 end
 
+# True when one of the files exists and is newer than the file $s.
+function __devenv_newer -a s
+    for f in $argv[2..-1]
+        test "$f" -nt $s; and return 0
+    end
+    return 1
+end
+
 function __devenv_hook --on-event fish_prompt
     set -l ret $status
     set -l s $__devenv_stamp.seen
     set -l watched $__devenv_hooks/allow.stamp
-    test -n "$DEVENV_ACTIVE"; and set -a watched $DEVENV_ACTIVE/devenv.toml $DEVENV_ACTIVE/devenv.lock $DEVENV_ACTIVE_CACHE
-    test -n "$__devenv_pending"; and set -a watched $__devenv_pending (string replace -r '\.[^.]*$' '' -- $__devenv_pending).failed $__devenv_pending_root/devenv.toml $__devenv_pending_root/devenv.lock
+    test -n "$DEVENV_ACTIVE"; and set -a watched $DEVENV_ACTIVE/{devenv.toml,devenv.lock,flake.nix,shell.nix,default.nix} $DEVENV_ACTIVE_CACHE
+    test -n "$__devenv_pending"; and set -a watched $__devenv_pending (string replace -r '\.[^.]*$' '' -- $__devenv_pending).failed $__devenv_pending_root/{devenv.toml,devenv.lock,flake.nix,shell.nix,default.nix}
     if test "$PWD" = "$__devenv_dir"; and not __devenv_changed $s $watched
         return $ret
     end
@@ -155,7 +163,7 @@ function __devenv_hook --on-event fish_prompt
     set -l header ''
     if test -n "$root"
         set cache "$__devenv_hooks/env/"(string replace -a / %2F -- (string replace -a % %25 -- $root))".fish"
-        if test -f $cache; and not test "$root/devenv.toml" -nt $cache; and not test "$root/devenv.lock" -nt $cache
+        if test -f $cache; and not __devenv_newer $cache $root/{devenv.toml,devenv.lock,flake.nix,shell.nix,default.nix}
             read -l line <$cache; and set header $line
         end
     end

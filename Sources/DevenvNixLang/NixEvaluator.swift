@@ -327,7 +327,11 @@ public final class NixEvaluator {
             environment.values[0] = .attrs(attrs)
             if let value = attrs[name] { return value }
             let up = environment.with!.enclosingWith
-            guard up > 0 else { throw NixEvalError("undefined variable '\(name)'", at: position) }
+            guard up > 0 else {
+                throw NixEvalError(
+                    "undefined variable '\(name)'" + NixEvaluator.suggestion(name, among: attrs.sortedNames),
+                    at: position)
+            }
             for _ in 0..<up { environment = environment.parent! }
         }
     }
@@ -366,7 +370,9 @@ public final class NixEvaluator {
 
     /// ", did you mean 'x'?" when a name is a small edit away from one that exists.
     static func suggestion(_ name: String, among names: [String]) -> String {
-        let close = names.filter { NixEvaluator.editDistance(name, $0) <= max(1, name.count / 3) }.prefix(3)
+        let close = names.map { (NixEvaluator.editDistance(name, $0), $0) }
+            .filter { $0.0 <= max(1, name.count / 3) }
+            .sorted { $0 < $1 }.prefix(3).map(\.1)
         guard !close.isEmpty else { return "" }
         return "; did you mean " + close.map { "'\($0)'" }.joined(separator: ", ") + "?"
     }

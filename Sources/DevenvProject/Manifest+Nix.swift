@@ -13,7 +13,9 @@ extension Manifest {
     public static let nixFiles = ["flake.nix", "shell.nix", "default.nix"]
 
     /// What stands for package `name`'s store path in a Nix project's variables and hook.
-    public static func packageMarker(_ name: String) -> String { NixProjectEvaluation.open + name + NixProjectEvaluation.close }
+    public static func packageMarker(_ name: String) -> String {
+        NixProjectEvaluation.open + name + NixProjectEvaluation.close
+    }
 
     /// `text` with each package marker replaced by that package's store path in `packages`.
     public static func resolvingPackageMarkers(in text: String, packages: [LockedPackage]) -> String {
@@ -25,11 +27,31 @@ extension Manifest {
         return result
     }
 
-    /// The manifest the Nix file at `path` describes, for `system`.
-    public init(nixFile path: String, bytes: Data, displayName: String, system: String = CurrentSystem.name) throws {
-        let evaluation = NixProjectEvaluation(path: path, bytes: bytes, displayName: displayName, system: system)
+    /// The manifest the Nix file at `path` describes, for `system`, with `nixpkgs` as the package
+    /// set `<nixpkgs>` means (`builtin`, or `path:DIR` relative to the file's directory).
+    public init(
+        nixFile path: String, bytes: Data, displayName: String, nixpkgs: InputSpec = .builtin,
+        system: String = CurrentSystem.name
+    ) throws {
+        let packages: PackageSet
+        switch nixpkgs {
+        case .builtin: packages = .builtin
+        case .path(let directory):
+            let base = (path as NSString).deletingLastPathComponent
+            packages = try PackageSet(directory: directory.hasPrefix("/") ? directory : base + "/" + directory)
+        case .git:
+            throw ManifestError(
+                "\(displayName): <nixpkgs> can be devenv's set (builtin) or a path: set, not \(nixpkgs)")
+        }
+        let evaluation = NixProjectEvaluation(
+            path: path, bytes: bytes, displayName: displayName, system: system, packages: packages)
         self = try NixEvaluator.onLargeStack { try evaluation.manifest() }
+        inputs[PackageRequest.defaultInput] = nixpkgs
     }
+
+    /// The variable that chooses the package set of a Nix project's `<nixpkgs>` (an input: `builtin`
+    /// or `path:DIR`), as NIX_PATH's `nixpkgs=` does for Nix.
+    public static let nixpkgsVariable = "DEVENV_NIXPKGS"
 }
 
 /// One evaluation of a project's Nix file into a manifest.
@@ -43,6 +65,7 @@ struct NixProjectEvaluation: @unchecked Sendable {
     let bytes: Data
     let displayName: String
     let system: String
+    let packages: PackageSet
 
     func manifest() throws -> Manifest {
         do {
@@ -80,13 +103,18 @@ struct NixProjectEvaluation: @unchecked Sendable {
     /// `<nixpkgs>` (and `<nixpkgs/lib>`): devenv's packages under their names. Returns the
     /// function `import <nixpkgs>` gives.
     private func provideNixpkgs(to evaluator: NixEvaluator) throws -> NixValue {
-        let set = PackageSet.builtin
-        let names = Set(set.recipes.keys).union(set.aliases.keys).sorted()
+        let names = Set(packages.recipes.keys).union(packages.aliases.keys).sorted()
         var nested: [String: NixValue] = [:]
         for (group, members) in NixProjectEvaluation.nestedNames {
             let present = members.filter { names.contains($0.package) }
             nested[group] = .list(
-                NixList(present.map { .attrs(NixAttrs(values: ["name": .string(NixString($0.name)), "package": .string(NixString($0.package))])) }))
+                NixList(
+                    present.map {
+                        .attrs(
+                            NixAttrs(values: [
+                                "name": .string(NixString($0.name)), "package": .string(NixString($0.package)),
+                            ]))
+                    }))
         }
         let root = NixProjectEvaluation.providedRoot + "/nixpkgs"
         let lib = try evaluator.evaluate(
@@ -169,7 +197,8 @@ struct NixProjectEvaluation: @unchecked Sendable {
     private func flakeInputs(_ flake: NixAttrs, evaluator: NixEvaluator, nixpkgs: NixValue) throws -> NixAttrs {
         let flakeUtils = try evaluator.evaluate(
             try evaluator.parse(
-                Array(NixPackageSetSource.flakeUtils.utf8), file: NixProjectEvaluation.providedRoot + "/flake-utils.nix",
+                Array(NixPackageSetSource.flakeUtils.utf8),
+                file: NixProjectEvaluation.providedRoot + "/flake-utils.nix",
                 basePath: NixProjectEvaluation.providedRoot))
         let nixpkgsFlake = try nixpkgsAsFlake(evaluator: evaluator, nixpkgs: nixpkgs)
         let inputs = NixAttrs()
@@ -210,7 +239,8 @@ struct NixProjectEvaluation: @unchecked Sendable {
         let systems = ["x86_64-linux", "aarch64-linux", "x86_64-darwin", "aarch64-darwin"]
         let bySystem = NixAttrs()
         for name in systems {
-            bySystem.set(name, try evaluator.apply(nixpkgs, .attrs(NixAttrs(values: ["system": .string(NixString(name))]))))
+            bySystem.set(
+                name, try evaluator.apply(nixpkgs, .attrs(NixAttrs(values: ["system": .string(NixString(name))]))))
         }
         let mine = try evaluator.apply(nixpkgs, .attrs(NixAttrs()))
         guard case .attrs(let pkgs) = mine else { return .null }
@@ -243,7 +273,9 @@ struct NixProjectEvaluation: @unchecked Sendable {
         var hooks: [String] = []
         if let inputsFrom = attrs.entries["inputsFrom"] {
             for element in try list(inputsFrom, evaluator: evaluator, what: "inputsFrom") {
-                guard case .attrs(let other) = try evaluator.force(element), other["__devenvShell"] != nil else { continue }
+                guard case .attrs(let other) = try evaluator.force(element), other["__devenvShell"] != nil else {
+                    continue
+                }
                 let inner = try shell(element, evaluator: evaluator, what: "inputsFrom")
                 result.packages += inner.packages.filter { !result.packages.contains($0) }
                 result.env.merge(inner.env) { $1 }

@@ -33,7 +33,8 @@ public struct Project: Sendable {
     public static func find(from directory: String) throws -> Project {
         var current = URL(fileURLWithPath: directory).standardizedFileURL
         while true {
-            for name in manifestNames where FileManager.default.fileExists(atPath: current.appendingPathComponent(name).path) {
+            for name in manifestNames
+            where FileManager.default.fileExists(atPath: current.appendingPathComponent(name).path) {
                 return Project(root: current.path)
             }
             let parent = current.deletingLastPathComponent()

@@ -29,7 +29,12 @@ public struct ProjectFiles: Sendable {
     public func manifest(workingDirectory: String = FileManager.default.currentDirectoryPath) throws -> Manifest {
         let displayName = Project.display(project.manifestPath, from: workingDirectory)
         if project.isNix {
-            return try Manifest(nixFile: project.manifestPath, bytes: manifestBytes, displayName: displayName)
+            let chosen = ProcessInfo.processInfo.environment[Manifest.nixpkgsVariable] ?? "builtin"
+            guard let nixpkgs = InputSpec(chosen) else {
+                throw ManifestError("\(Manifest.nixpkgsVariable)=\(chosen) is not \"builtin\" or \"path:DIR\"")
+            }
+            return try Manifest(
+                nixFile: project.manifestPath, bytes: manifestBytes, displayName: displayName, nixpkgs: nixpkgs)
         }
         return try Manifest(bytes: manifestBytes, displayName: displayName)
     }

@@ -1,0 +1,125 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Projects described only by a shell.nix or flake.nix, with the fixture's package set as
+/// `<nixpkgs>` (DEVENV_NIXPKGS): entered with develop, through the real bash hook, checked.
+struct NixProjectTests {
+    static let shellNix = """
+        { pkgs ? import <nixpkgs> { } }:
+        let
+          inherit (pkgs) lib;
+          hello = pkgs.hello_2;
+        in
+        pkgs.mkShell {
+          buildInputs = with pkgs; [ hello_2 ] ++ lib.optional pkgs.stdenv.isLinux hello_1;
+          HELLO_BIN = "${hello}/bin/hello";
+          GREETING = "hi";
+          shellHook = ''
+            export GOPATH=$PWD/.go
+            export PATH=$GOPATH/bin:$PATH
+            echo "hook of ${pkgs.hello_2.name}"
+          '';
+        }
+        """
+
+    static let flakeNix = """
+        {
+          description = "two shells";
+          inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
+          inputs.flake-utils.url = "github:numtide/flake-utils";
+          outputs = { self, nixpkgs, flake-utils }:
+            flake-utils.lib.eachDefaultSystem (system:
+              let pkgs = nixpkgs.legacyPackages.${system};
+              in {
+                devShells.default = pkgs.mkShell { packages = [ pkgs.hello_2 ]; WHICH = "default"; };
+                devShells.old = pkgs.mkShellNoCC { buildInputs = [ pkgs.hello_1 ]; WHICH = "old"; };
+              });
+        }
+        """
+
+    /// The fixture with `proj/devenv.toml` replaced by `file` holding `text`.
+    static func fixture(_ file: String, _ text: String) throws -> ProjectFixture {
+        let fixture = try ProjectFixture()
+        try FileManager.default.removeItem(atPath: fixture.dir("proj/devenv.toml"))
+        try text.write(toFile: fixture.dir("proj/" + file), atomically: true, encoding: .utf8)
+        return fixture
+    }
+
+    static let nixpkgs = ["DEVENV_NIXPKGS": "path:../pkgs"]
+
+    @Test func aShellNixIsEnteredLikeADevenvToml() throws {
+        let fixture = try NixProjectTests.fixture("shell.nix", NixProjectTests.shellNix)
+        let root = fixture.dir("proj")
+        let result = try fixture.run(
+            "develop", "-c", "sh", "-c", "hello; $HELLO_BIN; echo \"$GREETING|$GOPATH|$PATH\"",
+            environment: NixProjectTests.nixpkgs)
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.output.split(separator: "\n").map(String.init)
+        // hello_2 comes first, so its `hello` wins; the interpolated path is hello_2's store path.
+        #expect(lines[0] == "hello 2.1.3" && lines[1] == "hello 2.1.3")
+        let fields = lines[2].split(separator: "|").map(String.init)
+        #expect(fields[0] == "hi" && fields[1] == root + "/.go")
+        #expect(fields[2].hasPrefix(root + "/.go/bin:"))
+        #expect(result.stderr.contains("hook of hello_2"))
+        #expect(fixture.lockText.contains("\"hello_2\"") && fixture.lockText.contains("\"hello_1\""))
+        #expect(try fixture.run("check", environment: NixProjectTests.nixpkgs).status == 0)
+        #expect(try fixture.run("develop", "--locked", "-c", "true", environment: NixProjectTests.nixpkgs).status == 0)
+    }
+
+    @Test func aFlakesDevShellsAreTheProjectsShells() throws {
+        let fixture = try NixProjectTests.fixture("flake.nix", NixProjectTests.flakeNix)
+        let first = try fixture.run(
+            "develop", "-c", "sh", "-c", "hello; echo $WHICH", environment: NixProjectTests.nixpkgs)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.output == "hello 2.1.3\ndefault")
+        let old = try fixture.run(
+            "develop", "--shell", "old", "-c", "sh", "-c", "hello; echo $WHICH", environment: NixProjectTests.nixpkgs)
+        #expect(old.output == "hello 1.0\nold", "\(old.stderr)")
+    }
+
+    @Test func mistakesAreReportedWhereTheyAre() throws {
+        let unknown = try NixProjectTests.fixture(
+            "shell.nix", "{ pkgs ? import <nixpkgs> {} }:\npkgs.mkShell {\n  buildInputs = [ pkgs.hello_3 ];\n}\n")
+        let missing = try unknown.run("develop", "-c", "true", environment: NixProjectTests.nixpkgs)
+        #expect(missing.status == 2)
+        #expect(
+            missing.stderr
+                == "Error: shell.nix:3:19: attribute 'hello_3' missing; did you mean 'hello_1', 'hello_2'?\n")
+        let undefined = try NixProjectTests.fixture(
+            "shell.nix", "{ pkgs ? import <nixpkgs> {} }:\npkgs.mkShell {\n  buildInputs = with pkgs; [ helo_2 ];\n}\n")
+        let unbound = try undefined.run("develop", "-c", "true", environment: NixProjectTests.nixpkgs)
+        #expect(unbound.stderr.hasPrefix("Error: shell.nix:3:30: undefined variable 'helo_2'; did you mean 'hello_2'"))
+        let syntax = try NixProjectTests.fixture(
+            "shell.nix", "{ pkgs ? import <nixpkgs> {} }:\npkgs.mkShell {\n  x = ;\n}\n")
+        let broken = try syntax.run("develop", "-c", "true", environment: NixProjectTests.nixpkgs)
+        #expect(broken.status == 2)
+        #expect(broken.stderr == "Error: shell.nix:3:7: syntax error, unexpected ';'\n")
+        let notAPackage = try NixProjectTests.fixture(
+            "shell.nix", "{ pkgs ? import <nixpkgs> {} }:\npkgs.mkShell {\n  buildInputs = [ \"hello\" ];\n}\n")
+        let stringInput = try notAPackage.run("develop", "-c", "true", environment: NixProjectTests.nixpkgs)
+        #expect(
+            stringInput.stderr
+                == "Error: shell.nix:3:3: buildInputs holds a string that is not a package of devenv's set\n")
+        let flake = try NixProjectTests.fixture(
+            "flake.nix", "{ inputs.rust.url = \"github:oxalica/rust-overlay\"; outputs = { self, rust }: { }; }\n")
+        let input = try flake.run("develop", "-c", "true", environment: NixProjectTests.nixpkgs)
+        #expect(input.status == 2)
+        #expect(input.stderr.contains("flake input 'rust' (github:oxalica/rust-overlay)"))
+    }
+
+    @Test func theBashHookLoadsAndUnloadsIt() throws {
+        let fixture = try NixProjectTests.fixture("shell.nix", NixProjectTests.shellNix)
+        let environment = NixProjectTests.nixpkgs.merging(["TERM": "xterm"]) { $1 }
+        #expect(try fixture.run("develop", "-c", "true", environment: environment).status == 0)
+        #expect(try fixture.run("allow", environment: environment).status == 0)
+        let shell = try ShellSession(
+            "bash", devenv: fixture.devenv, home: fixture.dir("shell-home"), start: fixture.dir.path,
+            environment: NixProjectTests.nixpkgs)
+        let root = fixture.dir("proj")
+        #expect(try shell.query("$GREETING|$GOPATH", after: "cd \(root)") == "hi|\(root)/.go")
+        try shell.send("$HELLO_BIN")
+        try shell.waitFor { $0.contains("hello 2.1.3") }
+        #expect(try shell.query("[$GREETING|$GOPATH]", after: "cd ..") == "[|]")
+    }
+}
