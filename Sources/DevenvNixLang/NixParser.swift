@@ -342,7 +342,12 @@ public struct NixParser {
         while startsSimple(current.kind, next: peek(1)) {
             arguments.append(try select())
         }
-        return arguments.isEmpty ? function : .call(function, arguments, start)
+        guard !arguments.isEmpty else { return function }
+        // As parser.y: arguments extend a call already made (`map or [ ]` is `map` of two).
+        if case .call(let inner, let first, let position) = function {
+            return .call(inner, first + arguments, position)
+        }
+        return .call(function, arguments, start)
     }
 
     private mutating func select() throws -> NixExpr {

@@ -55,7 +55,7 @@ public struct GarbageCollector {
                     var kept: [StorePath] = []
                     for root in Generations.projects(home: store.location.home) {
                         let generations = Generations(root: root, store: store)
-                        guard FileManager.default.fileExists(atPath: root + "/devenv.toml") else {
+                        guard FileManager.default.fileExists(atPath: Project(root: root).manifestPath) else {
                             let all = generations.all()
                             report.lines.append(
                                 "project \(root) is gone: its \(all.count) generation(s) no longer root anything")

@@ -124,13 +124,18 @@ public struct TrustStore: Sendable {
             let oldLock = read(allowed + ".lock").first
         else { return "devenv.toml or devenv.lock" }
         let (manifest, lock) = TrustStore.files(root: root)
+        let project = Project(root: root)
+        let name = (project.manifestPath as NSString).lastPathComponent
         var parts: [String] = []
         if manifest != oldManifest {
-            let keys = ManifestChanges.keys(
-                from: String(decoding: oldManifest, as: UTF8.self), to: String(decoding: manifest, as: UTF8.self))
+            // Which keys changed is said of devenv.toml; a Nix file is only named.
+            let keys =
+                project.isNix
+                ? nil
+                : ManifestChanges.keys(
+                    from: String(decoding: oldManifest, as: UTF8.self), to: String(decoding: manifest, as: UTF8.self))
             parts.append(
-                keys.map { $0.isEmpty ? "devenv.toml (comments)" : "devenv.toml (\($0.joined(separator: ", ")))" }
-                    ?? "devenv.toml")
+                keys.map { $0.isEmpty ? "\(name) (comments)" : "\(name) (\($0.joined(separator: ", ")))" } ?? name)
         }
         if TrustStore.lockHash(lock) != oldLock { parts.append("devenv.lock") }
         return parts.isEmpty ? "devenv.toml or devenv.lock" : parts.joined(separator: " and ")

@@ -31,6 +31,19 @@ public enum Nix {
         ).output
     }
 
+    /// `nix-instantiate ARGUMENTS` run as the language tests run it (a dummy store, a private
+    /// home): standard output, standard error and status, whether it failed or not.
+    public static func instantiate(_ arguments: [String], in directory: String? = nil) throws -> CommandResult {
+        let scratch = FileManager.default.temporaryDirectory.path + "/devenv-test-nix-instantiate"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        var environment = ProcessInfo.processInfo.environment
+        for name in ["HOME", "XDG_CACHE_HOME", "NIX_STATE_DIR", "NIX_LOG_DIR"] { environment[name] = scratch }
+        environment["NIX_REMOTE"] = "dummy://"
+        environment["NIX_PATH"] = nil
+        return try runCommand(
+            "/usr/bin/nix-instantiate", arguments, environment: environment, currentDirectory: directory)
+    }
+
     private static func checked(_ executable: String, _ arguments: [String]) throws -> CommandResult {
         var environment = ProcessInfo.processInfo.environment
         environment["XDG_CACHE_HOME"] = FileManager.default.temporaryDirectory.path + "/devenv-test-nix-cache"
