@@ -17,10 +17,16 @@ extension Manifest {
         NixProjectEvaluation.open + name + NixProjectEvaluation.close
     }
 
+    /// Whether `text` names a package's store path (only a Nix project's can).
+    public static func hasPackageMarkers(_ text: String) -> Bool { text.contains(NixProjectEvaluation.open) }
+
     /// `text` with each package marker replaced by that package's store path in `packages`.
-    public static func resolvingPackageMarkers(in text: String, packages: [LockedPackage]) -> String {
-        guard text.contains(NixProjectEvaluation.open) else { return text }
+    public static func resolvingPackageMarkers(in text: String, packages: @autoclosure () throws -> [LockedPackage])
+        rethrows -> String
+    {
+        guard hasPackageMarkers(text) else { return text }
         var result = text
+        let packages = try packages()
         for package in packages {
             result = result.replacingOccurrences(of: packageMarker(package.request), with: package.outPath)
         }
@@ -92,7 +98,11 @@ struct NixProjectEvaluation: @unchecked Sendable {
         let value = try evaluator.evaluate(try evaluator.parse(Array(bytes), file: path, basePath: directory))
         var manifest = try Manifest(parsing: "", file: displayName, currentSystem: system)
         if (path as NSString).lastPathComponent == "flake.nix" {
-            manifest.shells = try flakeShells(value, evaluator: evaluator, nixpkgs: nixpkgs, root: directory)
+            let outputs = try flakeOutputs(value, evaluator: evaluator, nixpkgs: nixpkgs, root: directory)
+            manifest.shells = try flakeShells(outputs, evaluator: evaluator)
+            let shell = manifest.shells[Manifest.defaultShell]!
+            manifest.checks = try flakeChecks(outputs, evaluator: evaluator, shell: shell)
+            manifest.scripts = try flakeApps(outputs, evaluator: evaluator, shell: shell)
         } else {
             let shell = try evaluator.autoCall(value, NixAttrs())
             manifest.shells = [Manifest.defaultShell: try self.shell(shell, evaluator: evaluator, what: displayName)]
@@ -145,9 +155,9 @@ struct NixProjectEvaluation: @unchecked Sendable {
 
     // MARK: Flakes
 
-    /// A flake's `devShells.<system>` (or the older `devShell.<system>`), by name.
-    private func flakeShells(_ value: NixValue, evaluator: NixEvaluator, nixpkgs: NixValue, root: String) throws
-        -> [String: Manifest.Shell]
+    /// A flake's outputs, called with its inputs and `self`.
+    private func flakeOutputs(_ value: NixValue, evaluator: NixEvaluator, nixpkgs: NixValue, root: String) throws
+        -> NixAttrs
     {
         guard case .attrs(let flake) = try evaluator.force(value) else {
             throw ManifestError("\(displayName): a flake is a set with `inputs` and `outputs`")
@@ -162,17 +172,24 @@ struct NixProjectEvaluation: @unchecked Sendable {
         guard case .attrs(let attrs) = outputs else {
             throw ManifestError("\(displayName): the flake's outputs are not a set")
         }
+        return attrs
+    }
+
+    /// `outputs.<kind>.<system>` as a set, or nil.
+    private func forSystem(_ kind: String, of outputs: NixAttrs, evaluator: NixEvaluator) throws -> NixValue? {
+        guard let all = outputs[kind], case .attrs(let bySystem) = try evaluator.force(all) else { return nil }
+        return try bySystem[system].map { try evaluator.force($0) }
+    }
+
+    /// A flake's `devShells.<system>` (or the older `devShell.<system>`), by name.
+    private func flakeShells(_ outputs: NixAttrs, evaluator: NixEvaluator) throws -> [String: Manifest.Shell] {
         var shells: [String: Manifest.Shell] = [:]
-        if let all = attrs["devShells"], case .attrs(let bySystem) = try evaluator.force(all),
-            let mine = bySystem[system], case .attrs(let named) = try evaluator.force(mine)
-        {
+        if case .attrs(let named)? = try forSystem("devShells", of: outputs, evaluator: evaluator) {
             for name in named.sortedNames {
                 shells[name] = try shell(named[name]!, evaluator: evaluator, what: "devShells.\(system).\(name)")
             }
-        } else if let legacy = attrs["devShell"], case .attrs(let bySystem) = try evaluator.force(legacy),
-            let mine = bySystem[system]
-        {
-            shells[Manifest.defaultShell] = try shell(mine, evaluator: evaluator, what: "devShell.\(system)")
+        } else if let legacy = try forSystem("devShell", of: outputs, evaluator: evaluator) {
+            shells[Manifest.defaultShell] = try shell(legacy, evaluator: evaluator, what: "devShell.\(system)")
         }
         guard !shells.isEmpty else {
             throw ManifestError("\(displayName): the flake has no devShells.\(system)")
@@ -181,6 +198,37 @@ struct NixProjectEvaluation: @unchecked Sendable {
             shells[Manifest.defaultShell] = Manifest.Shell(packages: [], env: [:], hook: nil, aliases: [:])
         }
         return shells
+    }
+
+    /// `checks.<system>` made with `runCommand`: devenv's checks, their scripts run in the project
+    /// with `$out` a fresh path. Other checks (packages, shells) have nothing to run and are left out.
+    private func flakeChecks(_ outputs: NixAttrs, evaluator: NixEvaluator, shell: Manifest.Shell) throws
+        -> [(name: String, command: String)]
+    {
+        guard case .attrs(let named)? = try forSystem("checks", of: outputs, evaluator: evaluator) else { return [] }
+        return try named.sortedNames.compactMap { name in
+            guard case .attrs(let check) = try evaluator.force(named[name]!), let command = check["__devenvCommand"],
+                case .attrs(let made) = try evaluator.force(command), let script = made["script"]
+            else { return nil }
+            let text = try usable(evaluator.text(of: script).text, in: shell, at: named.entries[name]?.position)
+            return (name, "out=\"$(mktemp -d)/out\"\n" + text)
+        }
+    }
+
+    /// `apps.<system>`: devenv's scripts, each running its `program`.
+    private func flakeApps(_ outputs: NixAttrs, evaluator: NixEvaluator, shell: Manifest.Shell) throws
+        -> [String: String]
+    {
+        guard case .attrs(let named)? = try forSystem("apps", of: outputs, evaluator: evaluator) else { return [:] }
+        var scripts: [String: String] = [:]
+        for name in named.sortedNames {
+            guard case .attrs(let app) = try evaluator.force(named[name]!), let program = app["program"] else {
+                throw ManifestError("\(displayName): apps.\(system).\(name) has no `program`")
+            }
+            let text = try usable(evaluator.text(of: program).text, in: shell, at: named.entries[name]?.position)
+            scripts[name] = ShellSyntax.posixQuoted(text)
+        }
+        return scripts
     }
 
     /// Calls a flake's `outputs` with its inputs and `self`, as Nix does.
@@ -301,7 +349,10 @@ struct NixProjectEvaluation: @unchecked Sendable {
                 }
             }
         }
-        if let hook = attrs["shellHook"] { hooks.append(try evaluator.text(of: hook).text) }
+        if let hook = attrs["shellHook"] {
+            hooks.append(
+                try usable(evaluator.text(of: hook).text, in: result, at: attrs.entries["shellHook"]!.position))
+        }
         result.hook = hooks.isEmpty ? nil : hooks.joined(separator: "\n")
         for name in attrs.sortedNames
         where !NixProjectEvaluation.shellAttributes.contains(name) && !name.hasPrefix("__") {
@@ -309,9 +360,28 @@ struct NixProjectEvaluation: @unchecked Sendable {
             guard ShellSyntax.isVariable(name), !Environment.isDevenvOwn(name) else {
                 throw ManifestError("\(place): '\(name)' is not \(ShellSyntax.variableRule)")
             }
-            result.env[name] = try evaluator.text(of: attrs[name]!).text
+            result.env[name] = try usable(
+                evaluator.text(of: attrs[name]!).text, in: result, at: attrs.entries[name]?.position)
         }
         return result
+    }
+
+    /// `text`, once sure that every store path it names is one of `shell`'s packages, the only
+    /// paths entering it can put there.
+    private func usable(_ text: String, in shell: Manifest.Shell, at position: NixPosition?) throws -> String {
+        var rest = Substring(text)
+        while let start = rest.range(of: NixProjectEvaluation.open) {
+            guard let end = rest[start.upperBound...].range(of: NixProjectEvaluation.close) else { break }
+            let name = String(rest[start.upperBound..<end.lowerBound])
+            if !shell.packages.contains(where: { $0.description == name }) {
+                let place = position.map { relocated("\($0)") } ?? displayName
+                throw ManifestError(
+                    "\(place): uses the store path of '\(name)', which is not a package of the shell (add it to its packages)"
+                )
+            }
+            rest = rest[end.upperBound...]
+        }
+        return text
     }
 
     private func list(_ entry: NixAttrs.Attr, evaluator: NixEvaluator, what: String) throws -> [NixValue] {

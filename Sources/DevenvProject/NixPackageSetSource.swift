@@ -45,6 +45,13 @@ enum NixPackageSetSource {
             outPath = open + "shell:" + name + close;
             __devenvShell = attrs;
           };
+          # A flake's checks made this way become devenv's checks: the script, run in the project.
+          runCommand = name: env: script: {
+            type = "derivation";
+            inherit name system;
+            outPath = open + "check:" + name + close;
+            __devenvCommand = { inherit name script; };
+          };
           stdenv = platform // {
             hostPlatform = platform;
             buildPlatform = platform;
@@ -73,6 +80,10 @@ enum NixPackageSetSource {
             outPath = open + "script:" + name + close;
             __devenvScript = { inherit name text; };
           };
+          runCommand = runCommand;
+          runCommandNoCC = runCommand;
+          runCommandLocal = runCommand;
+          runCommandCC = runCommand;
           callPackage = f: args:
             let function = if builtins.isFunction f then f else import f;
             in function (builtins.intersectAttrs (builtins.functionArgs function) (packages // { inherit lib stdenv mkShell; }) // args);

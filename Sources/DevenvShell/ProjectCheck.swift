@@ -95,12 +95,11 @@ public struct ProjectCheck {
             }
         }
         guard report.problems.isEmpty, !workspace.manifest.checks.isEmpty else { return report }
-        let variables: [String: String]
+        let entered: EnteredEnvironment
         do {
-            variables = try workspace.enter(
+            entered = try workspace.enter(
                 shell: Manifest.defaultShell, realizer: realizer, base: ProcessInfo.processInfo.environment,
-                rooted: false, directory: project.root
-            ).variables
+                rooted: false, directory: project.root)
         } catch {
             problem("cannot enter the default shell: \(error)")
             return report
@@ -125,13 +124,14 @@ public struct ProjectCheck {
             }
         }
         defer { stopServices?() }
-        for (name, command) in workspace.manifest.checks {
+        for (name, written) in workspace.manifest.checks {
+            let command = Manifest.resolvingPackageMarkers(in: written, packages: entered.environment.packages)
             observer.checkStarted(name)
             let start = Date()
             let status =
                 (try? Subprocess.run(
                     "/bin/bash", ["-c", "cd \"$1\" && eval \"$2\"", "devenv-check", project.root, command],
-                    environment: variables, log: output)) ?? 127
+                    environment: entered.variables, log: output)) ?? 127
             let run = CheckReport.CheckRun(
                 name: name, command: command, exitStatus: status, seconds: Date().timeIntervalSince(start))
             report.checks.append(run)

@@ -40,7 +40,10 @@ extension Workspace {
     /// The command line that runs the `[scripts]` entry `name` with `arguments` appended:
     /// bash, with the arguments as its `$@`.
     public func scriptCommand(_ name: String, arguments: [String]) throws -> [String] {
-        ["/bin/bash", "-c", try manifest.script(name) + " \"$@\"", name] + arguments
+        let script = try Manifest.resolvingPackageMarkers(
+            in: try manifest.script(name),
+            packages: try lock.environment(shell: Manifest.defaultShell, system: CurrentSystem.name).packages)
+        return ["/bin/bash", "-c", script + " \"$@\"", name] + arguments
     }
 
     /// The variables of `shell` once realized (its `environment` and store `path`): composed from
@@ -71,8 +74,8 @@ extension Workspace {
         throws -> (environment: [String: String], output: String)
     {
         guard let written = try manifest.shell(shell).hook, !written.isEmpty else { return (variables, "") }
-        let packages = try lock.environment(shell: shell, system: CurrentSystem.name).packages
-        let hook = Manifest.resolvingPackageMarkers(in: written, packages: packages)
+        let hook = try Manifest.resolvingPackageMarkers(
+            in: written, packages: try lock.environment(shell: shell, system: CurrentSystem.name).packages)
         do {
             return try Hook.run(hook, in: variables, directory: directory, capturingOutput: capturingOutput)
         } catch let error as ShellError {

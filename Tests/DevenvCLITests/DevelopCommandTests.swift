@@ -42,7 +42,10 @@ struct DevelopTests {
         #expect(nowhere.status != 0 && nowhere.stderr.contains("cannot enter 'no/such/dir'"))
         let outside = try fixture.run("develop", "-c", "true", in: fixture.dir("pkgs"))
         #expect(outside.status == 1)
-        #expect(outside.stderr.contains("no devenv.toml in \(fixture.dir("pkgs")) or any parent directory"))
+        #expect(
+            outside.stderr.contains(
+                "no devenv.toml (or flake.nix, shell.nix, default.nix) in \(fixture.dir("pkgs")) or any parent directory"
+            ))
     }
 
     @Test func pureKeepsOnlyTheDocumentedVariables() throws {

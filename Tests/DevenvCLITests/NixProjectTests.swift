@@ -34,6 +34,12 @@ struct NixProjectTests {
               in {
                 devShells.default = pkgs.mkShell { packages = [ pkgs.hello_2 ]; WHICH = "default"; };
                 devShells.old = pkgs.mkShellNoCC { buildInputs = [ pkgs.hello_1 ]; WHICH = "old"; };
+                checks.greets = pkgs.runCommand "greets" { } ''
+                  ${pkgs.hello_2}/bin/hello | grep -q 2.1.3
+                  touch $out
+                '';
+                checks.fails = pkgs.runCommand "fails" { } ''test -n "$NOT_SET"'';
+                apps.hi = { type = "app"; program = "${pkgs.hello_2}/bin/hello"; };
               });
         }
         """
@@ -76,6 +82,12 @@ struct NixProjectTests {
         let old = try fixture.run(
             "develop", "--shell", "old", "-c", "sh", "-c", "hello; echo $WHICH", environment: NixProjectTests.nixpkgs)
         #expect(old.output == "hello 1.0\nold", "\(old.stderr)")
+        // checks made with runCommand are devenv's checks; apps are its scripts.
+        let check = try fixture.run("check", environment: NixProjectTests.nixpkgs)
+        #expect(check.status == 1)
+        #expect(check.stderr.contains("PASS greets") && check.stderr.contains("FAIL fails"), "\(check.stderr)")
+        let app = try fixture.run("run", "hi", environment: NixProjectTests.nixpkgs)
+        #expect(app.output == "hello 2.1.3", "\(app.stderr)")
     }
 
     @Test func mistakesAreReportedWhereTheyAre() throws {
@@ -101,6 +113,13 @@ struct NixProjectTests {
         #expect(
             stringInput.stderr
                 == "Error: shell.nix:3:3: buildInputs holds a string that is not a package of devenv's set\n")
+        let foreign = try NixProjectTests.fixture(
+            "shell.nix", "{ pkgs ? import <nixpkgs> {} }:\npkgs.mkShell {\n  X = \"${pkgs.hello_1}\";\n}\n")
+        let path = try foreign.run("develop", "-c", "true", environment: NixProjectTests.nixpkgs)
+        #expect(
+            path.stderr
+                == "Error: shell.nix:3:3: uses the store path of 'hello_1', which is not a package of the shell (add it to its packages)\n"
+        )
         let flake = try NixProjectTests.fixture(
             "flake.nix", "{ inputs.rust.url = \"github:oxalica/rust-overlay\"; outputs = { self, rust }: { }; }\n")
         let input = try flake.run("develop", "-c", "true", environment: NixProjectTests.nixpkgs)
