@@ -96,6 +96,7 @@ extension NixEvaluator {
                 suffix = name.count == prefix.count ? "" : String(name.dropFirst(prefix.count))
             }
             let candidate = NixParser.absolute(directory, from: current) + suffix
+            if imported[candidate] == nil { noteRead(candidate) }
             if FileManager.default.fileExists(atPath: candidate) || imported[candidate] != nil {
                 return NixParser.absolute(candidate, from: "/")
             }

@@ -41,6 +41,7 @@ extension NixEvaluator {
             NixPrimOp("hashFile", arity: 2) { evaluator, arguments, position in
                 let algorithm = try evaluator.hashAlgorithm(arguments[0], at: position)
                 let path = try evaluator.coerceToPath(arguments[1], at: position)
+                evaluator.noteRead(path)
                 guard let data = FileManager.default.contents(atPath: path) else {
                     throw NixEvalError("opening file '\(path)': No such file or directory", at: position)
                 }
@@ -221,6 +222,7 @@ extension NixEvaluator {
         _ path: String, name: String, filter: NixValue?, recursive: Bool, expectedHash: Hash?,
         at position: NixPosition?
     ) throws -> NixValue {
+        noteRead(path)
         do {
             let hash: Hash
             if !recursive {

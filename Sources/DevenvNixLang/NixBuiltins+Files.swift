@@ -11,6 +11,7 @@ extension NixEvaluator {
             },
             NixPrimOp("pathExists", arity: 1) { evaluator, arguments, position in
                 let path = try evaluator.coerceToPath(arguments[0], at: position)
+                evaluator.noteRead(path)
                 return .bool(FileManager.default.fileExists(atPath: path))
             },
             NixPrimOp("baseNameOf", arity: 1) { evaluator, arguments, position in
@@ -34,6 +35,7 @@ extension NixEvaluator {
             },
             NixPrimOp("readFile", arity: 1) { evaluator, arguments, position in
                 let path = try evaluator.coerceToPath(arguments[0], at: position)
+                evaluator.noteRead(path)
                 guard let data = FileManager.default.contents(atPath: path) else {
                     throw NixEvalError("opening file '\(path)': No such file or directory", at: position)
                 }
@@ -45,6 +47,7 @@ extension NixEvaluator {
             },
             NixPrimOp("readDir", arity: 1) { evaluator, arguments, position in
                 let path = try evaluator.coerceToPath(arguments[0], at: position)
+                evaluator.noteRead(path)
                 guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else {
                     throw NixEvalError("opening directory '\(path)': No such file or directory", at: position)
                 }

@@ -134,6 +134,7 @@ extension NixEvaluator {
             throw NixEvalError("file names are not allowed to end in '.drv'", at: position)
         }
         let name = (path as NSString).lastPathComponent
+        noteRead(path)
         let storePath: String
         do {
             let hash = try Nar.hash(of: path).hash

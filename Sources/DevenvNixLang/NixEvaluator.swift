@@ -34,6 +34,9 @@ public final class NixEvaluator {
     let builtins: NixAttrs
     /// `import`ed files by path, each evaluated once.
     var imported: [String: NixValue] = [:]
+    /// Every file and directory the evaluation looked at (imported, read, listed, hashed, tested
+    /// for existence): what a cached result depends on besides the code it started from.
+    public private(set) var filesRead: Set<String> = []
     /// Regular expressions by pattern, compiled once.
     var regexes: [String: NixRegex] = [:]
     /// Nesting of calls and forcing: bounded so that runaway recursion is an error.
@@ -104,6 +107,8 @@ public final class NixEvaluator {
     /// how a host provides files that exist only in it, such as its package set as `<nixpkgs>`.
     public func provide(_ value: NixValue, at path: String) { imported[path] = value }
 
+    func noteRead(_ path: String) { filesRead.insert(path) }
+
     /// `function argument`, forced.
     public func apply(_ function: NixValue, _ argument: NixValue) throws -> NixValue {
         try force(try call(function, argument, at: nil))
@@ -130,6 +135,7 @@ public final class NixEvaluator {
             resolved += "/default.nix"
         }
         if scope == nil, let cached = imported[resolved] { return cached }
+        filesRead.insert(resolved)
         let source: [UInt8]
         if resolved == NixEvaluator.corepkgs + "fetchurl.nix" {
             source = Array(NixEvaluator.fetchurlNix.utf8)

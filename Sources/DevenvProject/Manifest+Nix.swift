@@ -35,24 +35,37 @@ extension Manifest {
 
     /// The manifest the Nix file at `path` describes, for `system`, with `nixpkgs` as the package
     /// set `<nixpkgs>` means (`builtin`, or `path:DIR` relative to the file's directory).
+    /// Results are kept in `cacheDirectory` (see `NixEvaluationCache`), when given.
     public init(
         nixFile path: String, bytes: Data, displayName: String, nixpkgs: InputSpec = .builtin,
-        system: String = CurrentSystem.name
+        system: String = CurrentSystem.name, cacheDirectory: String? = nil
     ) throws {
+        let cache = cacheDirectory.map(NixEvaluationCache.init)
+        let key = NixEvaluationCache.key(path: path, bytes: bytes, system: system, nixpkgs: nixpkgs)
+        if let cached = cache?.manifest(key: key, displayName: displayName, system: system) {
+            self = cached
+            inputs[PackageRequest.defaultInput] = nixpkgs
+            return
+        }
         let packages: PackageSet
+        var setDirectory: String?
         switch nixpkgs {
         case .builtin: packages = .builtin
         case .path(let directory):
             let base = (path as NSString).deletingLastPathComponent
-            packages = try PackageSet(directory: directory.hasPrefix("/") ? directory : base + "/" + directory)
+            setDirectory = directory.hasPrefix("/") ? directory : base + "/" + directory
+            packages = try PackageSet(directory: setDirectory!)
         case .git:
             throw ManifestError(
                 "\(displayName): <nixpkgs> can be devenv's set (builtin) or a path: set, not \(nixpkgs)")
         }
         let evaluation = NixProjectEvaluation(
             path: path, bytes: bytes, displayName: displayName, system: system, packages: packages)
-        self = try NixEvaluator.onLargeStack { try evaluation.manifest() }
+        let (manifest, read) = try NixEvaluator.onLargeStack { try evaluation.manifest() }
+        self = manifest
         inputs[PackageRequest.defaultInput] = nixpkgs
+        // A path: set's recipes are read too: a change to them is a change to the names.
+        cache?.store(self, key: key, read: read + (setDirectory.map { [$0] } ?? []))
     }
 
     /// The variable that chooses the package set of a Nix project's `<nixpkgs>` (an input: `builtin`
@@ -73,7 +86,8 @@ struct NixProjectEvaluation: @unchecked Sendable {
     let system: String
     let packages: PackageSet
 
-    func manifest() throws -> Manifest {
+    /// The manifest, and the files the evaluation read (besides `path`).
+    func manifest() throws -> (Manifest, [String]) {
         do {
             return try evaluate()
         } catch let error as NixSyntaxError {
@@ -88,7 +102,7 @@ struct NixProjectEvaluation: @unchecked Sendable {
         message.replacingOccurrences(of: path + ":", with: displayName + ":")
     }
 
-    private func evaluate() throws -> Manifest {
+    private func evaluate() throws -> (Manifest, [String]) {
         var options = NixEvaluator.Options()
         options.currentSystem = system
         options.searchPath = [("nixpkgs", NixProjectEvaluation.providedRoot + "/nixpkgs")]
@@ -107,7 +121,8 @@ struct NixProjectEvaluation: @unchecked Sendable {
             let shell = try evaluator.autoCall(value, NixAttrs())
             manifest.shells = [Manifest.defaultShell: try self.shell(shell, evaluator: evaluator, what: displayName)]
         }
-        return manifest
+        let read = evaluator.filesRead.filter { !$0.hasPrefix(NixProjectEvaluation.providedRoot + "/") && $0 != path }
+        return (manifest, read.sorted())
     }
 
     /// `<nixpkgs>` (and `<nixpkgs/lib>`): devenv's packages under their names. Returns the

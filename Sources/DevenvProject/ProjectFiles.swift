@@ -1,3 +1,4 @@
+import DevenvStore
 import Foundation
 
 /// A project's devenv.toml and devenv.lock read once, as they were at one moment: the bytes
@@ -34,7 +35,8 @@ public struct ProjectFiles: Sendable {
                 throw ManifestError("\(Manifest.nixpkgsVariable)=\(chosen) is not \"builtin\" or \"path:DIR\"")
             }
             return try Manifest(
-                nixFile: project.manifestPath, bytes: manifestBytes, displayName: displayName, nixpkgs: nixpkgs)
+                nixFile: project.manifestPath, bytes: manifestBytes, displayName: displayName, nixpkgs: nixpkgs,
+                cacheDirectory: StoreLocation.fromEnvironment().home + "/nix-eval")
         }
         return try Manifest(bytes: manifestBytes, displayName: displayName)
     }

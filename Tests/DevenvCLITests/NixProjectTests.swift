@@ -73,6 +73,20 @@ struct NixProjectTests {
         #expect(try fixture.run("develop", "--locked", "-c", "true", environment: NixProjectTests.nixpkgs).status == 0)
     }
 
+    /// Evaluations are cached; a file the evaluation read, changed, makes the next one evaluate again.
+    @Test func aChangedImportIsSeen() throws {
+        let fixture = try NixProjectTests.fixture(
+            "shell.nix", "{ pkgs ? import <nixpkgs> {} }:\npkgs.mkShell { buildInputs = import ./tools.nix pkgs; }\n")
+        try "pkgs: [ pkgs.hello_2 ]\n".write(toFile: fixture.dir("proj/tools.nix"), atomically: true, encoding: .utf8)
+        #expect(try fixture.run("develop", "-c", "hello", environment: NixProjectTests.nixpkgs).output == "hello 2.1.3")
+        #expect(try fixture.run("develop", "-c", "hello", environment: NixProjectTests.nixpkgs).output == "hello 2.1.3")
+        let cached = try FileManager.default.contentsOfDirectory(atPath: fixture.dir("home/nix-eval"))
+        #expect(cached.count == 1)
+        try "pkgs: [ pkgs.hello_1 ]\n".write(toFile: fixture.dir("proj/tools.nix"), atomically: true, encoding: .utf8)
+        let changed = try fixture.run("develop", "-c", "hello", environment: NixProjectTests.nixpkgs)
+        #expect(changed.output == "hello 1.0", "\(changed.stderr)")
+    }
+
     @Test func aFlakesDevShellsAreTheProjectsShells() throws {
         let fixture = try NixProjectTests.fixture("flake.nix", NixProjectTests.flakeNix)
         let first = try fixture.run(
