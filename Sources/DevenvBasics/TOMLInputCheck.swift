@@ -34,7 +34,7 @@ public enum TOMLInputCheck {
 
     /// Refuses NUL bytes and nesting deeper than `maximumDepth`. A scan of the structure, not a
     /// parser: what it cannot make sense of is left to TOMLKit to report.
-    static func check(_ text: String, file: String) throws {
+    public static func check(_ text: String, file: String) throws {
         var scanner = Scanner(bytes: Array(text.utf8), file: file)
         try scanner.run()
     }

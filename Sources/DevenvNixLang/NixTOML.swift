@@ -1,3 +1,4 @@
+import DevenvBasics
 import TOMLKit
 
 /// `builtins.fromTOML` (Nix 2.8's primops/fromTOML.cc): tables become sets, arrays lists, and
@@ -6,7 +7,12 @@ import TOMLKit
 enum NixTOML {
     static func parse(_ text: String, at position: NixPosition?) throws -> NixValue {
         do {
+            // What TOMLKit's parser would assert on (a header `[ #…`, NUL, deep nesting) is
+            // refused first, as for devenv.toml.
+            try TOMLInputCheck.check(text, file: "(string)")
             return try value(TOMLTable(string: text))
+        } catch let error as TOMLError {
+            throw NixEvalError("while parsing a TOML string: \(error.description)", at: position)
         } catch let error as TOMLParseError {
             throw NixEvalError(
                 "while parsing a TOML string: \(error.description) (at line \(error.source.begin.line), column \(error.source.begin.column))",

@@ -206,6 +206,15 @@ struct NixBuiltinsSerializationTests {
         )
     }
 
+    /// What TOMLKit's parser asserts on is refused before it sees it (found by mutating Nix's
+    /// own TOML test): a table header opened by a comment, a backslash, deep nesting.
+    @Test func fromTOMLRefusesWhatWouldCrashItsParser() throws {
+        #expect(failure("builtins.fromTOML \"[ #x = 1\\n\"")?.contains("a table header must start with a key") == true)
+        #expect(failure("builtins.fromTOML \"[\\\\\"") != nil)
+        let deep = String(repeating: "[", count: 10_000)
+        #expect(failure("builtins.fromTOML \"a = \(deep)\"")?.contains("while parsing a TOML string") == true)
+    }
+
     @Test func fromTOMLReadsNixsTestDocument() throws {
         #expect(
             try evaluate(

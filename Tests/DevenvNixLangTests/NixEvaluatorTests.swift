@@ -99,6 +99,39 @@ struct NixEvaluatorTests {
         #expect(failure("\"${{ }}\"")?.contains("cannot coerce a set to a string") == true)
     }
 
+    /// Nix's own programs, mutated a byte range at a time (removed, repeated, or a byte replaced
+    /// by punctuation; digits never repeated, so that no mutation asks for a list of 10^10
+    /// elements), evaluated completely: each ends, with a value or an error. The suite is there
+    /// once scripts/nix-lang-conformance has fetched it (scripts/test does, first).
+    @Test func mutatedSuiteProgramsEnd() throws {
+        let tests = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/nix-lang-tests/nix-2.8.0/tests/lang")
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: tests.path) else { return }
+        var generator = SystemRandomNumberGenerator()
+        let punctuation = Array("{}[]();:=.,?@\"'$".utf8)
+        for name in names.sorted() where name.hasSuffix(".nix") && name.hasPrefix("eval-okay-") {
+            let original = Array(try Data(contentsOf: tests.appendingPathComponent(name)))
+            for _ in 0..<10 where !original.isEmpty {
+                var source = original
+                let start = Int.random(in: 0..<source.count, using: &generator)
+                let end = min(source.count, start + Int.random(in: 1...8, using: &generator))
+                switch Int.random(in: 0..<3, using: &generator) {
+                case 0: source.removeSubrange(start..<end)
+                case 1 where !source[start..<end].contains(where: { (48...57).contains($0) }):
+                    source.insert(contentsOf: source[start..<end], at: end)
+                default: source[start] = punctuation.randomElement(using: &generator)!
+                }
+                let evaluator = try NixEvaluator()
+                _ = try? NixEvaluator.onLargeStack {
+                    let value = try evaluator.evaluate(
+                        try evaluator.parse(source, file: tests.path + "/" + name, basePath: tests.path))
+                    try evaluator.forceDeep(value)
+                    return NixPrinter.print(value)
+                }
+            }
+        }
+    }
+
     /// Random and mutated text: the parser and the scope check always end, with a value or an
     /// error, never a crash or a hang; nesting beyond the parser's bound is an error.
     @Test func hostileSourceAlwaysEnds() throws {
