@@ -357,7 +357,9 @@ struct NixProjectEvaluation: @unchecked Sendable {
                         "\(place): \(key) holds \(forced.typeDescription) that is not a package of devenv's set")
                 }
                 let text = try evaluator.text(of: name).text
-                guard let request = PackageRequest(text) else { continue }
+                guard let request = PackageRequest(text), request.input == nil else {
+                    throw ManifestError("\(place): \(key) holds '\(text)', which is not a package name")
+                }
                 if !result.packages.contains(request) {
                     result.packages.append(request)
                     result.locations[text] = place

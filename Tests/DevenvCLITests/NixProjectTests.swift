@@ -127,6 +127,13 @@ struct NixProjectTests {
         #expect(
             stringInput.stderr
                 == "Error: shell.nix:3:3: buildInputs holds a string that is not a package of devenv's set\n")
+        let forged = try NixProjectTests.fixture(
+            "shell.nix",
+            "{ pkgs ? import <nixpkgs> {} }:\npkgs.mkShell {\n  packages = [ { __devenvPackage = \"x; rm -rf ~\"; } ];\n}\n"
+        )
+        let made = try forged.run("develop", "-c", "true", environment: NixProjectTests.nixpkgs)
+        #expect(made.status == 2)
+        #expect(made.stderr == "Error: shell.nix:3:3: packages holds 'x; rm -rf ~', which is not a package name\n")
         let foreign = try NixProjectTests.fixture(
             "shell.nix", "{ pkgs ? import <nixpkgs> {} }:\npkgs.mkShell {\n  X = \"${pkgs.hello_1}\";\n}\n")
         let path = try foreign.run("develop", "-c", "true", environment: NixProjectTests.nixpkgs)
