@@ -6,28 +6,12 @@ import Testing
 /// `derivationStrict`, store paths of files and sources, hashes and string context, against
 /// values the real Nix 2.8 `nix-instantiate --eval --strict` printed for the same expressions.
 struct NixDerivationTests {
-    func evaluate(_ source: String) throws -> String {
-        let evaluator = try NixEvaluator()
-        let value = try evaluator.evaluate(try evaluator.parse(Array(source.utf8), file: "«string»", basePath: "/tmp"))
-        try evaluator.forceDeep(value)
-        return NixPrinter.print(value)
-    }
-
-    func failure(_ source: String) -> String? {
-        do {
-            _ = try evaluate(source)
-            return nil
-        } catch {
-            return "\(error)"
-        }
-    }
-
     /// Multiple outputs, args, an input derivation's output, a `toFile` with a reference,
     /// `__ignoreNulls`, a recursive and an SRI fixed output, a dependant of a fixed output,
     /// structured attributes, `getContext` and `placeholder`.
     @Test func derivationPathsAreNixs() throws {
         #expect(
-            try evaluate(
+            try evaluateNix(
                 #"""
                 let a = derivationStrict { name = "a"; builder = "/foo"; system = "i686-linux"; outputs = ["out" "dev"]; args = ["-c" "echo \"x\"\n" 1 null true]; };
                     t = builtins.toFile "t.txt" "hi\n";
@@ -44,17 +28,17 @@ struct NixDerivationTests {
 
     @Test func derivationsReportNixsErrors() throws {
         #expect(
-            failure(#"derivationStrict { name = "x"; system = "y"; }"#)?.contains(
+            nixFailure(#"derivationStrict { name = "x"; system = "y"; }"#)?.contains(
                 "required attribute 'builder' missing")
                 == true)
         #expect(
-            failure(#"derivationStrict { name = "x.drv"; builder = "b"; system = "y"; }"#)?.contains(
+            nixFailure(#"derivationStrict { name = "x.drv"; builder = "b"; system = "y"; }"#)?.contains(
                 "derivation names are not allowed to end in '.drv'") == true)
         #expect(
-            failure(#"derivationStrict { name = "x"; builder = "b"; system = "y"; outputs = ["out" "out"]; }"#)?
+            nixFailure(#"derivationStrict { name = "x"; builder = "b"; system = "y"; outputs = ["out" "out"]; }"#)?
                 .contains("duplicate derivation output 'out'") == true)
         #expect(
-            failure(
+            nixFailure(
                 #"let a = derivationStrict { name = "a"; builder = "/foo"; system = "i686-linux"; }; in builtins.toFile "t.txt" "hi ${a.out}""#
             )?
             .contains("in 'toFile': the file named 't.txt' must not contain a reference to a derivation") == true)
@@ -62,10 +46,10 @@ struct NixDerivationTests {
 
     @Test func textAndSourcePaths() throws {
         #expect(
-            try evaluate(#"builtins.toFile "greeting.txt" "hello\n""#)
+            try evaluateNix(#"builtins.toFile "greeting.txt" "hello\n""#)
                 == #""/nix/store/7pd01133yha2s6wji4ab7vh7pp1905a1-greeting.txt""#)
         #expect(
-            try evaluate(
+            try evaluateNix(
                 #"let a = builtins.toFile "greeting.txt" "hello\n"; in builtins.toFile "ref.txt" "see ${a}\n""#)
                 == #""/nix/store/3g5nw29va1m1irhs9q215vzm6w23fmsc-ref.txt""#)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nixpath-\(UUID().uuidString)")
@@ -76,37 +60,37 @@ struct NixDerivationTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // docs/nix-formats.md §3.3: single.txt added flat and recursively.
         #expect(
-            try evaluate(#"builtins.path { path = "\#(directory)/single.txt"; recursive = false; }"#)
+            try evaluateNix(#"builtins.path { path = "\#(directory)/single.txt"; recursive = false; }"#)
                 == #""/nix/store/f9j2652hq6jqn96qaz70pr1qyccs3d66-single.txt""#)
         #expect(
-            try evaluate(#"builtins.path { path = "\#(directory)/single.txt"; }"#)
+            try evaluateNix(#"builtins.path { path = "\#(directory)/single.txt"; }"#)
                 == #""/nix/store/3pc7hb0hqzcfgkc3k2097aj7wbyvl382-single.txt""#)
         // Filtering out everything but single.txt gives the directory of that file alone.
-        let filtered = try evaluate(
+        let filtered = try evaluateNix(
             #"builtins.filterSource (p: t: t != "directory") "\#(directory)""#)
-        let unfiltered = try evaluate(#"builtins.path { path = "\#(directory)"; name = "d"; }"#)
+        let unfiltered = try evaluateNix(#"builtins.path { path = "\#(directory)"; name = "d"; }"#)
         #expect(filtered != unfiltered)
         #expect(
-            failure(
+            nixFailure(
                 #"builtins.path { path = "\#(directory)/single.txt"; sha256 = "1c37d01af40be2e80691de3cc3df44377a699afbb17c68f080964b2fd071fc13"; }"#
             )
                 == nil)
         #expect(
-            failure(
+            nixFailure(
                 #"builtins.path { path = "\#(directory)/single.txt"; sha256 = "0000000000000000000000000000000000000000000000000000000000000000"; }"#
             )?
             .contains("store path mismatch") == true)
         #expect(
-            failure(#"builtins.path { path = "\#(directory)"; bogus = 1; }"#)?.contains(
+            nixFailure(#"builtins.path { path = "\#(directory)"; bogus = 1; }"#)?.contains(
                 "unsupported argument 'bogus' to 'addPath'") == true)
     }
 
     @Test func hashes() throws {
-        #expect(try evaluate(#"builtins.hashString "md5" """#) == #""d41d8cd98f00b204e9800998ecf8427e""#)
+        #expect(try evaluateNix(#"builtins.hashString "md5" """#) == #""d41d8cd98f00b204e9800998ecf8427e""#)
         #expect(
-            try evaluate(#"builtins.hashString "sha256" "text 1""#)
+            try evaluateNix(#"builtins.hashString "sha256" "text 1""#)
                 == #""\#(sha256Hex("text 1"))""#)
-        #expect(failure(#"builtins.hashString "sha3" "x""#)?.contains("unknown hash type 'sha3'") == true)
+        #expect(nixFailure(#"builtins.hashString "sha3" "x""#)?.contains("unknown hash type 'sha3'") == true)
     }
 
     func sha256Hex(_ text: String) -> String {
@@ -116,20 +100,20 @@ struct NixDerivationTests {
 
     @Test func contextIsKeptDiscardedAndAppended() throws {
         #expect(
-            try evaluate(
+            try evaluateNix(
                 #"let t = builtins.toFile "t.txt" "hi\n"; s = "x${t}"; in [ (builtins.hasContext s) (builtins.hasContext (builtins.unsafeDiscardStringContext s)) (builtins.getContext (builtins.appendContext "" { ${builtins.unsafeDiscardStringContext t} = { path = true; }; })) ]"#
             )
                 == #"[ true false { "/nix/store/rcl5i7k4xwa7zkij8lg4r4yxxgixdwzv-t.txt" = { path = true; }; } ]"#)
         #expect(
-            failure(
+            nixFailure(
                 #"builtins.appendContext "" { "/nix/store/rcl5i7k4xwa7zkij8lg4r4yxxgixdwzv-t.txt" = { allOutputs = true; }; }"#
             )?
             .contains("which is not a derivation") == true)
         #expect(
-            failure(#"builtins.appendContext "" { "/tmp/x" = { path = true; }; }"#)?.contains("is not a store path")
+            nixFailure(#"builtins.appendContext "" { "/tmp/x" = { path = true; }; }"#)?.contains("is not a store path")
                 == true)
         #expect(
-            try evaluate(
+            try evaluateNix(
                 #"builtins.getContext (builtins.unsafeDiscardOutputDependency (derivationStrict { name = "a"; builder = "/foo"; system = "i686-linux"; }).drvPath)"#
             )
                 == #"{ "/nix/store/zaz3l3zq54f6vzlqwv52zid34z0p4ba0-a.drv" = { path = true; }; }"#)

@@ -8,24 +8,6 @@ import Testing
 /// `nix-instantiate` and to devenv's must print the same, parse (`--parse`) and value
 /// (`--eval --strict`) alike; and the errors devenv reports where Nix does.
 struct NixEvaluatorTests {
-    func evaluate(_ source: String, file: String = "(string)") throws -> String {
-        let evaluator = try NixEvaluator()
-        return try NixEvaluator.onLargeStack {
-            let value = try evaluator.evaluate(try evaluator.parse(Array(source.utf8), file: file, basePath: "/tmp"))
-            try evaluator.forceDeep(value)
-            return NixPrinter.print(value)
-        }
-    }
-
-    func failure(_ source: String) -> String? {
-        do {
-            _ = try evaluate(source)
-            return nil
-        } catch {
-            return "\(error)"
-        }
-    }
-
     /// Precedence, associativity and desugaring, as Nix prints the parsed expression.
     static let parsed = [
         "1 + 2 * 3 - 4 / 5", "a: b: a.b.c or d", "!a && b || c -> d", "-x ++ y ++ z", "a // b // c",
@@ -75,28 +57,29 @@ struct NixEvaluatorTests {
     @Test(arguments: valued) func valuesAsNix(_ source: String) throws {
         let nix = try Nix.instantiate(["--eval", "--strict", "-E", source], in: "/tmp")
         #expect(nix.status == 0, "\(nix.stderr)")
-        #expect(try evaluate(source) == nix.output, "\(source)")
+        #expect(try evaluateNix(source) == nix.output, "\(source)")
     }
 
     /// What Nix refuses, devenv refuses, at the same place, without crashing.
     @Test func errorsAreWhereNixSaysTheyAre() throws {
-        #expect(failure("let x = x + 1; in x")?.contains("infinite recursion encountered") == true)
-        #expect(failure("let x = 1; in y") == "(string):1:15: undefined variable 'y'")
+        #expect(nixFailure("let x = x + 1; in x")?.contains("infinite recursion encountered") == true)
+        #expect(nixFailure("let x = 1; in y") == "(string):1:15: undefined variable 'y'")
         #expect(
-            failure("{ a = 1; a = 2; }")?.hasPrefix("(string):1:10: attribute 'a' already defined at (string):1:3")
+            nixFailure("{ a = 1; a = 2; }")?.hasPrefix("(string):1:10: attribute 'a' already defined at (string):1:3")
                 == true)
-        #expect(failure("{ a, a }: a")?.hasPrefix("(string):1:6: duplicate formal function argument 'a'") == true)
-        #expect(failure("1 +") == "(string):1:4: syntax error, unexpected end of file")
-        #expect(failure("a == b == c")?.contains("syntax error") == true)
-        #expect(failure("({ a }: a) { a = 1; b = 1; }")?.contains("called with unexpected argument 'b'") == true)
-        #expect(failure("({ a }: a) { }")?.contains("called without required argument 'a'") == true)
-        #expect(failure("{ a = 1; }.b")?.hasPrefix("(string):1:1: attribute 'b' missing") == true)
-        #expect(failure("1 + \"a\"")?.contains("cannot add a string to an integer") == true)
-        #expect(failure("builtins.elemAt [ ] 0")?.contains("out of bounds") == true)
-        #expect(failure("abort \"no\"")?.contains("evaluation aborted with the following error message: 'no'") == true)
-        #expect(failure("let f = x: f x; in f 1")?.contains("stack overflow") == true)
-        #expect(failure("1 / 0")?.contains("division by zero") == true)
-        #expect(failure("\"${{ }}\"")?.contains("cannot coerce a set to a string") == true)
+        #expect(nixFailure("{ a, a }: a")?.hasPrefix("(string):1:6: duplicate formal function argument 'a'") == true)
+        #expect(nixFailure("1 +") == "(string):1:4: syntax error, unexpected end of file")
+        #expect(nixFailure("a == b == c")?.contains("syntax error") == true)
+        #expect(nixFailure("({ a }: a) { a = 1; b = 1; }")?.contains("called with unexpected argument 'b'") == true)
+        #expect(nixFailure("({ a }: a) { }")?.contains("called without required argument 'a'") == true)
+        #expect(nixFailure("{ a = 1; }.b")?.hasPrefix("(string):1:1: attribute 'b' missing") == true)
+        #expect(nixFailure("1 + \"a\"")?.contains("cannot add a string to an integer") == true)
+        #expect(nixFailure("builtins.elemAt [ ] 0")?.contains("out of bounds") == true)
+        #expect(
+            nixFailure("abort \"no\"")?.contains("evaluation aborted with the following error message: 'no'") == true)
+        #expect(nixFailure("let f = x: f x; in f 1")?.contains("stack overflow") == true)
+        #expect(nixFailure("1 / 0")?.contains("division by zero") == true)
+        #expect(nixFailure("\"${{ }}\"")?.contains("cannot coerce a set to a string") == true)
     }
 
     /// Nix's own programs, mutated a byte range at a time (removed, repeated, or a byte replaced
@@ -136,9 +119,9 @@ struct NixEvaluatorTests {
     /// error, never a crash or a hang; nesting beyond the parser's bound is an error.
     @Test func hostileSourceAlwaysEnds() throws {
         let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
-        #expect(failure(deep)?.contains("nested more than") == true)
+        #expect(nixFailure(deep)?.contains("nested more than") == true)
         let deepSet = String(repeating: "{a=", count: 50_000) + "1" + String(repeating: ";}", count: 50_000)
-        #expect(failure(deepSet)?.contains("nested more than") == true)
+        #expect(nixFailure(deepSet)?.contains("nested more than") == true)
         var generator = SystemRandomNumberGenerator()
         let pieces = [
             "{", "}", "[", "]", "(", ")", "let", "in", "rec", "with", "inherit", "=", ";", ":", "@", "?", ".", ",",
