@@ -135,7 +135,7 @@ extension NixEvaluator {
 
     /// `f x`, computed when first used.
     func application(_ function: NixValue, _ argument: NixValue, at position: NixPosition?) -> NixValue {
-        .thunk(NixThunk { [unowned self] in try self.call(function, argument, at: position) })
+        .thunk(NixThunk(applying: function, to: argument, at: position))
     }
 
     /// Every item reachable from `startSet` through `operator`, each `key` once, in the order found.
