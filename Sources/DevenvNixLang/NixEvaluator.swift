@@ -259,9 +259,30 @@ public final class NixEvaluator {
 
     // MARK: Expressions
 
+    /// Constants, variables and functions here, without the copies the loop below makes; the
+    /// rest there.
+    @inline(__always)
+    func eval(_ expression: NixExpr, _ environment: NixEnvironment) throws -> NixValue {
+        switch expression {
+        case .int(let value): return .int(value)
+        case .float(let value): return .float(value)
+        case .local(let level, let index, _, _):
+            var scope = environment
+            for _ in 0..<level { scope = scope.parent! }
+            let value = scope[index]
+            guard case .thunk(let thunk) = value else { return value }
+            let forced = try force(thunk)
+            scope[index] = forced
+            return forced
+        case .lambda(let lambda): return .lambda(lambda, environment)
+        default: return try evalComposite(expression, environment)
+        }
+    }
+
     /// Loops instead of recursing for what is in tail position (the branch of an `if`, the body of
     /// a `let`, `with` or `assert`), so that those cost no native stack.
-    func eval(_ expression: NixExpr, _ environment: NixEnvironment) throws -> NixValue {
+    @inline(never)
+    private func evalComposite(_ expression: NixExpr, _ environment: NixEnvironment) throws -> NixValue {
         var expression = expression
         var environment = environment
         while true {
@@ -458,7 +479,7 @@ public final class NixEvaluator {
 
     @inline(never)
     private func evalAttrs(_ expression: NixAttrsExpr, _ environment: NixEnvironment) throws -> NixAttrs {
-        let attrs = NixAttrs()
+        let attrs = NixAttrs(minimumCapacity: expression.names.count + expression.dynamic.count)
         var scope = environment
         if expression.recursive {
             let inner = NixEnvironment.make(parent: environment, size: expression.names.count)

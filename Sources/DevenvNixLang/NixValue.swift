@@ -1,3 +1,5 @@
+import Foundation
+
 /// A value of the Nix language. Attribute sets, lists, thunks and environments are classes: Nix
 /// shares them by reference (a value used twice is printed `«repeated»` the second time) and a
 /// thunk, once forced, is forced for everyone that holds it.
@@ -86,6 +88,8 @@ public final class NixAttrs {
 
     public init(_ entries: [String: Attr] = [:]) { self.entries = entries }
 
+    init(minimumCapacity: Int) { self.entries = Dictionary(minimumCapacity: minimumCapacity) }
+
     public convenience init(values: [String: NixValue]) {
         self.init(values.mapValues { Attr(value: $0, position: nil) })
     }
@@ -101,7 +105,18 @@ public final class NixAttrs {
         return sorted
     }
 
-    static func precedes(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
+    static func precedes(_ a: String, _ b: String) -> Bool {
+        var a = a
+        var b = b
+        // Byte order of the UTF-8, by `memcmp` (native strings are contiguous UTF-8).
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                let common = min(x.count, y.count)
+                let order = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
+                return order != 0 ? order < 0 : x.count < y.count
+            }
+        }
+    }
 
     /// Only while the set is being built, before anyone else sees it.
     public func set(_ name: String, _ value: NixValue, at position: NixPosition? = nil) {
