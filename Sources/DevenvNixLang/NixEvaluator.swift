@@ -631,6 +631,24 @@ public final class NixEvaluator {
         return try callOther(function, argument, at: position)
     }
 
+    /// `function a b`: for `a: b: body` without making the intermediate function value.
+    func call(_ function: NixValue, _ a: NixValue, _ b: NixValue, at position: NixPosition?) throws -> NixValue {
+        if case .lambda(let outer, let environment) = function, outer.formals == nil,
+            case .lambda(let inner) = outer.body, inner.formals == nil
+        {
+            try enter(at: position)
+            defer { depth -= 1 }
+            let first = NixEnvironment.make(parent: environment, first: a, size: 1)
+            let second = NixEnvironment.make(parent: first, first: b, size: 1)
+            do {
+                return try eval(inner.body, second)
+            } catch let error as NixEvalError {
+                throw traced(error, inner)
+            }
+        }
+        return try call(try call(function, a, at: position), b, at: position)
+    }
+
     @inline(never)
     private func callOther(_ function: NixValue, _ argument: NixValue, at position: NixPosition?) throws -> NixValue {
         switch try force(function) {
