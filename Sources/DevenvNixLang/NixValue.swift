@@ -106,16 +106,16 @@ public final class NixAttrs {
     }
 
     static func precedes(_ a: String, _ b: String) -> Bool {
-        var a = a
-        var b = b
-        // Byte order of the UTF-8, by `memcmp` (native strings are contiguous UTF-8).
-        return a.withUTF8 { x in
-            b.withUTF8 { y in
+        // Byte order of the UTF-8, by `memcmp` when both are contiguous (native strings are).
+        let order = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y in
                 let common = min(x.count, y.count)
                 let order = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
                 return order != 0 ? order < 0 : x.count < y.count
             }
         }
+        if let order, let order { return order }
+        return a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 
     /// Only while the set is being built, before anyone else sees it.
