@@ -39,8 +39,9 @@ extension NixEvaluator {
                 return .attrs(NixAttrs(entries))
             },
             NixPrimOp("listToAttrs", arity: 1) { evaluator, arguments, position in
-                var entries: [String: NixAttrs.Attr] = [:]
-                for element in try evaluator.list(arguments[0], at: position).elements {
+                let elements = try evaluator.list(arguments[0], at: position).elements
+                var entries = [String: NixAttrs.Attr](minimumCapacity: elements.count)
+                for element in elements {
                     let pair = try evaluator.attrs(element, at: position)
                     guard let name = pair.entries["name"] else {
                         throw NixEvalError("attribute 'name' missing", at: position)
@@ -49,8 +50,14 @@ extension NixEvaluator {
                         throw NixEvalError("attribute 'value' missing", at: position)
                     }
                     let key = try evaluator.plainString(name.value, at: position)
-                    // The first of a name wins.
-                    if entries[key] == nil {
+                    entries[key] = NixAttrs.Attr(value: value.value, position: value.position)
+                }
+                // The first of a name wins: put back the first of each repeated one.
+                if entries.count < elements.count {
+                    for element in elements.reversed() {
+                        let pair = try evaluator.attrs(element, at: position)
+                        let key = try evaluator.plainString(pair.entries["name"]!.value, at: position)
+                        let value = pair.entries["value"]!
                         entries[key] = NixAttrs.Attr(value: value.value, position: value.position)
                     }
                 }

@@ -39,7 +39,10 @@ extension NixEvaluator {
                 guard let data = FileManager.default.contents(atPath: path) else {
                     throw NixEvalError("opening file '\(path)': No such file or directory", at: position)
                 }
-                guard !data.contains(0) else {
+                let hasNul = data.withUnsafeBytes { bytes in
+                    bytes.count > 0 && memchr(bytes.baseAddress!, 0, bytes.count) != nil
+                }
+                guard !hasNul else {
                     throw NixEvalError(
                         "the contents of the file '\(path)' cannot be represented as a Nix string", at: position)
                 }

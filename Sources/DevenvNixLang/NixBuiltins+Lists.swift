@@ -56,9 +56,9 @@ extension NixEvaluator {
             },
             NixPrimOp("foldl'", arity: 3) { evaluator, arguments, position in
                 var accumulator = arguments[1]
+                let function = try evaluator.force(arguments[0])
                 for element in try evaluator.list(arguments[2], at: position).elements {
-                    let step = try evaluator.call(arguments[0], accumulator, at: position)
-                    accumulator = try evaluator.force(try evaluator.call(step, element, at: position))
+                    accumulator = try evaluator.force(try evaluator.call(function, accumulator, element, at: position))
                 }
                 return try evaluator.force(accumulator)
             },
@@ -135,7 +135,7 @@ extension NixEvaluator {
 
     /// `f x`, computed when first used.
     func application(_ function: NixValue, _ argument: NixValue, at position: NixPosition?) -> NixValue {
-        .thunk(NixThunk { [unowned self] in try self.call(function, argument, at: position) })
+        .thunk(NixThunk(applying: function, to: argument, at: position))
     }
 
     /// Every item reachable from `startSet` through `operator`, each `key` once, in the order found.

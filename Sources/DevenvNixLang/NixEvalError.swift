@@ -8,7 +8,18 @@ public struct NixEvalError: Error, CustomStringConvertible {
     public let kind: Kind
     public let message: String
     public internal(set) var position: NixPosition?
-    public internal(set) var trace: [String] = []
+    /// The trace's steps, each with how many times it came again right after itself (the frames of
+    /// a recursive function): at most `maximumSteps` distinct steps, however deep.
+    private var steps: [(step: String, repeats: Int)] = []
+    static let maximumSteps = 64
+
+    /// The trace, innermost first, a step repeated consecutively written once and followed by
+    /// "(… N more like the line above)".
+    public var trace: [String] {
+        steps.flatMap { entry in
+            entry.repeats == 0 ? [entry.step] : [entry.step, "(… \(entry.repeats) more like the line above)"]
+        }
+    }
 
     init(_ message: String, at position: NixPosition? = nil, kind: Kind = .other) {
         self.kind = kind
@@ -27,7 +38,11 @@ public struct NixEvalError: Error, CustomStringConvertible {
 
     func adding(_ step: String) -> NixEvalError {
         var copy = self
-        if copy.trace.count < 64 { copy.trace.append(step) }
+        if let last = copy.steps.indices.last, copy.steps[last].step == step {
+            copy.steps[last].repeats += 1
+        } else if copy.steps.count < NixEvalError.maximumSteps {
+            copy.steps.append((step, 0))
+        }
         return copy
     }
 

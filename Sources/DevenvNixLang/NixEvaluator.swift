@@ -39,9 +39,12 @@ public final class NixEvaluator {
     public private(set) var filesRead: Set<String> = []
     /// Regular expressions by pattern, compiled once.
     var regexes: [String: NixRegex] = [:]
-    /// Nesting of calls and forcing: bounded so that runaway recursion is an error.
+    /// Nesting of calls and forced thunks: at 0, the next notes the running thread's stack.
     private var depth = 0
-    static let maximumDepth = 10_000
+    /// The lowest stack address calls may reach (the stack grows down): `stackReserve` above the
+    /// running thread's end of stack, so that runaway recursion is an error and not a crash.
+    var stackLimit: UInt = 0
+    var stackThread: pthread_t?
 
     public init(options: Options = Options()) throws {
         self.options = options
@@ -73,11 +76,11 @@ public final class NixEvaluator {
         add("derivation", .null)
         self.builtins = builtins
         self.baseScope = NixScope(parent: nil, names: names)
-        self.baseEnvironment = NixEnvironment(parent: nil, values: values)
+        self.baseEnvironment = NixEnvironment.make(parent: nil, values: values)
         let derivation = try parse(
             Array(NixEvaluator.derivationNix.utf8), file: "//builtin/derivation.nix", basePath: "/")
         let wrapper = try evaluate(derivation)
-        baseEnvironment.values[derivationSlot] = wrapper
+        baseEnvironment[derivationSlot] = wrapper
         builtins.set("derivation", wrapper)
     }
 
@@ -150,7 +153,7 @@ public final class NixEvaluator {
             let names = scope.sortedNames
             let expression = try NixScope(parent: baseScope, names: names).bind(
                 NixParser.parse(source, file: resolved, basePath: basePath))
-            value = try eval(expression, NixEnvironment(parent: baseEnvironment, values: names.map { scope[$0]! }))
+            value = try eval(expression, NixEnvironment.make(parent: baseEnvironment, values: names.map { scope[$0]! }))
         } else {
             value = try evaluate(try parse(source, file: resolved, basePath: basePath))
             imported[resolved] = value
@@ -174,6 +177,8 @@ public final class NixEvaluator {
         case .running:
             throw NixEvalError("infinite recursion encountered")
         case .expression(let expression, let environment):
+            try enter(at: nil)
+            defer { depth -= 1 }
             thunk.state = .running
             do {
                 let value = try eval(expression, environment)
@@ -181,6 +186,18 @@ public final class NixEvaluator {
                 return value
             } catch {
                 thunk.state = .expression(expression, environment)
+                throw error
+            }
+        case .application(let function, let argument, let position):
+            try enter(at: position)
+            defer { depth -= 1 }
+            thunk.state = .running
+            do {
+                let value = try force(try call(function, argument, at: position))
+                thunk.state = .done(value)
+                return value
+            } catch {
+                thunk.state = .application(function, argument, position)
                 throw error
             }
         case .deferred(let work):
@@ -236,7 +253,7 @@ public final class NixEvaluator {
         case .local(let level, let index, _, _):
             var scope = environment
             for _ in 0..<level { scope = scope.parent! }
-            let value = scope.values[index]
+            let value = scope[index]
             if case .thunk(let thunk) = value, thunk === NixEnvironment.unset {
                 return .thunk(NixThunk(expression, environment))
             }
@@ -248,7 +265,33 @@ public final class NixEvaluator {
 
     // MARK: Expressions
 
+    /// Constants, variables and functions here, without the copies the loop below makes; the
+    /// rest there.
+    @inline(__always)
     func eval(_ expression: NixExpr, _ environment: NixEnvironment) throws -> NixValue {
+        switch expression {
+        case .int(let value): return .int(value)
+        case .float(let value): return .float(value)
+        case .local(let level, let index, _, _):
+            var scope = environment
+            for _ in 0..<level { scope = scope.parent! }
+            let value = scope[index]
+            guard case .thunk(let thunk) = value else { return value }
+            let forced = try force(thunk)
+            scope[index] = forced
+            return forced
+        case .lambda(let lambda): return .lambda(lambda, environment)
+        default: return try evalComposite(expression, environment)
+        }
+    }
+
+    /// Loops instead of recursing for what is in tail position (the branch of an `if`, the body of
+    /// a `let`, `with` or `assert`), so that those cost no native stack.
+    @inline(never)
+    private func evalComposite(_ expression: NixExpr, _ environment: NixEnvironment) throws -> NixValue {
+        var expression = expression
+        var environment = environment
+        while true {
         switch expression {
         case .int(let value): return .int(value)
         case .float(let value): return .float(value)
@@ -257,24 +300,17 @@ public final class NixEvaluator {
         case .local(let level, let index, _, _):
             var environment = environment
             for _ in 0..<level { environment = environment.parent! }
-            let value = environment.values[index]
+            let value = environment[index]
             guard case .thunk(let thunk) = value else { return value }
             let forced = try force(thunk)
-            environment.values[index] = forced
+            environment[index] = forced
             return forced
         case .withVariable(let name, let level, let position):
             return try force(try lookupWith(name, level, position, environment))
         case .select(let target, let path, let orDefault, let position):
             return try select(target, path, orDefault, position, environment)
         case .hasAttr(let target, let path, _):
-            var value = try eval(target, environment)
-            for name in path {
-                guard case .attrs(let attrs) = value, let found = attrs[try attrName(name, environment)] else {
-                    return .false
-                }
-                value = try force(found)
-            }
-            return .true
+            return try hasAttr(target, path, environment)
         case .attrs(let attrs):
             return .attrs(try evalAttrs(attrs, environment))
         case .list(let elements):
@@ -283,37 +319,84 @@ public final class NixEvaluator {
             return .lambda(lambda, environment)
         case .call(let function, let arguments, let position):
             var value = try eval(function, environment)
+            if arguments.count > 1, case .primop(let primop) = value, primop.arity == arguments.count {
+                try enter(at: position)
+                defer { depth -= 1 }
+                return try primop.body(self, arguments.map { lazy($0, environment) }, position)
+            }
             for argument in arguments {
                 value = try call(value, lazy(argument, environment), at: position)
             }
             return value
         case .let(let attrs, let body):
-            let inner = NixEnvironment(parent: environment, size: attrs.names.count)
-            for (index, definition) in attrs.definitions.enumerated() {
-                inner.values[index] = lazy(definition.value, definition.inherited ? environment : inner)
-            }
-            return try eval(body, inner)
+            environment = letEnvironment(attrs, environment)
+            expression = body
         case .with(let with):
             let attrs = lazy(with.attrs, environment)
-            return try eval(with.body, NixEnvironment(parent: environment, values: [attrs], with: with))
+            environment = NixEnvironment.make(parent: environment, first: attrs, size: 1, with: with)
+            expression = with.body
         case .if(let condition, let then, let otherwise, let position):
-            return try eval(try bool(eval(condition, environment), at: position) ? then : otherwise, environment)
+            expression = try self.condition(condition, position, environment) ? then : otherwise
         case .assert(let condition, let body, let position):
-            guard try bool(eval(condition, environment), at: position) else {
+            guard try self.condition(condition, position, environment) else {
                 throw NixEvalError("assertion failed", at: position, kind: .assertion)
             }
-            return try eval(body, environment)
+            expression = body
         case .not(let operand, let position):
             return .bool(!(try bool(eval(operand, environment), at: position)))
         case .binary(let op, let left, let right, let position):
             return try binary(op, left, right, position, environment)
         case .concatStrings(let parts, let forceString, let position):
+            // `a + b` of two integers, the common case, without the general machinery.
+            if !forceString, parts.count == 2 {
+                let first = try eval(parts[0].1, environment)
+                guard case .int(let a) = first else {
+                    return try concatenate(parts, forceString: false, position, environment, first: first)
+                }
+                let second = try eval(parts[1].1, environment)
+                guard case .int(let b) = second else {
+                    return try concatenate(parts, forceString: false, position, environment, first: first, second: second)
+                }
+                return .int(a &+ b)  // wraps, as Nix 2.8's does
+            }
             return try concatenate(parts, forceString: forceString, position, environment)
         case .currentPosition(let position):
             return .attrs(NixEvaluator.positionAttrs(position))
         case .variable(let name, let position):
             throw NixEvalError("undefined variable '\(name)'", at: position)
         }
+        }
+    }
+
+    @inline(never)
+    private func condition(_ condition: NixExpr, _ position: NixPosition, _ environment: NixEnvironment) throws
+        -> Bool
+    {
+        let value = try eval(condition, environment)
+        guard case .bool(let bool) = value else { return try self.bool(value, at: position) }
+        return bool
+    }
+
+    @inline(never)
+    private func letEnvironment(_ attrs: NixAttrsExpr, _ environment: NixEnvironment) -> NixEnvironment {
+        let inner = NixEnvironment.make(parent: environment, size: attrs.names.count)
+        let definitions = attrs.definitions
+        for index in definitions.indices {
+            inner[index] = lazy(definitions[index].value, definitions[index].inherited ? environment : inner)
+        }
+        return inner
+    }
+
+    @inline(never)
+    private func hasAttr(_ target: NixExpr, _ path: [NixAttrName], _ environment: NixEnvironment) throws -> NixValue {
+        var value = try eval(target, environment)
+        for name in path {
+            guard case .attrs(let attrs) = value, let found = attrs[try attrName(name, environment)] else {
+                return .false
+            }
+            value = try force(found)
+        }
+        return .true
     }
 
     static func positionAttrs(_ position: NixPosition) -> NixAttrs {
@@ -323,14 +406,15 @@ public final class NixEvaluator {
     }
 
     /// A name only a `with` binds: the innermost `with`'s set, then each one further out.
+    @inline(never)
     private func lookupWith(_ name: String, _ level: Int, _ position: NixPosition, _ environment: NixEnvironment)
         throws -> NixValue
     {
         var environment = environment
         for _ in 0..<level { environment = environment.parent! }
         while true {
-            let attrs = try self.attrs(environment.values[0], at: position)
-            environment.values[0] = .attrs(attrs)
+            let attrs = try self.attrs(environment[0], at: position)
+            environment[0] = .attrs(attrs)
             if let value = attrs[name] { return value }
             let up = environment.with!.enclosingWith
             guard up > 0 else {
@@ -349,6 +433,7 @@ public final class NixEvaluator {
         }
     }
 
+    @inline(never)
     private func select(
         _ target: NixExpr, _ path: [NixAttrName], _ orDefault: NixExpr?, _ position: NixPosition,
         _ environment: NixEnvironment
@@ -398,23 +483,24 @@ public final class NixEvaluator {
         return previous[b.count]
     }
 
+    @inline(never)
     private func evalAttrs(_ expression: NixAttrsExpr, _ environment: NixEnvironment) throws -> NixAttrs {
-        let attrs = NixAttrs()
+        let attrs = NixAttrs(minimumCapacity: expression.names.count + expression.dynamic.count)
         var scope = environment
         if expression.recursive {
-            let inner = NixEnvironment(parent: environment, size: expression.names.count)
+            let inner = NixEnvironment.make(parent: environment, size: expression.names.count)
             for (index, definition) in expression.definitions.enumerated() {
                 let value = lazy(definition.value, definition.inherited ? environment : inner)
-                inner.values[index] = value
+                inner[index] = value
                 attrs.set(expression.names[index], value, at: definition.position)
             }
             scope = inner
             // `__overrides` replaces attributes, also for the others' references to them.
             if let overridesIndex = expression.definition("__overrides") {
-                let overrides = try self.attrs(inner.values[overridesIndex], at: expression.position)
+                let overrides = try self.attrs(inner[overridesIndex], at: expression.position)
                 for name in overrides.sortedNames {
                     let entry = overrides.entries[name]!
-                    if let index = expression.definition(name) { inner.values[index] = entry.value }
+                    if let index = expression.definition(name) { inner[index] = entry.value }
                     attrs.set(name, entry.value, at: entry.position)
                 }
             }
@@ -436,6 +522,7 @@ public final class NixEvaluator {
         return attrs
     }
 
+    @inline(never)
     private func binary(
         _ op: NixBinaryOperator, _ left: NixExpr, _ right: NixExpr, _ position: NixPosition,
         _ environment: NixEnvironment
@@ -469,8 +556,10 @@ public final class NixEvaluator {
 
     /// `"…${x}…"`, `./a/${b}` and `+`: numbers add, a first path makes a path, anything else a
     /// string (paths inside it copied to the store), as Nix's `ExprConcatStrings`.
+    @inline(never)
     private func concatenate(
-        _ parts: [(NixPosition, NixExpr)], forceString: Bool, _ position: NixPosition, _ environment: NixEnvironment
+        _ parts: [(NixPosition, NixExpr)], forceString: Bool, _ position: NixPosition, _ environment: NixEnvironment,
+        first: NixValue? = nil, second: NixValue? = nil
     ) throws -> NixValue {
         enum Kind { case int, float, path, string }
         var kind = Kind.string
@@ -479,7 +568,8 @@ public final class NixEvaluator {
         var text = ""
         var context = Set<String>()
         for (index, (partPosition, part)) in parts.enumerated() {
-            let value = try eval(part, environment)
+            let known = index == 0 ? first : index == 1 ? second : nil
+            let value = try known ?? eval(part, environment)
             if index == 0 && !forceString {
                 switch value {
                 case .int: kind = .int
@@ -525,12 +615,48 @@ public final class NixEvaluator {
 
     // MARK: Calls
 
-    func call(_ function: NixValue, _ argument: NixValue, at position: NixPosition?) throws -> NixValue {
+    /// One level deeper: an error instead of a crash when the native stack is nearly used up.
+    @inline(__always)
+    private func enter(at position: NixPosition?) throws {
+        if depth == 0 { noteStack() }
         depth += 1
-        defer { depth -= 1 }
-        guard depth < NixEvaluator.maximumDepth else {
+        var marker: UInt8 = 0
+        let here = withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
+        guard here > stackLimit else {
+            depth -= 1
             throw NixEvalError("stack overflow (possible infinite recursion)", at: position)
         }
+    }
+
+    func call(_ function: NixValue, _ argument: NixValue, at position: NixPosition?) throws -> NixValue {
+        try enter(at: position)
+        defer { depth -= 1 }
+        if case .lambda(let lambda, let environment) = function {
+            return try callLambda(lambda, environment, argument, at: position)
+        }
+        return try callOther(function, argument, at: position)
+    }
+
+    /// `function a b`: for `a: b: body` without making the intermediate function value.
+    func call(_ function: NixValue, _ a: NixValue, _ b: NixValue, at position: NixPosition?) throws -> NixValue {
+        if case .lambda(let outer, let environment) = function, outer.formals == nil,
+            case .lambda(let inner) = outer.body, inner.formals == nil
+        {
+            try enter(at: position)
+            defer { depth -= 1 }
+            let first = NixEnvironment.make(parent: environment, first: a, size: 1)
+            let second = NixEnvironment.make(parent: first, first: b, size: 1)
+            do {
+                return try eval(inner.body, second)
+            } catch let error as NixEvalError {
+                throw traced(error, inner)
+            }
+        }
+        return try call(try call(function, a, at: position), b, at: position)
+    }
+
+    @inline(never)
+    private func callOther(_ function: NixValue, _ argument: NixValue, at position: NixPosition?) throws -> NixValue {
         switch try force(function) {
         case .lambda(let lambda, let environment):
             return try callLambda(lambda, environment, argument, at: position)
@@ -555,39 +681,57 @@ public final class NixEvaluator {
     private func callLambda(
         _ lambda: NixLambda, _ environment: NixEnvironment, _ argument: NixValue, at position: NixPosition?
     ) throws -> NixValue {
-        let inner = NixEnvironment(parent: environment, size: lambda.environmentSize)
-        var slot = 0
-        if lambda.argument != nil {
-            inner.values[0] = argument
-            slot = 1
-        }
-        if let formals = lambda.formals {
-            let attrs = try self.attrs(argument, at: position)
-            var used = 0
-            for formal in formals {
-                if let value = attrs[formal.name] {
-                    inner.values[slot] = value
-                    used += 1
-                } else if let defaultValue = formal.defaultValue {
-                    inner.values[slot] = lazy(defaultValue, inner)
-                } else {
-                    throw NixEvalError(
-                        "\(lambda.describe) called without required argument '\(formal.name)'", at: position)
-                }
-                slot += 1
-            }
-            if !lambda.ellipsis && used < attrs.count {
-                let known = Set(formals.map(\.name))
-                let unexpected = attrs.sortedNames.first { !known.contains($0) }!
-                throw NixEvalError(
-                    "\(lambda.describe) called with unexpected argument '\(unexpected)'", at: position)
-            }
-        }
+        let inner =
+            lambda.formals == nil
+            ? NixEnvironment.make(parent: environment, first: argument, size: 1)
+            : try bindFormals(lambda, environment, argument, at: position)
         do {
             return try eval(lambda.body, inner)
         } catch let error as NixEvalError {
-            throw error.adding("while calling \(lambda.describe)")
+            throw traced(error, lambda)
         }
+    }
+
+    @inline(never)
+    private func traced(_ error: NixEvalError, _ lambda: NixLambda) -> NixEvalError {
+        error.adding("while calling \(lambda.describe)")
+    }
+
+    /// The environment of a call of `{ a, b ? 1, ... }: …` (or `args@{ … }: …`).
+    @inline(never)
+    private func bindFormals(
+        _ lambda: NixLambda, _ environment: NixEnvironment, _ argument: NixValue, at position: NixPosition?
+    ) throws -> NixEnvironment {
+        let inner: NixEnvironment
+        var slot = 0
+        if lambda.argument != nil {
+            inner = NixEnvironment.make(parent: environment, first: argument, size: lambda.environmentSize)
+            slot = 1
+        } else {
+            inner = NixEnvironment.make(parent: environment, size: lambda.environmentSize)
+        }
+        let formals = lambda.formals!
+        let attrs = try self.attrs(argument, at: position)
+        var used = 0
+        for formal in formals {
+            if let value = attrs[formal.name] {
+                inner[slot] = value
+                used += 1
+            } else if let defaultValue = formal.defaultValue {
+                inner[slot] = lazy(defaultValue, inner)
+            } else {
+                throw NixEvalError(
+                    "\(lambda.describe) called without required argument '\(formal.name)'", at: position)
+            }
+            slot += 1
+        }
+        if !lambda.ellipsis && used < attrs.count {
+            let known = Set(formals.map(\.name))
+            let unexpected = attrs.sortedNames.first { !known.contains($0) }!
+            throw NixEvalError(
+                "\(lambda.describe) called with unexpected argument '\(unexpected)'", at: position)
+        }
+        return inner
     }
 }
 

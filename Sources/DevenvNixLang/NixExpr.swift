@@ -1,16 +1,52 @@
+import Foundation
+
 /// Where a piece of Nix code starts: the file (or `«string»`, `«stdin»`), line and byte column.
+/// Trivially copyable (the file is an index into `NixFileTable`), so that copying an expression or
+/// a value that holds a position costs no reference counting.
 public struct NixPosition: Hashable, Sendable, CustomStringConvertible {
-    public let file: String
-    public let line: Int
-    public let column: Int
+    let fileID: UInt32
+    private let storedLine: UInt32
+    private let storedColumn: UInt32
 
     public init(file: String, line: Int, column: Int) {
-        self.file = file
-        self.line = line
-        self.column = column
+        self.init(fileID: NixFileTable.shared.id(of: file), line: line, column: column)
     }
 
+    init(fileID: UInt32, line: Int, column: Int) {
+        self.fileID = fileID
+        self.storedLine = UInt32(truncatingIfNeeded: line)
+        self.storedColumn = UInt32(truncatingIfNeeded: column)
+    }
+
+    public var file: String { NixFileTable.shared.name(of: fileID) }
+    public var line: Int { Int(storedLine) }
+    public var column: Int { Int(storedColumn) }
+
     public var description: String { "\(file):\(line):\(column)" }
+}
+
+/// Every file name a position has named, each once, for the life of the process.
+final class NixFileTable: @unchecked Sendable {
+    static let shared = NixFileTable()
+    private let lock = NSLock()
+    private var names: [String] = []
+    private var ids: [String: UInt32] = [:]
+
+    func id(of name: String) -> UInt32 {
+        lock.lock()
+        defer { lock.unlock() }
+        if let id = ids[name] { return id }
+        let id = UInt32(names.count)
+        names.append(name)
+        ids[name] = id
+        return id
+    }
+
+    func name(of id: UInt32) -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        return names[Int(id)]
+    }
 }
 
 /// An expression of the Nix language, as Nix 2.8's parser builds it: operators that Nix desugars

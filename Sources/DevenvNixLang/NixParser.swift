@@ -15,6 +15,7 @@ public struct NixParser {
     private let tokens: [NixToken]
     private var index = 0
     private let file: String
+    private let fileID: UInt32
     private let basePath: String
     private let home: String
     /// Bounds nesting, so that hostile input fails instead of exhausting the stack.
@@ -40,6 +41,7 @@ public struct NixParser {
     private init(tokens: [NixToken], file: String, basePath: String) {
         self.tokens = tokens
         self.file = file
+        self.fileID = NixFileTable.shared.id(of: file)
         self.basePath = basePath
         self.home = ProcessInfo.processInfo.environment["HOME"] ?? "/"
     }
@@ -53,7 +55,7 @@ public struct NixParser {
     }
     private var position: NixPosition { position(of: current) }
     private func position(of token: NixToken) -> NixPosition {
-        NixPosition(file: file, line: token.line, column: token.column)
+        NixPosition(fileID: fileID, line: token.line, column: token.column)
     }
 
     private mutating func advance() { if index < tokens.count - 1 { index += 1 } }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A value of the Nix language. Attribute sets, lists, thunks and environments are classes: Nix
 /// shares them by reference (a value used twice is printed `«repeated»` the second time) and a
 /// thunk, once forced, is forced for everyone that holds it.
@@ -86,6 +88,8 @@ public final class NixAttrs {
 
     public init(_ entries: [String: Attr] = [:]) { self.entries = entries }
 
+    init(minimumCapacity: Int) { self.entries = Dictionary(minimumCapacity: minimumCapacity) }
+
     public convenience init(values: [String: NixValue]) {
         self.init(values.mapValues { Attr(value: $0, position: nil) })
     }
@@ -101,7 +105,18 @@ public final class NixAttrs {
         return sorted
     }
 
-    static func precedes(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
+    static func precedes(_ a: String, _ b: String) -> Bool {
+        // Byte order of the UTF-8, by `memcmp` when both are contiguous (native strings are).
+        let order = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y in
+                let common = min(x.count, y.count)
+                let order = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
+                return order != 0 ? order < 0 : x.count < y.count
+            }
+        }
+        if let order, let order { return order }
+        return a.utf8.lexicographicallyPrecedes(b.utf8)
+    }
 
     /// Only while the set is being built, before anyone else sees it.
     public func set(_ name: String, _ value: NixValue, at position: NixPosition? = nil) {
@@ -124,6 +139,8 @@ public final class NixList {
 public final class NixThunk {
     enum State {
         case expression(NixExpr, NixEnvironment)
+        /// `function argument`, a built-in's element (`map`, `genList`, …).
+        case application(NixValue, NixValue, NixPosition?)
         case deferred(() throws -> NixValue)
         case running
         case done(NixValue)
@@ -133,25 +150,65 @@ public final class NixThunk {
 
     init(_ expression: NixExpr, _ environment: NixEnvironment) { state = .expression(expression, environment) }
     init(_ deferred: @escaping () throws -> NixValue) { state = .deferred(deferred) }
+    init(applying function: NixValue, to argument: NixValue, at position: NixPosition?) {
+        state = .application(function, argument, position)
+    }
 }
 
-/// The values of one scope at run time (see `NixScope`); a `with`'s holds its set in slot 0.
-public final class NixEnvironment {
-    let parent: NixEnvironment?
-    var values: [NixValue]
-    let with: NixWith?
+/// The values of one scope at run time (see `NixScope`); a `with`'s holds its set in slot 0. One
+/// allocation: the slots are stored after the header, in the object itself.
+public final class NixEnvironment: ManagedBuffer<NixEnvironmentHeader, NixValue> {
 
-    init(parent: NixEnvironment?, values: [NixValue], with: NixWith? = nil) {
-        self.parent = parent
-        self.values = values
-        self.with = with
+    @inline(__always)
+    private static func make(parent: NixEnvironment?, count: Int, with: NixWith? = nil) -> NixEnvironment {
+        let buffer = NixEnvironment.create(minimumCapacity: count) { _ in
+            NixEnvironmentHeader(parent: parent, with: with, count: count)
+        }
+        return unsafeDowncast(buffer, to: NixEnvironment.self)
+    }
+
+    static func make(parent: NixEnvironment?, values: [NixValue], with: NixWith? = nil) -> NixEnvironment {
+        let environment = make(parent: parent, count: values.count, with: with)
+        environment.withUnsafeMutablePointerToElements { elements in
+            _ = UnsafeMutableBufferPointer(start: elements, count: values.count).initialize(from: values)
+        }
+        return environment
     }
 
     /// An environment whose slots are filled after it is made: until then each holds `unset`.
-    init(parent: NixEnvironment?, size: Int) {
-        self.parent = parent
-        self.values = Array(repeating: .thunk(NixEnvironment.unset), count: size)
-        self.with = nil
+    @inline(__always)
+    static func make(parent: NixEnvironment?, size: Int) -> NixEnvironment {
+        let environment = make(parent: parent, count: size)
+        environment.withUnsafeMutablePointerToElements { elements in
+            elements.initialize(repeating: .thunk(NixEnvironment.unset), count: size)
+        }
+        return environment
+    }
+
+    /// `first` in slot 0, the others (if any) `unset`: a function's argument, a `with`'s set.
+    @inline(__always)
+    static func make(parent: NixEnvironment?, first: NixValue, size: Int, with: NixWith? = nil)
+        -> NixEnvironment
+    {
+        let environment = make(parent: parent, count: size, with: with)
+        environment.withUnsafeMutablePointerToElements { elements in
+            elements.initialize(to: first)
+            if size > 1 { (elements + 1).initialize(repeating: .thunk(NixEnvironment.unset), count: size - 1) }
+        }
+        return environment
+    }
+
+    deinit {
+        _ = withUnsafeMutablePointers { header, elements in elements.deinitialize(count: header.pointee.count) }
+    }
+
+    var parent: NixEnvironment? { @inline(__always) get { header.parent } }
+    var with: NixWith? { header.with }
+    var count: Int { header.count }
+
+    subscript(index: Int) -> NixValue {
+        @inline(__always) get { withUnsafeMutablePointerToElements { $0[index] } }
+        @inline(__always) set { withUnsafeMutablePointerToElements { $0[index] = newValue } }
     }
 
     /// What a slot holds before its value is put there (a `rec` set's, a `let`'s, a default
@@ -159,6 +216,12 @@ public final class NixEnvironment {
     nonisolated(unsafe) static let unset = NixThunk {
         throw NixEvalError("internal error: a variable was used before it was set")
     }
+}
+
+public struct NixEnvironmentHeader {
+    let parent: NixEnvironment?
+    let with: NixWith?
+    let count: Int
 }
 
 /// A built-in function: its name (for errors), how many arguments it takes, and what it does.
