@@ -395,10 +395,7 @@ public struct NixParser {
             if case .string(let text) = string { return .name(text) }
             return .dynamic(string)
         case .dollarCurly:
-            advance()
-            let name = try expression()
-            try expect("}")
-            return .dynamic(name)
+            return .dynamic(try interpolation())
         default:
             throw unexpected(expecting: "attribute name")
         }
@@ -488,13 +485,19 @@ public struct NixParser {
                 advance()
                 parts.append((partStart, .string(String(decoding: text, as: UTF8.self))))
             case .dollarCurly:
-                advance()
-                parts.append((partStart, try expression()))
-                try expect("}")
+                parts.append((partStart, try interpolation()))
             default:
                 throw unexpected()
             }
         }
+    }
+
+    /// `${ expression }`, from its `${`.
+    private mutating func interpolation() throws -> NixExpr {
+        advance()
+        let inner = try expression()
+        try expect("}")
+        return inner
     }
 
     private mutating func string() throws -> NixExpr {
@@ -508,9 +511,7 @@ public struct NixParser {
                 advance()
                 parts.append((partStart, .string(String(decoding: text, as: UTF8.self))))
             case .dollarCurly:
-                advance()
-                parts.append((partStart, try expression()))
-                try expect("}")
+                parts.append((partStart, try interpolation()))
             default:
                 throw unexpected(expecting: "'\"'")
             }
@@ -540,9 +541,7 @@ public struct NixParser {
                 advance()
                 parts.append((partStart, .text(text, raw: raw)))
             case .dollarCurly:
-                advance()
-                parts.append((partStart, .expression(try expression())))
-                try expect("}")
+                parts.append((partStart, .expression(try interpolation())))
             default:
                 throw unexpected(expecting: "\"''\"")
             }
