@@ -184,6 +184,10 @@ public final class NixEvaluator {
                 let value = try eval(expression, environment)
                 thunk.state = .done(value)
                 return value
+            } catch let error as NixEvalError {
+                thunk.state = .expression(expression, environment)
+                // A black hole's error has no place of its own: the thunk's expression is it.
+                throw error.located(expression.position)
             } catch {
                 thunk.state = .expression(expression, environment)
                 throw error
@@ -292,79 +296,80 @@ public final class NixEvaluator {
         var expression = expression
         var environment = environment
         while true {
-        switch expression {
-        case .int(let value): return .int(value)
-        case .float(let value): return .float(value)
-        case .string(let text): return .string(text)
-        case .path(let path): return .path(path)
-        case .local(let level, let index, _, _):
-            var environment = environment
-            for _ in 0..<level { environment = environment.parent! }
-            let value = environment[index]
-            guard case .thunk(let thunk) = value else { return value }
-            let forced = try force(thunk)
-            environment[index] = forced
-            return forced
-        case .withVariable(let name, let level, let position):
-            return try force(try lookupWith(name, level, position, environment))
-        case .select(let target, let path, let orDefault, let position):
-            return try select(target, path, orDefault, position, environment)
-        case .hasAttr(let target, let path, _):
-            return try hasAttr(target, path, environment)
-        case .attrs(let attrs):
-            return .attrs(try evalAttrs(attrs, environment))
-        case .list(let elements):
-            return .list(NixList(elements.map { lazy($0, environment) }))
-        case .lambda(let lambda):
-            return .lambda(lambda, environment)
-        case .call(let function, let arguments, let position):
-            var value = try eval(function, environment)
-            if arguments.count > 1, case .primop(let primop) = value, primop.arity == arguments.count {
-                try enter(at: position)
-                defer { depth -= 1 }
-                return try primop.body(self, arguments.map { lazy($0, environment) }, position)
-            }
-            for argument in arguments {
-                value = try call(value, lazy(argument, environment), at: position)
-            }
-            return value
-        case .let(let attrs, let body):
-            environment = letEnvironment(attrs, environment)
-            expression = body
-        case .with(let with):
-            let attrs = lazy(with.attrs, environment)
-            environment = NixEnvironment.make(parent: environment, first: attrs, size: 1, with: with)
-            expression = with.body
-        case .if(let condition, let then, let otherwise, let position):
-            expression = try self.condition(condition, position, environment) ? then : otherwise
-        case .assert(let condition, let body, let position):
-            guard try self.condition(condition, position, environment) else {
-                throw NixEvalError("assertion failed", at: position, kind: .assertion)
-            }
-            expression = body
-        case .not(let operand, let position):
-            return .bool(!(try bool(eval(operand, environment), at: position)))
-        case .binary(let op, let left, let right, let position):
-            return try binary(op, left, right, position, environment)
-        case .concatStrings(let parts, let forceString, let position):
-            // `a + b` of two integers, the common case, without the general machinery.
-            if !forceString, parts.count == 2 {
-                let first = try eval(parts[0].1, environment)
-                guard case .int(let a) = first else {
-                    return try concatenate(parts, forceString: false, position, environment, first: first)
+            switch expression {
+            case .int(let value): return .int(value)
+            case .float(let value): return .float(value)
+            case .string(let text): return .string(text)
+            case .path(let path): return .path(path)
+            case .local(let level, let index, _, _):
+                var environment = environment
+                for _ in 0..<level { environment = environment.parent! }
+                let value = environment[index]
+                guard case .thunk(let thunk) = value else { return value }
+                let forced = try force(thunk)
+                environment[index] = forced
+                return forced
+            case .withVariable(let name, let level, let position):
+                return try force(try lookupWith(name, level, position, environment))
+            case .select(let target, let path, let orDefault, let position):
+                return try select(target, path, orDefault, position, environment)
+            case .hasAttr(let target, let path, _):
+                return try hasAttr(target, path, environment)
+            case .attrs(let attrs):
+                return .attrs(try evalAttrs(attrs, environment))
+            case .list(let elements):
+                return .list(NixList(elements.map { lazy($0, environment) }))
+            case .lambda(let lambda):
+                return .lambda(lambda, environment)
+            case .call(let function, let arguments, let position):
+                var value = try eval(function, environment)
+                if arguments.count > 1, case .primop(let primop) = value, primop.arity == arguments.count {
+                    try enter(at: position)
+                    defer { depth -= 1 }
+                    return try primop.body(self, arguments.map { lazy($0, environment) }, position)
                 }
-                let second = try eval(parts[1].1, environment)
-                guard case .int(let b) = second else {
-                    return try concatenate(parts, forceString: false, position, environment, first: first, second: second)
+                for argument in arguments {
+                    value = try call(value, lazy(argument, environment), at: position)
                 }
-                return .int(a &+ b)  // wraps, as Nix 2.8's does
+                return value
+            case .let(let attrs, let body):
+                environment = letEnvironment(attrs, environment)
+                expression = body
+            case .with(let with):
+                let attrs = lazy(with.attrs, environment)
+                environment = NixEnvironment.make(parent: environment, first: attrs, size: 1, with: with)
+                expression = with.body
+            case .if(let condition, let then, let otherwise, let position):
+                expression = try self.condition(condition, position, environment) ? then : otherwise
+            case .assert(let condition, let body, let position):
+                guard try self.condition(condition, position, environment) else {
+                    throw NixEvalError("assertion failed", at: position, kind: .assertion)
+                }
+                expression = body
+            case .not(let operand, let position):
+                return .bool(!(try bool(eval(operand, environment), at: position)))
+            case .binary(let op, let left, let right, let position):
+                return try binary(op, left, right, position, environment)
+            case .concatStrings(let parts, let forceString, let position):
+                // `a + b` of two integers, the common case, without the general machinery.
+                if !forceString, parts.count == 2 {
+                    let first = try eval(parts[0].1, environment)
+                    guard case .int(let a) = first else {
+                        return try concatenate(parts, forceString: false, position, environment, first: first)
+                    }
+                    let second = try eval(parts[1].1, environment)
+                    guard case .int(let b) = second else {
+                        return try concatenate(
+                            parts, forceString: false, position, environment, first: first, second: second)
+                    }
+                    return .int(a &+ b)  // wraps, as Nix 2.8's does
+                }
+                return try concatenate(parts, forceString: forceString, position, environment)
+            case .currentPosition(let position):
+                return .attrs(NixEvaluator.positionAttrs(position))
+            case .variable(let name, let position):
+                throw NixEvalError("undefined variable '\(name)'", at: position)
             }
-            return try concatenate(parts, forceString: forceString, position, environment)
-        case .currentPosition(let position):
-            return .attrs(NixEvaluator.positionAttrs(position))
-        case .variable(let name, let position):
-            throw NixEvalError("undefined variable '\(name)'", at: position)
-        }
         }
     }
 

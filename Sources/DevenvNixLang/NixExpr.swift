@@ -81,6 +81,23 @@ public indirect enum NixExpr {
     case currentPosition(NixPosition)
 }
 
+extension NixExpr {
+    /// Where the expression starts, for the forms that record it.
+    var position: NixPosition? {
+        switch self {
+        case .variable(_, let position), .local(_, _, _, let position), .withVariable(_, _, let position),
+            .select(_, _, _, let position), .hasAttr(_, _, let position), .call(_, _, let position),
+            .if(_, _, _, let position), .assert(_, _, let position), .not(_, let position),
+            .binary(_, _, _, let position), .concatStrings(_, _, let position), .currentPosition(let position):
+            return position
+        case .attrs(let attrs): return attrs.position
+        case .lambda(let lambda): return lambda.position
+        case .with(let with): return with.position
+        case .int, .float, .string, .path, .list, .let: return nil
+        }
+    }
+}
+
 public enum NixBinaryOperator: String, Sendable {
     case equal = "=="
     case notEqual = "!="

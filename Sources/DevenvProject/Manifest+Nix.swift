@@ -352,6 +352,14 @@ struct NixProjectEvaluation: @unchecked Sendable {
             for element in try list(entry, evaluator: evaluator, what: key) {
                 let forced = try evaluator.force(element)
                 if case .null = forced { continue }
+                if case .attrs(let made) = forced, let script = made["__devenvScript"],
+                    case .attrs(let attrs) = try evaluator.force(script), let name = attrs["name"]
+                {
+                    let text = try evaluator.text(of: name).text
+                    throw ManifestError(
+                        "\(place): \(key) holds the script '\(text)' (writeShellScriptBin); devenv cannot put a script made in Nix into a shell yet (use [scripts] in a devenv.toml)"
+                    )
+                }
                 guard case .attrs(let package) = forced, let name = package["__devenvPackage"] else {
                     throw ManifestError(
                         "\(place): \(key) holds \(forced.typeDescription) that is not a package of devenv's set")
@@ -374,8 +382,11 @@ struct NixProjectEvaluation: @unchecked Sendable {
         for name in attrs.sortedNames
         where !NixProjectEvaluation.shellAttributes.contains(name) && !name.hasPrefix("__") {
             let place = attrs.entries[name]?.position.map { relocated("\($0)") } ?? displayName
-            guard ShellSyntax.isVariable(name), !Environment.isDevenvOwn(name) else {
+            guard ShellSyntax.isVariable(name) else {
                 throw ManifestError("\(place): '\(name)' is not \(ShellSyntax.variableRule)")
+            }
+            guard !Environment.isDevenvOwn(name) else {
+                throw ManifestError("\(place): '\(name)' is devenv's own (DEVENV_… and __devenv… are)")
             }
             result.env[name] = try usable(
                 evaluator.text(of: attrs[name]!).text, in: result, at: attrs.entries[name]?.position)

@@ -134,6 +134,18 @@ struct NixProjectTests {
         let made = try forged.run("develop", "-c", "true", environment: NixProjectTests.nixpkgs)
         #expect(made.status == 2)
         #expect(made.stderr == "Error: shell.nix:3:3: packages holds 'x; rm -rf ~', which is not a package name\n")
+        let own = try NixProjectTests.fixture(
+            "shell.nix", "{ pkgs ? import <nixpkgs> {} }:\npkgs.mkShell {\n  DEVENV_ROOT = \"/elsewhere\";\n}\n")
+        #expect(
+            try own.run("develop", "-c", "true", environment: NixProjectTests.nixpkgs).stderr
+                == "Error: shell.nix:3:3: 'DEVENV_ROOT' is devenv's own (DEVENV_… and __devenv… are)\n")
+        let script = try NixProjectTests.fixture(
+            "shell.nix",
+            "{ pkgs ? import <nixpkgs> {} }:\npkgs.mkShell {\n  packages = [ (pkgs.writeShellScriptBin \"hi\" \"echo hi\") ];\n}\n"
+        )
+        #expect(
+            try script.run("develop", "-c", "true", environment: NixProjectTests.nixpkgs).stderr.contains(
+                "shell.nix:3:3: packages holds the script 'hi' (writeShellScriptBin)"))
         let foreign = try NixProjectTests.fixture(
             "shell.nix", "{ pkgs ? import <nixpkgs> {} }:\npkgs.mkShell {\n  X = \"${pkgs.hello_1}\";\n}\n")
         let path = try foreign.run("develop", "-c", "true", environment: NixProjectTests.nixpkgs)

@@ -63,6 +63,7 @@ struct NixEvaluatorTests {
     /// What Nix refuses, devenv refuses, at the same place, without crashing.
     @Test func errorsAreWhereNixSaysTheyAre() throws {
         #expect(nixFailure("let x = x + 1; in x")?.contains("infinite recursion encountered") == true)
+        #expect(nixFailure("let x = x; in x") == "(string):1:9: infinite recursion encountered")
         #expect(nixFailure("let x = 1; in y") == "(string):1:15: undefined variable 'y'")
         #expect(
             nixFailure("{ a = 1; a = 2; }")?.hasPrefix("(string):1:10: attribute 'a' already defined at (string):1:3")
