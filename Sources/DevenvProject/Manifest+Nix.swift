@@ -7,31 +7,11 @@ import Foundation
 /// the file is evaluated with devenv's package set as `<nixpkgs>` (and as a flake's `nixpkgs`
 /// input), and what `mkShell` was given becomes a manifest shell. A package's store path is not
 /// known before the lock, so where Nix code interpolates one (`"${pkgs.go}/bin/go"`) the text
-/// holds a marker that entering the shell replaces with the locked path.
+/// holds `${packages.go}`, which entering the shell replaces with the locked path
+/// (`Manifest+PackageReferences.swift`).
 extension Manifest {
     /// The Nix files that make a directory a project, in the order one is chosen.
     public static let nixFiles = ["flake.nix", "shell.nix", "default.nix"]
-
-    /// What stands for package `name`'s store path in a Nix project's variables and hook.
-    public static func packageMarker(_ name: String) -> String {
-        NixProjectEvaluation.open + name + NixProjectEvaluation.close
-    }
-
-    /// Whether `text` names a package's store path (only a Nix project's can).
-    public static func hasPackageMarkers(_ text: String) -> Bool { text.contains(NixProjectEvaluation.open) }
-
-    /// `text` with each package marker replaced by that package's store path in `packages`.
-    public static func resolvingPackageMarkers(in text: String, packages: @autoclosure () throws -> [LockedPackage])
-        rethrows -> String
-    {
-        guard hasPackageMarkers(text) else { return text }
-        var result = text
-        let packages = try packages()
-        for package in packages {
-            result = result.replacingOccurrences(of: packageMarker(package.request), with: package.outPath)
-        }
-        return result
-    }
 
     /// The manifest the Nix file at `path` describes, for `system`, with `nixpkgs` as the package
     /// set `<nixpkgs>` means (`builtin`, or `path:DIR` relative to the file's directory).
@@ -75,8 +55,6 @@ extension Manifest {
 
 /// One evaluation of a project's Nix file into a manifest.
 struct NixProjectEvaluation: @unchecked Sendable {
-    static let open = "\u{1}devenv-package:"
-    static let close = "\u{1}"
     /// Where the provided files live; nothing on disk is there.
     static let providedRoot = "/__devenv__"
 
@@ -154,8 +132,8 @@ struct NixProjectEvaluation: @unchecked Sendable {
                 NixAttrs(values: [
                     "names": .list(NixList(names.map { .string(NixString($0)) })),
                     "nested": .attrs(NixAttrs(values: nested)),
-                    "open": .string(NixString(NixProjectEvaluation.open)),
-                    "close": .string(NixString(NixProjectEvaluation.close)),
+                    "open": .string(NixString(Manifest.referenceOpen)),
+                    "close": .string(NixString(Manifest.referenceClose)),
                     "hostSystem": .string(NixString(system)),
                 ])))
         evaluator.provide(nixpkgs, at: root)
@@ -397,17 +375,9 @@ struct NixProjectEvaluation: @unchecked Sendable {
     /// `text`, once sure that every store path it names is one of `shell`'s packages, the only
     /// paths entering it can put there.
     private func usable(_ text: String, in shell: Manifest.Shell, at position: NixPosition?) throws -> String {
-        var rest = Substring(text)
-        while let start = rest.range(of: NixProjectEvaluation.open) {
-            guard let end = rest[start.upperBound...].range(of: NixProjectEvaluation.close) else { break }
-            let name = String(rest[start.upperBound..<end.lowerBound])
-            if !shell.packages.contains(where: { $0.description == name }) {
-                let place = position.map { relocated("\($0)") } ?? displayName
-                throw ManifestError(
-                    "\(place): uses the store path of '\(name)', which is not a package of the shell (add it to its packages)"
-                )
-            }
-            rest = rest[end.upperBound...]
+        if let name = Manifest.packageReferences(in: text).first(where: { !shell.has($0) }) {
+            let place = position.map { relocated("\($0)") } ?? displayName
+            throw ManifestError("\(place): \(Manifest.unknownReference(name))")
         }
         return text
     }

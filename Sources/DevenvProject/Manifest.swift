@@ -145,11 +145,19 @@ extension Manifest {
                 }
                 packages.append(request)
             }
-            return Shell(
+            let made = Shell(
                 packages: packages, env: try ownVariablesRefused(reader), hook: try reader.string("hook"),
                 aliases: try reader.namedStrings("aliases", rule: ShellSyntax.aliasRule, isName: ShellSyntax.isAlias)
                     ?? [:],
                 locations: locations)
+            // `${packages.NAME}` can only be a package the shell has.
+            for (key, value) in made.env.sorted(by: { $0.key < $1.key }) + [("", made.hook ?? "")] {
+                if let name = Manifest.packageReferences(in: value).first(where: { !made.has($0) }) {
+                    throw document.error(
+                        at: reader.path + (key.isEmpty ? ["hook"] : ["env", key]), Manifest.unknownReference(name))
+                }
+            }
+            return made
         }
         var declaredShells: [String: Shell] = [:]
         declaredShells[Manifest.defaultShell] =

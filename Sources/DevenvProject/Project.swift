@@ -25,6 +25,12 @@ public struct Project: Sendable {
         manifestPath = root + "/" + (name ?? "devenv.toml")
     }
 
+    /// The project at `root` whose manifest is the file `manifest` there.
+    init(root: String, manifest: String) {
+        self.root = root
+        manifestPath = root + "/" + manifest
+    }
+
     /// The files that make a directory a project, in the order one is chosen.
     static let manifestNames = ["devenv.toml"] + Manifest.nixFiles
 

@@ -41,8 +41,9 @@ public enum Templates {
         }
         var outcome = Outcome(project: Project(root: URL(fileURLWithPath: directory).standardizedFileURL.path))
         let root = outcome.project.root
-        if FileManager.default.fileExists(atPath: outcome.project.manifestPath) {
-            throw ProjectError("\(outcome.project.manifestPath) already exists; not overwriting it")
+        let manifestPath = root + "/devenv.toml"
+        if FileManager.default.fileExists(atPath: manifestPath) {
+            throw ProjectError("\(manifestPath) already exists; not overwriting it")
         }
         do {
             // The directory the user named may be reached through links; what is inside is not.
@@ -53,7 +54,7 @@ public enum Templates {
                 if try create(target, contents: files[path]!, under: root) {
                     outcome.written.append(path)
                 } else if path == "devenv.toml" {
-                    throw ProjectError("\(outcome.project.manifestPath) already exists; not overwriting it")
+                    throw ProjectError("\(manifestPath) already exists; not overwriting it")
                 } else {
                     outcome.kept.append(path)
                 }
@@ -65,6 +66,38 @@ public enum Templates {
             throw error
         } catch {
             throw ProjectError("cannot write the project files in \(root): \(error)")
+        }
+        return outcome
+    }
+
+    /// Writes devenv.toml for the Nix project in `directory`: what devenv reads from its
+    /// flake.nix, shell.nix or default.nix (the Nix file is kept; devenv.toml now comes first).
+    public static func fromNix(in directory: String) throws -> Outcome {
+        let root = URL(fileURLWithPath: directory).standardizedFileURL.path
+        let nix = Project(root: root)
+        guard nix.isNix else {
+            if FileManager.default.fileExists(atPath: root + "/devenv.toml") {
+                throw ProjectError("\(root)/devenv.toml already exists; not overwriting it")
+            }
+            throw ProjectError("no flake.nix, shell.nix or default.nix in \(root)")
+        }
+        let name = (nix.manifestPath as NSString).lastPathComponent
+        let text =
+            "# Written by `devenv init --from-nix` from \(name), which devenv no longer reads now.\n\n"
+            + (try nix.manifest(workingDirectory: root)).tomlText
+        var outcome = Outcome(project: Project(root: root, manifest: "devenv.toml"))
+        do {
+            guard try create(root + "/devenv.toml", contents: text, under: root) else {
+                throw ProjectError("\(root)/devenv.toml already exists; not overwriting it")
+            }
+            outcome.written.append("devenv.toml")
+            if !(try ignoreStateDirectory(in: root)) {
+                outcome.notes.append(".gitignore is not a plain file; add .devenv/ to what git ignores yourself")
+            }
+        } catch let error as ProjectError {
+            throw error
+        } catch {
+            throw ProjectError("cannot write \(root)/devenv.toml: \(error)")
         }
         return outcome
     }

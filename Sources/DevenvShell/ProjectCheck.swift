@@ -125,7 +125,7 @@ public struct ProjectCheck {
         }
         defer { stopServices?() }
         for (name, written) in workspace.manifest.checks {
-            let command = Manifest.resolvingPackageMarkers(in: written, packages: entered.environment.packages)
+            let command = Manifest.resolvingPackageReferences(in: written, packages: entered.environment.packages)
             observer.checkStarted(name)
             let start = Date()
             let status =

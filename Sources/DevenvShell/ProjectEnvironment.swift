@@ -40,7 +40,7 @@ extension Workspace {
     /// The command line that runs the `[scripts]` entry `name` with `arguments` appended:
     /// bash, with the arguments as its `$@`.
     public func scriptCommand(_ name: String, arguments: [String]) throws -> [String] {
-        let script = try Manifest.resolvingPackageMarkers(
+        let script = try Manifest.resolvingPackageReferences(
             in: try manifest.script(name),
             packages: try lock.environment(shell: Manifest.defaultShell, system: CurrentSystem.name).packages)
         return ["/bin/bash", "-c", script + " \"$@\"", name] + arguments
@@ -60,7 +60,7 @@ extension Workspace {
     func shellEnvironment(_ shell: String, environment: Environment, path: String) throws -> ShellEnvironment {
         // A Nix project's values may name packages' store paths, known once locked.
         let own = try manifest.shell(shell).env.mapValues {
-            Manifest.resolvingPackageMarkers(in: $0, packages: environment.packages)
+            Manifest.resolvingPackageReferences(in: $0, packages: environment.packages)
         }
         return ShellEnvironment(
             path: [path + "/bin"], packageVariables: environment.packageVariables,
@@ -74,7 +74,7 @@ extension Workspace {
         throws -> (environment: [String: String], output: String)
     {
         guard let written = try manifest.shell(shell).hook, !written.isEmpty else { return (variables, "") }
-        let hook = try Manifest.resolvingPackageMarkers(
+        let hook = try Manifest.resolvingPackageReferences(
             in: written, packages: try lock.environment(shell: shell, system: CurrentSystem.name).packages)
         do {
             return try Hook.run(hook, in: variables, directory: directory, capturingOutput: capturingOutput)

@@ -19,6 +19,12 @@ struct InitCommand: ParsableCommand {
     @Flag(help: "List the templates and what each is for.")
     var listTemplates = false
 
+    @Flag(
+        help:
+            "Instead of a template, write devenv.toml from the directory's flake.nix, shell.nix or default.nix (as devenv reads it), and lock it."
+    )
+    var fromNix = false
+
     @Argument(help: "The project directory (default: the current one; created if missing).")
     var directory: String?
 
@@ -32,14 +38,14 @@ struct InitCommand: ParsableCommand {
         }
         try withManifestErrors {
             let target = directory ?? FileManager.default.currentDirectoryPath
-            let outcome = try Templates.instantiate(template, in: target)
+            let outcome = try fromNix ? Templates.fromNix(in: target) : Templates.instantiate(template, in: target)
             let project = outcome.project
             let session = try Session()
             let workspace = try Workspace(project: project, store: session.store, policy: .update)
             let packages = workspace.lock.shells[Manifest.defaultShell]?.values.first?.map(\.name) ?? []
             print(
-                "wrote \((outcome.written + ["devenv.lock"]).joined(separator: ", ")) in \(project.root) (template \(template))"
-            )
+                "wrote \((outcome.written + ["devenv.lock"]).joined(separator: ", ")) in \(project.root) ("
+                    + (fromNix ? "from its Nix file" : "template \(template)") + ")")
             if !outcome.kept.isEmpty { print("kept the existing \(outcome.kept.joined(separator: ", "))") }
             for note in outcome.notes { printError("warning: \(note)") }
             if !packages.isEmpty { print("packages: \(packages.joined(separator: ", "))") }

@@ -73,6 +73,24 @@ struct NixProjectTests {
         #expect(try fixture.run("develop", "--locked", "-c", "true", environment: NixProjectTests.nixpkgs).status == 0)
     }
 
+    /// `init --from-nix` writes the devenv.toml devenv read from the Nix file, with
+    /// `${packages.NAME}` where the Nix code interpolated a package; it works without the Nix file.
+    @Test func initFromNixWritesTheEquivalentManifest() throws {
+        let fixture = try NixProjectTests.fixture("shell.nix", NixProjectTests.shellNix)
+        let written = try fixture.run("init", "--from-nix", environment: NixProjectTests.nixpkgs)
+        #expect(written.status == 0, "\(written.stderr)")
+        let manifest = try String(contentsOfFile: fixture.dir("proj/devenv.toml"), encoding: .utf8)
+        #expect(manifest.contains("pkgs = \"path:../pkgs\""))
+        #expect(manifest.contains("packages = [\"hello_2\", \"hello_1\"]"))
+        #expect(manifest.contains("HELLO_BIN = \"${packages.hello_2}/bin/hello\""))
+        try FileManager.default.removeItem(atPath: fixture.dir("proj/shell.nix"))
+        let entered = try fixture.run("develop", "-c", "sh", "-c", "$HELLO_BIN; echo $GREETING")
+        #expect(entered.output == "hello 2.1.3\nhi", "\(entered.stderr)")
+        #expect(entered.stderr.contains("hook of hello_2"))
+        let again = try fixture.run("init", "--from-nix")
+        #expect(again.status == 1 && again.stderr.contains("devenv.toml already exists"))
+    }
+
     /// Evaluations are cached; a file the evaluation read, changed, makes the next one evaluate again.
     @Test func aChangedImportIsSeen() throws {
         let fixture = try NixProjectTests.fixture(

@@ -115,6 +115,14 @@ struct ManifestTests {
             "devenv.toml:4:14: \"a b\" is not a setting's name"
         ),
         (
+            "[shell]\npackages = [\"jq\"]\nenv = { X = \"${packages.go}/bin\" }\n",
+            "devenv.toml:3:9: uses the store path of 'go', which is not a package of the shell"
+        ),
+        (
+            "[shell]\npackages = [\"jq\"]\nhook = \"echo ${packages.jq} ${packages.rg}\"\n",
+            "devenv.toml:3:1: uses the store path of 'rg', which is not a package of the shell"
+        ),
+        (
             "[services.web]\ncommand = \"x\"\nport = \"any\"\n",
             "devenv.toml:3:1: 'port' must be a number (1-65535) or \"auto\""
         ),
