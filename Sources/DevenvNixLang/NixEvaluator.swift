@@ -276,17 +276,22 @@ public final class NixEvaluator {
         switch expression {
         case .int(let value): return .int(value)
         case .float(let value): return .float(value)
-        case .local(let level, let index, _, _):
-            var scope = environment
-            for _ in 0..<level { scope = scope.parent! }
-            let value = scope[index]
-            guard case .thunk(let thunk) = value else { return value }
-            let forced = try force(thunk)
-            scope[index] = forced
-            return forced
+        case .local(let level, let index, _, _): return try variable(level, index, environment)
         case .lambda(let lambda): return .lambda(lambda, environment)
         default: return try evalComposite(expression, environment)
         }
+    }
+
+    /// A bound variable's value, forced, and kept forced in its slot for the next use.
+    @inline(__always)
+    private func variable(_ level: Int, _ index: Int, _ environment: NixEnvironment) throws -> NixValue {
+        var scope = environment
+        for _ in 0..<level { scope = scope.parent! }
+        let value = scope[index]
+        guard case .thunk(let thunk) = value else { return value }
+        let forced = try force(thunk)
+        scope[index] = forced
+        return forced
     }
 
     /// Loops instead of recursing for what is in tail position (the branch of an `if`, the body of
@@ -301,14 +306,7 @@ public final class NixEvaluator {
             case .float(let value): return .float(value)
             case .string(let text): return .string(text)
             case .path(let path): return .path(path)
-            case .local(let level, let index, _, _):
-                var environment = environment
-                for _ in 0..<level { environment = environment.parent! }
-                let value = environment[index]
-                guard case .thunk(let thunk) = value else { return value }
-                let forced = try force(thunk)
-                environment[index] = forced
-                return forced
+            case .local(let level, let index, _, _): return try variable(level, index, environment)
             case .withVariable(let name, let level, let position):
                 return try force(try lookupWith(name, level, position, environment))
             case .select(let target, let path, let orDefault, let position):
