@@ -18,13 +18,16 @@ struct NixInstantiateCommand: ParsableCommand {
     @Argument(parsing: .allUnrecognized, help: "Flags and files (or expressions with -E).")
     var arguments: [String] = []
 
-    func run() throws {
-        let instantiate: NixInstantiate
+    func validate() throws {
         do {
-            instantiate = try NixInstantiate(arguments: arguments)
+            _ = try NixInstantiate(arguments: arguments)
         } catch {
             throw ValidationError("\(error)")
         }
+    }
+
+    func run() throws {
+        let instantiate = try NixInstantiate(arguments: arguments)
         let environment = ProcessInfo.processInfo.environment
         var options = NixEvaluator.Options()
         options.searchPath = instantiate.searchPath(nixPath: environment["NIX_PATH"])
