@@ -88,7 +88,8 @@ struct NixEvaluationCache {
                     packages: $0.packages.map(\.description), env: $0.env, hook: $0.hook, locations: $0.locations)
             }, checks: manifest.checks.map { [$0.name, $0.command] }, scripts: manifest.scripts, files: digests)
         guard let data = try? JSONEncoder().encode(entry) else { return }
-        try? OwnFiles.directory(directory)
+        // The user's alone: values may hold what a Nix file read from their files.
+        guard (try? OwnFiles.directory(directory)) != nil, chmod(directory, 0o700) == 0 else { return }
         try? OwnFiles.replace(directory + "/" + key + ".json", with: Array(data))
     }
 }

@@ -100,6 +100,8 @@ struct NixProjectTests {
         #expect(try fixture.run("develop", "-c", "hello", environment: NixProjectTests.nixpkgs).output == "hello 2.1.3")
         let cached = try FileManager.default.contentsOfDirectory(atPath: fixture.dir("home/nix-eval"))
         #expect(cached.count == 1)
+        let mode = try FileManager.default.attributesOfItem(atPath: fixture.dir("home/nix-eval"))[.posixPermissions]
+        #expect(mode as? Int == 0o700)
         try "pkgs: [ pkgs.hello_1 ]\n".write(toFile: fixture.dir("proj/tools.nix"), atomically: true, encoding: .utf8)
         let changed = try fixture.run("develop", "-c", "hello", environment: NixProjectTests.nixpkgs)
         #expect(changed.output == "hello 1.0", "\(changed.stderr)")
