@@ -11,8 +11,9 @@ struct DevelopCommand: ParsableCommand {
         commandName: "develop",
         abstract: "Enter the project's environment: start your shell in it, or run one command.",
         discussion: """
-            Finds devenv.toml in the current directory or a parent, brings devenv.lock up to date if \
-            devenv.toml changed (and says so), realizes the packages with progress, then starts $SHELL \
+            Finds devenv.toml (or else a flake.nix, shell.nix or default.nix, evaluated with devenv's \
+            own package set as nixpkgs) in the current directory or a parent, brings devenv.lock up to \
+            date if the manifest changed (and says so), realizes the packages with progress, then starts $SHELL \
             (bash, zsh or fish) or runs the command given with -c, exiting with its status. The \
             environment: PATH with the packages' programs first, the packages' variables, DEVENV_ROOT, \
             DEVENV_SHELL, the manifest's env, then whatever the shell's hook exports.
