@@ -1,7 +1,7 @@
 import Foundation
 
 /// `nix-instantiate` as Nix 2.8's language tests call it: `--parse`, `--eval [--strict]`,
-/// `--xml` (always without locations, as `--no-location`), `--json`, `-A PATH`, `--arg NAME EXPR`, `--argstr NAME STRING`,
+/// `--xml [--no-location]`, `--json`, `-A PATH`, `--arg NAME EXPR`, `--argstr NAME STRING`,
 /// `-I [PREFIX=]DIR`, `-E` (arguments are expressions) and `-` (read standard input). Without
 /// `--eval` it prints the `.drv` path of each derivation, as Nix does (computed, not written).
 public struct NixInstantiate {
@@ -15,6 +15,8 @@ public struct NixInstantiate {
     public var evalOnly = false
     public var strict = false
     public var output = Output.plain
+    /// `--xml` says where attributes and functions were written, unless `--no-location`.
+    public var location = true
     public var attrPaths: [String] = []
     public var autoArguments: [(name: String, value: AutoArgument)] = []
     public var includes: [String] = []
@@ -52,7 +54,8 @@ public struct NixInstantiate {
             case "--arg": autoArguments.append((try value(argument), .expression(try value(argument))))
             case "--argstr": autoArguments.append((try value(argument), .string(try value(argument))))
             case "-I", "--include": includes.append(try value(argument))
-            case "--no-location", "--read-write-mode", "--readonly-mode", "--show-trace", "--dry-run", "--indirect":
+            case "--no-location": location = false
+            case "--read-write-mode", "--readonly-mode", "--show-trace", "--dry-run", "--indirect":
                 break
             default:
                 if argument.hasPrefix("-I"), argument.count > 2 {
@@ -112,7 +115,7 @@ public struct NixInstantiate {
                 if let arguments { value = try evaluator.autoCall(value, arguments) }
                 switch output {
                 case .xml:
-                    write(try evaluator.xml(value))
+                    write(try evaluator.xml(value, locations: location))
                 case .json:
                     var context = Set<String>()
                     write(try evaluator.json(value, context: &context, at: nil) + "\n")

@@ -1,25 +1,30 @@
-/// `builtins.toXML` and `nix-instantiate --eval --xml --no-location --strict` (Nix 2.8's
-/// `printValueAsXML`, without locations): the same bytes, indented by two spaces, attributes of
-/// an element in name order; a derivation is shown once, later as `<repeated />`.
+/// `builtins.toXML` and `nix-instantiate --eval --xml --strict` (Nix 2.8's `printValueAsXML`):
+/// the same bytes, indented by two spaces, attributes of an element in name order; a derivation
+/// is shown once, later as `<repeated />`. With `locations` (nix-instantiate without
+/// `--no-location`), attributes and functions say where they were written.
 extension NixEvaluator {
     /// The XML document for `value`, forcing it deeply on the way.
-    public func xml(_ value: NixValue) throws -> String {
+    public func xml(_ value: NixValue, locations: Bool = false) throws -> String {
         var context = Set<String>()
-        return try xml(value, context: &context, at: nil)
+        return try xml(value, context: &context, at: nil, locations: locations)
     }
 
-    func xml(_ value: NixValue, context: inout Set<String>, at position: NixPosition?) throws -> String {
+    func xml(_ value: NixValue, context: inout Set<String>, at position: NixPosition?, locations: Bool = false) throws
+        -> String
+    {
         var writer = XMLWriter()
         writer.open("expr")
         var derivationsSeen = Set<String>()
-        try writeXML(value, to: &writer, context: &context, derivationsSeen: &derivationsSeen, at: position)
+        try writeXML(
+            value, to: &writer, context: &context, derivationsSeen: &derivationsSeen, at: position, locations: locations
+        )
         writer.close()
         return writer.output
     }
 
     private func writeXML(
         _ value: NixValue, to writer: inout XMLWriter, context: inout Set<String>, derivationsSeen: inout Set<String>,
-        at position: NixPosition?
+        at position: NixPosition?, locations: Bool
     ) throws {
         let forced = try force(value)
         switch forced {
@@ -44,24 +49,28 @@ extension NixEvaluator {
                 }
                 writer.open("derivation", xmlAttributes)
                 if !drvPath.isEmpty && derivationsSeen.insert(drvPath).inserted {
-                    try writeXMLAttrs(attrs, to: &writer, context: &context, derivationsSeen: &derivationsSeen)
+                    try writeXMLAttrs(
+                        attrs, to: &writer, context: &context, derivationsSeen: &derivationsSeen, locations: locations)
                 } else {
                     writer.empty("repeated")
                 }
                 writer.close()
             } else {
                 writer.open("attrs")
-                try writeXMLAttrs(attrs, to: &writer, context: &context, derivationsSeen: &derivationsSeen)
+                try writeXMLAttrs(
+                    attrs, to: &writer, context: &context, derivationsSeen: &derivationsSeen, locations: locations)
                 writer.close()
             }
         case .list(let list):
             writer.open("list")
             for element in list.elements {
-                try writeXML(element, to: &writer, context: &context, derivationsSeen: &derivationsSeen, at: position)
+                try writeXML(
+                    element, to: &writer, context: &context, derivationsSeen: &derivationsSeen, at: position,
+                    locations: locations)
             }
             writer.close()
         case .lambda(let lambda, _):
-            writer.open("function")
+            writer.open("function", locations ? NixEvaluator.xmlLocation(lambda.position) : [:])
             if let formals = lambda.formals {
                 var xmlAttributes: [String: String] = [:]
                 if let argument = lambda.argument { xmlAttributes["name"] = argument }
@@ -79,15 +88,28 @@ extension NixEvaluator {
     }
 
     private func writeXMLAttrs(
-        _ attrs: NixAttrs, to writer: inout XMLWriter, context: inout Set<String>, derivationsSeen: inout Set<String>
+        _ attrs: NixAttrs, to writer: inout XMLWriter, context: inout Set<String>, derivationsSeen: inout Set<String>,
+        locations: Bool
     ) throws {
         for name in attrs.sortedNames {
             let entry = attrs.entries[name]!
-            writer.open("attr", ["name": name])
+            var xmlAttributes = ["name": name]
+            if locations, let position = entry.position {
+                xmlAttributes.merge(NixEvaluator.xmlLocation(position)) { $1 }
+            }
+            writer.open("attr", xmlAttributes)
             try writeXML(
-                entry.value, to: &writer, context: &context, derivationsSeen: &derivationsSeen, at: entry.position)
+                entry.value, to: &writer, context: &context, derivationsSeen: &derivationsSeen, at: entry.position,
+                locations: locations)
             writer.close()
         }
+    }
+}
+
+extension NixEvaluator {
+    /// Nix's `posToXML`.
+    static func xmlLocation(_ position: NixPosition) -> [String: String] {
+        ["path": position.file, "line": String(position.line), "column": String(position.column)]
     }
 }
 

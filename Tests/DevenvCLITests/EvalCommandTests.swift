@@ -38,6 +38,21 @@ struct EvalTests {
         #expect(mine.output == nix.output)
     }
 
+    /// `--xml` says where attributes and functions are written, unless `--no-location`.
+    @Test(arguments: [["--eval", "--strict", "--xml"], ["--eval", "--strict", "--xml", "--no-location"]])
+    func xmlHasNixsLocations(_ flags: [String]) throws {
+        let dir = try TemporaryDirectory("instantiate")
+        try "{\n  a = x: x;\n  b = { c, d ? 1 }: c;\n  e.f = [ 1 ];\n}\n".write(
+            toFile: dir("x.nix"), atomically: true, encoding: .utf8)
+        let nix = try Nix.instantiate(flags + [dir("x.nix")], in: dir.path)
+        #expect(nix.status == 0, "\(nix.stderr)")
+        let mine = try runCommand(
+            DevenvCLI.binary, ["nix-instantiate"] + flags + [dir("x.nix")],
+            environment: DevenvCLI(home: dir("home")).environment)
+        #expect(mine.output == nix.output)
+        #expect(mine.output.contains("line=\"2\"") == !flags.contains("--no-location"))
+    }
+
     @Test func nixInstantiateReadsStandardInputAndRefusesUnknownFlags() throws {
         let dir = try TemporaryDirectory("instantiate")
         let devenv = DevenvCLI(home: dir("home"))
