@@ -41,7 +41,7 @@ public struct Project: Sendable {
         while true {
             for name in manifestNames
             where FileManager.default.fileExists(atPath: current.appendingPathComponent(name).path) {
-                return Project(root: current.path)
+                return Project(root: current.path, manifest: name)
             }
             let parent = current.deletingLastPathComponent()
             if parent.path == current.path {
