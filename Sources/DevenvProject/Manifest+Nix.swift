@@ -120,12 +120,10 @@ struct NixProjectEvaluation: @unchecked Sendable {
                     }))
         }
         let root = NixProjectEvaluation.providedRoot + "/nixpkgs"
-        let lib = try evaluator.evaluate(
-            try evaluator.parse(Array(NixPackageSetSource.lib.utf8), file: root + "/lib.nix", basePath: root))
+        let lib = try provided(NixPackageSetSource.lib, at: "nixpkgs/lib.nix", evaluator: evaluator)
         evaluator.provide(lib, at: root + "/lib.nix")
         evaluator.provide(lib, at: root + "/lib")
-        let function = try evaluator.evaluate(
-            try evaluator.parse(Array(NixPackageSetSource.nixpkgs.utf8), file: root + "/default.nix", basePath: root))
+        let function = try provided(NixPackageSetSource.nixpkgs, at: "nixpkgs/default.nix", evaluator: evaluator)
         let nixpkgs = try evaluator.apply(
             function,
             .attrs(
@@ -156,10 +154,7 @@ struct NixProjectEvaluation: @unchecked Sendable {
             throw ManifestError("\(displayName): a flake is a set with `inputs` and `outputs`")
         }
         let inputs = try flakeInputs(flake, evaluator: evaluator, nixpkgs: nixpkgs)
-        let call = try evaluator.evaluate(
-            try evaluator.parse(
-                Array(NixProjectEvaluation.callFlake.utf8), file: NixProjectEvaluation.providedRoot + "/call-flake.nix",
-                basePath: NixProjectEvaluation.providedRoot))
+        let call = try provided(NixProjectEvaluation.callFlake, at: "call-flake.nix", evaluator: evaluator)
         let outputs = try evaluator.apply(
             call, .attrs(NixAttrs(values: ["flake": value, "inputs": .attrs(inputs), "root": .path(root)])))
         guard case .attrs(let attrs) = outputs else {
@@ -236,12 +231,10 @@ struct NixProjectEvaluation: @unchecked Sendable {
     /// The inputs devenv can give a flake: nixpkgs (its own package set, whatever the URL
     /// pins) and flake-utils. Any other input is an error naming it.
     private func flakeInputs(_ flake: NixAttrs, evaluator: NixEvaluator, nixpkgs: NixValue) throws -> NixAttrs {
-        let flakeUtils = try evaluator.evaluate(
-            try evaluator.parse(
-                Array(NixPackageSetSource.flakeUtils.utf8),
-                file: NixProjectEvaluation.providedRoot + "/flake-utils.nix",
-                basePath: NixProjectEvaluation.providedRoot))
-        let nixpkgsFlake = try nixpkgsAsFlake(evaluator: evaluator, nixpkgs: nixpkgs)
+        let flakeUtils = try provided(NixPackageSetSource.flakeUtils, at: "flake-utils.nix", evaluator: evaluator)
+        // nixpkgs as a flake: `legacyPackages.<system>` (each made only if used) and `lib`.
+        let nixpkgsFlake = try evaluator.apply(
+            try provided(NixPackageSetSource.nixpkgsFlake, at: "nixpkgs/flake.nix", evaluator: evaluator), nixpkgs)
         let inputs = NixAttrs()
         var declared: [String: (url: String, position: NixPosition?)] = [:]
         if let value = flake.entries["inputs"] {
@@ -275,21 +268,12 @@ struct NixProjectEvaluation: @unchecked Sendable {
         return inputs
     }
 
-    /// nixpkgs as a flake: `legacyPackages.<system>` and `lib`.
-    private func nixpkgsAsFlake(evaluator: NixEvaluator, nixpkgs: NixValue) throws -> NixValue {
-        let systems = ["x86_64-linux", "aarch64-linux", "x86_64-darwin", "aarch64-darwin"]
-        let bySystem = NixAttrs()
-        for name in systems {
-            bySystem.set(
-                name, try evaluator.apply(nixpkgs, .attrs(NixAttrs(values: ["system": .string(NixString(name))]))))
-        }
-        let mine = try evaluator.apply(nixpkgs, .attrs(NixAttrs()))
-        guard case .attrs(let pkgs) = mine else { return .null }
-        return .attrs(
-            NixAttrs(values: [
-                "legacyPackages": .attrs(bySystem), "lib": pkgs["lib"]!,
-                "outPath": .string(NixString(NixProjectEvaluation.providedRoot + "/nixpkgs")),
-            ]))
+    /// The value of devenv's own Nix code `source`, as if it were the file `name` under
+    /// `providedRoot` (where its relative paths and its positions point).
+    private func provided(_ source: String, at name: String, evaluator: NixEvaluator) throws -> NixValue {
+        let file = NixProjectEvaluation.providedRoot + "/" + name
+        return try evaluator.evaluate(
+            try evaluator.parse(Array(source.utf8), file: file, basePath: (file as NSString).deletingLastPathComponent))
     }
 
     // MARK: Shells

@@ -39,7 +39,7 @@ struct NixEvaluationCache {
         let inputs = [
             "\(format)", executableIdentity, path, system, nixpkgs.description, NixPackageSetSource.nixpkgs,
             NixPackageSetSource.lib,
-            NixPackageSetSource.flakeUtils,
+            NixPackageSetSource.flakeUtils, NixPackageSetSource.nixpkgsFlake,
         ]
         let text = inputs.map { $0 + "\u{0}" }.joined()
         return Hasher.hash(.sha256, Array(text.utf8) + Array(bytes)).base16

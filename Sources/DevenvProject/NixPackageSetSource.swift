@@ -90,6 +90,17 @@ enum NixPackageSetSource {
         }
         """#
 
+    /// nixpkgs as a flake input, from the function `import <nixpkgs>` gives.
+    static let nixpkgsFlake = #"""
+        nixpkgs:
+        let systems = [ "x86_64-linux" "aarch64-linux" "x86_64-darwin" "aarch64-darwin" ];
+        in {
+          legacyPackages = builtins.listToAttrs (map (system: { name = system; value = nixpkgs { inherit system; }; }) systems);
+          lib = (nixpkgs { }).lib;
+          outPath = toString ./.;
+        }
+        """#
+
     /// The parts of nixpkgs' `lib` that development shells use.
     static let lib = #"""
         let
