@@ -1,3 +1,4 @@
+import DevenvBasics
 import DevenvStore
 import Foundation
 
@@ -11,7 +12,7 @@ public final class NixEvaluator {
         public var storeDirectory = "/nix/store"
         /// `-I` entries then `NIX_PATH`'s: `(prefix, path)`, the prefix empty for a plain directory.
         public var searchPath: [(prefix: String, path: String)] = []
-        public var currentSystem = NixEvaluator.hostSystem
+        public var currentSystem = CurrentSystem.name
         /// Where `builtins.trace` writes.
         public var trace: (String) -> Void = { FileHandle.standardError.write(Data(("trace: " + $0 + "\n").utf8)) }
 
@@ -19,13 +20,6 @@ public final class NixEvaluator {
     }
 
     public static let nixVersion = "2.8.0"
-    public static var hostSystem: String {
-        #if arch(arm64)
-            return "aarch64-linux"
-        #else
-            return "x86_64-linux"
-        #endif
-    }
 
     let options: Options
     let store: StoreDirectory

@@ -7,7 +7,7 @@ extension Manifest {
     static let referenceClose = "}"
 
     /// What stands for package `name`'s store path.
-    public static func packageReference(_ name: String) -> String { referenceOpen + name + referenceClose }
+    static func packageReference(_ name: String) -> String { referenceOpen + name + referenceClose }
 
     /// The package names `text` refers to, in order.
     static func packageReferences(in text: String) -> [String] {
@@ -26,7 +26,7 @@ extension Manifest {
     }
 
     /// Whether `text` names a package's store path.
-    public static func hasPackageReferences(_ text: String) -> Bool { text.contains(referenceOpen) }
+    static func hasPackageReferences(_ text: String) -> Bool { text.contains(referenceOpen) }
 
     /// `text` with each reference replaced by that package's store path in `packages`.
     public static func resolvingPackageReferences(
