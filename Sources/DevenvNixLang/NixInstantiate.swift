@@ -69,13 +69,17 @@ public struct NixInstantiate {
         }
     }
 
-    /// `-I` entries, then `NIX_PATH`'s, each `PREFIX=DIR` or `DIR`.
-    public func searchPath(nixPath: String?) -> [(prefix: String, path: String)] {
-        let entries = includes + (nixPath ?? "").split(separator: ":").map(String.init)
-        return entries.filter { !$0.isEmpty }.map { entry in
+    /// The evaluator's options in `environment`: the search path of `-I` entries, then
+    /// `NIX_PATH`'s (each `PREFIX=DIR` or `DIR`), and store paths for `NIX_STORE_DIR`.
+    public func evaluatorOptions(environment: [String: String]) -> NixEvaluator.Options {
+        var options = NixEvaluator.Options()
+        let entries = includes + (environment["NIX_PATH"] ?? "").split(separator: ":").map(String.init)
+        options.searchPath = entries.filter { !$0.isEmpty }.map { entry in
             guard let equals = entry.firstIndex(of: "=") else { return ("", entry) }
             return (String(entry[..<equals]), String(entry[entry.index(after: equals)...]))
         }
+        if let storeDirectory = environment["NIX_STORE_DIR"] { options.storeDirectory = storeDirectory }
+        return options
     }
 
     /// Runs it; what it prints goes to `write`, a line at a time.

@@ -34,8 +34,7 @@ struct EvalCommand: ParsableCommand {
         } else {
             instantiate.files = [file!]
         }
-        var options = NixEvaluator.Options()
-        options.searchPath = instantiate.searchPath(nixPath: ProcessInfo.processInfo.environment["NIX_PATH"])
+        let options = instantiate.evaluatorOptions(environment: ProcessInfo.processInfo.environment)
         try evaluatingNix {
             try instantiate.run(
                 evaluator: try NixEvaluator(options: options), standardInput: { [] },

@@ -28,10 +28,7 @@ struct NixInstantiateCommand: ParsableCommand {
 
     func run() throws {
         let instantiate = try NixInstantiate(arguments: arguments)
-        let environment = ProcessInfo.processInfo.environment
-        var options = NixEvaluator.Options()
-        options.searchPath = instantiate.searchPath(nixPath: environment["NIX_PATH"])
-        if let storeDirectory = environment["NIX_STORE_DIR"] { options.storeDirectory = storeDirectory }
+        let options = instantiate.evaluatorOptions(environment: ProcessInfo.processInfo.environment)
         try evaluatingNix {
             let evaluator = try NixEvaluator(options: options)
             try instantiate.run(
