@@ -40,3 +40,7 @@ DEVENV_LAZY(libgit2, int, git_blob_lookup, (git_blob **b, git_repository *r, con
 DEVENV_LAZY(libgit2, void, git_blob_free, (git_blob *b), (b))
 DEVENV_LAZY(libgit2, const void *, git_blob_rawcontent, (const git_blob *b), (b))
 DEVENV_LAZY(libgit2, git_object_size_t, git_blob_rawsize, (const git_blob *b), (b))
+DEVENV_LAZY(libgit2, int, git_revwalk_new, (git_revwalk **w, git_repository *r), (w, r))
+DEVENV_LAZY(libgit2, void, git_revwalk_free, (git_revwalk *w), (w))
+DEVENV_LAZY(libgit2, int, git_revwalk_push, (git_revwalk *w, const git_oid *i), (w, i))
+DEVENV_LAZY(libgit2, int, git_revwalk_next, (git_oid *o, git_revwalk *w), (o, w))

@@ -18,11 +18,14 @@ public struct GitSource: Hashable, Sendable {
     }
 }
 
-/// A fetched commit as a lock records it: the rev, its committer time (`lastModified`), and the
+/// A fetched commit as a lock records it: the rev, the branch or tag it was found by (if known),
+/// its committer time (`lastModified`), how many commits its history has (`revCount`), and the
 /// NAR hash and store path of its tree (without `.git`), named `source` as Nix names inputs.
 public struct GitRevision: Codable, Hashable, Sendable {
     public var rev: String
+    public var ref: String?
     public var lastModified: Int64
+    public var revCount: Int
     public var narHash: String
     public var storePath: String
 }
@@ -49,8 +52,11 @@ public final class GitFetcher: Sendable {
         let lock = try PathLock.acquire("\(cacheDirectory)/repos/\(key).lock")
         defer { lock.release() }
         let repository = try GitRepository(bareAt: "\(cacheDirectory)/repos/\(key).git")
-        let commit = try repository.fetchCommit(source)
-        if let known = try remembered(commit.id), try isUsable(known, expectedNarHash) { return known }
+        let (commit, ref) = try repository.fetchCommit(source)
+        if var known = try remembered(commit.id), try isUsable(known, expectedNarHash) {
+            known.ref = ref
+            return known
+        }
 
         let staging = try store.makeStagingArea()
         defer { staging.discard() }
@@ -58,7 +64,8 @@ public final class GitFetcher: Sendable {
         let path = try store.addContentAddressed(staging, name: "source", recursive: true, expected: expectedNarHash)
         let info = try store.validPathInfo(path)
         let revision = GitRevision(
-            rev: commit.id, lastModified: commit.time, narHash: info.narHash.sri,
+            rev: commit.id, ref: ref, lastModified: commit.time, revCount: try repository.revisionCount(of: commit),
+            narHash: info.narHash.sri,
             storePath: store.directory.fullPath(of: path))
         try remember(revision)
         return revision

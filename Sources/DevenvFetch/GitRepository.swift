@@ -33,26 +33,41 @@ final class GitRepository {
         throw FetchError("\(what()): \(detail)")
     }
 
-    /// Brings the wanted commit into the cache (unless it is there already) and returns it.
-    func fetchCommit(_ source: GitSource) throws -> GitCommit {
+    /// Brings the wanted commit into the cache (unless it is there already) and returns it, with
+    /// the branch or tag it was found by (HEAD's branch when no ref was asked for), if known.
+    func fetchCommit(_ source: GitSource) throws -> (commit: GitCommit, ref: String?) {
         if let rev = source.rev {
             guard rev.count == 40, rev.allSatisfy(\.isHexDigit) else {
                 throw FetchError("git rev '\(rev)' is not a full 40-digit commit id")
             }
-            if let commit = try? lookup(rev.lowercased()) { return commit }
+            if let commit = try? lookup(rev.lowercased()) { return (commit, source.ref) }
             try fetch(from: source.url, refspecs: [rev.lowercased()])
             guard let commit = try? lookup(rev.lowercased()) else {
                 throw FetchError("\(source.url) has no commit \(rev)")
             }
-            return commit
+            return (commit, source.ref)
         }
-        let (name, id) = try resolve(source.ref, at: source.url)
+        let (name, id, branch) = try resolve(source.ref, at: source.url)
         try fetch(from: source.url, refspecs: ["+\(name):refs/devenv/\(name)"])
-        return try lookup(id)
+        return (try lookup(id), source.ref ?? branch)
     }
 
-    /// The full name and target of `ref` (a branch, tag or full ref name; nil for HEAD) on the remote.
-    private func resolve(_ ref: String?, at url: String) throws -> (name: String, id: String) {
+    /// How many commits `commit` has in its history, itself included (a lock's `revCount`).
+    func revisionCount(of commit: GitCommit) throws -> Int {
+        var walk: OpaquePointer?
+        try GitRepository.check(git_revwalk_new(&walk, repository), "cannot walk the history of \(commit.id)")
+        defer { git_revwalk_free(walk) }
+        var oid = git_oid()
+        try GitRepository.check(git_oid_fromstr(&oid, commit.id), "'\(commit.id)' is not a git object id")
+        try GitRepository.check(git_revwalk_push(walk, &oid), "cannot walk the history of \(commit.id)")
+        var count = 0
+        while git_revwalk_next(&oid, walk) == 0 { count += 1 }
+        return count
+    }
+
+    /// The full name and target of `ref` (a branch, tag or full ref name; nil for HEAD) on the
+    /// remote, and for HEAD the branch it points to.
+    private func resolve(_ ref: String?, at url: String) throws -> (name: String, id: String, branch: String?) {
         var remote: OpaquePointer?
         try GitRepository.check(git_remote_create_anonymous(&remote, repository, url), "cannot use git remote '\(url)'")
         defer { git_remote_free(remote) }
@@ -63,14 +78,19 @@ final class GitRepository {
         var count = 0
         try GitRepository.check(git_remote_ls(&heads, &count, remote), "cannot list the refs of '\(url)'")
         var byName: [String: String] = [:]
+        var branch: String?
         for index in 0..<count {
             guard let head = heads?[index]?.pointee else { continue }
             var oid = head.oid
-            byName[String(cString: head.name)] = GitRepository.hex(&oid)
+            let name = String(cString: head.name)
+            byName[name] = GitRepository.hex(&oid)
+            if name == "HEAD", let target = head.symref_target {
+                branch = String(String(cString: target).trimmingPrefix("refs/heads/"))
+            }
         }
         let wanted = ref.map { [$0, "refs/heads/\($0)", "refs/tags/\($0)"] } ?? ["HEAD"]
         for name in wanted {
-            if let id = byName[name] { return (name, id) }
+            if let id = byName[name] { return (name, id, branch) }
         }
         throw FetchError("\(url) has no ref '\(ref ?? "HEAD")'")
     }

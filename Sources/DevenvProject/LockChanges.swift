@@ -50,4 +50,43 @@ public enum LockChanges {
                 return (name, version)
             }, uniquingKeysWith: { first, _ in first })
     }
+
+    /// A flake's inputs, by their path from the root: `+ input dep (git+file:///…)`, `- input
+    /// old (path:./old)`, `input dep: 1a2b3c4 → 5d6e7f8` (revs, or NAR hashes where there is none).
+    static func describe(from old: FlakeLock?, to new: FlakeLock?) -> [String] {
+        func pinned(_ lock: FlakeLock?) -> [String: FlakeLock.Node] {
+            var found: [String: FlakeLock.Node] = [:]
+            func visit(_ node: FlakeLock.Node, _ path: String) {
+                for (name, input) in node.inputs {
+                    guard case .node(let child) = input, child.isWritten else { continue }
+                    let childPath = path.isEmpty ? name : path + "/" + name
+                    guard found[childPath] == nil, childPath.split(separator: "/").count <= FlakeLock.maximumDepth
+                    else { continue }
+                    found[childPath] = child
+                    visit(child, childPath)
+                }
+            }
+            if let lock { visit(lock.root, "") }
+            return found
+        }
+        func version(_ node: FlakeLock.Node) -> String {
+            if case .string(let rev)? = node.locked["rev"] { return String(rev.prefix(7)) }
+            if case .string(let hash)? = node.locked["narHash"] { return String(hash.prefix(14)) }
+            return "?"
+        }
+        func url(_ node: FlakeLock.Node) -> String {
+            (try? FlakeReference(attributes: node.original).url) ?? "?"
+        }
+        let before = pinned(old)
+        let after = pinned(new)
+        return Set(before.keys).union(after.keys).sorted().compactMap { path in
+            switch (before[path], after[path]) {
+            case (nil, let added?): return "+ input \(path) (\(url(added)))"
+            case (let removed?, nil): return "- input \(path) (\(url(removed)))"
+            case (let from?, let to?) where from.locked != to.locked:
+                return "input \(path): \(version(from)) → \(version(to))"
+            default: return nil
+            }
+        }
+    }
 }

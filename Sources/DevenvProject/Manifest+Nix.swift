@@ -1,6 +1,7 @@
 import DevenvBasics
 import DevenvNixLang
 import DevenvPackages
+import DevenvStore
 import Foundation
 
 /// A project described by a `flake.nix`, `shell.nix` or `default.nix` instead of a devenv.toml:
@@ -14,17 +15,23 @@ extension Manifest {
     public static let nixFiles = ["flake.nix", "shell.nix", "default.nix"]
 
     /// The manifest the Nix file at `path` describes, for `system`, with `nixpkgs` as the package
-    /// set `<nixpkgs>` means (`builtin`, or `path:DIR` relative to the file's directory).
+    /// set `<nixpkgs>` means (`builtin`, or `path:DIR` relative to the file's directory). A
+    /// flake's inputs are locked against `flake`'s flake.lock, and fetched into its store when
+    /// needed; `flakeLock` is then the lock they were evaluated from.
     /// Results are kept in `cacheDirectory` (see `NixEvaluationCache`), when given.
     public init(
         nixFile path: String, bytes: Data, displayName: String, nixpkgs: InputSpec = .builtin,
-        system: String = CurrentSystem.name, cacheDirectory: String? = nil
+        system: String = CurrentSystem.name, cacheDirectory: String? = nil, flake: FlakeLockOptions = FlakeLockOptions()
     ) throws {
-        let cache = cacheDirectory.map(NixEvaluationCache.init)
+        let cache = flake.updating == nil ? cacheDirectory.map(NixEvaluationCache.init) : nil
         let key = NixEvaluationCache.key(path: path, bytes: bytes, system: system, nixpkgs: nixpkgs)
+        let lockPath = (path as NSString).deletingLastPathComponent + "/flake.lock"
+        let isFlake = (path as NSString).lastPathComponent == "flake.nix"
         if let cached = cache?.manifest(key: key, displayName: displayName, system: system) {
             self = cached
             inputs[PackageRequest.defaultInput] = nixpkgs
+            // Kept only while flake.lock was current: it still is.
+            flakeLock = isFlake ? flake.lockBytes.map { String(decoding: $0, as: UTF8.self) } : nil
             return
         }
         let packages: PackageSet
@@ -40,17 +47,41 @@ extension Manifest {
                 "\(displayName): <nixpkgs> can be devenv's set (builtin) or a path: set, not \(nixpkgs)")
         }
         let evaluation = NixProjectEvaluation(
-            path: path, bytes: bytes, displayName: displayName, system: system, packages: packages)
+            path: path, bytes: bytes, displayName: displayName, system: system, packages: packages, flake: flake)
         let (manifest, read) = try NixEvaluator.onLargeStack { try evaluation.manifest() }
         self = manifest
         inputs[PackageRequest.defaultInput] = nixpkgs
+        guard flakeLock == flake.lockBytes.map({ String(decoding: $0, as: UTF8.self) }) else { return }
         // A path: set's recipes are read too: a change to them is a change to the names.
-        cache?.store(self, key: key, read: read + (setDirectory.map { [$0] } ?? []))
+        cache?.store(
+            self, key: key, read: read + (setDirectory.map { [$0] } ?? []) + (isFlake ? [lockPath] : []))
     }
+
+    /// The file a flake's inputs are locked in, beside its flake.nix.
+    public static let flakeLockFile = "flake.lock"
 
     /// The variable that chooses the package set of a Nix project's `<nixpkgs>` (an input: `builtin`
     /// or `path:DIR`), as NIX_PATH's `nixpkgs=` does for Nix.
     public static let nixpkgsVariable = "DEVENV_NIXPKGS"
+}
+
+/// How evaluating a flake.nix treats its flake.lock.
+public struct FlakeLockOptions: Sendable {
+    /// flake.lock as read (nil: there is none).
+    public var lockBytes: Data?
+    /// The inputs to move to their newest (`devenv update`): nil for none, empty for all.
+    public var updating: Set<String>?
+    /// The store fetched inputs go into, opened only when one must be fetched or looked up.
+    public var store: @Sendable () throws -> Store
+
+    public init(
+        lockBytes: Data? = nil, updating: Set<String>? = nil,
+        store: @escaping @Sendable () throws -> Store = { try Store() }
+    ) {
+        self.lockBytes = lockBytes
+        self.updating = updating
+        self.store = store
+    }
 }
 
 /// One evaluation of a project's Nix file into a manifest.
@@ -63,6 +94,7 @@ struct NixProjectEvaluation: @unchecked Sendable {
     let displayName: String
     let system: String
     let packages: PackageSet
+    let flake: FlakeLockOptions
 
     /// The manifest, and the files the evaluation read (besides `path`).
     func manifest() throws -> (Manifest, [String]) {
@@ -72,6 +104,10 @@ struct NixProjectEvaluation: @unchecked Sendable {
             throw ManifestError(relocated(error.description))
         } catch let error as NixEvalError {
             throw ManifestError(relocated(error.description))
+        } catch let error as ManifestError {
+            throw ManifestError(relocated(error.description))
+        } catch let error as ProjectError {
+            throw ProjectError(relocated(error.description))
         }
     }
 
@@ -89,8 +125,12 @@ struct NixProjectEvaluation: @unchecked Sendable {
         let directory = (path as NSString).deletingLastPathComponent
         let value = try evaluator.evaluate(try evaluator.parse(Array(bytes), file: path, basePath: directory))
         var manifest = try Manifest(parsing: "", file: displayName, currentSystem: system)
+        var inputSources: [String] = []
         if (path as NSString).lastPathComponent == "flake.nix" {
-            let outputs = try flakeOutputs(value, evaluator: evaluator, nixpkgs: nixpkgs, root: directory)
+            let (outputs, lock, sources) = try flakeOutputs(
+                value, evaluator: evaluator, nixpkgs: nixpkgs, root: directory)
+            manifest.flakeLock = lock
+            inputSources = sources
             manifest.shells = try flakeShells(outputs, evaluator: evaluator)
             let shell = manifest.shells[Manifest.defaultShell]!
             manifest.checks = try flakeChecks(outputs, evaluator: evaluator, shell: shell)
@@ -99,7 +139,9 @@ struct NixProjectEvaluation: @unchecked Sendable {
             let shell = try evaluator.autoCall(value, NixAttrs())
             manifest.shells = [Manifest.defaultShell: try self.shell(shell, evaluator: evaluator, what: displayName)]
         }
-        let read = evaluator.filesRead.filter { !$0.hasPrefix(NixProjectEvaluation.providedRoot + "/") && $0 != path }
+        // Inputs in the store never change (flake.lock pins them): they need no watching.
+        let unwatched = [NixProjectEvaluation.providedRoot + "/"] + inputSources.map { $0 + "/" }
+        let read = evaluator.filesRead.filter { file in file != path && !unwatched.contains(where: file.hasPrefix) }
         return (manifest, read.sorted())
     }
 
@@ -146,21 +188,88 @@ struct NixProjectEvaluation: @unchecked Sendable {
 
     // MARK: Flakes
 
-    /// A flake's outputs, called with its inputs and `self`.
+    /// A flake's outputs, called with its inputs and `self` as Nix calls them, the text of the
+    /// flake.lock they were locked in (nil when there is nothing to write and was no file), and
+    /// where the fetched inputs are.
     private func flakeOutputs(_ value: NixValue, evaluator: NixEvaluator, nixpkgs: NixValue, root: String) throws
-        -> NixAttrs
+        -> (NixAttrs, String?, [String])
     {
         guard case .attrs(let flake) = try evaluator.force(value) else {
             throw ManifestError("\(displayName): a flake is a set with `inputs` and `outputs`")
         }
-        let inputs = try flakeInputs(flake, evaluator: evaluator, nixpkgs: nixpkgs)
+        let declared = try FlakeLocker.declarations(of: flake, evaluator: evaluator, path: [], file: path)
+        let previous = try self.flake.lockBytes.map {
+            try FlakeLock(text: String(decoding: $0, as: UTF8.self), file: Manifest.flakeLockFile)
+        }
+        if let updating = self.flake.updating, let unknown = updating.sorted().first(where: { declared[$0] == nil }) {
+            throw ManifestError("the flake has no input '\(unknown)'")
+        }
+        let locker = FlakeLocker(
+            evaluator: evaluator, store: self.flake.store, updating: self.flake.updating.map { Set($0.map { [$0] }) })
+        let lock = try locker.lock(declared, directory: root, previous: previous)
+        let nodes = try flakeNodes(lock, fetched: locker.fetched, evaluator: evaluator, nixpkgs: nixpkgs)
         let call = try provided(NixProjectEvaluation.callFlake, at: "call-flake.nix", evaluator: evaluator)
         let outputs = try evaluator.apply(
-            call, .attrs(NixAttrs(values: ["flake": value, "inputs": .attrs(inputs), "root": .path(root)])))
-        guard case .attrs(let attrs) = outputs else {
+            call, .attrs(NixAttrs(values: ["flake": value, "nodes": .attrs(nodes), "root": .path(root)])))
+        guard case .attrs(let attrs) = try evaluator.force(outputs) else {
             throw ManifestError("\(displayName): the flake's outputs are not a set")
         }
-        return attrs
+        let hasInputs = lock.root.inputs.values.contains {
+            if case .node(let child) = $0 { child.isWritten } else { true }
+        }
+        return (attrs, hasInputs || previous != nil ? lock.text : nil, locker.fetched.values.map(\.path))
+    }
+
+    /// Every input of the lock as call-flake.nix takes it, by an id ("root" for the flake): its
+    /// `inputs` (input name → id, follows resolved), and either `value` (devenv's own inputs) or
+    /// `flake`, `sourceInfo` and `dir`.
+    private func flakeNodes(
+        _ lock: FlakeLock, fetched: [ObjectIdentifier: FetchedFlakeInput], evaluator: NixEvaluator, nixpkgs: NixValue
+    ) throws -> NixAttrs {
+        // nixpkgs as a flake: `legacyPackages.<system>` (each made only if used) and `lib`.
+        let builtins: [FlakeBuiltin: NixValue] = [
+            .nixpkgs: try evaluator.apply(
+                try provided(NixPackageSetSource.nixpkgsFlake, at: "nixpkgs/flake.nix", evaluator: evaluator), nixpkgs),
+            .flakeUtils: try provided(NixPackageSetSource.flakeUtils, at: "flake-utils.nix", evaluator: evaluator),
+        ]
+        let nodes = NixAttrs()
+        var ids: [ObjectIdentifier: String] = [:]
+        func id(of node: FlakeLock.Node) -> String {
+            if let known = ids[ObjectIdentifier(node)] { return known }
+            let made = node === lock.root ? "root" : "\(ids.count)"
+            ids[ObjectIdentifier(node)] = made
+            let inputs = NixAttrs()
+            for (name, input) in node.inputs {
+                let target: FlakeLock.Node? =
+                    switch input {
+                    case .node(let child): child
+                    case .follows(let path): FlakeLocker.target(of: path, in: lock)
+                    }
+                if let target { inputs.set(name, .string(NixString(id(of: target)))) }
+            }
+            var fields: [String: NixValue] = ["inputs": .attrs(inputs), "flake": .bool(node.isFlake)]
+            if let builtin = node.builtin {
+                fields["value"] = builtins[builtin]
+            } else if let source = fetched[ObjectIdentifier(node)] {
+                fields["sourceInfo"] = NixProjectEvaluation.nixValue(.object(source.sourceInfo))
+                fields["directory"] = .string(NixString(FlakeLocker.flakeDirectory(of: source)))
+            }
+            nodes.set(made, .attrs(NixAttrs(values: fields)))
+            return made
+        }
+        _ = id(of: lock.root)
+        return nodes
+    }
+
+    private static func nixValue(_ json: CanonicalJSON) -> NixValue {
+        switch json {
+        case .string(let text): .string(NixString(text))
+        case .integer(let number): .int(Int(number))
+        case .bool(let flag): .bool(flag)
+        case .null: .null
+        case .array(let elements): .list(NixList(elements.map(nixValue)))
+        case .object(let members): .attrs(NixAttrs(values: members.mapValues(nixValue)))
+        }
     }
 
     /// `outputs.<kind>.<system>` as a set, or nil.
@@ -219,54 +328,25 @@ struct NixProjectEvaluation: @unchecked Sendable {
         return scripts
     }
 
-    /// Calls a flake's `outputs` with its inputs and `self`, as Nix does.
+    /// Calls a flake's `outputs` with its inputs and `self`, and each input flake's with its own,
+    /// as Nix 2.8's call-flake.nix does; `self` of the project's flake is its directory.
     static let callFlake = """
-        { flake, inputs, root }:
+        { flake, nodes, root }:
         let
-          self = outputs // { outPath = root; inherit inputs; sourceInfo = { outPath = root; }; _type = "flake"; };
-          outputs = flake.outputs (inputs // { inherit self; });
-        in outputs
+          all = builtins.mapAttrs (id: node:
+            let
+              isRoot = id == "root";
+              sourceInfo = if isRoot then { outPath = root; } else node.sourceInfo;
+              imported = if isRoot then flake else import (node.directory + "/flake.nix");
+              inputs = builtins.mapAttrs (name: target: all.${target}) node.inputs;
+              outputs = imported.outputs (inputs // { self = result; });
+              result = outputs // sourceInfo // { inherit inputs outputs sourceInfo; _type = "flake"; };
+            in
+              if node ? value then node.value
+              else if node.flake then result
+              else sourceInfo) nodes;
+        in all.root
         """
-
-    /// The inputs devenv can give a flake: nixpkgs (its own package set, whatever the URL
-    /// pins) and flake-utils. Any other input is an error naming it.
-    private func flakeInputs(_ flake: NixAttrs, evaluator: NixEvaluator, nixpkgs: NixValue) throws -> NixAttrs {
-        let flakeUtils = try provided(NixPackageSetSource.flakeUtils, at: "flake-utils.nix", evaluator: evaluator)
-        // nixpkgs as a flake: `legacyPackages.<system>` (each made only if used) and `lib`.
-        let nixpkgsFlake = try evaluator.apply(
-            try provided(NixPackageSetSource.nixpkgsFlake, at: "nixpkgs/flake.nix", evaluator: evaluator), nixpkgs)
-        let inputs = NixAttrs()
-        var declared: [String: (url: String, position: NixPosition?)] = [:]
-        if let value = flake.entries["inputs"] {
-            guard case .attrs(let attrs) = try evaluator.force(value.value) else {
-                throw ManifestError("\(displayName): `inputs` is not a set")
-            }
-            for name in attrs.sortedNames {
-                var url = ""
-                if case .attrs(let input) = try evaluator.force(attrs[name]!), let text = input["url"] {
-                    url = try evaluator.text(of: text).text
-                } else if case .string(let text) = try evaluator.force(attrs[name]!) {
-                    url = text.text
-                }
-                declared[name] = (url, attrs.entries[name]?.position)
-            }
-        }
-        // Undeclared, nixpkgs and flake-utils come from the registry in Nix: here, too.
-        for name in Set(declared.keys).union(["nixpkgs", "flake-utils"]).sorted() {
-            let url = declared[name]?.url ?? ""
-            if name == "nixpkgs" || url.contains("nixpkgs") {
-                inputs.set(name, nixpkgsFlake)
-            } else if name == "flake-utils" || url.contains("flake-utils") {
-                inputs.set(name, flakeUtils)
-            } else {
-                let place = declared[name]?.position.map { relocated("\($0): ") } ?? "\(displayName): "
-                throw ManifestError(
-                    "\(place)flake input '\(name)' (\(url)): devenv gives flakes only nixpkgs (its own package set) and flake-utils"
-                )
-            }
-        }
-        return inputs
-    }
 
     /// The value of devenv's own Nix code `source`, as if it were the file `name` under
     /// `providedRoot` (where its relative paths and its positions point).

@@ -38,6 +38,9 @@ public struct Manifest: Sendable, Equatable {
     public var services: [String: Service] = [:]
     /// `[cache]`: binary caches the project suggests, used once the project is allowed.
     public var suggestedCaches = CacheSources()
+    /// A flake.nix project's flake.lock as its inputs were locked: the file's text while it is
+    /// current, new text when an input was added, changed or updated; nil when there is none.
+    public var flakeLock: String?
 
     public static func == (lhs: Manifest, rhs: Manifest) -> Bool {
         lhs.name == rhs.name && lhs.systems == rhs.systems && lhs.inputs == rhs.inputs && lhs.shells == rhs.shells

@@ -13,6 +13,10 @@ public struct Project: Sendable {
     /// Whether the manifest is a Nix file, evaluated (see `Manifest(nixFile:…)`).
     public var isNix: Bool { manifestPath.hasSuffix(".nix") }
     public var lockPath: String { root + "/devenv.lock" }
+    /// Where a flake project's inputs are locked; nil for other projects.
+    public var flakeLockPath: String? {
+        manifestPath.hasSuffix("/flake.nix") ? root + "/" + Manifest.flakeLockFile : nil
+    }
     /// Per-project state of the project's tools (gitignored; the templates point caches there).
     /// devenv's own per-project state lives under `$DEVENV_HOME`, where a cloned repository
     /// cannot plant links.

@@ -9,6 +9,8 @@ public struct ProjectFiles: Sendable {
     public let manifestBytes: Data
     /// Nil when there is no devenv.lock.
     public let lockBytes: Data?
+    /// A flake project's flake.lock; nil when there is none (or the project is no flake).
+    public let flakeLockBytes: Data?
 
     /// Reads the files now.
     public init(_ project: Project) throws {
@@ -16,18 +18,23 @@ public struct ProjectFiles: Sendable {
             throw ProjectError("cannot read \(project.manifestPath)")
         }
         self.init(
-            project: project, manifestBytes: manifest, lockBytes: FileManager.default.contents(atPath: project.lockPath)
-        )
+            project: project, manifestBytes: manifest,
+            lockBytes: FileManager.default.contents(atPath: project.lockPath),
+            flakeLockBytes: project.flakeLockPath.flatMap(FileManager.default.contents(atPath:)))
     }
 
-    public init(project: Project, manifestBytes: Data, lockBytes: Data?) {
+    public init(project: Project, manifestBytes: Data, lockBytes: Data?, flakeLockBytes: Data? = nil) {
         self.project = project
         self.manifestBytes = manifestBytes
         self.lockBytes = lockBytes
+        self.flakeLockBytes = flakeLockBytes
     }
 
-    /// The manifest, with messages naming it relative to `workingDirectory`.
-    public func manifest(workingDirectory: String = FileManager.default.currentDirectoryPath) throws -> Manifest {
+    /// The manifest, with messages naming it relative to `workingDirectory`. A flake's inputs
+    /// named in `updating` (all when it is empty) move to their newest.
+    public func manifest(
+        workingDirectory: String = FileManager.default.currentDirectoryPath, updating: Set<String>? = nil
+    ) throws -> Manifest {
         let displayName = Project.display(project.manifestPath, from: workingDirectory)
         if project.isNix {
             let chosen = ProcessInfo.processInfo.environment[Manifest.nixpkgsVariable] ?? "builtin"
@@ -36,7 +43,8 @@ public struct ProjectFiles: Sendable {
             }
             return try Manifest(
                 nixFile: project.manifestPath, bytes: manifestBytes, displayName: displayName, nixpkgs: nixpkgs,
-                cacheDirectory: StoreLocation.fromEnvironment().home + "/nix-eval")
+                cacheDirectory: StoreLocation.fromEnvironment().home + "/nix-eval",
+                flake: FlakeLockOptions(lockBytes: flakeLockBytes, updating: updating))
         }
         return try Manifest(bytes: manifestBytes, displayName: displayName)
     }
@@ -46,6 +54,36 @@ public struct ProjectFiles: Sendable {
 
     /// The files with another lock (the one just written).
     func with(lock: Lockfile) -> ProjectFiles {
-        ProjectFiles(project: project, manifestBytes: manifestBytes, lockBytes: Data(lock.text.utf8))
+        ProjectFiles(
+            project: project, manifestBytes: manifestBytes, lockBytes: Data(lock.text.utf8),
+            flakeLockBytes: flakeLockBytes)
+    }
+
+    /// flake.lock, or nil when there is none.
+    func flakeLock() throws -> FlakeLock? {
+        try flakeLockBytes.map {
+            try FlakeLock(text: String(decoding: $0, as: UTF8.self), file: Manifest.flakeLockFile)
+        }
+    }
+
+    /// Whether `manifest`, read from these files, locked the flake's inputs differently from
+    /// flake.lock (or needs one where there is none).
+    func flakeLockIsStale(for manifest: Manifest) -> Bool {
+        manifest.flakeLock.map { Data($0.utf8) != flakeLockBytes } ?? false
+    }
+
+    /// Writes flake.lock as `manifest` locked it, when that differs; returns the files with it, or
+    /// nil when nothing was written.
+    func writingFlakeLock(of manifest: Manifest) throws -> ProjectFiles? {
+        guard flakeLockIsStale(for: manifest), let text = manifest.flakeLock, let path = project.flakeLockPath else {
+            return nil
+        }
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw ProjectError("cannot write \(path): \(error.localizedDescription)")
+        }
+        return ProjectFiles(
+            project: project, manifestBytes: manifestBytes, lockBytes: lockBytes, flakeLockBytes: Data(text.utf8))
     }
 }

@@ -49,6 +49,13 @@ public final class Workspace {
         self.store = store
         let project = files.project
         manifest = try files.manifest(workingDirectory: workingDirectory)
+        if files.flakeLockIsStale(for: manifest) {
+            let what =
+                files.flakeLockBytes == nil ? "flake.lock is missing" : "flake.lock is out of date with flake.nix"
+            guard case .update = policy else { throw ProjectError("\(what); run `devenv lock`") }
+            self.files = try files.writingFlakeLock(of: manifest) ?? files
+            notes.append(files.flakeLockBytes == nil ? "created flake.lock" : "updated flake.lock (flake.nix changed)")
+        }
         let existing = try files.lock()?.relocated(to: store.directory)
         switch (existing, policy) {
         case (let lock?, _) where Locker.isCurrent(lock, for: manifest):
@@ -68,7 +75,7 @@ public final class Workspace {
             try lock.write(to: project.lockPath)
             notes.append(existing == nil ? "created devenv.lock" : "updated devenv.lock (devenv.toml changed)")
             self.lock = lock
-            self.files = files.with(lock: lock)
+            self.files = self.files.with(lock: lock)
         }
     }
 

@@ -20,15 +20,17 @@ struct LockCommand: ParsableCommand {
     func run() throws {
         try withManifestErrors {
             let session = try Session()
-            switch try Locker.bringUpToDate(
+            let outcome = try Locker.bringUpToDate(
                 try directory.project(), store: session.store, realizer: session.realizer(),
                 debian: session.debian())
-            {
-            case .upToDate: print("devenv.lock is up to date")
-            case .written(let created, let changes):
-                print(created ? "created devenv.lock" : "updated devenv.lock")
-                for line in changes { print("  \(line)") }
+            for (name, file) in [("flake.lock", outcome.flakeLock), ("devenv.lock", outcome.lock)] {
+                switch file {
+                case nil: continue
+                case .upToDate?: print("\(name) is up to date")
+                case .written(let created)?: print(created ? "created \(name)" : "updated \(name)")
+                }
             }
+            for line in outcome.changes { print("  \(line)") }
         }
     }
 }
@@ -55,8 +57,7 @@ struct UpdateCommand: ParsableCommand {
                 try directory.project(), store: session.store, realizer: session.realizer(),
                 debian: session.debian(),
                 updating: Set(inputs))
-            guard case .written(_, let changes) = outcome else { return }
-            print(changes.isEmpty ? "no changes" : changes.joined(separator: "\n"))
+            print(outcome.changes.isEmpty ? "no changes" : outcome.changes.joined(separator: "\n"))
         }
     }
 }
