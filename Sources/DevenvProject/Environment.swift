@@ -111,6 +111,35 @@ extension Lockfile {
         }
         return Environment(shell: shell, system: system, packages: packages, wrapped: wrapped)
     }
+
+    /// The environment of `shell` on `system` with the shell's own programs, which `manifest`
+    /// gives (the lock pins only packages), in front of the packages: a program wins its name.
+    public func environment(
+        shell: String, system: String, manifest: Manifest, store: StoreDirectory, wrapped: Bool = false
+    ) throws -> Environment {
+        let locked = try environment(shell: shell, system: system, wrapped: wrapped)
+        let programs = try manifest.shell(shell).programs
+        guard !programs.isEmpty else { return locked }
+        var script = "mkdir -p \"$out/bin\"\n"
+        var texts: [String] = []
+        for (name, text) in programs.sorted(by: { $0.key < $1.key }) {
+            let resolved = Manifest.resolvingPackageReferences(in: text, packages: locked.packages)
+            texts.append(resolved)
+            let file = "\"$out/bin/\"" + ShellSyntax.posixQuoted(name)
+            script += "printf '%s\\n%s\\n' '#!/usr/bin/env bash' \(ShellSyntax.posixQuoted(resolved)) > \(file)\n"
+            script += "chmod 555 \(file)\n"
+        }
+        // The packages whose store paths the programs name are what their output refers to.
+        let named = locked.packages.filter { package in texts.contains { $0.contains(package.outPath) } }
+        let derivation = Derivation(
+            name: "devenv-programs", version: "", system: system, sources: [],
+            dependencies: named.map(\.derivation), script: script, paths: ["bin"])
+        let programsPackage = LockedPackage(
+            request: "programs", input: "", derivation: derivation,
+            outPath: store.fullPath(of: try derivation.outputPath(in: store)), narHash: nil, environment: [:])
+        return Environment(
+            shell: shell, system: system, packages: [programsPackage] + locked.packages, wrapped: wrapped)
+    }
 }
 
 extension Environment {

@@ -394,13 +394,9 @@ struct NixProjectEvaluation: @unchecked Sendable {
             for element in try list(entry, evaluator: evaluator, what: key) {
                 let forced = try evaluator.force(element)
                 if case .null = forced { continue }
-                if case .attrs(let made) = forced, let script = made["__devenvScript"],
-                    case .attrs(let attrs) = try evaluator.force(script), let name = attrs["name"]
-                {
-                    let text = try evaluator.text(of: name).text
-                    throw ManifestError(
-                        "\(place): \(key) holds the script '\(text)' (writeShellScriptBin); devenv cannot put a script made in Nix into a shell yet (use [scripts] in a devenv.toml)"
-                    )
+                if case .attrs(let made) = forced, let script = made["__devenvScript"] {
+                    try program(script, into: &result, evaluator: evaluator, place: place)
+                    continue
                 }
                 guard case .attrs(let package) = forced, let name = package["__devenvPackage"] else {
                     throw ManifestError(
@@ -414,6 +410,14 @@ struct NixProjectEvaluation: @unchecked Sendable {
                     result.packages.append(request)
                     result.locations[text] = place
                 }
+            }
+        }
+        // A package a program names (an application's runtimeInputs too) is in its closure in
+        // Nix; here it is a package of the shell, after the ones listed.
+        for text in result.programs.values.sorted() {
+            for name in Manifest.packageReferences(in: text) where !result.has(name) {
+                guard let request = PackageRequest(name) else { continue }
+                result.packages.append(request)
             }
         }
         if let hook = attrs["shellHook"] {
@@ -434,6 +438,20 @@ struct NixProjectEvaluation: @unchecked Sendable {
                 evaluator.text(of: attrs[name]!).text, in: result, at: attrs.entries[name]?.position)
         }
         return result
+    }
+
+    /// A script `writeShellScriptBin` or `writeShellApplication` made, as a program of `shell`.
+    private func program(_ script: NixValue, into shell: inout Manifest.Shell, evaluator: NixEvaluator, place: String)
+        throws
+    {
+        guard case .attrs(let attrs) = try evaluator.force(script), let name = attrs["name"], let text = attrs["text"]
+        else { return }
+        let programName = try evaluator.text(of: name).text
+        guard ShellSyntax.isAlias(programName) else {
+            throw ManifestError("\(place): '\(programName)' is not \(Manifest.programRule)")
+        }
+        let prelude = try attrs["prelude"].map { try evaluator.text(of: $0).text } ?? ""
+        shell.programs[programName] = prelude + (try evaluator.text(of: text).text)
     }
 
     /// `text`, once sure that every store path it names is one of `shell`'s packages, the only

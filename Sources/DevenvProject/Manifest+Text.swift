@@ -1,5 +1,5 @@
 /// A manifest written as devenv.toml (what `devenv init --from-nix` writes): its shells'
-/// packages, variables and hooks, its checks and scripts, and a `path:` package set as `pkgs`.
+/// packages, variables, hooks and programs, its checks and scripts, and a `path:` package set as `pkgs`.
 extension Manifest {
     public var tomlText: String {
         var lines: [String] = []
@@ -19,6 +19,13 @@ extension Manifest {
                 lines.append("env = { " + pairs.joined(separator: ", ") + " }")
             }
             if let hook = shell.hook { lines.append("hook = " + Manifest.multiline(hook)) }
+            if !shell.programs.isEmpty {
+                lines.append(
+                    name == Manifest.defaultShell ? "[shell.programs]" : "[shells.\(Manifest.key(name)).programs]")
+                for (program, text) in shell.programs.sorted(by: { $0.key < $1.key }) {
+                    lines.append("\(Manifest.key(program)) = \(Manifest.multiline(text))")
+                }
+            }
             lines.append("")
         }
         if !checks.isEmpty {

@@ -17,7 +17,13 @@ public struct Manifest: Sendable, Equatable {
         }
         /// Where each package request is written (`devenv.toml:LINE:COLUMN`), for messages.
         public var locations: [String: String] = [:]
+        /// Programs of the shell's own (`programs`, Nix's `writeShellScriptBin`): name → the bash
+        /// script its environment has as `bin/NAME`.
+        public var programs: [String: String] = [:]
     }
+
+    /// What a program's name may be: a file name a shell finds on PATH.
+    static let programRule = "a program name (letters, digits, _, -, . and +, not starting with - . or +)"
 
     /// The name of the shell `[shell]` declares.
     public static let defaultShell = "default"
@@ -131,7 +137,7 @@ extension Manifest {
             return env
         }
         func shell(_ reader: TOMLTableReader) throws -> Shell {
-            try reader.rejectUnknownKeys(["packages", "env", "hook", "aliases"])
+            try reader.rejectUnknownKeys(["packages", "env", "hook", "aliases", "programs"])
             var packages: [PackageRequest] = []
             var locations: [String: String] = [:]
             for text in try reader.strings("packages") ?? [] {
@@ -152,12 +158,18 @@ extension Manifest {
                 packages: packages, env: try ownVariablesRefused(reader), hook: try reader.string("hook"),
                 aliases: try reader.namedStrings("aliases", rule: ShellSyntax.aliasRule, isName: ShellSyntax.isAlias)
                     ?? [:],
-                locations: locations)
+                locations: locations,
+                programs: try reader.namedStrings("programs", rule: Manifest.programRule, isName: ShellSyntax.isAlias)
+                    ?? [:])
             // `${packages.NAME}` can only be a package the shell has.
-            for (key, value) in made.env.sorted(by: { $0.key < $1.key }) + [("", made.hook ?? "")] {
+            let texts =
+                made.env.sorted(by: { $0.key < $1.key }).map { (["env", $0.key], $0.value) } + [
+                    (["hook"], made.hook ?? "")
+                ]
+                + made.programs.sorted(by: { $0.key < $1.key }).map { (["programs", $0.key], $0.value) }
+            for (key, value) in texts {
                 if let name = Manifest.packageReferences(in: value).first(where: { !made.has($0) }) {
-                    throw document.error(
-                        at: reader.path + (key.isEmpty ? ["hook"] : ["env", key]), Manifest.unknownReference(name))
+                    throw document.error(at: reader.path + key, Manifest.unknownReference(name))
                 }
             }
             return made

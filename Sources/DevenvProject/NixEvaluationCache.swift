@@ -11,7 +11,7 @@ struct NixEvaluationCache {
     let directory: String
 
     /// Bumped when what an entry holds, or how the evaluator answers, changes.
-    static let format = 1
+    static let format = 2
 
     struct Entry: Codable {
         struct Shell: Codable {
@@ -19,6 +19,7 @@ struct NixEvaluationCache {
             var env: [String: String]
             var hook: String?
             var locations: [String: String]
+            var programs: [String: String]
         }
         var shells: [String: Shell]
         var checks: [[String]]
@@ -66,7 +67,8 @@ struct NixEvaluationCache {
             let packages = shell.packages.compactMap(PackageRequest.init)
             guard packages.count == shell.packages.count else { return nil }
             shells[name] = Manifest.Shell(
-                packages: packages, env: shell.env, hook: shell.hook, aliases: [:], locations: shell.locations)
+                packages: packages, env: shell.env, hook: shell.hook, aliases: [:], locations: shell.locations,
+                programs: shell.programs)
         }
         manifest.shells = shells
         manifest.checks = entry.checks.compactMap { $0.count == 2 ? ($0[0], $0[1]) : nil }
@@ -85,7 +87,8 @@ struct NixEvaluationCache {
         let entry = Entry(
             shells: manifest.shells.mapValues {
                 Entry.Shell(
-                    packages: $0.packages.map(\.description), env: $0.env, hook: $0.hook, locations: $0.locations)
+                    packages: $0.packages.map(\.description), env: $0.env, hook: $0.hook, locations: $0.locations,
+                    programs: $0.programs)
             }, checks: manifest.checks.map { [$0.name, $0.command] }, scripts: manifest.scripts, files: digests)
         guard let data = try? JSONEncoder().encode(entry) else { return }
         // The user's alone: values may hold what a Nix file read from their files.

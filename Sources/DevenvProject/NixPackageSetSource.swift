@@ -78,7 +78,12 @@ enum NixPackageSetSource {
             type = "derivation";
             inherit name system;
             outPath = open + "script:" + name + close;
-            __devenvScript = { inherit name text; };
+            __devenvScript = {
+              inherit name text;
+              prelude = "set -o errexit\nset -o nounset\nset -o pipefail\n"
+                + (if runtimeInputs == [ ] then "" else "export PATH=\"${lib.makeBinPath runtimeInputs}:$PATH\"\n")
+                + "\n";
+            };
           };
           runCommand = runCommand;
           runCommandNoCC = runCommand;

@@ -88,7 +88,8 @@ public final class Workspace {
         throws -> (environment: Environment, path: String)
     {
         _ = try manifest.shell(shell)
-        let environment = try lock.environment(shell: shell, system: system, wrapped: wrapped)
+        let environment = try lock.environment(
+            shell: shell, system: system, manifest: manifest, store: store.directory, wrapped: wrapped)
         let paths = try self.realizer(from: realizer).realize([environment.derivation])
         if system == CurrentSystem.name {
             try recordGeneration(shell: shell, environment: paths[0])

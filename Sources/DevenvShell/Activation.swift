@@ -204,7 +204,8 @@ public struct Activation {
     {
         let (project, manifest) = (workspace.project, workspace.manifest)
         guard Locker.isCurrent(workspace.lock, for: manifest) else { return nil }
-        let environment = try workspace.lock.environment(shell: Manifest.defaultShell, system: CurrentSystem.name)
+        let environment = try workspace.lock.environment(
+            shell: Manifest.defaultShell, system: CurrentSystem.name, manifest: manifest, store: store.directory)
         let output = try environment.derivation.outputPath(in: store.directory)
         guard try store.isValid(output) else { return nil }
         if recordingGeneration { try workspace.recordGeneration(shell: Manifest.defaultShell, environment: output) }

@@ -46,7 +46,8 @@ public struct ProjectStatus {
         let lockfile = try project.lock()?.relocated(to: store.directory)
         lock = lockfile.map { Locker.isCurrent($0, for: manifest) ? .current : .stale } ?? .missing
         if let lockfile,
-            let shell = try? lockfile.environment(shell: Manifest.defaultShell, system: CurrentSystem.name),
+            let shell = try? lockfile.environment(
+                shell: Manifest.defaultShell, system: CurrentSystem.name, manifest: manifest, store: store.directory),
             let path = try? shell.derivation.outputPath(in: store.directory), try store.isValid(path)
         {
             realized = store.directory.fullPath(of: path)

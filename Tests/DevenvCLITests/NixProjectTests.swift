@@ -161,11 +161,11 @@ struct NixProjectTests {
                 == "Error: shell.nix:3:3: 'DEVENV_ROOT' is devenv's own (DEVENV_… and __devenv… are)\n")
         let script = try NixProjectTests.fixture(
             "shell.nix",
-            "{ pkgs ? import <nixpkgs> {} }:\npkgs.mkShell {\n  packages = [ (pkgs.writeShellScriptBin \"hi\" \"echo hi\") ];\n}\n"
+            "{ pkgs ? import <nixpkgs> {} }:\npkgs.mkShell {\n  packages = [ (pkgs.writeShellScriptBin \"../hi\" \"echo hi\") ];\n}\n"
         )
         #expect(
-            try script.run("develop", "-c", "true", environment: NixProjectTests.nixpkgs).stderr.contains(
-                "shell.nix:3:3: packages holds the script 'hi' (writeShellScriptBin)"))
+            try script.run("develop", "-c", "true", environment: NixProjectTests.nixpkgs).stderr
+                == "Error: shell.nix:3:3: '../hi' is not \(NixProjectTests.programRule)\n")
         let foreign = try NixProjectTests.fixture(
             "shell.nix", "{ pkgs ? import <nixpkgs> {} }:\npkgs.mkShell {\n  X = \"${pkgs.hello_1}\";\n}\n")
         let path = try foreign.run("develop", "-c", "true", environment: NixProjectTests.nixpkgs)
@@ -174,13 +174,61 @@ struct NixProjectTests {
                 == "Error: shell.nix:3:3: uses the store path of 'hello_1', which is not a package of the shell (add it to its packages)\n"
         )
         let flake = try NixProjectTests.fixture(
-            "flake.nix", "{\n  inputs.rust.url = \"hg+https://example.org/rust\";\n  outputs = { self, rust }: { };\n}\n")
+            "flake.nix",
+            "{\n  inputs.rust.url = \"hg+https://example.org/rust\";\n  outputs = { self, rust }: { };\n}\n")
         let input = try flake.run("develop", "-c", "true", environment: NixProjectTests.nixpkgs)
         #expect(input.status == 2)
         #expect(
             input.stderr
                 == "Error: flake.nix:2:3: input 'rust': 'hg+https://example.org/rust' is not an input devenv fetches (path:, git+, github:, an archive's URL, or a name)\n"
         )
+    }
+
+    static let programRule = "a program name (letters, digits, _, -, . and +, not starting with - . or +)"
+
+    /// `writeShellScriptBin` and `writeShellApplication` in a shell's packages are programs on its
+    /// PATH (a package's store path interpolated, an application's strict mode and runtimeInputs);
+    /// `init --from-nix` keeps them as `[shell.programs]`.
+    @Test func scriptsMadeInNixAreProgramsOfTheShell() throws {
+        let fixture = try NixProjectTests.fixture(
+            "shell.nix",
+            """
+            { pkgs ? import <nixpkgs> { } }:
+            let
+              greet = pkgs.writeShellScriptBin "greet" ''
+                echo "hi $1 with ${pkgs.hello_2}/bin/hello"
+              '';
+              strict = pkgs.writeShellApplication {
+                name = "strict";
+                runtimeInputs = [ pkgs.hello_1 ];
+                text = ''
+                  hello
+                  echo "$NOT_SET"
+                '';
+              };
+            in
+            pkgs.mkShell { packages = [ greet strict pkgs.hello_2 ]; }
+
+            """)
+        let result = try fixture.run(
+            "develop", "-c", "sh", "-c", "greet you; strict; echo \"status $?\"", environment: NixProjectTests.nixpkgs)
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.output.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3, "\(result.output)")
+        #expect(lines.first?.hasPrefix("hi you with /") == true)
+        #expect(lines.first?.hasSuffix("-hello_2-2.1.3/bin/hello") == true)
+        // hello_1 is the application's runtime input: first on its PATH, last on the shell's.
+        #expect(lines.dropFirst().first == "hello 1.0" && lines.last == "status 1")
+        #expect(try fixture.run("develop", "-c", "hello", environment: NixProjectTests.nixpkgs).output == "hello 2.1.3")
+        #expect(result.stderr.contains("NOT_SET: unbound variable"))
+        #expect(fixture.lockText.contains("\"hello_1\""))
+
+        #expect(try fixture.run("init", "--from-nix", environment: NixProjectTests.nixpkgs).status == 0)
+        let manifest = try String(contentsOfFile: fixture.dir("proj/devenv.toml"), encoding: .utf8)
+        #expect(
+            manifest.contains("[shell.programs]\ngreet = '''\necho \"hi $1 with ${packages.hello_2}/bin/hello\"\n'''"))
+        try FileManager.default.removeItem(atPath: fixture.dir("proj/shell.nix"))
+        #expect(try fixture.run("develop", "-c", "greet", "again").output.hasPrefix("hi again with /"))
     }
 
     @Test func theBashHookLoadsAndUnloadsIt() throws {

@@ -42,6 +42,14 @@ struct ManifestTests {
             "devenv.toml:2:13: \"a b\" in 'shell.aliases' is not an alias name"
         ),
         ("[shells.default]\npackages = []\n", "devenv.toml:1:1: the shell 'default' is the one [shell] declares"),
+        (
+            "[shell.programs]\n'../x' = \"echo\"\n",
+            "devenv.toml:2:1: \"../x\" in 'shell.programs' is not a program name"
+        ),
+        (
+            "[shell]\npackages = [\"jq\"]\n[shell.programs]\nx = \"${packages.rg}/bin/rg\"\n",
+            "devenv.toml:4:1: uses the store path of 'rg', which is not a package of the shell"
+        ),
         // Services: hostile names and values, each at its place.
         ("[services.'../x']\ncommand = \"x\"\n", "devenv.toml:1:1: \"../x\" is not a service name"),
         ("[services.web]\nimage = 1\n", "devenv.toml:2:1: unknown key 'image' in 'services.web'"),
@@ -142,6 +150,7 @@ struct ManifestTests {
                 packages = ["go@1.24", "team.lint"]
                 env = { GOPATH = "$DEVENV_ROOT/.go" }
                 aliases = { gt = "go test" }
+                programs = { hi = "echo hi" }
                 [inputs]
                 team = "git+https://example.org/pkgs?ref=main"
                 [checks]
@@ -154,6 +163,7 @@ struct ManifestTests {
         let shell = try manifest.shell(Manifest.defaultShell)
         #expect(shell.packages.map(\.description) == ["go@1.24", "team.lint"])
         #expect(shell.aliases == ["gt": "go test"])
+        #expect(shell.programs == ["hi": "echo hi"])
         // Checks keep the order they are written in.
         #expect(manifest.checks.map(\.name) == ["vet", "test"])
         #expect(throws: ProjectError.self) { try manifest.shell("ci") }
