@@ -115,10 +115,10 @@ __devenv_hook() {
     local ret=$? s=$__devenv_stamp.seen
     if [[ $PWD == "$__devenv_dir" ]] && ! __devenv_changed "$__devenv_hooks/allow.stamp" \
         ${DEVENV_ACTIVE:+"$DEVENV_ACTIVE/devenv.toml" "$DEVENV_ACTIVE/devenv.lock" "$DEVENV_ACTIVE_CACHE" \
-            "$DEVENV_ACTIVE/flake.nix" "$DEVENV_ACTIVE/shell.nix" "$DEVENV_ACTIVE/default.nix"} \
+            "$DEVENV_ACTIVE/flake.nix" "$DEVENV_ACTIVE/flake.lock" "$DEVENV_ACTIVE/shell.nix" "$DEVENV_ACTIVE/default.nix"} \
         ${__devenv_pending:+"$__devenv_pending" "${__devenv_pending%.*}.failed" \
             "$__devenv_pending_root/devenv.toml" "$__devenv_pending_root/devenv.lock" \
-            "$__devenv_pending_root/flake.nix" "$__devenv_pending_root/shell.nix" "$__devenv_pending_root/default.nix"}; then
+            "$__devenv_pending_root/flake.nix" "$__devenv_pending_root/flake.lock" "$__devenv_pending_root/shell.nix" "$__devenv_pending_root/default.nix"}; then
         return $ret
     fi
     # Stamped before looking: whatever changes from now on is seen at a later prompt.
@@ -130,7 +130,7 @@ __devenv_hook() {
         cache=${root//\%/%25}
         cache="$__devenv_hooks/env/${cache//\//%2F}.bash"
         [[ -f $cache && ! $root/devenv.toml -nt $cache && ! $root/devenv.lock -nt $cache && ! $root/flake.nix -nt $cache &&
-            ! $root/shell.nix -nt $cache && ! $root/default.nix -nt $cache ]] && read -r header <"$cache"
+            ! $root/flake.lock -nt $cache && ! $root/shell.nix -nt $cache && ! $root/default.nix -nt $cache ]] && read -r header <"$cache"
     fi
     if [[ -n $root && $root == "$DEVENV_ACTIVE" && -z $__devenv_pending && -n $header && $header == "$__devenv_loaded" ]]; then
         return $ret

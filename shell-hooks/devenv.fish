@@ -148,8 +148,8 @@ function __devenv_hook --on-event fish_prompt
     set -l ret $status
     set -l s $__devenv_stamp.seen
     set -l watched $__devenv_hooks/allow.stamp
-    test -n "$DEVENV_ACTIVE"; and set -a watched $DEVENV_ACTIVE/{devenv.toml,devenv.lock,flake.nix,shell.nix,default.nix} $DEVENV_ACTIVE_CACHE
-    test -n "$__devenv_pending"; and set -a watched $__devenv_pending (string replace -r '\.[^.]*$' '' -- $__devenv_pending).failed $__devenv_pending_root/{devenv.toml,devenv.lock,flake.nix,shell.nix,default.nix}
+    test -n "$DEVENV_ACTIVE"; and set -a watched $DEVENV_ACTIVE/{devenv.toml,devenv.lock,flake.nix,flake.lock,shell.nix,default.nix} $DEVENV_ACTIVE_CACHE
+    test -n "$__devenv_pending"; and set -a watched $__devenv_pending (string replace -r '\.[^.]*$' '' -- $__devenv_pending).failed $__devenv_pending_root/{devenv.toml,devenv.lock,flake.nix,flake.lock,shell.nix,default.nix}
     if test "$PWD" = "$__devenv_dir"; and not __devenv_changed $s $watched
         return $ret
     end
@@ -163,7 +163,7 @@ function __devenv_hook --on-event fish_prompt
     set -l header ''
     if test -n "$root"
         set cache "$__devenv_hooks/env/"(string replace -a / %2F -- (string replace -a % %25 -- $root))".fish"
-        if test -f $cache; and not __devenv_newer $cache $root/{devenv.toml,devenv.lock,flake.nix,shell.nix,default.nix}
+        if test -f $cache; and not __devenv_newer $cache $root/{devenv.toml,devenv.lock,flake.nix,flake.lock,shell.nix,default.nix}
             read -l line <$cache; and set header $line
         end
     end
