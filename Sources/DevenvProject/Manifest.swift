@@ -229,6 +229,19 @@ extension Manifest {
             }
         }
         try checkServiceOrder(document)
+        // Checks and scripts run in the default shell: what they name must be among its packages.
+        let runs =
+            checks.map { (["checks", $0.name], $0.command) }
+            + scripts.sorted { $0.key < $1.key }.map {
+                (["scripts", $0.key], $0.value)
+            }
+        for (path, command) in runs {
+            if let name = Manifest.packageReferences(in: command).first(where: {
+                !shells[Manifest.defaultShell]!.has($0)
+            }) {
+                throw document.error(at: path, Manifest.unknownReference(name))
+            }
+        }
         for (check, needs) in checkNeeds.sorted(by: { $0.key < $1.key }) {
             for name in needs where services[name] == nil {
                 throw document.error(

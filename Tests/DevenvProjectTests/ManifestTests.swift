@@ -43,6 +43,14 @@ struct ManifestTests {
         ),
         ("[shells.default]\npackages = []\n", "devenv.toml:1:1: the shell 'default' is the one [shell] declares"),
         (
+            "[shell]\npackages = [\"jq\"]\n[checks]\nok = \"${packages.jq}/bin/jq\"\nlint = { command = \"${packages.rg}/bin/rg\" }\n",
+            "devenv.toml:5:1: uses the store path of 'rg', which is not a package of the shell"
+        ),
+        (
+            "[shells.ci]\npackages = [\"jq\"]\n[scripts]\nq = \"${packages.jq}/bin/jq\"\n",
+            "devenv.toml:4:1: uses the store path of 'jq', which is not a package of the shell"
+        ),
+        (
             "[shell.programs]\n'../x' = \"echo\"\n",
             "devenv.toml:2:1: \"../x\" in 'shell.programs' is not a program name"
         ),
