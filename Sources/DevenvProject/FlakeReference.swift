@@ -13,7 +13,7 @@ struct FlakeReference: Hashable {
         self.attributes = attributes
         let allowed: Set<String>
         switch type {
-        case "path": allowed = ["path", "rev", "revCount", "lastModified", "narHash"]
+        case "path": allowed = ["path", "dir", "rev", "revCount", "lastModified", "narHash"]
         case "git": allowed = ["url", "ref", "rev", "dir", "revCount", "lastModified", "narHash"]
         case "github": allowed = ["owner", "repo", "ref", "rev", "dir", "host", "lastModified", "narHash"]
         case "tarball": allowed = ["url", "narHash", "dir"]
@@ -32,6 +32,9 @@ struct FlakeReference: Hashable {
             }
         for name in required where string(name)?.isEmpty ?? true {
             throw ManifestError("a \(type) input needs '\(name)'")
+        }
+        if let dir = string("dir"), dir.hasPrefix("/") || dir.split(separator: "/").contains("..") {
+            throw ManifestError("dir '\(dir)' is not a directory inside the input")
         }
         if let rev = string("rev"), rev.count != 40 || !rev.allSatisfy(\.isHexDigit) {
             throw ManifestError("rev '\(rev)' is not a full 40-digit commit id")
@@ -52,7 +55,7 @@ struct FlakeReference: Hashable {
             attributes = [
                 "type": .string("path"), "path": .string(base.hasPrefix("path:") ? String(base.dropFirst(5)) : base),
             ]
-            try take(["rev", "narHash"])
+            try take(["rev", "narHash", "dir"])
         } else if base.hasPrefix("git+") {
             attributes = ["type": .string("git"), "url": .string(String(base.dropFirst(4)))]
             try take(["ref", "rev", "dir"])
@@ -108,9 +111,6 @@ struct FlakeReference: Hashable {
         if case .string(let value)? = attributes[name] { return value }
         return nil
     }
-
-    /// The sub-directory holding the flake (`?dir=`), or "".
-    var subdirectory: String { string("dir") ?? "" }
 
     /// The form people write.
     var url: String {

@@ -209,6 +209,11 @@ struct FlakeInputTests {
             "\(circle.stderr)")
         let nowhere = try failure("{\n  inputs.a.follows = \"nope\";\n  outputs = { self, a }: { };\n}\n")
         #expect(nowhere.stderr == "Error: input 'a' follows 'nope', which is no input\n")
+        let escaping = try failure(
+            "{\n  inputs.x.url = \"path:\(deps)/self?dir=../..\";\n  outputs = { self, x }: { };\n}\n")
+        #expect(
+            escaping.stderr.hasSuffix("input 'x': dir '../..' is not a directory inside the input\n"),
+            "\(escaping.stderr)")
         let broken = try failure("{ outputs = { self }: { }; }\n", lock: "{ \"nodes\": 1 }")
         #expect(broken.status == 2)
         #expect(broken.stderr == "Error: flake.lock: not a flake lock (an object with nodes, root and version)\n")
