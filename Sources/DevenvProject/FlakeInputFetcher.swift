@@ -46,6 +46,18 @@ struct FlakeInputFetcher {
         return try fetch(&locked, base: base, expected: nil, dir: reference.attributes["dir"])
     }
 
+    /// The NAR hash of what `locked` pins as its source has now, when that differs from the pin: a
+    /// `path:` directory as it is, anything else fetched unless the store has it (then checked).
+    func changedSource(locked: [String: CanonicalJSON], base: String) throws -> Hash? {
+        guard case .string(let type)? = locked["type"], type == "path", case .string(let relative)? = locked["path"]
+        else {
+            _ = try fetch(locked: locked, base: base)
+            return nil
+        }
+        let actual = try Nar.hash(of: relative.hasPrefix("/") ? relative : base + "/" + relative).hash
+        return locked["narHash"] == .string(actual.sri) ? nil : actual
+    }
+
     /// Exactly the tree `locked` pins.
     func fetch(locked: [String: CanonicalJSON], base: String) throws -> FetchedFlakeInput {
         guard case .string(let sri)? = locked["narHash"], let narHash = try? Hash(parsing: sri) else {

@@ -66,6 +66,36 @@ public struct ProjectFiles: Sendable {
         }
     }
 
+    /// For `devenv check`: each input flake.lock pins whose source no longer has the pinned NAR
+    /// hash (a `path:` directory changed since, a commit or archive that differs), one line each.
+    public func flakeInputProblems(store: Store) -> [String] {
+        guard let lock = try? flakeLock() else { return [] }
+        let fetcher = FlakeInputFetcher(store: store)
+        var problems: [String] = []
+        var seen: Set<ObjectIdentifier> = []
+        func visit(_ node: FlakeLock.Node, path: [String], base: String?) {
+            for name in node.inputs.keys.sorted() {
+                guard case .node(let child) = node.inputs[name]!, child.isWritten, !child.locked.isEmpty,
+                    seen.insert(ObjectIdentifier(child)).inserted
+                else { continue }
+                let described = "flake input \((path + [name]).joined(separator: "/"))"
+                do {
+                    // A relative path below the root is inside its flake's tree in the store, pinned with it.
+                    if let base, let actual = try fetcher.changedSource(locked: child.locked, base: base),
+                        case .string(let pinned)? = child.locked["narHash"]
+                    {
+                        problems.append("\(described): NAR hash \(actual.sri) differs from flake.lock's \(pinned)")
+                    }
+                } catch {
+                    problems.append("\(described) cannot be fetched: \(error)")
+                }
+                visit(child, path: path + [name], base: nil)
+            }
+        }
+        visit(lock.root, path: [], base: project.root)
+        return problems
+    }
+
     /// Whether `manifest`, read from these files, locked the flake's inputs differently from
     /// flake.lock (or needs one where there is none).
     func flakeLockIsStale(for manifest: Manifest) -> Bool {

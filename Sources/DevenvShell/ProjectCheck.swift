@@ -75,6 +75,7 @@ public struct ProjectCheck {
         for (name, input) in workspace.lock.inputs.sorted(by: { $0.key < $1.key }) {
             if let message = verify(input, named: name, root: project.root) { problem(message) }
         }
+        workspace.files.flakeInputProblems(store: store).forEach(problem)
         if let note = TrustStore(layout: HookLayout(home: store.location.home)).useSuggestedCaches(in: workspace) {
             observer.note(note)
         }

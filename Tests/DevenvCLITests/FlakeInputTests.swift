@@ -114,6 +114,17 @@ struct FlakeInputTests {
         #expect(after.output.hasSuffix("|\(newRev)|2|20220601000000"), "\(after.stderr)")
         #expect(
             try fixture.run("update", "nope", environment: NixProjectTests.nixpkgs).stderr.contains("no input 'nope'"))
+
+        // A path input changed since it was locked: entering keeps the pinned copy, check says so.
+        try "{ outputs = { self }: { value = \"changed\"; }; }\n".write(
+            toFile: deps + "/dep-path/flake.nix", atomically: true, encoding: .utf8)
+        #expect(
+            try fixture.run("develop", "-c", "sh", "-c", "printf %s \"$VALUES\"", environment: NixProjectTests.nixpkgs)
+                .output.hasPrefix("from dep-path|"))
+        let check = try fixture.run("check", environment: NixProjectTests.nixpkgs)
+        #expect(check.status == 1)
+        #expect(check.stderr.contains("flake input dp: NAR hash sha256-"), "\(check.stderr)")
+        #expect(check.stderr.contains("differs from flake.lock's sha256-"))
     }
 
     /// A new input: --locked and check refuse the stale flake.lock, develop brings it up to date.
