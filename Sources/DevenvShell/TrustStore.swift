@@ -3,7 +3,7 @@ import DevenvStore
 import Foundation
 
 /// Which projects the hook may load: `devenv allow` binds a directory to the hash of its
-/// devenv.toml and devenv.lock, and its git repository to that hash too, so other worktrees with
+/// devenv.toml and devenv.lock (a flake's flake.lock too: it decides which inputs' code runs), and its git repository to that hash too, so other worktrees with
 /// the same content are allowed as well. An edit changes the hash and blocks the project again.
 public struct TrustStore: Sendable {
     public let layout: HookLayout
@@ -15,20 +15,26 @@ public struct TrustStore: Sendable {
     /// learns by realizing do not count, so using a project does not block it again.
     public static func contentHash(root: String) -> String {
         let (manifest, lock) = files(root: root)
-        return contentHash(manifest: manifest, lock: lock)
+        return contentHash(
+            manifest: manifest, lock: lock,
+            flakeLock: Project(root: root).flakeLockPath.flatMap(FileManager.default.contents(atPath:)))
     }
 
     /// The same hash for files read once.
     public static func contentHash(_ files: ProjectFiles) -> String {
-        contentHash(manifest: files.manifestBytes, lock: files.lockBytes ?? Data())
+        contentHash(manifest: files.manifestBytes, lock: files.lockBytes ?? Data(), flakeLock: files.flakeLockBytes)
     }
 
-    /// The same hash for a manifest and a lock given as bytes.
-    public static func contentHash(manifest: Data, lock: Data) -> String {
+    /// The same hash for a manifest and a lock given as bytes, with a flake's flake.lock if any.
+    public static func contentHash(manifest: Data, lock: Data, flakeLock: Data? = nil) -> String {
         var hasher = Hasher(.sha256)
         hasher.update(manifest)
         hasher.update(Data("\n--devenv.lock--\n".utf8))
         hasher.update(pins(of: lock))
+        if let flakeLock {
+            hasher.update(Data("\n--flake.lock--\n".utf8))
+            hasher.update(flakeLock)
+        }
         return hasher.finalize().base16
     }
 
@@ -138,6 +144,8 @@ public struct TrustStore: Sendable {
                 keys.map { $0.isEmpty ? "\(name) (comments)" : "\(name) (\($0.joined(separator: ", ")))" } ?? name)
         }
         if TrustStore.lockHash(lock) != oldLock { parts.append("devenv.lock") }
+        // Neither: what else the hash covers.
+        if parts.isEmpty, project.flakeLockPath != nil { parts.append("flake.lock") }
         return parts.isEmpty ? "devenv.toml or devenv.lock" : parts.joined(separator: " and ")
     }
 

@@ -148,6 +148,25 @@ struct FlakeInputTests {
         #expect(try fixture.run("develop", "--locked", "-c", "true", environment: NixProjectTests.nixpkgs).status == 0)
     }
 
+    /// An allow covers flake.lock: another pin (a pull that moved an input) blocks the hook again.
+    @Test func anAllowCoversFlakeLock() throws {
+        let fixture = try NixProjectTests.fixture("flake.nix", "")
+        let deps = try FlakeInputTests.makeInputs(in: fixture)
+        try FlakeInputTests.flake(deps).write(toFile: fixture.dir("proj/flake.nix"), atomically: true, encoding: .utf8)
+        #expect(try fixture.run("develop", "-c", "true", environment: NixProjectTests.nixpkgs).status == 0)
+        #expect(try fixture.run("allow", environment: NixProjectTests.nixpkgs).status == 0)
+        let allowed = try fixture.run("export", "bash", environment: NixProjectTests.nixpkgs)
+        #expect(allowed.output.contains("__devenv_begin"), "\(allowed)")
+        let lock = fixture.dir("proj/flake.lock")
+        let text = try String(contentsOfFile: lock, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"revCount\": 1", with: "\"revCount\": 2").write(
+            toFile: lock, atomically: true, encoding: .utf8)
+        let blocked = try fixture.run("export", "bash", environment: NixProjectTests.nixpkgs)
+        #expect(
+            blocked.stderr.contains("devenv: flake.lock in \(fixture.dir("proj")) changed since it was allowed"),
+            "\(blocked)")
+    }
+
     /// A flake.lock Nix wrote keeps its pins of nixpkgs (devenv's own package set stands in for it).
     @Test func nixpkgsPinsOfANixLockAreKept() throws {
         let fixture = try NixProjectTests.fixture(
