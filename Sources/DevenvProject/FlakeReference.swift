@@ -126,16 +126,33 @@ struct FlakeReference: Hashable {
     }
 
     /// Which of devenv's own inputs this reference means, if any: any nixpkgs (devenv's package
-    /// set, whatever it pins) or flake-utils.
+    /// set, whatever it pins), flake-utils, or a list of nix-systems.
     var builtin: FlakeBuiltin? {
         if url.contains("nixpkgs") { return .nixpkgs }
         if url.contains("flake-utils") { return .flakeUtils }
+        if type == "github", string("owner") == "nix-systems", let systems = FlakeBuiltin.systemLists[string("repo")!] {
+            return .systems(systems)
+        }
+        if type == "indirect", string("id") == "systems" { return .systems(FlakeBuiltin.systemLists["default"]!) }
         return nil
     }
 }
 
 /// The inputs devenv gives a flake itself instead of fetching them.
-enum FlakeBuiltin: String {
+enum FlakeBuiltin: Hashable {
     case nixpkgs
-    case flakeUtils = "flake-utils"
+    case flakeUtils
+    /// One of nix-systems' repositories (`github:nix-systems/default`): `import` of it is the list.
+    case systems([String])
+
+    /// nix-systems' repositories and the systems each lists.
+    static let systemLists: [String: [String]] = [
+        "default": ["aarch64-darwin", "aarch64-linux", "x86_64-darwin", "x86_64-linux"],
+        "default-linux": ["aarch64-linux", "x86_64-linux"],
+        "default-darwin": ["aarch64-darwin", "x86_64-darwin"],
+        "x86_64-linux": ["x86_64-linux"],
+        "aarch64-linux": ["aarch64-linux"],
+        "x86_64-darwin": ["x86_64-darwin"],
+        "aarch64-darwin": ["aarch64-darwin"],
+    ]
 }

@@ -226,15 +226,37 @@ struct NixProjectEvaluation: @unchecked Sendable {
     private func flakeNodes(
         _ lock: FlakeLock, fetched: [ObjectIdentifier: FetchedFlakeInput], evaluator: NixEvaluator, nixpkgs: NixValue
     ) throws -> NixAttrs {
-        // nixpkgs as a flake: `legacyPackages.<system>` (each made only if used) and `lib`.
-        let builtins: [FlakeBuiltin: NixValue] = [
-            .nixpkgs: try evaluator.apply(
-                try provided(NixPackageSetSource.nixpkgsFlake, at: "nixpkgs/flake.nix", evaluator: evaluator), nixpkgs),
-            .flakeUtils: try provided(NixPackageSetSource.flakeUtils, at: "flake-utils.nix", evaluator: evaluator),
-        ]
+        var made: [FlakeBuiltin: NixValue] = [:]
+        func value(of builtin: FlakeBuiltin) throws -> NixValue {
+            if let known = made[builtin] { return known }
+            let value = try newValue(of: builtin)
+            made[builtin] = value
+            return value
+        }
+        func newValue(of builtin: FlakeBuiltin) throws -> NixValue {
+            switch builtin {
+            case .nixpkgs:
+                // nixpkgs as a flake: `legacyPackages.<system>` (each made only if used) and `lib`.
+                return try evaluator.apply(
+                    try provided(NixPackageSetSource.nixpkgsFlake, at: "nixpkgs/flake.nix", evaluator: evaluator),
+                    nixpkgs)
+            case .flakeUtils:
+                return try provided(NixPackageSetSource.flakeUtils, at: "flake-utils.nix", evaluator: evaluator)
+            case .systems(let systems):
+                let directory = NixProjectEvaluation.providedRoot + "/nix-systems/" + systems.joined(separator: "+")
+                let list = NixValue.list(NixList(systems.map { .string(NixString($0)) }))
+                evaluator.provide(list, at: directory)
+                evaluator.provide(list, at: directory + "/default.nix")
+                return .attrs(
+                    NixAttrs(values: [
+                        "outPath": .string(NixString(directory)), "_type": .string(NixString("flake")),
+                        "inputs": .attrs(NixAttrs()), "outputs": .attrs(NixAttrs()),
+                    ]))
+            }
+        }
         let nodes = NixAttrs()
         var ids: [ObjectIdentifier: String] = [:]
-        func id(of node: FlakeLock.Node) -> String {
+        func id(of node: FlakeLock.Node) throws -> String {
             if let known = ids[ObjectIdentifier(node)] { return known }
             let made = node === lock.root ? "root" : "\(ids.count)"
             ids[ObjectIdentifier(node)] = made
@@ -245,11 +267,11 @@ struct NixProjectEvaluation: @unchecked Sendable {
                     case .node(let child): child
                     case .follows(let path): FlakeLocker.target(of: path, in: lock)
                     }
-                if let target { inputs.set(name, .string(NixString(id(of: target)))) }
+                if let target { inputs.set(name, .string(NixString(try id(of: target)))) }
             }
             var fields: [String: NixValue] = ["inputs": .attrs(inputs), "flake": .bool(node.isFlake)]
             if let builtin = node.builtin {
-                fields["value"] = builtins[builtin]
+                fields["value"] = try value(of: builtin)
             } else if let source = fetched[ObjectIdentifier(node)] {
                 fields["sourceInfo"] = NixProjectEvaluation.nixValue(.object(source.sourceInfo))
                 fields["directory"] = .string(NixString(FlakeLocker.flakeDirectory(of: source)))
@@ -257,7 +279,7 @@ struct NixProjectEvaluation: @unchecked Sendable {
             nodes.set(made, .attrs(NixAttrs(values: fields)))
             return made
         }
-        _ = id(of: lock.root)
+        _ = try id(of: lock.root)
         return nodes
     }
 

@@ -221,6 +221,33 @@ struct FlakeInputTests {
         #expect(!FileManager.default.fileExists(atPath: fixture.dir("proj/flake.lock")))
     }
 
+    /// nix-systems (`github:nix-systems/default` and the like) is devenv's own too: `import systems`
+    /// is its list, and flake-utils may follow it.
+    @Test func nixSystemsIsGivenNotFetched() throws {
+        let fixture = try NixProjectTests.fixture(
+            "flake.nix",
+            """
+            {
+              inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
+              inputs.systems.url = "github:nix-systems/default-linux";
+              inputs.flake-utils = { url = "github:numtide/flake-utils"; inputs.systems.follows = "systems"; };
+              outputs = { self, nixpkgs, systems, flake-utils }:
+                let eachSystem = nixpkgs.lib.genAttrs (import systems);
+                in {
+                  devShells = eachSystem (system: {
+                    default = nixpkgs.legacyPackages.${system}.mkShell {
+                      SYSTEMS = builtins.concatStringsSep "," (import systems);
+                    };
+                  });
+                };
+            }
+
+            """)
+        let result = try fixture.run("develop", "-c", "sh", "-c", "echo $SYSTEMS", environment: NixProjectTests.nixpkgs)
+        #expect(result.output == "aarch64-linux,x86_64-linux", "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: fixture.dir("proj/flake.lock")))
+    }
+
     /// Hostile flakes and locks: circles, follows to nowhere, nesting past the bound, a broken lock.
     @Test func hostileInputsAndLocksAreRefused() throws {
         let fixture = try NixProjectTests.fixture("flake.nix", "")
