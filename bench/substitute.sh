@@ -14,7 +14,7 @@ import os, socket, statistics, subprocess, sys, tempfile, time
 
 runs, devenv = int(sys.argv[1]), sys.argv[2]
 sys.path.insert(0, "bench")
-from timing import go_wheel_mirror, timed, wipe
+from timing import go_wheel_mirror, set_aside, timed, wipe
 
 work = tempfile.mkdtemp(prefix="devenv-bench-substitute-")
 store = os.path.join(work, "store")
@@ -55,12 +55,12 @@ try:
         assert os.path.exists(built), "not substituted"
         sub_times.append(seconds)
         rss.append(peak)
-        wipe(path, store)
+        set_aside(path, store)
 
         path, env = home(f"src{run}", "")
         seconds, _ = timed([devenv, "build", "go_1_24"], env=env, stderr=subprocess.DEVNULL)
         src_times.append(seconds)
-        wipe(path, store)
+        set_aside(path, store)
 
         nixdir = os.path.join(work, f"nix{run}")
         seconds, _ = timed(["nix", "--extra-experimental-features", "nix-command", "copy", "--from",
@@ -69,7 +69,7 @@ try:
                             "--option", "trusted-public-keys", public, built],
                            env={**os.environ, "XDG_CACHE_HOME": f"{nixdir}/cache"}, stderr=subprocess.DEVNULL)
         nix_times.append(seconds)
-        wipe(nixdir)
+        set_aside(nixdir)
 finally:
     server.terminate()
 s, r, n = statistics.median(sub_times), statistics.median(src_times), statistics.median(nix_times)

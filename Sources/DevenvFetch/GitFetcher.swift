@@ -18,12 +18,13 @@ public struct GitSource: Hashable, Sendable {
     }
 }
 
-/// A fetched commit as a lock records it: the rev, the branch or tag it was found by (if known),
-/// its committer time (`lastModified`), how many commits its history has (`revCount`), and the
-/// NAR hash and store path of its tree (without `.git`), named `source` as Nix names inputs.
+/// A fetched commit as a lock records it: the rev, the branch the repository's HEAD named when
+/// it was fetched (if it said), its committer time (`lastModified`), how many commits its history
+/// has (`revCount`), and the NAR hash and store path of its tree (without `.git`), named `source`
+/// as Nix names inputs.
 public struct GitRevision: Codable, Hashable, Sendable {
     public var rev: String
-    public var ref: String?
+    public var headBranch: String?
     public var lastModified: Int64
     public var revCount: Int
     public var narHash: String
@@ -52,9 +53,9 @@ public final class GitFetcher: Sendable {
         let lock = try PathLock.acquire("\(cacheDirectory)/repos/\(key).lock")
         defer { lock.release() }
         let repository = try GitRepository(bareAt: "\(cacheDirectory)/repos/\(key).git")
-        let (commit, ref) = try repository.fetchCommit(source)
+        let (commit, headBranch) = try repository.fetchCommit(source)
         if var known = try remembered(commit.id), try isUsable(known, expectedNarHash) {
-            known.ref = ref
+            known.headBranch = headBranch ?? known.headBranch
             return known
         }
 
@@ -64,7 +65,8 @@ public final class GitFetcher: Sendable {
         let path = try store.addContentAddressed(staging, name: "source", recursive: true, expected: expectedNarHash)
         let info = try store.validPathInfo(path)
         let revision = GitRevision(
-            rev: commit.id, ref: ref, lastModified: commit.time, revCount: try repository.revisionCount(of: commit),
+            rev: commit.id, headBranch: headBranch, lastModified: commit.time,
+            revCount: try repository.revisionCount(of: commit),
             narHash: info.narHash.sri,
             storePath: store.directory.fullPath(of: path))
         try remember(revision)

@@ -34,22 +34,27 @@ final class GitRepository {
     }
 
     /// Brings the wanted commit into the cache (unless it is there already) and returns it, with
-    /// the branch or tag it was found by (HEAD's branch when no ref was asked for), if known.
-    func fetchCommit(_ source: GitSource) throws -> (commit: GitCommit, ref: String?) {
+    /// the branch the repository's HEAD names, if it says.
+    func fetchCommit(_ source: GitSource) throws -> (commit: GitCommit, headBranch: String?) {
         if let rev = source.rev {
             guard rev.count == 40, rev.allSatisfy(\.isHexDigit) else {
                 throw FetchError("git rev '\(rev)' is not a full 40-digit commit id")
             }
-            if let commit = try? lookup(rev.lowercased()) { return (commit, source.ref) }
-            try fetch(from: source.url, refspecs: [rev.lowercased()])
-            guard let commit = try? lookup(rev.lowercased()) else {
-                throw FetchError("\(source.url) has no commit \(rev)")
+            let commit: GitCommit
+            if let cached = try? lookup(rev.lowercased()) {
+                commit = cached
+            } else {
+                try fetch(from: source.url, refspecs: [rev.lowercased()])
+                guard let fetched = try? lookup(rev.lowercased()) else {
+                    throw FetchError("\(source.url) has no commit \(rev)")
+                }
+                commit = fetched
             }
-            return (commit, source.ref)
+            return (commit, try? resolve(nil, at: source.url).branch)
         }
         let (name, id, branch) = try resolve(source.ref, at: source.url)
         try fetch(from: source.url, refspecs: ["+\(name):refs/devenv/\(name)"])
-        return (try lookup(id), source.ref ?? branch)
+        return (try lookup(id), branch)
     }
 
     /// How many commits `commit` has in its history, itself included (a lock's `revCount`).

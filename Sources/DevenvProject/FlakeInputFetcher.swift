@@ -26,6 +26,11 @@ struct FetchedFlakeInput {
     }
 }
 
+/// A flake input the store lacks, where nothing may be fetched (`devenv status`).
+public struct FlakeInputNotFetched: Error, CustomStringConvertible {
+    public let description: String
+}
+
 /// Fetches flake inputs into the store: `path` directories as they are, `git` and `github`
 /// commits with libgit2 (GitHub over https), `tarball` archives with their one top directory
 /// stripped. A locked input whose tree the store has costs nothing; one it lacks is fetched again
@@ -33,14 +38,18 @@ struct FetchedFlakeInput {
 struct FlakeInputFetcher {
     let store: Store
     let urls: URLFetcher
+    /// False where only what the store has may be used (for a project not allowed, say).
+    let fetching: Bool
 
-    init(store: Store) {
+    init(store: Store, fetching: Bool = true) {
         self.store = store
         urls = URLFetcher(store: store)
+        self.fetching = fetching
     }
 
     /// The newest tree `reference` names; relative paths are from `base`.
     func fetch(_ reference: FlakeReference, base: String) throws -> FetchedFlakeInput {
+        guard fetching else { throw FlakeInputNotFetched(description: "not fetched yet (run `devenv lock`)") }
         var locked = reference.attributes
         locked["dir"] = nil
         return try fetch(&locked, base: base, expected: nil, dir: reference.attributes["dir"])
@@ -48,13 +57,15 @@ struct FlakeInputFetcher {
 
     /// The NAR hash of what `locked` pins as its source has now, when that differs from the pin: a
     /// `path:` directory as it is, anything else fetched unless the store has it (then checked).
-    func changedSource(locked: [String: CanonicalJSON], base: String) throws -> Hash? {
-        guard case .string(let type)? = locked["type"], type == "path", case .string(let relative)? = locked["path"]
+    /// A relative path without `base` is inside its flake's tree, pinned with it.
+    func changedSource(locked: [String: CanonicalJSON], base: String?) throws -> Hash? {
+        guard case .string(let type)? = locked["type"], type == "path", case .string(let path)? = locked["path"]
         else {
-            _ = try fetch(locked: locked, base: base)
+            _ = try fetch(locked: locked, base: base ?? "/")
             return nil
         }
-        let actual = try Nar.hash(of: relative.hasPrefix("/") ? relative : base + "/" + relative).hash
+        guard let directory = path.hasPrefix("/") ? path : base.map({ $0 + "/" + path }) else { return nil }
+        let actual = try Nar.hash(of: directory).hash
         return locked["narHash"] == .string(actual.sri) ? nil : actual
     }
 
@@ -67,6 +78,7 @@ struct FlakeInputFetcher {
         if try store.isValid(path) {
             return FetchedFlakeInput(locked: locked, path: store.directory.fullPath(of: path))
         }
+        guard fetching else { throw FlakeInputNotFetched(description: "not fetched yet (run `devenv lock`)") }
         var pinned = locked
         let dir = pinned.removeValue(forKey: "dir")
         return try fetch(&pinned, base: base, expected: narHash, dir: dir)
@@ -87,8 +99,10 @@ struct FlakeInputFetcher {
             stored = try changed(reference) {
                 try PathFetcher(store: store).fetch(directory, expectedNarHash: expected).path
             }
+            // Nix 2.8 copies the flake to the store first, where a relative path's time is 1.
             if locked["lastModified"] == nil {
-                locked["lastModified"] = .integer(try InputResolver.newestModification(in: directory))
+                locked["lastModified"] = .integer(
+                    relative.hasPrefix("/") ? try InputResolver.newestModification(in: directory) : 1)
             }
         case "git", "github":
             let url =
@@ -104,13 +118,16 @@ struct FlakeInputFetcher {
             locked["rev"] = .string(revision.rev)
             locked["lastModified"] = .integer(revision.lastModified)
             if reference.type == "git" {
-                locked["ref"] = revision.ref.map(CanonicalJSON.string)
+                // The ref asked for, else (as Nix 2.8 for a local repository) the branch HEAD names.
+                locked["ref"] = (reference.string("ref") ?? revision.headBranch).map(CanonicalJSON.string)
                 locked["revCount"] = .integer(Int64(revision.revCount))
             } else {
                 locked["ref"] = nil
             }
-        default:
+        case "tarball":
             stored = try changed(reference) { try unpack(reference.string("url")!, expected: expected) }
+        default:
+            throw ManifestError("devenv has no flake registry: give the input a URL")
         }
         let narHash = try store.validPathInfo(stored).narHash
         locked["narHash"] = .string(narHash.sri)

@@ -32,8 +32,30 @@ final class FlakeLock {
     }
 
     let root: Node
+    /// Input paths already followed to their node (nil: to none).
+    private var followed: [[String]: Node?] = [:]
+    private var following: Set<[String]> = []
 
     init(root: Node) { self.root = root }
+
+    /// The node input path `path` leads to from the root, through the follows on the way; nil
+    /// when it leads to no input or around a circle of follows. Each path is followed once.
+    func node(at path: [String]) -> Node? {
+        if let known = followed[path] { return known }
+        guard following.count < FlakeLock.maximumDepth * 4, following.insert(path).inserted else { return nil }
+        defer { following.remove(path) }
+        var node: Node? = root
+        for name in path {
+            switch node?.inputs[name] {
+            case .node(let child)?: node = child
+            case .follows(let other)?: node = self.node(at: other)
+            case nil: node = nil
+            }
+            if node == nil { break }
+        }
+        followed[path] = node
+        return node
+    }
 
     /// How deeply inputs may nest: reading, locking and evaluating recurse once per level.
     static let maximumDepth = 32

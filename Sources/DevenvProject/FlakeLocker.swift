@@ -22,6 +22,7 @@ struct FlakeInputDeclaration {
 final class FlakeLocker {
     private let evaluator: NixEvaluator
     private let store: () throws -> Store
+    private let fetching: Bool
     private var openedFetcher: FlakeInputFetcher?
     /// Input paths to move to their newest: nil for none; an empty set for all.
     private let updating: Set<[String]>?
@@ -31,9 +32,10 @@ final class FlakeLocker {
     private var overrides: [[String]: FlakeInputDeclaration] = [:]
     private var parents: [FlakeReference] = []
 
-    init(evaluator: NixEvaluator, store: @escaping () throws -> Store, updating: Set<[String]>?) {
+    init(evaluator: NixEvaluator, store: @escaping () throws -> Store, fetching: Bool, updating: Set<[String]>?) {
         self.evaluator = evaluator
         self.store = store
+        self.fetching = fetching
         self.updating = updating
     }
 
@@ -87,12 +89,15 @@ final class FlakeLocker {
                     child = FlakeLock.Node(locked: kept.locked, original: kept.original, isFlake: input.isFlake)
                 } else {
                     source = try fetcher().fetch(reference, base: base)
-                    child = FlakeLock.Node(
-                        locked: source.locked, original: (declared[name]!.reference ?? reference).attributes,
-                        isFlake: input.isFlake)
+                    // As Nix 2.8: a flake keeps what its parent declared (an override is not
+                    // sticky), a non-flake input records what it was fetched as.
+                    let original = input.isFlake ? (declared[name]!.reference ?? reference) : reference
+                    child = FlakeLock.Node(locked: source.locked, original: original.attributes, isFlake: input.isFlake)
                 }
             } catch let error as ManifestError {
                 throw ManifestError("\(place): \(error)")
+            } catch let error as FlakeInputNotFetched {
+                throw FlakeInputNotFetched(description: "\(place): \(error)")
             } catch {
                 // Not the flake's fault: the network, a repository gone.
                 throw ProjectError("\(place): \(error)")
@@ -110,7 +115,8 @@ final class FlakeLocker {
             let innerPrevious: FlakeLock.Node?
             do {
                 inner = try declarations(ofFlakeIn: directory, path: path)
-                innerPrevious = try kept ?? FlakeLocker.ownLock(in: directory)
+                // An input whose declaration changed keeps its own inputs' pins, as in Nix 2.8.
+                innerPrevious = try old ?? FlakeLocker.ownLock(in: directory)
             } catch let error as ManifestError {
                 throw ManifestError("\(place): \(error)")
             }
@@ -126,7 +132,7 @@ final class FlakeLocker {
 
     private func fetcher() throws -> FlakeInputFetcher {
         if let openedFetcher { return openedFetcher }
-        let made = FlakeInputFetcher(store: try store())
+        let made = FlakeInputFetcher(store: try store(), fetching: fetching)
         openedFetcher = made
         return made
     }
@@ -203,6 +209,7 @@ final class FlakeLocker {
                 switch (key, value) {
                 case ("flake", .bool(let isFlake)): declaration.isFlake = isFlake
                 case ("follows", .string(let target)):
+                    guard !target.text.isEmpty else { throw failure("`follows` names no input") }
                     declaration.follows = path + target.text.split(separator: "/").map(String.init)
                 case ("inputs", .attrs(let inner)):
                     for innerName in inner.sortedNames {
@@ -243,7 +250,7 @@ final class FlakeLocker {
             for name in node.inputs.keys.sorted() {
                 switch node.inputs[name]! {
                 case .follows(let target):
-                    guard FlakeLocker.target(of: target, in: lock) != nil else {
+                    guard lock.node(at: target) != nil else {
                         throw ManifestError(
                             "input '\((path + [name]).joined(separator: "/"))' follows '\(target.joined(separator: "/"))', which is no input"
                         )
@@ -253,22 +260,5 @@ final class FlakeLocker {
             }
         }
         try visit(lock.root, path: [])
-    }
-
-    /// The node a follows path leads to from the root, following follows on the way (at most
-    /// `maximumDepth` steps, so a circle of follows ends).
-    static func target(of path: [String], in lock: FlakeLock, steps: Int = 0) -> FlakeLock.Node? {
-        guard steps < FlakeLock.maximumDepth else { return nil }
-        var node = lock.root
-        for name in path {
-            switch node.inputs[name] {
-            case .node(let child): node = child
-            case .follows(let other):
-                guard let next = target(of: other, in: lock, steps: steps + 1) else { return nil }
-                node = next
-            case nil: return nil
-            }
-        }
-        return node
     }
 }

@@ -36,6 +36,9 @@ struct FlakeReference: Hashable {
         if let dir = string("dir"), dir.hasPrefix("/") || dir.split(separator: "/").contains("..") {
             throw ManifestError("dir '\(dir)' is not a directory inside the input")
         }
+        if type == "path", let path = string("path"), !path.hasPrefix("/"), path.split(separator: "/").contains("..") {
+            throw ManifestError("path '\(path)' points outside the flake that declares it")
+        }
         if let rev = string("rev"), rev.count != 40 || !rev.allSatisfy(\.isHexDigit) {
             throw ManifestError("rev '\(rev)' is not a full 40-digit commit id")
         }
@@ -51,10 +54,11 @@ struct FlakeReference: Hashable {
                 attributes[key] = .string(value)
             }
         }
-        if base.hasPrefix("path:") || base.hasPrefix("/") || base.hasPrefix("./") || base.hasPrefix("../") {
-            attributes = [
-                "type": .string("path"), "path": .string(base.hasPrefix("path:") ? String(base.dropFirst(5)) : base),
-            ]
+        if base.hasPrefix("/") || base.hasPrefix(".") {
+            // Nix makes a bare path a git input when it is in a repository, else a path of the store.
+            throw ManifestError("write '\(url)' as path:\(url) (or git+file://…)")
+        } else if base.hasPrefix("path:") {
+            attributes = ["type": .string("path"), "path": .string(String(base.dropFirst(5)))]
             try take(["rev", "narHash", "dir"])
         } else if base.hasPrefix("git+") {
             attributes = ["type": .string("git"), "url": .string(String(base.dropFirst(4)))]
@@ -97,7 +101,7 @@ struct FlakeReference: Hashable {
     private static func split(_ url: String) -> (String, [(String, String)]) {
         guard let question = url.firstIndex(of: "?") else { return (url, []) }
         let query = url[url.index(after: question)...].split(separator: "&").map { pair in
-            let parts = pair.split(separator: "=", maxSplits: 1).map {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map {
                 String($0).removingPercentEncoding ?? String($0)
             }
             return (parts[0], parts.count == 2 ? parts[1] : "")
@@ -125,16 +129,35 @@ struct FlakeReference: Hashable {
         }
     }
 
-    /// Which of devenv's own inputs this reference means, if any: any nixpkgs (devenv's package
-    /// set, whatever it pins), flake-utils, or a list of nix-systems.
+    /// Which of devenv's own inputs this reference means, if any, by the repository it names:
+    /// nixpkgs (devenv's package set, whatever it pins; also a nixos.org channel), flake-utils,
+    /// or a list of nix-systems. A `path:` input is always the directory.
     var builtin: FlakeBuiltin? {
-        if url.contains("nixpkgs") { return .nixpkgs }
-        if url.contains("flake-utils") { return .flakeUtils }
-        if type == "github", string("owner") == "nix-systems", let systems = FlakeBuiltin.systemLists[string("repo")!] {
+        let repository: String
+        switch type {
+        case "github": repository = string("repo")!
+        case "git", "tarball":
+            let url = string("url")!.lowercased()
+            if ["nixos.org/channels/", "channels.nixos.org/", "/nixos/nixpkgs/"].contains(where: url.contains) {
+                return .nixpkgs
+            }
+            if url.contains("/numtide/flake-utils/") { return .flakeUtils }
+            let last = url.split(separator: "?")[0].split(separator: "/").last.map(String.init) ?? ""
+            repository = FlakeReference.archiveSuffixes.reduce(last) { name, suffix in
+                name.hasSuffix(suffix) ? String(name.dropLast(suffix.count)) : name
+            }.replacingOccurrences(of: ".git", with: "")
+        case "indirect": repository = string("id")!
+        default: return nil
+        }
+        switch repository {
+        case "nixpkgs": return .nixpkgs
+        case "flake-utils": return .flakeUtils
+        case "systems" where type == "indirect": return .systems(FlakeBuiltin.systemLists["default"]!)
+        default:
+            guard type == "github", string("owner") == "nix-systems", let systems = FlakeBuiltin.systemLists[repository]
+            else { return nil }
             return .systems(systems)
         }
-        if type == "indirect", string("id") == "systems" { return .systems(FlakeBuiltin.systemLists["default"]!) }
-        return nil
     }
 }
 

@@ -54,14 +54,16 @@ public enum LockChanges {
     /// A flake's inputs, by their path from the root: `+ input dep (git+file:///…)`, `- input
     /// old (path:./old)`, `input dep: 1a2b3c4 → 5d6e7f8` (revs, or NAR hashes where there is none).
     static func describe(from old: FlakeLock?, to new: FlakeLock?) -> [String] {
+        // Each node once, by the first path to it in sorted order (a lock may share nodes).
         func pinned(_ lock: FlakeLock?) -> [String: FlakeLock.Node] {
             var found: [String: FlakeLock.Node] = [:]
+            var seen: Set<ObjectIdentifier> = []
             func visit(_ node: FlakeLock.Node, _ path: String) {
-                for (name, input) in node.inputs {
-                    guard case .node(let child) = input, child.isWritten else { continue }
-                    let childPath = path.isEmpty ? name : path + "/" + name
-                    guard found[childPath] == nil, childPath.split(separator: "/").count <= FlakeLock.maximumDepth
+                for name in node.inputs.keys.sorted() {
+                    guard case .node(let child) = node.inputs[name]!, child.isWritten,
+                        seen.insert(ObjectIdentifier(child)).inserted
                     else { continue }
+                    let childPath = path.isEmpty ? name : path + "/" + name
                     found[childPath] = child
                     visit(child, childPath)
                 }

@@ -71,15 +71,18 @@ public struct FlakeLockOptions: Sendable {
     public var lockBytes: Data?
     /// The inputs to move to their newest (`devenv update`): nil for none, empty for all.
     public var updating: Set<String>?
+    /// False where nothing may be fetched: an input the store lacks is then an error.
+    public var fetching: Bool
     /// The store fetched inputs go into, opened only when one must be fetched or looked up.
     public var store: @Sendable () throws -> Store
 
     public init(
-        lockBytes: Data? = nil, updating: Set<String>? = nil,
+        lockBytes: Data? = nil, updating: Set<String>? = nil, fetching: Bool = true,
         store: @escaping @Sendable () throws -> Store = { try Store() }
     ) {
         self.lockBytes = lockBytes
         self.updating = updating
+        self.fetching = fetching
         self.store = store
     }
 }
@@ -108,6 +111,8 @@ struct NixProjectEvaluation: @unchecked Sendable {
             throw ManifestError(relocated(error.description))
         } catch let error as ProjectError {
             throw ProjectError(relocated(error.description))
+        } catch let error as FlakeInputNotFetched {
+            throw FlakeInputNotFetched(description: relocated(error.description))
         }
     }
 
@@ -205,7 +210,8 @@ struct NixProjectEvaluation: @unchecked Sendable {
             throw ManifestError("the flake has no input '\(unknown)'")
         }
         let locker = FlakeLocker(
-            evaluator: evaluator, store: self.flake.store, updating: self.flake.updating.map { Set($0.map { [$0] }) })
+            evaluator: evaluator, store: self.flake.store, fetching: self.flake.fetching,
+            updating: self.flake.updating.map { Set($0.map { [$0] }) })
         let lock = try locker.lock(declared, directory: root, previous: previous)
         let nodes = try flakeNodes(lock, fetched: locker.fetched, evaluator: evaluator, nixpkgs: nixpkgs)
         let call = try provided(NixProjectEvaluation.callFlake, at: "call-flake.nix", evaluator: evaluator)
@@ -265,7 +271,7 @@ struct NixProjectEvaluation: @unchecked Sendable {
                 let target: FlakeLock.Node? =
                     switch input {
                     case .node(let child): child
-                    case .follows(let path): FlakeLocker.target(of: path, in: lock)
+                    case .follows(let path): lock.node(at: path)
                     }
                 if let target { inputs.set(name, .string(NixString(try id(of: target)))) }
             }

@@ -57,9 +57,12 @@ public struct Project: Sendable {
         }
     }
 
-    /// The manifest, with messages naming it relative to `workingDirectory`.
-    public func manifest(workingDirectory: String = FileManager.default.currentDirectoryPath) throws -> Manifest {
-        try ProjectFiles(self).manifest(workingDirectory: workingDirectory)
+    /// The manifest, with messages naming it relative to `workingDirectory`; without `fetching`,
+    /// a flake input the store lacks is an error instead of a download (`status`, completions).
+    public func manifest(workingDirectory: String = FileManager.default.currentDirectoryPath, fetching: Bool = true)
+        throws -> Manifest
+    {
+        try ProjectFiles(self).manifest(workingDirectory: workingDirectory, fetching: fetching)
     }
 
     public func lock() throws -> Lockfile? { try Lockfile.load(from: lockPath) }

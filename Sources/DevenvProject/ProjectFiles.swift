@@ -31,9 +31,11 @@ public struct ProjectFiles: Sendable {
     }
 
     /// The manifest, with messages naming it relative to `workingDirectory`. A flake's inputs
-    /// named in `updating` (all when it is empty) move to their newest.
+    /// named in `updating` (all when it is empty) move to their newest; without `fetching`, one
+    /// the store lacks is an error.
     public func manifest(
-        workingDirectory: String = FileManager.default.currentDirectoryPath, updating: Set<String>? = nil
+        workingDirectory: String = FileManager.default.currentDirectoryPath, updating: Set<String>? = nil,
+        fetching: Bool = true
     ) throws -> Manifest {
         let displayName = Project.display(project.manifestPath, from: workingDirectory)
         if project.isNix {
@@ -44,7 +46,7 @@ public struct ProjectFiles: Sendable {
             return try Manifest(
                 nixFile: project.manifestPath, bytes: manifestBytes, displayName: displayName, nixpkgs: nixpkgs,
                 cacheDirectory: StoreLocation.fromEnvironment().home + "/nix-eval",
-                flake: FlakeLockOptions(lockBytes: flakeLockBytes, updating: updating))
+                flake: FlakeLockOptions(lockBytes: flakeLockBytes, updating: updating, fetching: fetching))
         }
         return try Manifest(bytes: manifestBytes, displayName: displayName)
     }
@@ -80,8 +82,7 @@ public struct ProjectFiles: Sendable {
                 else { continue }
                 let described = "flake input \((path + [name]).joined(separator: "/"))"
                 do {
-                    // A relative path below the root is inside its flake's tree in the store, pinned with it.
-                    if let base, let actual = try fetcher.changedSource(locked: child.locked, base: base),
+                    if let actual = try fetcher.changedSource(locked: child.locked, base: base),
                         case .string(let pinned)? = child.locked["narHash"]
                     {
                         problems.append("\(described): NAR hash \(actual.sri) differs from flake.lock's \(pinned)")
@@ -98,7 +99,7 @@ public struct ProjectFiles: Sendable {
 
     /// Whether `manifest`, read from these files, locked the flake's inputs differently from
     /// flake.lock (or needs one where there is none).
-    func flakeLockIsStale(for manifest: Manifest) -> Bool {
+    public func flakeLockIsStale(for manifest: Manifest) -> Bool {
         manifest.flakeLock.map { Data($0.utf8) != flakeLockBytes } ?? false
     }
 

@@ -52,9 +52,15 @@ public final class Workspace {
         if files.flakeLockIsStale(for: manifest) {
             let what =
                 files.flakeLockBytes == nil ? "flake.lock is missing" : "flake.lock is out of date with flake.nix"
-            guard case .update = policy else { throw ProjectError("\(what); run `devenv lock`") }
-            self.files = try files.writingFlakeLock(of: manifest) ?? files
-            notes.append(files.flakeLockBytes == nil ? "created flake.lock" : "updated flake.lock (flake.nix changed)")
+            switch policy {
+            case .locked: throw ProjectError("\(what); run `devenv lock`")
+            // Written by no one: the inputs are as flake.nix declares them, for this command.
+            case .frozen: break
+            case .update:
+                self.files = try files.writingFlakeLock(of: manifest) ?? files
+                notes.append(
+                    files.flakeLockBytes == nil ? "created flake.lock" : "updated flake.lock (flake.nix changed)")
+            }
         }
         let existing = try files.lock()?.relocated(to: store.directory)
         switch (existing, policy) {

@@ -203,7 +203,9 @@ public struct Activation {
         throws -> LoadScript?
     {
         let (project, manifest) = (workspace.project, workspace.manifest)
-        guard Locker.isCurrent(workspace.lock, for: manifest) else { return nil }
+        guard Locker.isCurrent(workspace.lock, for: manifest), !workspace.files.flakeLockIsStale(for: manifest) else {
+            return nil
+        }
         let environment = try workspace.lock.environment(
             shell: Manifest.defaultShell, system: CurrentSystem.name, manifest: manifest, store: store.directory)
         let output = try environment.derivation.outputPath(in: store.directory)

@@ -42,9 +42,21 @@ public struct ProjectStatus {
         }
         verdict = TrustStore(layout: layout).verdict(root: root)
         let project = Project(root: root)
-        let manifest = try project.manifest()
+        // Status never downloads: a flake input not fetched yet means the locks are not up to date.
+        let files = try ProjectFiles(project)
+        let manifest: Manifest
+        do {
+            manifest = try files.manifest(fetching: false)
+        } catch is FlakeInputNotFetched {
+            (lock, realized) = (.stale, nil)
+            return
+        }
         let lockfile = try project.lock()?.relocated(to: store.directory)
-        lock = lockfile.map { Locker.isCurrent($0, for: manifest) ? .current : .stale } ?? .missing
+        lock =
+            lockfile.map {
+                Locker.isCurrent($0, for: manifest) && !files.flakeLockIsStale(for: manifest) ? .current : .stale
+            }
+            ?? .missing
         if let lockfile,
             let shell = try? lockfile.environment(
                 shell: Manifest.defaultShell, system: CurrentSystem.name, manifest: manifest, store: store.directory),

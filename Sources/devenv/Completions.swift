@@ -32,7 +32,7 @@ enum Completions {
 
     private static func projectNames(_ prefix: String, _ names: (Manifest) -> [String]) -> [String] {
         guard let project = try? Project.find(from: FileManager.default.currentDirectoryPath),
-            let manifest = try? project.manifest()
+            let manifest = try? project.manifest(fetching: false)
         else { return [] }
         return names(manifest).filter { $0.hasPrefix(prefix) }.sorted()
     }

@@ -26,7 +26,7 @@ struct StatusCommand: ParsableCommand {
         }
         let allowed = [.allowed: "yes", .changed: "no (changed since it was allowed)", .unknown: "no"][status.verdict]!
         print("allowed:     \(allowed)")
-        let lock = [.missing: "no (no devenv.lock)", .stale: "no (devenv.toml changed)", .current: "yes"][status.lock]!
+        let lock = [.missing: "no (no devenv.lock)", .stale: "no (run `devenv lock`)", .current: "yes"][status.lock]!
         print("up to date:  \(lock)")
         print("realized:    \(status.realized.map { "yes (\($0))" } ?? "no")")
         // What `devenv up` runs there (never a reason for status to fail).

@@ -127,6 +127,44 @@ struct FlakeInputTests {
         #expect(check.stderr.contains("differs from flake.lock's sha256-"))
     }
 
+    /// Git pins by rev, by ref and rev, and by ref (after the commit was fetched by that ref), and
+    /// an override of an input flake's non-flake input: as Nix 2.8 locks them.
+    @Test func gitPinsAndOverridesAreLockedAsNixLocksThem() throws {
+        let fixture = try NixProjectTests.fixture("flake.nix", "")
+        let deps = try FlakeInputTests.makeInputs(in: fixture)
+        let rev = try fixture.dir.sh("git -C deps/dep-raw rev-parse HEAD")
+        func flake(_ inputs: String) -> String {
+            """
+            {
+              inputs = {
+            \(inputs)
+              };
+              outputs = { self, ... }: {
+                devShells.${builtins.currentSystem}.default = (import <nixpkgs> { }).mkShell { };
+              };
+            }
+
+            """
+        }
+        let byRef = "    c = { url = \"git+file://\(deps)/dep-raw?ref=main\"; flake = false; };"
+        try flake(byRef).write(toFile: fixture.dir("proj/flake.nix"), atomically: true, encoding: .utf8)
+        #expect(try fixture.run("lock", environment: NixProjectTests.nixpkgs).status == 0)
+        let full = flake(
+            """
+                a = { url = "git+file://\(deps)/dep-raw?rev=\(rev)"; flake = false; };
+                b = { url = "git+file://\(deps)/dep-raw?ref=main&rev=\(rev)"; flake = false; };
+            \(byRef)
+                dg2.url = "git+file://\(deps)/dep-git2";
+                dg2.inputs.raw.url = "git+file://\(deps)/dep-raw";
+            """)
+        try full.write(toFile: fixture.dir("proj/flake.nix"), atomically: true, encoding: .utf8)
+        let locked = try fixture.run("lock", environment: NixProjectTests.nixpkgs)
+        #expect(locked.status == 0, "\(locked.stderr)")
+        let lockText = try String(contentsOfFile: fixture.dir("proj/flake.lock"), encoding: .utf8)
+        let nix = try FlakeInputTests.nixLock(full, in: fixture)
+        #expect(lockText == nix, "devenv:\n\(lockText)\nNix:\n\(nix)")
+    }
+
     /// A new input: --locked and check refuse the stale flake.lock, develop brings it up to date.
     @Test func aNewInputNeedsTheLockBroughtUpToDate() throws {
         let fixture = try NixProjectTests.fixture("flake.nix", "")
@@ -165,6 +203,31 @@ struct FlakeInputTests {
         #expect(
             blocked.stderr.contains("devenv: flake.lock in \(fixture.dir("proj")) changed since it was allowed"),
             "\(blocked)")
+    }
+
+    /// The hook's background realization locks a new input, as it brings devenv.lock up to date.
+    @Test func theHookLocksANewInput() throws {
+        let fixture = try NixProjectTests.fixture("flake.nix", "")
+        let deps = try FlakeInputTests.makeInputs(in: fixture)
+        let root = fixture.dir("proj")
+        try FlakeInputTests.flake(deps).write(toFile: root + "/flake.nix", atomically: true, encoding: .utf8)
+        #expect(try fixture.run("develop", "-c", "true", environment: NixProjectTests.nixpkgs).status == 0)
+        let extra = "\n      more = { url = \"path:\(deps)/tb\"; flake = false; };"
+        try FlakeInputTests.flake(deps, extra: extra).write(
+            toFile: root + "/flake.nix", atomically: true, encoding: .utf8)
+        #expect(try fixture.run("allow", environment: NixProjectTests.nixpkgs).status == 0)
+        let status = try fixture.run("status", environment: NixProjectTests.nixpkgs)
+        #expect(status.output.contains("up to date:  no (run `devenv lock`)"), "\(status.output)")
+        let pending = try fixture.run("export", "bash", environment: NixProjectTests.nixpkgs)
+        #expect(pending.output.contains("__devenv_pending"), "\(pending)")
+        // The realization export started in the background writes flake.lock, then the environment.
+        var loaded = pending
+        for _ in 0..<300 where !loaded.output.contains("__devenv_begin") {
+            usleep(100_000)
+            loaded = try fixture.run("export", "bash", environment: NixProjectTests.nixpkgs)
+        }
+        #expect(loaded.output.contains("__devenv_begin"), "\(loaded)")
+        #expect(try String(contentsOfFile: root + "/flake.lock", encoding: .utf8).contains("\"more\": \"more\""))
     }
 
     /// A flake.lock Nix wrote keeps its pins of nixpkgs (devenv's own package set stands in for it).
@@ -271,6 +334,39 @@ struct FlakeInputTests {
         #expect(
             escaping.stderr.hasSuffix("input 'x': dir '../..' is not a directory inside the input\n"),
             "\(escaping.stderr)")
+        let noRegistry = try failure("{\n  outputs = { self, foo }: { };\n}\n")
+        #expect(noRegistry.status == 2)
+        #expect(noRegistry.stderr.contains("input 'foo' (foo): devenv has no flake registry"), "\(noRegistry.stderr)")
+        let emptyKey = try failure("{\n  inputs.x.url = \"git+file:///nowhere?=\";\n  outputs = { self, x }: { };\n}\n")
+        #expect(emptyKey.status == 2 && emptyKey.stderr.contains("unknown parameter ''"), "\(emptyKey.stderr)")
+        let bare = try failure("{\n  inputs.x.url = \"./sub\";\n  outputs = { self, x }: { };\n}\n")
+        #expect(bare.stderr.contains("write './sub' as path:./sub (or git+file://…)"), "\(bare.stderr)")
+        let outside = try failure("{\n  inputs.x.url = \"path:../elsewhere\";\n  outputs = { self, x }: { };\n}\n")
+        #expect(outside.stderr.contains("path '../elsewhere' points outside the flake that declares it"))
+        let noTarget = try failure("{\n  inputs.x.follows = \"\";\n  outputs = { self, x }: { };\n}\n")
+        #expect(noTarget.stderr.contains("`follows` names no input"), "\(noTarget.stderr)")
+        // Follows that each name the one before through a long path: resolved once each, not 2^N times.
+        let ladder = (1...12).map {
+            "  inputs.r\($0).follows = \"r\($0 - 1)" + String(repeating: "/x", count: 20) + "\";"
+        }
+        let start = Date()
+        let ladderResult = try failure(
+            "{\n  inputs.r0.follows = \"r9\";\n" + ladder.joined(separator: "\n")
+                + "\n  outputs = { self, ... }: { };\n}\n")
+        #expect(ladderResult.stderr.contains("which is no input"), "\(ladderResult.stderr)")
+        #expect(Date().timeIntervalSince(start) < 20)
+        // A lock whose nodes are shared 2^30 ways is read and described once per node.
+        let shared = (0..<30).map {
+            "\"n\($0)\": {\"inputs\": {\"a\": \"n\($0 + 1)\", \"b\": \"n\($0 + 1)\"}, \"locked\": {\"narHash\": \"sha256-x\", \"type\": \"path\", \"path\": \"/x\"}, \"original\": {\"type\": \"path\", \"path\": \"/x\"}}"
+        }.joined(separator: ", ")
+        let sharedLock =
+            "{\"nodes\": {\"root\": {\"inputs\": {\"x\": \"n0\"}}, \(shared), \"n30\": {\"locked\": {\"narHash\": \"sha256-x\", \"type\": \"path\", \"path\": \"/x\"}, \"original\": {\"type\": \"path\", \"path\": \"/x\"}}}, \"root\": \"root\", \"version\": 7}"
+        try
+            "{ outputs = { self }: { devShells.${builtins.currentSystem}.default = (import <nixpkgs> { }).mkShell { }; }; }\n"
+            .write(toFile: fixture.dir("proj/flake.nix"), atomically: true, encoding: .utf8)
+        try sharedLock.write(toFile: fixture.dir("proj/flake.lock"), atomically: true, encoding: .utf8)
+        let relocked = try fixture.run("lock", environment: NixProjectTests.nixpkgs)
+        #expect(relocked.output.contains("- input x (path:/x)"), "\(relocked.stderr)")
         let broken = try failure("{ outputs = { self }: { }; }\n", lock: "{ \"nodes\": 1 }")
         #expect(broken.status == 2)
         #expect(broken.stderr == "Error: flake.lock: not a flake lock (an object with nodes, root and version)\n")
