@@ -17,8 +17,10 @@ struct FlakeInputDeclaration {
 /// Locks a flake's inputs as Nix 2.8's `lockFlake` does: an input keeps its pin while what the
 /// flake declares for it is what was pinned (`original`) and it is not being updated; otherwise
 /// its newest tree is fetched. A flake input's own inputs are locked the same way, from the
-/// pins of the root's flake.lock or else its own flake.lock. nixpkgs and flake-utils are
-/// devenv's own (`FlakeBuiltin`): not fetched, and written only where a pin for them was kept.
+/// pins of the root's flake.lock or else its own flake.lock. nixpkgs, flake-utils and nix-systems
+/// are devenv's own (`FlakeBuiltin`): not fetched, and written only where a pin for them was kept.
+/// Inputs nest at most `FlakeLock.maximumDepth` deep and number at most `maximumInputs` (a flake
+/// whose inputs share an input flake has a node for it on every path, as in Nix).
 final class FlakeLocker {
     private let evaluator: NixEvaluator
     private let store: () throws -> Store
@@ -31,6 +33,8 @@ final class FlakeLocker {
     /// Overrides declared by the flakes above an input, by input path.
     private var overrides: [[String]: FlakeInputDeclaration] = [:]
     private var parents: [FlakeReference] = []
+    private var inputCount = 0
+    static let maximumInputs = 1000
 
     init(evaluator: NixEvaluator, store: @escaping () throws -> Store, fetching: Bool, updating: Set<[String]>?) {
         self.evaluator = evaluator
@@ -81,6 +85,10 @@ final class FlakeLocker {
                 continue
             }
             let place = "\(input.place): input '\(path.joined(separator: "/"))' (\(reference.url))"
+            inputCount += 1
+            guard inputCount <= FlakeLocker.maximumInputs else {
+                throw ManifestError("\(place): the flake has more than \(FlakeLocker.maximumInputs) inputs in all")
+            }
             let child: FlakeLock.Node
             let source: FetchedFlakeInput
             do {

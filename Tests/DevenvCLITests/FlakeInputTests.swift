@@ -334,6 +334,19 @@ struct FlakeInputTests {
         #expect(
             escaping.stderr.hasSuffix("input 'x': dir '../..' is not a directory inside the input\n"),
             "\(escaping.stderr)")
+        // Flakes that each take the next one twice: a node per path, so at most 1000 in all.
+        try fixture.dir.sh(
+            """
+            for i in $(seq 0 12); do mkdir -p deps/fan$i; done
+            for i in $(seq 0 11); do
+              n=$((i + 1))
+              printf '{ inputs.a.url = "path:%s/fan%s"; inputs.b.url = "path:%s/fan%s"; outputs = { self, a, b }: { }; }\\n' \\
+                "$PWD/deps" $n "$PWD/deps" $n > deps/fan$i/flake.nix
+            done
+            printf '{ outputs = { self }: { }; }\\n' > deps/fan12/flake.nix
+            """)
+        let fan = try failure("{\n  inputs.f.url = \"path:\(deps)/fan0\";\n  outputs = { self, f }: { };\n}\n")
+        #expect(fan.stderr.contains("the flake has more than 1000 inputs in all"), "\(fan.stderr)")
         let noRegistry = try failure("{\n  outputs = { self, foo }: { };\n}\n")
         #expect(noRegistry.status == 2)
         #expect(noRegistry.stderr.contains("input 'foo' (foo): devenv has no flake registry"), "\(noRegistry.stderr)")
