@@ -230,6 +230,36 @@ struct FlakeInputTests {
         #expect(try String(contentsOfFile: root + "/flake.lock", encoding: .utf8).contains("\"more\": \"more\""))
     }
 
+    /// In a shell whose hook loaded the flake project, `devenv update` in the project moves an
+    /// input; flake.lock changed, so the next prompt loads the environment it gives.
+    @Test func theBashHookReloadsWhenFlakeLockChanges() throws {
+        let fixture = try NixProjectTests.fixture("flake.nix", "")
+        let deps = try FlakeInputTests.makeInputs(in: fixture)
+        let root = fixture.dir("proj")
+        try FlakeInputTests.flake(deps).write(toFile: root + "/flake.nix", atomically: true, encoding: .utf8)
+        let environment = NixProjectTests.nixpkgs.merging(["TERM": "xterm"]) { $1 }
+        #expect(try fixture.run("develop", "-c", "true", environment: environment).status == 0)
+        #expect(try fixture.run("allow", environment: environment).status == 0)
+        let shell = try ShellSession(
+            "bash", devenv: fixture.devenv, home: fixture.dir("shell-home"), start: fixture.dir.path,
+            environment: NixProjectTests.nixpkgs)
+        let before = try fixture.dir.sh("git -C deps/dep-git rev-parse --short=7 HEAD")
+        #expect(try shell.query("${VALUES:0:13}|${VALUES: -24:7}", after: "cd \(root)") == "from dep-path|\(before)")
+        try fixture.dir.sh(
+            "cd deps/dep-git && echo more > more.txt && git add . && git -c user.name=T -c user.email=t@e commit -q -m more"
+        )
+        let after = try fixture.dir.sh("git -C deps/dep-git rev-parse --short=7 HEAD")
+        // Run outside the hooked shell: as a pull of the repository would change flake.lock.
+        #expect(try fixture.run("update", "dg", environment: environment).status == 0)
+        #expect(try fixture.run("allow", environment: environment).status == 0)
+        var seen = ""
+        for _ in 0..<60 where seen != after {
+            seen = try shell.query("${VALUES: -24:7}")
+            if seen != after { sleep(1) }
+        }
+        #expect(seen == after)
+    }
+
     /// A flake.lock Nix wrote keeps its pins of nixpkgs (devenv's own package set stands in for it).
     @Test func nixpkgsPinsOfANixLockAreKept() throws {
         let fixture = try NixProjectTests.fixture(
