@@ -34,10 +34,12 @@ public final class NixEvaluator {
     /// Regular expressions by pattern, compiled once.
     var regexes: [String: NixRegex] = [:]
     /// Nesting of calls and forced thunks: at 0, the next notes the running thread's stack.
-    private var depth = 0
+    /// This and `stackLimit` are used at every call, and the evaluator is not shared between
+    /// threads: a dynamic exclusivity check of them would cost time and guard nothing.
+    @exclusivity(unchecked) private var depth = 0
     /// The lowest stack address calls may reach (the stack grows down): `stackReserve` above the
     /// running thread's end of stack, so that runaway recursion is an error and not a crash.
-    var stackLimit: UInt = 0
+    @exclusivity(unchecked) var stackLimit: UInt = 0
     var stackThread: pthread_t?
 
     public init(options: Options = Options()) throws {
@@ -165,15 +167,23 @@ public final class NixEvaluator {
     }
 
     func force(_ thunk: NixThunk) throws -> NixValue {
-        switch thunk.state {
+        if case .done(let value) = thunk.state { return value }
+        // The work is moved out, leaving the black hole, rather than copied and then overwritten.
+        var state = NixThunk.State.running
+        swap(&state, &thunk.state)
+        switch state {
         case .done(let value):
             return value
         case .running:
             throw NixEvalError("infinite recursion encountered")
         case .expression(let expression, let environment):
-            try enter(at: nil)
+            do {
+                try enter(at: nil)
+            } catch {
+                thunk.state = .expression(expression, environment)
+                throw error
+            }
             defer { depth -= 1 }
-            thunk.state = .running
             do {
                 let value = try eval(expression, environment)
                 thunk.state = .done(value)
@@ -187,9 +197,13 @@ public final class NixEvaluator {
                 throw error
             }
         case .application(let function, let argument, let position):
-            try enter(at: position)
+            do {
+                try enter(at: position)
+            } catch {
+                thunk.state = .application(function, argument, position)
+                throw error
+            }
             defer { depth -= 1 }
-            thunk.state = .running
             do {
                 let value = try force(try call(function, argument, at: position))
                 thunk.state = .done(value)
@@ -199,7 +213,6 @@ public final class NixEvaluator {
                 throw error
             }
         case .deferred(let work):
-            thunk.state = .running
             do {
                 let value = try force(try work())
                 thunk.state = .done(value)
@@ -248,10 +261,10 @@ public final class NixEvaluator {
         case .float(let value): return .float(value)
         case .string(let text): return .string(text)
         case .path(let path): return .path(path)
-        case .local(let level, let index, _, _):
+        case .local(let local):
             var scope = environment
-            for _ in 0..<level { scope = scope.parent! }
-            let value = scope[index]
+            for _ in 0..<local.level { scope = scope.parent! }
+            let value = scope[local.index]
             if case .thunk(let thunk) = value, thunk === NixEnvironment.unset {
                 return .thunk(NixThunk(expression, environment))
             }
@@ -270,7 +283,7 @@ public final class NixEvaluator {
         switch expression {
         case .int(let value): return .int(value)
         case .float(let value): return .float(value)
-        case .local(let level, let index, _, _): return try variable(level, index, environment)
+        case .local(let local): return try variable(local.level, local.index, environment)
         case .lambda(let lambda): return .lambda(lambda, environment)
         default: return try evalComposite(expression, environment)
         }
@@ -300,67 +313,45 @@ public final class NixEvaluator {
             case .float(let value): return .float(value)
             case .string(let text): return .string(text)
             case .path(let path): return .path(path)
-            case .local(let level, let index, _, _): return try variable(level, index, environment)
-            case .withVariable(let name, let level, let position):
-                return try force(try lookupWith(name, level, position, environment))
-            case .select(let target, let path, let orDefault, let position):
-                return try select(target, path, orDefault, position, environment)
-            case .hasAttr(let target, let path, _):
-                return try hasAttr(target, path, environment)
+            case .local(let local): return try variable(local.level, local.index, environment)
+            case .withVariable(let variable):
+                return try force(try lookupWith(variable.name, variable.level, variable.position, environment))
+            case .select(let select):
+                return try self.select(select, environment)
+            case .hasAttr(let hasAttr):
+                return try self.hasAttr(hasAttr, environment)
             case .attrs(let attrs):
                 return .attrs(try evalAttrs(attrs, environment))
-            case .list(let elements):
-                return .list(NixList(elements.map { lazy($0, environment) }))
+            case .list(let list):
+                return .list(NixList(list.elements.map { lazy($0, environment) }))
             case .lambda(let lambda):
                 return .lambda(lambda, environment)
-            case .call(let function, let arguments, let position):
-                var value = try eval(function, environment)
-                if arguments.count > 1, case .primop(let primop) = value, primop.arity == arguments.count {
-                    try enter(at: position)
-                    defer { depth -= 1 }
-                    return try primop.body(self, arguments.map { lazy($0, environment) }, position)
-                }
-                for argument in arguments {
-                    value = try call(value, lazy(argument, environment), at: position)
-                }
-                return value
-            case .let(let attrs, let body):
-                environment = letEnvironment(attrs, environment)
-                expression = body
+            case .call(let call):
+                return try self.call(call, environment)
+            case .let(let node):
+                environment = letEnvironment(node.bindings, environment)
+                expression = node.body
             case .with(let with):
                 let attrs = lazy(with.attrs, environment)
                 environment = NixEnvironment.make(parent: environment, first: attrs, size: 1, with: with)
                 expression = with.body
-            case .if(let condition, let then, let otherwise, let position):
-                expression = try self.condition(condition, position, environment) ? then : otherwise
-            case .assert(let condition, let body, let position):
-                guard try self.condition(condition, position, environment) else {
-                    throw NixEvalError("assertion failed", at: position, kind: .assertion)
+            case .if(let node):
+                expression = try condition(node.condition, node.position, environment) ? node.then : node.otherwise
+            case .assert(let node):
+                guard try condition(node.condition, node.position, environment) else {
+                    throw NixEvalError("assertion failed", at: node.position, kind: .assertion)
                 }
-                expression = body
-            case .not(let operand, let position):
-                return .bool(!(try bool(eval(operand, environment), at: position)))
-            case .binary(let op, let left, let right, let position):
-                return try binary(op, left, right, position, environment)
-            case .concatStrings(let parts, let forceString, let position):
-                // `a + b` of two integers, the common case, without the general machinery.
-                if !forceString, parts.count == 2 {
-                    let first = try eval(parts[0].1, environment)
-                    guard case .int(let a) = first else {
-                        return try concatenate(parts, forceString: false, position, environment, first: first)
-                    }
-                    let second = try eval(parts[1].1, environment)
-                    guard case .int(let b) = second else {
-                        return try concatenate(
-                            parts, forceString: false, position, environment, first: first, second: second)
-                    }
-                    return .int(a &+ b)  // wraps, as Nix 2.8's does
-                }
-                return try concatenate(parts, forceString: forceString, position, environment)
+                expression = node.body
+            case .not(let node):
+                return .bool(!(try bool(eval(node.operand, environment), at: node.position)))
+            case .binary(let node):
+                return try binary(node, environment)
+            case .concatStrings(let node):
+                return try concatenate(node, environment)
             case .currentPosition(let position):
                 return .attrs(NixEvaluator.positionAttrs(position))
-            case .variable(let name, let position):
-                throw NixEvalError("undefined variable '\(name)'", at: position)
+            case .variable(let variable):
+                throw NixEvalError("undefined variable '\(variable.name)'", at: variable.position)
             }
         }
     }
@@ -384,10 +375,24 @@ public final class NixEvaluator {
         return inner
     }
 
+    private func call(_ call: NixCall, _ environment: NixEnvironment) throws -> NixValue {
+        var value = try eval(call.function, environment)
+        let arguments = call.arguments
+        if arguments.count > 1, case .primop(let primop) = value, primop.arity == arguments.count {
+            try enter(at: call.position)
+            defer { depth -= 1 }
+            return try primop.body(self, arguments.map { lazy($0, environment) }, call.position)
+        }
+        for argument in arguments {
+            value = try self.call(value, lazy(argument, environment), at: call.position)
+        }
+        return value
+    }
+
     @inline(never)
-    private func hasAttr(_ target: NixExpr, _ path: [NixAttrName], _ environment: NixEnvironment) throws -> NixValue {
-        var value = try eval(target, environment)
-        for name in path {
+    private func hasAttr(_ hasAttr: NixHasAttr, _ environment: NixEnvironment) throws -> NixValue {
+        var value = try eval(hasAttr.target, environment)
+        for name in hasAttr.path {
             guard case .attrs(let attrs) = value, let found = attrs[try attrName(name, environment)] else {
                 return .false
             }
@@ -431,15 +436,13 @@ public final class NixEvaluator {
     }
 
     @inline(never)
-    private func select(
-        _ target: NixExpr, _ path: [NixAttrName], _ orDefault: NixExpr?, _ position: NixPosition,
-        _ environment: NixEnvironment
-    ) throws -> NixValue {
-        var value = try eval(target, environment)
-        for name in path {
+    private func select(_ select: NixSelect, _ environment: NixEnvironment) throws -> NixValue {
+        let position = select.position
+        var value = try eval(select.target, environment)
+        for name in select.path {
             let key = try attrName(name, environment)
             guard case .attrs(let attrs) = value, let found = attrs[key] else {
-                if let orDefault { return try eval(orDefault, environment) }
+                if let orDefault = select.orDefault { return try eval(orDefault, environment) }
                 guard case .attrs(let attrs) = value else {
                     throw NixEvalError("value is \(value.typeDescription) while a set was expected", at: position)
                 }
@@ -520,11 +523,11 @@ public final class NixEvaluator {
     }
 
     @inline(never)
-    private func binary(
-        _ op: NixBinaryOperator, _ left: NixExpr, _ right: NixExpr, _ position: NixPosition,
-        _ environment: NixEnvironment
-    ) throws -> NixValue {
-        switch op {
+    private func binary(_ binary: NixBinary, _ environment: NixEnvironment) throws -> NixValue {
+        let left = binary.left
+        let right = binary.right
+        let position = binary.position
+        switch binary.op {
         case .equal: return .bool(try equal(eval(left, environment), eval(right, environment)))
         case .notEqual: return .bool(!(try equal(eval(left, environment), eval(right, environment))))
         case .and:
@@ -551,20 +554,33 @@ public final class NixEvaluator {
         }
     }
 
+    private func concatenate(_ node: NixConcatenation, _ environment: NixEnvironment) throws -> NixValue {
+        // `a + b` of two integers, the common case, without the general machinery.
+        guard !node.forceString, node.parts.count == 2 else { return try concatenate(node, environment, first: nil) }
+        let first = try eval(node.parts[0].1, environment)
+        guard case .int(let a) = first else { return try concatenate(node, environment, first: first) }
+        let second = try eval(node.parts[1].1, environment)
+        guard case .int(let b) = second else {
+            return try concatenate(node, environment, first: first, second: second)
+        }
+        return .int(a &+ b)  // wraps, as Nix 2.8's does
+    }
+
     /// `"…${x}…"`, `./a/${b}` and `+`: numbers add, a first path makes a path, anything else a
     /// string (paths inside it copied to the store), as Nix's `ExprConcatStrings`.
     @inline(never)
     private func concatenate(
-        _ parts: [(NixPosition, NixExpr)], forceString: Bool, _ position: NixPosition, _ environment: NixEnvironment,
-        first: NixValue? = nil, second: NixValue? = nil
+        _ node: NixConcatenation, _ environment: NixEnvironment, first: NixValue?, second: NixValue? = nil
     ) throws -> NixValue {
+        let forceString = node.forceString
+        let position = node.position
         enum Kind { case int, float, path, string }
         var kind = Kind.string
         var integer = 0
         var float = 0.0
         var text = ""
         var context = Set<String>()
-        for (index, (partPosition, part)) in parts.enumerated() {
+        for (index, (partPosition, part)) in node.parts.enumerated() {
             let known = index == 0 ? first : index == 1 ? second : nil
             let value = try known ?? eval(part, environment)
             if index == 0 && !forceString {
@@ -636,9 +652,7 @@ public final class NixEvaluator {
 
     /// `function a b`: for `a: b: body` without making the intermediate function value.
     func call(_ function: NixValue, _ a: NixValue, _ b: NixValue, at position: NixPosition?) throws -> NixValue {
-        if case .lambda(let outer, let environment) = function, outer.formals == nil,
-            case .lambda(let inner) = outer.body, inner.formals == nil
-        {
+        if case .lambda(let outer, let environment) = function, let inner = outer.curried {
             try enter(at: position)
             defer { depth -= 1 }
             let first = NixEnvironment.make(parent: environment, first: a, size: 1)
@@ -679,7 +693,7 @@ public final class NixEvaluator {
         _ lambda: NixLambda, _ environment: NixEnvironment, _ argument: NixValue, at position: NixPosition?
     ) throws -> NixValue {
         let inner =
-            lambda.formals == nil
+            !lambda.hasFormals
             ? NixEnvironment.make(parent: environment, first: argument, size: 1)
             : try bindFormals(lambda, environment, argument, at: position)
         do {
