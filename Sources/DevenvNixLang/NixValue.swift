@@ -100,9 +100,24 @@ public final class NixAttrs {
     /// Names in Nix's order: by bytes.
     public var sortedNames: [String] {
         if let sortedNamesCache { return sortedNamesCache }
-        let sorted = entries.keys.sorted(by: NixAttrs.precedes)
+        // Most comparisons are decided by the first eight bytes, compared as one number.
+        var keyed = entries.keys.map { (NixAttrs.leadingBytes(of: $0), $0) }
+        keyed.sort { $0.0 != $1.0 ? $0.0 < $1.0 : NixAttrs.precedes($0.1, $1.1) }
+        let sorted = keyed.map(\.1)
         sortedNamesCache = sorted
         return sorted
+    }
+
+    /// The first eight bytes of the UTF-8 as a big-endian number, zeros after a shorter name:
+    /// two names whose numbers differ are in the numbers' order.
+    private static func leadingBytes(of name: String) -> UInt64 {
+        var bytes: UInt64 = 0
+        var count = 0
+        for byte in name.utf8.prefix(8) {
+            bytes = bytes << 8 | UInt64(byte)
+            count += 1
+        }
+        return bytes << (8 * (8 - count))  // 0 for an empty name: a shift by 64 gives 0 in Swift
     }
 
     static func precedes(_ a: String, _ b: String) -> Bool {
@@ -146,7 +161,9 @@ public final class NixThunk {
         case done(NixValue)
     }
 
-    var state: State
+    /// Read and written at every force; a thunk belongs to one evaluator, which is not shared
+    /// between threads, so the dynamic exclusivity check would guard nothing.
+    @exclusivity(unchecked) var state: State
 
     init(_ expression: NixExpr, _ environment: NixEnvironment) { state = .expression(expression, environment) }
     init(_ deferred: @escaping () throws -> NixValue) { state = .deferred(deferred) }
@@ -202,9 +219,11 @@ public final class NixEnvironment: ManagedBuffer<NixEnvironmentHeader, NixValue>
         _ = withUnsafeMutablePointers { header, elements in elements.deinitialize(count: header.pointee.count) }
     }
 
-    var parent: NixEnvironment? { @inline(__always) get { header.parent } }
-    var with: NixWith? { header.with }
-    var count: Int { header.count }
+    // Through a pointer rather than `header`, a class property whose every read would pay for a
+    // dynamic exclusivity check (the header never changes after `make`).
+    var parent: NixEnvironment? { @inline(__always) get { withUnsafeMutablePointerToHeader { $0.pointee.parent } } }
+    var with: NixWith? { withUnsafeMutablePointerToHeader { $0.pointee.with } }
+    var count: Int { withUnsafeMutablePointerToHeader { $0.pointee.count } }
 
     subscript(index: Int) -> NixValue {
         @inline(__always) get { withUnsafeMutablePointerToElements { $0[index] } }
