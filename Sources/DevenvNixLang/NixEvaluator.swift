@@ -454,7 +454,7 @@ public final class NixEvaluator {
             } catch let error as NixEvalError {
                 throw error.adding("while evaluating the attribute '\(key)' at \(position)")
             }
-            if case .attrs(let attrs) = value { attrs.store(key, value) }
+            if case .thunk = found { attrs.store(key, value) }
         }
         return value
     }
