@@ -355,12 +355,15 @@ public final class NixAttrsExpr {
         public var position: NixPosition
     }
 
-    public var recursive: Bool
+    // What parsing and binding set is read at every evaluation and changes no more after them:
+    // a dynamic exclusivity check of it would cost time and guard nothing (so too in
+    // `NixLambda` and `NixWith`).
+    @exclusivity(unchecked) public var recursive: Bool
     public let position: NixPosition
     /// In the order written; `index` finds a name.
-    public internal(set) var names: [String] = []
-    public internal(set) var definitions: [Definition] = []
-    public internal(set) var dynamic: [DynamicDefinition] = []
+    @exclusivity(unchecked) public internal(set) var names: [String] = []
+    @exclusivity(unchecked) public internal(set) var definitions: [Definition] = []
+    @exclusivity(unchecked) public internal(set) var dynamic: [DynamicDefinition] = []
     var index: [String: Int] = [:]
 
     init(recursive: Bool = false, position: NixPosition) {
@@ -394,13 +397,13 @@ public final class NixLambda {
 
     public let argument: String?
     /// `nil` for a plain `x: body`.
-    public internal(set) var formals: [Formal]?
+    @exclusivity(unchecked) public internal(set) var formals: [Formal]?
     /// Whether `formals` is not `nil`, known without copying them at each call.
     let hasFormals: Bool
     public let ellipsis: Bool
-    public internal(set) var body: NixExpr
+    @exclusivity(unchecked) public internal(set) var body: NixExpr
     /// `y: …` of a plain `x: y: …`: a call with both arguments makes no function value between.
-    private(set) var curried: NixLambda?
+    @exclusivity(unchecked) private(set) var curried: NixLambda?
     public let position: NixPosition
     /// Set when bound to a name (`f = x: …`), for traces.
     public internal(set) var name: String?
@@ -435,10 +438,10 @@ public final class NixLambda {
 /// `with attrs; body`: `enclosingWith` is how many environments up from the `with`'s own the next
 /// `with` out is (0: none), which is where a name it lacks is looked up next.
 public final class NixWith {
-    public internal(set) var attrs: NixExpr
-    public internal(set) var body: NixExpr
+    @exclusivity(unchecked) public internal(set) var attrs: NixExpr
+    @exclusivity(unchecked) public internal(set) var body: NixExpr
     public let position: NixPosition
-    var enclosingWith = 0
+    @exclusivity(unchecked) var enclosingWith = 0
 
     init(attrs: NixExpr, body: NixExpr, position: NixPosition) {
         self.attrs = attrs
