@@ -40,6 +40,8 @@ public final class NixEvaluator {
     /// The lowest stack address calls may reach (the stack grows down): `stackReserve` above the
     /// running thread's end of stack, so that runaway recursion is an error and not a crash.
     @exclusivity(unchecked) var stackLimit: UInt = 0
+    /// Used at every call of a plain function, as `depth` is.
+    @exclusivity(unchecked) private var spareEnvironments = NixSpareEnvironments()
     var stackThread: pthread_t?
 
     public init(options: Options = Options()) throws {
@@ -167,12 +169,13 @@ public final class NixEvaluator {
     }
 
     func force(_ thunk: NixThunk) throws -> NixValue {
-        if case .done(let value) = thunk.state { return value }
-        // The work is moved out, leaving the black hole, rather than copied and then overwritten.
+        // The state is moved out, leaving the black hole, rather than copied (reading it copies
+        // the whole enum, whatever its case) and then overwritten.
         var state = NixThunk.State.running
         swap(&state, &thunk.state)
-        switch state {
+        switch consume state {
         case .done(let value):
+            thunk.state = .done(value)
             return value
         case .running:
             throw NixEvalError("infinite recursion encountered")
@@ -655,13 +658,12 @@ public final class NixEvaluator {
         if case .lambda(let outer, let environment) = function, let inner = outer.curried {
             try enter(at: position)
             defer { depth -= 1 }
-            let first = NixEnvironment.make(parent: environment, first: a, size: 1)
-            let second = NixEnvironment.make(parent: first, first: b, size: 1)
-            do {
-                return try eval(inner.body, second)
-            } catch let error as NixEvalError {
-                throw traced(error, inner)
-            }
+            var first = spareEnvironments.take(parent: environment, argument: a)
+            var second = spareEnvironments.take(parent: first, argument: b)
+            let value = try traced(inner) { try eval(inner.body, second) }
+            spareEnvironments.giveBack(&second)
+            spareEnvironments.giveBack(&first)
+            return value
         }
         return try call(try call(function, a, at: position), b, at: position)
     }
@@ -692,12 +694,21 @@ public final class NixEvaluator {
     private func callLambda(
         _ lambda: NixLambda, _ environment: NixEnvironment, _ argument: NixValue, at position: NixPosition?
     ) throws -> NixValue {
-        let inner =
-            !lambda.hasFormals
-            ? NixEnvironment.make(parent: environment, first: argument, size: 1)
-            : try bindFormals(lambda, environment, argument, at: position)
+        if lambda.hasFormals {
+            let inner = try bindFormals(lambda, environment, argument, at: position)
+            return try traced(lambda) { try eval(lambda.body, inner) }
+        }
+        var inner = spareEnvironments.take(parent: environment, argument: argument)
+        let value = try traced(lambda) { try eval(lambda.body, inner) }
+        spareEnvironments.giveBack(&inner)
+        return value
+    }
+
+    /// The body of a call of `lambda`, its errors saying so.
+    @inline(__always)
+    private func traced(_ lambda: NixLambda, _ body: () throws -> NixValue) throws -> NixValue {
         do {
-            return try eval(lambda.body, inner)
+            return try body()
         } catch let error as NixEvalError {
             throw traced(error, lambda)
         }

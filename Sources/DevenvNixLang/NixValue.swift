@@ -111,13 +111,12 @@ public final class NixAttrs {
     /// The first eight bytes of the UTF-8 as a big-endian number, zeros after a shorter name:
     /// two names whose numbers differ are in the numbers' order.
     private static func leadingBytes(of name: String) -> UInt64 {
-        var bytes: UInt64 = 0
-        var count = 0
-        for byte in name.utf8.prefix(8) {
-            bytes = bytes << 8 | UInt64(byte)
-            count += 1
+        var name = name
+        return name.withUTF8 { bytes in
+            var leading: UInt64 = 0
+            for index in 0..<8 { leading = leading << 8 | (index < bytes.count ? UInt64(bytes[index]) : 0) }
+            return leading
         }
-        return bytes << (8 * (8 - count))  // 0 for an empty name: a shift by 64 gives 0 in Swift
     }
 
     static func precedes(_ a: String, _ b: String) -> Bool {
@@ -216,11 +215,31 @@ public final class NixEnvironment: ManagedBuffer<NixEnvironmentHeader, NixValue>
     }
 
     deinit {
-        _ = withUnsafeMutablePointers { header, elements in elements.deinitialize(count: header.pointee.count) }
+        // One by one: `deinitialize(count:)` goes through the runtime's generic destruction of an
+        // array, slow for the one or two slots most environments have.
+        withUnsafeMutablePointers { header, elements in
+            for index in 0..<header.pointee.count { _ = (elements + index).move() }
+        }
     }
 
     // Through a pointer rather than `header`, a class property whose every read would pay for a
     // dynamic exclusivity check (the header never changes after `make`).
+    /// Makes a spare environment of one slot that of another call.
+    func reuse(parent: NixEnvironment, first: NixValue) {
+        withUnsafeMutablePointers { header, elements in
+            header.pointee.parent = parent
+            elements.pointee = first
+        }
+    }
+
+    /// Lets go of what a spare environment refers to, so that keeping it keeps nothing else.
+    func clear() {
+        withUnsafeMutablePointers { header, elements in
+            header.pointee.parent = nil
+            elements.pointee = .null
+        }
+    }
+
     var parent: NixEnvironment? { @inline(__always) get { withUnsafeMutablePointerToHeader { $0.pointee.parent } } }
     var with: NixWith? { withUnsafeMutablePointerToHeader { $0.pointee.with } }
     var count: Int { withUnsafeMutablePointerToHeader { $0.pointee.count } }
@@ -238,7 +257,8 @@ public final class NixEnvironment: ManagedBuffer<NixEnvironmentHeader, NixValue>
 }
 
 public struct NixEnvironmentHeader {
-    let parent: NixEnvironment?
+    /// Changed only by `reuse` and `clear`, for a spare environment (`NixSpareEnvironments`).
+    var parent: NixEnvironment?
     let with: NixWith?
     let count: Int
 }
