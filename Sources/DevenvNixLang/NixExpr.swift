@@ -356,8 +356,7 @@ public final class NixAttrsExpr {
     }
 
     // What parsing and binding set is read at every evaluation and changes no more after them:
-    // a dynamic exclusivity check of it would cost time and guard nothing (so too in
-    // `NixLambda` and `NixWith`).
+    // a dynamic exclusivity check of it would cost time and guard nothing.
     @exclusivity(unchecked) public var recursive: Bool
     public let position: NixPosition
     /// In the order written; `index` finds a name.
@@ -397,36 +396,40 @@ public final class NixLambda {
 
     public let argument: String?
     /// `nil` for a plain `x: body`.
-    @exclusivity(unchecked) public internal(set) var formals: [Formal]?
+    public let formals: [Formal]?
     /// Whether `formals` is not `nil`, known without copying them at each call.
     let hasFormals: Bool
     public let ellipsis: Bool
-    @exclusivity(unchecked) public internal(set) var body: NixExpr
+    public let body: NixExpr
     /// `y: …` of a plain `x: y: …`: a call with both arguments makes no function value between.
-    @exclusivity(unchecked) private(set) var curried: NixLambda?
+    let curried: NixLambda?
     public let position: NixPosition
     /// Set when bound to a name (`f = x: …`), for traces.
     public internal(set) var name: String?
 
-    init(argument: String?, formals: [Formal]?, ellipsis: Bool, body: NixExpr, position: NixPosition) {
+    init(
+        argument: String?, formals: [Formal]?, ellipsis: Bool, body: NixExpr, position: NixPosition,
+        name: String? = nil
+    ) {
         self.argument = argument
         self.formals = formals
         self.hasFormals = formals != nil
         self.ellipsis = ellipsis
         self.body = body
-        self.curried = NixLambda.curried(formals: formals, body: body)
+        if formals == nil, case .lambda(let inner) = body, inner.formals == nil {
+            self.curried = inner
+        } else {
+            self.curried = nil
+        }
         self.position = position
+        self.name = name
     }
 
-    private static func curried(formals: [Formal]?, body: NixExpr) -> NixLambda? {
-        guard formals == nil, case .lambda(let inner) = body, inner.formals == nil else { return nil }
-        return inner
-    }
-
-    func bind(formals: [Formal]?, body: NixExpr) {
-        self.formals = formals
-        self.body = body
-        curried = NixLambda.curried(formals: formals, body: body)
+    /// The same function with its variables bound (the fields evaluation reads never change, so
+    /// that it can read them without copying).
+    func bound(formals: [Formal]?, body: NixExpr) -> NixLambda {
+        NixLambda(
+            argument: argument, formals: formals, ellipsis: ellipsis, body: body, position: position, name: name)
     }
 
     func named(_ name: String) { if self.name == nil { self.name = name } }
@@ -438,20 +441,15 @@ public final class NixLambda {
 /// `with attrs; body`: `enclosingWith` is how many environments up from the `with`'s own the next
 /// `with` out is (0: none), which is where a name it lacks is looked up next.
 public final class NixWith {
-    @exclusivity(unchecked) public internal(set) var attrs: NixExpr
-    @exclusivity(unchecked) public internal(set) var body: NixExpr
+    public let attrs: NixExpr
+    public let body: NixExpr
     public let position: NixPosition
-    @exclusivity(unchecked) var enclosingWith = 0
+    let enclosingWith: Int
 
-    init(attrs: NixExpr, body: NixExpr, position: NixPosition) {
+    init(attrs: NixExpr, body: NixExpr, position: NixPosition, enclosingWith: Int = 0) {
         self.attrs = attrs
         self.body = body
         self.position = position
-    }
-
-    func bind(attrs: NixExpr, body: NixExpr, enclosingWith: Int) {
-        self.attrs = attrs
-        self.body = body
         self.enclosingWith = enclosingWith
     }
 }

@@ -47,8 +47,7 @@ final class NixScope {
                 bound.defaultValue = try formal.defaultValue.map { try inner.bind($0) }
                 return bound
             }
-            lambda.bind(formals: formals, body: try inner.bind(lambda.body))
-            return expression
+            return .lambda(lambda.bound(formals: formals, body: try inner.bind(lambda.body)))
         case .call(let call):
             return .call(try bind(call.function), try call.arguments.map { try bind($0) }, call.position)
         case .let(let node):
@@ -68,8 +67,10 @@ final class NixScope {
                 level += 1
             }
             let inner = NixScope(parent: self, names: [], isWith: true)
-            with.bind(attrs: try bind(with.attrs), body: try inner.bind(with.body), enclosingWith: enclosing)
-            return expression
+            return .with(
+                NixWith(
+                    attrs: try bind(with.attrs), body: try inner.bind(with.body), position: with.position,
+                    enclosingWith: enclosing))
         case .if(let node):
             return .if(
                 try bind(node.condition), then: try bind(node.then), else: try bind(node.otherwise), node.position)
