@@ -1,17 +1,19 @@
 /// Environments of one slot (a plain function's argument) whose call is over and that nothing kept
 /// (the body made no closure or thunk in them), made the environments of later calls instead of
 /// being freed and allocated again: allocating and freeing was the largest part of a simple call.
+/// They are chained through their `parent`, which a spare environment has no other use for.
 struct NixSpareEnvironments {
-    private var spare: [NixEnvironment] = []
+    private var first: NixEnvironment?
+    private var count = 0
     /// Enough for the calls a loop nests in one another; more would only be memory kept.
     private static let limit = 64
 
     /// An environment of one slot holding `argument`.
     @inline(__always)
     mutating func take(parent: NixEnvironment, argument: NixValue) -> NixEnvironment {
-        guard let environment = spare.popLast() else {
-            return NixEnvironment.make(parent: parent, first: argument, size: 1)
-        }
+        guard let environment = first else { return NixEnvironment.make(parent: parent, first: argument, size: 1) }
+        first = environment.parent
+        count -= 1
         environment.reuse(parent: parent, first: argument)
         return environment
     }
@@ -19,8 +21,9 @@ struct NixSpareEnvironments {
     /// Keeps `environment`, which `take` gave, for a later call, unless something still holds it.
     @inline(__always)
     mutating func giveBack(_ environment: inout NixEnvironment) {
-        guard isKnownUniquelyReferenced(&environment), spare.count < NixSpareEnvironments.limit else { return }
-        environment.clear()
-        spare.append(environment)
+        guard count < NixSpareEnvironments.limit, isKnownUniquelyReferenced(&environment) else { return }
+        environment.reuse(parent: first, first: .null)
+        first = environment
+        count += 1
     }
 }

@@ -224,19 +224,12 @@ public final class NixEnvironment: ManagedBuffer<NixEnvironmentHeader, NixValue>
 
     // Through a pointer rather than `header`, a class property whose every read would pay for a
     // dynamic exclusivity check (the header never changes after `make`).
-    /// Makes a spare environment of one slot that of another call.
-    func reuse(parent: NixEnvironment, first: NixValue) {
+    /// Gives an environment of one slot another parent and value: a spare one, made that of
+    /// another call or put aside (`NixSpareEnvironments`).
+    func reuse(parent: NixEnvironment?, first: NixValue) {
         withUnsafeMutablePointers { header, elements in
             header.pointee.parent = parent
             elements.pointee = first
-        }
-    }
-
-    /// Lets go of what a spare environment refers to, so that keeping it keeps nothing else.
-    func clear() {
-        withUnsafeMutablePointers { header, elements in
-            header.pointee.parent = nil
-            elements.pointee = .null
         }
     }
 
@@ -257,7 +250,7 @@ public final class NixEnvironment: ManagedBuffer<NixEnvironmentHeader, NixValue>
 }
 
 public struct NixEnvironmentHeader {
-    /// Changed only by `reuse` and `clear`, for a spare environment (`NixSpareEnvironments`).
+    /// Changed only by `reuse`, for a spare environment (`NixSpareEnvironments`).
     var parent: NixEnvironment?
     let with: NixWith?
     let count: Int
