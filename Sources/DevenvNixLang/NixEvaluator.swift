@@ -305,15 +305,26 @@ public final class NixEvaluator {
     }
 
     /// Loops instead of recursing for what is in tail position (the branch of an `if`, the body of
-    /// a `let`, `with` or `assert`), so that those cost no native stack. Only those forms pay for
-    /// the copies the loop's variables make.
+    /// a `let`, `with` or `assert`), so that those cost no native stack.
     @inline(never)
     private func evalComposite(_ expression: NixExpr, _ environment: NixEnvironment) throws -> NixValue {
-        if let value = try evalUnlessTail(expression, environment) { return value }
         var expression = expression
         var environment = environment
         while true {
             switch expression {
+            case .int(let value): return .int(value)
+            case .float(let value): return .float(value)
+            case .string(let text): return .string(text)
+            case .path(let path): return .path(path)
+            case .local(let local): return try variable(local.level, local.index, environment)
+            case .withVariable(let variable):
+                return try force(try lookupWith(variable.name, variable.level, variable.position, environment))
+            case .select(let select): return try self.select(select, environment)
+            case .hasAttr(let hasAttr): return try self.hasAttr(hasAttr, environment)
+            case .attrs(let attrs): return .attrs(try evalAttrs(attrs, environment))
+            case .list(let list): return .list(NixList(list.elements.map { lazy($0, environment) }))
+            case .lambda(let lambda): return .lambda(lambda, environment)
+            case .call(let call): return try self.call(call, environment)
             case .let(let node):
                 environment = letEnvironment(node.bindings, environment)
                 expression = node.body
@@ -328,37 +339,19 @@ public final class NixEvaluator {
                     throw NixEvalError("assertion failed", at: node.position, kind: .assertion)
                 }
                 expression = node.body
-            default:
-                return try evalUnlessTail(expression, environment)!
+            case .not(let node): return try not(node, environment)
+            case .binary(let node): return try binary(node, environment)
+            case .concatStrings(let node): return try concatenate(node, environment)
+            case .currentPosition(let position): return .attrs(NixEvaluator.positionAttrs(position))
+            case .variable(let variable):
+                throw NixEvalError("undefined variable '\(variable.name)'", at: variable.position)
             }
         }
     }
 
-    /// The value of every form without a part in tail position; `nil` for the others.
-    @inline(__always)
-    private func evalUnlessTail(_ expression: NixExpr, _ environment: NixEnvironment) throws -> NixValue? {
-        switch expression {
-        case .int(let value): return .int(value)
-        case .float(let value): return .float(value)
-        case .string(let text): return .string(text)
-        case .path(let path): return .path(path)
-        case .local(let local): return try variable(local.level, local.index, environment)
-        case .withVariable(let variable):
-            return try force(try lookupWith(variable.name, variable.level, variable.position, environment))
-        case .select(let select): return try self.select(select, environment)
-        case .hasAttr(let hasAttr): return try self.hasAttr(hasAttr, environment)
-        case .attrs(let attrs): return .attrs(try evalAttrs(attrs, environment))
-        case .list(let list): return .list(NixList(list.elements.map { lazy($0, environment) }))
-        case .lambda(let lambda): return .lambda(lambda, environment)
-        case .call(let call): return try self.call(call, environment)
-        case .not(let node): return .bool(!(try bool(eval(node.operand, environment), at: node.position)))
-        case .binary(let node): return try binary(node, environment)
-        case .concatStrings(let node): return try concatenate(node, environment)
-        case .currentPosition(let position): return .attrs(NixEvaluator.positionAttrs(position))
-        case .variable(let variable):
-            throw NixEvalError("undefined variable '\(variable.name)'", at: variable.position)
-        case .let, .with, .if, .assert: return nil
-        }
+    @inline(never)
+    private func not(_ node: NixNot, _ environment: NixEnvironment) throws -> NixValue {
+        .bool(!(try bool(eval(node.operand, environment), at: node.position)))
     }
 
     @inline(never)
@@ -380,6 +373,8 @@ public final class NixEvaluator {
         return inner
     }
 
+    /// Inlined: a level of a recursion goes through it, and a frame of its own would cost stack.
+    @inline(__always)
     private func call(_ call: NixCall, _ environment: NixEnvironment) throws -> NixValue {
         var value = try eval(call.function, environment)
         let arguments = call.arguments
@@ -696,14 +691,21 @@ public final class NixEvaluator {
     private func callLambda(
         _ lambda: NixLambda, _ environment: NixEnvironment, _ argument: NixValue, at position: NixPosition?
     ) throws -> NixValue {
-        if lambda.hasFormals {
-            let inner = try bindFormals(lambda, environment, argument, at: position)
-            return try traced(lambda) { try eval(lambda.body, inner) }
-        }
+        if lambda.hasFormals { return try callWithFormals(lambda, environment, argument, at: position) }
         var inner = spareEnvironments.take(parent: environment, argument: argument)
         let value = try traced(lambda) { try eval(lambda.body, inner) }
         spareEnvironments.giveBack(&inner)
         return value
+    }
+
+    /// Apart, so that the frame of the plain call, on the stack once per level of a recursion,
+    /// stays small.
+    @inline(never)
+    private func callWithFormals(
+        _ lambda: NixLambda, _ environment: NixEnvironment, _ argument: NixValue, at position: NixPosition?
+    ) throws -> NixValue {
+        let inner = try bindFormals(lambda, environment, argument, at: position)
+        return try traced(lambda) { try eval(lambda.body, inner) }
     }
 
     /// The body of a call of `lambda`, its errors saying so.
