@@ -91,9 +91,7 @@ extension NixEvaluator {
                     try elements.sort { try evaluator.lessThan($0, $1, at: position) }
                 } else {
                     try elements.sort { a, b in
-                        try evaluator.bool(
-                            evaluator.call(try evaluator.call(comparator, a, at: position), b, at: position),
-                            at: position)
+                        try evaluator.bool(evaluator.call(comparator, a, b, at: position), at: position)
                     }
                 }
                 return .list(NixList(elements))

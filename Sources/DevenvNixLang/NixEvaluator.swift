@@ -383,8 +383,17 @@ public final class NixEvaluator {
             defer { depth -= 1 }
             return try primop.body(self, arguments.map { lazy($0, environment) }, call.position)
         }
-        for argument in arguments {
-            value = try self.call(value, lazy(argument, environment), at: call.position)
+        // Two at a time: `a: b: body` then makes no function value between them.
+        var next = 0
+        while next < arguments.count {
+            let argument = lazy(arguments[next], environment)
+            if next + 1 < arguments.count {
+                value = try self.call(value, argument, lazy(arguments[next + 1], environment), at: call.position)
+                next += 2
+            } else {
+                value = try self.call(value, argument, at: call.position)
+                next += 1
+            }
         }
         return value
     }
