@@ -650,6 +650,7 @@ public final class NixEvaluator {
         }
     }
 
+    @inline(__always)
     func call(_ function: NixValue, _ argument: NixValue, at position: NixPosition?) throws -> NixValue {
         try enter(at: position)
         defer { depth -= 1 }
@@ -662,16 +663,24 @@ public final class NixEvaluator {
     /// `function a b`: for `a: b: body` without making the intermediate function value.
     func call(_ function: NixValue, _ a: NixValue, _ b: NixValue, at position: NixPosition?) throws -> NixValue {
         if case .lambda(let outer, let environment) = function, let inner = outer.curried {
-            try enter(at: position)
-            defer { depth -= 1 }
-            var first = spareEnvironments.take(parent: environment, argument: a)
-            var second = spareEnvironments.take(parent: first, argument: b)
-            let value = try traced(inner) { try eval(inner.body, second) }
-            spareEnvironments.giveBack(&second)
-            spareEnvironments.giveBack(&first)
-            return value
+            return try call(inner, of: environment, a, b, at: position)
         }
         return try call(try call(function, a, at: position), b, at: position)
+    }
+
+    /// `inner`, the `b: body` of `a: b: body` closed over `environment`, called with both: for a
+    /// built-in that calls the same function many times (`foldl'`), which can take it apart once.
+    func call(
+        _ inner: NixLambda, of environment: NixEnvironment, _ a: NixValue, _ b: NixValue, at position: NixPosition?
+    ) throws -> NixValue {
+        try enter(at: position)
+        defer { depth -= 1 }
+        var first = spareEnvironments.take(parent: environment, argument: a)
+        var second = spareEnvironments.take(parent: first, argument: b)
+        let value = try traced(inner) { try eval(inner.body, second) }
+        spareEnvironments.giveBack(&second)
+        spareEnvironments.giveBack(&first)
+        return value
     }
 
     @inline(never)
