@@ -675,11 +675,11 @@ public final class NixEvaluator {
     ) throws -> NixValue {
         try enter(at: position)
         defer { depth -= 1 }
-        var first = spareEnvironments.take(parent: environment, argument: a)
-        var second = spareEnvironments.take(parent: first, argument: b)
+        let first = spareEnvironments.take(parent: environment, argument: a)
+        let second = spareEnvironments.take(parent: first, argument: b)
         let value = try traced(inner) { try eval(inner.body, second) }
-        spareEnvironments.giveBack(&second)
-        spareEnvironments.giveBack(&first)
+        spareEnvironments.giveBack(second)
+        spareEnvironments.giveBack(first)
         return value
     }
 
@@ -710,9 +710,9 @@ public final class NixEvaluator {
         _ lambda: NixLambda, _ environment: NixEnvironment, _ argument: NixValue, at position: NixPosition?
     ) throws -> NixValue {
         if lambda.hasFormals { return try callWithFormals(lambda, environment, argument, at: position) }
-        var inner = spareEnvironments.take(parent: environment, argument: argument)
+        let inner = spareEnvironments.take(parent: environment, argument: argument)
         let value = try traced(lambda) { try eval(lambda.body, inner) }
-        spareEnvironments.giveBack(&inner)
+        spareEnvironments.giveBack(inner)
         return value
     }
 

@@ -1,7 +1,9 @@
 /// Environments of one slot (a plain function's argument) whose call is over and that nothing kept
 /// (the body made no closure or thunk in them), made the environments of later calls instead of
 /// being freed and allocated again: allocating and freeing was the largest part of a simple call.
-/// They are chained through their `parent`, which a spare environment has no other use for.
+/// They are chained through their `parent`, which a spare environment has no other use for, and
+/// moved in and out of the chain rather than copied: each copy of a reference is an atomic
+/// increment and decrement.
 struct NixSpareEnvironments {
     private var first: NixEnvironment?
     private var count = 0
@@ -11,19 +13,24 @@ struct NixSpareEnvironments {
     /// An environment of one slot holding `argument`.
     @inline(__always)
     mutating func take(parent: NixEnvironment, argument: NixValue) -> NixEnvironment {
-        guard let environment = first else { return NixEnvironment.make(parent: parent, first: argument, size: 1) }
-        first = environment.parent
+        guard let environment = first.take() else {
+            return NixEnvironment.make(parent: parent, first: argument, size: 1)
+        }
         count -= 1
+        environment.exchangeParent(&first)
         environment.reuse(parent: parent, first: argument)
         return environment
     }
 
     /// Keeps `environment`, which `take` gave, for a later call, unless something still holds it.
     @inline(__always)
-    mutating func giveBack(_ environment: inout NixEnvironment) {
+    mutating func giveBack(_ environment: consuming NixEnvironment) {
+        var environment = environment
         guard count < NixSpareEnvironments.limit, isKnownUniquelyReferenced(&environment) else { return }
-        environment.reuse(parent: first, first: .null)
-        first = environment
+        var next = first.take()
+        environment.exchangeParent(&next)
+        environment.reuse(first: .null)
+        first = consume environment
         count += 1
     }
 }

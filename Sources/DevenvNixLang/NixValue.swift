@@ -224,13 +224,21 @@ public final class NixEnvironment: ManagedBuffer<NixEnvironmentHeader, NixValue>
 
     // Through a pointer rather than `header`, a class property whose every read would pay for a
     // dynamic exclusivity check (the header never changes after `make`).
-    /// Gives an environment of one slot another parent and value: a spare one, made that of
-    /// another call or put aside (`NixSpareEnvironments`).
-    func reuse(parent: NixEnvironment?, first: NixValue) {
+    // For a spare environment of one slot (`NixSpareEnvironments`): made that of another call, or
+    // put aside.
+
+    func reuse(parent: NixEnvironment, first: NixValue) {
         withUnsafeMutablePointers { header, elements in
             header.pointee.parent = parent
             elements.pointee = first
         }
+    }
+
+    func reuse(first: NixValue) { withUnsafeMutablePointerToElements { $0.pointee = first } }
+
+    /// Swaps the parent with `other`, moving both references rather than copying them.
+    func exchangeParent(_ other: inout NixEnvironment?) {
+        withUnsafeMutablePointerToHeader { swap(&$0.pointee.parent, &other) }
     }
 
     var parent: NixEnvironment? { @inline(__always) get { withUnsafeMutablePointerToHeader { $0.pointee.parent } } }
@@ -250,7 +258,7 @@ public final class NixEnvironment: ManagedBuffer<NixEnvironmentHeader, NixValue>
 }
 
 public struct NixEnvironmentHeader {
-    /// Changed only by `reuse`, for a spare environment (`NixSpareEnvironments`).
+    /// Changed only for a spare environment (`NixSpareEnvironments`).
     var parent: NixEnvironment?
     let with: NixWith?
     let count: Int
