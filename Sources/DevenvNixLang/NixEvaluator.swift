@@ -240,19 +240,30 @@ public final class NixEvaluator {
                 guard let (name, position) = attribute else { throw error }
                 throw error.adding("while evaluating the attribute '\(name)'" + (position.map { " at \($0)" } ?? ""))
             }
+            // Only what forcing can change is kept for later (a number or a string is done), the
+            // attributes in Nix's order of names, reversed for the stack.
             switch forced {
             case .attrs(let attrs):
                 guard seen.insert(ObjectIdentifier(attrs)).inserted else { continue }
-                for name in attrs.sortedNames.reversed() {
-                    let entry = attrs.entries[name]!
+                let unfinished = attrs.entries.lazy.filter { NixEvaluator.mayNeedForcing($0.value.value) }
+                for (name, entry) in unfinished.sorted(by: { NixAttrs.precedes($1.key, $0.key) }) {
                     pending.append((entry.value, (name, entry.position)))
                 }
             case .list(let list):
                 guard seen.insert(ObjectIdentifier(list)).inserted else { continue }
-                for element in list.elements.reversed() { pending.append((element, nil)) }
+                for element in list.elements.reversed() where NixEvaluator.mayNeedForcing(element) {
+                    pending.append((element, nil))
+                }
             default:
                 break
             }
+        }
+    }
+
+    private static func mayNeedForcing(_ value: NixValue) -> Bool {
+        switch value {
+        case .thunk, .attrs, .list: return true
+        default: return false
         }
     }
 
