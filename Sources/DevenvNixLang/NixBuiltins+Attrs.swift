@@ -93,17 +93,15 @@ extension NixEvaluator {
             NixPrimOp("mapAttrs", arity: 2) { evaluator, arguments, position in
                 let attrs = try evaluator.attrs(arguments[1], at: position)
                 let function = arguments[0]
-                return .attrs(
-                    NixAttrs(
-                        attrs.entries.map { name, entry in
-                            let value = NixValue.thunk(
-                                NixThunk { [unowned evaluator] in
-                                    try evaluator.call(
-                                        try evaluator.call(function, .string(name), at: position), entry.value,
-                                        at: position)
-                                })
-                            return (name, NixAttrs.Attr(value: value, position: entry.position))
-                        }.reduce(into: [:]) { $0[$1.0] = $1.1 }))
+                let result = NixAttrs(minimumCapacity: attrs.count)
+                for (name, entry) in attrs.entries {
+                    let value = NixValue.thunk(
+                        NixThunk { [unowned evaluator] in
+                            try evaluator.call(function, .string(name), entry.value, at: position)
+                        })
+                    result.set(name, value, at: entry.position)
+                }
+                return .attrs(result)
             },
             NixPrimOp("zipAttrsWith", arity: 2) { evaluator, arguments, position in
                 var values: [String: [NixValue]] = [:]
@@ -118,9 +116,7 @@ extension NixEvaluator {
                             let (name, list) = pair
                             result[name] = .thunk(
                                 NixThunk { [unowned evaluator] in
-                                    try evaluator.call(
-                                        try evaluator.call(function, .string(name), at: position), .list(NixList(list)),
-                                        at: position)
+                                    try evaluator.call(function, .string(name), .list(NixList(list)), at: position)
                                 })
                         }))
             },

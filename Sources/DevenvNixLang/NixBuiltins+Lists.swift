@@ -57,8 +57,18 @@ extension NixEvaluator {
             NixPrimOp("foldl'", arity: 3) { evaluator, arguments, position in
                 var accumulator = arguments[1]
                 let function = try evaluator.force(arguments[0])
-                for element in try evaluator.list(arguments[2], at: position).elements {
-                    accumulator = try evaluator.force(try evaluator.call(function, accumulator, element, at: position))
+                let elements = try evaluator.list(arguments[2], at: position).elements
+                // `a: b: …` taken apart once rather than at each element.
+                if case .lambda(let outer, let environment) = function, let inner = outer.curried {
+                    for element in elements {
+                        accumulator = try evaluator.force(
+                            try evaluator.call(inner, of: environment, accumulator, element, at: position))
+                    }
+                } else {
+                    for element in elements {
+                        accumulator = try evaluator.force(
+                            try evaluator.call(function, accumulator, element, at: position))
+                    }
                 }
                 return try evaluator.force(accumulator)
             },
@@ -91,9 +101,7 @@ extension NixEvaluator {
                     try elements.sort { try evaluator.lessThan($0, $1, at: position) }
                 } else {
                     try elements.sort { a, b in
-                        try evaluator.bool(
-                            evaluator.call(try evaluator.call(comparator, a, at: position), b, at: position),
-                            at: position)
+                        try evaluator.bool(evaluator.call(comparator, a, b, at: position), at: position)
                     }
                 }
                 return .list(NixList(elements))

@@ -34,10 +34,14 @@ public final class NixEvaluator {
     /// Regular expressions by pattern, compiled once.
     var regexes: [String: NixRegex] = [:]
     /// Nesting of calls and forced thunks: at 0, the next notes the running thread's stack.
-    private var depth = 0
+    /// This and `stackLimit` are used at every call, and the evaluator is not shared between
+    /// threads: a dynamic exclusivity check of them would cost time and guard nothing.
+    @exclusivity(unchecked) private var depth = 0
     /// The lowest stack address calls may reach (the stack grows down): `stackReserve` above the
     /// running thread's end of stack, so that runaway recursion is an error and not a crash.
-    var stackLimit: UInt = 0
+    @exclusivity(unchecked) var stackLimit: UInt = 0
+    /// Used at every call of a plain function, as `depth` is.
+    @exclusivity(unchecked) private var spareEnvironments = NixSpareEnvironments()
     var stackThread: pthread_t?
 
     public init(options: Options = Options()) throws {
@@ -165,15 +169,24 @@ public final class NixEvaluator {
     }
 
     func force(_ thunk: NixThunk) throws -> NixValue {
-        switch thunk.state {
+        // The state is moved out, leaving the black hole, rather than copied (reading it copies
+        // the whole enum, whatever its case) and then overwritten.
+        var state = NixThunk.State.running
+        swap(&state, &thunk.state)
+        switch consume state {
         case .done(let value):
+            thunk.state = .done(value)
             return value
         case .running:
             throw NixEvalError("infinite recursion encountered")
         case .expression(let expression, let environment):
-            try enter(at: nil)
+            do {
+                try enter(at: nil)
+            } catch {
+                thunk.state = .expression(expression, environment)
+                throw error
+            }
             defer { depth -= 1 }
-            thunk.state = .running
             do {
                 let value = try eval(expression, environment)
                 thunk.state = .done(value)
@@ -187,9 +200,13 @@ public final class NixEvaluator {
                 throw error
             }
         case .application(let function, let argument, let position):
-            try enter(at: position)
+            do {
+                try enter(at: position)
+            } catch {
+                thunk.state = .application(function, argument, position)
+                throw error
+            }
             defer { depth -= 1 }
-            thunk.state = .running
             do {
                 let value = try force(try call(function, argument, at: position))
                 thunk.state = .done(value)
@@ -199,7 +216,6 @@ public final class NixEvaluator {
                 throw error
             }
         case .deferred(let work):
-            thunk.state = .running
             do {
                 let value = try force(try work())
                 thunk.state = .done(value)
@@ -224,19 +240,30 @@ public final class NixEvaluator {
                 guard let (name, position) = attribute else { throw error }
                 throw error.adding("while evaluating the attribute '\(name)'" + (position.map { " at \($0)" } ?? ""))
             }
+            // Only what forcing can change is kept for later (a number or a string is done), the
+            // attributes in Nix's order of names, reversed for the stack.
             switch forced {
             case .attrs(let attrs):
                 guard seen.insert(ObjectIdentifier(attrs)).inserted else { continue }
-                for name in attrs.sortedNames.reversed() {
-                    let entry = attrs.entries[name]!
+                let unfinished = attrs.entries.lazy.filter { NixEvaluator.mayNeedForcing($0.value.value) }
+                for (name, entry) in unfinished.sorted(by: { NixAttrs.precedes($1.key, $0.key) }) {
                     pending.append((entry.value, (name, entry.position)))
                 }
             case .list(let list):
                 guard seen.insert(ObjectIdentifier(list)).inserted else { continue }
-                for element in list.elements.reversed() { pending.append((element, nil)) }
+                for element in list.elements.reversed() where NixEvaluator.mayNeedForcing(element) {
+                    pending.append((element, nil))
+                }
             default:
                 break
             }
+        }
+    }
+
+    private static func mayNeedForcing(_ value: NixValue) -> Bool {
+        switch value {
+        case .thunk, .attrs, .list: return true
+        default: return false
         }
     }
 
@@ -248,10 +275,10 @@ public final class NixEvaluator {
         case .float(let value): return .float(value)
         case .string(let text): return .string(text)
         case .path(let path): return .path(path)
-        case .local(let level, let index, _, _):
+        case .local(let local):
             var scope = environment
-            for _ in 0..<level { scope = scope.parent! }
-            let value = scope[index]
+            for _ in 0..<local.level { scope = scope.parent! }
+            let value = scope[local.index]
             if case .thunk(let thunk) = value, thunk === NixEnvironment.unset {
                 return .thunk(NixThunk(expression, environment))
             }
@@ -270,7 +297,7 @@ public final class NixEvaluator {
         switch expression {
         case .int(let value): return .int(value)
         case .float(let value): return .float(value)
-        case .local(let level, let index, _, _): return try variable(level, index, environment)
+        case .local(let local): return try variable(local.level, local.index, environment)
         case .lambda(let lambda): return .lambda(lambda, environment)
         default: return try evalComposite(expression, environment)
         }
@@ -300,69 +327,42 @@ public final class NixEvaluator {
             case .float(let value): return .float(value)
             case .string(let text): return .string(text)
             case .path(let path): return .path(path)
-            case .local(let level, let index, _, _): return try variable(level, index, environment)
-            case .withVariable(let name, let level, let position):
-                return try force(try lookupWith(name, level, position, environment))
-            case .select(let target, let path, let orDefault, let position):
-                return try select(target, path, orDefault, position, environment)
-            case .hasAttr(let target, let path, _):
-                return try hasAttr(target, path, environment)
-            case .attrs(let attrs):
-                return .attrs(try evalAttrs(attrs, environment))
-            case .list(let elements):
-                return .list(NixList(elements.map { lazy($0, environment) }))
-            case .lambda(let lambda):
-                return .lambda(lambda, environment)
-            case .call(let function, let arguments, let position):
-                var value = try eval(function, environment)
-                if arguments.count > 1, case .primop(let primop) = value, primop.arity == arguments.count {
-                    try enter(at: position)
-                    defer { depth -= 1 }
-                    return try primop.body(self, arguments.map { lazy($0, environment) }, position)
-                }
-                for argument in arguments {
-                    value = try call(value, lazy(argument, environment), at: position)
-                }
-                return value
-            case .let(let attrs, let body):
-                environment = letEnvironment(attrs, environment)
-                expression = body
+            case .local(let local): return try variable(local.level, local.index, environment)
+            case .withVariable(let variable):
+                return try force(try lookupWith(variable.name, variable.level, variable.position, environment))
+            case .select(let select): return try self.select(select, environment)
+            case .hasAttr(let hasAttr): return try self.hasAttr(hasAttr, environment)
+            case .attrs(let attrs): return .attrs(try evalAttrs(attrs, environment))
+            case .list(let list): return .list(NixList(list.elements.map { lazy($0, environment) }))
+            case .lambda(let lambda): return .lambda(lambda, environment)
+            case .call(let call): return try self.call(call, environment)
+            case .let(let node):
+                environment = letEnvironment(node.bindings, environment)
+                expression = node.body
             case .with(let with):
                 let attrs = lazy(with.attrs, environment)
                 environment = NixEnvironment.make(parent: environment, first: attrs, size: 1, with: with)
                 expression = with.body
-            case .if(let condition, let then, let otherwise, let position):
-                expression = try self.condition(condition, position, environment) ? then : otherwise
-            case .assert(let condition, let body, let position):
-                guard try self.condition(condition, position, environment) else {
-                    throw NixEvalError("assertion failed", at: position, kind: .assertion)
+            case .if(let node):
+                expression = try condition(node.condition, node.position, environment) ? node.then : node.otherwise
+            case .assert(let node):
+                guard try condition(node.condition, node.position, environment) else {
+                    throw NixEvalError("assertion failed", at: node.position, kind: .assertion)
                 }
-                expression = body
-            case .not(let operand, let position):
-                return .bool(!(try bool(eval(operand, environment), at: position)))
-            case .binary(let op, let left, let right, let position):
-                return try binary(op, left, right, position, environment)
-            case .concatStrings(let parts, let forceString, let position):
-                // `a + b` of two integers, the common case, without the general machinery.
-                if !forceString, parts.count == 2 {
-                    let first = try eval(parts[0].1, environment)
-                    guard case .int(let a) = first else {
-                        return try concatenate(parts, forceString: false, position, environment, first: first)
-                    }
-                    let second = try eval(parts[1].1, environment)
-                    guard case .int(let b) = second else {
-                        return try concatenate(
-                            parts, forceString: false, position, environment, first: first, second: second)
-                    }
-                    return .int(a &+ b)  // wraps, as Nix 2.8's does
-                }
-                return try concatenate(parts, forceString: forceString, position, environment)
-            case .currentPosition(let position):
-                return .attrs(NixEvaluator.positionAttrs(position))
-            case .variable(let name, let position):
-                throw NixEvalError("undefined variable '\(name)'", at: position)
+                expression = node.body
+            case .not(let node): return try not(node, environment)
+            case .binary(let node): return try binary(node, environment)
+            case .concatStrings(let node): return try concatenate(node, environment)
+            case .currentPosition(let position): return .attrs(NixEvaluator.positionAttrs(position))
+            case .variable(let variable):
+                throw NixEvalError("undefined variable '\(variable.name)'", at: variable.position)
             }
         }
+    }
+
+    @inline(never)
+    private func not(_ node: NixNot, _ environment: NixEnvironment) throws -> NixValue {
+        .bool(!(try bool(eval(node.operand, environment), at: node.position)))
     }
 
     @inline(never)
@@ -384,10 +384,35 @@ public final class NixEvaluator {
         return inner
     }
 
+    /// Inlined: a level of a recursion goes through it, and a frame of its own would cost stack.
+    @inline(__always)
+    private func call(_ call: NixCall, _ environment: NixEnvironment) throws -> NixValue {
+        var value = try eval(call.function, environment)
+        let arguments = call.arguments
+        if arguments.count > 1, case .primop(let primop) = value, primop.arity == arguments.count {
+            try enter(at: call.position)
+            defer { depth -= 1 }
+            return try primop.body(self, arguments.map { lazy($0, environment) }, call.position)
+        }
+        // Two at a time: `a: b: body` then makes no function value between them.
+        var next = 0
+        while next < arguments.count {
+            let argument = lazy(arguments[next], environment)
+            if next + 1 < arguments.count {
+                value = try self.call(value, argument, lazy(arguments[next + 1], environment), at: call.position)
+                next += 2
+            } else {
+                value = try self.call(value, argument, at: call.position)
+                next += 1
+            }
+        }
+        return value
+    }
+
     @inline(never)
-    private func hasAttr(_ target: NixExpr, _ path: [NixAttrName], _ environment: NixEnvironment) throws -> NixValue {
-        var value = try eval(target, environment)
-        for name in path {
+    private func hasAttr(_ hasAttr: NixHasAttr, _ environment: NixEnvironment) throws -> NixValue {
+        var value = try eval(hasAttr.target, environment)
+        for name in hasAttr.path {
             guard case .attrs(let attrs) = value, let found = attrs[try attrName(name, environment)] else {
                 return .false
             }
@@ -431,15 +456,13 @@ public final class NixEvaluator {
     }
 
     @inline(never)
-    private func select(
-        _ target: NixExpr, _ path: [NixAttrName], _ orDefault: NixExpr?, _ position: NixPosition,
-        _ environment: NixEnvironment
-    ) throws -> NixValue {
-        var value = try eval(target, environment)
-        for name in path {
+    private func select(_ select: NixSelect, _ environment: NixEnvironment) throws -> NixValue {
+        let position = select.position
+        var value = try eval(select.target, environment)
+        for name in select.path {
             let key = try attrName(name, environment)
             guard case .attrs(let attrs) = value, let found = attrs[key] else {
-                if let orDefault { return try eval(orDefault, environment) }
+                if let orDefault = select.orDefault { return try eval(orDefault, environment) }
                 guard case .attrs(let attrs) = value else {
                     throw NixEvalError("value is \(value.typeDescription) while a set was expected", at: position)
                 }
@@ -451,7 +474,7 @@ public final class NixEvaluator {
             } catch let error as NixEvalError {
                 throw error.adding("while evaluating the attribute '\(key)' at \(position)")
             }
-            if case .attrs(let attrs) = value { attrs.store(key, value) }
+            if case .thunk = found { attrs.store(key, value) }
         }
         return value
     }
@@ -520,11 +543,11 @@ public final class NixEvaluator {
     }
 
     @inline(never)
-    private func binary(
-        _ op: NixBinaryOperator, _ left: NixExpr, _ right: NixExpr, _ position: NixPosition,
-        _ environment: NixEnvironment
-    ) throws -> NixValue {
-        switch op {
+    private func binary(_ binary: NixBinary, _ environment: NixEnvironment) throws -> NixValue {
+        let left = binary.left
+        let right = binary.right
+        let position = binary.position
+        switch binary.op {
         case .equal: return .bool(try equal(eval(left, environment), eval(right, environment)))
         case .notEqual: return .bool(!(try equal(eval(left, environment), eval(right, environment))))
         case .and:
@@ -551,20 +574,33 @@ public final class NixEvaluator {
         }
     }
 
+    private func concatenate(_ node: NixConcatenation, _ environment: NixEnvironment) throws -> NixValue {
+        // `a + b` of two integers, the common case, without the general machinery.
+        guard !node.forceString, node.parts.count == 2 else { return try concatenate(node, environment, first: nil) }
+        let first = try eval(node.parts[0].1, environment)
+        guard case .int(let a) = first else { return try concatenate(node, environment, first: first) }
+        let second = try eval(node.parts[1].1, environment)
+        guard case .int(let b) = second else {
+            return try concatenate(node, environment, first: first, second: second)
+        }
+        return .int(a &+ b)  // wraps, as Nix 2.8's does
+    }
+
     /// `"…${x}…"`, `./a/${b}` and `+`: numbers add, a first path makes a path, anything else a
     /// string (paths inside it copied to the store), as Nix's `ExprConcatStrings`.
     @inline(never)
     private func concatenate(
-        _ parts: [(NixPosition, NixExpr)], forceString: Bool, _ position: NixPosition, _ environment: NixEnvironment,
-        first: NixValue? = nil, second: NixValue? = nil
+        _ node: NixConcatenation, _ environment: NixEnvironment, first: NixValue?, second: NixValue? = nil
     ) throws -> NixValue {
+        let forceString = node.forceString
+        let position = node.position
         enum Kind { case int, float, path, string }
         var kind = Kind.string
         var integer = 0
         var float = 0.0
         var text = ""
         var context = Set<String>()
-        for (index, (partPosition, part)) in parts.enumerated() {
+        for (index, (partPosition, part)) in node.parts.enumerated() {
             let known = index == 0 ? first : index == 1 ? second : nil
             let value = try known ?? eval(part, environment)
             if index == 0 && !forceString {
@@ -625,6 +661,7 @@ public final class NixEvaluator {
         }
     }
 
+    @inline(__always)
     func call(_ function: NixValue, _ argument: NixValue, at position: NixPosition?) throws -> NixValue {
         try enter(at: position)
         defer { depth -= 1 }
@@ -636,20 +673,25 @@ public final class NixEvaluator {
 
     /// `function a b`: for `a: b: body` without making the intermediate function value.
     func call(_ function: NixValue, _ a: NixValue, _ b: NixValue, at position: NixPosition?) throws -> NixValue {
-        if case .lambda(let outer, let environment) = function, outer.formals == nil,
-            case .lambda(let inner) = outer.body, inner.formals == nil
-        {
-            try enter(at: position)
-            defer { depth -= 1 }
-            let first = NixEnvironment.make(parent: environment, first: a, size: 1)
-            let second = NixEnvironment.make(parent: first, first: b, size: 1)
-            do {
-                return try eval(inner.body, second)
-            } catch let error as NixEvalError {
-                throw traced(error, inner)
-            }
+        if case .lambda(let outer, let environment) = function, let inner = outer.curried {
+            return try call(inner, of: environment, a, b, at: position)
         }
         return try call(try call(function, a, at: position), b, at: position)
+    }
+
+    /// `inner`, the `b: body` of `a: b: body` closed over `environment`, called with both: for a
+    /// built-in that calls the same function many times (`foldl'`), which can take it apart once.
+    func call(
+        _ inner: NixLambda, of environment: NixEnvironment, _ a: NixValue, _ b: NixValue, at position: NixPosition?
+    ) throws -> NixValue {
+        try enter(at: position)
+        defer { depth -= 1 }
+        let first = spareEnvironments.take(parent: environment, argument: a)
+        let second = spareEnvironments.take(parent: first, argument: b)
+        let value = try traced(inner) { try eval(inner.body, second) }
+        spareEnvironments.giveBack(second)
+        spareEnvironments.giveBack(first)
+        return value
     }
 
     @inline(never)
@@ -678,12 +720,28 @@ public final class NixEvaluator {
     private func callLambda(
         _ lambda: NixLambda, _ environment: NixEnvironment, _ argument: NixValue, at position: NixPosition?
     ) throws -> NixValue {
-        let inner =
-            lambda.formals == nil
-            ? NixEnvironment.make(parent: environment, first: argument, size: 1)
-            : try bindFormals(lambda, environment, argument, at: position)
+        if lambda.hasFormals { return try callWithFormals(lambda, environment, argument, at: position) }
+        let inner = spareEnvironments.take(parent: environment, argument: argument)
+        let value = try traced(lambda) { try eval(lambda.body, inner) }
+        spareEnvironments.giveBack(inner)
+        return value
+    }
+
+    /// Apart, so that the frame of the plain call, on the stack once per level of a recursion,
+    /// stays small.
+    @inline(never)
+    private func callWithFormals(
+        _ lambda: NixLambda, _ environment: NixEnvironment, _ argument: NixValue, at position: NixPosition?
+    ) throws -> NixValue {
+        let inner = try bindFormals(lambda, environment, argument, at: position)
+        return try traced(lambda) { try eval(lambda.body, inner) }
+    }
+
+    /// The body of a call of `lambda`, its errors saying so.
+    @inline(__always)
+    private func traced(_ lambda: NixLambda, _ body: () throws -> NixValue) throws -> NixValue {
         do {
-            return try eval(lambda.body, inner)
+            return try body()
         } catch let error as NixEvalError {
             throw traced(error, lambda)
         }

@@ -13,11 +13,13 @@ extension NixExpr: CustomStringConvertible {
         case .float(let value): output += NixPrinter.format(value)
         case .string(let text): output += NixExpr.showString(text)
         case .path(let path): output += path
-        case .variable(let name, _), .local(_, _, let name, _), .withVariable(let name, _, _): output += name
-        case .select(let target, let path, let orDefault, _):
-            output += "(\(target))." + NixExpr.showPath(path)
-            if let orDefault { output += " or (\(orDefault))" }
-        case .hasAttr(let target, let path, _): output += "((\(target)) ? \(NixExpr.showPath(path)))"
+        case .variable(let variable): output += variable.name
+        case .local(let local): output += local.name
+        case .withVariable(let variable): output += variable.name
+        case .select(let select):
+            output += "(\(select.target))." + NixExpr.showPath(select.path)
+            if let orDefault = select.orDefault { output += " or (\(orDefault))" }
+        case .hasAttr(let hasAttr): output += "((\(hasAttr.target)) ? \(NixExpr.showPath(hasAttr.path)))"
         case .attrs(let attrs):
             if attrs.recursive { output += "rec " }
             output += "{ "
@@ -28,8 +30,8 @@ extension NixExpr: CustomStringConvertible {
             }
             for dynamic in attrs.dynamic { output += "\"${\(dynamic.name)}\" = \(dynamic.value); " }
             output += "}"
-        case .list(let elements):
-            output += "[ " + elements.map { "(\($0)) " }.joined() + "]"
+        case .list(let list):
+            output += "[ " + list.elements.map { "(\($0)) " }.joined() + "]"
         case .lambda(let lambda):
             output += "("
             if let formals = lambda.formals {
@@ -39,22 +41,22 @@ extension NixExpr: CustomStringConvertible {
                 if lambda.argument != nil { output += " @ " }
             }
             output += (lambda.argument ?? "") + ": \(lambda.body))"
-        case .call(let function, let arguments, _):
-            output += "(\(function)" + arguments.map { " \($0)" }.joined() + ")"
-        case .let(let attrs, let body):
+        case .call(let call):
+            output += "(\(call.function)" + call.arguments.map { " \($0)" }.joined() + ")"
+        case .let(let node):
             output += "(let "
-            for (name, definition) in zip(attrs.names, attrs.definitions) {
+            for (name, definition) in zip(node.bindings.names, node.bindings.definitions) {
                 output +=
                     definition.inherited ? "inherit \(name); " : "\(NixPrinter.name(name)) = \(definition.value); "
             }
-            output += "in \(body))"
+            output += "in \(node.body))"
         case .with(let with): output += "(with \(with.attrs); \(with.body))"
-        case .if(let condition, let then, let otherwise, _):
-            output += "(if \(condition) then \(then) else \(otherwise))"
-        case .assert(let condition, let body, _): output += "assert \(condition); \(body)"
-        case .not(let operand, _): output += "(! \(operand))"
-        case .binary(let op, let left, let right, _): output += "(\(left) \(op.rawValue) \(right))"
-        case .concatStrings(let parts, _, _): output += "(" + parts.map { "\($0.1)" }.joined(separator: " + ") + ")"
+        case .if(let node):
+            output += "(if \(node.condition) then \(node.then) else \(node.otherwise))"
+        case .assert(let node): output += "assert \(node.condition); \(node.body)"
+        case .not(let node): output += "(! \(node.operand))"
+        case .binary(let node): output += "(\(node.left) \(node.op.rawValue) \(node.right))"
+        case .concatStrings(let node): output += "(" + node.parts.map { "\($0.1)" }.joined(separator: " + ") + ")"
         case .currentPosition: output += "__curPos"
         }
     }

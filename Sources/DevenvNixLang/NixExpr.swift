@@ -52,49 +52,274 @@ final class NixFileTable: @unchecked Sendable {
 /// An expression of the Nix language, as Nix 2.8's parser builds it: operators that Nix desugars
 /// into calls of `__sub`, `__lessThan`, … are such calls here too, so that redefining them works
 /// as in Nix. Variables are `variable` after parsing and `local` or `withVariable` once bound.
-public indirect enum NixExpr {
+/// Each composite form is a final class whose fields never change: the evaluator reads them
+/// through a reference it borrows, where an indirect enum's payload was copied (and each field
+/// retained and released) at every match.
+public enum NixExpr {
     case int(Int)
     case float(Double)
     case string(String)
     case path(String)
-    case variable(String, NixPosition)
-    /// A variable bound by a `let`, `rec`, function or the builtins: `level` environments up, at
-    /// `index`.
-    case local(level: Int, index: Int, name: String, NixPosition)
-    /// A variable only a `with` can bind: `level` environments up is the innermost `with`.
-    case withVariable(String, level: Int, NixPosition)
-    case select(NixExpr, [NixAttrName], orDefault: NixExpr?, NixPosition)
-    case hasAttr(NixExpr, [NixAttrName], NixPosition)
+    case variable(NixVariable)
+    case local(NixLocal)
+    case withVariable(NixWithVariable)
+    case select(NixSelect)
+    case hasAttr(NixHasAttr)
     case attrs(NixAttrsExpr)
-    case list([NixExpr])
+    case list(NixListExpr)
     case lambda(NixLambda)
-    case call(NixExpr, [NixExpr], NixPosition)
-    case `let`(NixAttrsExpr, NixExpr)
+    case call(NixCall)
+    case `let`(NixLet)
     case with(NixWith)
-    case `if`(NixExpr, then: NixExpr, else: NixExpr, NixPosition)
-    case assert(NixExpr, NixExpr, NixPosition)
-    case not(NixExpr, NixPosition)
-    case binary(NixBinaryOperator, NixExpr, NixExpr, NixPosition)
-    /// `"a${b}c"`, a path with `${}`, and `+`: `forceString` is false for `+`, whose result's type
-    /// follows its first operand.
-    case concatStrings([(NixPosition, NixExpr)], forceString: Bool, NixPosition)
+    case `if`(NixIf)
+    case assert(NixAssert)
+    case not(NixNot)
+    case binary(NixBinary)
+    case concatStrings(NixConcatenation)
     case currentPosition(NixPosition)
+}
+
+/// The forms as the parser and the binding build them.
+extension NixExpr {
+    static func variable(_ name: String, _ position: NixPosition) -> NixExpr {
+        .variable(NixVariable(name: name, position: position))
+    }
+
+    static func select(_ target: NixExpr, _ path: [NixAttrName], orDefault: NixExpr?, _ position: NixPosition)
+        -> NixExpr
+    {
+        .select(NixSelect(target: target, path: path, orDefault: orDefault, position: position))
+    }
+
+    static func hasAttr(_ target: NixExpr, _ path: [NixAttrName], _ position: NixPosition) -> NixExpr {
+        .hasAttr(NixHasAttr(target: target, path: path, position: position))
+    }
+
+    static func list(_ elements: [NixExpr]) -> NixExpr { .list(NixListExpr(elements: elements)) }
+
+    static func call(_ function: NixExpr, _ arguments: [NixExpr], _ position: NixPosition) -> NixExpr {
+        .call(NixCall(function: function, arguments: arguments, position: position))
+    }
+
+    static func `let`(_ bindings: NixAttrsExpr, _ body: NixExpr) -> NixExpr {
+        .let(NixLet(bindings: bindings, body: body))
+    }
+
+    static func `if`(_ condition: NixExpr, then: NixExpr, else otherwise: NixExpr, _ position: NixPosition)
+        -> NixExpr
+    {
+        .if(NixIf(condition: condition, then: then, otherwise: otherwise, position: position))
+    }
+
+    static func assert(_ condition: NixExpr, _ body: NixExpr, _ position: NixPosition) -> NixExpr {
+        .assert(NixAssert(condition: condition, body: body, position: position))
+    }
+
+    static func not(_ operand: NixExpr, _ position: NixPosition) -> NixExpr {
+        .not(NixNot(operand: operand, position: position))
+    }
+
+    static func binary(_ op: NixBinaryOperator, _ left: NixExpr, _ right: NixExpr, _ position: NixPosition)
+        -> NixExpr
+    {
+        .binary(NixBinary(op: op, left: left, right: right, position: position))
+    }
+
+    static func concatStrings(_ parts: [(NixPosition, NixExpr)], forceString: Bool, _ position: NixPosition)
+        -> NixExpr
+    {
+        .concatStrings(NixConcatenation(parts: parts, forceString: forceString, position: position))
+    }
 }
 
 extension NixExpr {
     /// Where the expression starts, for the forms that record it.
     var position: NixPosition? {
         switch self {
-        case .variable(_, let position), .local(_, _, _, let position), .withVariable(_, _, let position),
-            .select(_, _, _, let position), .hasAttr(_, _, let position), .call(_, _, let position),
-            .if(_, _, _, let position), .assert(_, _, let position), .not(_, let position),
-            .binary(_, _, _, let position), .concatStrings(_, _, let position), .currentPosition(let position):
-            return position
+        case .variable(let node): return node.position
+        case .local(let node): return node.position
+        case .withVariable(let node): return node.position
+        case .select(let node): return node.position
+        case .hasAttr(let node): return node.position
+        case .call(let node): return node.position
+        case .if(let node): return node.position
+        case .assert(let node): return node.position
+        case .not(let node): return node.position
+        case .binary(let node): return node.position
+        case .concatStrings(let node): return node.position
+        case .currentPosition(let position): return position
         case .attrs(let attrs): return attrs.position
         case .lambda(let lambda): return lambda.position
         case .with(let with): return with.position
         case .int, .float, .string, .path, .list, .let: return nil
         }
+    }
+}
+
+/// A name as written, before binding.
+public final class NixVariable {
+    public let name: String
+    public let position: NixPosition
+
+    init(name: String, position: NixPosition) {
+        self.name = name
+        self.position = position
+    }
+}
+
+/// A variable bound by a `let`, `rec`, function or the builtins: `level` environments up, at
+/// `index`.
+public final class NixLocal {
+    public let name: String
+    public let position: NixPosition
+    let level: Int
+    let index: Int
+
+    init(name: String, position: NixPosition, level: Int, index: Int) {
+        self.name = name
+        self.position = position
+        self.level = level
+        self.index = index
+    }
+}
+
+/// A variable only a `with` can bind: `level` environments up is the innermost `with`.
+public final class NixWithVariable {
+    public let name: String
+    public let position: NixPosition
+    let level: Int
+
+    init(name: String, position: NixPosition, level: Int) {
+        self.name = name
+        self.position = position
+        self.level = level
+    }
+}
+
+/// `target.a.b` and `target.a.b or default`.
+public final class NixSelect {
+    public let target: NixExpr
+    public let path: [NixAttrName]
+    public let orDefault: NixExpr?
+    public let position: NixPosition
+
+    init(target: NixExpr, path: [NixAttrName], orDefault: NixExpr?, position: NixPosition) {
+        self.target = target
+        self.path = path
+        self.orDefault = orDefault
+        self.position = position
+    }
+}
+
+/// `target ? a.b`.
+public final class NixHasAttr {
+    public let target: NixExpr
+    public let path: [NixAttrName]
+    public let position: NixPosition
+
+    init(target: NixExpr, path: [NixAttrName], position: NixPosition) {
+        self.target = target
+        self.path = path
+        self.position = position
+    }
+}
+
+/// `[ a b c ]`.
+public final class NixListExpr {
+    public let elements: [NixExpr]
+
+    init(elements: [NixExpr]) { self.elements = elements }
+}
+
+/// `function a b …`: arguments given together are one call, as in Nix.
+public final class NixCall {
+    public let function: NixExpr
+    public let arguments: [NixExpr]
+    public let position: NixPosition
+
+    init(function: NixExpr, arguments: [NixExpr], position: NixPosition) {
+        self.function = function
+        self.arguments = arguments
+        self.position = position
+    }
+}
+
+/// `let bindings in body`.
+public final class NixLet {
+    public let bindings: NixAttrsExpr
+    public let body: NixExpr
+
+    init(bindings: NixAttrsExpr, body: NixExpr) {
+        self.bindings = bindings
+        self.body = body
+    }
+}
+
+/// `if condition then a else b`.
+public final class NixIf {
+    public let condition: NixExpr
+    public let then: NixExpr
+    public let otherwise: NixExpr
+    public let position: NixPosition
+
+    init(condition: NixExpr, then: NixExpr, otherwise: NixExpr, position: NixPosition) {
+        self.condition = condition
+        self.then = then
+        self.otherwise = otherwise
+        self.position = position
+    }
+}
+
+/// `assert condition; body`.
+public final class NixAssert {
+    public let condition: NixExpr
+    public let body: NixExpr
+    public let position: NixPosition
+
+    init(condition: NixExpr, body: NixExpr, position: NixPosition) {
+        self.condition = condition
+        self.body = body
+        self.position = position
+    }
+}
+
+/// `!operand`.
+public final class NixNot {
+    public let operand: NixExpr
+    public let position: NixPosition
+
+    init(operand: NixExpr, position: NixPosition) {
+        self.operand = operand
+        self.position = position
+    }
+}
+
+/// The operators Nix evaluates itself rather than as calls: `==`, `&&`, `//`, `++`, ….
+public final class NixBinary {
+    public let op: NixBinaryOperator
+    public let left: NixExpr
+    public let right: NixExpr
+    public let position: NixPosition
+
+    init(op: NixBinaryOperator, left: NixExpr, right: NixExpr, position: NixPosition) {
+        self.op = op
+        self.left = left
+        self.right = right
+        self.position = position
+    }
+}
+
+/// `"a${b}c"`, a path with `${}`, and `+`: `forceString` is false for `+`, whose result's type
+/// follows its first operand.
+public final class NixConcatenation {
+    public let parts: [(NixPosition, NixExpr)]
+    public let forceString: Bool
+    public let position: NixPosition
+
+    init(parts: [(NixPosition, NixExpr)], forceString: Bool, position: NixPosition) {
+        self.parts = parts
+        self.forceString = forceString
+        self.position = position
     }
 }
 
@@ -130,12 +355,14 @@ public final class NixAttrsExpr {
         public var position: NixPosition
     }
 
-    public var recursive: Bool
+    // What parsing and binding set is read at every evaluation and changes no more after them:
+    // a dynamic exclusivity check of it would cost time and guard nothing.
+    @exclusivity(unchecked) public var recursive: Bool
     public let position: NixPosition
     /// In the order written; `index` finds a name.
-    public internal(set) var names: [String] = []
-    public internal(set) var definitions: [Definition] = []
-    public internal(set) var dynamic: [DynamicDefinition] = []
+    @exclusivity(unchecked) public internal(set) var names: [String] = []
+    @exclusivity(unchecked) public internal(set) var definitions: [Definition] = []
+    @exclusivity(unchecked) public internal(set) var dynamic: [DynamicDefinition] = []
     var index: [String: Int] = [:]
 
     init(recursive: Bool = false, position: NixPosition) {
@@ -169,24 +396,40 @@ public final class NixLambda {
 
     public let argument: String?
     /// `nil` for a plain `x: body`.
-    public internal(set) var formals: [Formal]?
+    public let formals: [Formal]?
+    /// Whether `formals` is not `nil`, known without copying them at each call.
+    let hasFormals: Bool
     public let ellipsis: Bool
-    public internal(set) var body: NixExpr
+    public let body: NixExpr
+    /// `y: …` of a plain `x: y: …`: a call with both arguments makes no function value between.
+    let curried: NixLambda?
     public let position: NixPosition
     /// Set when bound to a name (`f = x: …`), for traces.
     public internal(set) var name: String?
 
-    init(argument: String?, formals: [Formal]?, ellipsis: Bool, body: NixExpr, position: NixPosition) {
+    init(
+        argument: String?, formals: [Formal]?, ellipsis: Bool, body: NixExpr, position: NixPosition,
+        name: String? = nil
+    ) {
         self.argument = argument
         self.formals = formals
+        self.hasFormals = formals != nil
         self.ellipsis = ellipsis
         self.body = body
+        if formals == nil, case .lambda(let inner) = body, inner.formals == nil {
+            self.curried = inner
+        } else {
+            self.curried = nil
+        }
         self.position = position
+        self.name = name
     }
 
-    func bind(formals: [Formal]?, body: NixExpr) {
-        self.formals = formals
-        self.body = body
+    /// The same function with its variables bound (the fields evaluation reads never change, so
+    /// that it can read them without copying).
+    func bound(formals: [Formal]?, body: NixExpr) -> NixLambda {
+        NixLambda(
+            argument: argument, formals: formals, ellipsis: ellipsis, body: body, position: position, name: name)
     }
 
     func named(_ name: String) { if self.name == nil { self.name = name } }
@@ -198,20 +441,15 @@ public final class NixLambda {
 /// `with attrs; body`: `enclosingWith` is how many environments up from the `with`'s own the next
 /// `with` out is (0: none), which is where a name it lacks is looked up next.
 public final class NixWith {
-    public internal(set) var attrs: NixExpr
-    public internal(set) var body: NixExpr
+    public let attrs: NixExpr
+    public let body: NixExpr
     public let position: NixPosition
-    var enclosingWith = 0
+    let enclosingWith: Int
 
-    init(attrs: NixExpr, body: NixExpr, position: NixPosition) {
+    init(attrs: NixExpr, body: NixExpr, position: NixPosition, enclosingWith: Int = 0) {
         self.attrs = attrs
         self.body = body
         self.position = position
-    }
-
-    func bind(attrs: NixExpr, body: NixExpr, enclosingWith: Int) {
-        self.attrs = attrs
-        self.body = body
         self.enclosingWith = enclosingWith
     }
 }

@@ -57,11 +57,12 @@ struct NixJSONParser {
         try enter()
         defer { depth -= 1 }
         index += 1
-        var entries: [String: NixAttrs.Attr] = [:]
+        // Collected first, so that the set is made at its size rather than grown (and rehashed).
+        var entries: [(String, NixAttrs.Attr)] = []
         skipWhitespace()
         if index < bytes.count && bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return .attrs(NixAttrs(entries))
+            return .attrs(NixAttrs())
         }
         while true {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
@@ -74,7 +75,7 @@ struct NixJSONParser {
             }
             index += 1
             skipWhitespace()
-            entries[key] = NixAttrs.Attr(value: try parseValue(), position: nil)
+            entries.append((key, NixAttrs.Attr(value: try parseValue(), position: nil)))
             skipWhitespace()
             guard index < bytes.count else {
                 throw syntaxError("unexpected end of input; expected '}'", at: index, parsing: "object")
@@ -85,7 +86,7 @@ struct NixJSONParser {
                 skipWhitespace()
             case UInt8(ascii: "}"):
                 index += 1
-                return .attrs(NixAttrs(entries))
+                return .attrs(NixAttrs(Dictionary(entries) { $1 }))  // the last of a repeated key wins
             default:
                 throw syntaxError(unexpected(index) + "; expected '}'", at: index, parsing: "object")
             }

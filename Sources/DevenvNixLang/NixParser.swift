@@ -346,8 +346,8 @@ public struct NixParser {
         }
         guard !arguments.isEmpty else { return function }
         // As parser.y: arguments extend a call already made (`map or [ ]` is `map` of two).
-        if case .call(let inner, let first, let position) = function {
-            return .call(inner, first + arguments, position)
+        if case .call(let inner) = function {
+            return .call(inner.function, inner.arguments + arguments, inner.position)
         }
         return .call(function, arguments, start)
     }

@@ -21,14 +21,14 @@ final class NixScope {
         switch expression {
         case .int, .float, .string, .path, .currentPosition, .local, .withVariable:
             return expression
-        case .variable(let name, let position):
-            return try variable(name, position)
-        case .select(let attrs, let path, let orDefault, let position):
+        case .variable(let variable):
+            return try self.variable(variable.name, variable.position)
+        case .select(let select):
             return .select(
-                try bind(attrs), try bind(path), orDefault: try orDefault.map { try bind($0) },
-                position)
-        case .hasAttr(let attrs, let path, let position):
-            return .hasAttr(try bind(attrs), try bind(path), position)
+                try bind(select.target), try bind(select.path), orDefault: try select.orDefault.map { try bind($0) },
+                select.position)
+        case .hasAttr(let hasAttr):
+            return .hasAttr(try bind(hasAttr.target), try bind(hasAttr.path), hasAttr.position)
         case .attrs(let attrs):
             if attrs.recursive {
                 let inner = NixScope(parent: self, names: attrs.names)
@@ -37,8 +37,8 @@ final class NixScope {
                 try bindDefinitions(of: attrs, outer: self)
             }
             return expression
-        case .list(let elements):
-            return .list(try elements.map { try bind($0) })
+        case .list(let list):
+            return .list(try list.elements.map { try bind($0) })
         case .lambda(let lambda):
             let names = (lambda.argument.map { [$0] } ?? []) + (lambda.formals ?? []).map(\.name)
             let inner = NixScope(parent: self, names: names)
@@ -47,14 +47,13 @@ final class NixScope {
                 bound.defaultValue = try formal.defaultValue.map { try inner.bind($0) }
                 return bound
             }
-            lambda.bind(formals: formals, body: try inner.bind(lambda.body))
-            return expression
-        case .call(let function, let arguments, let position):
-            return .call(try bind(function), try arguments.map { try bind($0) }, position)
-        case .let(let attrs, let body):
-            let inner = NixScope(parent: self, names: attrs.names)
-            try inner.bindDefinitions(of: attrs, outer: self)
-            return .let(attrs, try inner.bind(body))
+            return .lambda(lambda.bound(formals: formals, body: try inner.bind(lambda.body)))
+        case .call(let call):
+            return .call(try bind(call.function), try call.arguments.map { try bind($0) }, call.position)
+        case .let(let node):
+            let inner = NixScope(parent: self, names: node.bindings.names)
+            try inner.bindDefinitions(of: node.bindings, outer: self)
+            return .let(node.bindings, try inner.bind(node.body))
         case .with(let with):
             var enclosing = 0
             var level = 1
@@ -68,18 +67,22 @@ final class NixScope {
                 level += 1
             }
             let inner = NixScope(parent: self, names: [], isWith: true)
-            with.bind(attrs: try bind(with.attrs), body: try inner.bind(with.body), enclosingWith: enclosing)
-            return expression
-        case .if(let condition, let then, let otherwise, let position):
-            return .if(try bind(condition), then: try bind(then), else: try bind(otherwise), position)
-        case .assert(let condition, let body, let position):
-            return .assert(try bind(condition), try bind(body), position)
-        case .not(let operand, let position):
-            return .not(try bind(operand), position)
-        case .binary(let op, let left, let right, let position):
-            return .binary(op, try bind(left), try bind(right), position)
-        case .concatStrings(let parts, let forceString, let position):
-            return .concatStrings(try parts.map { ($0.0, try bind($0.1)) }, forceString: forceString, position)
+            return .with(
+                NixWith(
+                    attrs: try bind(with.attrs), body: try inner.bind(with.body), position: with.position,
+                    enclosingWith: enclosing))
+        case .if(let node):
+            return .if(
+                try bind(node.condition), then: try bind(node.then), else: try bind(node.otherwise), node.position)
+        case .assert(let node):
+            return .assert(try bind(node.condition), try bind(node.body), node.position)
+        case .not(let node):
+            return .not(try bind(node.operand), node.position)
+        case .binary(let node):
+            return .binary(node.op, try bind(node.left), try bind(node.right), node.position)
+        case .concatStrings(let node):
+            return .concatStrings(
+                try node.parts.map { ($0.0, try bind($0.1)) }, forceString: node.forceString, node.position)
         }
     }
 
@@ -108,7 +111,7 @@ final class NixScope {
             if current.isWith {
                 if withLevel == nil { withLevel = level }
             } else if let index = current.slots[name] {
-                return .local(level: level, index: index, name: name, position)
+                return .local(NixLocal(name: name, position: position, level: level, index: index))
             }
             scope = current.parent
             level += 1
@@ -116,6 +119,6 @@ final class NixScope {
         guard let withLevel else {
             throw NixSyntaxError(position: position, message: "undefined variable '\(name)'")
         }
-        return .withVariable(name, level: withLevel, position)
+        return .withVariable(NixWithVariable(name: name, position: position, level: withLevel))
     }
 }

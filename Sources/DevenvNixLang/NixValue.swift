@@ -100,9 +100,23 @@ public final class NixAttrs {
     /// Names in Nix's order: by bytes.
     public var sortedNames: [String] {
         if let sortedNamesCache { return sortedNamesCache }
-        let sorted = entries.keys.sorted(by: NixAttrs.precedes)
+        // Most comparisons are decided by the first eight bytes, compared as one number.
+        var keyed = entries.keys.map { (NixAttrs.leadingBytes(of: $0), $0) }
+        keyed.sort { $0.0 != $1.0 ? $0.0 < $1.0 : NixAttrs.precedes($0.1, $1.1) }
+        let sorted = keyed.map(\.1)
         sortedNamesCache = sorted
         return sorted
+    }
+
+    /// The first eight bytes of the UTF-8 as a big-endian number, zeros after a shorter name:
+    /// two names whose numbers differ are in the numbers' order.
+    private static func leadingBytes(of name: String) -> UInt64 {
+        var name = name
+        return name.withUTF8 { bytes in
+            var leading: UInt64 = 0
+            for index in 0..<8 { leading = leading << 8 | (index < bytes.count ? UInt64(bytes[index]) : 0) }
+            return leading
+        }
     }
 
     static func precedes(_ a: String, _ b: String) -> Bool {
@@ -146,7 +160,9 @@ public final class NixThunk {
         case done(NixValue)
     }
 
-    var state: State
+    /// Read and written at every force; a thunk belongs to one evaluator, which is not shared
+    /// between threads, so the dynamic exclusivity check would guard nothing.
+    @exclusivity(unchecked) var state: State
 
     init(_ expression: NixExpr, _ environment: NixEnvironment) { state = .expression(expression, environment) }
     init(_ deferred: @escaping () throws -> NixValue) { state = .deferred(deferred) }
@@ -199,12 +215,35 @@ public final class NixEnvironment: ManagedBuffer<NixEnvironmentHeader, NixValue>
     }
 
     deinit {
-        _ = withUnsafeMutablePointers { header, elements in elements.deinitialize(count: header.pointee.count) }
+        // One by one: `deinitialize(count:)` goes through the runtime's generic destruction of an
+        // array, slow for the one or two slots most environments have.
+        withUnsafeMutablePointers { header, elements in
+            for index in 0..<header.pointee.count { _ = (elements + index).move() }
+        }
     }
 
-    var parent: NixEnvironment? { @inline(__always) get { header.parent } }
-    var with: NixWith? { header.with }
-    var count: Int { header.count }
+    // Through a pointer rather than `header`, a class property whose every read would pay for a
+    // dynamic exclusivity check (the header never changes after `make`).
+    // For a spare environment of one slot (`NixSpareEnvironments`): made that of another call, or
+    // put aside.
+
+    func reuse(parent: NixEnvironment, first: NixValue) {
+        withUnsafeMutablePointers { header, elements in
+            header.pointee.parent = parent
+            elements.pointee = first
+        }
+    }
+
+    func reuse(first: NixValue) { withUnsafeMutablePointerToElements { $0.pointee = first } }
+
+    /// Swaps the parent with `other`, moving both references rather than copying them.
+    func exchangeParent(_ other: inout NixEnvironment?) {
+        withUnsafeMutablePointerToHeader { swap(&$0.pointee.parent, &other) }
+    }
+
+    var parent: NixEnvironment? { @inline(__always) get { withUnsafeMutablePointerToHeader { $0.pointee.parent } } }
+    var with: NixWith? { withUnsafeMutablePointerToHeader { $0.pointee.with } }
+    var count: Int { withUnsafeMutablePointerToHeader { $0.pointee.count } }
 
     subscript(index: Int) -> NixValue {
         @inline(__always) get { withUnsafeMutablePointerToElements { $0[index] } }
@@ -219,7 +258,8 @@ public final class NixEnvironment: ManagedBuffer<NixEnvironmentHeader, NixValue>
 }
 
 public struct NixEnvironmentHeader {
-    let parent: NixEnvironment?
+    /// Changed only for a spare environment (`NixSpareEnvironments`).
+    var parent: NixEnvironment?
     let with: NixWith?
     let count: Int
 }

@@ -16,7 +16,18 @@ public struct Hash: Hashable, Sendable, CustomStringConvertible {
         case base16, nix32, base64, sri
     }
 
-    public var base16: String { bytes.map { String(format: "%02x", $0) }.joined() }
+    /// Two digits a byte, by table: `String(format:)` cost a formatted string and a dynamic cast
+    /// of its argument per byte (`builtins.hashString` spent most of its time there).
+    public var base16: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
     public var nix32: String { Nix32.encode(bytes) }
     public var base64: String { Data(bytes).base64EncodedString() }
     public var sri: String { "\(algorithm.rawValue)-\(base64)" }

@@ -51,6 +51,10 @@ struct NixEvaluatorTests {
         "builtins.genericClosure { startSet = [ { key = 1; } ]; operator = x: if x.key < 5 then [ { key = x.key + 1; } ] else [ ]; }",
         "builtins.seq (x: x) 1", "[ (1 == 1.0) ([ 1 ] == [ 1 ]) ({ a = 1; } == { a = 1; }) ((x: x) == (x: x)) ]",
         "let f = n: if n == 0 then 0 else 1 + f (n - 1); in f 5000",
+        "let x = { a = { a = 1; b = x.a.a; }; }; in [ x.a.a x.a x.a.b ]",
+        // Closures keep the environments of calls that are over, which must then not be reused.
+        "let f = x: y: x; g = f 1; in [ (g 2) (f 3 4) (g 5) (f 6 7) ]",
+        "map (f: f 10) (builtins.foldl' (acc: x: acc ++ [ (y: x + y) ]) [ ] [ 1 2 3 ])",
         "(derivation { name = \"x\"; builder = \"/bin/sh\"; system = \"x86_64-linux\"; }).drvPath",
     ]
 
