@@ -237,12 +237,8 @@ struct FlakeInputTests {
         let deps = try FlakeInputTests.makeInputs(in: fixture)
         let root = fixture.dir("proj")
         try FlakeInputTests.flake(deps).write(toFile: root + "/flake.nix", atomically: true, encoding: .utf8)
+        let shell = try NixProjectTests.hookedBash(fixture)
         let environment = NixProjectTests.nixpkgs.merging(["TERM": "xterm"]) { $1 }
-        #expect(try fixture.run("develop", "-c", "true", environment: environment).status == 0)
-        #expect(try fixture.run("allow", environment: environment).status == 0)
-        let shell = try ShellSession(
-            "bash", devenv: fixture.devenv, home: fixture.dir("shell-home"), start: fixture.dir.path,
-            environment: NixProjectTests.nixpkgs)
         let before = try fixture.dir.sh("git -C deps/dep-git rev-parse --short=7 HEAD")
         #expect(try shell.query("${VALUES:0:13}|${VALUES: -24:7}", after: "cd \(root)") == "from dep-path|\(before)")
         try fixture.dir.sh(

@@ -231,14 +231,20 @@ struct NixProjectTests {
         #expect(try fixture.run("develop", "-c", "greet", "again").output.hasPrefix("hi again with /"))
     }
 
-    @Test func theBashHookLoadsAndUnloadsIt() throws {
-        let fixture = try NixProjectTests.fixture("shell.nix", NixProjectTests.shellNix)
+    /// The fixture's project realized and allowed, and a bash with devenv's hook in its parent
+    /// directory.
+    static func hookedBash(_ fixture: ProjectFixture) throws -> ShellSession {
         let environment = NixProjectTests.nixpkgs.merging(["TERM": "xterm"]) { $1 }
         #expect(try fixture.run("develop", "-c", "true", environment: environment).status == 0)
         #expect(try fixture.run("allow", environment: environment).status == 0)
-        let shell = try ShellSession(
+        return try ShellSession(
             "bash", devenv: fixture.devenv, home: fixture.dir("shell-home"), start: fixture.dir.path,
             environment: NixProjectTests.nixpkgs)
+    }
+
+    @Test func theBashHookLoadsAndUnloadsIt() throws {
+        let fixture = try NixProjectTests.fixture("shell.nix", NixProjectTests.shellNix)
+        let shell = try NixProjectTests.hookedBash(fixture)
         let root = fixture.dir("proj")
         #expect(try shell.query("$GREETING|$GOPATH", after: "cd \(root)") == "hi|\(root)/.go")
         try shell.send("$HELLO_BIN")
