@@ -270,7 +270,7 @@ public final class NixPrimOp {
     public let arity: Int
     let body: (NixEvaluator, [NixValue], NixPosition?) throws -> NixValue
 
-    init(
+    public init(
         _ name: String, arity: Int, _ body: @escaping (NixEvaluator, [NixValue], NixPosition?) throws -> NixValue
     ) {
         self.name = name

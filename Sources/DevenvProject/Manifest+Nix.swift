@@ -98,6 +98,7 @@ struct NixProjectEvaluation: @unchecked Sendable {
     let system: String
     let packages: PackageSet
     let flake: FlakeLockOptions
+    let scripts = NixScripts()
 
     /// The manifest, and the files the evaluation read (besides `path`).
     func manifest() throws -> (Manifest, [String]) {
@@ -179,6 +180,14 @@ struct NixProjectEvaluation: @unchecked Sendable {
                     "nested": .attrs(NixAttrs(values: nested)),
                     "open": .string(NixString(Manifest.referenceOpen)),
                     "close": .string(NixString(Manifest.referenceClose)),
+                    "script": .primop(
+                        NixPrimOp("script", arity: 2) { [scripts] evaluator, arguments, _ in
+                            .string(
+                                NixString(
+                                    scripts.marker(
+                                        name: try evaluator.text(of: arguments[0]).text,
+                                        text: try evaluator.text(of: arguments[1]).text)))
+                        }),
                     "hostSystem": .string(NixString(system)),
                 ])))
         evaluator.provide(nixpkgs, at: root)
@@ -350,8 +359,13 @@ struct NixProjectEvaluation: @unchecked Sendable {
             guard case .attrs(let app) = try evaluator.force(named[name]!), let program = app["program"] else {
                 throw ManifestError("\(displayName): apps.\(system).\(name) has no `program`")
             }
-            let text = try usable(evaluator.text(of: program).text, in: shell, at: named.entries[name]?.position)
-            scripts[name] = ShellSyntax.posixQuoted(text)
+            let path = try evaluator.text(of: program).text
+            // A script made in Nix runs as itself: bash with its text, the arguments as its own.
+            if let script = self.scripts.program(at: path) {
+                scripts[name] = "bash -c \(ShellSyntax.posixQuoted(script)) \(ShellSyntax.posixQuoted(name))"
+                continue
+            }
+            scripts[name] = ShellSyntax.posixQuoted(try usable(path, in: shell, at: named.entries[name]?.position))
         }
         return scripts
     }
@@ -487,6 +501,11 @@ struct NixProjectEvaluation: @unchecked Sendable {
     private func usable(_ text: String, in shell: Manifest.Shell, at position: NixPosition?) throws -> String {
         if let name = Manifest.packageReferences(in: text).first(where: { !shell.has($0) }) {
             let place = position.map { relocated("\($0)") } ?? displayName
+            if let script = scripts.name(ofReference: name) {
+                throw ManifestError(
+                    "\(place): uses the store path of the script '\(script)', which devenv does not make (put the script in the shell's packages and call it by its name)"
+                )
+            }
             throw ManifestError("\(place): \(Manifest.unknownReference(name))")
         }
         return text
@@ -498,5 +517,36 @@ struct NixProjectEvaluation: @unchecked Sendable {
             throw ManifestError("\(place): \(what) is not a list")
         }
         return list.elements
+    }
+}
+
+/// The scripts `writeShellScriptBin` and `writeShellApplication` made in one evaluation. A script
+/// has no store path (it is a program of the shell that lists it), so its `outPath` is a marker,
+/// `${packages.script:ID}`, by which a flake app that runs it finds its text.
+final class NixScripts {
+    private var byID: [String: (name: String, text: String)] = [:]
+    private static let prefix = "script:"
+
+    /// The marker of the script `name` with `text`.
+    func marker(name: String, text: String) -> String {
+        let id = name + "-" + Hasher.hash(.sha256, Array(text.utf8)).nix32.prefix(12)
+        byID[id] = (name, text)
+        return Manifest.referenceOpen + NixScripts.prefix + id + Manifest.referenceClose
+    }
+
+    /// The text of the script whose program `path` is (`${script}/bin/NAME`), if it is one.
+    func program(at path: String) -> String? {
+        for (id, script) in byID
+        where path == Manifest.referenceOpen + NixScripts.prefix + id + Manifest.referenceClose + "/bin/" + script.name
+        {
+            return script.text
+        }
+        return nil
+    }
+
+    /// The script's name, when `reference` (a `${packages.…}` name) is a script's marker.
+    func name(ofReference reference: String) -> String? {
+        guard reference.hasPrefix(NixScripts.prefix) else { return nil }
+        return byID[String(reference.dropFirst(NixScripts.prefix.count))]?.name
     }
 }

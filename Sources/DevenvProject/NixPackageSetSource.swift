@@ -5,7 +5,7 @@
 /// Also `flake-utils`, which flakes name beside nixpkgs and which is small enough to carry.
 enum NixPackageSetSource {
     static let nixpkgs = #"""
-        { names, nested, open, close, hostSystem }:
+        { names, nested, open, close, hostSystem, script }:
         { system ? hostSystem, config ? { }, overlays ? [ ], ... }:
         let
           package = name:
@@ -71,20 +71,20 @@ enum NixPackageSetSource {
           writeShellScriptBin = name: text: {
             type = "derivation";
             inherit name system;
-            outPath = open + "script:" + name + close;
+            outPath = script name text;
             __devenvScript = { inherit name text; };
           };
-          writeShellApplication = { name, text, runtimeInputs ? [ ], ... }: {
-            type = "derivation";
-            inherit name system;
-            outPath = open + "script:" + name + close;
-            __devenvScript = {
-              inherit name text;
+          writeShellApplication = { name, text, runtimeInputs ? [ ], ... }:
+            let
               prelude = "set -o errexit\nset -o nounset\nset -o pipefail\n"
                 + (if runtimeInputs == [ ] then "" else "export PATH=\"${lib.makeBinPath runtimeInputs}:$PATH\"\n")
                 + "\n";
+            in {
+              type = "derivation";
+              inherit name system;
+              outPath = script name (prelude + text);
+              __devenvScript = { inherit name text prelude; };
             };
-          };
           runCommand = runCommand;
           runCommandNoCC = runCommand;
           runCommandLocal = runCommand;

@@ -231,6 +231,36 @@ struct NixProjectTests {
         #expect(try fixture.run("develop", "-c", "greet", "again").output.hasPrefix("hi again with /"))
     }
 
+    /// A flake app whose program is a script made in Nix runs that script with its arguments; a
+    /// script's store path used anywhere else says what to do instead.
+    @Test func anAppOfAScriptRunsIt() throws {
+        let fixture = try NixProjectTests.fixture(
+            "flake.nix",
+            """
+            {
+              outputs = { self, nixpkgs }:
+                let
+                  pkgs = nixpkgs.legacyPackages.${builtins.currentSystem};
+                  greet = pkgs.writeShellScriptBin "greet" ''echo "hi $1 and $2"'';
+                in {
+                  devShells.${builtins.currentSystem}.default = pkgs.mkShell { packages = [ pkgs.hello_2 ]; };
+                  apps.${builtins.currentSystem}.greet = { type = "app"; program = "${greet}/bin/greet"; };
+                };
+            }
+
+            """)
+        let run = try fixture.run("run", "greet", "you", "me", environment: NixProjectTests.nixpkgs)
+        #expect(run.output == "hi you and me", "\(run.stderr)")
+        let misused = try NixProjectTests.fixture(
+            "shell.nix",
+            "{ pkgs ? import <nixpkgs> {} }:\nlet greet = pkgs.writeShellScriptBin \"greet\" \"echo hi\"; in\npkgs.mkShell {\n  shellHook = \"${greet}/bin/greet\";\n}\n"
+        )
+        #expect(
+            try misused.run("develop", "-c", "true", environment: NixProjectTests.nixpkgs).stderr
+                == "Error: shell.nix:4:3: uses the store path of the script 'greet', which devenv does not make (put the script in the shell's packages and call it by its name)\n"
+        )
+    }
+
     /// The fixture's project realized and allowed, and a bash with devenv's hook in its parent
     /// directory.
     static func hookedBash(_ fixture: ProjectFixture) throws -> ShellSession {
