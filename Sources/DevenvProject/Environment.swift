@@ -135,7 +135,7 @@ extension Lockfile {
             name: "devenv-programs", version: "", system: system, sources: [],
             dependencies: named.map(\.derivation), script: script, paths: ["bin"])
         let programsPackage = LockedPackage(
-            request: "programs", input: "", derivation: derivation,
+            request: Manifest.programsPackage, input: "", derivation: derivation,
             outPath: store.fullPath(of: try derivation.outputPath(in: store)), narHash: nil, environment: [:])
         return Environment(
             shell: shell, system: system, packages: [programsPackage] + locked.packages, wrapped: wrapped)

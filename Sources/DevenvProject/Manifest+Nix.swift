@@ -427,6 +427,7 @@ struct NixProjectEvaluation: @unchecked Sendable {
                 result.packages += inner.packages.filter { !result.packages.contains($0) }
                 result.env.merge(inner.env) { $1 }
                 result.locations.merge(inner.locations) { $1 }
+                result.programs.merge(inner.programs) { $1 }
                 if let hook = inner.hook { hooks.append(hook) }
             }
         }
@@ -498,12 +499,20 @@ struct NixProjectEvaluation: @unchecked Sendable {
 
     /// `text`, once sure that every store path it names is one of `shell`'s packages, the only
     /// paths entering it can put there.
-    private func usable(_ text: String, in shell: Manifest.Shell, at position: NixPosition?) throws -> String {
+    private func usable(_ written: String, in shell: Manifest.Shell, at position: NixPosition?) throws -> String {
+        var text = written
+        // A script that is a program of the shell is in the directory of its programs.
+        for name in Manifest.packageReferences(in: written) {
+            if let script = scripts.script(ofReference: name), shell.programs[script.name] == script.text {
+                text = text.replacingOccurrences(
+                    of: Manifest.packageReference(name), with: Manifest.packageReference(Manifest.programsPackage))
+            }
+        }
         if let name = Manifest.packageReferences(in: text).first(where: { !shell.has($0) }) {
             let place = position.map { relocated("\($0)") } ?? displayName
-            if let script = scripts.name(ofReference: name) {
+            if let script = scripts.script(ofReference: name)?.name {
                 throw ManifestError(
-                    "\(place): uses the store path of the script '\(script)', which devenv does not make (put the script in the shell's packages and call it by its name)"
+                    "\(place): uses the store path of the script '\(script)', which is not a program of the shell (add it to its packages)"
                 )
             }
             throw ManifestError("\(place): \(Manifest.unknownReference(name))")
@@ -544,9 +553,9 @@ final class NixScripts {
         return nil
     }
 
-    /// The script's name, when `reference` (a `${packages.…}` name) is a script's marker.
-    func name(ofReference reference: String) -> String? {
+    /// The script, when `reference` (a `${packages.…}` name) is a script's marker.
+    func script(ofReference reference: String) -> (name: String, text: String)? {
         guard reference.hasPrefix(NixScripts.prefix) else { return nil }
-        return byID[String(reference.dropFirst(NixScripts.prefix.count))]?.name
+        return byID[String(reference.dropFirst(NixScripts.prefix.count))]
     }
 }

@@ -5,6 +5,8 @@
 extension Manifest {
     static let referenceOpen = "${packages."
     static let referenceClose = "}"
+    /// The name `${packages.NAME}` gives the directory of a shell's own programs (`bin/NAME`).
+    public static let programsPackage = "devenv-programs"
 
     /// What stands for package `name`'s store path.
     static func packageReference(_ name: String) -> String { referenceOpen + name + referenceClose }
@@ -43,6 +45,8 @@ extension Manifest {
 }
 
 extension Manifest.Shell {
-    /// Whether the shell asks for a package of this name.
-    func has(_ name: String) -> Bool { packages.contains { $0.name == name } }
+    /// Whether the shell asks for a package of this name (its programs' directory, when it has any).
+    func has(_ name: String) -> Bool {
+        name == Manifest.programsPackage ? !programs.isEmpty : packages.contains { $0.name == name }
+    }
 }

@@ -232,7 +232,7 @@ struct NixProjectTests {
     }
 
     /// A flake app whose program is a script made in Nix runs that script with its arguments; a
-    /// script's store path used anywhere else says what to do instead.
+    /// script's store path elsewhere is the directory of the shell's programs, when it is one.
     @Test func anAppOfAScriptRunsIt() throws {
         let fixture = try NixProjectTests.fixture(
             "flake.nix",
@@ -257,8 +257,17 @@ struct NixProjectTests {
         )
         #expect(
             try misused.run("develop", "-c", "true", environment: NixProjectTests.nixpkgs).stderr
-                == "Error: shell.nix:4:3: uses the store path of the script 'greet', which devenv does not make (put the script in the shell's packages and call it by its name)\n"
+                == "Error: shell.nix:4:3: uses the store path of the script 'greet', which is not a program of the shell (add it to its packages)\n"
         )
+        let listed = try NixProjectTests.fixture(
+            "shell.nix",
+            "{ pkgs ? import <nixpkgs> {} }:\nlet greet = pkgs.writeShellScriptBin \"greet\" \"echo hi $1\"; in\npkgs.mkShell {\n  packages = [ greet ];\n  GREET = \"${greet}/bin/greet\";\n}\n"
+        )
+        let entered = try listed.run("develop", "-c", "sh", "-c", "$GREET there", environment: NixProjectTests.nixpkgs)
+        #expect(entered.output == "hi there", "\(entered.stderr)")
+        #expect(try listed.run("init", "--from-nix", environment: NixProjectTests.nixpkgs).status == 0)
+        let manifest = try String(contentsOfFile: listed.dir("proj/devenv.toml"), encoding: .utf8)
+        #expect(manifest.contains("GREET = \"${packages.devenv-programs}/bin/greet\""), "\(manifest)")
     }
 
     /// The fixture's project realized and allowed, and a bash with devenv's hook in its parent
