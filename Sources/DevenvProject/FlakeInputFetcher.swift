@@ -29,6 +29,8 @@ struct FetchedFlakeInput {
 /// A flake input the store lacks, where nothing may be fetched (`devenv status`).
 public struct FlakeInputNotFetched: Error, CustomStringConvertible {
     public let description: String
+
+    static let notYet = FlakeInputNotFetched(description: "not fetched yet (run `devenv lock`)")
 }
 
 /// Fetches flake inputs into the store: `path` directories as they are, `git` and `github`
@@ -49,7 +51,7 @@ struct FlakeInputFetcher {
 
     /// The newest tree `reference` names; relative paths are from `base`.
     func fetch(_ reference: FlakeReference, base: String) throws -> FetchedFlakeInput {
-        guard fetching else { throw FlakeInputNotFetched(description: "not fetched yet (run `devenv lock`)") }
+        guard fetching else { throw FlakeInputNotFetched.notYet }
         var locked = reference.attributes
         locked["dir"] = nil
         return try fetch(&locked, base: base, expected: nil, dir: reference.attributes["dir"])
@@ -78,7 +80,7 @@ struct FlakeInputFetcher {
         if try store.isValid(path) {
             return FetchedFlakeInput(locked: locked, path: store.directory.fullPath(of: path))
         }
-        guard fetching else { throw FlakeInputNotFetched(description: "not fetched yet (run `devenv lock`)") }
+        guard fetching else { throw FlakeInputNotFetched.notYet }
         var pinned = locked
         let dir = pinned.removeValue(forKey: "dir")
         return try fetch(&pinned, base: base, expected: narHash, dir: dir)

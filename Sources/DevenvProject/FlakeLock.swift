@@ -24,6 +24,11 @@ final class FlakeLock {
         /// Whether the file holds it.
         var isWritten: Bool { builtin == nil || !locked.isEmpty }
 
+        /// Whether the file holds any of its inputs.
+        var hasWrittenInputs: Bool {
+            inputs.values.contains { if case .node(let child) = $0 { child.isWritten } else { true } }
+        }
+
         init(locked: [String: CanonicalJSON] = [:], original: [String: CanonicalJSON] = [:], isFlake: Bool = true) {
             self.locked = locked
             self.original = original
@@ -131,7 +136,7 @@ final class FlakeLock {
             keys[ObjectIdentifier(node)] = key
             nodes[key] = .object([:])  // claimed before the inputs are walked
             var fields: [String: CanonicalJSON] = [:]
-            if node.inputs.values.contains(where: { if case .node(let child) = $0 { child.isWritten } else { true } }) {
+            if node.hasWrittenInputs {
                 var inputs: [String: CanonicalJSON] = [:]
                 for name in node.inputs.keys.sorted() {
                     switch node.inputs[name]! {

@@ -143,9 +143,9 @@ struct FlakeReference: Hashable {
             }
             if url.contains("/numtide/flake-utils/") { return .flakeUtils }
             let last = url.split(separator: "?")[0].split(separator: "/").last.map(String.init) ?? ""
-            repository = FlakeReference.archiveSuffixes.reduce(last) { name, suffix in
+            repository = (FlakeReference.archiveSuffixes + [".git"]).reduce(last) { name, suffix in
                 name.hasSuffix(suffix) ? String(name.dropLast(suffix.count)) : name
-            }.replacingOccurrences(of: ".git", with: "")
+            }
         case "indirect": repository = string("id")!
         default: return nil
         }

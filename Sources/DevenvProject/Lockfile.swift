@@ -344,11 +344,5 @@ public struct Lockfile: Hashable, Sendable {
     }
 
     /// Writes the lock atomically (a temporary file renamed over the old one).
-    public func write(to path: String) throws {
-        do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw ProjectError("cannot write \(path): \(error.localizedDescription)")
-        }
-    }
+    public func write(to path: String) throws { try ProjectFiles.write(text, to: path) }
 }

@@ -25,13 +25,13 @@ extension Manifest {
     ) throws {
         let cache = flake.updating == nil ? cacheDirectory.map(NixEvaluationCache.init) : nil
         let key = NixEvaluationCache.key(path: path, bytes: bytes, system: system, nixpkgs: nixpkgs)
-        let lockPath = (path as NSString).deletingLastPathComponent + "/flake.lock"
+        let lockPath = (path as NSString).deletingLastPathComponent + "/" + Manifest.flakeLockFile
         let isFlake = (path as NSString).lastPathComponent == "flake.nix"
         if let cached = cache?.manifest(key: key, displayName: displayName, system: system) {
             self = cached
             inputs[PackageRequest.defaultInput] = nixpkgs
             // Kept only while flake.lock was current: it still is.
-            flakeLock = isFlake ? flake.lockBytes.map { String(decoding: $0, as: UTF8.self) } : nil
+            flakeLock = isFlake ? flake.lockText : nil
             return
         }
         let packages: PackageSet
@@ -51,7 +51,7 @@ extension Manifest {
         let (manifest, read) = try NixEvaluator.onLargeStack { try evaluation.manifest() }
         self = manifest
         inputs[PackageRequest.defaultInput] = nixpkgs
-        guard flakeLock == flake.lockBytes.map({ String(decoding: $0, as: UTF8.self) }) else { return }
+        guard flakeLock == flake.lockText else { return }
         // A path: set's recipes are read too: a change to them is a change to the names.
         cache?.store(
             self, key: key, read: read + (setDirectory.map { [$0] } ?? []) + (isFlake ? [lockPath] : []))
@@ -69,6 +69,7 @@ extension Manifest {
 public struct FlakeLockOptions: Sendable {
     /// flake.lock as read (nil: there is none).
     public var lockBytes: Data?
+    var lockText: String? { lockBytes.map { String(decoding: $0, as: UTF8.self) } }
     /// The inputs to move to their newest (`devenv update`): nil for none, empty for all.
     public var updating: Set<String>?
     /// False where nothing may be fetched: an input the store lacks is then an error.
@@ -212,9 +213,7 @@ struct NixProjectEvaluation: @unchecked Sendable {
             throw ManifestError("\(displayName): a flake is a set with `inputs` and `outputs`")
         }
         let declared = try FlakeLocker.declarations(of: flake, evaluator: evaluator, path: [], file: path)
-        let previous = try self.flake.lockBytes.map {
-            try FlakeLock(text: String(decoding: $0, as: UTF8.self), file: Manifest.flakeLockFile)
-        }
+        let previous = try self.flake.lockText.map { try FlakeLock(text: $0, file: Manifest.flakeLockFile) }
         if let updating = self.flake.updating, let unknown = updating.sorted().first(where: { declared[$0] == nil }) {
             throw ManifestError("the flake has no input '\(unknown)'")
         }
@@ -229,15 +228,14 @@ struct NixProjectEvaluation: @unchecked Sendable {
         guard case .attrs(let attrs) = try evaluator.force(outputs) else {
             throw ManifestError("\(displayName): the flake's outputs are not a set")
         }
-        let hasInputs = lock.root.inputs.values.contains {
-            if case .node(let child) = $0 { child.isWritten } else { true }
-        }
-        return (attrs, hasInputs || previous != nil ? lock.text : nil, locker.fetched.values.map(\.path))
+        return (
+            attrs, lock.root.hasWrittenInputs || previous != nil ? lock.text : nil, locker.fetched.values.map(\.path)
+        )
     }
 
     /// Every input of the lock as call-flake.nix takes it, by an id ("root" for the flake): its
     /// `inputs` (input name → id, follows resolved), and either `value` (devenv's own inputs) or
-    /// `flake`, `sourceInfo` and `dir`.
+    /// `flake`, `sourceInfo` and `directory` (where its flake.nix is).
     private func flakeNodes(
         _ lock: FlakeLock, fetched: [ObjectIdentifier: FetchedFlakeInput], evaluator: NixEvaluator, nixpkgs: NixValue
     ) throws -> NixAttrs {
@@ -526,36 +524,5 @@ struct NixProjectEvaluation: @unchecked Sendable {
             throw ManifestError("\(place): \(what) is not a list")
         }
         return list.elements
-    }
-}
-
-/// The scripts `writeShellScriptBin` and `writeShellApplication` made in one evaluation. A script
-/// has no store path (it is a program of the shell that lists it), so its `outPath` is a marker,
-/// `${packages.script:ID}`, by which a flake app that runs it finds its text.
-final class NixScripts {
-    private var byID: [String: (name: String, text: String)] = [:]
-    private static let prefix = "script:"
-
-    /// The marker of the script `name` with `text`.
-    func marker(name: String, text: String) -> String {
-        let id = name + "-" + Hasher.hash(.sha256, Array(text.utf8)).nix32.prefix(12)
-        byID[id] = (name, text)
-        return Manifest.referenceOpen + NixScripts.prefix + id + Manifest.referenceClose
-    }
-
-    /// The text of the script whose program `path` is (`${script}/bin/NAME`), if it is one.
-    func program(at path: String) -> String? {
-        for (id, script) in byID
-        where path == Manifest.referenceOpen + NixScripts.prefix + id + Manifest.referenceClose + "/bin/" + script.name
-        {
-            return script.text
-        }
-        return nil
-    }
-
-    /// The script, when `reference` (a `${packages.…}` name) is a script's marker.
-    func script(ofReference reference: String) -> (name: String, text: String)? {
-        guard reference.hasPrefix(NixScripts.prefix) else { return nil }
-        return byID[String(reference.dropFirst(NixScripts.prefix.count))]
     }
 }

@@ -68,6 +68,16 @@ public struct ProjectFiles: Sendable {
         }
     }
 
+    /// Replaces the file at `path` with `text` at once (a new file renamed over it, never followed
+    /// through a link): a lock is never half-written.
+    static func write(_ text: String, to path: String) throws {
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw ProjectError("cannot write \(path): \(error.localizedDescription)")
+        }
+    }
+
     /// For `devenv check`: each input flake.lock pins whose source no longer has the pinned NAR
     /// hash (a `path:` directory changed since, a commit or archive that differs), one line each.
     public func flakeInputProblems(store: Store) -> [String] {
@@ -109,11 +119,7 @@ public struct ProjectFiles: Sendable {
         guard flakeLockIsStale(for: manifest), let text = manifest.flakeLock, let path = project.flakeLockPath else {
             return nil
         }
-        do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw ProjectError("cannot write \(path): \(error.localizedDescription)")
-        }
+        try ProjectFiles.write(text, to: path)
         return ProjectFiles(
             project: project, manifestBytes: manifestBytes, lockBytes: lockBytes, flakeLockBytes: Data(text.utf8))
     }

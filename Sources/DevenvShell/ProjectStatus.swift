@@ -51,7 +51,7 @@ public struct ProjectStatus {
             (lock, realized) = (.stale, nil)
             return
         }
-        let lockfile = try project.lock()?.relocated(to: store.directory)
+        let lockfile = try files.lock()?.relocated(to: store.directory)
         lock =
             lockfile.map {
                 Locker.isCurrent($0, for: manifest) && !files.flakeLockIsStale(for: manifest) ? .current : .stale

@@ -3,8 +3,9 @@ import DevenvStore
 import Foundation
 
 /// Which projects the hook may load: `devenv allow` binds a directory to the hash of its
-/// devenv.toml and devenv.lock (a flake's flake.lock too: it decides which inputs' code runs), and its git repository to that hash too, so other worktrees with
-/// the same content are allowed as well. An edit changes the hash and blocks the project again.
+/// devenv.toml and devenv.lock (a flake's flake.lock too: it decides which inputs' code runs),
+/// and its git repository to that hash too, so other worktrees with the same content are allowed
+/// as well. An edit changes the hash and blocks the project again.
 public struct TrustStore: Sendable {
     public let layout: HookLayout
 
@@ -14,10 +15,8 @@ public struct TrustStore: Sendable {
     /// lock's machine-specific parts (output paths, the store directory) and the NAR hashes it
     /// learns by realizing do not count, so using a project does not block it again.
     public static func contentHash(root: String) -> String {
-        let (manifest, lock) = files(root: root)
-        return contentHash(
-            manifest: manifest, lock: lock,
-            flakeLock: Project(root: root).flakeLockPath.flatMap(FileManager.default.contents(atPath:)))
+        let (manifest, lock, flakeLock) = files(root: root)
+        return contentHash(manifest: manifest, lock: lock, flakeLock: flakeLock)
     }
 
     /// The same hash for files read once.
@@ -49,12 +48,14 @@ public struct TrustStore: Sendable {
         Data(Lockfile.identity(ofText: String(decoding: lock, as: UTF8.self)).utf8)
     }
 
-    /// The bytes of the project's devenv.toml and devenv.lock (empty when missing).
-    private static func files(root: String) -> (manifest: Data, lock: Data) {
+    /// The bytes of the project's devenv.toml and devenv.lock (empty when missing), and of a
+    /// flake's flake.lock (nil when there is none).
+    private static func files(root: String) -> (manifest: Data, lock: Data, flakeLock: Data?) {
         let project = Project(root: root)
         return (
             FileManager.default.contents(atPath: project.manifestPath) ?? Data(),
-            FileManager.default.contents(atPath: project.lockPath) ?? Data()
+            FileManager.default.contents(atPath: project.lockPath) ?? Data(),
+            project.flakeLockPath.flatMap(FileManager.default.contents(atPath:))
         )
     }
 
@@ -129,7 +130,7 @@ public struct TrustStore: Sendable {
         guard let oldManifest = FileManager.default.contents(atPath: allowed + ".toml"),
             let oldLock = read(allowed + ".lock").first
         else { return "devenv.toml or devenv.lock" }
-        let (manifest, lock) = TrustStore.files(root: root)
+        let (manifest, lock, _) = TrustStore.files(root: root)
         let project = Project(root: root)
         let name = (project.manifestPath as NSString).lastPathComponent
         var parts: [String] = []
