@@ -86,6 +86,10 @@ let package = Package(
             name: "DevenvServices",
             dependencies: ["CLinux", "DevenvBasics", "DevenvProject"]
         ),
+        .target(
+            name: "DevenvContainer",
+            dependencies: ["CArchive", "DevenvBasics", "DevenvStore", "DevenvFetch", "DevenvBuild", "DevenvProject"]
+        ),
         .executableTarget(
             name: "devenv",
             dependencies: [
@@ -97,6 +101,7 @@ let package = Package(
                 "DevenvProject",
                 "DevenvShell",
                 "DevenvServices",
+                "DevenvContainer",
                 "DevenvCache",
                 "DevenvNixLang",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -138,6 +143,10 @@ let package = Package(
         .testTarget(
             name: "DevenvCacheTests",
             dependencies: ["DevenvBasics", "DevenvCache", "DevenvStore", "TestSupport"]
+        ),
+        .testTarget(
+            name: "DevenvContainerTests",
+            dependencies: ["DevenvContainer", "DevenvStore", "TestSupport"]
         ),
         .testTarget(
             name: "DevenvServicesTests",

@@ -166,6 +166,22 @@ public struct Derivation: Hashable, Sendable {
     /// and hashing that, not the nested fields, keeps dictionaries of deep chains cheap.
     public static func == (lhs: Derivation, rhs: Derivation) -> Bool { lhs.hash == rhs.hash }
 
+    /// The outputs of `derivations` and all below them in `here` → the same outputs in `there`
+    /// (a derivation's hash does not depend on the store directory).
+    public static func outputCounterparts(of derivations: [Derivation], in here: StoreDirectory, there: StoreDirectory)
+        throws -> [StorePath: StorePath]
+    {
+        var names: [StorePath: StorePath] = [:]
+        var seen: Set<Derivation> = []
+        var pending = derivations
+        while let next = pending.popLast() {
+            guard seen.insert(next).inserted else { continue }
+            names[try next.outputPath(in: here)] = try next.outputPath(in: there)
+            pending += next.dependencies
+        }
+        return names
+    }
+
     public func hash(into hasher: inout Swift.Hasher) { hasher.combine(hash) }
 
     /// Where the output goes in `store`: an `output:out` store path over the derivation hash.

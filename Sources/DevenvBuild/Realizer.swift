@@ -87,17 +87,7 @@ extension Realizer {
     /// The outputs of `derivation` and all below it, named in another store directory: the same
     /// derivations' outputs there (their hashes do not depend on the store directory).
     static func counterparts(of derivation: Derivation, in here: StoreDirectory) -> Substituter.Counterparts {
-        { there in
-            var names: [StorePath: StorePath] = [:]
-            var seen: Set<Derivation> = []
-            var pending = [derivation]
-            while let next = pending.popLast() {
-                guard seen.insert(next).inserted else { continue }
-                names[try next.outputPath(in: here)] = try next.outputPath(in: there)
-                pending += next.dependencies
-            }
-            return names
-        }
+        { there in try Derivation.outputCounterparts(of: [derivation], in: here, there: there) }
     }
 }
 

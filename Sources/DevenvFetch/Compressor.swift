@@ -3,15 +3,23 @@ import DevenvBasics
 import DevenvStore
 import Glibc
 
-/// Compresses a stream (a NAR as it is dumped) into a new file as one raw stream, what a binary
-/// cache's `nar/….nar.zst` is, on several threads where the method allows.
+/// Compresses a stream (a NAR as it is dumped, an image's layer) into a new file as one raw
+/// stream, what a binary cache's `nar/….nar.zst` is, on several threads where the method allows.
+/// The output depends only on the input: gzip's header has no timestamp.
 public final class Compressor: NarSink {
     public enum Method: String, Sendable, CaseIterable {
         case zstd
         case xz
+        case gzip
 
         /// The file extension a binary cache gives it.
-        public var fileExtension: String { self == .zstd ? ".zst" : ".xz" }
+        public var fileExtension: String {
+            switch self {
+            case .zstd: ".zst"
+            case .xz: ".xz"
+            case .gzip: ".gz"
+            }
+        }
     }
 
     private let writer: OpaquePointer?
@@ -32,10 +40,16 @@ public final class Compressor: NarSink {
         self.target = target
         writer = archive_write_new()
         entry = archive_entry_new()
-        let filter = method == .zstd ? archive_write_add_filter_zstd(writer) : archive_write_add_filter_xz(writer)
+        let filter =
+            switch method {
+            case .zstd: archive_write_add_filter_zstd(writer)
+            case .xz: archive_write_add_filter_xz(writer)
+            case .gzip: archive_write_add_filter_gzip(writer)
+            }
         guard filter == ARCHIVE_OK, archive_write_set_format_raw(writer) == ARCHIVE_OK else {
             throw failure("compress to")
         }
+        if method == .gzip { _ = archive_write_set_filter_option(writer, "gzip", "timestamp", nil) }
         // Where the library cannot use threads, one does it.
         _ = archive_write_set_filter_option(writer, method.rawValue, "threads", String(max(1, threads)))
         // The stream ends where the compressor ends it, not padded to a block (a socket would be).

@@ -42,6 +42,8 @@ public struct Manifest: Sendable, Equatable {
     public var scripts: [String: String]
     /// `[services.NAME]`, by name.
     public var services: [String: Service] = [:]
+    /// `[containers.NAME]`, by name.
+    public var containers: [String: ContainerSpec] = [:]
     /// `[cache]`: binary caches the project suggests, used once the project is allowed.
     public var suggestedCaches = CacheSources()
     /// A flake.nix project's flake.lock as its inputs were locked: the file's text while it is
@@ -53,7 +55,7 @@ public struct Manifest: Sendable, Equatable {
             && lhs.checks.map(\.name) == rhs.checks.map(\.name)
             && lhs.checks.map(\.command) == rhs.checks.map(\.command)
             && lhs.scripts == rhs.scripts && lhs.services == rhs.services && lhs.checkNeeds == rhs.checkNeeds
-            && lhs.suggestedCaches == rhs.suggestedCaches
+            && lhs.suggestedCaches == rhs.suggestedCaches && lhs.containers == rhs.containers
     }
 
     /// The `[scripts]` entry `name`, or an error listing the ones there are.
@@ -63,6 +65,23 @@ public struct Manifest: Sendable, Equatable {
             throw ProjectError("devenv.toml has no script '\(name)'" + (known.isEmpty ? "" : " (it has: \(known))"))
         }
         return command
+    }
+
+    /// The container `name` (the only one when nil), or an error listing the ones there are.
+    public func container(_ name: String?) throws -> ContainerSpec {
+        let known = containers.keys.sorted().joined(separator: ", ")
+        guard let name else {
+            guard containers.count == 1 else {
+                throw ProjectError(
+                    containers.isEmpty
+                        ? "devenv.toml has no [containers.NAME]" : "devenv.toml has several containers; name one (\(known))")
+            }
+            return containers.values.first!
+        }
+        guard let container = containers[name] else {
+            throw ProjectError("devenv.toml has no container '\(name)'" + (known.isEmpty ? "" : " (it has: \(known))"))
+        }
+        return container
     }
 
     /// The shell `name`, or an error listing the ones there are.
@@ -93,7 +112,9 @@ extension Manifest {
 
     private init(document: TOMLDocument, currentSystem: String) throws {
         let top = TOMLTableReader(document, path: [], table: document.root)
-        try top.rejectUnknownKeys(["project", "inputs", "shell", "shells", "checks", "scripts", "services", "cache"])
+        try top.rejectUnknownKeys([
+            "project", "inputs", "shell", "shells", "checks", "scripts", "services", "cache", "containers",
+        ])
         if let cache = try top.table("cache") {
             // Keys a project cannot set: what signs is the user's.
             try cache.rejectUnknownKeys(["substituters", "trusted-public-keys"])
@@ -229,6 +250,12 @@ extension Manifest {
             }
         }
         try checkServiceOrder(document)
+        if let table = try top.table("containers") {
+            for key in table.table.keys.sorted() {
+                guard let reader = try table.table(key) else { continue }
+                containers[key] = try ContainerSpec.read(reader, name: key)
+            }
+        }
         // Checks and scripts run in the default shell: what they name must be among its packages.
         let runs =
             checks.map { (["checks", $0.name], $0.command) }

@@ -66,6 +66,20 @@ public struct StoreRewrite: Sendable {
         return hasher.finalize()
     }
 
+    /// Rewrites `bytes` in place (a file's contents or a link's target held whole).
+    public func rewrite(_ bytes: inout [UInt8]) {
+        let count = bytes.count
+        guard count > 0 else { return }
+        bytes.withUnsafeMutableBytes { _ = rewrite($0, from: 0, before: count) }
+    }
+
+    /// `text` rewritten (a variable's value, a link's target).
+    public func rewrite(_ text: String) -> String {
+        var bytes = Array(text.utf8)
+        rewrite(&bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// Rewrites the matches that start in `first..<starts`; where the scan stopped (past the
     /// last match, which may end after `starts`).
     private func rewrite(_ buffer: UnsafeMutableRawBufferPointer, from first: Int, before starts: Int) -> Int {

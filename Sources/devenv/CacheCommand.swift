@@ -15,7 +15,7 @@ struct CompressionOption: ParsableArguments {
     var text = "zstd"
 
     func validate() throws {
-        guard text == "none" || Compressor.Method(rawValue: text) != nil else {
+        guard ["zstd", "xz", "none"].contains(text) else {
             throw ValidationError("--compression must be zstd, xz or none")
         }
     }

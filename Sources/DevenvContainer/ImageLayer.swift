@@ -1,0 +1,186 @@
+import DevenvBasics
+import DevenvFetch
+import DevenvStore
+import Foundation
+import Glibc
+
+/// One layer of an image as a blob: the digest and size of its compressed bytes, the digest of
+/// the tar inside (`diff_id`), and the store paths it holds (as the image names them).
+public struct ImageLayer: Sendable, Equatable {
+    public var digest: String
+    public var diffID: String
+    public var size: Int64
+    public var mediaType: String
+    public var paths: [String]
+
+    public static func mediaType(for compression: Compressor.Method) -> String {
+        compression == .zstd
+            ? "application/vnd.oci.image.layer.v1.tar+zstd" : "application/vnd.oci.image.layer.v1.tar+gzip"
+    }
+}
+
+/// Blobs by digest under one directory (`sha256/<hex>`), written once, atomically.
+public struct BlobDirectory: Sendable {
+    public let path: String
+
+    public init(_ path: String) throws {
+        self.path = path
+        try OwnFiles.directory(path)
+        try OwnFiles.directory(path + "/sha256")
+    }
+
+    public func file(of digest: String) -> String {
+        "\(path)/sha256/\(digest.dropFirst("sha256:".count))"
+    }
+
+    public func contains(_ digest: String) -> Bool { access(file(of: digest), F_OK) == 0 }
+
+    /// A new file to write a blob into; `add` moves it into place.
+    func temporaryFile() throws -> (fd: Int32, path: String) {
+        let name = "\(path)/.tmp-\(getpid())-\(UUID().uuidString)"
+        let fd = try SystemCall.retrying("cannot create '\(name)'") {
+            open(name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        }
+        return (fd, name)
+    }
+
+    /// Moves the written file `temporary` into place as the blob it is; its digest.
+    @discardableResult
+    func add(_ temporary: String) throws -> (digest: String, size: Int64) {
+        let digest = "sha256:" + (try FileTree.hashContents(of: temporary, algorithm: .sha256)).base16
+        let size = Int64(try SystemCall.lstat(temporary).st_size)
+        if contains(digest) {
+            unlink(temporary)
+        } else {
+            try SystemCall.retrying("cannot write '\(file(of: digest))'") { rename(temporary, file(of: digest)) }
+        }
+        return (digest, size)
+    }
+
+    /// Writes `bytes` as a blob; its digest.
+    @discardableResult
+    public func add(bytes: [UInt8]) throws -> (digest: String, size: Int64) {
+        let (fd, temporary) = try temporaryFile()
+        do {
+            try bytes.withUnsafeBytes { try SystemCall.writeAll(fd, $0, "cannot write '\(temporary)'") }
+            close(fd)
+            return try add(temporary)
+        } catch {
+            close(fd)
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    /// Puts the blob `digest` of `other` here: a hard link, else a copy.
+    public func take(_ digest: String, from other: BlobDirectory) throws {
+        guard !contains(digest) else { return }
+        let source = other.file(of: digest)
+        if link(source, file(of: digest)) == 0 { return }
+        let (fd, temporary) = try temporaryFile()
+        close(fd)
+        unlink(temporary)
+        do {
+            try FileManager.default.copyItem(atPath: source, toPath: temporary)
+            try SystemCall.retrying("cannot write '\(file(of: digest))'") { rename(temporary, file(of: digest)) }
+        } catch {
+            unlink(temporary)
+            throw ContainerError("cannot copy \(source) to \(file(of: digest)): \(error)")
+        }
+    }
+}
+
+/// Writes the tar of store paths, as the image holds them, compressed into a blob.
+struct LayerWriter {
+    let store: Store
+    let paths: ImagePaths
+    let compression: Compressor.Method
+    let blobs: BlobDirectory
+
+    /// `layer`: host paths. The tar holds the image's store directory and, under it, each path's
+    /// tree with its contents renamed into the image's store (`ImagePaths`).
+    func write(_ layer: [StorePath]) throws -> ImageLayer {
+        let (fd, temporary) = try blobs.temporaryFile()
+        var closed = false
+        defer {
+            if !closed { close(fd) }
+        }
+        do {
+            let compressor = try Compressor(toDescriptor: fd, with: compression, threads: 1)
+            let diff = HashingSink(.sha256)
+            let tar = try TarStream(name: "the layer of \(layer.first.map(\.baseName) ?? "")") { chunk in
+                diff.consume(chunk)
+                try compressor.consume(chunk)
+            }
+            try LayerWriter.parents(of: paths.image.path, in: tar)
+            let named = layer.map { (host: $0, image: paths.names[$0]!) }.sorted { $0.image < $1.image }
+            for (host, image) in named {
+                try tree(store.directory.fullPath(of: host), as: Array(paths.image.fullPath(of: image).utf8.dropFirst()), in: tar)
+            }
+            try tar.finish()
+            try compressor.finish()
+            close(fd)
+            closed = true
+            let (digest, size) = try blobs.add(temporary)
+            return ImageLayer(
+                digest: digest, diffID: "sha256:" + diff.finalize().base16, size: size,
+                mediaType: ImageLayer.mediaType(for: compression),
+                paths: named.map { paths.image.fullPath(of: $0.image) })
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    /// Directory entries for each component of `directory` (an absolute path).
+    static func parents(of directory: String, in tar: TarStream) throws {
+        var prefix: [UInt8] = []
+        for component in directory.split(separator: "/") {
+            prefix += (prefix.isEmpty ? [] : [UInt8(ascii: "/")]) + Array(component.utf8)
+            try tar.directory(prefix, mode: 0o755)
+        }
+    }
+
+    /// The tree at `source` (a store path: only directories, regular files and links, normalized)
+    /// as `target`, walked in NAR order without recursion.
+    private func tree(_ source: String, as target: [UInt8], in tar: TarStream) throws {
+        var pending: [(source: [UInt8], target: [UInt8], depth: Int)] = [(Array(source.utf8), target, 0)]
+        while let (from, to, depth) = pending.popLast() {
+            let fromPath = String(decoding: from, as: UTF8.self)
+            guard depth <= FileTree.maximumDepth else {
+                throw ContainerError("\(source) is nested deeper than \(FileTree.maximumDepth) directories")
+            }
+            let st = try SystemCall.lstat(fromPath)
+            if SystemCall.isDirectory(st) {
+                try tar.directory(to, mode: 0o555)
+                let fd = try SystemCall.retrying("cannot open '\(fromPath)'") {
+                    open(fromPath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                }
+                defer { close(fd) }
+                let names = try SystemCall.sortedEntries(ofDirectory: fd, "cannot list '\(fromPath)'")
+                for name in names.reversed() {
+                    pending.append((from + [UInt8(ascii: "/")] + name, to + [UInt8(ascii: "/")] + name, depth + 1))
+                }
+            } else if SystemCall.isSymlink(st) {
+                var linkTarget = Array((try FileManager.default.destinationOfSymbolicLink(atPath: fromPath)).utf8)
+                paths.rewritten(&linkTarget)
+                try tar.symlink(to, to: linkTarget)
+            } else if SystemCall.isRegular(st) {
+                var contents = try LayerWriter.contents(of: fromPath, size: Int(st.st_size))
+                paths.rewritten(&contents)
+                try tar.file(to, mode: SystemCall.isExecutable(st) ? 0o555 : 0o444, contents: contents)
+            } else {
+                throw ContainerError("\(fromPath) is not a directory, a file or a link")
+            }
+        }
+    }
+
+    static func contents(of path: String, size: Int) throws -> [UInt8] {
+        let fd = try SystemCall.retrying("cannot open '\(path)'") { open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: size)
+        let count = try bytes.withUnsafeMutableBytes { try SystemCall.readFully(fd, $0, "cannot read '\(path)'") }
+        guard count == size else { throw ContainerError("\(path) changed while it was read") }
+        return bytes
+    }
+}
