@@ -43,6 +43,10 @@ CURLcode devenv_curl_set_write_function(CURL *handle, size_t (*function)(char *,
     return setopt()(handle, CURLOPT_WRITEFUNCTION, function);
 }
 
+CURLcode devenv_curl_set_header_function(CURL *handle, size_t (*function)(char *, size_t, size_t, void *)) {
+    return setopt()(handle, CURLOPT_HEADERFUNCTION, function);
+}
+
 CURLcode devenv_curl_set_progress_function(
     CURL *handle, int (*function)(void *, curl_off_t, curl_off_t, curl_off_t, curl_off_t)) {
     return setopt()(handle, CURLOPT_XFERINFOFUNCTION, function);

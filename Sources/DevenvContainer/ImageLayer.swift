@@ -23,11 +23,15 @@ public struct ImageLayer: Sendable, Equatable {
 public struct BlobDirectory: Sendable {
     public let path: String
 
+    /// Makes the directory when missing.
     public init(_ path: String) throws {
         self.path = path
         try OwnFiles.directory(path)
         try OwnFiles.directory(path + "/sha256")
     }
+
+    /// A directory that is only read.
+    init(existing path: String) { self.path = path }
 
     public func file(of digest: String) -> String {
         "\(path)/sha256/\(digest.dropFirst("sha256:".count))"

@@ -29,6 +29,11 @@ final class HTTPTransfer {
     private var exceeded = false
     private var writeError: String?
     private var lastReport = Date.distantPast
+    /// Answers with any status are taken (`URLFetcher.exchange`), not failures.
+    var acceptsAnyStatus = false
+    private(set) var status = 0
+    /// The last response's headers, names lowercased.
+    private(set) var responseHeaders: [String: String] = [:]
 
     init(into fd: Int32, algorithm: HashAlgorithm, id: Int, progress: any FetchProgress) {
         self.fd = fd
@@ -65,6 +70,13 @@ final class HTTPTransfer {
             devenv_curl_set_size(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(info.st_size))
         }
         let context = Unmanaged.passUnretained(self).toOpaque()
+        if request.method == "HEAD" { devenv_curl_set_long(handle, CURLOPT_NOBODY, 1) }
+        if request.method == "POST" {
+            devenv_curl_set_long(handle, CURLOPT_POST, 1)
+            devenv_curl_set_long(handle, CURLOPT_POSTFIELDSIZE, 0)
+        }
+        devenv_curl_set_pointer(handle, CURLOPT_HEADERDATA, context)
+        devenv_curl_set_header_function(handle, HTTPTransfer.header)
         // libcurl copies string options, so temporary C strings are enough.
         func set(_ option: CURLoption, _ value: String) { _ = devenv_curl_set_pointer(handle, option, value) }
         set(CURLOPT_URL, url)
@@ -97,9 +109,8 @@ final class HTTPTransfer {
             let message = detail.isEmpty ? String(cString: curl_easy_strerror(result)) : detail
             throw Failure(message: message, transient: HTTPTransfer.transientCodes.contains(result))
         }
-        var status = 0
         devenv_curl_get_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        if status >= 400 {
+        if status >= 400 && !acceptsAnyStatus {
             throw Failure(
                 message: "HTTP \(status)", transient: status >= 500 || status == 408 || status == 429,
                 notFound: status == 404 || status == 410)
@@ -142,6 +153,20 @@ final class HTTPTransfer {
             transfer.hasher.update(buffer)
             transfer.received += UInt64(buffer.count)
             return buffer.count
+        }
+
+    /// Keeps each response header; a new status line (after a redirect) starts over.
+    private static let header: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int =
+        { data, size, count, context in
+            let transfer = Unmanaged<HTTPTransfer>.fromOpaque(context!).takeUnretainedValue()
+            let line = String(decoding: UnsafeRawBufferPointer(start: data, count: size * count), as: UTF8.self)
+            if line.hasPrefix("HTTP/") {
+                transfer.responseHeaders = [:]
+            } else if let colon = line.firstIndex(of: ":") {
+                let name = line[..<colon].lowercased()
+                transfer.responseHeaders[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            return size * count
         }
 
     private static let report:

@@ -122,6 +122,42 @@ public final class URLFetcher: Sendable {
         }
     }
 
+    /// One request to `url` whatever the answer's status (an OCI registry's protocol reads
+    /// statuses and headers); the body is kept up to `limit` bytes. Only failures to connect
+    /// are errors, and only those are retried.
+    public func exchange(_ url: String, request: HTTPRequest, limit: Int = 4 << 20) throws -> HTTPResponse {
+        let name = NSTemporaryDirectory() + "/devenv-answer-\(getpid())-\(UUID().uuidString)"
+        let fd = try SystemCall.retrying("cannot create '\(name)'") {
+            open(name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        }
+        // Nameless from here: nothing is left behind whatever happens.
+        unlink(name)
+        defer { close(fd) }
+        var delay = settings.backoff
+        for attempt in 1...max(1, settings.attempts) {
+            try SystemCall.retrying("cannot truncate a temporary file") { ftruncate(fd, 0) }
+            lseek(fd, 0, SEEK_SET)
+            let transfer = HTTPTransfer(into: fd, algorithm: .sha256, id: TransferIDs.next(), progress: progress)
+            transfer.limit = UInt64(limit)
+            transfer.acceptsAnyStatus = true
+            do {
+                try transfer.run(url, environment: environment, request: request)
+            } catch let failure as HTTPTransfer.Failure {
+                guard failure.transient && attempt < settings.attempts else {
+                    throw FetchError("\(request.method ?? (request.upload == nil ? "GET" : "PUT")) \(url): \(failure.message)")
+                }
+                Thread.sleep(forTimeInterval: delay)
+                delay *= 2
+                continue
+            }
+            lseek(fd, 0, SEEK_SET)
+            var body = [UInt8](repeating: 0, count: Int(transfer.received))
+            let count = try body.withUnsafeMutableBytes { try SystemCall.readFully(fd, $0, "cannot read an answer") }
+            return HTTPResponse(status: transfer.status, headers: transfer.responseHeaders, body: Array(body[..<count]))
+        }
+        throw FetchError("\(url): no answer")
+    }
+
     /// Tries each candidate URL with retries until one answers (with `hash`, when given); what
     /// arrives goes to `into.fd`, a new file (started again at each attempt) when it is named.
     @discardableResult

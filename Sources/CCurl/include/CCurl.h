@@ -7,6 +7,7 @@
 CURLcode devenv_curl_set_long(CURL *handle, CURLoption option, long value);
 CURLcode devenv_curl_set_pointer(CURL *handle, CURLoption option, const void *value);
 CURLcode devenv_curl_set_write_function(CURL *handle, size_t (*function)(char *, size_t, size_t, void *));
+CURLcode devenv_curl_set_header_function(CURL *handle, size_t (*function)(char *, size_t, size_t, void *));
 CURLcode devenv_curl_set_progress_function(
     CURL *handle, int (*function)(void *, curl_off_t, curl_off_t, curl_off_t, curl_off_t));
 CURLcode devenv_curl_set_size(CURL *handle, CURLoption option, curl_off_t value);

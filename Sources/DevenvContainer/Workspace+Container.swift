@@ -1,0 +1,70 @@
+import DevenvBasics
+import DevenvBuild
+import DevenvFetch
+import DevenvProject
+import DevenvStore
+import Glibc
+
+extension Workspace {
+    /// The packages the image of `spec` holds, as the lock pins them for `system`: the default
+    /// shell's (with its programs) when `packages` is not given, else each named package as a
+    /// shell of the project has it (the lock pins only what shells name).
+    public func imageEnvironment(_ spec: ContainerSpec, system: String = CurrentSystem.name) throws -> Environment {
+        guard let requests = spec.packages else {
+            return try lock.environment(
+                shell: Manifest.defaultShell, system: system, manifest: manifest, store: store.directory)
+        }
+        var packages: [LockedPackage] = []
+        for request in requests {
+            let found = lock.shells.keys.sorted().lazy.compactMap { self.lock.shells[$0]?[system] }
+                .compactMap { $0.first { $0.request == request } }.first
+            guard let found else {
+                throw ProjectError(
+                    "'\(request)' in [containers.\(spec.name)] packages is in no shell of devenv.toml; add it to [shell] or a [shells.NAME]"
+                )
+            }
+            packages.append(found)
+        }
+        return Environment(shell: Manifest.defaultShell, system: system, packages: packages)
+    }
+
+    /// Realizes what the image of `spec` holds, adds its project files to the store, and builds it.
+    public func buildImage(_ spec: ContainerSpec, realizer: Realizer, compression: Compressor.Method = .gzip) throws
+        -> ContainerImage
+    {
+        let environment = try imageEnvironment(spec)
+        _ = try self.realizer(from: realizer).realize(environment.packages.map(\.derivation))
+        let copies = try spec.copy.map { copy in
+            ImageCopy(to: copy.to, path: try store.add(try projectFile(copy.from, for: spec), name: storeName(copy.from)))
+        }
+        return try ImageBuilder(store: store, compression: compression).build(
+            spec, environment: environment, copies: copies)
+    }
+
+    /// The project file `relative` names, refused when a link on the way could lead outside the
+    /// project (a cloned repository's `dist -> ~/.ssh` must not end up in an image).
+    private func projectFile(_ relative: String, for spec: ContainerSpec) throws -> String {
+        var path = project.root
+        for component in relative.split(separator: "/") where component != "." {
+            path += "/" + component
+            guard let info = try SystemCall.lstatIfExists(path) else {
+                throw ProjectError("[containers.\(spec.name)] copies '\(relative)', which does not exist")
+            }
+            if SystemCall.isSymlink(info) {
+                throw ProjectError(
+                    "[containers.\(spec.name)] copies '\(relative)', but '\(path)' is a link; devenv copies no link's target into an image"
+                )
+            }
+        }
+        return path
+    }
+
+    /// A store path name for a copied file or directory: its name, with what names cannot have
+    /// replaced.
+    private func storeName(_ relative: String) -> String {
+        let last = relative.split(separator: "/").last.map(String.init) ?? "files"
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-._?=".utf8)
+        let name = String(decoding: last.utf8.map { allowed.contains($0) ? $0 : UInt8(ascii: "_") }, as: UTF8.self)
+        return name.hasPrefix(".") ? "files" + name : name
+    }
+}

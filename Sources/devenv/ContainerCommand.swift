@@ -1,0 +1,204 @@
+import ArgumentParser
+import DevenvBasics
+import DevenvContainer
+import DevenvFetch
+import DevenvProject
+import Foundation
+
+struct ContainerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "container",
+        abstract: "Build OCI images from the project's packages, inspect and push them.",
+        discussion: """
+            An image holds what [containers.NAME] in devenv.toml names, one layer per store path \
+            (docs/containers.md); no Docker daemon and no root are needed.
+            """,
+        subcommands: [ContainerBuildCommand.self, ContainerInspectCommand.self, ContainerPushCommand.self]
+    )
+}
+
+extension Compressor.Method: ExpressibleByArgument {}
+
+/// The image of a container of the project, built (or taken from the layer cache).
+struct ContainerSelection: ParsableArguments {
+    @Argument(help: "The container ([containers.NAME]; may be left out when there is one).")
+    var name: String?
+
+    @Option(help: "How layers are compressed: gzip or zstd.")
+    var compression: Compressor.Method = .gzip
+
+    @OptionGroup var project: ProjectOptions
+
+    func validate() throws {
+        guard compression != .xz else { throw ValidationError("--compression must be gzip or zstd") }
+    }
+
+    func build(_ session: Session) throws -> (image: ContainerImage, workspace: Workspace) {
+        let workspace = try project.workspace(session)
+        let spec = try workspace.manifest.container(name)
+        return (try workspace.buildImage(spec, realizer: session.realizer(), compression: compression), workspace)
+    }
+}
+
+struct ContainerBuildCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Build a container's image as an OCI layout, a docker archive or a stream.",
+        discussion: """
+            By default the image is written as an OCI image layout in .devenv/containers/NAME \
+            (`skopeo copy oci:.devenv/containers/NAME …`). The same lock gives the same manifest \
+            digest on any machine; it is printed last.
+            """
+    )
+
+    @OptionGroup var container: ContainerSelection
+
+    @Option(name: .shortAndLong, help: "Write the OCI image layout to this directory.")
+    var output: String?
+
+    @Option(help: "Write a `docker load`-able archive to this file.")
+    var dockerArchive: String?
+
+    @Flag(help: "Write the docker archive to standard output (`devenv container build --stdout | docker load`).")
+    var stdout = false
+
+    func validate() throws {
+        if [output != nil, dockerArchive != nil, stdout].filter({ $0 }).count > 1 {
+            throw ValidationError("-o, --docker-archive and --stdout exclude each other")
+        }
+    }
+
+    func run() throws {
+        try withManifestErrors {
+            let session = try Session()
+            let (image, workspace) = try container.build(session)
+            if stdout {
+                try DockerArchive.write(image, to: STDOUT_FILENO, name: "standard output")
+                printError("\(image.name):\(image.tag) \(image.manifestDigest)")
+                return
+            }
+            if let dockerArchive {
+                try DockerArchive.write(image, toFile: dockerArchive)
+                printError("wrote \(dockerArchive)")
+            } else {
+                let directory = try output ?? ContainerBuildCommand.defaultDirectory(of: image, in: workspace.project)
+                try OCILayout.write(image, to: directory)
+                printError("wrote \(directory)")
+            }
+            print("\(image.name):\(image.tag) \(image.manifestDigest)")
+        }
+    }
+
+    /// `.devenv/containers/NAME` of the project.
+    static func defaultDirectory(of image: ContainerImage, in project: Project) throws -> String {
+        try project.checkStateDirectory()
+        try OwnFiles.directory(project.stateDirectory)
+        try OwnFiles.directory(project.stateDirectory + "/containers")
+        return project.stateDirectory + "/containers/" + image.name
+    }
+}
+
+struct ContainerInspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Print an image's layers with the store paths each holds and its size.",
+        discussion: """
+            Reads an OCI image layout: DIR, or the one `devenv container build NAME` wrote \
+            (.devenv/containers/NAME).
+            """
+    )
+
+    @Argument(help: "An OCI image layout directory, or a container of the project.")
+    var image: String?
+
+    @Flag(help: "Print JSON: the manifest digest, the config and one object per layer.")
+    var json = false
+
+    @OptionGroup var directory: DirectoryOption
+
+    struct LayerJSON: Encodable {
+        var digest: String
+        var size: Int64
+        var diffID: String
+        var paths: [String]
+    }
+
+    struct ImageJSON: Encodable {
+        var name: String
+        var manifest: String
+        var config: String
+        var layers: [LayerJSON]
+    }
+
+    func run() throws {
+        let path: String
+        if let image, FileManager.default.fileExists(atPath: image + "/index.json") {
+            path = image
+        } else {
+            let project = try directory.project()
+            let name = try image ?? ProjectFiles(project).manifest().container(nil).name
+            path = project.stateDirectory + "/containers/" + name
+            guard FileManager.default.fileExists(atPath: path + "/index.json") else {
+                throw ValidationError("\(path) has no image; run `devenv container build \(name)`")
+            }
+        }
+        let read = try OCILayout.read(path)
+        if json {
+            try printJSON(
+                ImageJSON(
+                    name: read.name, manifest: read.manifestDigest, config: read.configDigest,
+                    layers: read.layers.map { LayerJSON(digest: $0.digest, size: $0.size, diffID: $0.diffID, paths: $0.paths) }))
+            return
+        }
+        print("\(read.name) \(read.manifestDigest)")
+        for (index, layer) in read.layers.enumerated() {
+            let what = layer.paths.isEmpty ? ["/bin, /etc, /tmp, /usr/bin/env"] : layer.paths
+            print("\(index + 1)\t\(layer.digest.prefix(19))\t\(Format.bytes(UInt64(layer.size)))\t\(what[0])")
+            for path in what.dropFirst() { print("\t\t\t\(path)") }
+        }
+    }
+}
+
+struct ContainerPushCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "push",
+        abstract: "Build a container's image and push it to an OCI registry.",
+        discussion: """
+            REF is HOST[:PORT]/REPOSITORY[:TAG] (the container's tag when left out). Blobs the registry \
+            has are not sent again. Credentials: --username with the password in \
+            DEVENV_REGISTRY_PASSWORD, or a token in DEVENV_REGISTRY_TOKEN (docs/containers.md).
+            """
+    )
+
+    @OptionGroup var container: ContainerSelection
+
+    @Argument(help: "Where to push: HOST[:PORT]/REPOSITORY[:TAG].")
+    var reference: String
+
+    @Option(help: "The user for basic authentication (the password is read from DEVENV_REGISTRY_PASSWORD).")
+    var username: String?
+
+    @Flag(help: "Use plain HTTP (a registry on this machine, as tests run one).")
+    var insecure = false
+
+    func run() throws {
+        try withManifestErrors {
+            let session = try Session()
+            let target = try RegistryReference(parsing: reference)
+            let (image, _) = try container.build(session)
+            let environment = ProcessInfo.processInfo.environment
+            let credentials: RegistryClient.Credentials? =
+                if let token = environment["DEVENV_REGISTRY_TOKEN"] {
+                    .token(token)
+                } else if let username {
+                    .basic(username, environment["DEVENV_REGISTRY_PASSWORD"] ?? "")
+                } else { nil }
+            let client = RegistryClient(
+                reference: target, insecure: insecure, credentials: credentials, environment: environment,
+                fetcher: URLFetcher(store: session.store, settings: session.configuration.build.fetch))
+            let pushed = try client.push(image, tag: target.tag ?? image.tag)
+            printError("sent \(pushed.sent) of \(pushed.blobs) blobs (the registry had the others)")
+            print("\(target.repositoryURL(insecure: insecure)):\(target.tag ?? image.tag) \(image.manifestDigest)")
+        }
+    }
+}
