@@ -34,8 +34,6 @@ public struct RegistryReference: Sendable, Equatable {
         }
         if let tag, !ContainerSpec.isTag(tag) { throw ContainerError("'\(tag)' in '\(text)' is not a tag") }
     }
-
-    public func repositoryURL(insecure: Bool) -> String { "\(insecure ? "http" : "https")://\(host)/\(repository)" }
 }
 
 /// Pushes an image with the OCI distribution API (v2): each blob the registry lacks is sent

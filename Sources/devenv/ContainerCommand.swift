@@ -19,11 +19,8 @@ struct ContainerCommand: ParsableCommand {
 
 extension Compressor.Method: ExpressibleByArgument {}
 
-/// The image of a container of the project, built (or taken from the layer cache).
+/// How a container's image is built (its layers taken from the cache where they are there).
 struct ContainerSelection: ParsableArguments {
-    @Argument(help: "The container ([containers.NAME]; may be left out when there is one).")
-    var name: String?
-
     @Option(help: "How layers are compressed: gzip or zstd.")
     var compression: Compressor.Method = .gzip
 
@@ -33,7 +30,7 @@ struct ContainerSelection: ParsableArguments {
         guard compression != .xz else { throw ValidationError("--compression must be gzip or zstd") }
     }
 
-    func build(_ session: Session) throws -> (image: ContainerImage, workspace: Workspace) {
+    func build(_ name: String?, _ session: Session) throws -> (image: ContainerImage, workspace: Workspace) {
         let workspace = try project.workspace(session)
         let spec = try workspace.manifest.container(name)
         return (try workspace.buildImage(spec, realizer: session.realizer(), compression: compression), workspace)
@@ -50,6 +47,9 @@ struct ContainerBuildCommand: ParsableCommand {
             digest on any machine; it is printed last.
             """
     )
+
+    @Argument(help: "The container ([containers.NAME]; may be left out when there is one).")
+    var name: String?
 
     @OptionGroup var container: ContainerSelection
 
@@ -71,7 +71,7 @@ struct ContainerBuildCommand: ParsableCommand {
     func run() throws {
         try withManifestErrors {
             let session = try Session()
-            let (image, workspace) = try container.build(session)
+            let (image, workspace) = try container.build(name, session)
             if stdout {
                 try DockerArchive.write(image, to: STDOUT_FILENO, name: "standard output")
                 printError("\(image.name):\(image.tag) \(image.manifestDigest)")
@@ -170,10 +170,13 @@ struct ContainerPushCommand: ParsableCommand {
             """
     )
 
-    @OptionGroup var container: ContainerSelection
+    @Argument(help: "The container ([containers.NAME]).")
+    var name: String
 
     @Argument(help: "Where to push: HOST[:PORT]/REPOSITORY[:TAG].")
     var reference: String
+
+    @OptionGroup var container: ContainerSelection
 
     @Option(help: "The user for basic authentication (the password is read from DEVENV_REGISTRY_PASSWORD).")
     var username: String?
@@ -185,7 +188,7 @@ struct ContainerPushCommand: ParsableCommand {
         try withManifestErrors {
             let session = try Session()
             let target = try RegistryReference(parsing: reference)
-            let (image, _) = try container.build(session)
+            let (image, _) = try container.build(name, session)
             let environment = ProcessInfo.processInfo.environment
             let credentials: RegistryClient.Credentials? =
                 if let token = environment["DEVENV_REGISTRY_TOKEN"] {
@@ -198,7 +201,7 @@ struct ContainerPushCommand: ParsableCommand {
                 fetcher: URLFetcher(store: session.store, settings: session.configuration.build.fetch))
             let pushed = try client.push(image, tag: target.tag ?? image.tag)
             printError("sent \(pushed.sent) of \(pushed.blobs) blobs (the registry had the others)")
-            print("\(target.repositoryURL(insecure: insecure)):\(target.tag ?? image.tag) \(image.manifestDigest)")
+            print("\(target.host)/\(target.repository):\(target.tag ?? image.tag) \(image.manifestDigest)")
         }
     }
 }
