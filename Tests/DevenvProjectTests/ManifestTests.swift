@@ -142,6 +142,21 @@ struct ManifestTests {
             "[services.web]\ncommand = \"x\"\nport = \"any\"\n",
             "devenv.toml:3:1: 'port' must be a number (1-65535) or \"auto\""
         ),
+        ("[containers.Web]\ncmd = [\"x\"]\n", "devenv.toml:1:1: \"Web\" is not an image name"),
+        ("[containers.web]\nports = [70000]\n", "devenv.toml:2:1: '70000' is not a port"),
+        ("[containers.web]\nports = [\"80/xyz\"]\n", "devenv.toml:2:10: '80/xyz' is not a port"),
+        (
+            "[containers.web]\ncopy = [{ from = \"../secret\", to = \"/app\" }]\n",
+            "devenv.toml:2:18: '../secret' must be a relative path inside the project"
+        ),
+        (
+            "[containers.web]\ncopy = [{ from = \"dist\", to = \"/devenv/store\" }]\n",
+            "devenv.toml:2:31: '/devenv/store' must be an absolute path in the image"
+        ),
+        ("[containers.web]\nuser = \"a:b:c\"\n", "devenv.toml:2:1: 'user' must be NAME, UID"),
+        ("[containers.web]\nmax-layers = 1\n", "devenv.toml:2:1: 'max-layers' must be between 2 and 125"),
+        ("[containers.web]\nworkdir = \"app\"\n", "devenv.toml:2:1: 'workdir' must be an absolute path"),
+        ("[containers.web]\nimage = \"x\"\n", "devenv.toml:2:1: unknown key 'image' in 'containers.web'"),
     ]
 
     @Test(arguments: mistakes.indices)

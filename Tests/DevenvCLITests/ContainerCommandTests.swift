@@ -1,0 +1,271 @@
+import DevenvBasics
+import Foundation
+import Glibc
+import TestSupport
+import Testing
+
+/// `devenv container`: images checked by tools that are not devenv's (skopeo, umoci, bwrap,
+/// Docker's registry), built from a project whose packages are a static program and a data file.
+@Suite struct ContainerCommandTests {
+    /// A project with `greet` (a static C program printing its version, which also holds a file
+    /// and an absolute link naming its own store path) and `motd` (a file made by a script).
+    final class Fixture: @unchecked Sendable {
+        let dir: TemporaryDirectory
+        let devenv: DevenvCLI
+
+        init(container: String = "") throws {
+            dir = try TemporaryDirectory("container")
+            try dir.sh("mkdir -p pkgs proj/dist home && echo 'hello' > proj/dist/app.js")
+            devenv = DevenvCLI(home: dir("home"), environment: ["CI": "true"])
+            try publish(version: "1.0")
+            try """
+            [motd]
+            version = "1"
+            description = "a message"
+            homepage = "https://example.org"
+            license = "MIT"
+            origin = "made by the tests"
+            script = 'mkdir -p "$out/share" && echo "welcome" > "$out/share/motd"'
+            """.write(toFile: dir("pkgs/motd.toml"), atomically: true, encoding: .utf8)
+            try """
+            [inputs]
+            pkgs = "path:../pkgs"
+            [shell]
+            packages = ["pkgs.greet", "pkgs.motd"]
+            [containers.app]
+            cmd = ["greet"]
+            env = { GREETING_FILE = "${packages.greet}/share/self" }
+            workdir = "/app"
+            copy = [{ from = "dist", to = "/app" }]
+            ports = [8080, "53/udp"]
+            labels = { "org.opencontainers.image.title" = "demo" }
+            user = "app"
+            \(container)
+            """.write(toFile: dir("proj/devenv.toml"), atomically: true, encoding: .utf8)
+        }
+
+        /// `greet` at `version`, from a local tarball.
+        func publish(version: String) throws {
+            try dir.sh(
+                """
+                rm -rf src && mkdir -p src/greet/bin
+                printf '#include <stdio.h>\\nint main(void) { puts("greet \(version)"); return 0; }\\n' > greet.c
+                gcc -static -O2 -o src/greet/bin/greet greet.c
+                tar -C src -czf greet-\(version).tar.gz greet
+                """)
+            let hash = try dir.sh("sha256sum greet-\(version).tar.gz | cut -d' ' -f1")
+            try """
+            [greet]
+            version = "\(version)"
+            description = "greets"
+            homepage = "https://example.org"
+            license = "MIT"
+            origin = "made by the tests"
+            unpack = { strip = 1 }
+            env = { GREET_HOME = "$out" }
+            script = '''
+            cp -r "$src"/. "$out"
+            mkdir -p "$out/share"
+            echo "$out" > "$out/share/self"
+            ln -s "$out/share/self" "$out/share/self-link"
+            '''
+            sources.x86_64-linux = { url = "file://\(dir("greet-\(version).tar.gz"))", hash = "sha256:\(hash)" }
+            sources.aarch64-linux = { url = "file://\(dir("greet-\(version).tar.gz"))", hash = "sha256:\(hash)" }
+            """.write(toFile: dir("pkgs/greet.toml"), atomically: true, encoding: .utf8)
+        }
+
+        func run(_ arguments: String..., home: String? = nil) throws -> CommandResult {
+            var environment = devenv.environment
+            if let home { environment["DEVENV_HOME"] = home }
+            return try runCommand(DevenvCLI.binary, arguments, environment: environment, currentDirectory: dir("proj"))
+        }
+
+        /// The image's manifest digest, from `build`'s last line.
+        func build(_ arguments: String..., home: String? = nil) throws -> String {
+            var environment = devenv.environment
+            if let home { environment["DEVENV_HOME"] = home }
+            let result = try runCommand(
+                DevenvCLI.binary, ["container", "build"] + arguments, environment: environment,
+                currentDirectory: dir("proj"))
+            guard result.status == 0 else { throw CommandFailure(description: result.stderr) }
+            return String(result.output.split(separator: " ").last ?? "")
+        }
+
+        func layers(_ layout: String) throws -> [(digest: String, paths: [String])] {
+            let result = try run("container", "inspect", layout, "--json")
+            let object = try JSONSerialization.jsonObject(with: result.stdout) as! [String: Any]
+            return (object["layers"] as! [[String: Any]]).map { ($0["digest"] as! String, $0["paths"] as! [String]) }
+        }
+    }
+
+    static let imageStore = "/devenv/store" + String(repeating: "_", count: 96 - 13)
+
+    @Test func theImageRunsFromItsOwnStoreAndIsTheSameForEveryBuilder() throws {
+        let fixture = try Fixture()
+        let digest = try fixture.build()
+        let layout = fixture.dir("proj/.devenv/containers/app")
+        // Another user's store (another DEVENV_HOME, another store directory) gives the same image.
+        #expect(try fixture.build("-o", fixture.dir("other"), home: fixture.dir("home2")) == digest)
+        #expect(digest.hasPrefix("sha256:"))
+
+        let inspected = try fixture.dir.sh("skopeo inspect --config oci:\(layout):latest")
+        let config = try JSONSerialization.jsonObject(with: Data(inspected.utf8)) as! [String: Any]
+        let settings = config["config"] as! [String: Any]
+        #expect(settings["Cmd"] as? [String] == ["greet"])
+        #expect(settings["WorkingDir"] as? String == "/app")
+        #expect(settings["User"] as? String == "app")
+        #expect((settings["ExposedPorts"] as? [String: Any]).map { Set($0.keys) } == ["8080/tcp", "53/udp"])
+        #expect((settings["Labels"] as? [String: String]) == ["org.opencontainers.image.title": "demo"])
+        let env = settings["Env"] as! [String]
+        #expect(env.contains("PATH=/bin:/usr/bin"))
+        let greetHome = try #require(env.first { $0.hasPrefix("GREET_HOME=") }?.dropFirst("GREET_HOME=".count))
+        #expect(greetHome.hasPrefix(Self.imageStore + "/") && greetHome.hasSuffix("-greet-1.0"))
+        #expect(env.contains("GREETING_FILE=\(greetHome)/share/self"))
+        #expect(config["created"] as? String == "1970-01-01T00:00:01Z")
+
+        // One layer per store path (dist, greet, motd), then /bin and /etc.
+        let layers = try fixture.layers(layout)
+        #expect(layers.count == 4)
+        #expect(layers.last?.paths == [])
+        #expect(Set(layers.dropLast().flatMap(\.paths).map { String($0.split(separator: "-", maxSplits: 1)[1]) }) == ["dist", "greet-1.0", "motd-1"])
+
+        // Unpacked by umoci and run with only the image as `/`.
+        try fixture.dir.sh("umoci unpack --rootless --image \(layout):latest bundle")
+        let root = fixture.dir("bundle/rootfs")
+        let greeted = try fixture.dir.sh("bwrap --bind \(root) / --proc /proc --dev /dev --chdir /app /bin/greet")
+        #expect(greeted == "greet 1.0")
+        // Contents and links name the image's store, not the builder's.
+        #expect(try String(contentsOfFile: root + greetHome + "/share/self", encoding: .utf8) == greetHome + "\n")
+        #expect(try fixture.dir.sh("readlink \(root)\(greetHome)/share/self-link") == greetHome + "/share/self")
+        #expect(try fixture.dir.sh("grep -rl '\(fixture.devenv.storeDirectory)' \(root)/devenv | wc -l") == "0")
+        let passwd = try String(contentsOfFile: root + "/etc/passwd", encoding: .utf8)
+        #expect(passwd.contains("root:x:0:0:") && passwd.contains("app:x:1000:1000::/home/app:/bin/sh"))
+        let app = try fixture.dir.sh("readlink \(root)/app")
+        #expect(try String(contentsOfFile: root + app + "/app.js", encoding: .utf8) == "hello\n")
+        #expect(try fixture.dir.sh("stat -c %a \(root)/tmp") == "1777")
+    }
+
+    @Test func aChangedPackageChangesOnlyItsLayer() throws {
+        let fixture = try Fixture()
+        _ = try fixture.build("-o", fixture.dir("one"))
+        try fixture.publish(version: "1.1")
+        try #require(try fixture.run("update").status == 0)
+        _ = try fixture.build("-o", fixture.dir("two"))
+        let (before, after) = (try fixture.layers(fixture.dir("one")), try fixture.layers(fixture.dir("two")))
+        #expect(before.count == after.count)
+        let changed = zip(before, after).filter { $0.0.digest != $0.1.digest }.map { $0.1.paths }
+        // greet's layer, and the last one, whose /bin links name greet's new path.
+        #expect(changed.count == 2)
+        #expect(changed.first?.first?.hasSuffix("-greet-1.1") == true)
+        #expect(changed.last == [])
+    }
+
+    @Test func closuresLargerThanMaxLayersMergeIntoTheLastStoreLayer() throws {
+        let fixture = try Fixture(container: "max-layers = 3")
+        _ = try fixture.build()
+        let layers = try fixture.layers(fixture.dir("proj/.devenv/containers/app"))
+        #expect(layers.map(\.paths.count) == [1, 2, 0])
+        // umoci applies the merged layer: both paths are there.
+        try fixture.dir.sh("umoci unpack --rootless --image proj/.devenv/containers/app:latest bundle")
+        for path in layers[1].paths { #expect(FileManager.default.fileExists(atPath: fixture.dir("bundle/rootfs") + path)) }
+    }
+
+    @Test func dockerArchivesLoadAndStreamTheSameBytes() throws {
+        let fixture = try Fixture()
+        let digest = try fixture.build("--docker-archive", fixture.dir("app.tar"))
+        let streamed = try fixture.run("container", "build", "--stdout")
+        #expect(streamed.status == 0)
+        #expect(streamed.stdout == (try Data(contentsOf: URL(fileURLWithPath: fixture.dir("app.tar")))))
+        try fixture.dir.sh("skopeo copy docker-archive:app.tar oci:copied:x >/dev/null")
+        #expect(try fixture.dir.sh("skopeo inspect --raw oci:copied:x | sha256sum | cut -d' ' -f1").count == 64)
+        let manifest = try fixture.dir.sh("tar -xOf app.tar manifest.json")
+        #expect(manifest.contains("\"RepoTags\":[\"app:latest\"]"))
+        #expect(digest.hasPrefix("sha256:"))
+    }
+
+    @Test func pushesToARegistryOnceAndWithCredentials() throws {
+        let fixture = try Fixture()
+        let open = try Registry(fixture.dir, name: "open")
+        defer { open.stop() }
+        let pushed = try fixture.run("container", "push", "app", "\(open.host)/demo/app:v1", "--insecure")
+        #expect(pushed.status == 0, "\(pushed.stderr)")
+        #expect(pushed.stderr.contains("sent 5 of 5 blobs"))
+        let digest = String(pushed.output.split(separator: " ").last ?? "")
+        let again = try fixture.run("container", "push", "app", "\(open.host)/demo/app:v1", "--insecure")
+        #expect(again.stderr.contains("sent 0 of 5 blobs"))
+        // Pulled back by skopeo: the same manifest, digest for digest.
+        try fixture.dir.sh("skopeo copy --src-tls-verify=false docker://\(open.host)/demo/app:v1 oci:pulled:v1 >/dev/null")
+        #expect(try fixture.dir.sh("skopeo inspect --raw oci:pulled:v1 | sha256sum | cut -d' ' -f1") == String(digest.dropFirst(7)))
+        #expect(try fixture.dir.sh("skopeo inspect --tls-verify=false docker://\(open.host)/demo/app:v1 --format '{{.Digest}}'") == digest)
+
+        let guarded = try Registry(fixture.dir, name: "guarded", user: ("alice", "s3cret"))
+        defer { guarded.stop() }
+        let refused = try fixture.run("container", "push", "app", "\(guarded.host)/demo/app", "--insecure")
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("HTTP 401"))
+        var environment = fixture.devenv.environment
+        environment["DEVENV_REGISTRY_PASSWORD"] = "s3cret"
+        let allowed = try runCommand(
+            DevenvCLI.binary, ["container", "push", "app", "\(guarded.host)/demo/app", "--insecure", "--username", "alice"],
+            environment: environment, currentDirectory: fixture.dir("proj"))
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+        #expect(allowed.output.hasPrefix("\(guarded.host)/demo/app:latest sha256:"))
+    }
+
+    @Test func whatAnImageMayNotTakeIsRefused() throws {
+        let fixture = try Fixture()
+        // A link in the project must not bring its target (say ~/.ssh) into an image.
+        try fixture.dir.sh("mkdir secret && echo key > secret/id && rm -r proj/dist && ln -s ../secret proj/dist")
+        let linked = try fixture.run("container", "build")
+        #expect(linked.status != 0)
+        #expect(linked.stderr.contains("is a link"))
+
+        let other = try Fixture(container: "packages = [\"pkgs.nope\"]")
+        let unknown = try other.run("container", "build")
+        #expect(unknown.status != 0)
+        #expect(unknown.stderr.contains("'pkgs.nope' in [containers.app] packages is in no shell"))
+
+        let bad = try Fixture(container: "tag = \".bad\"")
+        let refused = try bad.run("container", "build")
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("devenv.toml:"))
+        #expect(refused.stderr.contains("is not a tag"))
+    }
+}
+
+/// Docker's registry (Debian's `docker-registry`) on a free loopback port, with basic
+/// authentication from an htpasswd file when `user` is given.
+final class Registry: @unchecked Sendable {
+    let host: String
+    private let process: ChildProcess
+
+    init(_ dir: TemporaryDirectory, name: String, user: (String, String)? = nil) throws {
+        let (socket, port) = try #require(Loopback.bind(port: 0))
+        close(socket)
+        host = "127.0.0.1:\(port)"
+        var config = """
+            version: 0.1
+            storage:
+              filesystem:
+                rootdirectory: \(dir("registry-\(name)"))
+            http:
+              addr: \(host)
+            """
+        if let (login, password) = user {
+            try dir.sh(
+                "python3 -c 'import crypt; print(\"\(login):\" + crypt.crypt(\"\(password)\", crypt.mksalt(crypt.METHOD_BLOWFISH)))' > htpasswd-\(name) 2>/dev/null"
+            )
+            config += "\nauth:\n  htpasswd:\n    realm: test\n    path: \(dir("htpasswd-\(name)"))"
+        }
+        try config.write(toFile: dir("registry-\(name).yml"), atomically: true, encoding: .utf8)
+        let log = open(dir("registry-\(name).log"), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        defer { close(log) }
+        process = try ChildProcess(
+            "/usr/bin/docker-registry", ["serve", dir("registry-\(name).yml")],
+            streams: Subprocess.Streams(output: log, error: log))
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, !Loopback.accepts(port: port) { usleep(20_000) }
+    }
+
+    func stop() { process.kill() }
+}
