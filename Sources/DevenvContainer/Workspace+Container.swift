@@ -7,23 +7,16 @@ import Glibc
 
 extension Workspace {
     /// The packages the image of `spec` holds, as the lock pins them for `system`: the default
-    /// shell's (with its programs) when `packages` is not given, else each named package as a
-    /// shell of the project has it (the lock pins only what shells name).
+    /// shell's (with its programs) when `packages` is not given, else the container's own.
     public func imageEnvironment(_ spec: ContainerSpec, system: String = CurrentSystem.name) throws -> Environment {
         guard let requests = spec.packages else {
             return try lock.environment(
                 shell: Manifest.defaultShell, system: system, manifest: manifest, store: store.directory)
         }
-        var packages: [LockedPackage] = []
-        for request in requests {
-            let found = lock.shells.keys.sorted().lazy.compactMap { self.lock.shells[$0]?[system] }
-                .compactMap { $0.first { $0.request == request } }.first
-            guard let found else {
-                throw ProjectError(
-                    "'\(request)' in [containers.\(spec.name)] packages is in no shell of devenv.toml; add it to [shell] or a [shells.NAME]"
-                )
-            }
-            packages.append(found)
+        guard let packages = lock.shells[ContainerSpec.lockName(spec.name)]?[system],
+            packages.map(\.request) == requests
+        else {
+            throw ProjectError("devenv.lock does not pin the packages of [containers.\(spec.name)]; run `devenv lock`")
         }
         return Environment(shell: Manifest.defaultShell, system: system, packages: packages)
     }

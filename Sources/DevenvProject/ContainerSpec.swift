@@ -2,17 +2,20 @@ import DevenvBasics
 
 /// `[containers.NAME]`: an OCI image made of some of the project's locked packages and project
 /// files (docs/containers.md). The image holds what it runs, not the development shell.
-public struct ContainerSpec: Sendable, Equatable {
+public struct ContainerSpec: Sendable, Equatable, Codable {
     /// Project files put in the image: `from` (a path inside the project) becomes a store path of
     /// its own, which `to` (an absolute path in the image) links to.
-    public struct Copy: Sendable, Equatable {
+    public struct Copy: Sendable, Equatable, Codable {
         public var from: String
         public var to: String
     }
 
     public var name: String
-    /// Package requests as written; nil: the default shell's packages.
+    /// Package requests as written; nil: the default shell's packages. The lock pins them as the
+    /// shell `lockName` (a name no `[shells.NAME]` can have).
     public var packages: [String]?
+    /// Where each package request is written, for messages.
+    public var locations: [String: String] = [:]
     public var cmd: [String] = []
     public var entrypoint: [String] = []
     public var env: [String: String] = [:]
@@ -29,6 +32,9 @@ public struct ContainerSpec: Sendable, Equatable {
         self.name = name
         self.packages = packages
     }
+
+    /// What the lock calls the packages of the container `name`.
+    public static func lockName(_ name: String) -> String { "container:" + name }
 
     /// What an image's name may be: a repository path component of the distribution spec.
     public static func isName(_ name: String) -> Bool {

@@ -20,12 +20,12 @@ public struct Locker {
     }
 
     /// SHA-256 (hex) over what of the manifest the lock depends on: systems, inputs, and each
-    /// shell's package requests. Env, hooks, checks and scripts do not make a lock stale.
+    /// shell's (and container's) package requests. Env, hooks, checks and scripts do not make a lock stale.
     public static func manifestHash(_ manifest: Manifest) -> String {
         let json = CanonicalJSON.object([
             "systems": .array(manifest.systems.map(CanonicalJSON.string)),
             "inputs": .object(manifest.inputs.mapValues { .string($0.description) }),
-            "shells": .object(manifest.shells.mapValues { .array($0.packages.map { .string($0.description) }) }),
+            "shells": .object(manifest.lockedShells.mapValues { .array($0.packages.map { .string($0.description) }) }),
         ])
         return Hasher.hash(.sha256, Array(json.serialized.utf8)).base16
     }
@@ -61,7 +61,7 @@ public struct Locker {
             }
         }
         var shells: [String: [String: [LockedPackage]]] = [:]
-        for (shellName, shell) in manifest.shells {
+        for (shellName, shell) in manifest.lockedShells {
             for system in manifest.systems {
                 shells[shellName, default: [:]][system] = try shell.packages.map { request in
                     let kept = previous?.shells[shellName]?[system]?.first {

@@ -67,6 +67,18 @@ public struct Manifest: Sendable, Equatable {
         return command
     }
 
+    /// What the lock pins: the shells, and the packages of each container that names its own.
+    public var lockedShells: [String: Shell] {
+        var all = shells
+        for (name, container) in containers {
+            guard let packages = container.packages else { continue }
+            all[ContainerSpec.lockName(name)] = Shell(
+                packages: packages.compactMap(PackageRequest.init), env: [:], hook: nil, aliases: [:],
+                locations: container.locations)
+        }
+        return all
+    }
+
     /// The container `name` (the only one when nil), or an error listing the ones there are.
     public func container(_ name: String?) throws -> ContainerSpec {
         let known = containers.keys.sorted().joined(separator: ", ")
@@ -204,6 +216,9 @@ extension Manifest {
                 if key == Manifest.defaultShell {
                     throw named.error(key, "the shell 'default' is the one [shell] declares")
                 }
+                if key.hasPrefix(ContainerSpec.lockName("")) {
+                    throw named.error(key, "shell names starting with 'container:' are the lock's, for images")
+                }
                 declaredShells[key] = try shell(reader)
             }
         }
@@ -253,7 +268,20 @@ extension Manifest {
         if let table = try top.table("containers") {
             for key in table.table.keys.sorted() {
                 guard let reader = try table.table(key) else { continue }
-                containers[key] = try ContainerSpec.read(reader, name: key)
+                var container = try ContainerSpec.read(reader, name: key)
+                for text in container.packages ?? [] {
+                    let location = document.location(of: reader.path + ["packages"], element: text)
+                    guard let request = PackageRequest(text) else {
+                        throw ManifestError(
+                            "\(location): '\(text)' is not a package (NAME, INPUT.NAME, NAME@VERSION or debian:SUITE/PACKAGE)")
+                    }
+                    guard request.debian != nil || declaredInputs[request.inputName] != nil else {
+                        throw ManifestError(
+                            "\(location): '\(text)' names the input '\(request.inputName)', which [inputs] does not declare")
+                    }
+                    container.locations[text] = location
+                }
+                containers[key] = container
             }
         }
         // Checks and scripts run in the default shell: what they name must be among its packages.
