@@ -64,7 +64,8 @@ public struct ImageBuilder {
         let groups = ImageLayering.layers(ImageLayering.order(closure), count: spec.maxLayers - 1)
         let writer = LayerWriter(store: store, paths: paths, compression: compression, blobs: cache)
         var layers = try storeLayers(groups, writer: writer)
-        let contents = try ImageContents(spec: spec, environment: environment, copies: copies, paths: paths, store: store)
+        let contents = try ImageContents(
+            spec: spec, environment: environment, copies: copies, paths: paths, store: store)
         layers.append(try contents.layer(compression: compression, blobs: cache))
 
         let config = try imageConfig(spec, contents: contents, layers: layers, system: environment.system)
@@ -160,7 +161,8 @@ public struct ImageBuilder {
             CanonicalJSON.object([
                 "created": created, "created_by": .string("devenv"),
                 "comment": .string(
-                    layer.paths.isEmpty ? "devenv: /bin, /etc and /tmp" : "store paths: " + layer.paths.joined(separator: " ")),
+                    layer.paths.isEmpty
+                        ? "devenv: /bin, /etc and /tmp" : "store paths: " + layer.paths.joined(separator: " ")),
             ])
         }
         return Array(

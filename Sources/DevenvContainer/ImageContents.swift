@@ -52,8 +52,10 @@ struct ImageContents {
         if let home = user.home { entries[String(home.dropFirst())] = .directory(mode: 0o755, owner: user.owner) }
 
         var variables: [String: String] = ["PATH": "/bin:/usr/bin"]
-        let closure = try store.closure(of: environment.packages.map { try store.directory.storePath(parsing: $0.outPath) })
-        if let certificates = try ImageContents.certificates(in: closure.map { store.directory.fullPath(of: $0.path) }) {
+        let closure = try store.closure(
+            of: environment.packages.map { try store.directory.storePath(parsing: $0.outPath) })
+        if let certificates = try ImageContents.certificates(in: closure.map { store.directory.fullPath(of: $0.path) })
+        {
             switch certificates {
             case .link(let file): entries[ImageContents.certificates] = .link(paths.imagePath(of: file))
             case .bundle(let bytes): entries[ImageContents.certificates] = .file(mode: 0o444, contents: bytes)

@@ -119,7 +119,9 @@ struct LayerWriter {
             try LayerWriter.parents(of: paths.image.path, in: tar)
             let named = layer.map { (host: $0, image: paths.names[$0]!) }.sorted { $0.image < $1.image }
             for (host, image) in named {
-                try tree(store.directory.fullPath(of: host), as: Array(paths.image.fullPath(of: image).utf8.dropFirst()), in: tar)
+                try tree(
+                    store.directory.fullPath(of: host), as: Array(paths.image.fullPath(of: image).utf8.dropFirst()),
+                    in: tar)
             }
             try tar.finish()
             try compressor.finish()

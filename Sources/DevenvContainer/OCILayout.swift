@@ -96,7 +96,11 @@ public enum OCILayout {
         var comments: [String] = []
         if case .array(let history)? = config["history"] {
             comments = history.map { entry in
-                if case .object(let fields) = entry, case .string(let comment)? = fields["comment"] { comment } else { "" }
+                if case .object(let fields) = entry, case .string(let comment)? = fields["comment"] {
+                    comment
+                } else {
+                    ""
+                }
             }
         }
         let layers = try descriptors.enumerated().map { offset, descriptor in
@@ -107,7 +111,8 @@ public enum OCILayout {
                 if case .string(let value)? = fields["mediaType"] { mediaType = value }
             }
             let comment = offset < comments.count ? comments[offset] : ""
-            let paths = comment.hasPrefix("store paths: ")
+            let paths =
+                comment.hasPrefix("store paths: ")
                 ? comment.dropFirst("store paths: ".count).split(separator: " ").map(String.init) : []
             return ImageLayer(
                 digest: try digest(descriptor), diffID: offset < diffIDs.count ? diffIDs[offset] : "", size: size,

@@ -30,7 +30,8 @@ public struct RegistryReference: Sendable, Equatable {
             })
         else {
             throw ContainerError(
-                "'\(repository)' in '\(text)' is not a repository (lowercase letters, digits, '.', '_', '-', parts joined by '/')")
+                "'\(repository)' in '\(text)' is not a repository (lowercase letters, digits, '.', '_', '-', parts joined by '/')"
+            )
         }
         if let tag, !ContainerSpec.isTag(tag) { throw ContainerError("'\(tag)' in '\(text)' is not a tag") }
     }
@@ -123,9 +124,11 @@ public struct RegistryClient {
         guard let realm = parameters["realm"] else { return nil }
         var query: [String] = []
         if let service = parameters["service"] { query.append("service=\(RegistryClient.escaped(service))") }
-        query.append("scope=" + RegistryClient.escaped(parameters["scope"] ?? "repository:\(reference.repository):pull,push"))
+        query.append(
+            "scope=" + RegistryClient.escaped(parameters["scope"] ?? "repository:\(reference.repository):pull,push"))
         let url = realm + (realm.contains("?") ? "&" : "?") + query.joined(separator: "&")
-        let answer = try fetcher.exchange(url, request: HTTPRequest(headers: basic.map { ["Authorization: \($0)"] } ?? []))
+        let answer = try fetcher.exchange(
+            url, request: HTTPRequest(headers: basic.map { ["Authorization: \($0)"] } ?? []))
         guard answer.status == 200,
             let object = try? JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Any],
             let token = (object["token"] ?? object["access_token"]) as? String
@@ -158,11 +161,14 @@ public struct RegistryClient {
     }
 
     static func escaped(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")) ?? text
+        text.addingPercentEncoding(
+            withAllowedCharacters: CharacterSet(
+                charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")) ?? text
     }
 
     private func failure(_ method: String, _ url: String, _ answer: HTTPResponse) -> ContainerError {
-        let body = String(decoding: answer.body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let body = String(decoding: answer.body.prefix(300), as: UTF8.self).trimmingCharacters(
+            in: .whitespacesAndNewlines)
         let why =
             answer.status == 401 || answer.status == 403
             ? " (credentials: --username with DEVENV_REGISTRY_PASSWORD, or DEVENV_REGISTRY_TOKEN)" : ""

@@ -28,7 +28,8 @@ extension Workspace {
         let environment = try imageEnvironment(spec)
         _ = try self.realizer(from: realizer).realize(environment.packages.map(\.derivation))
         let copies = try spec.copy.map { copy in
-            ImageCopy(to: copy.to, path: try store.add(try projectFile(copy.from, for: spec), name: storeName(copy.from)))
+            ImageCopy(
+                to: copy.to, path: try store.add(try projectFile(copy.from, for: spec), name: storeName(copy.from)))
         }
         return try ImageBuilder(store: store, compression: compression).build(
             spec, environment: environment, copies: copies)

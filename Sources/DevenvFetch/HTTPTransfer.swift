@@ -156,18 +156,20 @@ final class HTTPTransfer {
         }
 
     /// Keeps each response header; a new status line (after a redirect) starts over.
-    private static let header: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int =
-        { data, size, count, context in
-            let transfer = Unmanaged<HTTPTransfer>.fromOpaque(context!).takeUnretainedValue()
-            let line = String(decoding: UnsafeRawBufferPointer(start: data, count: size * count), as: UTF8.self)
-            if line.hasPrefix("HTTP/") {
-                transfer.responseHeaders = [:]
-            } else if let colon = line.firstIndex(of: ":") {
-                let name = line[..<colon].lowercased()
-                transfer.responseHeaders[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+    private static let header:
+        @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int =
+            { data, size, count, context in
+                let transfer = Unmanaged<HTTPTransfer>.fromOpaque(context!).takeUnretainedValue()
+                let line = String(decoding: UnsafeRawBufferPointer(start: data, count: size * count), as: UTF8.self)
+                if line.hasPrefix("HTTP/") {
+                    transfer.responseHeaders = [:]
+                } else if let colon = line.firstIndex(of: ":") {
+                    let name = line[..<colon].lowercased()
+                    transfer.responseHeaders[name] = line[line.index(after: colon)...].trimmingCharacters(
+                        in: .whitespacesAndNewlines)
+                }
+                return size * count
             }
-            return size * count
-        }
 
     private static let report:
         @convention(c) (UnsafeMutableRawPointer?, curl_off_t, curl_off_t, curl_off_t, curl_off_t) -> Int32 = {

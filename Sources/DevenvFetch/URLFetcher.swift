@@ -144,7 +144,8 @@ public final class URLFetcher: Sendable {
                 try transfer.run(url, environment: environment, request: request)
             } catch let failure as HTTPTransfer.Failure {
                 guard failure.transient && attempt < settings.attempts else {
-                    throw FetchError("\(request.method ?? (request.upload == nil ? "GET" : "PUT")) \(url): \(failure.message)")
+                    throw FetchError(
+                        "\(request.method ?? (request.upload == nil ? "GET" : "PUT")) \(url): \(failure.message)")
                 }
                 Thread.sleep(forTimeInterval: delay)
                 delay *= 2

@@ -41,7 +41,9 @@ public struct ContainerSpec: Sendable, Equatable, Codable {
         guard let first = name.utf8.first, let last = name.utf8.last, name.utf8.count <= 128 else { return false }
         func isAlphanumeric(_ byte: UInt8) -> Bool { (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte) }
         return isAlphanumeric(first) && isAlphanumeric(last)
-            && name.utf8.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") }
+            && name.utf8.allSatisfy {
+                isAlphanumeric($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".")
+            }
     }
 
     /// What a tag may be (the distribution spec's rule).
@@ -88,7 +90,9 @@ public struct ContainerSpec: Sendable, Equatable, Codable {
         if let tag = try reader.string("tag") {
             guard isTag(tag) else {
                 throw reader.error(
-                    "tag", "'\(tag)' is not a tag (letters, digits, '_', '.' and '-', at most 128, not starting with '.' or '-')")
+                    "tag",
+                    "'\(tag)' is not a tag (letters, digits, '_', '.' and '-', at most 128, not starting with '.' or '-')"
+                )
             }
             spec.tag = tag
         }
@@ -119,7 +123,8 @@ public struct ContainerSpec: Sendable, Equatable, Codable {
         if case .array(let items)? = reader.table["copy"] {
             for item in items {
                 guard case .table(let members) = item else {
-                    throw reader.error("copy", "'copy' must be an array of tables such as { from = \"dist\", to = \"/app\" }")
+                    throw reader.error(
+                        "copy", "'copy' must be an array of tables such as { from = \"dist\", to = \"/app\" }")
                 }
                 let entry = TOMLTableReader(reader.document, path: reader.path + ["copy"], table: members)
                 try entry.rejectUnknownKeys(["from", "to"])
@@ -133,7 +138,8 @@ public struct ContainerSpec: Sendable, Equatable, Codable {
                 guard ContainerSpec.isImagePath(to), !to.hasPrefix("/devenv/"), to != "/devenv" else {
                     throw reader.document.error(
                         at: reader.path + ["copy"], element: to,
-                        "'\(to)' must be an absolute path in the image (not '/', not under /devenv), without '.' or '..'")
+                        "'\(to)' must be an absolute path in the image (not '/', not under /devenv), without '.' or '..'"
+                    )
                 }
                 spec.copy.append(Copy(from: from, to: to))
             }

@@ -142,6 +142,7 @@ struct NixProjectEvaluation: @unchecked Sendable {
             let shell = manifest.shells[Manifest.defaultShell]!
             manifest.checks = try flakeChecks(outputs, evaluator: evaluator, shell: shell)
             manifest.scripts = try flakeApps(outputs, evaluator: evaluator, shell: shell)
+            manifest.containers = try flakeImages(outputs, evaluator: evaluator)
         } else {
             let shell = try evaluator.autoCall(value, NixAttrs())
             manifest.shells = [Manifest.defaultShell: try self.shell(shell, evaluator: evaluator, what: displayName)]
@@ -366,6 +367,107 @@ struct NixProjectEvaluation: @unchecked Sendable {
             scripts[name] = ShellSyntax.posixQuoted(try usable(path, in: shell, at: named.entries[name]?.position))
         }
         return scripts
+    }
+
+    /// `packages.<system>` made with `dockerTools.buildLayeredImage` or `streamLayeredImage`:
+    /// devenv's containers, by attribute name. What Nix puts in an image's closure through its
+    /// config (`Cmd = [ "${pkgs.nodejs_24}/bin/node" ]`) is among its packages here.
+    private func flakeImages(_ outputs: NixAttrs, evaluator: NixEvaluator) throws -> [String: ContainerSpec] {
+        guard case .attrs(let named)? = try forSystem("packages", of: outputs, evaluator: evaluator) else { return [:] }
+        var images: [String: ContainerSpec] = [:]
+        var names: [String: String] = [:]
+        for attribute in named.sortedNames {
+            guard case .attrs(let made) = try evaluator.force(named[attribute]!), let given = made["__devenvImage"],
+                case .attrs(let attrs) = try evaluator.force(given)
+            else { continue }
+            let what = "packages.\(system).\(attribute)"
+            let place = { (key: String) in
+                attrs.entries[key]?.position.map { self.relocated("\($0)") } ?? "\(self.displayName): \(what)"
+            }
+            for key in [
+                "fromImage", "extraCommands", "fakeRootCommands", "runAsRoot", "copyToRoot", "enableFakechroot",
+            ]
+            where attrs[key] != nil {
+                throw ManifestError("\(place(key)): '\(key)' is not supported by devenv's images (docs/containers.md)")
+            }
+            let name = try evaluator.text(of: attrs["name"]!).text
+            guard ContainerSpec.isName(name) else {
+                throw ManifestError(
+                    "\(place("name")): \(name.debugDescription) is not an image name (lowercase letters, digits, '.', '_' and '-')"
+                )
+            }
+            if let other = names[name] {
+                throw ManifestError("\(place("name")): packages.\(system).\(other) is an image named '\(name)' too")
+            }
+            names[name] = attribute
+            var spec = ContainerSpec(name: name, packages: [])
+            if let tag = attrs["tag"] {
+                let text = try evaluator.text(of: tag).text
+                guard ContainerSpec.isTag(text) else { throw ManifestError("\(place("tag")): '\(text)' is not a tag") }
+                spec.tag = text
+            }
+            if let layers = attrs["maxLayers"] {
+                guard case .int(let count) = try evaluator.force(layers), (2...ContainerSpec.layerLimit).contains(count)
+                else {
+                    throw ManifestError(
+                        "\(place("maxLayers")): maxLayers must be between 2 and \(ContainerSpec.layerLimit)")
+                }
+                spec.maxLayers = Int(count)
+            }
+            var packages: [String] = []
+            if let contents = attrs.entries["contents"] {
+                for element in try list(contents, evaluator: evaluator, what: "contents") {
+                    guard case .attrs(let package) = try evaluator.force(element), let text = package["__devenvPackage"]
+                    else {
+                        throw ManifestError(
+                            "\(place("contents")): contents holds something that is not a package of devenv's set")
+                    }
+                    let request = try evaluator.text(of: text).text
+                    if !packages.contains(request) { packages.append(request) }
+                }
+            }
+            if let config = attrs["config"] {
+                guard case .attrs(let settings) = try evaluator.force(config) else {
+                    throw ManifestError("\(place("config")): config is not a set")
+                }
+                let strings = { (key: String) throws -> [String] in
+                    guard let entry = settings.entries[key] else { return [] }
+                    return try self.list(entry, evaluator: evaluator, what: "config.\(key)").map {
+                        try evaluator.text(of: $0).text
+                    }
+                }
+                spec.cmd = try strings("Cmd")
+                spec.entrypoint = try strings("Entrypoint")
+                for pair in try strings("Env") {
+                    guard let equals = pair.firstIndex(of: "="), ShellSyntax.isVariable(String(pair[..<equals])) else {
+                        throw ManifestError("\(place("config")): config.Env holds '\(pair)', which is not NAME=VALUE")
+                    }
+                    spec.env[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+                }
+                if let workdir = settings["WorkingDir"] { spec.workdir = try evaluator.text(of: workdir).text }
+                if let user = settings["User"] { spec.user = try evaluator.text(of: user).text }
+                if case .attrs(let ports)? = try settings["ExposedPorts"].map({ try evaluator.force($0) }) {
+                    spec.ports = try ports.sortedNames.map { text in
+                        guard let port = ContainerSpec.port(text) else {
+                            throw ManifestError("\(place("config")): '\(text)' in config.ExposedPorts is not a port")
+                        }
+                        return port
+                    }
+                }
+                if case .attrs(let labels)? = try settings["Labels"].map({ try evaluator.force($0) }) {
+                    for label in labels.sortedNames { spec.labels[label] = try evaluator.text(of: labels[label]!).text }
+                }
+            }
+            for text in spec.cmd + spec.entrypoint + spec.env.values.sorted() {
+                for reference in Manifest.packageReferences(in: text) where !packages.contains(reference) {
+                    packages.append(reference)
+                }
+            }
+            spec.packages = packages
+            for request in packages { spec.locations[request] = place("contents") }
+            images[attribute] = spec
+        }
+        return images
     }
 
     /// Calls a flake's `outputs` with its inputs and `self`, and each input flake's with its own,

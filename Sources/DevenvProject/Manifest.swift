@@ -70,9 +70,9 @@ public struct Manifest: Sendable, Equatable {
     /// What the lock pins: the shells, and the packages of each container that names its own.
     public var lockedShells: [String: Shell] {
         var all = shells
-        for (name, container) in containers {
+        for container in containers.values {
             guard let packages = container.packages else { continue }
-            all[ContainerSpec.lockName(name)] = Shell(
+            all[ContainerSpec.lockName(container.name)] = Shell(
                 packages: packages.compactMap(PackageRequest.init), env: [:], hook: nil, aliases: [:],
                 locations: container.locations)
         }
@@ -86,7 +86,8 @@ public struct Manifest: Sendable, Equatable {
             guard containers.count == 1 else {
                 throw ProjectError(
                     containers.isEmpty
-                        ? "devenv.toml has no [containers.NAME]" : "devenv.toml has several containers; name one (\(known))")
+                        ? "devenv.toml has no [containers.NAME]"
+                        : "devenv.toml has several containers; name one (\(known))")
             }
             return containers.values.first!
         }
@@ -273,11 +274,13 @@ extension Manifest {
                     let location = document.location(of: reader.path + ["packages"], element: text)
                     guard let request = PackageRequest(text) else {
                         throw ManifestError(
-                            "\(location): '\(text)' is not a package (NAME, INPUT.NAME, NAME@VERSION or debian:SUITE/PACKAGE)")
+                            "\(location): '\(text)' is not a package (NAME, INPUT.NAME, NAME@VERSION or debian:SUITE/PACKAGE)"
+                        )
                     }
                     guard request.debian != nil || declaredInputs[request.inputName] != nil else {
                         throw ManifestError(
-                            "\(location): '\(text)' names the input '\(request.inputName)', which [inputs] does not declare")
+                            "\(location): '\(text)' names the input '\(request.inputName)', which [inputs] does not declare"
+                        )
                     }
                     container.locations[text] = location
                 }

@@ -24,6 +24,7 @@ struct NixEvaluationCache {
         var shells: [String: Shell]
         var checks: [[String]]
         var scripts: [String: String]
+        var containers: [String: ContainerSpec]?
         /// Every file read but the project's own, by its SHA-256.
         var files: [String: String]
     }
@@ -73,6 +74,7 @@ struct NixEvaluationCache {
         manifest.shells = shells
         manifest.checks = entry.checks.compactMap { $0.count == 2 ? ($0[0], $0[1]) : nil }
         manifest.scripts = entry.scripts
+        manifest.containers = entry.containers ?? [:]
         return manifest
     }
 
@@ -89,7 +91,8 @@ struct NixEvaluationCache {
                 Entry.Shell(
                     packages: $0.packages.map(\.description), env: $0.env, hook: $0.hook, locations: $0.locations,
                     programs: $0.programs)
-            }, checks: manifest.checks.map { [$0.name, $0.command] }, scripts: manifest.scripts, files: digests)
+            }, checks: manifest.checks.map { [$0.name, $0.command] }, scripts: manifest.scripts,
+            containers: manifest.containers, files: digests)
         guard let data = try? JSONEncoder().encode(entry) else { return }
         // The user's alone: values may hold what a Nix file read from their files.
         guard (try? OwnFiles.directory(directory)) != nil, chmod(directory, 0o700) == 0 else { return }

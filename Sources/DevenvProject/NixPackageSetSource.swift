@@ -85,6 +85,19 @@ enum NixPackageSetSource {
               outPath = script name (prelude + text);
               __devenvScript = { inherit name text prelude; };
             };
+          # Images as devenv builds them (docs/containers.md): what was given, read back by the host.
+          dockerTools =
+            let
+              image = { name, ... }@attrs: {
+                type = "derivation";
+                inherit name system;
+                outPath = open + "image:" + name + close;
+                __devenvImage = attrs;
+              };
+            in {
+              buildLayeredImage = image;
+              streamLayeredImage = image;
+            };
           runCommand = runCommand;
           runCommandNoCC = runCommand;
           runCommandLocal = runCommand;

@@ -147,7 +147,9 @@ struct ContainerInspectCommand: ParsableCommand {
             try printJSON(
                 ImageJSON(
                     name: read.name, manifest: read.manifestDigest, config: read.configDigest,
-                    layers: read.layers.map { LayerJSON(digest: $0.digest, size: $0.size, diffID: $0.diffID, paths: $0.paths) }))
+                    layers: read.layers.map {
+                        LayerJSON(digest: $0.digest, size: $0.size, diffID: $0.diffID, paths: $0.paths)
+                    }))
             return
         }
         print("\(read.name) \(read.manifestDigest)")

@@ -127,7 +127,10 @@ import Testing
         let layers = try fixture.layers(layout)
         #expect(layers.count == 4)
         #expect(layers.last?.paths == [])
-        #expect(Set(layers.dropLast().flatMap(\.paths).map { String($0.split(separator: "-", maxSplits: 1)[1]) }) == ["dist", "greet-1.0", "motd-1"])
+        #expect(
+            Set(layers.dropLast().flatMap(\.paths).map { String($0.split(separator: "-", maxSplits: 1)[1]) }) == [
+                "dist", "greet-1.0", "motd-1",
+            ])
 
         // Unpacked by umoci and run with only the image as `/`.
         try fixture.dir.sh("umoci unpack --rootless --image \(layout):latest bundle")
@@ -167,12 +170,15 @@ import Testing
         #expect(layers.map(\.paths.count) == [1, 2, 0])
         // umoci applies the merged layer: both paths are there.
         try fixture.dir.sh("umoci unpack --rootless --image proj/.devenv/containers/app:latest bundle")
-        for path in layers[1].paths { #expect(FileManager.default.fileExists(atPath: fixture.dir("bundle/rootfs") + path)) }
+        for path in layers[1].paths {
+            #expect(FileManager.default.fileExists(atPath: fixture.dir("bundle/rootfs") + path))
+        }
     }
 
     @Test func aContainerLocksPackagesOfItsOwn() throws {
         let fixture = try Fixture(container: "packages = [\"pkgs.motd\"]")
-        try "[inputs]\npkgs = \"path:../pkgs\"\n[shell]\npackages = [\"pkgs.greet\"]\n[containers.app]\npackages = [\"pkgs.motd\"]\n"
+        try
+            "[inputs]\npkgs = \"path:../pkgs\"\n[shell]\npackages = [\"pkgs.greet\"]\n[containers.app]\npackages = [\"pkgs.motd\"]\n"
             .write(toFile: fixture.dir("proj/devenv.toml"), atomically: true, encoding: .utf8)
         _ = try fixture.build()
         #expect(try fixture.dir.sh("grep -c '\"container:app\"' proj/devenv.lock") == "1")
@@ -181,6 +187,58 @@ import Testing
         #expect(layers.first?.paths.first?.hasSuffix("-motd-1") == true)
         // The lock is current: --locked builds the same image.
         #expect(try fixture.run("container", "build", "--locked").status == 0)
+    }
+
+    /// The mission's expression: `dockerTools.buildLayeredImage` in a flake builds an image.
+    @Test func aFlakesLayeredImageIsBuilt() throws {
+        let fixture = try Fixture()
+        try FileManager.default.removeItem(atPath: fixture.dir("proj/devenv.toml"))
+        try """
+        {
+          inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
+          outputs = { self, nixpkgs }:
+            let pkgs = nixpkgs.legacyPackages.x86_64-linux;
+            in {
+              devShells.x86_64-linux.default = pkgs.mkShell { packages = [ pkgs.motd ]; };
+              packages.x86_64-linux.image = pkgs.dockerTools.buildLayeredImage {
+                name = "my-app";
+                tag = "v1";
+                contents = with pkgs; [ motd ];
+                config.Cmd = [ "${pkgs.greet}/bin/greet" "--loud" ];
+                config.ExposedPorts = { "8080/tcp" = { }; };
+              };
+            };
+        }
+        """.write(toFile: fixture.dir("proj/flake.nix"), atomically: true, encoding: .utf8)
+        var environment = fixture.devenv.environment
+        environment["DEVENV_NIXPKGS"] = "path:../pkgs"
+        let built = try runCommand(
+            DevenvCLI.binary, ["container", "build", "image"], environment: environment,
+            currentDirectory: fixture.dir("proj"))
+        #expect(built.status == 0, "\(built.stderr)")
+        #expect(built.output.hasPrefix("my-app:v1 sha256:"))
+        let layout = fixture.dir("proj/.devenv/containers/my-app")
+        let config = try fixture.dir.sh("skopeo inspect --config oci:\(layout):v1")
+        let settings =
+            (try JSONSerialization.jsonObject(with: Data(config.utf8)) as! [String: Any])["config"] as! [String: Any]
+        let cmd = try #require(settings["Cmd"] as? [String])
+        // greet, which only the config names, is in the image as Nix's closure would have it.
+        #expect(cmd.count == 2 && cmd[0].hasPrefix(Self.imageStore + "/") && cmd[0].hasSuffix("-greet-1.0/bin/greet"))
+        try fixture.dir.sh("umoci unpack --rootless --image \(layout):v1 bundle")
+        #expect(try fixture.dir.sh("bwrap --bind bundle/rootfs / --proc /proc --dev /dev \(cmd[0])") == "greet 1.0")
+        #expect(
+            try FileManager.default.destinationOfSymbolicLink(atPath: fixture.dir("bundle/rootfs/bin/greet")) == cmd[0])
+
+        // What devenv cannot do is an error at its place, not an image without it.
+        let flake = try String(contentsOfFile: fixture.dir("proj/flake.nix"), encoding: .utf8)
+        try flake.replacingOccurrences(of: "tag = \"v1\";", with: "tag = \"v1\"; fromImage = null;")
+            .write(toFile: fixture.dir("proj/flake.nix"), atomically: true, encoding: .utf8)
+        let refused = try runCommand(
+            DevenvCLI.binary, ["container", "build", "image"], environment: environment,
+            currentDirectory: fixture.dir("proj"))
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("flake.nix:9:"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("'fromImage' is not supported"))
     }
 
     @Test func dockerArchivesLoadAndStreamTheSameBytes() throws {
@@ -207,9 +265,14 @@ import Testing
         let again = try fixture.run("container", "push", "app", "\(open.host)/demo/app:v1", "--insecure")
         #expect(again.stderr.contains("sent 0 of 5 blobs"))
         // Pulled back by skopeo: the same manifest, digest for digest.
-        try fixture.dir.sh("skopeo copy --src-tls-verify=false docker://\(open.host)/demo/app:v1 oci:pulled:v1 >/dev/null")
-        #expect(try fixture.dir.sh("skopeo inspect --raw oci:pulled:v1 | sha256sum | cut -d' ' -f1") == String(digest.dropFirst(7)))
-        #expect(try fixture.dir.sh("skopeo inspect --tls-verify=false docker://\(open.host)/demo/app:v1 --format '{{.Digest}}'") == digest)
+        try fixture.dir.sh(
+            "skopeo copy --src-tls-verify=false docker://\(open.host)/demo/app:v1 oci:pulled:v1 >/dev/null")
+        #expect(
+            try fixture.dir.sh("skopeo inspect --raw oci:pulled:v1 | sha256sum | cut -d' ' -f1")
+                == String(digest.dropFirst(7)))
+        #expect(
+            try fixture.dir.sh(
+                "skopeo inspect --tls-verify=false docker://\(open.host)/demo/app:v1 --format '{{.Digest}}'") == digest)
 
         let guarded = try Registry(fixture.dir, name: "guarded", user: ("alice", "s3cret"))
         defer { guarded.stop() }
@@ -219,7 +282,8 @@ import Testing
         var environment = fixture.devenv.environment
         environment["DEVENV_REGISTRY_PASSWORD"] = "s3cret"
         let allowed = try runCommand(
-            DevenvCLI.binary, ["container", "push", "app", "\(guarded.host)/demo/app", "--insecure", "--username", "alice"],
+            DevenvCLI.binary,
+            ["container", "push", "app", "\(guarded.host)/demo/app", "--insecure", "--username", "alice"],
             environment: environment, currentDirectory: fixture.dir("proj"))
         #expect(allowed.status == 0, "\(allowed.stderr)")
         #expect(allowed.output.hasPrefix("\(guarded.host)/demo/app:latest sha256:"))
