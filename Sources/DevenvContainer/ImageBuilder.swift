@@ -78,6 +78,7 @@ public struct ImageBuilder {
                 "layers": .array(layers.map { descriptor($0.mediaType, $0.digest, $0.size) }),
             ]).serialized.utf8)
         let (manifestDigest, _) = try cache.add(bytes: manifest)
+        prune()
         return ContainerImage(
             name: spec.name, tag: spec.tag, layers: layers, config: config, configDigest: configDigest,
             manifest: manifest, manifestDigest: manifestDigest, blobs: cache)
@@ -125,9 +126,30 @@ public struct ImageBuilder {
             case .integer(let size)? = fields["size"], case .string(let mediaType)? = fields["mediaType"],
             case .array(let paths)? = fields["paths"], cache.contains(digest)
         else { return nil }
+        // Used now: kept for another `keptFor`.
+        utimes("\(layerIndex)/\(key)", nil)
+        utimes(cache.file(of: digest), nil)
         return ImageLayer(
             digest: digest, diffID: diffID, size: size, mediaType: mediaType,
             paths: paths.compactMap { if case .string(let path) = $0 { path } else { nil } })
+    }
+
+    /// How long a kept layer no build used stays.
+    static let keptFor: TimeInterval = 30 * 24 * 3600
+
+    /// Removes what no build used for `keptFor` (a kept layer is touched when used), so the
+    /// cache holds what recent images share rather than every layer ever made.
+    private func prune() {
+        let limit = Date().addingTimeInterval(-ImageBuilder.keptFor)
+        for directory in [layerIndex, cache.path + "/sha256"] {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+                let file = directory + "/" + name
+                guard let info = try? SystemCall.lstat(file), SystemCall.isRegular(info),
+                    Double(info.st_mtim.tv_sec) < limit.timeIntervalSince1970
+                else { continue }
+                unlink(file)
+            }
+        }
     }
 
     private func remember(_ layer: ImageLayer, as key: String) throws {

@@ -55,6 +55,8 @@ public struct BlobDirectory: Sendable {
         let size = Int64(try SystemCall.lstat(temporary).st_size)
         if contains(digest) {
             unlink(temporary)
+            // Made again now: as new as if just written (the cache's pruning goes by this).
+            utimes(file(of: digest), nil)
         } else {
             try SystemCall.retrying("cannot write '\(file(of: digest))'") { rename(temporary, file(of: digest)) }
         }
