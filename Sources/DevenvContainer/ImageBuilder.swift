@@ -90,7 +90,7 @@ public struct ImageBuilder {
 
     /// The store layers, each taken from the cache or written (several at once).
     private func storeLayers(_ groups: [[StorePath]], writer: LayerWriter) throws -> [ImageLayer] {
-        let results = LayerResults(count: groups.count)
+        let results = IndexedResults<ImageLayer>(count: groups.count)
         let keys = groups.map { key(of: $0, writer: writer) }
         let pending = groups.indices.filter { index in
             guard let layer = cached(keys[index]) else { return true }
@@ -106,7 +106,7 @@ public struct ImageBuilder {
             let index = order[position]
             results.set(index, Result { try writer.write(groups[index]) })
         }
-        let layers = try results.values()
+        let layers = try results.values.map { try $0!.get() }
         for index in pending { try remember(layers[index], as: keys[index]) }
         return layers
     }
@@ -208,20 +208,4 @@ public struct ImageBuilder {
         default: throw ContainerError("images are made for x86_64-linux and aarch64-linux, not \(system)")
         }
     }
-}
-
-/// Results of parallel work, each in its own slot.
-private final class LayerResults: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Result<ImageLayer, any Error>?]
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ result: Result<ImageLayer, any Error>) {
-        lock.lock()
-        slots[index] = result
-        lock.unlock()
-    }
-
-    func values() throws -> [ImageLayer] { try slots.map { try $0!.get() } }
 }

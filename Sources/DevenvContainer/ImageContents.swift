@@ -101,18 +101,7 @@ struct ImageContents {
                 parent = parent.dropLast()
             }
         }
-        let (fd, temporary) = try blobs.temporaryFile()
-        var closed = false
-        defer {
-            if !closed { close(fd) }
-        }
-        do {
-            let compressor = try Compressor(toDescriptor: fd, with: compression)
-            let diff = HashingSink(.sha256)
-            let tar = try TarStream(name: "the image's last layer") { chunk in
-                diff.consume(chunk)
-                try compressor.consume(chunk)
-            }
+        return try blobs.layer(named: "the image's last layer", compression: compression, paths: []) { tar in
             for path in all.keys.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) {
                 switch all[path]! {
                 case .directory(let mode, let owner): try tar.directory(Array(path.utf8), mode: mode, owner: owner)
@@ -120,17 +109,6 @@ struct ImageContents {
                 case .file(let mode, let contents): try tar.file(Array(path.utf8), mode: mode, contents: contents)
                 }
             }
-            try tar.finish()
-            try compressor.finish()
-            close(fd)
-            closed = true
-            let (digest, size) = try blobs.add(temporary)
-            return ImageLayer(
-                digest: digest, diffID: "sha256:" + diff.finalize().base16, size: size,
-                mediaType: ImageLayer.mediaType(for: compression), paths: [])
-        } catch {
-            unlink(temporary)
-            throw error
         }
     }
 

@@ -78,6 +78,38 @@ public struct BlobDirectory: Sendable {
         }
     }
 
+    /// A layer as a blob: the tar `entries` write, hashed as it is made (its diff ID),
+    /// compressed, then added by its digest. `name` is what messages call it.
+    func layer(
+        named name: String, compression: Compressor.Method, paths: [String], entries: (TarStream) throws -> Void
+    ) throws -> ImageLayer {
+        let (fd, temporary) = try temporaryFile()
+        var closed = false
+        defer {
+            if !closed { close(fd) }
+        }
+        do {
+            let compressor = try Compressor(toDescriptor: fd, with: compression)
+            let diff = HashingSink(.sha256)
+            let tar = try TarStream(name: name) { chunk in
+                diff.consume(chunk)
+                try compressor.consume(chunk)
+            }
+            try entries(tar)
+            try tar.finish()
+            try compressor.finish()
+            close(fd)
+            closed = true
+            let (digest, size) = try add(temporary)
+            return ImageLayer(
+                digest: digest, diffID: "sha256:" + diff.finalize().base16, size: size,
+                mediaType: ImageLayer.mediaType(for: compression), paths: paths)
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+    }
+
     /// Puts the blob `digest` of `other` here: a hard link, else a copy.
     public func take(_ digest: String, from other: BlobDirectory) throws {
         guard !contains(digest) else { return }
@@ -106,37 +138,17 @@ struct LayerWriter {
     /// `layer`: host paths. The tar holds the image's store directory and, under it, each path's
     /// tree with its contents renamed into the image's store (`ImagePaths`).
     func write(_ layer: [StorePath]) throws -> ImageLayer {
-        let (fd, temporary) = try blobs.temporaryFile()
-        var closed = false
-        defer {
-            if !closed { close(fd) }
-        }
-        do {
-            let compressor = try Compressor(toDescriptor: fd, with: compression, threads: 1)
-            let diff = HashingSink(.sha256)
-            let tar = try TarStream(name: "the layer of \(layer.first.map(\.baseName) ?? "")") { chunk in
-                diff.consume(chunk)
-                try compressor.consume(chunk)
-            }
+        let named = layer.map { (host: $0, image: paths.names[$0]!) }.sorted { $0.image < $1.image }
+        return try blobs.layer(
+            named: "the layer of \(layer.first.map(\.baseName) ?? "")", compression: compression,
+            paths: named.map { paths.image.fullPath(of: $0.image) }
+        ) { tar in
             try LayerWriter.parents(of: paths.image.path, in: tar)
-            let named = layer.map { (host: $0, image: paths.names[$0]!) }.sorted { $0.image < $1.image }
             for (host, image) in named {
                 try tree(
                     store.directory.fullPath(of: host), as: Array(paths.image.fullPath(of: image).utf8.dropFirst()),
                     in: tar)
             }
-            try tar.finish()
-            try compressor.finish()
-            close(fd)
-            closed = true
-            let (digest, size) = try blobs.add(temporary)
-            return ImageLayer(
-                digest: digest, diffID: "sha256:" + diff.finalize().base16, size: size,
-                mediaType: ImageLayer.mediaType(for: compression),
-                paths: named.map { paths.image.fullPath(of: $0.image) })
-        } catch {
-            unlink(temporary)
-            throw error
         }
     }
 

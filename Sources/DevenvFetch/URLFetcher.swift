@@ -70,7 +70,7 @@ public final class URLFetcher: Sendable {
     /// Fetches every source, `settings.parallelDownloads` at a time; the first failure (in the
     /// order given) is thrown once all have ended.
     public func fetchAll(_ sources: [URLSource]) throws -> [StorePath] {
-        let results = Results(count: sources.count)
+        let results = IndexedResults<StorePath>(count: sources.count)
         let group = DispatchGroup()
         for (index, source) in sources.enumerated() {
             group.enter()
@@ -228,25 +228,5 @@ private enum TransferIDs {
         defer { lock.unlock() }
         last += 1
         return last
-    }
-}
-
-/// Results written by worker threads, each into its own index.
-private final class Results: @unchecked Sendable {
-    private let lock = NSLock()
-    private var storage: [Result<StorePath, any Error>?]
-
-    init(count: Int) { storage = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ result: Result<StorePath, any Error>) {
-        lock.lock()
-        storage[index] = result
-        lock.unlock()
-    }
-
-    var values: [Result<StorePath, any Error>?] {
-        lock.lock()
-        defer { lock.unlock() }
-        return storage
     }
 }
