@@ -154,14 +154,12 @@ extension Service {
         var stopCommand: String? = nil
         var stopGrace = 10.0
         if let kind {
-            package = try reader.string("package") ?? shellPackages.map(\.name).first(where: kind.provides)
+            package =
+                try reader.string("package") ?? shellPackages.map(\.name).first(where: kind.provides)
+                ?? kind.defaultPackage
             guard let package, kind.provides(package) else {
-                let problem =
-                    reader.table["package"] == nil
-                    ? "no package of the shell '\(shell)' provides \(kind.rawValue); add one (postgresql_17, redis, …) to its packages, or set 'package'"
-                    : "'package' must be a package of \(kind.rawValue) (postgresql_17, redis, …)"
-                throw reader.document.error(
-                    at: reader.path + (reader.table["package"] == nil ? [] : ["package"]), problem)
+                throw reader.error(
+                    "package", "'package' must be a package of \(kind.rawValue) (postgresql_17, redis, …)")
             }
             databases = try reader.strings("databases") ?? []
             if let bad = databases.first(where: { !Service.isDatabaseName($0) }) {
