@@ -52,9 +52,9 @@ extension Service {
                 return number
             }
             let number = try Service.freePort()
-            for path in [(serviceStates as NSString).deletingLastPathComponent, serviceStates, directory] {
-                try OwnFiles.directory(path)
-            }
+            try ProjectStateDirectory.prepare((serviceStates as NSString).deletingLastPathComponent)
+            try OwnFiles.directory(serviceStates)
+            try OwnFiles.directory(directory)
             try OwnFiles.replace(file, with: Array("\(number)\n".utf8))
             return number
         }

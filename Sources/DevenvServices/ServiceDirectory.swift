@@ -1,4 +1,5 @@
 import DevenvBasics
+import DevenvProject
 import Foundation
 import Glibc
 
@@ -18,7 +19,7 @@ public struct ServiceDirectory: Sendable {
 
     /// Makes `.devenv/state` (and `.devenv`) when missing; refuses either when it is a link.
     public func prepare() throws {
-        try OwnFiles.directory((path as NSString).deletingLastPathComponent)
+        try ProjectStateDirectory.prepare((path as NSString).deletingLastPathComponent)
         try OwnFiles.directory(path)
     }
 

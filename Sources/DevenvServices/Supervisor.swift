@@ -62,8 +62,8 @@ public final class Supervisor {
     private let ports: [String: Int]
     private var status: SupervisorStatus
 
-    /// `services` in start order (`Manifest.services`), `stateDirectory` (and its parent) made
-    /// when missing, `environments` by shell name (each
+    /// `services` in start order (`Manifest.services`), `stateDirectory` (and the project's
+    /// `.devenv`) made when missing, `environments` by shell name (each
     /// service gets its shell's, its `env`, and `DEVENV_STATE`, its state directory).
     /// `output` gets each line a service writes, `events` what happens to it; `statusPath` (when
     /// given) gets a `SupervisorStatus` at each change, and SIGUSR1 stops the services named in
@@ -73,7 +73,7 @@ public final class Supervisor {
         logLimit: Int = 10 << 20, statusPath: String? = nil, output: @escaping (String, String) -> Void,
         events: @escaping (String, Event) -> Void
     ) throws {
-        try OwnFiles.directory((stateDirectory as NSString).deletingLastPathComponent)
+        try ProjectStateDirectory.prepare((stateDirectory as NSString).deletingLastPathComponent)
         try OwnFiles.directory(stateDirectory)
         self.services = try services.map { service in
             let directory = stateDirectory + "/" + service.name

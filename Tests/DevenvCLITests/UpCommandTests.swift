@@ -382,6 +382,20 @@ struct UpCommandTests {
         #expect(!FileManager.default.fileExists(atPath: project.dir("proj/.devenv/state/a")))
     }
 
+    @Test func gitIgnoresTheStateOfAnyProject() throws {
+        let project = try Project("[services.x]\ncommand = \"exec sleep 1000\"\n")
+        let proj = project.dir("proj")
+        #expect(try project.devenv("up", "-d", "-C", proj).status == 0)
+        #expect(try project.devenv("down", "-C", proj).status == 0)
+        #expect(try String(contentsOfFile: project.dir("proj/.devenv/.gitignore"), encoding: .utf8) == "*\n")
+        // One that is there already, a link included, is left as it is and not written through.
+        let other = try Project("[services.x]\ncommand = \"exec sleep 1000\"\n")
+        try other.dir.sh("mkdir proj/.devenv && ln -s ../../target proj/.devenv/.gitignore")
+        #expect(try other.devenv("up", "-d", "-C", other.dir("proj")).status == 0)
+        #expect(try other.devenv("down", "-C", other.dir("proj")).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: other.dir("target")))
+    }
+
     @Test func anAutomaticPortIsWhatTheProbesAsk() throws {
         let project = try Project(
             """
