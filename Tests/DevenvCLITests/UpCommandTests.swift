@@ -382,6 +382,30 @@ struct UpCommandTests {
         #expect(!FileManager.default.fileExists(atPath: project.dir("proj/.devenv/state/a")))
     }
 
+    @Test func logsFollowShowsTheLastLinesFirstIntoAFile() throws {
+        let project = try Project(
+            "[services.spew]\ncommand = \"for i in 1 2 3 4 5; do echo line $i; done; exec sleep 1000\"\n")
+        let proj = project.dir("proj")
+        #expect(try project.devenv("up", "-d", "-C", proj).status == 0)
+        defer { _ = try? project.devenv("down", "-C", proj) }
+        let deadline = Date().addingTimeInterval(10)
+        let log = project.dir("proj/.devenv/state/spew/log")
+        while Date() < deadline, !((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("line 5") {
+            usleep(20_000)
+        }
+        let file = project.dir("logs.out")
+        let out = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        defer { close(out) }
+        let follower = try ChildProcess(
+            DevenvCLI.binary, ["logs", "spew", "-f", "-n", "2", "-C", proj], environment: project.devenv.environment,
+            streams: Subprocess.Streams(output: out))
+        defer { follower.kill() }
+        func written() -> String { (try? String(contentsOfFile: file, encoding: .utf8)) ?? "" }
+        let shown = Date().addingTimeInterval(10)
+        while Date() < shown, written() != "line 4\nline 5\n" { usleep(20_000) }
+        #expect(written() == "line 4\nline 5\n")
+    }
+
     @Test func gitIgnoresTheStateOfAnyProject() throws {
         let project = try Project("[services.x]\ncommand = \"exec sleep 1000\"\n")
         let proj = project.dir("proj")
