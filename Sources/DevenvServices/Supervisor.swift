@@ -95,7 +95,7 @@ public final class Supervisor {
             services: services.map {
                 .init(
                     name: $0.name, state: .waiting, pid: nil, port: ports[$0.name], since: now, restarts: 0,
-                    exitStatus: nil, probe: $0.ready?.summary)
+                    exitStatus: nil, probe: $0.ready?.resolving(port: ports[$0.name]).summary)
             })
     }
 

@@ -21,7 +21,7 @@ public struct SupervisorStatus: Codable, Equatable, Sendable {
         public var since: Double
         public var restarts: Int
         public var exitStatus: Int32?
-        /// The readiness probe, as written (`tcp 127.0.0.1:5432`), or nil for none.
+        /// The readiness probe with the service's port filled in (`tcp 127.0.0.1:5432`), or nil for none.
         public var probe: String?
     }
 

@@ -66,6 +66,18 @@ struct UpCommandTests {
         return !stat.contains(") Z ")
     }
 
+    /// `ps --json`: the supervisor's pid (nil when none runs) and its services by name.
+    static func ps(_ project: Project) throws -> (pid: Int32?, services: [String: [String: Any]]) {
+        let result = try project.devenv("ps", "--json", "-C", project.dir("proj"))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+        guard let supervisor = json["supervisor"] as? [String: Any] else { return (nil, [:]) }
+        let entries = supervisor["services"] as? [[String: Any]] ?? []
+        return (
+            (supervisor["pid"] as? NSNumber)?.int32Value,
+            Dictionary(uniqueKeysWithValues: entries.map { ($0["name"] as! String, $0) })
+        )
+    }
+
     /// A port nothing listens on now.
     static func freePort() throws -> Int {
         let (socket, port) = try #require(Loopback.bind(port: 0))
@@ -435,5 +447,18 @@ struct UpCommandTests {
         let run = try project.up(until: { $0.contains("web: ready") && $0.contains("again: ready") })
         #expect(run.status == 0, "\(run.errors)")
         #expect(run.errors.contains("web: ready") && run.errors.contains("again: ready"), "\(run.errors)")
+        // ps shows the probes with the ports they ask.
+        let proj = project.dir("proj")
+        #expect(try project.devenv("up", "-d", "-C", proj).status == 0)
+        defer { _ = try? project.devenv("down", "-C", proj) }
+        func port(_ name: String) throws -> String {
+            try String(contentsOfFile: project.dir("proj/.devenv/state/\(name)/port"), encoding: .utf8)
+                .trimmingCharacters(in: .newlines)
+        }
+        let status = try Self.ps(project)
+        #expect(status.services["web"]?["probe"] as? String == "http http://127.0.0.1:\(try port("web"))/")
+        #expect(status.services["again"]?["probe"] as? String == "tcp 127.0.0.1:\(try port("again"))")
+        let ps = try project.devenv("ps", "-C", proj)
+        #expect(ps.output.contains("tcp 127.0.0.1:\(try port("again"))"), "\(ps.output)")
     }
 }
