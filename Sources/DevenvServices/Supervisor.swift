@@ -39,7 +39,12 @@ public final class Supervisor {
         let service: Service
         var phase: Phase = .waiting
         var process: ServiceProcess?
+        /// Restarts in a row, for the backoff and `max-restarts`: reset once a run has stayed
+        /// ready for the service's stable period.
         var restarts = 0
+        /// Every restart by the policy, as `ps` shows them.
+        var totalRestarts = 0
+        var readySince = Date.distantFuture
         var pending: [UInt8] = []
         let log: ServiceLog
         var nextProbe = Date.distantPast
@@ -108,7 +113,7 @@ public final class Supervisor {
         status.services[index].state = state
         status.services[index].since = Date().timeIntervalSince1970
         status.services[index].pid = running.process?.group
-        status.services[index].restarts = running.restarts
+        status.services[index].restarts = running.totalRestarts
         if let exitStatus { status.services[index].exitStatus = exitStatus }
         writeStatus()
     }
@@ -226,7 +231,7 @@ public final class Supervisor {
             let elapsed = Date().timeIntervalSince(since)
             if ready {
                 running.phase = .ready
-                running.restarts = 0
+                running.readySince = Date()
                 record(running, .ready)
                 events(service.name, .ready(seconds: elapsed))
             } else if elapsed >= service.readyTimeout {
@@ -308,10 +313,13 @@ public final class Supervisor {
             try? running.log.append(Array("[devenv] exited with status \(status)\n".utf8))
             events(service.name, .exited(status: status))
             let wasReady: Bool = if case .ready = running.phase { true } else { false }
+            // A run that stayed up long enough is not part of a crash loop: the count starts again.
+            if wasReady, Date().timeIntervalSince(running.readySince) >= service.stablePeriod { running.restarts = 0 }
             let restarts =
                 service.restart == .always || (service.restart == .onFailure && status != 0)
             if restarts && running.restarts < service.maxRestarts && !stopping {
                 running.restarts += 1
+                running.totalRestarts += 1
                 let delay = min(service.backoff * pow(2, Double(running.restarts - 1)), Service.maximumBackoff)
                 running.phase = .backoff(until: Date().addingTimeInterval(delay))
                 record(running, .restarting, exitStatus: status)
@@ -319,7 +327,7 @@ public final class Supervisor {
                 continue
             }
             running.phase = .finished
-            record(running, wasReady || stopping ? .stopped : .failed, exitStatus: status)
+            record(running, stopping || (wasReady && status == 0) ? .stopped : .failed, exitStatus: status)
             if !wasReady && !stopping {
                 return .failed(
                     service: service.name, reason: "exited with status \(status) before it was ready",

@@ -19,6 +19,7 @@ public struct SupervisorStatus: Codable, Equatable, Sendable {
         public var port: Int?
         /// Seconds since the epoch when it entered `state`.
         public var since: Double
+        /// Every restart by its restart policy since the supervisor started it.
         public var restarts: Int
         public var exitStatus: Int32?
         /// The readiness probe with the service's port filled in (`tcp 127.0.0.1:5432`), or nil for none.

@@ -394,6 +394,49 @@ struct UpCommandTests {
         #expect(!FileManager.default.fileExists(atPath: project.dir("proj/.devenv/state/a")))
     }
 
+    @Test func aCrashLoopIsCaughtWithoutAProbeAndARunThatStaysUpStartsTheCountAgain() throws {
+        let project = try Project(
+            """
+            [services.flaky]
+            command = "echo flaky; sleep 1; exit 7"
+            restart = "on-failure"
+            backoff = "500ms"
+            max-restarts = 2
+            [services.steady]
+            command = "echo steady; sleep 1.5; exit 5"
+            restart = "on-failure"
+            backoff = "100ms"
+            max-restarts = 1
+            """)
+        let proj = project.dir("proj")
+        #expect(try project.devenv("up", "-d", "-C", proj).status == 0)
+        defer { _ = try? project.devenv("down", "-C", proj) }
+        let deadline = Date().addingTimeInterval(20)
+        var status = try Self.ps(project)
+        while Date() < deadline,
+            status.services["flaky"]?["state"] as? String != "failed"
+                || (status.services["steady"]?["restarts"] as? Int ?? 0) < 3
+        {
+            usleep(100_000)
+            status = try Self.ps(project)
+        }
+        // Ready at once, yet each run ends within its stable period (ten backoffs): two restarts
+        // in a row, the second after twice the wait, then it is left failed.
+        let flaky = try #require(status.services["flaky"])
+        #expect(flaky["state"] as? String == "failed" && flaky["restarts"] as? Int == 2, "\(flaky)")
+        #expect(flaky["exitStatus"] as? Int == 7)
+        let events = try String(contentsOfFile: project.dir("proj/.devenv/state/supervisor.log"), encoding: .utf8)
+        #expect(events.contains("flaky: restarting in 0.5 s (1 of 2)\n"), "\(events)")
+        #expect(events.contains("flaky: restarting in 1.0 s (2 of 2)\n"), "\(events)")
+        #expect(events.components(separatedBy: "flaky: started").count == 4, "\(events)")
+        // Each run of steady outlasts its stable period (1 s): restarted again and again, each
+        // the first in a row; ps counts them all.
+        #expect((status.services["steady"]?["restarts"] as? Int ?? 0) >= 3, "\(status.services)")
+        #expect(!events.contains("steady: restarting in 0.2 s"), "\(events)")
+        let ps = try project.devenv("ps", "-C", proj)
+        #expect(ps.output.contains("flaky   failed (status 7)"), "\(ps.output)")
+    }
+
     @Test func logsFollowShowsTheLastLinesFirstIntoAFile() throws {
         let project = try Project(
             "[services.spew]\ncommand = \"for i in 1 2 3 4 5; do echo line $i; done; exec sleep 1000\"\n")
