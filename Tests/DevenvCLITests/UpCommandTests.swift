@@ -281,8 +281,10 @@ struct UpCommandTests {
         let afterB = try status()
         #expect(afterB.supervisor?.services.map(\.state) == ["ready", "stopped"])
         #expect(!Self.alive(pids[1]) && Self.alive(pids[0]))
+        #expect(try project.devenv("down", "b", "-C", proj).stderr == "not running: b\n")
+        // Only what was running is named.
         let down = try project.devenv("down", "-C", proj)
-        #expect(down.status == 0, "\(down.stderr)")
+        #expect(down.status == 0 && down.stderr == "stopped: a\n", "\(down.stderr)")
         #expect(try status().running == false)
         #expect(try project.devenv("ps", "-C", proj).stderr == "no services are up\n")
         #expect(!Self.alive(pids[0]) && !Self.alive(supervisor))
@@ -384,8 +386,9 @@ struct UpCommandTests {
         #expect(try project.devenv("up", "-d", "-C", proj).status == 0)
         let unconfirmed = try project.devenv("down", "--wipe", "a", "-C", proj)
         #expect(unconfirmed.status == 1 && unconfirmed.stderr.contains("confirm with --yes"), "\(unconfirmed.stderr)")
-        // It was stopped all the same; its state is still there.
-        #expect(unconfirmed.stderr.contains("stopped: a"))
+        // Refused before anything changed: it still runs, and its state is still there.
+        #expect(!unconfirmed.stderr.contains("stopped"), "\(unconfirmed.stderr)")
+        #expect(try Self.ps(project).services["a"]?["state"] as? String == "ready")
         #expect(FileManager.default.fileExists(atPath: project.dir("proj/.devenv/state/a/data")))
         #expect(try project.devenv("down", "--wipe", "-C", proj).status != 0)
         #expect(try project.devenv("down", "--wipe", "../../x", "--yes", "-C", proj).status != 0)
