@@ -26,7 +26,7 @@ enum BackgroundSupervisor {
 
     /// Starts one for `names` (their services: `services`) and waits until they are ready: its
     /// pid, or nil when a supervisor already runs them. When they do not come up, the error
-    /// carries the supervisor's last lines.
+    /// carries the supervisor's lines of this run.
     static func start(_ services: [Service], names: [String], directory: ServiceDirectory, root: String) throws
         -> pid_t?
     {
@@ -36,6 +36,8 @@ enum BackgroundSupervisor {
             open(directory.supervisorLogPath, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o644)
         }
         defer { close(log) }
+        // Where this run's lines start: the log has earlier runs' too.
+        let offset = lseek(log, 0, SEEK_END)
         let empty = open("/dev/null", O_RDONLY | O_CLOEXEC)
         defer { close(empty) }
         let supervisor = try Subprocess.start(
@@ -47,9 +49,8 @@ enum BackgroundSupervisor {
         while Date() < deadline {
             if let ended = try Subprocess.poll(supervisor) {
                 if ended == anotherSupervisor, try running(services, directory: directory) != nil { return nil }
-                let lines = (try? String(contentsOfFile: directory.supervisorLogPath, encoding: .utf8)) ?? ""
-                throw ProjectError(
-                    "the services did not come up:\n" + lines.split(separator: "\n").suffix(25).joined(separator: "\n"))
+                let lines = linesOfThisRun(directory.supervisorLogPath, from: offset)
+                throw ProjectError("the services did not come up:\n" + lines.suffix(25).joined(separator: "\n"))
             }
             if let status = SupervisorStatus.read(directory.statusPath), status.pid == supervisor,
                 services.allSatisfy({ status[$0.name]?.state == .ready })
@@ -60,5 +61,12 @@ enum BackgroundSupervisor {
         }
         kill(supervisor, SIGTERM)
         throw ProjectError("the services were not ready after \(Format.seconds(limit)); stopped them")
+    }
+
+    /// The lines of the log at `path` from `offset` on (from its start when it has rotated since).
+    private static func linesOfThisRun(_ path: String, from offset: off_t) -> [String] {
+        let bytes = OwnFiles.contents(of: path, limit: 2 * ServiceLog.defaultLimit) ?? []
+        let start = offset >= 0 && Int(offset) <= bytes.count ? Int(offset) : 0
+        return String(decoding: bytes[start...], as: UTF8.self).split(separator: "\n").map(String.init)
     }
 }

@@ -478,6 +478,17 @@ struct UpCommandTests {
         #expect(!FileManager.default.fileExists(atPath: other.dir("target")))
     }
 
+    @Test func aFailedUpShowsOnlyItsOwnLinesOfTheSupervisorLog() throws {
+        let project = try Project(
+            "[services.crash]\ncommand = \"echo boom; exit 3\"\nready = { command = \"false\" }\n")
+        let proj = project.dir("proj")
+        #expect(try project.devenv("up", "-d", "-C", proj).status == 1)
+        let second = try project.devenv("up", "-d", "-C", proj)
+        #expect(second.status == 1)
+        #expect(second.stderr.components(separatedBy: "crash: started").count == 2, "\(second.stderr)")
+        #expect(second.stderr.contains("the service crash did not come up"), "\(second.stderr)")
+    }
+
     @Test func anAutomaticPortIsWhatTheProbesAsk() throws {
         let project = try Project(
             """
