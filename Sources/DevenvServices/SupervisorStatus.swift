@@ -24,6 +24,8 @@ public struct SupervisorStatus: Codable, Equatable, Sendable {
         public var exitStatus: Int32?
         /// The readiness probe with the service's port filled in (`tcp 127.0.0.1:5432`), or nil for none.
         public var probe: String?
+        /// Why it could not come up, when it could not.
+        public var failure: String?
     }
 
     public var version = 1
