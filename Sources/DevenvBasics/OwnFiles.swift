@@ -33,6 +33,20 @@ public enum OwnFiles {
         try SystemCall.retrying("cannot replace '\(path)'") { rename(temporary, path) }
     }
 
+    /// Makes the file `path` with `bytes` unless something (a link included) is already there;
+    /// whether it did.
+    @discardableResult
+    public static func create(_ path: String, with bytes: [UInt8]) throws -> Bool {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            if errno == EEXIST { return false }
+            throw SystemError("cannot create '\(path)': \(SystemCall.message())")
+        }
+        defer { close(fd) }
+        try bytes.withUnsafeBytes { try SystemCall.writeAll(fd, $0, "cannot write '\(path)'") }
+        return true
+    }
+
     /// The bytes of the file at `path`, at most `limit` of them, or nil when there is none (or a
     /// link is there: it is not followed).
     public static func contents(of path: String, limit: Int = 1 << 20) -> [UInt8]? {

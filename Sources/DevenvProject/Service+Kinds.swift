@@ -12,6 +12,9 @@ extension Service {
         /// The port it listens on unless `port` says otherwise.
         var defaultPort: Int { self == .postgresql ? 5432 : 6379 }
 
+        /// Its package when neither `package` nor the shell's packages name one: the set's newest.
+        var defaultPackage: String { self == .postgresql ? "postgresql_17" : "redis" }
+
         /// Whether a package of the set provides it (`postgresql_17`, `redis`, `valkey`).
         func provides(_ package: String) -> Bool {
             switch self {
@@ -49,9 +52,9 @@ extension Service {
                 return number
             }
             let number = try Service.freePort()
-            for path in [(serviceStates as NSString).deletingLastPathComponent, serviceStates, directory] {
-                try OwnFiles.directory(path)
-            }
+            try ProjectStateDirectory.prepare((serviceStates as NSString).deletingLastPathComponent)
+            try OwnFiles.directory(serviceStates)
+            try OwnFiles.directory(directory)
             try OwnFiles.replace(file, with: Array("\(number)\n".utf8))
             return number
         }

@@ -38,9 +38,10 @@ public struct Service: Sendable, Equatable {
     /// Services started (and ready) before it.
     public var after: [String]
     public var restart: Restart
-    /// Restarts in a row (without a ready run between) before it is left stopped.
+    /// Restarts in a row (without a run that stayed ready for `stablePeriod` between) before
+    /// it is left failed.
     public var maxRestarts: Int
-    /// Seconds before the first restart, doubled for each further one up to `maximumBackoff`.
+    /// Seconds before the first restart, doubled for each further one in a row up to `maximumBackoff`.
     public var backoff: Double
     /// What stops it: this signal to its process group, or `stopCommand` when given; then,
     /// after `stopGrace` seconds, SIGKILL to the group.
@@ -55,6 +56,10 @@ public struct Service: Sendable, Equatable {
     public var databases: [String] = []
 
     public static let maximumBackoff = 30.0
+
+    /// How long a run stays ready before its crash no longer counts as one in a row: ten
+    /// backoffs (10 s by default), so a crash loop is caught however fast its runs end.
+    public var stablePeriod: Double { backoff * 10 }
 
     /// Lowercase letters, digits, `-` and `_`, starting with a letter or digit: the name is a
     /// directory of `.devenv/state` and a prefix of log lines.
@@ -154,14 +159,12 @@ extension Service {
         var stopCommand: String? = nil
         var stopGrace = 10.0
         if let kind {
-            package = try reader.string("package") ?? shellPackages.map(\.name).first(where: kind.provides)
+            package =
+                try reader.string("package") ?? shellPackages.map(\.name).first(where: kind.provides)
+                ?? kind.defaultPackage
             guard let package, kind.provides(package) else {
-                let problem =
-                    reader.table["package"] == nil
-                    ? "no package of the shell '\(shell)' provides \(kind.rawValue); add one (postgresql_17, redis, …) to its packages, or set 'package'"
-                    : "'package' must be a package of \(kind.rawValue) (postgresql_17, redis, …)"
-                throw reader.document.error(
-                    at: reader.path + (reader.table["package"] == nil ? [] : ["package"]), problem)
+                throw reader.error(
+                    "package", "'package' must be a package of \(kind.rawValue) (postgresql_17, redis, …)")
             }
             databases = try reader.strings("databases") ?? []
             if let bad = databases.first(where: { !Service.isDatabaseName($0) }) {

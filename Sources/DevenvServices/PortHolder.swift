@@ -40,9 +40,16 @@ enum PortHolder {
                         String(decoding: $0.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self).trimmingCharacters(
                             in: .whitespaces)
                     }
-                return "pid \(entry)" + (command.map { " (\($0.prefix(80)))" } ?? "")
+                return "pid \(entry)" + (command.map { " (\(shortened($0)))" } ?? "")
             }
         }
         return nil
+    }
+
+    /// A command line of at most 200 characters, cut after a whole word.
+    static func shortened(_ command: String) -> String {
+        guard command.count > 200 else { return command }
+        let head = command.prefix(200)
+        return String(head[..<(head.lastIndex(of: " ") ?? head.endIndex)]) + " …"
     }
 }

@@ -1,4 +1,5 @@
 import DevenvBasics
+import DevenvProject
 import Foundation
 import Glibc
 
@@ -18,7 +19,7 @@ public struct ServiceDirectory: Sendable {
 
     /// Makes `.devenv/state` (and `.devenv`) when missing; refuses either when it is a link.
     public func prepare() throws {
-        try OwnFiles.directory((path as NSString).deletingLastPathComponent)
+        try ProjectStateDirectory.prepare((path as NSString).deletingLastPathComponent)
         try OwnFiles.directory(path)
     }
 
@@ -27,7 +28,7 @@ public struct ServiceDirectory: Sendable {
     public func becomeSupervisor() throws -> PathLock? {
         guard let lock = try PathLock.tryAcquire(lockPath) else { return nil }
         unlink(statusPath)
-        unlink(Supervisor.stopRequestPath(in: path))
+        for request in [SupervisorRequest.stop, .start] { request.pending(in: path).files.forEach { unlink($0) } }
         return lock
     }
 
@@ -52,12 +53,12 @@ public struct ServiceDirectory: Sendable {
     /// Asks the supervisor to stop `names` (all when empty; then it exits) and waits until they
     /// have, or `timeout` seconds have passed; whether they did.
     public func stop(_ names: [String], of status: SupervisorStatus, timeout: Double) throws -> Bool {
+        var request: String? = nil
+        defer { request.map { _ = unlink($0) } }
         if names.isEmpty {
             kill(status.pid, SIGTERM)
         } else {
-            try OwnFiles.replace(
-                Supervisor.stopRequestPath(in: path), with: Array((names.joined(separator: "\n") + "\n").utf8))
-            kill(status.pid, SIGUSR1)
+            request = try SupervisorRequest.stop.send(names, to: status.pid, in: path)
         }
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
@@ -70,5 +71,29 @@ public struct ServiceDirectory: Sendable {
             usleep(20_000)
         }
         return false
+    }
+
+    /// Asks the supervisor to start `names` (and what they come after) and waits until it has
+    /// taken the request and each is ready or failed, or `timeout` seconds have passed: its
+    /// status then, or nil when it ended first.
+    public func start(_ names: [String], of status: SupervisorStatus, timeout: Double) throws -> SupervisorStatus? {
+        let request = try SupervisorRequest.start.send(names, to: status.pid, in: path)
+        defer { unlink(request) }
+        let deadline = Date().addingTimeInterval(timeout)
+        var current = status
+        while Date() < deadline {
+            guard let now = try running(), now.pid == status.pid else { return nil }
+            current = now
+            // The supervisor removes the request once the services have their new states.
+            if OwnFiles.contents(of: request, limit: 1) == nil,
+                names.allSatisfy({ name in
+                    current[name].map { $0.state == .ready || $0.state == .failed || $0.state == .stopped } ?? true
+                })
+            {
+                return current
+            }
+            usleep(20_000)
+        }
+        return current
     }
 }

@@ -19,10 +19,13 @@ public struct SupervisorStatus: Codable, Equatable, Sendable {
         public var port: Int?
         /// Seconds since the epoch when it entered `state`.
         public var since: Double
+        /// Every restart by its restart policy since the supervisor started it.
         public var restarts: Int
         public var exitStatus: Int32?
-        /// The readiness probe, as written (`tcp 127.0.0.1:5432`), or nil for none.
+        /// The readiness probe with the service's port filled in (`tcp 127.0.0.1:5432`), or nil for none.
         public var probe: String?
+        /// Why it could not come up, when it could not.
+        public var failure: String?
     }
 
     public var version = 1

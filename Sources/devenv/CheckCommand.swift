@@ -42,21 +42,32 @@ struct CheckCommand: ParsableCommand {
         let report = ProjectCheck(
             store: session.store, realizer: session.realizer(), observer: observer, output: json ? 2 : nil,
             startServices: { names, workspace in
-                // A supervisor in the background for the checks; one already running is left running.
+                // What is not up yet is started (in the running supervisor, or a new one in the
+                // background) and stopped again after the checks; what was up is left running.
                 let services = try workspace.manifest.services(names)
                 try workspace.project.checkStateDirectory()
                 let directory = ServiceDirectory(workspace.project.stateDirectory + "/state")
                 try directory.prepare()
-                guard
-                    let pid = try BackgroundSupervisor.start(
-                        services, names: names, directory: directory, root: workspace.project.root)
-                else { return {} }
-                if !json {
-                    printError("services up for the checks (supervisor pid \(pid)): \(names.joined(separator: ", "))")
+                let started = try BackgroundSupervisor.start(
+                    services, names: names, directory: directory, root: workspace.project.root)
+                let pid: pid_t
+                let startedNames: [String]
+                switch started {
+                case .already: return {}
+                case .started(let supervisor): (pid, startedNames) = (supervisor, services.map(\.name))
+                case .added(let supervisor, let added): (pid, startedNames) = (supervisor, added)
                 }
+                if !json {
+                    printError(
+                        "services up for the checks (supervisor pid \(pid)): \(startedNames.joined(separator: ", "))")
+                }
+                let grace = services.map(\.stopGrace).reduce(10, +)
                 return {
-                    if let status = try? directory.running(), status.pid == pid {
-                        _ = try? directory.stop([], of: status, timeout: services.map(\.stopGrace).reduce(10, +))
+                    guard let status = try? directory.running(), status.pid == pid else { return }
+                    if case .started = started {
+                        _ = try? directory.stop([], of: status, timeout: grace)
+                    } else {
+                        _ = try? directory.stop(startedNames, of: status, timeout: grace)
                     }
                 }
             }

@@ -11,7 +11,7 @@ struct DownCommand: ParsableCommand {
         discussion: """
             Each stops by its stop command or signal, then SIGKILL after its grace period. With --wipe, \
             the named services' state (.devenv/state/NAME: data, logs, port) is removed once they are \
-            stopped, after asking (--yes: without asking).
+            stopped, after asking first (--yes: without asking; without a terminal, it is needed).
             """
     )
 
@@ -33,37 +33,49 @@ struct DownCommand: ParsableCommand {
     func run() throws {
         try withManifestErrors {
             let (directory, manifest) = try project.serviceDirectory()
+            var wiped: [String] = []
             if wipe {
                 // Named by devenv.toml, so that a name never reaches outside .devenv/state.
                 _ = try manifest.services(names)
+                // Asked before anything is stopped: a refusal changes nothing.
+                wiped = try confirmWipe(directory)
             }
             if let status = try directory.running() {
-                let stopping = names.filter { status[$0] != nil }
-                if !names.isEmpty && stopping.isEmpty && !wipe {
+                if let unknown = names.first(where: { status[$0] == nil }), !wipe {
                     throw ProjectError(
-                        "the supervisor runs no service '\(names[0])' (it runs \(status.services.map(\.name).joined(separator: ", ")))"
+                        "the supervisor runs no service '\(unknown)' (it runs \(status.services.map(\.name).joined(separator: ", ")))"
                     )
                 }
+                let named = names.filter { status[$0] != nil }
+                let up = (names.isEmpty ? status.services.map(\.name) : named).filter {
+                    status[$0].map { $0.state != .stopped && $0.state != .failed } ?? false
+                }
                 let grace = manifest.services.values.map(\.stopGrace).reduce(10, +)
-                if names.isEmpty || !stopping.isEmpty {
-                    guard try directory.stop(stopping, of: status, timeout: grace) else {
+                if names.isEmpty || !up.isEmpty {
+                    guard try directory.stop(names.isEmpty ? [] : up, of: status, timeout: grace) else {
                         throw ProjectError("the services did not stop within \(Format.seconds(grace))")
                     }
-                    printError(
-                        "stopped: \((names.isEmpty ? status.services.map(\.name) : stopping).joined(separator: ", "))")
                 }
+                if !up.isEmpty { printError("stopped: \(up.joined(separator: ", "))") }
+                let idle = names.isEmpty ? [] : named.filter { !up.contains($0) }
+                if !idle.isEmpty { printError("not running: \(idle.joined(separator: ", "))") }
             } else if !wipe {
                 printError("no services are up")
             }
-            if wipe { try self.wipe(directory) }
+            for path in wiped {
+                try FileTree.remove(path)
+                printError("removed \(path)")
+            }
         }
     }
 
-    private func wipe(_ directory: ServiceDirectory) throws {
+    /// The state directories `--wipe` removes, once confirmed (by --yes, or on a terminal); none
+    /// when declined. Without a terminal or --yes, an error.
+    private func confirmWipe(_ directory: ServiceDirectory) throws -> [String] {
         let paths = names.map { directory.path + "/" + $0 }.filter { (try? SystemCall.lstatIfExists($0)) ?? nil != nil }
         guard !paths.isEmpty else {
             printError("nothing to wipe")
-            return
+            return []
         }
         if !yes {
             guard isatty(0) == 1 else {
@@ -73,12 +85,9 @@ struct DownCommand: ParsableCommand {
                 Data("Remove \(paths.joined(separator: ", ")) (the services' data)? [y/N] ".utf8))
             guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
                 printError("nothing removed")
-                return
+                return []
             }
         }
-        for path in paths {
-            try FileTree.remove(path)
-            printError("removed \(path)")
-        }
+        return paths
     }
 }

@@ -28,19 +28,20 @@ struct LogsCommand: ParsableCommand {
             let (directory, manifest) = try project.serviceDirectory()
             let names = try name.map { [try manifest.services([$0]).last!.name] } ?? manifest.services.keys.sorted()
             let prefixes = name == nil ? UpCommand.prefixes(names) : [:]
+            // Written as they come, unbuffered: print would hold the last lines back in a pipe
+            // or file while -f waits for more.
+            func show(_ service: String, _ lines: [String]) {
+                guard !lines.isEmpty else { return }
+                let text = lines.map { prefixes[service, default: ""] + $0 + "\n" }.joined()
+                FileHandle.standardOutput.write(Data(text.utf8))
+            }
             var followed: [(name: String, log: LogFollower)] = []
             for service in names {
-                for line in ServiceLog.lastLines(of: directory.logPath(of: service), lines) {
-                    print(prefixes[service, default: ""] + line)
-                }
+                show(service, ServiceLog.lastLines(of: directory.logPath(of: service), lines))
                 if follow { followed.append((service, LogFollower(path: directory.logPath(of: service)))) }
             }
             while follow {
-                for (service, log) in followed {
-                    for line in log.newLines() {
-                        FileHandle.standardOutput.write(Data((prefixes[service, default: ""] + line + "\n").utf8))
-                    }
-                }
+                for (service, log) in followed { show(service, log.newLines()) }
                 usleep(100_000)
             }
         }

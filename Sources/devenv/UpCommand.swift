@@ -14,7 +14,8 @@ struct UpCommand: ParsableCommand {
             after, each once those are ready; shows their output, prefixed with their names, and keeps \
             it in .devenv/state/NAME/log. Ctrl-C (or SIGTERM) stops them in reverse order. With -d a \
             supervisor keeps them running in the background; `devenv up` returns once they are ready. \
-            Exits 1 when a service does not become ready, 0 when they are already up.
+            When a supervisor runs already, it is asked to start those it does not run, and `up` \
+            returns once they are ready. Exits 1 when a service does not become ready.
             """
     )
 
@@ -39,37 +40,46 @@ struct UpCommand: ParsableCommand {
             let directory = ServiceDirectory(workspace.project.stateDirectory + "/state")
             try directory.prepare()
             if detach {
-                guard
-                    let pid = try BackgroundSupervisor.start(
-                        services, names: names, directory: directory, root: workspace.project.root)
-                else { return try reportRunning(services, directory: directory) }
-                printError("up (supervisor pid \(pid)): \(services.map(\.name).joined(separator: ", "))")
-                return
+                let started = try BackgroundSupervisor.start(
+                    services, names: names, directory: directory, root: workspace.project.root)
+                return report(started, services)
             }
-            guard let lock = try directory.becomeSupervisor() else {
+            var supervising: PathLock? = nil
+            // A supervisor that runs is asked for what it lacks; one that ends meanwhile is replaced.
+            for _ in 0..<3 {
+                if let lock = try directory.becomeSupervisor() {
+                    supervising = lock
+                    break
+                }
                 if supervise { throw ExitCode(BackgroundSupervisor.anotherSupervisor) }
-                return try reportRunning(services, directory: directory)
+                if let joined = try BackgroundSupervisor.join(services, directory: directory) {
+                    return report(joined, services)
+                }
+            }
+            guard let lock = supervising else {
+                throw ProjectError("other devenv ups keep starting and stopping supervisors; run it again")
             }
             defer { lock.release() }
-            var environments: [String: [String: String]] = [:]
-            for shell in Set(services.map(\.shell)) {
-                environments[shell] =
-                    try workspace.enter(
-                        shell: shell, realizer: session.realizer(), base: ProcessInfo.processInfo.environment,
-                        directory: workspace.project.root
-                    ).variables
-            }
+            let environments = try UpCommand.environments(of: services, workspace: workspace, session: session)
             let prefixes = UpCommand.prefixes(services.map(\.name))
             // In the background, what happens goes to supervisor.log, which rotates as the services' logs do.
             let supervisorLog = supervise ? try ServiceLog(path: directory.supervisorLogPath) : nil
             let supervisor = try Supervisor(
                 services: services, environments: environments, root: workspace.project.root,
                 stateDirectory: directory.path, statusPath: directory.statusPath,
+                resolve: { names in
+                    // devenv.toml as it is now: a later `up` may name a service added since.
+                    let current = try Workspace(
+                        project: workspace.project, store: session.store, policy: .frozen, debian: session.debian())
+                    let services = try current.manifest.services(names)
+                    return (services, try UpCommand.environments(of: services, workspace: current, session: session))
+                },
                 // A line at a time, as it comes (print would hold them back in a pipe); in the
-                // background the logs have them.
+                // background the logs have them. A service started later gets its name as prefix.
                 output: { name, line in
                     if !supervise {
-                        FileHandle.standardOutput.write(Data((prefixes[name, default: ""] + line + "\n").utf8))
+                        let prefix = prefixes[name] ?? UpCommand.prefixes([name])[name, default: ""]
+                        FileHandle.standardOutput.write(Data((prefix + line + "\n").utf8))
                     }
                 },
                 events: { name, event in
@@ -88,12 +98,32 @@ struct UpCommand: ParsableCommand {
         }
     }
 
-    /// Another supervisor runs: fine when it runs what was asked for.
-    private func reportRunning(_ services: [Service], directory: ServiceDirectory) throws {
-        guard let status = try BackgroundSupervisor.running(services, directory: directory) else {
-            throw ProjectError("another devenv up has just stopped; run it again")
+    /// The environments of the shells `services` run in, by name.
+    static func environments(of services: [Service], workspace: Workspace, session: Session) throws -> [String: [String:
+        String]]
+    {
+        var environments: [String: [String: String]] = [:]
+        for shell in Set(services.map(\.shell)) {
+            environments[shell] =
+                try workspace.enter(
+                    shell: shell, realizer: session.realizer(), base: ProcessInfo.processInfo.environment,
+                    directory: workspace.project.root
+                ).variables
         }
-        printError("already up (supervisor pid \(status.pid)): \(services.map(\.name).joined(separator: ", "))")
+        return environments
+    }
+
+    private func report(_ started: BackgroundSupervisor.Started, _ services: [Service]) {
+        let all = services.map(\.name)
+        switch started {
+        case .already(let pid): printError("already up (supervisor pid \(pid)): \(all.joined(separator: ", "))")
+        case .started(let pid): printError("up (supervisor pid \(pid)): \(all.joined(separator: ", "))")
+        case .added(let pid, let added):
+            let others = all.filter { !added.contains($0) }
+            printError(
+                "up (supervisor pid \(pid)): started \(added.joined(separator: ", "))"
+                    + (others.isEmpty ? "" : "; already up: \(others.joined(separator: ", "))"))
+        }
     }
 
     /// `name | ` for each service, padded to the longest; colored on a terminal outside CI.
@@ -117,7 +147,7 @@ struct UpCommand: ParsableCommand {
         case .exited(let status): "exited with status \(status)"
         case .restarting(let delay, let attempt, let limit):
             "restarting in \(Format.seconds(delay)) (\(attempt) of \(limit))"
-        case .notReady(let seconds): "not ready after \(Format.seconds(seconds))"
+        case .failed(let reason): "did not come up: \(reason)"
         case .stopping: "stopping"
         case .stopped(let status): "stopped (status \(status))"
         }

@@ -66,6 +66,18 @@ struct UpCommandTests {
         return !stat.contains(") Z ")
     }
 
+    /// `ps --json`: the supervisor's pid (nil when none runs) and its services by name.
+    static func ps(_ project: Project) throws -> (pid: Int32?, services: [String: [String: Any]]) {
+        let result = try project.devenv("ps", "--json", "-C", project.dir("proj"))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+        guard let supervisor = json["supervisor"] as? [String: Any] else { return (nil, [:]) }
+        let entries = supervisor["services"] as? [[String: Any]] ?? []
+        return (
+            (supervisor["pid"] as? NSNumber)?.int32Value,
+            Dictionary(uniqueKeysWithValues: entries.map { ($0["name"] as! String, $0) })
+        )
+    }
+
     /// A port nothing listens on now.
     static func freePort() throws -> Int {
         let (socket, port) = try #require(Loopback.bind(port: 0))
@@ -269,8 +281,10 @@ struct UpCommandTests {
         let afterB = try status()
         #expect(afterB.supervisor?.services.map(\.state) == ["ready", "stopped"])
         #expect(!Self.alive(pids[1]) && Self.alive(pids[0]))
+        #expect(try project.devenv("down", "b", "-C", proj).stderr == "not running: b\n")
+        // Only what was running is named.
         let down = try project.devenv("down", "-C", proj)
-        #expect(down.status == 0, "\(down.stderr)")
+        #expect(down.status == 0 && down.stderr == "stopped: a\n", "\(down.stderr)")
         #expect(try status().running == false)
         #expect(try project.devenv("ps", "-C", proj).stderr == "no services are up\n")
         #expect(!Self.alive(pids[0]) && !Self.alive(supervisor))
@@ -372,14 +386,107 @@ struct UpCommandTests {
         #expect(try project.devenv("up", "-d", "-C", proj).status == 0)
         let unconfirmed = try project.devenv("down", "--wipe", "a", "-C", proj)
         #expect(unconfirmed.status == 1 && unconfirmed.stderr.contains("confirm with --yes"), "\(unconfirmed.stderr)")
-        // It was stopped all the same; its state is still there.
-        #expect(unconfirmed.stderr.contains("stopped: a"))
+        // Refused before anything changed: it still runs, and its state is still there.
+        #expect(!unconfirmed.stderr.contains("stopped"), "\(unconfirmed.stderr)")
+        #expect(try Self.ps(project).services["a"]?["state"] as? String == "ready")
         #expect(FileManager.default.fileExists(atPath: project.dir("proj/.devenv/state/a/data")))
         #expect(try project.devenv("down", "--wipe", "-C", proj).status != 0)
         #expect(try project.devenv("down", "--wipe", "../../x", "--yes", "-C", proj).status != 0)
         let wiped = try project.devenv("down", "--wipe", "a", "--yes", "-C", proj)
         #expect(wiped.status == 0 && wiped.stderr.contains("removed \(proj)/.devenv/state/a"), "\(wiped.stderr)")
         #expect(!FileManager.default.fileExists(atPath: project.dir("proj/.devenv/state/a")))
+    }
+
+    @Test func aCrashLoopIsCaughtWithoutAProbeAndARunThatStaysUpStartsTheCountAgain() throws {
+        let project = try Project(
+            """
+            [services.flaky]
+            command = "echo flaky; sleep 1; exit 7"
+            restart = "on-failure"
+            backoff = "500ms"
+            max-restarts = 2
+            [services.steady]
+            command = "echo steady; sleep 1.5; exit 5"
+            restart = "on-failure"
+            backoff = "100ms"
+            max-restarts = 1
+            """)
+        let proj = project.dir("proj")
+        #expect(try project.devenv("up", "-d", "-C", proj).status == 0)
+        defer { _ = try? project.devenv("down", "-C", proj) }
+        let deadline = Date().addingTimeInterval(20)
+        var status = try Self.ps(project)
+        while Date() < deadline,
+            status.services["flaky"]?["state"] as? String != "failed"
+                || (status.services["steady"]?["restarts"] as? Int ?? 0) < 3
+        {
+            usleep(100_000)
+            status = try Self.ps(project)
+        }
+        // Ready at once, yet each run ends within its stable period (ten backoffs): two restarts
+        // in a row, the second after twice the wait, then it is left failed.
+        let flaky = try #require(status.services["flaky"])
+        #expect(flaky["state"] as? String == "failed" && flaky["restarts"] as? Int == 2, "\(flaky)")
+        #expect(flaky["exitStatus"] as? Int == 7)
+        let events = try String(contentsOfFile: project.dir("proj/.devenv/state/supervisor.log"), encoding: .utf8)
+        #expect(events.contains("flaky: restarting in 0.5 s (1 of 2)\n"), "\(events)")
+        #expect(events.contains("flaky: restarting in 1.0 s (2 of 2)\n"), "\(events)")
+        #expect(events.components(separatedBy: "flaky: started").count == 4, "\(events)")
+        // Each run of steady outlasts its stable period (1 s): restarted again and again, each
+        // the first in a row; ps counts them all.
+        #expect((status.services["steady"]?["restarts"] as? Int ?? 0) >= 3, "\(status.services)")
+        #expect(!events.contains("steady: restarting in 0.2 s"), "\(events)")
+        let ps = try project.devenv("ps", "-C", proj)
+        #expect(ps.output.contains("flaky   failed (status 7)"), "\(ps.output)")
+    }
+
+    @Test func logsFollowShowsTheLastLinesFirstIntoAFile() throws {
+        let project = try Project(
+            "[services.spew]\ncommand = \"for i in 1 2 3 4 5; do echo line $i; done; exec sleep 1000\"\n")
+        let proj = project.dir("proj")
+        #expect(try project.devenv("up", "-d", "-C", proj).status == 0)
+        defer { _ = try? project.devenv("down", "-C", proj) }
+        let deadline = Date().addingTimeInterval(10)
+        let log = project.dir("proj/.devenv/state/spew/log")
+        while Date() < deadline, !((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("line 5") {
+            usleep(20_000)
+        }
+        let file = project.dir("logs.out")
+        let out = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        defer { close(out) }
+        let follower = try ChildProcess(
+            DevenvCLI.binary, ["logs", "spew", "-f", "-n", "2", "-C", proj], environment: project.devenv.environment,
+            streams: Subprocess.Streams(output: out))
+        defer { follower.kill() }
+        func written() -> String { (try? String(contentsOfFile: file, encoding: .utf8)) ?? "" }
+        let shown = Date().addingTimeInterval(10)
+        while Date() < shown, written() != "line 4\nline 5\n" { usleep(20_000) }
+        #expect(written() == "line 4\nline 5\n")
+    }
+
+    @Test func gitIgnoresTheStateOfAnyProject() throws {
+        let project = try Project("[services.x]\ncommand = \"exec sleep 1000\"\n")
+        let proj = project.dir("proj")
+        #expect(try project.devenv("up", "-d", "-C", proj).status == 0)
+        #expect(try project.devenv("down", "-C", proj).status == 0)
+        #expect(try String(contentsOfFile: project.dir("proj/.devenv/.gitignore"), encoding: .utf8) == "*\n")
+        // One that is there already, a link included, is left as it is and not written through.
+        let other = try Project("[services.x]\ncommand = \"exec sleep 1000\"\n")
+        try other.dir.sh("mkdir proj/.devenv && ln -s ../../target proj/.devenv/.gitignore")
+        #expect(try other.devenv("up", "-d", "-C", other.dir("proj")).status == 0)
+        #expect(try other.devenv("down", "-C", other.dir("proj")).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: other.dir("target")))
+    }
+
+    @Test func aFailedUpShowsOnlyItsOwnLinesOfTheSupervisorLog() throws {
+        let project = try Project(
+            "[services.crash]\ncommand = \"echo boom; exit 3\"\nready = { command = \"false\" }\n")
+        let proj = project.dir("proj")
+        #expect(try project.devenv("up", "-d", "-C", proj).status == 1)
+        let second = try project.devenv("up", "-d", "-C", proj)
+        #expect(second.status == 1)
+        #expect(second.stderr.components(separatedBy: "crash: started").count == 2, "\(second.stderr)")
+        #expect(second.stderr.contains("the service crash did not come up"), "\(second.stderr)")
     }
 
     @Test func anAutomaticPortIsWhatTheProbesAsk() throws {
@@ -397,5 +504,18 @@ struct UpCommandTests {
         let run = try project.up(until: { $0.contains("web: ready") && $0.contains("again: ready") })
         #expect(run.status == 0, "\(run.errors)")
         #expect(run.errors.contains("web: ready") && run.errors.contains("again: ready"), "\(run.errors)")
+        // ps shows the probes with the ports they ask.
+        let proj = project.dir("proj")
+        #expect(try project.devenv("up", "-d", "-C", proj).status == 0)
+        defer { _ = try? project.devenv("down", "-C", proj) }
+        func port(_ name: String) throws -> String {
+            try String(contentsOfFile: project.dir("proj/.devenv/state/\(name)/port"), encoding: .utf8)
+                .trimmingCharacters(in: .newlines)
+        }
+        let status = try Self.ps(project)
+        #expect(status.services["web"]?["probe"] as? String == "http http://127.0.0.1:\(try port("web"))/")
+        #expect(status.services["again"]?["probe"] as? String == "tcp 127.0.0.1:\(try port("again"))")
+        let ps = try project.devenv("ps", "-C", proj)
+        #expect(ps.output.contains("tcp 127.0.0.1:\(try port("again"))"), "\(ps.output)")
     }
 }

@@ -111,10 +111,6 @@ struct ManifestTests {
             "devenv.toml:2:1: 'mysql' is not a kind of service (postgresql, redis)"
         ),
         (
-            "[services.db]\nkind = \"postgresql\"\n",
-            "devenv.toml:1:1: no package of the shell 'default' provides postgresql; add one"
-        ),
-        (
             "[services.db]\nkind = \"postgresql\"\npackage = \"redis\"\n",
             "devenv.toml:3:1: 'package' must be a package of postgresql"
         ),
@@ -292,6 +288,24 @@ struct ManifestTests {
         let port = try String(contentsOfFile: states + "/cache/port", encoding: .utf8)
         #expect(url == "redis://127.0.0.1:" + port.trimmingCharacters(in: .newlines))
         #expect(try manifest.serviceExports(in: states)["REDIS_URL"] == url)
+    }
+
+    @Test func aKindWithoutAPackageTakesTheShellsElseTheSetsNewest() throws {
+        let bare = try Manifest(
+            parsing: "[services.db]\nkind = \"postgresql\"\n[services.cache]\nkind = \"redis\"\n", file: "devenv.toml")
+        #expect(bare.services["db"]?.package == "postgresql_17" && bare.services["cache"]?.package == "redis")
+        #expect(try bare.shell(Manifest.defaultShell).packages.map(\.description) == ["redis", "postgresql_17"])
+        let chosen = try Manifest(
+            parsing: """
+                [shell]
+                packages = ["valkey", "postgresql_15"]
+                [services.db]
+                kind = "postgresql"
+                [services.cache]
+                kind = "redis"
+                """, file: "devenv.toml")
+        #expect(chosen.services["db"]?.package == "postgresql_15" && chosen.services["cache"]?.package == "valkey")
+        #expect(try chosen.shell(Manifest.defaultShell).packages.map(\.description) == ["valkey", "postgresql_15"])
     }
 
     @Test func manifestChangesNameTheKeysThatDiffer() {
