@@ -92,7 +92,7 @@ struct ContainerBuildCommand: ParsableCommand {
     /// `.devenv/containers/NAME` of the project.
     static func defaultDirectory(of image: ContainerImage, in project: Project) throws -> String {
         try project.checkStateDirectory()
-        try OwnFiles.directory(project.stateDirectory)
+        try ProjectStateDirectory.prepare(project.stateDirectory)
         try OwnFiles.directory(project.stateDirectory + "/containers")
         return project.stateDirectory + "/containers/" + image.name
     }
