@@ -50,6 +50,7 @@ DEVENV_LAZY(libarchive, int, archive_write_open,
 DEVENV_LAZY(libarchive, struct archive_entry *, archive_entry_clear, (struct archive_entry *e), (e))
 DEVENV_LAZY(libarchive, void, archive_entry_set_pathname, (struct archive_entry *e, const char *p), (e, p))
 DEVENV_LAZY(libarchive, void, archive_entry_set_symlink, (struct archive_entry *e, const char *p), (e, p))
+DEVENV_LAZY(libarchive, void, archive_entry_set_hardlink, (struct archive_entry *e, const char *p), (e, p))
 DEVENV_LAZY(libarchive, void, archive_entry_set_size, (struct archive_entry *e, la_int64_t s), (e, s))
 DEVENV_LAZY(libarchive, void, archive_entry_set_perm, (struct archive_entry *e, __LA_MODE_T m), (e, m))
 DEVENV_LAZY(libarchive, void, archive_entry_set_mtime, (struct archive_entry *e, time_t t, long n), (e, t, n))

@@ -114,7 +114,7 @@ public struct ImageBuilder {
     /// What a store layer's bytes depend on: the store directories, the compression and the paths.
     private func key(of group: [StorePath], writer: LayerWriter) -> String {
         let text =
-            ["devenv-layer-1", compression.rawValue, store.directory.path, writer.paths.image.path]
+            ["devenv-layer-2", compression.rawValue, store.directory.path, writer.paths.image.path]
             + group.map(\.baseName).sorted()
         return Hasher.hash(.sha256, Array(text.joined(separator: "\n").utf8)).base16
     }

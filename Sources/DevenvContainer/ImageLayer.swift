@@ -128,6 +128,12 @@ public struct BlobDirectory: Sendable {
     }
 }
 
+/// What makes two files of a layer one: their bytes and their mode.
+struct FileKey: Hashable {
+    let hash: Hash
+    let mode: mode_t
+}
+
 /// Writes the tar of store paths, as the image holds them, compressed into a blob.
 struct LayerWriter {
     let store: Store
@@ -144,10 +150,11 @@ struct LayerWriter {
             paths: named.map { paths.image.fullPath(of: $0.image) }
         ) { tar in
             try LayerWriter.parents(of: paths.image.path, in: tar)
+            var written: [FileKey: [UInt8]] = [:]
             for (host, image) in named {
                 try tree(
                     store.directory.fullPath(of: host), as: Array(paths.image.fullPath(of: image).utf8.dropFirst()),
-                    in: tar)
+                    in: tar, written: &written)
             }
         }
     }
@@ -163,7 +170,8 @@ struct LayerWriter {
 
     /// The tree at `source` (a store path: only directories, regular files and links, normalized)
     /// as `target`, walked in NAR order without recursion.
-    private func tree(_ source: String, as target: [UInt8], in tar: TarStream) throws {
+    private func tree(_ source: String, as target: [UInt8], in tar: TarStream, written: inout [FileKey: [UInt8]]) throws
+    {
         var pending: [(source: [UInt8], target: [UInt8], depth: Int)] = [(Array(source.utf8), target, 0)]
         while let (from, to, depth) = pending.popLast() {
             let fromPath = String(decoding: from, as: UTF8.self)
@@ -188,7 +196,16 @@ struct LayerWriter {
             } else if SystemCall.isRegular(st) {
                 var contents = try LayerWriter.contents(of: fromPath, size: Int(st.st_size))
                 paths.rewritten(&contents)
-                try tar.file(to, mode: SystemCall.isExecutable(st) ? 0o555 : 0o444, contents: contents)
+                let mode: mode_t = SystemCall.isExecutable(st) ? 0o555 : 0o444
+                // A file the layer has already (same bytes, same mode) is a hard link to it: by
+                // content, not by inode, so the layer is the same whether the store shares files.
+                let key = FileKey(hash: Hasher.hash(.sha256, contents), mode: mode)
+                if let first = written[key] {
+                    try tar.hardLink(to, to: first, mode: mode)
+                } else {
+                    written[key] = to
+                    try tar.file(to, mode: mode, contents: contents)
+                }
             } else {
                 throw ContainerError("\(fromPath) is not a directory, a file or a link")
             }

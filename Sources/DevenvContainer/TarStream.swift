@@ -54,6 +54,13 @@ final class TarStream {
         }
     }
 
+    /// Another name for the regular file `target`, written earlier in this stream.
+    func hardLink(_ path: [UInt8], to target: [UInt8], mode: mode_t) throws {
+        try header(path, type: S_IFREG, mode: mode, size: 0, owner: (0, 0)) { entry in
+            TarStream.withCString(target) { archive_entry_set_hardlink(entry, $0) }
+        }
+    }
+
     func file(_ path: [UInt8], mode: mode_t, contents: [UInt8], owner: (uid: Int, gid: Int) = (0, 0)) throws {
         try header(path, type: S_IFREG, mode: mode, size: contents.count, owner: owner)
         try contents.withUnsafeBytes { bytes in

@@ -68,6 +68,7 @@ import Testing
             mkdir -p "$out/share"
             echo "$out" > "$out/share/self"
             ln -s "$out/share/self" "$out/share/self-link"
+            cp "$out/bin/greet" "$out/share/greet-copy"
             '''
             sources.x86_64-linux = { url = "file://\(dir("greet-\(version).tar.gz"))", hash = "sha256:\(hash)" }
             sources.aarch64-linux = { url = "file://\(dir("greet-\(version).tar.gz"))", hash = "sha256:\(hash)" }
@@ -141,6 +142,8 @@ import Testing
         #expect(try String(contentsOfFile: root + greetHome + "/share/self", encoding: .utf8) == greetHome + "\n")
         #expect(try fixture.dir.sh("readlink \(root)\(greetHome)/share/self-link") == greetHome + "/share/self")
         #expect(try fixture.dir.sh("grep -rl '\(fixture.devenv.storeDirectory)' \(root)/devenv | wc -l") == "0")
+        // A file the layer has twice is there once, with two names.
+        #expect(try fixture.dir.sh("stat -c %h \(root)\(greetHome)/share/greet-copy") == "2")
         let passwd = try String(contentsOfFile: root + "/etc/passwd", encoding: .utf8)
         #expect(passwd.contains("root:x:0:0:") && passwd.contains("app:x:1000:1000::/home/app:/bin/sh"))
         let app = try fixture.dir.sh("readlink \(root)/app")
