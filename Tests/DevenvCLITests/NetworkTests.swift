@@ -26,6 +26,31 @@ struct NetworkTests {
         #expect(isolated.status == 0 && isolated.output == "42", "\(isolated.stderr)")
     }
 
+    /// The issue's image: nodejs_24 and bash from the set, run from the image alone.
+    @Test func aNodeImageRunsNodeFromItsOwnStore() throws {
+        let dir = try TemporaryDirectory("network")
+        try dir.sh("mkdir -p app/dist && echo 'console.log(6 * 7)' > app/dist/app.js")
+        try """
+        [shell]
+        packages = ["nodejs_24", "bash"]
+        [containers.web]
+        cmd = ["node", "/app/app.js"]
+        copy = [{ from = "dist", to = "/app" }]
+        """.write(toFile: dir("app/devenv.toml"), atomically: true, encoding: .utf8)
+        let devenv = DevenvCLI(home: dir("home"), environment: ["CI": "true"])
+        let built = try runCommand(
+            DevenvCLI.binary, ["container", "build"], environment: devenv.environment, currentDirectory: dir("app"))
+        #expect(built.status == 0, "\(built.stderr)")
+        try dir.sh("umoci unpack --rootless --image app/.devenv/containers/web:latest bundle")
+        let run = { (command: String) in
+            try dir.sh("bwrap --bind bundle/rootfs / --proc /proc --dev /dev --clearenv --setenv PATH /bin \(command)")
+        }
+        #expect(try run("/bin/node --version").hasPrefix("v24."))
+        #expect(try run("/bin/node /app/app.js") == "42")
+        #expect(try run("/bin/bash -c 'echo $BASH_VERSION'").hasPrefix("5."))
+        #expect(try run("/bin/sh -c 'node -e \"console.log(1)\"'") == "1")
+    }
+
     @Test(arguments: [
         ("cmake", "bin/cmake", "--version", "cmake version"), ("ninja", "ninja", "--version", "1."),
         ("uv", "uv", "--version", "uv "), ("ruff", "ruff", "--version", "ruff "),
