@@ -292,6 +292,38 @@ import Testing
         #expect(allowed.output.hasPrefix("\(guarded.host)/demo/app:latest sha256:"))
     }
 
+    /// A registry that wants bearer tokens from a token service (Docker's token authentication:
+    /// JWTs signed with a key whose certificate the registry trusts), which itself asks for basic
+    /// credentials, as Docker Hub and GitHub's registry do.
+    @Test func pushesWithABearerTokenFromTheRegistrysRealm() throws {
+        let fixture = try Fixture()
+        let tokens = try TokenService(fixture.dir, user: ("alice", "s3cret"))
+        defer { tokens.stop() }
+        let registry = try Registry(fixture.dir, name: "tokens", tokens: tokens)
+        defer { registry.stop() }
+        var environment = fixture.devenv.environment
+        environment["DEVENV_REGISTRY_PASSWORD"] = "s3cret"
+        let push = { (arguments: [String], environment: [String: String]) in
+            try runCommand(
+                DevenvCLI.binary,
+                ["container", "push", "app", "\(registry.host)/demo/app:v2", "--insecure"] + arguments,
+                environment: environment, currentDirectory: fixture.dir("proj"))
+        }
+        let pushed = try push(["--username", "alice"], environment)
+        #expect(pushed.status == 0, "\(pushed.stderr)")
+        #expect(pushed.stderr.contains("sent 5 of 5 blobs"))
+        environment["DEVENV_REGISTRY_PASSWORD"] = "wrong"
+        let refused = try push(["--username", "alice"], environment)
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("HTTP 401"), "\(refused.stderr)")
+        // A token given as it is (DEVENV_REGISTRY_TOKEN) needs no credentials.
+        var given = fixture.devenv.environment
+        given["DEVENV_REGISTRY_TOKEN"] = try tokens.token(for: "repository:demo/app:pull,push")
+        let again = try push([], given)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stderr.contains("sent 0 of 5 blobs"))
+    }
+
     @Test func whatAnImageMayNotTakeIsRefused() throws {
         let fixture = try Fixture()
         // A link in the project must not bring its target (say ~/.ssh) into an image.
@@ -320,7 +352,7 @@ final class Registry: @unchecked Sendable {
     let host: String
     private let process: ChildProcess
 
-    init(_ dir: TemporaryDirectory, name: String, user: (String, String)? = nil) throws {
+    init(_ dir: TemporaryDirectory, name: String, user: (String, String)? = nil, tokens: TokenService? = nil) throws {
         let (socket, port) = try #require(Loopback.bind(port: 0))
         close(socket)
         host = "127.0.0.1:\(port)"
@@ -338,6 +370,17 @@ final class Registry: @unchecked Sendable {
             )
             config += "\nauth:\n  htpasswd:\n    realm: test\n    path: \(dir("htpasswd-\(name)"))"
         }
+        if let tokens {
+            config += """
+
+                auth:
+                  token:
+                    realm: \(tokens.realm)
+                    service: \(TokenService.service)
+                    issuer: \(TokenService.issuer)
+                    rootcertbundle: \(tokens.certificate)
+                """
+        }
         try config.write(toFile: dir("registry-\(name).yml"), atomically: true, encoding: .utf8)
         let log = open(dir("registry-\(name).log"), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         defer { close(log) }
@@ -346,6 +389,92 @@ final class Registry: @unchecked Sendable {
             streams: Subprocess.Streams(output: log, error: log))
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline, !Loopback.accepts(port: port) { usleep(20_000) }
+    }
+
+    func stop() { process.kill() }
+}
+
+/// A token service for Docker's token authentication: it answers `GET /token?service=…&scope=…`
+/// given the right basic credentials with a JWT (RS256, the certificate in `x5c`) granting the
+/// scope, signed by `openssl` with a key made for the test.
+final class TokenService: @unchecked Sendable {
+    static let service = "devenv-test"
+    static let issuer = "devenv-test-issuer"
+    let realm: String
+    let certificate: String
+    private let process: ChildProcess
+    private let dir: TemporaryDirectory
+
+    static let server = #"""
+        import base64, json, subprocess, sys, time
+        from http.server import BaseHTTPRequestHandler, HTTPServer
+        from urllib.parse import parse_qs, urlparse
+        port, key, cert, user, password, service, issuer = sys.argv[1:8]
+        der = subprocess.run(["openssl", "x509", "-in", cert, "-outform", "DER"], capture_output=True, check=True).stdout
+        b64 = lambda data: base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+        def token(scope):
+            access = []
+            if scope:
+                kind, name, actions = scope.split(":")
+                access = [{"type": kind, "name": name, "actions": actions.split(",")}]
+            now = int(time.time())
+            header = {"alg": "RS256", "typ": "JWT", "x5c": [base64.b64encode(der).decode()]}
+            claims = {"iss": issuer, "sub": user, "aud": service, "exp": now + 600, "nbf": now - 10, "iat": now,
+                      "jti": str(now), "access": access}
+            signing = b64(json.dumps(header).encode()) + "." + b64(json.dumps(claims).encode())
+            signature = subprocess.run(["openssl", "dgst", "-sha256", "-sign", key], input=signing.encode(),
+                                       capture_output=True, check=True).stdout
+            return signing + "." + b64(signature)
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args): pass
+            def do_GET(self):
+                query = parse_qs(urlparse(self.path).query)
+                expected = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+                if self.headers.get("Authorization") != expected or query.get("service") != [service]:
+                    self.send_response(401); self.end_headers(); return
+                body = json.dumps({"token": token(query.get("scope", [""])[0])}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+        HTTPServer(("127.0.0.1", int(port)), Handler).serve_forever()
+        """#
+
+    init(_ dir: TemporaryDirectory, user: (String, String)) throws {
+        self.dir = dir
+        try dir.sh(
+            "openssl req -x509 -newkey rsa:2048 -nodes -keyout token.key -out token.crt -days 1 -subj /CN=devenv-test 2>/dev/null"
+        )
+        certificate = dir("token.crt")
+        let (socket, port) = try #require(Loopback.bind(port: 0))
+        close(socket)
+        realm = "http://127.0.0.1:\(port)/token"
+        process = try ChildProcess(
+            "/usr/bin/python3",
+            [
+                "-c", TokenService.server, String(port), dir("token.key"), certificate, user.0, user.1,
+                TokenService.service,
+                TokenService.issuer,
+            ])
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, !Loopback.accepts(port: port) { usleep(20_000) }
+        self.user = user
+    }
+
+    private let user: (String, String)
+
+    /// A token for `scope`, as a client that logged in beforehand would hold.
+    func token(for scope: String) throws -> String {
+        let login = Data("\(user.0):\(user.1)".utf8).base64EncodedString()
+        let answer = try dir.sh(
+            """
+            python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(urllib.request.Request(sys.argv[1], \\
+            headers={"Authorization": "Basic " + sys.argv[2]})).read().decode())' \\
+            '\(realm)?service=\(TokenService.service)&scope=\(scope)' '\(login)'
+            """)
+        let object = try JSONSerialization.jsonObject(with: Data(answer.utf8)) as! [String: Any]
+        return object["token"] as! String
     }
 
     func stop() { process.kill() }
