@@ -66,6 +66,10 @@ struct ContainerBuildCommand: ParsableCommand {
         if [output != nil, dockerArchive != nil, stdout].filter({ $0 }).count > 1 {
             throw ValidationError("-o, --docker-archive and --stdout exclude each other")
         }
+        if (dockerArchive != nil || stdout) && container.compression != .gzip {
+            throw ValidationError(
+                "docker archives hold gzip layers: --compression zstd is for OCI layouts and registries")
+        }
     }
 
     func run() throws {

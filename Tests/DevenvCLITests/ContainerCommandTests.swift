@@ -25,7 +25,7 @@ import Testing
             homepage = "https://example.org"
             license = "MIT"
             origin = "made by the tests"
-            script = 'mkdir -p "$out/share" && echo "welcome" > "$out/share/motd"'
+            script = 'mkdir -p "$out/share" "$out/etc/ssl/certs" && echo "welcome" > "$out/share/motd" && echo "CERTS" > "$out/etc/ssl/certs/ca-certificates.crt"'
             """.write(toFile: dir("pkgs/motd.toml"), atomically: true, encoding: .utf8)
             try """
             [inputs]
@@ -123,6 +123,8 @@ import Testing
         #expect(greetHome.hasPrefix(Self.imageStore + "/") && greetHome.hasSuffix("-greet-1.0"))
         #expect(env.contains("GREETING_FILE=\(greetHome)/share/self"))
         #expect(config["created"] as? String == "1970-01-01T00:00:01Z")
+        // A package's CA bundle is where programs look for it.
+        #expect(env.contains("SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"))
 
         // One layer per store path (dist, greet, motd), then /bin and /etc.
         let layers = try fixture.layers(layout)
@@ -149,6 +151,26 @@ import Testing
         let app = try fixture.dir.sh("readlink \(root)/app")
         #expect(try String(contentsOfFile: root + app + "/app.js", encoding: .utf8) == "hello\n")
         #expect(try fixture.dir.sh("stat -c %a \(root)/tmp") == "1777")
+        let certificates = try fixture.dir.sh("readlink \(root)/etc/ssl/certs/ca-certificates.crt")
+        #expect(try String(contentsOfFile: root + certificates, encoding: .utf8) == "CERTS\n")
+        // skopeo turns the layout into a docker archive it reads back.
+        try fixture.dir.sh("skopeo copy oci:\(layout):latest docker-archive:converted.tar:app:latest >/dev/null")
+        #expect(try fixture.dir.sh("skopeo inspect docker-archive:converted.tar --format '{{len .Layers}}'") == "4")
+    }
+
+    @Test func zstdLayersAreReadByOtherTools() throws {
+        let fixture = try Fixture()
+        _ = try fixture.build("--compression", "zstd")
+        let layout = fixture.dir("proj/.devenv/containers/app")
+        let manifest = try fixture.dir.sh("skopeo inspect --raw oci:\(layout):latest")
+        #expect(manifest.contains("application/vnd.oci.image.layer.v1.tar+zstd"))
+        // skopeo decompresses every layer to recompress it: they are zstd streams of the tars.
+        try fixture.dir.sh(
+            "skopeo copy --dest-compress-format gzip --dest-compress oci:\(layout):latest oci:gz:x >/dev/null")
+        try fixture.dir.sh("umoci unpack --rootless --image gz:x bundle")
+        #expect(try fixture.dir.sh("bwrap --bind bundle/rootfs / --proc /proc --dev /dev /bin/greet") == "greet 1.0")
+        let archive = try fixture.run("container", "build", "--compression", "zstd", "--stdout")
+        #expect(archive.status != 0 && archive.stderr.contains("docker archives hold gzip layers"))
     }
 
     @Test func aChangedPackageChangesOnlyItsLayer() throws {
