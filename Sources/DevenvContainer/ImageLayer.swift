@@ -37,7 +37,10 @@ public struct BlobDirectory: Sendable {
         "\(path)/sha256/\(digest.dropFirst("sha256:".count))"
     }
 
-    public func contains(_ digest: String) -> Bool { access(file(of: digest), F_OK) == 0 }
+    /// Whether the blob is here as a regular file (a link planted under its name is not it).
+    public func contains(_ digest: String) -> Bool {
+        (try? SystemCall.lstatIfExists(file(of: digest))).flatMap { $0 }.map(SystemCall.isRegular) ?? false
+    }
 
     /// A new file to write a blob into; `add` moves it into place.
     func temporaryFile() throws -> (fd: Int32, path: String) {
@@ -113,6 +116,8 @@ public struct BlobDirectory: Sendable {
     /// Puts the blob `digest` of `other` here: a hard link, else a copy.
     public func take(_ digest: String, from other: BlobDirectory) throws {
         guard !contains(digest) else { return }
+        // Whatever else is there under the blob's name (a planted link) goes.
+        unlink(file(of: digest))
         let source = other.file(of: digest)
         if link(source, file(of: digest)) == 0 { return }
         let (fd, temporary) = try temporaryFile()
