@@ -5,7 +5,7 @@ import DevenvStore
 import Foundation
 
 /// What shell completion offers for arguments that name something: packages and aliases of the
-/// embedded set, templates, and the shells and scripts of the current directory's project
+/// embedded set, templates, and the shells, scripts and containers of the current directory's project
 /// (asked for when the user presses Tab, by the completion script calling devenv back).
 enum Completions {
     static let packages = CompletionKind.custom { _, _, prefix in
@@ -17,6 +17,10 @@ enum Completions {
 
     static let shells = CompletionKind.custom { _, _, prefix in
         projectNames(prefix) { Array($0.shells.keys) }
+    }
+
+    static let containers = CompletionKind.custom { _, _, prefix in
+        projectNames(prefix) { Array($0.containers.keys) }
     }
 
     static let scripts = CompletionKind.custom { _, _, prefix in

@@ -48,7 +48,9 @@ struct ContainerBuildCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The container ([containers.NAME]; may be left out when there is one).")
+    @Argument(
+        help: "The container ([containers.NAME]; may be left out when there is one).",
+        completion: Completions.containers)
     var name: String?
 
     @OptionGroup var container: ContainerSelection
@@ -176,7 +178,7 @@ struct ContainerPushCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The container ([containers.NAME]).")
+    @Argument(help: "The container ([containers.NAME]).", completion: Completions.containers)
     var name: String
 
     @Argument(help: "Where to push: HOST[:PORT]/REPOSITORY[:TAG].")
