@@ -27,6 +27,8 @@ public struct ContainerImage: Sendable {
     public var manifest: [UInt8]
     public var manifestDigest: String
     public let blobs: BlobDirectory
+    /// How many store layers this build wrote (the others were kept from earlier builds).
+    public var layersWritten = 0
 
     public static let manifestMediaType = "application/vnd.oci.image.manifest.v1+json"
     public static let configMediaType = "application/vnd.oci.image.config.v1+json"
@@ -63,7 +65,7 @@ public struct ImageBuilder {
             host: store.directory, closure: closure, derivations: environment.packages.map(\.derivation))
         let groups = ImageLayering.layers(ImageLayering.order(closure), count: spec.maxLayers - 1)
         let writer = LayerWriter(store: store, paths: paths, compression: compression, blobs: cache)
-        var layers = try storeLayers(groups, writer: writer)
+        var (layers, written) = try storeLayers(groups, writer: writer)
         let contents = try ImageContents(
             spec: spec, environment: environment, copies: copies, paths: paths, store: store)
         layers.append(try contents.layer(compression: compression, blobs: cache))
@@ -81,7 +83,7 @@ public struct ImageBuilder {
         prune()
         return ContainerImage(
             name: spec.name, tag: spec.tag, layers: layers, config: config, configDigest: configDigest,
-            manifest: manifest, manifestDigest: manifestDigest, blobs: cache)
+            manifest: manifest, manifestDigest: manifestDigest, blobs: cache, layersWritten: written)
     }
 
     private func descriptor(_ mediaType: String, _ digest: String, _ size: Int64) -> CanonicalJSON {
@@ -89,7 +91,9 @@ public struct ImageBuilder {
     }
 
     /// The store layers, each taken from the cache or written (several at once).
-    private func storeLayers(_ groups: [[StorePath]], writer: LayerWriter) throws -> [ImageLayer] {
+    private func storeLayers(_ groups: [[StorePath]], writer: LayerWriter) throws -> (
+        layers: [ImageLayer], written: Int
+    ) {
         let results = IndexedResults<ImageLayer>(count: groups.count)
         let keys = groups.map { key(of: $0, writer: writer) }
         let pending = groups.indices.filter { index in
@@ -108,7 +112,7 @@ public struct ImageBuilder {
         }
         let layers = try results.values.map { try $0!.get() }
         for index in pending { try remember(layers[index], as: keys[index]) }
-        return layers
+        return (layers, pending.count)
     }
 
     /// What a store layer's bytes depend on: the store directories, the compression and the paths.

@@ -33,7 +33,12 @@ struct ContainerSelection: ParsableArguments {
     func build(_ name: String?, _ session: Session) throws -> (image: ContainerImage, workspace: Workspace) {
         let workspace = try project.workspace(session)
         let spec = try workspace.manifest.container(name)
-        return (try workspace.buildImage(spec, realizer: session.realizer(), compression: compression), workspace)
+        let image = try workspace.buildImage(spec, realizer: session.realizer(), compression: compression)
+        let stored = image.layers.count - 1
+        printError(
+            "\(image.name):\(image.tag): \(image.layers.count) layers, \(image.layersWritten) of the \(stored) store layers written"
+                + (image.layersWritten < stored ? " (the others kept from earlier builds)" : ""))
+        return (image, workspace)
     }
 }
 

@@ -178,7 +178,9 @@ import Testing
         _ = try fixture.build("-o", fixture.dir("one"))
         try fixture.publish(version: "1.1")
         try #require(try fixture.run("update").status == 0)
-        _ = try fixture.build("-o", fixture.dir("two"))
+        let rebuilt = try fixture.run("container", "build", "-o", fixture.dir("two"))
+        // Only greet's layer is written again.
+        #expect(rebuilt.stderr.contains("app:latest: 4 layers, 1 of the 3 store layers written"), "\(rebuilt.stderr)")
         let (before, after) = (try fixture.layers(fixture.dir("one")), try fixture.layers(fixture.dir("two")))
         #expect(before.count == after.count)
         let changed = zip(before, after).filter { $0.0.digest != $0.1.digest }.map { $0.1.paths }
