@@ -86,6 +86,14 @@ public struct BlobDirectory: Sendable {
     func layer(
         named name: String, compression: Compressor.Method, paths: [String], entries: (TarStream) throws -> Void
     ) throws -> ImageLayer {
+        try TarStream.withUTF8Names {
+            try writeLayer(named: name, compression: compression, paths: paths, entries: entries)
+        }
+    }
+
+    private func writeLayer(
+        named name: String, compression: Compressor.Method, paths: [String], entries: (TarStream) throws -> Void
+    ) throws -> ImageLayer {
         let (fd, temporary) = try temporaryFile()
         var closed = false
         defer {

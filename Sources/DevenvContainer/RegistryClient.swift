@@ -100,11 +100,14 @@ public struct RegistryClient {
     }
 
     /// Sends a request, and again with credentials when the registry asks for them.
+    /// Credentials go only to the registry itself: an upload's `Location` may name another host
+    /// (a registry's storage), which gets none, as Docker's client does.
     private func send(_ url: String, _ request: HTTPRequest) throws -> HTTPResponse {
+        let own = isRegistry(url)
         var asked = request
-        if let header = authorization.header { asked.headers.append(header) }
+        if own, let header = authorization.header { asked.headers.append(header) }
         let answer = try fetcher.exchange(url, request: asked)
-        guard answer.status == 401, let challenge = answer.headers["www-authenticate"] else { return answer }
+        guard own, answer.status == 401, let challenge = answer.headers["www-authenticate"] else { return answer }
         guard let header = try authorize(challenge), header != authorization.header else { return answer }
         authorization.header = header
         var again = request
@@ -122,6 +125,12 @@ public struct RegistryClient {
         guard challenge.lowercased().hasPrefix("bearer") else { return nil }
         let parameters = RegistryClient.parameters(of: String(challenge.dropFirst("bearer".count)))
         guard let realm = parameters["realm"] else { return nil }
+        // The realm gets the basic credentials: only over HTTPS (HTTP with --insecure), never a file.
+        guard realm.lowercased().hasPrefix("https://") || (insecure && realm.lowercased().hasPrefix("http://")) else {
+            throw ContainerError(
+                "the registry \(reference.host) names the token service '\(realm)', which is not an https:// URL; devenv sends it no credentials"
+            )
+        }
         var query: [String] = []
         if let service = parameters["service"] { query.append("service=\(RegistryClient.escaped(service))") }
         query.append(
@@ -134,6 +143,15 @@ public struct RegistryClient {
             let token = (object["token"] ?? object["access_token"]) as? String
         else { throw failure("GET", realm, answer) }
         return "Authorization: Bearer \(token)"
+    }
+
+    /// Whether `url` is on the registry's host and port.
+    private func isRegistry(_ url: String) -> Bool {
+        guard let components = URLComponents(string: url), let host = components.host else { return false }
+        let bracketed = host.contains(":") ? "[\(host)]" : host
+        let named = components.port.map { "\(bracketed):\($0)" } ?? bracketed
+        return named.lowercased() == reference.host.lowercased()
+            && components.scheme?.lowercased() == (insecure ? "http" : "https")
     }
 
     /// `realm="…",service="…"` → its parameters.

