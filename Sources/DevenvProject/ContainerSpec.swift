@@ -141,12 +141,37 @@ public struct ContainerSpec: Sendable, Equatable, Codable {
                         "'\(to)' must be an absolute path in the image (not '/', not under /devenv), without '.' or '..'"
                     )
                 }
+                if let clash = ContainerSpec.clash(of: to, with: spec.copy.map(\.to)) {
+                    throw reader.document.error(at: reader.path + ["copy"], element: to, clash)
+                }
                 spec.copy.append(Copy(from: from, to: to))
+            }
+            if let workdir = spec.workdir, let copy = spec.copy.first(where: { workdir.hasPrefix($0.to + "/") }) {
+                throw reader.error(
+                    "workdir", "'workdir' \(workdir) is inside the copy to \(copy.to), a store path that cannot change")
             }
         } else if reader.table["copy"] != nil {
             throw reader.error("copy", "'copy' must be an array of tables such as { from = \"dist\", to = \"/app\" }")
         }
         return spec
+    }
+
+    /// What the image's last layer makes itself: a copy may not be, hold or sit inside one.
+    static let ownPaths = [
+        "/bin", "/usr/bin", "/etc/passwd", "/etc/group", "/etc/ssl", "/tmp", "/root", "/home", "/devenv", "/proc",
+        "/sys", "/dev",
+    ]
+
+    /// Why a copy to `to` cannot be, beside copies to `others`; nil when it can.
+    static func clash(of to: String, with others: [String]) -> String? {
+        func nested(_ a: String, _ b: String) -> Bool { a == b || a.hasPrefix(b + "/") || b.hasPrefix(a + "/") }
+        if let own = ownPaths.first(where: { nested(to, $0) }) {
+            return "'\(to)' would replace or hold \(own), which the image makes itself"
+        }
+        if let other = others.first(where: { nested(to, $0) }) {
+            return "'\(to)' and '\(other)' are copies of which one would hold the other"
+        }
+        return nil
     }
 
     /// An absolute path with at least one component, none empty, `.` or `..`.

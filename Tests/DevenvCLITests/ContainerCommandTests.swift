@@ -15,7 +15,9 @@ import Testing
 
         init(container: String = "") throws {
             dir = try TemporaryDirectory("container")
-            try dir.sh("mkdir -p pkgs proj/dist home && echo 'hello' > proj/dist/app.js")
+            try dir.sh(
+                "mkdir -p pkgs proj/dist home && echo 'hello' > proj/dist/app.js && echo 'ü' > 'proj/dist/Főtanúsítvány.txt'"
+            )
             devenv = DevenvCLI(home: dir("home"), environment: ["CI": "true"])
             try publish(version: "1.0")
             try """
@@ -150,6 +152,7 @@ import Testing
         #expect(passwd.contains("root:x:0:0:") && passwd.contains("app:x:1000:1000::/home/app:/bin/sh"))
         let app = try fixture.dir.sh("readlink \(root)/app")
         #expect(try String(contentsOfFile: root + app + "/app.js", encoding: .utf8) == "hello\n")
+        #expect(try String(contentsOfFile: root + app + "/Főtanúsítvány.txt", encoding: .utf8) == "ü\n")
         #expect(try fixture.dir.sh("stat -c %a \(root)/tmp") == "1777")
         let certificates = try fixture.dir.sh("readlink \(root)/etc/ssl/certs/ca-certificates.crt")
         #expect(try String(contentsOfFile: root + certificates, encoding: .utf8) == "CERTS\n")

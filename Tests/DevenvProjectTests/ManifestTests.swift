@@ -150,6 +150,18 @@ struct ManifestTests {
             "devenv.toml:2:31: '/devenv/store' must be an absolute path in the image"
         ),
         ("[containers.web]\nuser = \"a:b:c\"\n", "devenv.toml:2:1: 'user' must be NAME, UID"),
+        (
+            "[containers.web]\ncopy = [{ from = \"dist\", to = \"/etc\" }]\n",
+            "devenv.toml:2:31: '/etc' would replace or hold /etc/passwd, which the image makes itself"
+        ),
+        (
+            "[containers.web]\ncopy = [{ from = \"a\", to = \"/x\" }, { from = \"b\", to = \"/x/y\" }]\n",
+            "devenv.toml:2:55: '/x/y' and '/x' are copies of which one would hold the other"
+        ),
+        (
+            "[containers.web]\nworkdir = \"/app/sub\"\ncopy = [{ from = \"dist\", to = \"/app\" }]\n",
+            "devenv.toml:2:1: 'workdir' /app/sub is inside the copy to /app"
+        ),
         ("[containers.web]\nmax-layers = 1\n", "devenv.toml:2:1: 'max-layers' must be between 2 and 125"),
         ("[containers.web]\nworkdir = \"app\"\n", "devenv.toml:2:1: 'workdir' must be an absolute path"),
         ("[containers.web]\nimage = \"x\"\n", "devenv.toml:2:1: unknown key 'image' in 'containers.web'"),
