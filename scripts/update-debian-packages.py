@@ -65,7 +65,10 @@ PACKAGES = {
     "docker-compose": ("trixie", "docker-compose", {}),
     # Node programs: Debian's modules, run by the set's node (NODE_TOOLS below).
     "typescript_modules": ("trixie", "node-typescript", {}),
-    "eslint_modules": ("trixie", "eslint", {}),
+    # With what Debian only recommends but eslint's default formatter (chalk, strip-ansi,
+    # text-table) and YAML configuration files (js-yaml) load.
+    "eslint_modules": ("trixie", "eslint", {"debian-with": [
+        "node-chalk", "node-js-yaml", "node-strip-ansi", "node-text-table"]}),
     # With g++, as nixpkgs' gcc has it.
     "gcc": ("trixie", "gcc", {"debian-with": ["libc6-dev", "dash", "g++"], "links": {
         "usr/bin/cc": "/usr/bin/gcc", "usr/bin/c89": "/usr/bin/c89-gcc", "usr/bin/c99": "/usr/bin/c99-gcc",

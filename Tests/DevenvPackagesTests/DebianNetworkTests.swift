@@ -134,7 +134,12 @@ struct DebianNetworkTests {
             ("bat", "bat --version", "bat 0.25"), ("cargo", "cargo --version", "cargo 1.85"),
             ("cowsay", "cowsay moo", "< moo >"), ("curl", "curl --version", "curl 8.14"),
             ("delve", "dlv version", "Delve Debugger"), ("docker-compose", "docker-compose version", "2.26"),
-            ("eslint", "eslint --version", "v6.4"), ("fzf", "fzf --version", "0.60"),
+            (
+                // The default formatter and a YAML configuration need what Debian only recommends.
+                "eslint",
+                "printf 'rules:\\n  semi: error\\n' > c.yml && printf 'var x = 1\\n' > x.js && eslint --no-eslintrc -c c.yml x.js || true",
+                "Missing semicolon"
+            ), ("fzf", "fzf --version", "0.60"),
             ("gcc", "gcc --version", "14.2"), ("git", "git --version", "2.47"), ("gnumake", "make --version", "4.4"),
             ("jq", "echo '{\"a\":7}' | jq .a", "7"), ("kubectl", "kubectl version --client", "Client Version"),
             ("neovim", "nvim --headless +'lua io.write(vim.fn.has(\"nvim\"))' +q", "1"),

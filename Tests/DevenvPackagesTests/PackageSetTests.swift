@@ -236,6 +236,11 @@ struct PackageSetTests {
         #expect(try packages.recipe("gcc").debianWith == ["libc6-dev", "dash", "g++"])
         #expect(try packages.recipe("gcc").links["usr/bin/c++"] == "/usr/bin/g++")
         #expect(try packages.recipe("bat").links == ["usr/bin/bat": "/usr/bin/batcat"])
+        // eslint's default formatter and YAML configurations load what Debian only recommends.
+        #expect(
+            try packages.recipe("eslint_modules").debianWith == [
+                "node-chalk", "node-js-yaml", "node-strip-ansi", "node-text-table",
+            ])
         // Debian's Node programs run on the set's node (Debian's finds builtins under /usr/share/nodejs).
         for name in ["typescript", "eslint"] {
             let recipe = try packages.recipe(name)
