@@ -234,10 +234,12 @@ struct DebianNetworkTests {
             result.status == 0 && result.output == "7 1\n7 1\n7 1\n3 c++", "\(result.output) \(result.stderr)")
     }
 
-    @Test func pythonMakesAVenvAndPipInstallsALocalWheel() throws {
+    // Python 3.11's ensurepip needs setuptools' wheel beside pip's.
+    @Test(arguments: ["python311", "python313"])
+    func pythonMakesAVenvAndPipInstallsALocalWheel(python: String) throws {
         // Debian's pip reads the system's CA certificates even to install a local wheel.
         let result = try NamedPackages.shared.get().run(
-            ["python313"], certificates: true,
+            [python], certificates: true,
             """
             python3 -c "import os; os.makedirs('w/hello_pkg')" && printf 'def hi():\n    return "hi from a wheel"\n' > w/hello_pkg/__init__.py
             python3 -m venv /tmp/venv
