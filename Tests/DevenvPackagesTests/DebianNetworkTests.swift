@@ -154,7 +154,8 @@ struct DebianNetworkTests {
                 "python3.13 -c 'import ssl, sqlite3, ctypes, venv, zlib, lzma, bz2, readline, sys; ssl.create_default_context(); print(sys.version)'",
                 "3.13"
             ),
-            ("postgresql_15", "postgres --version", "15."), ("postgresql_17", "postgres --version", "17."),
+            ("postgresql_15", "postgres --version", "15."), ("postgresql_16", "postgres --version", "16."),
+            ("postgresql_17", "postgres --version", "17."),
             ("redis", "redis-server --version", "v=8"), ("valkey", "valkey-server --version", "v=8"),
             ("ripgrep", "rg --version", "ripgrep 14"), ("rustc", "rustc --version", "rustc 1.85"),
             ("sqlite", "sqlite3 :memory: 'select 6*7'", "42"), ("tmux", "tmux -V", "tmux 3"),
@@ -178,10 +179,12 @@ struct DebianNetworkTests {
         #expect(result.status == 0 && result.output == "work 1", "\(result.output) \(result.stderr)")
     }
 
-    @Test func postgresqlServesASocketInATemporaryDirectory() throws {
+    // 16 is PyPI's wheel, relocated onto bookworm's libraries; 17 is Debian's.
+    @Test(arguments: ["postgresql_16", "postgresql_17"])
+    func postgresqlServesASocketInATemporaryDirectory(package: String) throws {
         // initdb runs postgres through popen, which glibc runs with /bin/sh (Debian's is unpatched).
         let result = try NamedPackages.shared.get().run(
-            ["postgresql_17"], binSh: true, user: true,
+            [package], binSh: true, user: true,
             """
             initdb -D /tmp/data -U postgres >/dev/null
             pg_ctl -D /tmp/data -o "-k /tmp -c listen_addresses=''" -l /tmp/log -w start >/dev/null

@@ -250,10 +250,13 @@ struct PackageSetTests {
         let tmux = try packages.recipe("tmux")
         #expect(tmux.hermetic && tmux.dependencies == ["tmux_unwrapped", "libc_bin", "dash", "coreutils"])
         #expect(tmux.script?.contains("LOCPATH") == true)
-        for name in ["postgresql_16", "golangci-lint"] {
-            #expect(try packages.recipe(name).unavailable?.isEmpty == false, "\(name)")
-        }
-        #expect(try packages.recipe("postgresql_16").unavailable?.contains("postgresql_15 (15.") == true)
+        #expect(try packages.recipe("golangci-lint").unavailable?.isEmpty == false)
+        // PostgreSQL 16 is PyPI's wheel of bookworm-built programs, relocated onto bookworm's libraries.
+        let postgresql16 = try packages.recipe("postgresql_16")
+        #expect(postgresql16.unavailable == nil && postgresql16.relocateOnto == ["pg_wheel_libraries"])
+        #expect(postgresql16.sources.keys.sorted() == ["aarch64-linux", "x86_64-linux"])
+        #expect(try packages.recipe("pg_wheel_libraries").debian?.description == "bookworm/libssl3")
+        #expect(packages.versions(of: "postgresql").map(\.name) == ["postgresql_15", "postgresql_16", "postgresql_17"])
     }
 
     /// `count` recipes, each depending on the next one's (`width`: how many of the next level).
