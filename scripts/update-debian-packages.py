@@ -48,14 +48,17 @@ PACKAGES = {
     "valkey": ("trixie", "valkey-server", {}),
     "rustc": ("trixie", "rustc", {"links": {"usr/bin/cc": "/usr/bin/gcc"}}),
     "cargo": ("trixie", "cargo", {"links": {"usr/bin/cc": "/usr/bin/gcc"}}),
-    "git": ("trixie", "git", {"env": {
+    # With dash (Debian's /bin/sh is Essential, so nothing depends on it), which the `#!/bin/sh`
+    # lines of git-core's scripts then name: relocation points them at the closure's shell.
+    "git": ("trixie", "git", {"debian-with": ["dash"], "env": {
         "GIT_EXEC_PATH": "$out/usr/lib/git-core", "GIT_TEMPLATE_DIR": "$out/usr/share/git-core/templates"}}),
     "ripgrep": ("trixie", "ripgrep", {}),
     "bash": ("trixie", "bash", {"links": {"usr/bin/sh": "/usr/bin/bash"}}),
     "coreutils": ("trixie", "coreutils", {}),
     # The C library and C++ runtime that the PyPI wheels' programs are relocated onto.
     "cxx_runtime": ("trixie", "libstdc++6", {}),
-    "fzf": ("trixie", "fzf", {}),
+    # fzf-tmux is `#!/usr/bin/env bash`.
+    "fzf": ("trixie", "fzf", {"debian-with": ["bash"]}),
     "bat": ("trixie", "bat", {"links": {"usr/bin/bat": "/usr/bin/batcat"}}),
     "neovim": ("trixie", "neovim", {}),
     # Run through a wrapper that gives it the store's C.UTF-8 where the host has no locales (LOCALE_TOOLS).

@@ -250,6 +250,23 @@ struct DebianCommandTests {
         #expect(try fixture.devenv("develop", "-C", fixture.dir("proj"), "-c", "greet").output == "hello, world")
     }
 
+    @Test func aShellAmongARecipesCompanionsIsWhatItsScriptsRun() throws {
+        // The host's dash, packaged as Debian's is (with usr/bin/sh), which nothing depends on.
+        let fixture = try Fixture(extra: [
+            DebianRepository.Package(
+                "dash", "0.5-1", fields: ["Depends": "libc6"], copies: ["usr/bin/dash": "/usr/bin/dash"],
+                links: ["usr/bin/sh": "dash"])
+        ])
+        try fixture.greeterSet("debian-with = [\"dash\"]")
+        let built = try fixture.devenv("build", "--packages", fixture.dir("set"), "greeter")
+        #expect(built.status == 0, "\(built.stderr)")
+        let script = try String(contentsOfFile: built.output + "/usr/bin/sh-script", encoding: .utf8)
+        #expect(
+            script.hasPrefix("#!" + fixture.devenv.storeDirectory + "/") && script.contains("-dash-0.5-1/usr/bin/sh\n"),
+            "\(script)")
+        #expect(try runCommand(built.output + "/usr/bin/sh-script", []).output == "sh")
+    }
+
     @Test func aHermeticRecipeBuildsWithDebianPackagesAndNothingOfTheHosts() throws {
         // The host's dash, packaged as Debian would (on the test archive's C library).
         let fixture = try Fixture(extra: [

@@ -231,6 +231,9 @@ struct PackageSetTests {
         }
         #expect(try packages.recipe("python3").name == "python313")
         #expect(try packages.recipe("git").environment["GIT_EXEC_PATH"] == "$out/usr/lib/git-core")
+        // The shells their scripts' #! lines name (Debian's are Essential: nothing depends on them).
+        #expect(try packages.recipe("git").debianWith == ["dash"])
+        #expect(try packages.recipe("fzf").debianWith == ["bash"])
         // What Debian's maintainer scripts and alternatives would make, and what gcc is no use without.
         #expect(try packages.recipe("gcc").links["usr/bin/cc"] == "/usr/bin/gcc")
         #expect(try packages.recipe("gcc").debianWith == ["libc6-dev", "dash", "g++"])
