@@ -5,9 +5,9 @@ import Glibc
 /// Toolchains' compiled-in paths, relocated: the linker scripts that stand for libraries
 /// (`libc.so` names `/lib/…/libc.so.6`), GCC's driver, which looks for the C library's headers
 /// and start files under `/usr` and links programs to `/lib64`'s loader, and Python's build
-/// configuration, where `ensurepip` (and so `venv`) finds pip's and setuptools' wheels. Nixpkgs wraps the
-/// compiler for the same reason; here GCC's own `specs` file (read from the driver's library
-/// directory) does it, so every way of starting the compiler gets it.
+/// configuration, where `ensurepip` (and so `venv`) finds pip's and setuptools' wheels. Nixpkgs
+/// wraps the compiler for the same reason; here GCC's own `specs` file (read from the driver's
+/// library directory) does it, so every way of starting the compiler gets it.
 extension Relocation {
     /// Rewrites the absolute paths of the GNU linker script at `relative` to the store paths that
     /// have those files (a file that is no linker script stays as it is).
