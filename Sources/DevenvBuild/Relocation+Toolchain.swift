@@ -5,9 +5,9 @@ import Glibc
 /// Toolchains' compiled-in paths, relocated: the linker scripts that stand for libraries
 /// (`libc.so` names `/lib/…/libc.so.6`), GCC's driver, which looks for the C library's headers
 /// and start files under `/usr` and links programs to `/lib64`'s loader, and Python's build
-/// configuration, where `ensurepip` (and so `venv`) finds pip's wheel. Nixpkgs wraps the
-/// compiler for the same reason; here GCC's own `specs` file (read from the driver's library
-/// directory) does it, so every way of starting the compiler gets it.
+/// configuration, where `ensurepip` (and so `venv`) finds pip's and setuptools' wheels. Nixpkgs
+/// wraps the compiler for the same reason; here GCC's own `specs` file (read from the driver's
+/// library directory) does it, so every way of starting the compiler gets it.
 extension Relocation {
     /// Rewrites the absolute paths of the GNU linker script at `relative` to the store paths that
     /// have those files (a file that is no linker script stays as it is).
@@ -47,16 +47,37 @@ extension Relocation {
     }
 
     /// Points `WHEEL_PKG_DIR` of the Python build configuration at `relative`
-    /// (`_sysconfigdata_*.py`) at the store path that has that directory; Debian's Python has no
-    /// wheels of its own and takes pip's from `/usr/share/python-wheels`.
+    /// (`_sysconfigdata_*.py`) at the output's own wheel directory, made to hold every package's
+    /// wheels as one root would: Debian's Python has no wheels of its own and takes them from
+    /// `/usr/share/python-wheels`, where pip's and setuptools' packages (separate outputs here)
+    /// put theirs, and `ensurepip` uses the directory only if it has every wheel it needs.
     func rewritePythonWheelDirectory(_ relative: String) throws {
         let disk = output.disk + "/" + relative
         guard let text = try? String(contentsOfFile: disk, encoding: .utf8),
-            let match = text.firstMatch(of: /'WHEEL_PKG_DIR': '(\/[A-Za-z0-9._+\/-]*)'/),
-            let found = locate(String(match.1))
+            let match = text.firstMatch(of: /'WHEEL_PKG_DIR': '(\/[A-Za-z0-9._+\/-]*)'/)
         else { return }
+        let parts = match.1.split(separator: "/").map(String.init)
+        guard !parts.isEmpty, !parts.contains("."), !parts.contains("..") else { return }
+        // Directories of the output itself, never through a link a package made (it could point anywhere).
+        var directory = output.disk
+        for part in parts {
+            directory += "/" + part
+            if !Relocation.exists(directory) {
+                try SystemCall.retrying("cannot create '\(directory)'") { mkdir(directory, 0o755) }
+            }
+            guard Relocation.isDirectory(directory) else { return }
+        }
+        let wheelDirectory = parts.joined(separator: "/")
+        for layer in dependencies {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: layer.disk + "/" + wheelDirectory)) ?? []
+            for name in names.sorted() where name.hasSuffix(".whl") && !Relocation.exists(directory + "/" + name) {
+                try SystemCall.retrying("cannot create the link '\(directory)/\(name)'") {
+                    symlink(layer.path + "/" + wheelDirectory + "/" + name, directory + "/" + name)
+                }
+            }
+        }
         let rewritten = text.replacingCharacters(
-            in: match.1.startIndex..<match.1.endIndex, with: storePath(found) + "/")
+            in: match.1.startIndex..<match.1.endIndex, with: output.path + "/" + wheelDirectory + "/")
         try replaceContents(of: disk, with: Array(rewritten.utf8))
     }
 

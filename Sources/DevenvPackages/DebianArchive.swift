@@ -85,7 +85,7 @@ public struct DebianArchive {
                 let path = "\(component)/binary-\(arch)/Packages"
                 binaries += try DebianStanza.parse(index(suite, path: path, release: release), file: "\(suite)/\(path)")
                     .map {
-                        try DebianBinary(stanza: $0, file: "\(suite)/\(path)")
+                        try DebianBinary(stanza: $0, file: "\(suite)/\(path)", suite: suite)
                     }
             }
         }

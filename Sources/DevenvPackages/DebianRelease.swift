@@ -24,6 +24,10 @@ public struct DebianRelease: Sendable {
     public let allIsSeparate: Bool
     /// Path under `dists/SUITE/` → its SHA-256 and size.
     public let files: [String: IndexFile]
+    /// apt's default pin priority of its packages: 1 for a suite marked `NotAutomatic`
+    /// (experimental), 100 for one that is also `ButAutomaticUpgrades` (backports), else 500. A
+    /// package comes from a suite of lower priority only when no other has a version that will do.
+    public let priority: Int
 
     public init(text: String, file: String) throws {
         guard let stanza = try DebianStanza.parse(text, file: file).first else {
@@ -52,6 +56,8 @@ public struct DebianRelease: Sendable {
         acquireByHash = stanza["Acquire-By-Hash"] == "yes"
         allIsSeparate =
             architectures.contains("all") && stanza["No-Support-for-Architecture-all"] != "Packages"
+        priority =
+            stanza["NotAutomatic"] != "yes" ? 500 : stanza["ButAutomaticUpgrades"] == "yes" ? 100 : 1
         var files: [String: IndexFile] = [:]
         for line in try required("SHA256").split(separator: "\n") where !line.allSatisfy(\.isWhitespace) {
             let parts = line.split(separator: " ")
@@ -88,6 +94,8 @@ public struct DebianRelease: Sendable {
 /// One binary package of a suite's index (a `Packages` stanza).
 public struct DebianBinary: Sendable, Equatable {
     public let name: String
+    /// The suite whose index lists it.
+    public let suite: String
     public let version: DebianVersion
     public let architecture: String
     /// The source package it was built from, and that source's version.
@@ -135,7 +143,7 @@ public struct DebianBinary: Sendable, Equatable {
         return String(text)
     }
 
-    public init(stanza: DebianStanza, file: String) throws {
+    public init(stanza: DebianStanza, file: String, suite: String) throws {
         func required(_ field: String) throws -> String {
             guard let value = stanza[field] else {
                 throw PackageError("\(file): package \(stanza["Package"] ?? "?") has no \(field)")
@@ -147,6 +155,7 @@ public struct DebianBinary: Sendable, Equatable {
             throw PackageError("\(file): '\(name)' is not a package name")
         }
         self.name = name
+        self.suite = suite
         guard let version = DebianVersion(try required("Version")) else {
             throw PackageError("\(file): package \(name) has the malformed version '\(stanza["Version"] ?? "")'")
         }

@@ -2,15 +2,18 @@
 /// `Depends` followed (versioned constraints, the first satisfiable alternative, virtual packages
 /// through `Provides`), `Recommends` not. Iterative, so no index can make it recurse deeply; an
 /// unsatisfiable dependency or a conflict inside the closure is an error naming the chain of
-/// packages that led to it.
+/// packages that led to it. Over several suites (backports and their base suite), a dependency
+/// takes a version of the suite of highest priority that has one that will do, as apt's pinning
+/// does; what is asked for comes from the resolver's own suite when that has it.
 public struct DebianResolver {
-    /// Name → its binaries, newest first.
+    /// Name → its binaries, the candidate first: by their suite's priority, then newest first.
     let byName: [String: [DebianBinary]]
     /// Virtual name → what provides it, with the version provided (nil: unversioned).
     let providers: [String: [(binary: DebianBinary, version: DebianVersion?)]]
     let suite: String
 
-    public init(_ binaries: [DebianBinary], suite: String) {
+    /// `priorities`: suite → apt's pin priority (`DebianRelease.priority`; 500 for a suite not given).
+    public init(_ binaries: [DebianBinary], suite: String, priorities: [String: Int] = [:]) {
         var byName: [String: [DebianBinary]] = [:]
         var providers: [String: [(binary: DebianBinary, version: DebianVersion?)]] = [:]
         for binary in binaries {
@@ -20,16 +23,25 @@ public struct DebianResolver {
                     (binary, provided.constraint?.operator == .equal ? provided.constraint?.version : nil))
             }
         }
-        self.byName = byName.mapValues { $0.sorted { $0.version > $1.version } }
-        self.providers = providers
+        func priority(_ binary: DebianBinary) -> Int { priorities[binary.suite] ?? 500 }
+        self.byName = byName.mapValues {
+            $0.sorted { (priority($0), $0.version) > (priority($1), $1.version) }
+        }
+        self.providers = providers.mapValues {
+            $0.sorted { (priority($0.binary), $1.binary.name) > (priority($1.binary), $0.binary.name) }
+        }
         self.suite = suite
     }
 
-    /// Every binary package of the index.
+    /// Every binary package of the index (and of the suites resolved with it).
     public var binaries: [DebianBinary] { byName.values.flatMap { $0 } }
 
-    /// The binary package `name` (the newest), if the suite has it.
-    public func binary(_ name: String) -> DebianBinary? { byName[name]?.first }
+    /// The binary package `name` as a request takes it: the newest of the resolver's own suite,
+    /// else the candidate of the others.
+    public func binary(_ name: String) -> DebianBinary? {
+        guard let versions = byName[name] else { return nil }
+        return versions.first { $0.suite == suite } ?? versions.first
+    }
 
     /// The closure of `names`, sorted by name.
     public func closure(_ names: [String]) throws -> [DebianBinary] {
@@ -103,12 +115,11 @@ public struct DebianResolver {
         return edges
     }
 
-    /// The binaries that satisfy `dependency`, best first: the package itself (newest admitted
-    /// version), then providers of that name.
+    /// The binaries that satisfy `dependency`, best first: the package itself (the admitted
+    /// version of the suite of highest priority, newest first), then providers of that name.
     func satisfiers(_ dependency: DebianDependency) -> [DebianBinary] {
         let real = (byName[dependency.name] ?? []).filter { dependency.admits($0.version) }
         let virtual = (providers[dependency.name] ?? []).filter { dependency.admits($0.version) }.map(\.binary)
-            .sorted { $0.name < $1.name }
         return real + virtual
     }
 

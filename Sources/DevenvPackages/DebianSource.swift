@@ -23,12 +23,29 @@ public final class DebianSource: @unchecked Sendable {
         public var description: String { suite + "/" + package }
     }
 
-    /// One suite's packages for one architecture.
+    /// One suite's packages for one architecture, with those of the suites it is resolved with.
     public struct Suite {
         public let name: String
         public let release: DebianRelease
         public let architecture: String
         public let resolver: DebianResolver
+        /// The newest `Date` of its index and its base suites' (`baseSuites(of:)`).
+        public let date: Date
+    }
+
+    /// The suites that `suite` is resolved together with, as apt is given them beside it: a
+    /// backports suite's packages are built against its stable release and depend on that
+    /// release's packages (`bookworm-backports` → `bookworm`; `-backports-sloppy` needs
+    /// `-backports` too), and `-updates` holds only what changed since its release.
+    public static func baseSuites(of suite: String) -> [String] {
+        for (suffix, bases) in [
+            ("-backports-sloppy", ["-backports", ""]), ("-backports", [""]), ("-proposed-updates", [""]),
+            ("-updates", [""]),
+        ] where suite.hasSuffix(suffix) && suite.count > suffix.count {
+            let release = String(suite.dropLast(suffix.count))
+            return bases.map { release + $0 }
+        }
+        return []
     }
 
     private let store: Store
@@ -74,7 +91,8 @@ public final class DebianSource: @unchecked Sendable {
         return opened
     }
 
-    /// The suite's index for `system`'s architecture; `refresh` fetches it anew (once per process).
+    /// The suite's index for `system`'s architecture, with its base suites' (`baseSuites(of:)`),
+    /// their packages at apt's priorities; `refresh` fetches them anew (once per process).
     public func suite(_ name: String, system: String, refresh: Bool = false) throws -> Suite {
         guard let architecture = DebianArchive.architectures[system] else {
             throw PackageError("Debian has no architecture for \(system)")
@@ -85,11 +103,17 @@ public final class DebianSource: @unchecked Sendable {
         let fetching = refresh && !refreshed.contains(key)
         if !fetching, let suite = suites[key] { return suite }
         let archive = try openArchive()
-        let release = try archive.release(name, refresh: fetching)
+        var releases: [String: DebianRelease] = [:]
+        var binaries: [DebianBinary] = []
+        for suite in [name] + DebianSource.baseSuites(of: name) {
+            let release = try archive.release(suite, refresh: fetching)
+            releases[suite] = release
+            binaries += try archive.packages(suite, release: release, architecture: architecture)
+        }
         let suite = Suite(
-            name: name, release: release, architecture: architecture,
-            resolver: DebianResolver(
-                try archive.packages(name, release: release, architecture: architecture), suite: name))
+            name: name, release: releases[name]!, architecture: architecture,
+            resolver: DebianResolver(binaries, suite: name, priorities: releases.mapValues(\.priority)),
+            date: releases.values.map(\.date).max()!)
         suites[key] = suite
         if fetching { refreshed.insert(key) }
         return suite
@@ -104,11 +128,9 @@ public final class DebianSource: @unchecked Sendable {
         /// The derivation of its output (its closure's outputs as dependencies).
         public let derivation: Derivation
 
-        /// What the lock records: every `.deb` of the closure.
+        /// What the lock records: every `.deb` of the closure, with the suite it came from.
         public var pin: DebianPin {
-            DebianPin(
-                suite: suite.name, date: DebianPin.timestamp(suite.release.date),
-                debs: closure.map(DebianPin.Deb.init))
+            DebianPin(suite: suite.name, date: DebianPin.timestamp(suite.date), debs: closure.map(DebianPin.Deb.init))
         }
     }
 
@@ -116,16 +138,19 @@ public final class DebianSource: @unchecked Sendable {
     /// (directories of its output) go on PATH before Debian's own, its `links` are made in the
     /// output, and its `debianWith` packages are resolved beside it, their outputs dependencies of
     /// its own. A package the cached index lacks makes it fetch the index anew once before it is
-    /// refused.
+    /// refused. The package must be the suite's own (not only its base suites'), as apt's
+    /// `PACKAGE/SUITE` has it; the `debianWith` packages may come from the base suites.
     public func resolve(
         _ package: String, suite name: String, system: String, recipe: Recipe? = nil, refresh: Bool = false
     ) throws -> Resolved {
         let extra = recipe?.debianWith ?? []
-        var suite = try self.suite(name, system: system, refresh: refresh)
-        if ([package] + extra).contains(where: { suite.resolver.binary($0) == nil }) {
-            suite = try self.suite(name, system: system, refresh: true)
+        func missing(_ suite: Suite) -> [String] {
+            (suite.resolver.binary(package)?.suite == name ? [] : [package])
+                + extra.filter { suite.resolver.binary($0) == nil }
         }
-        for wanted in [package] + extra where suite.resolver.binary(wanted) == nil {
+        var suite = try self.suite(name, system: system, refresh: refresh)
+        if !missing(suite).isEmpty { suite = try self.suite(name, system: system, refresh: true) }
+        if let wanted = missing(suite).first {
             throw PackageError("Debian's \(name) has no package \(wanted) for \(suite.architecture)")
         }
         let binary = suite.resolver.binary(package)!
@@ -156,7 +181,7 @@ public final class DebianSource: @unchecked Sendable {
     public func search(_ query: String, suite name: String, system: String) throws -> [DebianBinary] {
         let query = SearchQuery(query)
         return try self.suite(name, system: system).resolver.binaries.filter {
-            query.matches($0.name + " " + $0.summary)
+            $0.suite == name && query.matches($0.name + " " + $0.summary)
         }.sorted { $0.name < $1.name }
     }
 }
@@ -165,6 +190,8 @@ public final class DebianSource: @unchecked Sendable {
 /// of the closure, so that the lock alone names every file (and the snapshot that has it).
 public struct DebianPin: Hashable, Sendable {
     public struct Deb: Hashable, Sendable {
+        /// The suite whose index listed it: the pin's, or one of its base suites.
+        public var suite: String
         public var package: String
         public var version: String
         public var architecture: String
@@ -173,8 +200,11 @@ public struct DebianPin: Hashable, Sendable {
         public var sha256: String
         public var size: Int
 
-        public init(package: String, version: String, architecture: String, filename: String, sha256: String, size: Int)
-        {
+        public init(
+            suite: String, package: String, version: String, architecture: String, filename: String, sha256: String,
+            size: Int
+        ) {
+            self.suite = suite
             self.package = package
             self.version = version
             self.architecture = architecture
@@ -185,7 +215,8 @@ public struct DebianPin: Hashable, Sendable {
 
         init(_ binary: DebianBinary) {
             self.init(
-                package: binary.name, version: binary.version.description, architecture: binary.architecture,
+                suite: binary.suite, package: binary.name, version: binary.version.description,
+                architecture: binary.architecture,
                 filename: binary.filename, sha256: binary.sha256, size: binary.size)
         }
     }

@@ -106,11 +106,14 @@ public struct Lockfile: Hashable, Sendable {
             "suite": .string(pin.suite), "date": .string(pin.date),
             "debs": .array(
                 pin.debs.map { deb in
-                    .object([
+                    var fields: [String: CanonicalJSON] = [
                         "package": .string(deb.package), "version": .string(deb.version),
                         "architecture": .string(deb.architecture), "filename": .string(deb.filename),
                         "sha256": .string(deb.sha256), "size": .integer(Int64(deb.size)),
-                    ])
+                    ]
+                    // Only a base suite's (a backports package's dependency) is named: locks stay as they were.
+                    if deb.suite != pin.suite { fields["suite"] = .string(deb.suite) }
+                    return .object(fields)
                 }),
         ])
     }
@@ -126,6 +129,10 @@ public struct Lockfile: Hashable, Sendable {
             throw try reader.field("date").error("\(date.debugDescription) is not a time as YYYYMMDDTHHMMSSZ")
         }
         let debs = try reader.array("debs").map { deb -> DebianPin.Deb in
+            let debSuite = try deb.optionalString("suite") ?? suite
+            guard DebianDependency.isPackageName(debSuite) else {
+                throw try deb.field("suite").error("\(debSuite.debugDescription) is not a Debian suite")
+            }
             let package = try deb.string("package")
             let version = try deb.string("version")
             let filename = try deb.string("filename")
@@ -145,7 +152,8 @@ public struct Lockfile: Hashable, Sendable {
             }
             guard size >= 0 else { throw try deb.field("size").error("must not be negative") }
             return DebianPin.Deb(
-                package: package, version: version, architecture: try deb.string("architecture"), filename: filename,
+                suite: debSuite, package: package, version: version, architecture: try deb.string("architecture"),
+                filename: filename,
                 sha256: sha256, size: Int(size))
         }
         return DebianPin(suite: suite, date: date, debs: debs)

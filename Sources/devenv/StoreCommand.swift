@@ -6,7 +6,7 @@ struct StoreCommand: ParsableCommand {
         commandName: "store",
         abstract: "Work with the content-addressed store directly.",
         discussion: """
-            The store is $DEVENV_STORE_DIR, or $DEVENV_HOME/store; $DEVENV_HOME defaults to \
+            The store is $DEVENV_STORE_DIR, or $DEVENV_HOME/store___… (padded to 96 bytes); $DEVENV_HOME defaults to \
             $XDG_DATA_HOME/devenv, that is ~/.local/share/devenv.
             """,
         subcommands: [

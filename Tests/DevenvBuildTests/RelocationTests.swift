@@ -153,6 +153,12 @@ struct RelocationTests {
                         ),
                     ]),
                 DebianRepository.Package(
+                    "setuptools-whl", "1.0-1",
+                    files: [
+                        "usr/share/python-wheels/setuptools-1.0-py3-none-any.whl": ("\n", false),
+                        "usr/share/python-wheels/README": ("\n", false),
+                    ]),
+                DebianRepository.Package(
                     "gcc-14", "14.2-1", fields: ["Depends": "libc6"],
                     files: [
                         "usr/bin/gcc-14": ("driver\n", false), "usr/bin/ld": ("linker\n", false),
@@ -174,8 +180,9 @@ struct RelocationTests {
         // Links as Debian's alternatives make them; one named like its target is the dependency's
         // file. (Relocation sees the direct dependencies and what their outputs reference: Debian's
         // gcc has the kernel's headers as a dependency of its own, merged with glibc's output.)
+        let setuptools = try packages.derivation("setuptools-whl", "1.0-1")
         let gcc = try packages.derivation(
-            "gcc-14", "14.2-1", dependencies: [dev, libc, linux],
+            "gcc-14", "14.2-1", dependencies: [dev, libc, linux, setuptools],
             links: [
                 "usr/bin/cc": "/usr/bin/gcc-14",
                 // The package has this one itself: it stays as the package made it.
@@ -212,9 +219,21 @@ struct RelocationTests {
 
                 """)
         #expect(!FileManager.default.fileExists(atPath: out + "/usr/lib/gcc/\(triplet)/13/specs"))
+        // ensurepip finds pip and setuptools in one directory, and Debian packs them apart.
         #expect(
             try String(contentsOfFile: out + "/usr/lib/python3.13/_sysconfigdata__linux_\(triplet).py", encoding: .utf8)
-                == "build_time_vars = {\n    'WHEEL_PKG_DIR': '\(devOut)/usr/share/python-wheels/',\n}\n")
+                == "build_time_vars = {\n    'WHEEL_PKG_DIR': '\(out)/usr/share/python-wheels/',\n}\n")
+        let wheels = out + "/usr/share/python-wheels"
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: wheels).sorted() == [
+                "pip-1.0-py3-none-any.whl", "setuptools-1.0-py3-none-any.whl",
+            ])
+        #expect(
+            try FileManager.default.destinationOfSymbolicLink(atPath: wheels + "/pip-1.0-py3-none-any.whl")
+                == devOut + "/usr/share/python-wheels/pip-1.0-py3-none-any.whl")
+        #expect(
+            try FileManager.default.destinationOfSymbolicLink(atPath: wheels + "/setuptools-1.0-py3-none-any.whl")
+                == (try packages.path(of: setuptools)) + "/usr/share/python-wheels/setuptools-1.0-py3-none-any.whl")
         #expect(
             try FileManager.default.destinationOfSymbolicLink(atPath: out + "/usr/bin/cc") == out + "/usr/bin/gcc-14")
         #expect(try String(contentsOfFile: out + "/usr/bin/ld", encoding: .utf8) == "linker\n")

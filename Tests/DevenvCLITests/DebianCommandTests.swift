@@ -1,4 +1,5 @@
 import DevenvBuild
+import DevenvPackages
 import DevenvProject
 import DevenvStore
 import Foundation
@@ -108,6 +109,54 @@ struct DebianCommandTests {
         #expect(ran.status == 0 && ran.output == "hello, world", "\(ran.stderr)")
     }
 
+    @Test func aBackportsPackageIsResolvedWithItsBaseSuiteAndItsPinsNameEachDebsSuite() throws {
+        let fixture = try Fixture(extra: [
+            DebianRepository.Package("greeting-words", "1.0-1", files: ["usr/share/greeting/words": ("world\n", false)])
+        ])
+        // Marked as Debian marks backports: apt takes their packages only when asked to.
+        let hello = try #require(DebianPrograms(building: fixture.dir).packages.first { $0.name == "hello" })
+        var newer = hello
+        newer.version = "1.1-1~bpo1"
+        newer.fields["Depends"] = "libgreet1, libc6, greeting-words (>= 2)"
+        try DebianRepository(root: fixture.dir("mirror"), suite: "testing-backports").build(
+            [
+                newer,
+                DebianRepository.Package(
+                    "libgreet1", "1.1-1~bpo1", fields: ["Depends": "missing-in-both"]),
+                DebianRepository.Package(
+                    "greeting-words", "2.0-1~bpo1", files: ["usr/share/greeting/words": ("world\n", false)]),
+            ], releaseFields: ["NotAutomatic": "yes", "ButAutomaticUpgrades": "yes"])
+        try fixture.project(["debian:testing-backports/hello"])
+        let locked = try fixture.devenv("lock", "-C", fixture.dir("proj"))
+        #expect(locked.status == 0, "\(locked.stderr)")
+        #expect(locked.output.contains("+ hello 1.1-1~bpo1"), "\(locked.output)")
+        let lock = try String(contentsOfFile: fixture.dir("proj/devenv.lock"), encoding: .utf8)
+        let pin = try #require(try Lockfile(parsing: lock).shells["default"]?["x86_64-linux"]?.first?.debian)
+        // libgreet1 from the base suite, whose priority is higher; greeting-words from backports,
+        // the only suite whose version will do.
+        #expect(
+            pin.debs.map { "\($0.package) \($0.version) \($0.suite)" } == [
+                "greeting-words 2.0-1~bpo1 testing-backports", "hello 1.1-1~bpo1 testing-backports",
+                "libc6 2.0-1 testing", "libgreet1 1.0-1 testing", "libword1 1.0-1 testing",
+            ])
+        #expect(pin.suite == "testing-backports")
+        #expect(lock.contains("\"suite\": \"testing\""))
+        let ran = try fixture.devenv("develop", "-C", fixture.dir("proj"), "-c", "hello")
+        #expect(ran.status == 0 && ran.output == "hello, world", "\(ran.stderr)")
+        let info = try fixture.devenv("info", "debian:testing-backports/hello")
+        #expect(info.output.hasPrefix("hello 1.1-1~bpo1 (Debian testing-backports, amd64)"), "\(info.output)")
+        // A package only the base suite has is the base suite's to give, as apt's PACKAGE/SUITE.
+        let base = try fixture.devenv("info", "debian:testing-backports/libc6")
+        #expect(
+            base.status != 0 && base.stderr.contains("Debian's testing-backports has no package libc6 for amd64"),
+            "\(base.stderr)")
+        let search = try fixture.devenv("search", "--debian", "--suite", "testing-backports", "greet")
+        #expect(
+            search.output.split(separator: "\n").map { $0.split(separator: " ")[0] } == [
+                "debian:testing-backports/greeting-words", "debian:testing-backports/libgreet1",
+            ], "\(search.output)")
+    }
+
     @Test func updateReadsTheSuiteAnewForDebianRequestsAndTheSetsDebianNames() throws {
         let fixture = try Fixture()
         try fixture.greeterSet()
@@ -199,6 +248,23 @@ struct DebianCommandTests {
         let relocked = try String(contentsOfFile: fixture.dir("proj/devenv.lock"), encoding: .utf8)
         #expect(!relocked.contains("\"relocate\": true"))
         #expect(try fixture.devenv("develop", "-C", fixture.dir("proj"), "-c", "greet").output == "hello, world")
+    }
+
+    @Test func aShellAmongARecipesCompanionsIsWhatItsScriptsRun() throws {
+        // The host's dash, packaged as Debian's is (with usr/bin/sh), which nothing depends on.
+        let fixture = try Fixture(extra: [
+            DebianRepository.Package(
+                "dash", "0.5-1", fields: ["Depends": "libc6"], copies: ["usr/bin/dash": "/usr/bin/dash"],
+                links: ["usr/bin/sh": "dash"])
+        ])
+        try fixture.greeterSet("debian-with = [\"dash\"]")
+        let built = try fixture.devenv("build", "--packages", fixture.dir("set"), "greeter")
+        #expect(built.status == 0, "\(built.stderr)")
+        let script = try String(contentsOfFile: built.output + "/usr/bin/sh-script", encoding: .utf8)
+        #expect(
+            script.hasPrefix("#!" + fixture.devenv.storeDirectory + "/") && script.contains("-dash-0.5-1/usr/bin/sh\n"),
+            "\(script)")
+        #expect(try runCommand(built.output + "/usr/bin/sh-script", []).output == "sh")
     }
 
     @Test func aHermeticRecipeBuildsWithDebianPackagesAndNothingOfTheHosts() throws {

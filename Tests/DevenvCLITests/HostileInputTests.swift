@@ -123,6 +123,10 @@ struct HostileInputTests {
             "devenv.lock is damaged: shells.default.x86_64-linux[0].debian.suite \"../trixie\" is not a Debian suite"
         ),
         (
+            "pkg['debian'] = \(debianPin); pkg['debian']['debs'][0]['suite'] = 'trixie/../x'",
+            "devenv.lock is damaged: shells.default.x86_64-linux[0].debian.debs[0].suite \"trixie/../x\" is not a Debian suite"
+        ),
+        (
             "pkg['request'] = 'debian:trixie/jq'",
             "devenv.lock is damaged: shells.default.x86_64-linux[0].input \"pkgs\" is not the Debian suite of \"debian:trixie/jq\""
         ),

@@ -98,7 +98,7 @@ struct NetworkTests {
 
     /// Each template is a working project: its environment has its tools, and `devenv check`
     /// passes right after `init`, offline once the toolchains are realized (the proxies lead
-    /// nowhere). python's test uses an interpreter of the machine until the set has one.
+    /// nowhere). python's test uses an interpreter of the machine (the template leaves Python to uv).
     @Test(arguments: [
         ("go", "go version", "go version go1.24"),
         ("node", "node --version && npm --version", "v24."), ("python", "uv --version && ruff --version", "uv "),

@@ -134,7 +134,12 @@ struct DebianNetworkTests {
             ("bat", "bat --version", "bat 0.25"), ("cargo", "cargo --version", "cargo 1.85"),
             ("cowsay", "cowsay moo", "< moo >"), ("curl", "curl --version", "curl 8.14"),
             ("delve", "dlv version", "Delve Debugger"), ("docker-compose", "docker-compose version", "2.26"),
-            ("eslint", "eslint --version", "v6.4"), ("fzf", "fzf --version", "0.60"),
+            (
+                // The default formatter and a YAML configuration need what Debian only recommends.
+                "eslint",
+                "printf 'rules:\\n  semi: error\\n' > c.yml && printf 'var x = 1\\n' > x.js && eslint --no-eslintrc -c c.yml x.js || true",
+                "Missing semicolon"
+            ), ("fzf", "fzf --version", "0.60"),
             ("gcc", "gcc --version", "14.2"), ("git", "git --version", "2.47"), ("gnumake", "make --version", "4.4"),
             ("jq", "echo '{\"a\":7}' | jq .a", "7"), ("kubectl", "kubectl version --client", "Client Version"),
             ("neovim", "nvim --headless +'lua io.write(vim.fn.has(\"nvim\"))' +q", "1"),
@@ -149,7 +154,8 @@ struct DebianNetworkTests {
                 "python3.13 -c 'import ssl, sqlite3, ctypes, venv, zlib, lzma, bz2, readline, sys; ssl.create_default_context(); print(sys.version)'",
                 "3.13"
             ),
-            ("postgresql_15", "postgres --version", "15."), ("postgresql_17", "postgres --version", "17."),
+            ("postgresql_15", "postgres --version", "15."), ("postgresql_16", "postgres --version", "16."),
+            ("postgresql_17", "postgres --version", "17."),
             ("redis", "redis-server --version", "v=8"), ("valkey", "valkey-server --version", "v=8"),
             ("ripgrep", "rg --version", "ripgrep 14"), ("rustc", "rustc --version", "rustc 1.85"),
             ("sqlite", "sqlite3 :memory: 'select 6*7'", "42"), ("tmux", "tmux -V", "tmux 3"),
@@ -173,10 +179,12 @@ struct DebianNetworkTests {
         #expect(result.status == 0 && result.output == "work 1", "\(result.output) \(result.stderr)")
     }
 
-    @Test func postgresqlServesASocketInATemporaryDirectory() throws {
+    // 16 is PyPI's wheel, relocated onto bookworm's libraries; 17 is Debian's.
+    @Test(arguments: ["postgresql_16", "postgresql_17"])
+    func postgresqlServesASocketInATemporaryDirectory(package: String) throws {
         // initdb runs postgres through popen, which glibc runs with /bin/sh (Debian's is unpatched).
         let result = try NamedPackages.shared.get().run(
-            ["postgresql_17"], binSh: true, user: true,
+            [package], binSh: true, user: true,
             """
             initdb -D /tmp/data -U postgres >/dev/null
             pg_ctl -D /tmp/data -o "-k /tmp -c listen_addresses=''" -l /tmp/log -w start >/dev/null
@@ -229,10 +237,12 @@ struct DebianNetworkTests {
             result.status == 0 && result.output == "7 1\n7 1\n7 1\n3 c++", "\(result.output) \(result.stderr)")
     }
 
-    @Test func pythonMakesAVenvAndPipInstallsALocalWheel() throws {
+    // Python 3.11's ensurepip needs setuptools' wheel beside pip's.
+    @Test(arguments: ["python311", "python313"])
+    func pythonMakesAVenvAndPipInstallsALocalWheel(python: String) throws {
         // Debian's pip reads the system's CA certificates even to install a local wheel.
         let result = try NamedPackages.shared.get().run(
-            ["python313"], certificates: true,
+            [python], certificates: true,
             """
             python3 -c "import os; os.makedirs('w/hello_pkg')" && printf 'def hi():\n    return "hi from a wheel"\n' > w/hello_pkg/__init__.py
             python3 -m venv /tmp/venv

@@ -3,8 +3,8 @@ import Testing
 
 /// The closure of Debian packages, as apt would install them, from an index the test writes.
 struct DebianResolverTests {
-    /// A resolver over Packages stanzas written as `name version [Field: value]...`.
-    func resolver(_ packages: [(String, String, [String: String])]) throws -> DebianResolver {
+    /// Packages stanzas written as `name version [Field: value]...`, of `suite`.
+    func binaries(_ packages: [(String, String, [String: String])], suite: String = "test") throws -> [DebianBinary] {
         let text = packages.map { name, version, fields -> String in
             let extra = fields.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)\n" }.joined()
             return """
@@ -17,10 +17,14 @@ struct DebianResolverTests {
                 \(extra)
                 """
         }.joined(separator: "\n")
-        let binaries = try DebianStanza.parse(text, file: "Packages").map {
-            try DebianBinary(stanza: $0, file: "Packages")
+        return try DebianStanza.parse(text, file: "Packages").map {
+            try DebianBinary(stanza: $0, file: "Packages", suite: suite)
         }
-        return DebianResolver(binaries, suite: "test")
+    }
+
+    /// A resolver over one suite's stanzas.
+    func resolver(_ packages: [(String, String, [String: String])]) throws -> DebianResolver {
+        DebianResolver(try binaries(packages), suite: "test")
     }
 
     func names(_ binaries: [DebianBinary]) -> [String] { binaries.map { "\($0.name) \($0.version)" } }
@@ -96,5 +100,43 @@ struct DebianResolverTests {
         // Conflicting with a virtual package one provides itself is Debian's "only one of these".
         #expect(names(try resolver.closure(["mta-one"])) == ["mta-one 1"])
         #expect(throws: PackageError.self) { try resolver.closure(["mta-one", "mta-two"]) }
+    }
+
+    @Test func backportsAreTakenForWhatIsAskedAndForWhatOnlyTheyCanSatisfy() throws {
+        let base = try binaries(
+            [
+                ("libc6", "2.36", [:]),
+                ("tool", "1.0", ["Depends": "libc6"]),
+                ("libyaml", "1.0", [:]),
+                ("libjson", "1.0", [:]),
+            ], suite: "stable")
+        let backports = try binaries(
+            [
+                ("tool", "2.0~bpo1", ["Depends": "libc6 (>= 2.34), libyaml, libjson (>= 2)"]),
+                ("libyaml", "2.0~bpo1", [:]),
+                ("libjson", "2.0~bpo1", [:]),
+                ("only-new", "1.0~bpo1", [:]),
+            ], suite: "stable-backports")
+        let resolver = DebianResolver(
+            base + backports, suite: "stable-backports", priorities: ["stable": 500, "stable-backports": 100])
+        // The tool from backports; libyaml from stable, whose priority is higher although
+        // backports' is newer; libjson from backports, the only one that satisfies (>= 2).
+        let closure = try resolver.closure(["tool"])
+        #expect(names(closure) == ["libc6 2.36", "libjson 2.0~bpo1", "libyaml 1.0", "tool 2.0~bpo1"])
+        #expect(closure.map(\.suite) == ["stable", "stable-backports", "stable", "stable-backports"])
+        // Resolved in the base suite itself, backports have nothing to do with it.
+        let stable = DebianResolver(base, suite: "stable")
+        #expect(names(try stable.closure(["tool"])) == ["libc6 2.36", "tool 1.0"])
+        // What only the base suite has is taken from it when asked for.
+        #expect(resolver.binary("libc6")?.suite == "stable")
+        #expect(resolver.binary("only-new")?.suite == "stable-backports")
+    }
+
+    @Test func backportsAndUpdatesAreResolvedWithTheirRelease() {
+        #expect(DebianSource.baseSuites(of: "bookworm-backports") == ["bookworm"])
+        #expect(DebianSource.baseSuites(of: "bookworm-backports-sloppy") == ["bookworm-backports", "bookworm"])
+        #expect(DebianSource.baseSuites(of: "trixie-updates") == ["trixie"])
+        #expect(DebianSource.baseSuites(of: "trixie-proposed-updates") == ["trixie"])
+        #expect(DebianSource.baseSuites(of: "trixie").isEmpty && DebianSource.baseSuites(of: "-backports").isEmpty)
     }
 }

@@ -231,11 +231,19 @@ struct PackageSetTests {
         }
         #expect(try packages.recipe("python3").name == "python313")
         #expect(try packages.recipe("git").environment["GIT_EXEC_PATH"] == "$out/usr/lib/git-core")
+        // The shells their scripts' #! lines name (Debian's are Essential: nothing depends on them).
+        #expect(try packages.recipe("git").debianWith == ["dash"])
+        #expect(try packages.recipe("fzf").debianWith == ["bash"])
         // What Debian's maintainer scripts and alternatives would make, and what gcc is no use without.
         #expect(try packages.recipe("gcc").links["usr/bin/cc"] == "/usr/bin/gcc")
         #expect(try packages.recipe("gcc").debianWith == ["libc6-dev", "dash", "g++"])
         #expect(try packages.recipe("gcc").links["usr/bin/c++"] == "/usr/bin/g++")
         #expect(try packages.recipe("bat").links == ["usr/bin/bat": "/usr/bin/batcat"])
+        // eslint's default formatter and YAML configurations load what Debian only recommends.
+        #expect(
+            try packages.recipe("eslint_modules").debianWith == [
+                "node-chalk", "node-js-yaml", "node-strip-ansi", "node-text-table",
+            ])
         // Debian's Node programs run on the set's node (Debian's finds builtins under /usr/share/nodejs).
         for name in ["typescript", "eslint"] {
             let recipe = try packages.recipe(name)
@@ -245,10 +253,13 @@ struct PackageSetTests {
         let tmux = try packages.recipe("tmux")
         #expect(tmux.hermetic && tmux.dependencies == ["tmux_unwrapped", "libc_bin", "dash", "coreutils"])
         #expect(tmux.script?.contains("LOCPATH") == true)
-        for name in ["postgresql_16", "golangci-lint"] {
-            #expect(try packages.recipe(name).unavailable?.isEmpty == false, "\(name)")
-        }
-        #expect(try packages.recipe("postgresql_16").unavailable?.contains("postgresql_15 (15.") == true)
+        #expect(try packages.recipe("golangci-lint").unavailable?.isEmpty == false)
+        // PostgreSQL 16 is PyPI's wheel of bookworm-built programs, relocated onto bookworm's libraries.
+        let postgresql16 = try packages.recipe("postgresql_16")
+        #expect(postgresql16.unavailable == nil && postgresql16.relocateOnto == ["pg_wheel_libraries"])
+        #expect(postgresql16.sources.keys.sorted() == ["aarch64-linux", "x86_64-linux"])
+        #expect(try packages.recipe("pg_wheel_libraries").debian?.description == "bookworm/libssl3")
+        #expect(packages.versions(of: "postgresql").map(\.name) == ["postgresql_15", "postgresql_16", "postgresql_17"])
     }
 
     /// `count` recipes, each depending on the next one's (`width`: how many of the next level).

@@ -3,7 +3,8 @@ import Foundation
 /// A small Debian archive the tests make: `.deb`s built with dpkg-deb, `Packages` (and `.xz`)
 /// for `amd64` and `all`, a `Release` listing their SHA-256, clearsigned by a test key with gpg
 /// as `InRelease`, with `by-hash` copies as Debian's mirror has them. Served as files; the
-/// caller serves the directory (a loopback HTTP server) or reads it as it likes.
+/// caller serves the directory (a loopback HTTP server) or reads it as it likes. Repositories of
+/// other suites may share the root (a base suite and its backports), as they share the pool.
 public final class DebianRepository: @unchecked Sendable {
     /// One binary package: its control fields, and files as path → (content, executable).
     public struct Package: Sendable {
@@ -48,13 +49,16 @@ public final class DebianRepository: @unchecked Sendable {
 
     private var gnupg: String { root + "/.gnupg" }
 
-    /// Builds the archive of `packages`; `validUntil` (seconds from now) is written when given.
-    public func build(_ packages: [Package], validUntil: Int? = nil, sign: Bool = true) throws {
+    /// Builds the suite of `packages`; `validUntil` (seconds from now) is written when given, and
+    /// `releaseFields` (`NotAutomatic`, say) in the Release.
+    public func build(
+        _ packages: [Package], validUntil: Int? = nil, sign: Bool = true, releaseFields: [String: String] = [:]
+    ) throws {
         let dir = root
         var script = """
             set -e
             cd '\(dir)'
-            rm -rf dists pool build && mkdir -p dists/\(suite)/main/binary-amd64 dists/\(suite)/main/binary-all pool/main build
+            rm -rf dists/\(suite) build && mkdir -p dists/\(suite)/main/binary-amd64 dists/\(suite)/main/binary-all pool/main build
             export GNUPGHOME='\(gnupg)'
             if [ ! -d "$GNUPGHOME" ]; then
               mkdir -m 700 "$GNUPGHOME"
@@ -97,6 +101,7 @@ public final class DebianRepository: @unchecked Sendable {
                 """
         }
         let expiry = validUntil.map { "printf 'Valid-Until: %s\\n' \"$(date -u -R -d '\($0) seconds')\"" } ?? ""
+        let fields = releaseFields.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)\\n" }.joined()
         script += """
             cd dists/\(suite)
             for arch in amd64 all; do
@@ -108,6 +113,7 @@ public final class DebianRepository: @unchecked Sendable {
             {
               printf 'Origin: Tests\\nSuite: \(suite)\\nCodename: \(suite)\\nDate: %s\\n' "$(date -u -R)"
               \(expiry)
+              printf '\(fields)'
               printf 'Acquire-By-Hash: yes\\nNo-Support-for-Architecture-all: Packages\\nArchitectures: all amd64\\nComponents: main\\nSHA256:\\n'
               for f in main/binary-amd64/Packages main/binary-amd64/Packages.xz main/binary-all/Packages main/binary-all/Packages.xz; do
                 printf ' %s %s %s\\n' "$(sha256sum $f | cut -d' ' -f1)" "$(stat -c %s $f)" "$f"
