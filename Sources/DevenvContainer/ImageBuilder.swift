@@ -188,7 +188,8 @@ public struct ImageBuilder {
                 "created": created, "created_by": .string("devenv"),
                 "comment": .string(
                     layer.paths.isEmpty
-                        ? "devenv: /bin, /etc and /tmp" : "store paths: " + layer.paths.joined(separator: " ")),
+                        ? ImageContents.comment + contents.summary
+                        : "store paths: " + layer.paths.joined(separator: " ")),
             ])
         }
         return Array(

@@ -26,6 +26,31 @@ struct ImageContents {
     private(set) var variables: [(name: String, value: String)] = []
 
     static let certificates = "etc/ssl/certs/ca-certificates.crt"
+    /// How the last layer's history entry starts; `summary` follows.
+    static let comment = "made by devenv: "
+
+    /// What the layer holds at its top, for `inspect`: `/bin /etc /tmp /usr/bin/env …`.
+    var summary: String {
+        Set(entries.keys.map { $0 == "usr/bin/env" ? $0 : String($0.split(separator: "/")[0]) }).sorted()
+            .map { "/" + $0 }.joined(separator: " ")
+    }
+
+    /// `/usr/bin/env` where no package has coreutils' `env`: what `#!/usr/bin/env PROGRAM` lines
+    /// (and `-S`, and `NAME=VALUE` before the program) need, in the image's bash.
+    static func env(bash: String) -> String {
+        """
+        #!\(bash)
+        # /usr/bin/env for #! lines: the image has no coreutils.
+        if [ "$1" = "-S" ]; then shift; set -- $1 "${@:2}"; fi
+        while [ $# -gt 0 ] && [[ $1 == [A-Za-z_]*=* ]]; do export "$1"; shift; done
+        if [ $# -eq 0 ]; then
+          for name in $(compgen -e); do printf '%s=%s\n' "$name" "${!name}"; done
+          exit 0
+        fi
+        exec "$@"
+
+        """
+    }
 
     init(spec: ContainerSpec, environment: Environment, copies: [ImageCopy], paths: ImagePaths, store: Store) throws {
         self.spec = spec
@@ -42,7 +67,11 @@ struct ImageContents {
         }
         if programs["sh"] == nil, let bash = programs["bash"] { programs["sh"] = bash }
         for (name, target) in programs { entries["bin/" + name] = .link(target) }
-        if let env = programs["env"] { entries["usr/bin/env"] = .link(env) }
+        if let env = programs["env"] {
+            entries["usr/bin/env"] = .link(env)
+        } else if let bash = programs["bash"] {
+            entries["usr/bin/env"] = .file(mode: 0o555, contents: Array(ImageContents.env(bash: bash).utf8))
+        }
         entries["tmp"] = .directory(mode: 0o1777, owner: (0, 0))
         entries["root"] = .directory(mode: 0o700, owner: (0, 0))
 
@@ -85,7 +114,7 @@ struct ImageContents {
         if let range = replaced.range(of: "${packages.") {
             let reference = replaced[range.lowerBound...].prefix { $0 != "}" }
             throw ContainerError(
-                "\(reference)} in \(place) of [containers.\(spec.name)] is not one of the image's packages")
+                "\(reference)} in \(place) of the container \(spec.key) is not one of the image's packages")
         }
         return paths.imagePath(of: replaced)
     }
@@ -161,7 +190,9 @@ struct ImageUser {
         let parts = text.split(separator: ":").map(String.init)
         if let number = Int(parts[0]) {
             uid = number
-            if number != 0 { name = "user" }
+            if number != 0 && number != 65534 { name = "user" }
+        } else if parts[0] == "nobody" {
+            uid = 65534
         } else if parts[0] != "root" {
             name = parts[0]
             uid = 1000
@@ -174,6 +205,8 @@ struct ImageUser {
                 group = parts[1]
                 gid = group == "root" ? 0 : 1000
             }
+        } else if uid == 65534 {
+            (gid, group) = (65534, "nogroup")
         } else if uid != 0 {
             gid = uid
             group = name ?? "user"
@@ -184,14 +217,14 @@ struct ImageUser {
     var home: String? { name.map { "/home/\($0)" } }
 
     var passwd: String {
-        var lines = ["root:x:0:0:root:/root:/bin/sh", "nobody:x:65534:65534:nobody:/nonexistent:/bin/false"]
+        var lines = ["root:x:0:0:root:/root:/bin/sh", "nobody:x:65534:65534:nobody:/var/empty:/bin/sh"]
         if let name, let home { lines.append("\(name):x:\(uid):\(gid)::\(home):/bin/sh") }
         return lines.joined(separator: "\n") + "\n"
     }
 
     var groupFile: String {
         var lines = ["root:x:0:", "nogroup:x:65534:"]
-        if gid != 0 && gid != 65534 { lines.append("\(group):x:\(gid):") }
+        if gid != 0 && gid != 65534 && group != "root" && group != "nogroup" { lines.append("\(group):x:\(gid):") }
         return lines.joined(separator: "\n") + "\n"
     }
 }

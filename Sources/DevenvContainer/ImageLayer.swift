@@ -12,6 +12,8 @@ public struct ImageLayer: Sendable, Equatable {
     public var size: Int64
     public var mediaType: String
     public var paths: [String]
+    /// What a layer without store paths holds, as its history entry says (`inspect`).
+    public var note = ""
 
     public static func mediaType(for compression: Compressor.Method) -> String {
         compression == .zstd

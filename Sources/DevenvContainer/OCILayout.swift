@@ -114,9 +114,11 @@ public enum OCILayout {
             let paths =
                 comment.hasPrefix("store paths: ")
                 ? comment.dropFirst("store paths: ".count).split(separator: " ").map(String.init) : []
-            return ImageLayer(
+            var layer = ImageLayer(
                 digest: try digest(descriptor), diffID: offset < diffIDs.count ? diffIDs[offset] : "", size: size,
                 mediaType: mediaType, paths: paths)
+            if paths.isEmpty { layer.note = comment }
+            return layer
         }
         return Description(name: name, manifestDigest: manifestDigest, configDigest: configDigest, layers: layers)
     }

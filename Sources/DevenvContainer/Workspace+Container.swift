@@ -13,10 +13,10 @@ extension Workspace {
             return try lock.environment(
                 shell: Manifest.defaultShell, system: system, manifest: manifest, store: store.directory)
         }
-        guard let packages = lock.shells[ContainerSpec.lockName(spec.name)]?[system],
+        guard let packages = lock.shells[ContainerSpec.lockName(spec.key)]?[system],
             packages.map(\.request) == requests
         else {
-            throw ProjectError("devenv.lock does not pin the packages of [containers.\(spec.name)]; run `devenv lock`")
+            throw ProjectError("devenv.lock does not pin the packages of the container \(spec.key); run `devenv lock`")
         }
         return Environment(shell: Manifest.defaultShell, system: system, packages: packages)
     }
@@ -42,11 +42,13 @@ extension Workspace {
         for component in relative.split(separator: "/") where component != "." {
             path += "/" + component
             guard let info = try SystemCall.lstatIfExists(path) else {
-                throw ProjectError("[containers.\(spec.name)] copies '\(relative)', which does not exist")
+                throw ProjectError(
+                    "\(spec.copyLocations[relative] ?? "[containers.\(spec.key)]"): copies '\(relative)', which does not exist"
+                )
             }
             if SystemCall.isSymlink(info) {
                 throw ProjectError(
-                    "[containers.\(spec.name)] copies '\(relative)', but '\(path)' is a link; devenv copies no link's target into an image"
+                    "\(spec.copyLocations[relative] ?? "[containers.\(spec.key)]"): copies '\(relative)', but '\(path)' is a link; devenv copies no link's target into an image"
                 )
             }
         }

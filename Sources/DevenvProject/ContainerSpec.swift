@@ -10,12 +10,18 @@ public struct ContainerSpec: Sendable, Equatable, Codable {
         public var to: String
     }
 
+    /// The image's name (its repository in tags and registries).
     public var name: String
+    /// What the project calls it: `[containers.KEY]` (where it is the name too) or flake.nix's
+    /// `packages.<system>.KEY`. Its lock entry and its layout in `.devenv/containers` go by it.
+    public var key: String
     /// Package requests as written; nil: the default shell's packages. The lock pins them as the
     /// shell `lockName` (a name no `[shells.NAME]` can have).
     public var packages: [String]?
     /// Where each package request is written, for messages.
     public var locations: [String: String] = [:]
+    /// Where each copy's `from` is written, for messages.
+    public var copyLocations: [String: String] = [:]
     public var cmd: [String] = []
     public var entrypoint: [String] = []
     public var env: [String: String] = [:]
@@ -28,8 +34,9 @@ public struct ContainerSpec: Sendable, Equatable, Codable {
     public var tag: String = "latest"
     public var maxLayers: Int = 100
 
-    public init(name: String, packages: [String]? = nil) {
+    public init(name: String, key: String? = nil, packages: [String]? = nil) {
         self.name = name
+        self.key = key ?? name
         self.packages = packages
     }
 
@@ -145,6 +152,7 @@ public struct ContainerSpec: Sendable, Equatable, Codable {
                     throw reader.document.error(at: reader.path + ["copy"], element: to, clash)
                 }
                 spec.copy.append(Copy(from: from, to: to))
+                spec.copyLocations[from] = reader.document.location(of: reader.path + ["copy"], element: from)
             }
             if let workdir = spec.workdir, let copy = spec.copy.first(where: { workdir.hasPrefix($0.to + "/") }) {
                 throw reader.error(

@@ -138,11 +138,11 @@ struct NixProjectEvaluation: @unchecked Sendable {
                 value, evaluator: evaluator, nixpkgs: nixpkgs, root: directory)
             manifest.flakeLock = lock
             inputSources = sources
-            manifest.shells = try flakeShells(outputs, evaluator: evaluator)
+            manifest.containers = try flakeImages(outputs, evaluator: evaluator)
+            manifest.shells = try flakeShells(outputs, evaluator: evaluator, required: manifest.containers.isEmpty)
             let shell = manifest.shells[Manifest.defaultShell]!
             manifest.checks = try flakeChecks(outputs, evaluator: evaluator, shell: shell)
             manifest.scripts = try flakeApps(outputs, evaluator: evaluator, shell: shell)
-            manifest.containers = try flakeImages(outputs, evaluator: evaluator)
         } else {
             let shell = try evaluator.autoCall(value, NixAttrs())
             manifest.shells = [Manifest.defaultShell: try self.shell(shell, evaluator: evaluator, what: displayName)]
@@ -314,8 +314,11 @@ struct NixProjectEvaluation: @unchecked Sendable {
         return try bySystem[system].map { try evaluator.force($0) }
     }
 
-    /// A flake's `devShells.<system>` (or the older `devShell.<system>`), by name.
-    private func flakeShells(_ outputs: NixAttrs, evaluator: NixEvaluator) throws -> [String: Manifest.Shell] {
+    /// A flake's `devShells.<system>` (or the older `devShell.<system>`), by name; a flake with
+    /// none is an error unless it is not `required` (it has images to build).
+    private func flakeShells(_ outputs: NixAttrs, evaluator: NixEvaluator, required: Bool) throws
+        -> [String: Manifest.Shell]
+    {
         var shells: [String: Manifest.Shell] = [:]
         if case .attrs(let named)? = try forSystem("devShells", of: outputs, evaluator: evaluator) {
             for name in named.sortedNames {
@@ -324,7 +327,7 @@ struct NixProjectEvaluation: @unchecked Sendable {
         } else if let legacy = try forSystem("devShell", of: outputs, evaluator: evaluator) {
             shells[Manifest.defaultShell] = try shell(legacy, evaluator: evaluator, what: "devShell.\(system)")
         }
-        guard !shells.isEmpty else {
+        guard !shells.isEmpty || !required else {
             throw ManifestError("\(displayName): the flake has no devShells.\(system)")
         }
         if shells[Manifest.defaultShell] == nil {
@@ -375,7 +378,6 @@ struct NixProjectEvaluation: @unchecked Sendable {
     private func flakeImages(_ outputs: NixAttrs, evaluator: NixEvaluator) throws -> [String: ContainerSpec] {
         guard case .attrs(let named)? = try forSystem("packages", of: outputs, evaluator: evaluator) else { return [:] }
         var images: [String: ContainerSpec] = [:]
-        var names: [String: String] = [:]
         for attribute in named.sortedNames {
             guard case .attrs(let made) = try evaluator.force(named[attribute]!), let given = made["__devenvImage"],
                 case .attrs(let attrs) = try evaluator.force(given)
@@ -396,11 +398,7 @@ struct NixProjectEvaluation: @unchecked Sendable {
                     "\(place("name")): \(name.debugDescription) is not an image name (lowercase letters, digits, '.', '_' and '-')"
                 )
             }
-            if let other = names[name] {
-                throw ManifestError("\(place("name")): packages.\(system).\(other) is an image named '\(name)' too")
-            }
-            names[name] = attribute
-            var spec = ContainerSpec(name: name, packages: [])
+            var spec = ContainerSpec(name: name, key: attribute, packages: [])
             if let tag = attrs["tag"] {
                 let text = try evaluator.text(of: tag).text
                 guard ContainerSpec.isTag(text) else { throw ManifestError("\(place("tag")): '\(text)' is not a tag") }
@@ -430,6 +428,12 @@ struct NixProjectEvaluation: @unchecked Sendable {
                 guard case .attrs(let settings) = try evaluator.force(config) else {
                     throw ManifestError("\(place("config")): config is not a set")
                 }
+                let known: Set = ["Cmd", "Entrypoint", "Env", "WorkingDir", "User", "ExposedPorts", "Labels"]
+                if let unknown = settings.sortedNames.first(where: { !known.contains($0) }) {
+                    throw ManifestError(
+                        "\(place("config")): config.\(unknown) is not supported by devenv's images (they take \(known.sorted().joined(separator: ", ")))"
+                    )
+                }
                 let strings = { (key: String) throws -> [String] in
                     guard let entry = settings.entries[key] else { return [] }
                     return try self.list(entry, evaluator: evaluator, what: "config.\(key)").map {
@@ -444,8 +448,23 @@ struct NixProjectEvaluation: @unchecked Sendable {
                     }
                     spec.env[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
                 }
-                if let workdir = settings["WorkingDir"] { spec.workdir = try evaluator.text(of: workdir).text }
-                if let user = settings["User"] { spec.user = try evaluator.text(of: user).text }
+                if let workdir = settings["WorkingDir"] {
+                    let text = try evaluator.text(of: workdir).text
+                    guard text == "/" || ContainerSpec.isImagePath(text) else {
+                        throw ManifestError(
+                            "\(place("config")): config.WorkingDir must be an absolute path without '.' or '..'")
+                    }
+                    spec.workdir = text
+                }
+                if let user = settings["User"] {
+                    let text = try evaluator.text(of: user).text
+                    guard ContainerSpec.isUser(text) else {
+                        throw ManifestError(
+                            "\(place("config")): config.User must be NAME, UID, NAME:GROUP or UID:GID (letters, digits, '_' and '-')"
+                        )
+                    }
+                    spec.user = text
+                }
                 if case .attrs(let ports)? = try settings["ExposedPorts"].map({ try evaluator.force($0) }) {
                     spec.ports = try ports.sortedNames.map { text in
                         guard let port = ContainerSpec.port(text) else {

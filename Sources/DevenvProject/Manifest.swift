@@ -72,7 +72,7 @@ public struct Manifest: Sendable, Equatable {
         var all = shells
         for container in containers.values {
             guard let packages = container.packages else { continue }
-            all[ContainerSpec.lockName(container.name)] = Shell(
+            all[ContainerSpec.lockName(container.key)] = Shell(
                 packages: packages.compactMap(PackageRequest.init), env: [:], hook: nil, aliases: [:],
                 locations: container.locations)
         }

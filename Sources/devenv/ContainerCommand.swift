@@ -17,28 +17,31 @@ struct ContainerCommand: ParsableCommand {
     )
 }
 
-extension Compressor.Method: ExpressibleByArgument {}
+/// What `--compression` offers for layers: what registries and runtimes read.
+enum LayerCompression: String, ExpressibleByArgument, CaseIterable {
+    case gzip
+    case zstd
+
+    var method: Compressor.Method { self == .gzip ? .gzip : .zstd }
+}
 
 /// How a container's image is built (its layers taken from the cache where they are there).
 struct ContainerSelection: ParsableArguments {
     @Option(help: "How layers are compressed: gzip or zstd.")
-    var compression: Compressor.Method = .gzip
+    var compression: LayerCompression = .gzip
 
     @OptionGroup var project: ProjectOptions
 
-    func validate() throws {
-        guard compression != .xz else { throw ValidationError("--compression must be gzip or zstd") }
-    }
-
-    func build(_ name: String?, _ session: Session) throws -> (image: ContainerImage, workspace: Workspace) {
+    func build(_ name: String?, _ session: Session) throws -> (image: ContainerImage, workspace: Workspace, key: String)
+    {
         let workspace = try project.workspace(session)
         let spec = try workspace.manifest.container(name)
-        let image = try workspace.buildImage(spec, realizer: session.realizer(), compression: compression)
+        let image = try workspace.buildImage(spec, realizer: session.realizer(), compression: compression.method)
         let stored = image.layers.count - 1
         printError(
             "\(image.name):\(image.tag): \(image.layers.count) layers, \(image.layersWritten) of the \(stored) store layers written"
                 + (image.layersWritten < stored ? " (the others kept from earlier builds)" : ""))
-        return (image, workspace)
+        return (image, workspace, spec.key)
     }
 }
 
@@ -82,7 +85,7 @@ struct ContainerBuildCommand: ParsableCommand {
     func run() throws {
         try withManifestErrors {
             let session = try Session()
-            let (image, workspace) = try container.build(name, session)
+            let (image, workspace, key) = try container.build(name, session)
             if stdout {
                 try DockerArchive.write(image, to: STDOUT_FILENO, name: "standard output")
                 printError("\(image.name):\(image.tag) \(image.manifestDigest)")
@@ -92,7 +95,7 @@ struct ContainerBuildCommand: ParsableCommand {
                 try DockerArchive.write(image, toFile: dockerArchive)
                 printError("wrote \(dockerArchive)")
             } else {
-                let directory = try output ?? ContainerBuildCommand.defaultDirectory(of: image, in: workspace.project)
+                let directory = try output ?? ContainerBuildCommand.defaultDirectory(of: key, in: workspace.project)
                 try OCILayout.write(image, to: directory)
                 printError("wrote \(directory)")
             }
@@ -100,12 +103,12 @@ struct ContainerBuildCommand: ParsableCommand {
         }
     }
 
-    /// `.devenv/containers/NAME` of the project.
-    static func defaultDirectory(of image: ContainerImage, in project: Project) throws -> String {
+    /// `.devenv/containers/KEY` of the project.
+    static func defaultDirectory(of key: String, in project: Project) throws -> String {
         try project.checkStateDirectory()
         try ProjectStateDirectory.prepare(project.stateDirectory)
         try OwnFiles.directory(project.stateDirectory + "/containers")
-        return project.stateDirectory + "/containers/" + image.name
+        return project.stateDirectory + "/containers/" + key
     }
 }
 
@@ -147,7 +150,7 @@ struct ContainerInspectCommand: ParsableCommand {
             path = image
         } else {
             let project = try directory.project()
-            let name = try image ?? ProjectFiles(project).manifest().container(nil).name
+            let name = try image ?? ProjectFiles(project).manifest().container(nil).key
             path = project.stateDirectory + "/containers/" + name
             guard FileManager.default.fileExists(atPath: path + "/index.json") else {
                 throw ValidationError("\(path) has no image; run `devenv container build \(name)`")
@@ -165,7 +168,7 @@ struct ContainerInspectCommand: ParsableCommand {
         }
         print("\(read.name) \(read.manifestDigest)")
         for (index, layer) in read.layers.enumerated() {
-            let what = layer.paths.isEmpty ? ["/bin, /etc, /tmp, /usr/bin/env"] : layer.paths
+            let what = layer.paths.isEmpty ? [layer.note] : layer.paths
             print("\(index + 1)\t\(layer.digest.prefix(19))\t\(Format.bytes(UInt64(layer.size)))\t\(what[0])")
             for path in what.dropFirst() { print("\t\t\t\(path)") }
         }
@@ -201,7 +204,7 @@ struct ContainerPushCommand: ParsableCommand {
         try withManifestErrors {
             let session = try Session()
             let target = try RegistryReference(parsing: reference)
-            let (image, _) = try container.build(name, session)
+            let (image, _, _) = try container.build(name, session)
             let environment = ProcessInfo.processInfo.environment
             let credentials: RegistryClient.Credentials? =
                 if let token = environment["DEVENV_REGISTRY_TOKEN"] {

@@ -229,7 +229,6 @@ import Testing
           outputs = { self, nixpkgs }:
             let pkgs = nixpkgs.legacyPackages.x86_64-linux;
             in {
-              devShells.x86_64-linux.default = pkgs.mkShell { packages = [ pkgs.motd ]; };
               packages.x86_64-linux.image = pkgs.dockerTools.buildLayeredImage {
                 name = "my-app";
                 tag = "v1";
@@ -247,7 +246,8 @@ import Testing
             currentDirectory: fixture.dir("proj"))
         #expect(built.status == 0, "\(built.stderr)")
         #expect(built.output.hasPrefix("my-app:v1 sha256:"))
-        let layout = fixture.dir("proj/.devenv/containers/my-app")
+        // A flake with only an image is a project; its layout goes by the attribute's name.
+        let layout = fixture.dir("proj/.devenv/containers/image")
         let config = try fixture.dir.sh("skopeo inspect --config oci:\(layout):v1")
         let settings =
             (try JSONSerialization.jsonObject(with: Data(config.utf8)) as! [String: Any])["config"] as! [String: Any]
@@ -258,6 +258,10 @@ import Testing
         #expect(try fixture.dir.sh("bwrap --bind bundle/rootfs / --proc /proc --dev /dev \(cmd[0])") == "greet 1.0")
         #expect(
             try FileManager.default.destinationOfSymbolicLink(atPath: fixture.dir("bundle/rootfs/bin/greet")) == cmd[0])
+        let inspected = try runCommand(
+            DevenvCLI.binary, ["container", "inspect", "image"], environment: environment,
+            currentDirectory: fixture.dir("proj"))
+        #expect(inspected.output.hasPrefix("my-app:v1 sha256:"), "\(inspected.stderr)")
 
         // What devenv cannot do is an error at its place, not an image without it.
         let flake = try String(contentsOfFile: fixture.dir("proj/flake.nix"), encoding: .utf8)
@@ -267,7 +271,7 @@ import Testing
             DevenvCLI.binary, ["container", "build", "image"], environment: environment,
             currentDirectory: fixture.dir("proj"))
         #expect(refused.status == 2)
-        #expect(refused.stderr.contains("flake.nix:9:"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("flake.nix:8:"), "\(refused.stderr)")
         #expect(refused.stderr.contains("'fromImage' is not supported"))
     }
 

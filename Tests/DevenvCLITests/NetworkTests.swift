@@ -29,7 +29,11 @@ struct NetworkTests {
     /// The issue's image: nodejs_24 and bash from the set, run from the image alone.
     @Test func aNodeImageRunsNodeFromItsOwnStore() throws {
         let dir = try TemporaryDirectory("network")
-        try dir.sh("mkdir -p app/dist && echo 'console.log(6 * 7)' > app/dist/app.js")
+        try dir.sh(
+            """
+            mkdir -p app/dist && echo 'console.log(6 * 7)' > app/dist/app.js
+            printf '#!/usr/bin/env node\\nconsole.log(process.env.GREETING)\\n' > app/dist/tool && chmod +x app/dist/tool
+            """)
         try """
         [shell]
         packages = ["nodejs_24", "bash"]
@@ -49,6 +53,8 @@ struct NetworkTests {
         #expect(try run("/bin/node /app/app.js") == "42")
         #expect(try run("/bin/bash -c 'echo $BASH_VERSION'").hasPrefix("5."))
         #expect(try run("/bin/sh -c 'node -e \"console.log(1)\"'") == "1")
+        // No coreutils in the image: /usr/bin/env is bash's stand-in, enough for #! lines.
+        #expect(try run("/usr/bin/env GREETING=hi /app/tool") == "hi")
     }
 
     @Test(arguments: [
