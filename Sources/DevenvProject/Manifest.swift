@@ -284,6 +284,22 @@ extension Manifest {
                     }
                     container.locations[text] = location
                 }
+                // `${packages.NAME}` can only be a package the image has.
+                let defaultShell = shells[Manifest.defaultShell]!
+                let holds = { (name: String) -> Bool in
+                    guard let packages = container.packages else { return defaultShell.has(name) }
+                    return packages.contains { PackageRequest($0)?.name == name }
+                }
+                let texts =
+                    container.cmd.map { (["cmd"], $0) } + container.entrypoint.map { (["entrypoint"], $0) }
+                    + container.env.sorted(by: { $0.key < $1.key }).map { (["env", $0.key], $0.value) }
+                for (path, text) in texts {
+                    if let name = Manifest.packageReferences(in: text).first(where: { !holds($0) }) {
+                        throw document.error(
+                            at: reader.path + path,
+                            "uses the store path of '\(name)', which is not a package of the image")
+                    }
+                }
                 containers[key] = container
             }
         }

@@ -163,6 +163,10 @@ struct ManifestTests {
             "devenv.toml:2:1: 'workdir' /app/sub is inside the copy to /app"
         ),
         ("[containers.web]\nmax-layers = 1\n", "devenv.toml:2:1: 'max-layers' must be between 2 and 125"),
+        (
+            "[shell]\npackages = [\"jq\"]\n[containers.web]\npackages = [\"jq\"]\ncmd = [\"${packages.go}/bin/go\"]\n",
+            "devenv.toml:5:1: uses the store path of 'go', which is not a package of the image"
+        ),
         ("[containers.web]\nworkdir = \"app\"\n", "devenv.toml:2:1: 'workdir' must be an absolute path"),
         ("[containers.web]\nimage = \"x\"\n", "devenv.toml:2:1: unknown key 'image' in 'containers.web'"),
     ]
