@@ -439,7 +439,7 @@ import Testing
         #expect(try fixture.build("-o", fixture.dir("planted")) == digest)
         #expect(try fixture.dir.sh("test -L planted/blobs/sha256/\(config) && echo link || echo file") == "file")
 
-        let other = try Fixture(container: "packages = [\"pkgs.nope\"]")
+        let other = try Fixture(container: "packages = [\"pkgs.greet\", \"pkgs.nope\"]")
         let unknown = try other.run("container", "build")
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("devenv.toml:"), "\(unknown.stderr)")
