@@ -30,7 +30,12 @@ struct StoreRemoveRootCommand: ParsableCommand {
 struct StoreWhyDependsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "why-depends",
-        abstract: "Show why A depends on B: a shortest chain of references from A to B."
+        abstract: "Show why A depends on B: a shortest chain of references from A to B.",
+        discussion: """
+            Under each path of the chain but the last, the file of it that names the next one \
+            (relative to the path; a link's target counts) and the text around the reference, \
+            as `nix why-depends --precise` shows them.
+            """
     )
 
     @Argument(help: "The path that depends.") var from: String
@@ -41,7 +46,12 @@ struct StoreWhyDependsCommand: ParsableCommand {
         let chain = try store.referenceChain(
             from: store.storePath(containing: from), to: store.storePath(containing: to))
         for (depth, path) in chain.enumerated() {
-            print(String(repeating: "  ", count: depth) + (depth == 0 ? "" : "→ ") + store.directory.fullPath(of: path))
+            let indent = String(repeating: "  ", count: depth)
+            print(indent + (depth == 0 ? "" : "→ ") + store.directory.fullPath(of: path))
+            guard depth + 1 < chain.count, let site = try store.referenceSite(in: path, of: chain[depth + 1]) else {
+                continue
+            }
+            print(indent + "  " + (site.file.isEmpty ? "(the path itself)" : site.file) + ": " + site.context)
         }
     }
 }
