@@ -62,7 +62,11 @@ public struct ServiceDirectory: Sendable {
         }
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            guard let current = try running() else { return true }
+            guard let current = try running() else {
+                // Its lock is free; `down` is done once the process itself is gone too.
+                while names.isEmpty, ServiceDirectory.isRunning(status.pid), Date() < deadline { usleep(5_000) }
+                return true
+            }
             if !names.isEmpty,
                 names.allSatisfy({ current[$0].map { $0.state == .stopped || $0.state == .failed } ?? true })
             {
@@ -71,6 +75,15 @@ public struct ServiceDirectory: Sendable {
             usleep(20_000)
         }
         return false
+    }
+
+    /// Whether process `pid` exists and has not ended (a zombie has).
+    static func isRunning(_ pid: pid_t) -> Bool {
+        guard kill(pid, 0) == 0 || errno == EPERM else { return false }
+        guard let stat = OwnFiles.contents(of: "/proc/\(pid)/stat", limit: 4096),
+            let close = stat.lastIndex(of: UInt8(ascii: ")")), close + 2 < stat.count
+        else { return false }
+        return stat[close + 2] != UInt8(ascii: "Z")
     }
 
     /// Asks the supervisor to start `names` (and what they come after) and waits until it has
