@@ -156,7 +156,7 @@ WRAPPER_SCRIPT = r"""for dependency in $DEVENV_DEPENDENCIES; do
 @FIND@  if [ -e "$dependency/usr/bin/dash" ]; then shell="$dependency/usr/bin/dash"; fi
 done
 @MODULES@mkdir -p "$out/bin"
-for path in "$program"/usr/bin/*; do
+for path in "$program"/usr/bin/* "$program"/usr/sbin/*; do
   if [ -d "$path" ] || [ ! -x "$path" ]; then continue; fi
   cat > "$out/bin/${path##*/}" <<EOF
 #!$shell
