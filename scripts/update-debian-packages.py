@@ -50,8 +50,8 @@ PACKAGES = {
     "cargo": ("trixie", "cargo", {"links": {"usr/bin/cc": "/usr/bin/gcc"}}),
     # With dash (Debian's /bin/sh is Essential, so nothing depends on it), which the `#!/bin/sh`
     # lines of git-core's scripts then name: relocation points them at the closure's shell.
-    "git": ("trixie", "git", {"debian-with": ["dash"], "env": {
-        "GIT_EXEC_PATH": "$out/usr/lib/git-core", "GIT_TEMPLATE_DIR": "$out/usr/share/git-core/templates"}}),
+    # Run through a wrapper (WRAPPED_TOOLS), which sets its variables.
+    "git_unwrapped": ("trixie", "git", {"debian-with": ["dash"]}),
     "ripgrep": ("trixie", "ripgrep", {}),
     "bash": ("trixie", "bash", {"links": {"usr/bin/sh": "/usr/bin/bash"}}),
     "coreutils": ("trixie", "coreutils", {}),
@@ -60,11 +60,11 @@ PACKAGES = {
     # fzf-tmux is `#!/usr/bin/env bash`.
     "fzf": ("trixie", "fzf", {"debian-with": ["bash"]}),
     "bat": ("trixie", "bat", {"links": {"usr/bin/bat": "/usr/bin/batcat"}}),
-    "neovim": ("trixie", "neovim", {}),
-    # Run through a wrapper that gives it the store's C.UTF-8 where the host has no locales (LOCALE_TOOLS).
+    # These run through wrappers that give them the C library's files where the host lacks them (WRAPPED_TOOLS).
+    "neovim_unwrapped": ("trixie", "neovim", {}),
     "tmux_unwrapped": ("trixie", "tmux", {}),
     # The C library's programs and its C.UTF-8 locale (/usr/lib/locale/C.utf8).
-    "libc_bin": ("trixie", "libc-bin", {}),
+    "libc_bin_unwrapped": ("trixie", "libc-bin", {}),
     "dash": ("trixie", "dash", {"links": {"usr/bin/sh": "/usr/bin/dash"}}),
     "jq": ("trixie", "jq", {}),
     "cowsay": ("trixie", "cowsay", {"env": {"COWPATH": "$out/usr/share/cowsay/cows"}}),
@@ -115,27 +115,61 @@ for program in @PROGRAMS@; do
 done
 """
 
-# name → (the program's recipe above, programs): Debian's C library looks for locales only under the
-# host's /usr/lib/locale, and these programs refuse to start without a UTF-8 one. Their wrappers
-# (dash scripts, written hermetically) point LOCPATH at the store's C.UTF-8 only where the host has
-# no locales (a container, a sandbox): elsewhere the program and what it starts keep the host's.
-LOCALE_TOOLS = {"tmux": ("tmux_unwrapped", ["tmux"])}
+# name → (the program's recipe above, a program of it, the variable its wrappers set, recipe `env`,
+# directories of the program linked into the wrapper's output for `env`): Debian's C library looks
+# for locales only under the host's /usr/lib/locale and for iconv modules only in the host's
+# /usr/lib/TRIPLET/gconv. The wrappers of the package's programs (dash scripts, written
+# hermetically) point LOCPATH at the store's C.UTF-8 (tmux refuses to start without a UTF-8
+# locale) or GCONV_PATH at the store's modules (iconv, git's i18n.commitEncoding, nvim's
+# fileencodings) only where the host has none (a container, a sandbox): elsewhere the program and
+# what it starts keep the host's, which host programs, with their own C library, can read.
+WRAPPED_TOOLS = {
+    "tmux": ("tmux_unwrapped", "tmux", "LOCPATH", {}, []),
+    "git": ("git_unwrapped", "git", "GCONV_PATH", {
+        "GIT_EXEC_PATH": "$out/usr/lib/git-core", "GIT_TEMPLATE_DIR": "$out/usr/share/git-core/templates"},
+        ["usr/lib/git-core", "usr/share/git-core"]),
+    "neovim": ("neovim_unwrapped", "nvim", "GCONV_PATH", {}, []),
+    "libc_bin": ("libc_bin_unwrapped", "iconv", "GCONV_PATH", {}, []),
+}
 
-LOCALE_SCRIPT = r"""for dependency in $DEVENV_DEPENDENCIES; do
-  if [ -e "$dependency/usr/bin/@PROGRAM@" ]; then program="$dependency"; fi
-  if [ -d "$dependency/usr/lib/locale/C.utf8" ]; then locales="$dependency/usr/lib/locale"; fi
-  if [ -e "$dependency/usr/bin/dash" ]; then shell="$dependency/usr/bin/dash"; fi
-done
-mkdir -p "$out/bin"
-for name in @PROGRAMS@; do
-  cat > "$out/bin/$name" <<EOF
-#!$shell
-if [ -z "\${LOCPATH-}" ] && [ ! -e /usr/lib/locale/locale-archive ] && [ ! -e /usr/lib/locale/C.utf8 ]; then
+WRAPPER_FIND = {
+    "LOCPATH": r"""  if [ -d "$dependency/usr/lib/locale/C.utf8" ]; then locales="$dependency/usr/lib/locale"; fi
+""",
+    "GCONV_PATH": "",
+}
+
+# The store the build sees is the closure: the one C library there, with its modules, is the programs'.
+WRAPPER_MODULES = r"""for modules in "${program%/*}"/*/usr/lib/*/gconv; do :; done
+"""
+
+WRAPPER_SETTING = {
+    "LOCPATH": r"""if [ -z "\${LOCPATH-}" ] && [ ! -e /usr/lib/locale/locale-archive ] && [ ! -e /usr/lib/locale/C.utf8 ]; then
   export LOCPATH='$locales'
-fi
-exec '$program/usr/bin/$name' "\$@"
+fi""",
+    "GCONV_PATH": r"""if [ -z "\${GCONV_PATH-}" ] && [ ! -e '/usr/lib/${modules#*/usr/lib/}' ]; then
+  export GCONV_PATH='$modules'
+fi""",
+}
+
+WRAPPER_SCRIPT = r"""for dependency in $DEVENV_DEPENDENCIES; do
+  if [ -e "$dependency/usr/bin/@PROGRAM@" ]; then program="$dependency"; fi
+@FIND@  if [ -e "$dependency/usr/bin/dash" ]; then shell="$dependency/usr/bin/dash"; fi
+done
+@MODULES@mkdir -p "$out/bin"
+for path in "$program"/usr/bin/* "$program"/usr/sbin/*; do
+  if [ -d "$path" ] || [ ! -x "$path" ]; then continue; fi
+  cat > "$out/bin/${path##*/}" <<EOF
+#!$shell
+@SETTING@
+exec '$path' "\$@"
 EOF
-  chmod 0755 "$out/bin/$name"
+  chmod 0755 "$out/bin/${path##*/}"
+done
+"""
+
+WRAPPER_LINKS = r"""for directory in @LINKED@; do
+  mkdir -p "$out/${directory%/*}"
+  ln -s "$program/$directory" "$out/$directory"
 done
 """
 
@@ -227,25 +261,28 @@ def main():
                 "'''",
             ]
         )
-    for name, (program, programs) in sorted(LOCALE_TOOLS.items()):
+    for name, (program, identifying, variable, env, linked) in sorted(WRAPPED_TOOLS.items()):
         suite, package, _ = PACKAGES[program]
-        script = LOCALE_SCRIPT.replace("@PROGRAM@", programs[0]).replace("@PROGRAMS@", " ".join(programs))
-        recipes.append(
-            [
-                "",
-                f"[{name}]",
-                f"version = {quoted(versions[program])}",
-                f"description = {quoted(descriptions[program])}",
-                f"homepage = {quoted(f'https://packages.debian.org/{suite}/{package}')}",
-                f"license = {quoted(f'see https://packages.debian.org/{suite}/{package} (copyright)')}",
-                f"origin = {quoted(f'Debian {suite} package {package} (as {program}), with a locale where the host has none')}",
-                f"dependencies = [{quoted(program)}, \"libc_bin\", \"dash\", \"coreutils\"]",
-                "hermetic = true",
-                "script = '''",
-                script.rstrip("\n"),
-                "'''",
-            ]
-        )
+        script = WRAPPER_SCRIPT.replace("@PROGRAM@", identifying).replace("@FIND@", WRAPPER_FIND[variable])
+        script = script.replace("@MODULES@", WRAPPER_MODULES if variable == "GCONV_PATH" else "")
+        script = script.replace("@SETTING@", WRAPPER_SETTING[variable])
+        if linked:
+            script += WRAPPER_LINKS.replace("@LINKED@", " ".join(linked))
+        dependencies = [program] + (["libc_bin_unwrapped"] if variable == "LOCPATH" else []) + ["dash", "coreutils"]
+        recipe = [
+            "",
+            f"[{name}]",
+            f"version = {quoted(versions[program])}",
+            f"description = {quoted(descriptions[program])}",
+            f"homepage = {quoted(f'https://packages.debian.org/{suite}/{package}')}",
+            f"license = {quoted(f'see https://packages.debian.org/{suite}/{package} (copyright)')}",
+            f"origin = {quoted(f'Debian {suite} package {package} (as {program}), with the C library files the host may lack')}",
+            "dependencies = [" + ", ".join(quoted(d) for d in dependencies) + "]",
+            "hermetic = true",
+        ]
+        if env:
+            recipe.append("env = { " + ", ".join(f"{k} = {quoted(v)}" for k, v in sorted(env.items())) + " }")
+        recipes.append(recipe + ["script = '''", script.rstrip("\n"), "'''"])
     for name, (version, reason) in sorted(UNAVAILABLE.items()):
         family = re.sub(r"(_\d+)+$", "", name)
         available = ", ".join(

@@ -179,6 +179,20 @@ struct DebianNetworkTests {
         #expect(result.status == 0 && result.output == "work 1", "\(result.output) \(result.stderr)")
     }
 
+    @Test func iconvAndGitConvertWhereTheHostHasNoModules() throws {
+        // The store's C library looks for iconv modules under the host's /usr, which has none here.
+        let result = try NamedPackages.shared.get().run(
+            ["libc_bin", "git"],
+            """
+            printf 'caf\\351 \\244\\n' > latin9
+            iconv -f ISO-8859-15 -t UTF-8 latin9
+            git init -q repository && cd repository
+            git -c user.name=t -c user.email=t@e -c i18n.commitEncoding=ISO-8859-15 commit -q --allow-empty -F ../latin9
+            git log --format=%s
+            """)
+        #expect(result.status == 0 && result.output == "café €\ncafé €", "\(result.output) \(result.stderr)")
+    }
+
     // 16 is PyPI's wheel, relocated onto bookworm's libraries; 17 is Debian's.
     @Test(arguments: ["postgresql_16", "postgresql_17"])
     func postgresqlServesASocketInATemporaryDirectory(package: String) throws {

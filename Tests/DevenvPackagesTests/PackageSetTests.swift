@@ -218,12 +218,13 @@ struct PackageSetTests {
         let packages = PackageSet.builtin
         let named = [
             "python311": "bookworm/python3", "python313": "trixie/python3", "postgresql_15": "bookworm/postgresql-15",
-            "postgresql_17": "trixie/postgresql-17", "redis": "trixie/redis-server", "git": "trixie/git",
+            "postgresql_17": "trixie/postgresql-17", "redis": "trixie/redis-server", "git_unwrapped": "trixie/git",
             "gnumake": "trixie/make", "sqlite": "trixie/sqlite3", "typescript_modules": "trixie/node-typescript",
         ]
         for (name, debian) in named { #expect(try packages.recipe(name).debian?.description == debian, "\(name)") }
         for name in [
-            "valkey", "rustc", "cargo", "ripgrep", "fzf", "bat", "neovim", "tmux_unwrapped", "jq", "cowsay", "delve",
+            "valkey", "rustc", "cargo", "ripgrep", "fzf", "bat", "neovim_unwrapped", "tmux_unwrapped", "jq", "cowsay",
+            "delve",
             "kubectl",
             "docker-compose", "eslint_modules", "gcc", "patchelf", "curl",
         ] {
@@ -232,7 +233,7 @@ struct PackageSetTests {
         #expect(try packages.recipe("python3").name == "python313")
         #expect(try packages.recipe("git").environment["GIT_EXEC_PATH"] == "$out/usr/lib/git-core")
         // The shells their scripts' #! lines name (Debian's are Essential: nothing depends on them).
-        #expect(try packages.recipe("git").debianWith == ["dash"])
+        #expect(try packages.recipe("git_unwrapped").debianWith == ["dash"])
         #expect(try packages.recipe("fzf").debianWith == ["bash"])
         // What Debian's maintainer scripts and alternatives would make, and what gcc is no use without.
         #expect(try packages.recipe("gcc").links["usr/bin/cc"] == "/usr/bin/gcc")
@@ -249,10 +250,15 @@ struct PackageSetTests {
             let recipe = try packages.recipe(name)
             #expect(recipe.hermetic && recipe.dependencies.prefix(2) == ["nodejs_24", "\(name)_modules"], "\(name)")
         }
-        // tmux gets the store's C.UTF-8 where the host has no locales.
+        // tmux gets the store's C.UTF-8 where the host has no locales, and these the store's iconv modules.
         let tmux = try packages.recipe("tmux")
-        #expect(tmux.hermetic && tmux.dependencies == ["tmux_unwrapped", "libc_bin", "dash", "coreutils"])
+        #expect(tmux.hermetic && tmux.dependencies == ["tmux_unwrapped", "libc_bin_unwrapped", "dash", "coreutils"])
         #expect(tmux.script?.contains("LOCPATH") == true)
+        for name in ["git", "neovim", "libc_bin"] {
+            let recipe = try packages.recipe(name)
+            #expect(recipe.hermetic && recipe.dependencies == ["\(name)_unwrapped", "dash", "coreutils"], "\(name)")
+            #expect(recipe.script?.contains("GCONV_PATH") == true, "\(name)")
+        }
         #expect(try packages.recipe("golangci-lint").unavailable?.isEmpty == false)
         // PostgreSQL 16 is PyPI's wheel of bookworm-built programs, relocated onto bookworm's libraries.
         let postgresql16 = try packages.recipe("postgresql_16")
