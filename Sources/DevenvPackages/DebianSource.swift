@@ -51,6 +51,8 @@ public final class DebianSource: @unchecked Sendable {
     private let store: Store
     private let settings: FetchSettings
     private let keyFiles: [String]
+    /// The archive areas looked up (config.toml's `[debian] components`).
+    private let components: [String]
     private let progress: any FetchProgress
     private let lock = NSLock()
     /// Made on first use: most commands that carry a source never lock a Debian package.
@@ -63,11 +65,13 @@ public final class DebianSource: @unchecked Sendable {
     /// read when an index is first needed.
     public init(
         store: Store, settings: FetchSettings = FetchSettings(), keyFiles: [String] = [],
+        components: [String] = ["main"],
         progress: any FetchProgress = SilentProgress()
     ) {
         self.store = store
         self.settings = settings
         self.keyFiles = keyFiles
+        self.components = components
         self.progress = progress
     }
 
@@ -108,7 +112,10 @@ public final class DebianSource: @unchecked Sendable {
         for suite in [name] + DebianSource.baseSuites(of: name) {
             let release = try archive.release(suite, refresh: fetching)
             releases[suite] = release
-            binaries += try archive.packages(suite, release: release, architecture: architecture)
+            binaries += try archive.packages(
+                suite, release: release, architecture: architecture,
+                // A base suite may lack an area the suite asked for has; the suite itself may not.
+                components: suite == name ? components : components.filter(release.components.contains))
         }
         let suite = Suite(
             name: name, release: releases[name]!, architecture: architecture,

@@ -20,6 +20,8 @@ public struct UserConfiguration: Sendable, Equatable {
     /// `[debian] keys`: files of OpenPGP keys trusted to sign Debian indexes besides Debian's
     /// own (absolute, or relative to config.toml's directory).
     public var debianKeyFiles: [String] = []
+    /// `[debian] components`: the archive areas packages are looked up in (`main` by default).
+    public var debianComponents = ["main"]
     /// Secret keys that sign what `devenv cache push` pushes (`[cache] secret-key-files`).
     public var cacheSecretKeyFiles: [String] = []
     /// A file holding the bearer token `devenv cache push` sends to http(s) caches
@@ -100,8 +102,18 @@ public struct UserConfiguration: Sendable, Equatable {
             }
         }
         if let debian = try reader.table("debian") {
-            try debian.rejectUnknownKeys(["keys"])
+            try debian.rejectUnknownKeys(["keys", "components"])
             debianKeyFiles = try (debian.strings("keys") ?? []).map(besideTheFile)
+            if let components = try debian.strings("components") {
+                let word = Set("abcdefghijklmnopqrstuvwxyz0123456789-".utf8)
+                guard !components.isEmpty, components.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy(word.contains) })
+                else {
+                    throw debian.error(
+                        "components",
+                        "'components' must name archive areas such as \"main\", \"contrib\" or \"non-free\"")
+                }
+                debianComponents = components
+            }
         }
         hookInBackground = true
         if let hook = try reader.table("hook") {
@@ -138,6 +150,8 @@ extension UserConfiguration {
 
     /// Debian's archive with this configuration's mirrors and keys.
     public func debianSource(store: Store, progress: any FetchProgress = SilentProgress()) -> DebianSource {
-        DebianSource(store: store, settings: build.fetch, keyFiles: debianKeyFiles, progress: progress)
+        DebianSource(
+            store: store, settings: build.fetch, keyFiles: debianKeyFiles, components: debianComponents,
+            progress: progress)
     }
 }

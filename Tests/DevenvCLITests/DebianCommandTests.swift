@@ -392,6 +392,31 @@ struct DebianCommandTests {
         #expect(ran.status == 0 && ran.output == "# os\npython3.13", "\(ran.output) \(ran.stderr)")
     }
 
+    @Test func otherComponentsAreLookedUpWhenConfigTomlNamesThem() throws {
+        let extra = DebianRepository.Package(
+            "contrib-tool", "2.0-1", fields: ["Depends": "libc6"],
+            files: ["usr/share/doc/contrib-tool/x": ("x", false)],
+            component: "contrib")
+        let fixture = try Fixture(extra: [extra])
+        let missing = try fixture.devenv("info", "debian:testing/contrib-tool")
+        #expect(missing.status != 0 && missing.stderr.contains("has no package contrib-tool"), "\(missing.stderr)")
+        let config = try String(contentsOfFile: fixture.devenv.home + "/config.toml", encoding: .utf8)
+        try (config + "\ncomponents = [\"main\", \"contrib\"]\n")
+            .write(toFile: fixture.devenv.home + "/config.toml", atomically: true, encoding: .utf8)
+        let found = try fixture.devenv("info", "debian:testing/contrib-tool")
+        #expect(found.status == 0 && found.output.hasPrefix("contrib-tool 2.0-1"), "\(found.stderr)")
+        try (config + "\ncomponents = [\"main\", \"non-free\"]\n")
+            .write(toFile: fixture.devenv.home + "/config.toml", atomically: true, encoding: .utf8)
+        let absent = try fixture.devenv("info", "debian:testing/contrib-tool")
+        #expect(
+            absent.status != 0 && absent.stderr.contains("the suite testing has no component 'non-free'"),
+            "\(absent.stderr)")
+        try (config + "\ncomponents = [\"Main Stuff\"]\n")
+            .write(toFile: fixture.devenv.home + "/config.toml", atomically: true, encoding: .utf8)
+        let bad = try fixture.devenv("info", "debian:testing/contrib-tool")
+        #expect(bad.status != 0 && bad.stderr.contains("'components' must name archive areas"), "\(bad.stderr)")
+    }
+
     @Test func infoAndSearchShowTheSuitesPackages() throws {
         let fixture = try Fixture()
         let info = try fixture.devenv("info", "debian:testing/hello")

@@ -20,12 +20,15 @@ public final class DebianRepository: @unchecked Sendable {
         /// A tar file that replaces the data dpkg-deb packed (an archive dpkg-deb would refuse
         /// to make, with `..` in a name, say).
         public var dataTar: String?
+        /// The archive's component (`main`, `contrib`, …).
+        public var component: String
 
         public init(
             _ name: String, _ version: String, architecture: String = "amd64", fields: [String: String] = [:],
             files: [String: (content: String, executable: Bool)] = [:], copies: [String: String] = [:],
-            links: [String: String] = [:], dataTar: String? = nil
+            links: [String: String] = [:], dataTar: String? = nil, component: String = "main"
         ) {
+            self.component = component
             self.name = name
             self.version = version
             self.architecture = architecture
@@ -55,10 +58,14 @@ public final class DebianRepository: @unchecked Sendable {
         _ packages: [Package], validUntil: Int? = nil, sign: Bool = true, releaseFields: [String: String] = [:]
     ) throws {
         let dir = root
+        let components = ["main"] + Set(packages.map(\.component)).subtracting(["main"]).sorted()
+        let directories = components.map {
+            "dists/\(suite)/\($0)/binary-amd64 dists/\(suite)/\($0)/binary-all pool/\($0)"
+        }.joined(separator: " ")
         var script = """
             set -e
             cd '\(dir)'
-            rm -rf dists/\(suite) build && mkdir -p dists/\(suite)/main/binary-amd64 dists/\(suite)/main/binary-all pool/main build
+            rm -rf dists/\(suite) build && mkdir -p \(directories) build
             export GNUPGHOME='\(gnupg)'
             if [ ! -d "$GNUPGHOME" ]; then
               mkdir -m 700 "$GNUPGHOME"
@@ -87,7 +94,7 @@ public final class DebianRepository: @unchecked Sendable {
             for (path, target) in package.links.sorted(by: { $0.key < $1.key }) {
                 script += "mkdir -p \"$(dirname '\(build)/\(path)')\" && ln -s '\(target)' '\(build)/\(path)'\n"
             }
-            let deb = "pool/main/\(package.name)_\(package.version)_\(package.architecture).deb"
+            let deb = "pool/\(package.component)/\(package.name)_\(package.version)_\(package.architecture).deb"
             script += "dpkg-deb --root-owner-group -Zxz --build '\(build)' '\(deb)' >/dev/null\n"
             if let dataTar = package.dataTar {
                 script += "xz -c '\(dataTar)' > data.tar.xz && ar r '\(deb)' data.tar.xz && rm data.tar.xz\n"
@@ -96,7 +103,7 @@ public final class DebianRepository: @unchecked Sendable {
                 {
                   cat '\(build)/DEBIAN/control'
                   printf 'Filename: %s\\nSize: %s\\nSHA256: %s\\n\\n' '\(deb)' "$(stat -c %s '\(deb)')" "$(sha256sum '\(deb)' | cut -d' ' -f1)"
-                } \(package.architecture == "all" ? "| tee -a dists/\(suite)/main/binary-all/Packages" : "") >> dists/\(suite)/main/binary-amd64/Packages
+                } \(package.architecture == "all" ? "| tee -a dists/\(suite)/\(package.component)/binary-all/Packages" : "") >> dists/\(suite)/\(package.component)/binary-amd64/Packages
 
                 """
         }
@@ -104,18 +111,18 @@ public final class DebianRepository: @unchecked Sendable {
         let fields = releaseFields.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)\\n" }.joined()
         script += """
             cd dists/\(suite)
-            for arch in amd64 all; do
-              touch main/binary-$arch/Packages
-              xz -k main/binary-$arch/Packages
-              mkdir -p main/binary-$arch/by-hash/SHA256
-              cp main/binary-$arch/Packages.xz main/binary-$arch/by-hash/SHA256/$(sha256sum main/binary-$arch/Packages.xz | cut -d' ' -f1)
+            for index in \(components.map { "\($0)/binary-amd64 \($0)/binary-all" }.joined(separator: " ")); do
+              touch $index/Packages
+              xz -k $index/Packages
+              mkdir -p $index/by-hash/SHA256
+              cp $index/Packages.xz $index/by-hash/SHA256/$(sha256sum $index/Packages.xz | cut -d' ' -f1)
             done
             {
               printf 'Origin: Tests\\nSuite: \(suite)\\nCodename: \(suite)\\nDate: %s\\n' "$(date -u -R)"
               \(expiry)
               printf '\(fields)'
-              printf 'Acquire-By-Hash: yes\\nNo-Support-for-Architecture-all: Packages\\nArchitectures: all amd64\\nComponents: main\\nSHA256:\\n'
-              for f in main/binary-amd64/Packages main/binary-amd64/Packages.xz main/binary-all/Packages main/binary-all/Packages.xz; do
+              printf 'Acquire-By-Hash: yes\\nNo-Support-for-Architecture-all: Packages\\nArchitectures: all amd64\\nComponents: \(components.joined(separator: " "))\\nSHA256:\\n'
+              for f in \(components.map { c in ["binary-amd64/Packages", "binary-amd64/Packages.xz", "binary-all/Packages", "binary-all/Packages.xz"].map { "\(c)/\($0)" }.joined(separator: " ") }.joined(separator: " ")); do
                 printf ' %s %s %s\\n' "$(sha256sum $f | cut -d' ' -f1)" "$(stat -c %s $f)" "$f"
               done
             } > Release
