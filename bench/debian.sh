@@ -24,7 +24,8 @@ quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
 with open(os.path.join(project, "devenv.toml"), "w") as f:
     f.write('[shell]\npackages = ["python313"]\n')
 setup = {**os.environ, "DEVENV_HOME": home, "CI": "true"}
-subprocess.run([devenv, "lock", "-C", project], env=setup, check=True, **quiet)
+# `update`, not `lock`: a lock kept from an older devenv may pin an older relocation.
+subprocess.run([devenv, "update", "-C", project], env=setup, check=True, **quiet)
 lock = json.load(open(os.path.join(project, "devenv.lock")))
 debs = []
 for systems in lock["shells"].values():
