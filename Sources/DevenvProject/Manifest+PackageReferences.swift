@@ -23,8 +23,8 @@ extension Manifest {
         return names
     }
 
-    static func unknownReference(_ name: String) -> String {
-        "uses the store path of '\(name)', which is not a package of the shell (add it to its packages)"
+    static func unknownReference(_ name: String, of holder: String = "the shell") -> String {
+        "uses the store path of '\(name)', which is not a package of \(holder) (add it to its packages)"
     }
 
     /// Whether `text` names a package's store path.

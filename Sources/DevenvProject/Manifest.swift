@@ -170,12 +170,11 @@ extension Manifest {
             }
             return env
         }
-        func shell(_ reader: TOMLTableReader) throws -> Shell {
-            try reader.rejectUnknownKeys(["packages", "env", "hook", "aliases", "programs"])
-            var packages: [PackageRequest] = []
-            var locations: [String: String] = [:]
-            for text in try reader.strings("packages") ?? [] {
-                locations[text] = document.location(of: reader.path + ["packages"], element: text)
+        /// The `packages` of a shell or a container, each as written and where.
+        func packageRequests(_ reader: TOMLTableReader) throws -> [(
+            request: PackageRequest, text: String, location: String
+        )] {
+            try (reader.strings("packages") ?? []).map { text in
                 guard let request = PackageRequest(text) else {
                     throw document.error(
                         at: reader.path + ["packages"], element: text,
@@ -186,8 +185,24 @@ extension Manifest {
                         at: reader.path + ["packages"], element: text,
                         "'\(text)' names the input '\(request.inputName)', which [inputs] does not declare")
                 }
-                packages.append(request)
+                return (request, text, document.location(of: reader.path + ["packages"], element: text))
             }
+        }
+        /// `${packages.NAME}` in each text (by its key) must be a package `holds` accepts.
+        func refuseUnknownReferences(_ texts: [([String], String)], of holder: String, holds: (String) -> Bool)
+            throws
+        {
+            for (path, text) in texts {
+                if let name = Manifest.packageReferences(in: text).first(where: { !holds($0) }) {
+                    throw document.error(at: path, Manifest.unknownReference(name, of: holder))
+                }
+            }
+        }
+        func shell(_ reader: TOMLTableReader) throws -> Shell {
+            try reader.rejectUnknownKeys(["packages", "env", "hook", "aliases", "programs"])
+            let requests = try packageRequests(reader)
+            let packages = requests.map(\.request)
+            let locations = Dictionary(requests.map { ($0.text, $0.location) }) { _, last in last }
             let made = Shell(
                 packages: packages, env: try ownVariablesRefused(reader), hook: try reader.string("hook"),
                 aliases: try reader.namedStrings("aliases", rule: ShellSyntax.aliasRule, isName: ShellSyntax.isAlias)
@@ -201,11 +216,7 @@ extension Manifest {
                     (["hook"], made.hook ?? "")
                 ]
                 + made.programs.sorted(by: { $0.key < $1.key }).map { (["programs", $0.key], $0.value) }
-            for (key, value) in texts {
-                if let name = Manifest.packageReferences(in: value).first(where: { !made.has($0) }) {
-                    throw document.error(at: reader.path + key, Manifest.unknownReference(name))
-                }
-            }
+            try refuseUnknownReferences(texts.map { (reader.path + $0.0, $0.1) }, of: "the shell", holds: made.has)
             return made
         }
         var declaredShells: [String: Shell] = [:]
@@ -270,36 +281,17 @@ extension Manifest {
             for key in table.table.keys.sorted() {
                 guard let reader = try table.table(key) else { continue }
                 var container = try ContainerSpec.read(reader, name: key)
-                for text in container.packages ?? [] {
-                    let location = document.location(of: reader.path + ["packages"], element: text)
-                    guard let request = PackageRequest(text) else {
-                        throw ManifestError(
-                            "\(location): '\(text)' is not a package (NAME, INPUT.NAME, NAME@VERSION or debian:SUITE/PACKAGE)"
-                        )
-                    }
-                    guard request.debian != nil || declaredInputs[request.inputName] != nil else {
-                        throw ManifestError(
-                            "\(location): '\(text)' names the input '\(request.inputName)', which [inputs] does not declare"
-                        )
-                    }
-                    container.locations[text] = location
-                }
+                let requests = try packageRequests(reader)
+                for (_, text, location) in requests { container.locations[text] = location }
                 // `${packages.NAME}` can only be a package the image has.
                 let defaultShell = shells[Manifest.defaultShell]!
                 let holds = { (name: String) -> Bool in
-                    guard let packages = container.packages else { return defaultShell.has(name) }
-                    return packages.contains { PackageRequest($0)?.name == name }
+                    container.packages == nil ? defaultShell.has(name) : requests.contains { $0.request.name == name }
                 }
                 let texts =
                     container.cmd.map { (["cmd"], $0) } + container.entrypoint.map { (["entrypoint"], $0) }
                     + container.env.sorted(by: { $0.key < $1.key }).map { (["env", $0.key], $0.value) }
-                for (path, text) in texts {
-                    if let name = Manifest.packageReferences(in: text).first(where: { !holds($0) }) {
-                        throw document.error(
-                            at: reader.path + path,
-                            "uses the store path of '\(name)', which is not a package of the image")
-                    }
-                }
+                try refuseUnknownReferences(texts.map { (reader.path + $0.0, $0.1) }, of: "the image", holds: holds)
                 containers[key] = container
             }
         }
@@ -309,13 +301,7 @@ extension Manifest {
             + scripts.sorted { $0.key < $1.key }.map {
                 (["scripts", $0.key], $0.value)
             }
-        for (path, command) in runs {
-            if let name = Manifest.packageReferences(in: command).first(where: {
-                !shells[Manifest.defaultShell]!.has($0)
-            }) {
-                throw document.error(at: path, Manifest.unknownReference(name))
-            }
-        }
+        try refuseUnknownReferences(runs, of: "the shell", holds: shells[Manifest.defaultShell]!.has)
         for (check, needs) in checkNeeds.sorted(by: { $0.key < $1.key }) {
             for name in needs where services[name] == nil {
                 throw document.error(
