@@ -61,13 +61,17 @@ public struct ImageBuilder {
     public func build(_ spec: ContainerSpec, environment: Environment, copies: [ImageCopy]) throws -> ContainerImage {
         let packagePaths = try environment.packages.map { try store.directory.storePath(parsing: $0.outPath) }
         let closure = try store.closure(of: packagePaths + copies.map(\.path))
+        // A copy is project files: it references nothing, so the rest is the packages' closure.
+        let copied = Set(copies.map(\.path))
+        let packageClosure = closure.filter { !copied.contains($0.path) }.map { store.directory.fullPath(of: $0.path) }
         let paths = try ImagePaths(
             host: store.directory, closure: closure, derivations: environment.packages.map(\.derivation))
         let groups = ImageLayering.layers(ImageLayering.order(closure), count: spec.maxLayers - 1)
         let writer = LayerWriter(store: store, paths: paths, compression: compression, blobs: cache)
-        var (layers, written) = try storeLayers(groups, writer: writer)
+        let sizes = Dictionary(closure.map { ($0.path, $0.narSize) }) { first, _ in first }
+        var (layers, written) = try storeLayers(groups, sizes: sizes, writer: writer)
         let contents = try ImageContents(
-            spec: spec, environment: environment, copies: copies, paths: paths, store: store)
+            spec: spec, environment: environment, closure: packageClosure, copies: copies, paths: paths, store: store)
         layers.append(try contents.layer(compression: compression, blobs: cache))
 
         let config = try imageConfig(spec, contents: contents, layers: layers, system: environment.system)
@@ -91,7 +95,8 @@ public struct ImageBuilder {
     }
 
     /// The store layers, each taken from the cache or written (several at once).
-    private func storeLayers(_ groups: [[StorePath]], writer: LayerWriter) throws -> (
+    /// `sizes`: each path's NAR size.
+    private func storeLayers(_ groups: [[StorePath]], sizes: [StorePath: UInt64], writer: LayerWriter) throws -> (
         layers: [ImageLayer], written: Int
     ) {
         let results = IndexedResults<ImageLayer>(count: groups.count)
@@ -102,10 +107,8 @@ public struct ImageBuilder {
             return false
         }
         // Largest first, so the last layers to finish are small ones.
-        let sizes = try pending.map { index in
-            try groups[index].reduce(UInt64(0)) { $0 + (try store.validPathInfo($1).narSize) }
-        }
-        let order = zip(pending, sizes).sorted { $0.1 > $1.1 }.map(\.0)
+        let order = pending.map { index in (index, groups[index].reduce(UInt64(0)) { $0 + sizes[$1, default: 0] }) }
+            .sorted { $0.1 > $1.1 }.map(\.0)
         DispatchQueue.concurrentPerform(iterations: order.count) { position in
             let index = order[position]
             results.set(index, Result { try writer.write(groups[index]) })

@@ -52,19 +52,15 @@ struct ImageContents {
         """
     }
 
-    init(spec: ContainerSpec, environment: Environment, copies: [ImageCopy], paths: ImagePaths, store: Store) throws {
+    /// `closure`: the packages' closure, as full paths in the builder's store.
+    init(
+        spec: ContainerSpec, environment: Environment, closure: [String], copies: [ImageCopy], paths: ImagePaths,
+        store: Store
+    ) throws {
         self.spec = spec
         self.environment = environment
         self.paths = paths
-        var programs: [String: String] = [:]
-        for package in environment.packages {
-            for directory in package.derivation.searchPath(at: package.outPath) {
-                for name in (try? FileManager.default.contentsOfDirectory(atPath: directory).sorted()) ?? []
-                where programs[name] == nil && ImageContents.isProgram(directory + "/" + name) {
-                    programs[name] = paths.imagePath(of: directory + "/" + name)
-                }
-            }
-        }
+        var programs = environment.programs.mapValues(paths.imagePath(of:))
         if programs["sh"] == nil, let bash = programs["bash"] { programs["sh"] = bash }
         for (name, target) in programs { entries["bin/" + name] = .link(target) }
         if let env = programs["env"] {
@@ -81,10 +77,7 @@ struct ImageContents {
         if let home = user.home { entries[String(home.dropFirst())] = .directory(mode: 0o755, owner: user.owner) }
 
         var variables: [String: String] = ["PATH": "/bin:/usr/bin"]
-        let closure = try store.closure(
-            of: environment.packages.map { try store.directory.storePath(parsing: $0.outPath) })
-        if let certificates = try ImageContents.certificates(in: closure.map { store.directory.fullPath(of: $0.path) })
-        {
+        if let certificates = try ImageContents.certificates(in: closure) {
             switch certificates {
             case .link(let file): entries[ImageContents.certificates] = .link(paths.imagePath(of: file))
             case .bundle(let bytes): entries[ImageContents.certificates] = .file(mode: 0o444, contents: bytes)
@@ -139,12 +132,6 @@ struct ImageContents {
                 }
             }
         }
-    }
-
-    /// What the environment links: an executable that is not a directory.
-    static func isProgram(_ path: String) -> Bool {
-        var st = stat()
-        return stat(path, &st) == 0 && !SystemCall.isDirectory(st) && access(path, X_OK) == 0
     }
 
     enum Certificates {

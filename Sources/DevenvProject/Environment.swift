@@ -152,10 +152,25 @@ extension Environment {
     }
 
     /// What the environment links: an executable that is not a directory (as its builder checks).
-    static func isProgram(_ path: String) -> Bool {
+    public static func isProgram(_ path: String) -> Bool {
         var isDirectory: ObjCBool = false
         return FileManager.default.isExecutableFile(atPath: path)
             && FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
+    }
+
+    /// Each program the environment links, by name, at its path in its package (the first
+    /// package to have a name wins), once the packages are realized.
+    public var programs: [String: String] {
+        var found: [String: String] = [:]
+        for package in packages {
+            for directory in package.derivation.searchPath(at: package.outPath) {
+                for name in (try? FileManager.default.contentsOfDirectory(atPath: directory).sorted()) ?? []
+                where found[name] == nil && Environment.isProgram(directory + "/" + name) {
+                    found[name] = directory + "/" + name
+                }
+            }
+        }
+        return found
     }
 
     public var conflicts: [Conflict] {
