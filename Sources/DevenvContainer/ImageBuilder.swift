@@ -192,7 +192,7 @@ public struct ImageBuilder {
                 "comment": .string(
                     layer.paths.isEmpty
                         ? ImageContents.comment + contents.summary
-                        : "store paths: " + layer.paths.joined(separator: " ")),
+                        : ImageLayer.storePathsComment + layer.paths.joined(separator: " ")),
             ])
         }
         return Array(

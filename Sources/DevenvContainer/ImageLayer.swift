@@ -15,6 +15,9 @@ public struct ImageLayer: Sendable, Equatable {
     /// What a layer without store paths holds, as its history entry says (`inspect`).
     public var note = ""
 
+    /// How a store layer's history entry starts; its paths follow, separated by spaces.
+    static let storePathsComment = "store paths: "
+
     public static func mediaType(for compression: Compressor.Method) -> String {
         compression == .zstd
             ? "application/vnd.oci.image.layer.v1.tar+zstd" : "application/vnd.oci.image.layer.v1.tar+gzip"

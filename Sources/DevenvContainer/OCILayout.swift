@@ -112,8 +112,8 @@ public enum OCILayout {
             }
             let comment = offset < comments.count ? comments[offset] : ""
             let paths =
-                comment.hasPrefix("store paths: ")
-                ? comment.dropFirst("store paths: ".count).split(separator: " ").map(String.init) : []
+                comment.hasPrefix(ImageLayer.storePathsComment)
+                ? comment.dropFirst(ImageLayer.storePathsComment.count).split(separator: " ").map(String.init) : []
             var layer = ImageLayer(
                 digest: try digest(descriptor), diffID: offset < diffIDs.count ? diffIDs[offset] : "", size: size,
                 mediaType: mediaType, paths: paths)

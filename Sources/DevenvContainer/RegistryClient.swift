@@ -45,6 +45,13 @@ public struct RegistryClient {
     public enum Credentials: Sendable {
         case basic(String, String)
         case token(String)
+
+        /// A token in `DEVENV_REGISTRY_TOKEN`, else `username` with the password in
+        /// `DEVENV_REGISTRY_PASSWORD`, else none.
+        public static func from(_ environment: [String: String], username: String?) -> Credentials? {
+            if let token = environment["DEVENV_REGISTRY_TOKEN"] { return .token(token) }
+            return username.map { .basic($0, environment["DEVENV_REGISTRY_PASSWORD"] ?? "") }
+        }
     }
 
     public let reference: RegistryReference
@@ -54,8 +61,7 @@ public struct RegistryClient {
     private let authorization = Authorization()
 
     public init(
-        reference: RegistryReference, insecure: Bool, credentials: Credentials?, environment: [String: String],
-        fetcher: URLFetcher
+        reference: RegistryReference, insecure: Bool, credentials: Credentials?, fetcher: URLFetcher
     ) {
         self.reference = reference
         self.insecure = insecure

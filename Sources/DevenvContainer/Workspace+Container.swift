@@ -5,6 +5,19 @@ import DevenvProject
 import DevenvStore
 import Glibc
 
+extension Project {
+    /// Where `devenv container build KEY` writes its image unless told: `.devenv/containers/KEY`.
+    public func imageLayout(_ key: String) -> String { stateDirectory + "/containers/" + key }
+
+    /// `imageLayout(key)`, with `.devenv` (which git ignores) and its `containers` made.
+    public func preparedImageLayout(_ key: String) throws -> String {
+        try checkStateDirectory()
+        try ProjectStateDirectory.prepare(stateDirectory)
+        try OwnFiles.directory(stateDirectory + "/containers")
+        return imageLayout(key)
+    }
+}
+
 extension Workspace {
     /// The packages the image of `spec` holds, as the lock pins them for `system`: the default
     /// shell's (with its programs) when `packages` is not given, else the container's own.

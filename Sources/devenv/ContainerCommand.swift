@@ -95,20 +95,12 @@ struct ContainerBuildCommand: ParsableCommand {
                 try DockerArchive.write(image, toFile: dockerArchive)
                 printError("wrote \(dockerArchive)")
             } else {
-                let directory = try output ?? ContainerBuildCommand.defaultDirectory(of: key, in: workspace.project)
+                let directory = try output ?? workspace.project.preparedImageLayout(key)
                 try OCILayout.write(image, to: directory)
                 printError("wrote \(directory)")
             }
             print("\(image.name):\(image.tag) \(image.manifestDigest)")
         }
-    }
-
-    /// `.devenv/containers/KEY` of the project.
-    static func defaultDirectory(of key: String, in project: Project) throws -> String {
-        try project.checkStateDirectory()
-        try ProjectStateDirectory.prepare(project.stateDirectory)
-        try OwnFiles.directory(project.stateDirectory + "/containers")
-        return project.stateDirectory + "/containers/" + key
     }
 }
 
@@ -151,7 +143,7 @@ struct ContainerInspectCommand: ParsableCommand {
         } else {
             let project = try directory.project()
             let name = try image ?? ProjectFiles(project).manifest().container(nil).key
-            path = project.stateDirectory + "/containers/" + name
+            path = project.imageLayout(name)
             guard FileManager.default.fileExists(atPath: path + "/index.json") else {
                 throw ValidationError("\(path) has no image; run `devenv container build \(name)`")
             }
@@ -205,15 +197,9 @@ struct ContainerPushCommand: ParsableCommand {
             let session = try Session()
             let target = try RegistryReference(parsing: reference)
             let (image, _, _) = try container.build(name, session)
-            let environment = ProcessInfo.processInfo.environment
-            let credentials: RegistryClient.Credentials? =
-                if let token = environment["DEVENV_REGISTRY_TOKEN"] {
-                    .token(token)
-                } else if let username {
-                    .basic(username, environment["DEVENV_REGISTRY_PASSWORD"] ?? "")
-                } else { nil }
             let client = RegistryClient(
-                reference: target, insecure: insecure, credentials: credentials, environment: environment,
+                reference: target, insecure: insecure,
+                credentials: .from(ProcessInfo.processInfo.environment, username: username),
                 fetcher: URLFetcher(store: session.store, settings: session.configuration.build.fetch))
             let pushed = try client.push(image, tag: target.tag ?? image.tag)
             printError(
