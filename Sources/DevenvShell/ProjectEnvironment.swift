@@ -23,6 +23,18 @@ extension Workspace {
     /// keeps it rooted for as long as this process (or what it execs) runs when `rooted`, and
     /// composes its variables from `base` (the hook runs in `directory`). A realization by hand
     /// also makes hooked shells that gave up on the project after a failure try again.
+    /// The variables of each shell `services` run in, by shell, entered from the project's root.
+    public func environments(of services: [Service], realizer: Realizer, base: [String: String]) throws
+        -> [String: [String: String]]
+    {
+        var environments: [String: [String: String]] = [:]
+        for shell in Set(services.map(\.shell)) {
+            environments[shell] =
+                try enter(shell: shell, realizer: realizer, base: base, directory: project.root).variables
+        }
+        return environments
+    }
+
     public func enter(
         shell: String, realizer: Realizer, base: [String: String], pure: Bool = false, rooted: Bool = true,
         directory: String = FileManager.default.currentDirectoryPath

@@ -60,7 +60,8 @@ struct UpCommand: ParsableCommand {
                 throw ProjectError("other devenv ups keep starting and stopping supervisors; run it again")
             }
             defer { lock.release() }
-            let environments = try UpCommand.environments(of: services, workspace: workspace, session: session)
+            let environments = try workspace.environments(
+                of: services, realizer: session.realizer(), base: ProcessInfo.processInfo.environment)
             let prefixes = UpCommand.prefixes(services.map(\.name))
             // In the background, what happens goes to supervisor.log, which rotates as the services' logs do.
             let supervisorLog = supervise ? try ServiceLog(path: directory.supervisorLogPath) : nil
@@ -72,7 +73,11 @@ struct UpCommand: ParsableCommand {
                     let current = try Workspace(
                         project: workspace.project, store: session.store, policy: .frozen, debian: session.debian())
                     let services = try current.manifest.services(names)
-                    return (services, try UpCommand.environments(of: services, workspace: current, session: session))
+                    return (
+                        services,
+                        try current.environments(
+                            of: services, realizer: session.realizer(), base: ProcessInfo.processInfo.environment)
+                    )
                 },
                 // A line at a time, as it comes (print would hold them back in a pipe); in the
                 // background the logs have them. A service started later gets its name as prefix.
@@ -96,21 +101,6 @@ struct UpCommand: ParsableCommand {
                 throw ExitCode(1)
             }
         }
-    }
-
-    /// The environments of the shells `services` run in, by name.
-    static func environments(of services: [Service], workspace: Workspace, session: Session) throws -> [String: [String:
-        String]]
-    {
-        var environments: [String: [String: String]] = [:]
-        for shell in Set(services.map(\.shell)) {
-            environments[shell] =
-                try workspace.enter(
-                    shell: shell, realizer: session.realizer(), base: ProcessInfo.processInfo.environment,
-                    directory: workspace.project.root
-                ).variables
-        }
-        return environments
     }
 
     private func report(_ started: BackgroundSupervisor.Started, _ services: [Service]) {
