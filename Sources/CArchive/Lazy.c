@@ -12,6 +12,7 @@ DEVENV_LAZY(libarchive, int, archive_read_support_format_zip, (struct archive *a
 DEVENV_LAZY(libarchive, int, archive_read_support_format_ar, (struct archive *a), (a))
 DEVENV_LAZY(libarchive, int, archive_read_support_format_raw, (struct archive *a), (a))
 DEVENV_LAZY(libarchive, int, archive_read_open_filename, (struct archive *a, const char *f, size_t b), (a, f, b))
+DEVENV_LAZY(libarchive, int, archive_read_open_fd, (struct archive *a, int fd, size_t b), (a, fd, b))
 DEVENV_LAZY(libarchive, const char *, archive_error_string, (struct archive *a), (a))
 DEVENV_LAZY(libarchive, int, archive_read_free, (struct archive *a), (a))
 DEVENV_LAZY(libarchive, int, archive_read_next_header, (struct archive *a, struct archive_entry **e), (a, e))

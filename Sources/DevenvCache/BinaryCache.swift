@@ -52,9 +52,7 @@ public struct BinaryCache: Sendable, Equatable {
     func verifiedFile(of info: NarInfo, source: String, into scratch: String, with fetcher: URLFetcher) throws
         -> String
     {
-        // No bigger than it says, or than its NAR could be compressed into.
-        let limit = info.fileSize ?? (info.narSize + info.narSize / 16 + (1 << 20))
-        guard let (file, arrived) = try fetch(info.url, into: scratch, with: fetcher, limit: limit) else {
+        guard let (file, arrived) = try fetch(info.url, into: scratch, with: fetcher, limit: fileLimit(of: info)) else {
             throw CacheError("\(source): its NAR \(info.url) is missing")
         }
         if let fileSize = info.fileSize,
@@ -69,6 +67,26 @@ public struct BinaryCache: Sendable, Equatable {
             guard actual == fileHash else { throw CacheError("\(source): its NAR file does not have the FileHash") }
         }
         return file
+    }
+
+    /// The NAR file of `info` as it downloads from a remote cache, for unpacking while it arrives;
+    /// nil when it is local, or when its `FileHash` is not a SHA-256 (which downloads compute).
+    func narDownload(of info: NarInfo, source: String, with fetcher: URLFetcher) throws -> NarDownload? {
+        guard !isLocal, info.fileHash.map({ $0.algorithm == .sha256 }) ?? true else { return nil }
+        let (url, request) = try location(of: info.url, with: fetcher)
+        return try NarDownload(
+            url: url, request: request, limit: fileLimit(of: info), info: info, source: source, fetcher: fetcher)
+    }
+
+    /// No bigger than it says, or than its NAR could be compressed into.
+    private func fileLimit(of info: NarInfo) -> UInt64 {
+        info.fileSize ?? (info.narSize + info.narSize / 16 + (1 << 20))
+    }
+
+    /// Where a remote cache's `relative` is downloaded from, and the request for it (signed, for S3).
+    private func location(of relative: String, with fetcher: URLFetcher) throws -> (url: String, request: HTTPRequest) {
+        guard let s3 else { return (url + "/" + relative, HTTPRequest()) }
+        return (s3.url(of: relative), try s3.request("GET", key: relative, environment: fetcher.environment))
     }
 
     /// The most a narinfo or `nix-cache-info` may be (Nix's are a few hundred bytes).
@@ -95,15 +113,8 @@ public struct BinaryCache: Sendable, Equatable {
         let target = scratch + "/" + relative.replacingOccurrences(of: "/", with: "_")
         unlink(target)
         do {
-            if let s3 {
-                let request = try s3.request("GET", key: relative, environment: fetcher.environment)
-                return (
-                    target,
-                    try fetcher.download(s3.url(of: relative), to: target, expecting: nil, limit: limit) { _ in request
-                    }
-                )
-            }
-            return (target, try fetcher.download(url + "/" + relative, to: target, expecting: nil, limit: limit))
+            let (source, request) = try location(of: relative, with: fetcher)
+            return (target, try fetcher.download(source, to: target, expecting: nil, limit: limit) { _ in request })
         } catch let error as FetchError where error.isNotFound {
             return nil
         } catch let error as DownloadTooLarge {

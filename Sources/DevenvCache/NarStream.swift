@@ -13,16 +13,37 @@ final class NarStream {
     private let source: String
     private var size: UInt64 = 0
 
-    init(file: String, info: NarInfo, source: String) throws {
+    /// Where the NAR file is: on disk, or arriving through a pipe (`NarDownload`).
+    enum File {
+        case path(String)
+        case descriptor(DownloadEnd, name: String)
+    }
+
+    init(file: File, info: NarInfo, source: String) throws {
         guard ["xz", "zstd", "bzip2", "gzip", "none"].contains(info.compression) else {
             throw CacheError("\(source): compression '\(info.compression)' is not one devenv reads")
         }
-        if info.compression == "none" {
-            read = try FileReader(file).read(into:)
-        } else {
+        switch (file, info.compression) {
+        case (.path(let path), "none"):
+            read = try FileReader(path).read(into:)
+        case (.descriptor(let end, let name), "none"):
+            read = { buffer in try SystemCall.readFully(end.fd, buffer, "cannot read \(name)") }
+        default:
             // A file that does not decompress is this NAR's fault, not the cache's being down.
-            let decompressor = try NarStream.blamingTheNar(source) { try Decompressor(file) }
-            read = { buffer in try NarStream.blamingTheNar(source) { try decompressor.read(into: buffer) } }
+            let decompressor = try NarStream.blamingTheNar(source) {
+                switch file {
+                case .path(let path): return try Decompressor(path)
+                case .descriptor(let end, let name): return try Decompressor(descriptor: end.fd, name: name)
+                }
+            }
+            // Decompressing takes about as long as unpacking what it gives: on a thread of its own.
+            // The descriptor's end is kept open for as long as the decompressor may read it.
+            read =
+                ReadAhead { [file] buffer in
+                    try withExtendedLifetime(file) {
+                        try NarStream.blamingTheNar(source) { try decompressor.read(into: buffer) }
+                    }
+                }.read(into:)
         }
         hasher = HashingSink(info.narHash.algorithm)
         self.info = info

@@ -163,17 +163,43 @@ public final class Substituter {
         return infos[cache.url]!
     }
 
-    /// Downloads, checks, unpacks and registers the path `info` describes as `path`. From a cache
-    /// of this store directory, the NAR streams from its file through decompression and hashing
-    /// into the NAR reader, and the path becomes valid only once its hash and size are checked;
-    /// from another store directory's, the checked NAR is rewritten into this one by `rewrite`
-    /// first (the rewritten NAR's hash is the one recorded).
+    /// Downloads, checks, unpacks and registers the path `info` describes as `path`. The NAR
+    /// streams from the cache (or its file in a local one) through decompression and hashing into
+    /// the NAR reader, and the path becomes valid only once its hashes and size are checked; from
+    /// another store directory's cache, the checked NAR is rewritten into this one by `rewrite`
+    /// first (the rewritten NAR's hash is the one recorded). A download interrupted while it was
+    /// being unpacked is downloaded again whole, with the fetcher's retries, then unpacked.
     private func fetch(
         _ info: NarInfo, as path: StorePath, references: [StorePath], from cache: BinaryCache, source: String,
         address: ContentAddress?, rewrite: StoreRewrite?
     ) throws {
+        func unpack(_ file: NarStream.File, into staging: StagingArea, verifyingFile: () throws -> Void) throws {
+            try self.unpack(
+                file, into: staging, info: info, as: path, references: references, source: source, address: address,
+                rewrite: rewrite, verifyingFile: verifyingFile)
+        }
+        if let download = try cache.narDownload(of: info, source: source, with: fetcher) {
+            do {
+                return try unpack(download.file, into: try store.makeStagingArea(), verifyingFile: download.finish)
+            } catch is NarDownload.Interrupted {
+            } catch {
+                // What the download says comes first: a file that is not the narinfo's is refused as
+                // such, and an interrupted one is downloaded again; else the NAR itself is at fault.
+                do {
+                    try download.finish()
+                    throw error
+                } catch is NarDownload.Interrupted {}
+            }
+        }
         let staging = try store.makeStagingArea()
         let file = try cache.verifiedFile(of: info, source: source, into: staging.directory, with: fetcher)
+        try unpack(.path(file), into: staging) {}
+    }
+
+    private func unpack(
+        _ file: NarStream.File, into staging: StagingArea, info: NarInfo, as path: StorePath, references: [StorePath],
+        source: String, address: ContentAddress?, rewrite: StoreRewrite?, verifyingFile: () throws -> Void
+    ) throws {
         let stream = try NarStream(file: file, info: info, source: source)
         var narHash = info.narHash
         var read = stream.read(into:)
@@ -181,6 +207,7 @@ public final class Substituter {
         if let rewrite {
             let nar = staging.directory + "/nar"
             try stream.write(to: nar)
+            try verifyingFile()
             let rewritten = staging.directory + "/rewritten.nar"
             narHash = try rewrite.rewrite(nar, to: rewritten)
             read = try FileReader(rewritten).read(into:)
@@ -195,6 +222,7 @@ public final class Substituter {
             reading: read
         ) {
             try check()
+            if rewrite == nil { try verifyingFile() }
             if let address, !(try Substituter.content(of: staging.tree, nar: info.narHash, matches: address)) {
                 throw CacheError("\(source): its content is not what its content address says")
             }

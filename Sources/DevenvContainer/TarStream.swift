@@ -83,7 +83,7 @@ final class TarStream {
         _ path: [UInt8], type: mode_t, mode: mode_t, size: Int, owner: (uid: Int, gid: Int),
         more: (OpaquePointer?) -> Void = { _ in }
     ) throws {
-        guard String(validatingUTF8: path.map { CChar(bitPattern: $0) } + [0]) != nil else {
+        guard String(validating: path, as: UTF8.self) != nil else {
             throw ContainerError(
                 "cannot add '\(String(decoding: path, as: UTF8.self))' to \(name): its name is not UTF-8")
         }

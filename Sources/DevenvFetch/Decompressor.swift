@@ -11,15 +11,22 @@ public final class Decompressor {
     private var block = UnsafeRawBufferPointer(start: nil, count: 0)
     private var finished = false
 
-    public init(_ path: String) throws {
+    public convenience init(_ path: String) throws {
+        try self.init(name: path) { archive_read_open_filename($0, path, 1 << 16) }
+    }
+
+    /// What `descriptor` gives, named `name` in errors; the caller closes it after this is gone.
+    public convenience init(descriptor: Int32, name: String) throws {
+        try self.init(name: name) { archive_read_open_fd($0, descriptor, 1 << 16) }
+    }
+
+    private init(name path: String, open: (OpaquePointer?) -> Int32) throws {
         self.path = path
         reader = archive_read_new()
         archive_read_support_filter_all(reader)
         archive_read_support_format_raw(reader)
         var entry: OpaquePointer?
-        guard archive_read_open_filename(reader, path, 1 << 16) == ARCHIVE_OK,
-            archive_read_next_header(reader, &entry) == ARCHIVE_OK
-        else {
+        guard open(reader) == ARCHIVE_OK, archive_read_next_header(reader, &entry) == ARCHIVE_OK else {
             // `deinit` frees the reader: it runs for a class whose init throws once all is set.
             throw FetchError("cannot decompress '\(path)': \(Decompressor.message(reader))")
         }

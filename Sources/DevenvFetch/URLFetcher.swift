@@ -105,7 +105,20 @@ public final class URLFetcher: Sendable {
         defer { close(fd) }
         return try transfer(
             url, candidates: settings.candidates(for: url), into: (fd, file), expecting: hash, limit: limit,
-            request: request)
+            request: request
+        ).hash
+    }
+
+    /// Downloads `url` into `fd`, a pipe whose other end is read as the bytes arrive, in one
+    /// attempt from the first place it may come from (a mirror, when one is set): bytes already
+    /// read cannot be taken back, so the caller downloads again with `download` when this fails.
+    /// Returns the SHA-256 and size of what arrived.
+    public func stream(
+        _ url: String, into fd: Int32, limit: UInt64?, request: (String) -> HTTPRequest = { _ in HTTPRequest() }
+    ) throws -> (hash: Hash, size: UInt64) {
+        try transfer(
+            url, candidates: Array(settings.candidates(for: url).prefix(1)), into: (fd, nil), expecting: nil,
+            limit: limit, attempts: 1, request: request)
     }
 
     /// Sends the file `file` to `url` with a PUT (retried when the failure is transient; no
@@ -159,20 +172,22 @@ public final class URLFetcher: Sendable {
         throw FetchError("\(url): no answer")
     }
 
-    /// Tries each candidate URL with retries until one answers (with `hash`, when given); what
-    /// arrives goes to `into.fd`, a new file (started again at each attempt) when it is named.
+    /// Tries each candidate URL with retries (`attempts`, else the settings') until one answers
+    /// (with `hash`, when given); what arrives goes to `into.fd`, a new file (started again at each
+    /// attempt) when it is named. Returns the hash of what arrived and its size.
     @discardableResult
     private func transfer(
         _ url: String, candidates: [String], into: (fd: Int32, file: String?), expecting hash: Hash?,
-        limit: UInt64?, request: (String) -> HTTPRequest
-    ) throws -> Hash {
+        limit: UInt64?, attempts: Int? = nil, request: (String) -> HTTPRequest
+    ) throws -> (hash: Hash, size: UInt64) {
+        let attempts = attempts ?? settings.attempts
         let fd = into.fd
         let source = URLSource(url: url, hash: hash ?? Hasher.hash(.sha256, [UInt8]()))
         var failures: [String] = []
         var notFound = true
         for url in candidates {
             var delay = settings.backoff
-            for attempt in 1...max(1, settings.attempts) {
+            for attempt in 1...max(1, attempts) {
                 if let file = into.file {
                     try SystemCall.retrying("cannot truncate '\(file)'") { ftruncate(fd, 0) }
                     lseek(fd, 0, SEEK_SET)
@@ -193,7 +208,7 @@ public final class URLFetcher: Sendable {
                     progress.finished(
                         id, url: url, received: transfer.received, seconds: Date().timeIntervalSince(start),
                         error: failure.message)
-                    if failure.transient && attempt < settings.attempts {
+                    if failure.transient && attempt < attempts {
                         progress.retrying(id, url: url, reason: failure.message, delay: delay)
                         Thread.sleep(forTimeInterval: delay)
                         delay *= 2
@@ -206,7 +221,7 @@ public final class URLFetcher: Sendable {
                 progress.finished(
                     id, url: url, received: transfer.received, seconds: Date().timeIntervalSince(start), error: nil)
                 let actual = transfer.hasher.finalize()
-                if hash == nil || actual == source.hash { return actual }
+                if hash == nil || actual == source.hash { return (actual, transfer.received) }
                 failures.append("hash mismatch for \(url): expected \(source.hash.sri), got \(actual.sri)")
                 notFound = false
                 break

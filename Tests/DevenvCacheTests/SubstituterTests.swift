@@ -17,8 +17,10 @@ struct SubstituterTests {
         /// `program` refers to `data` (its narinfo says so, and the signature covers it).
         let data: StorePath
         let program: StorePath
+        /// Serving the cache over HTTP, when asked for: NARs then stream as they download.
+        let server: HTTPServer?
 
-        init(compression: String = "none") throws {
+        init(compression: String = "none", served: Bool = false) throws {
             dir = try TemporaryDirectory("substitute")
             storeDirectory = dir("store")
             key = try SigningKey.generate(name: "test-1")
@@ -58,6 +60,7 @@ struct SubstituterTests {
             }
             // The first store goes; the paths now exist only in the cache.
             try dir.sh("chmod -R u+w store home1 && rm -rf store home1")
+            server = served ? try HTTPServer(root: dir("cache")) : nil
         }
 
         func store() throws -> Store {
@@ -66,8 +69,8 @@ struct SubstituterTests {
 
         func substituter(_ store: Store, trusting keys: [TrustedKey]? = nil) throws -> Substituter {
             Substituter(
-                store: store, caches: [try BinaryCache(url: "file://" + dir("cache"))], trusted: keys ?? [key.publicKey]
-            )
+                store: store, caches: [try BinaryCache(url: server?.url("") ?? "file://" + dir("cache"))],
+                trusted: keys ?? [key.publicKey])
         }
     }
 
@@ -87,8 +90,9 @@ struct SubstituterTests {
                 == "hello\n")
     }
 
-    @Test func whatDoesNotVerifyIsRefusedAndNothingIsStored() throws {
-        let cache = try Cache()
+    @Test(arguments: [false, true])
+    func whatDoesNotVerifyIsRefusedAndNothingIsStored(overHTTP: Bool) throws {
+        let cache = try Cache(served: overHTTP)
         // Another key: untrusted.
         let store = try cache.store()
         let stranger = try cache.substituter(store, trusting: [try SigningKey.generate(name: "test-1").publicKey])
@@ -132,8 +136,9 @@ struct SubstituterTests {
         #expect(try store.validPaths().isEmpty)
     }
 
-    @Test func aNarLongerOrShorterThanItsNarinfoSaysIsCutOffAndNothingIsStored() throws {
-        let cache = try Cache()
+    @Test(arguments: [false, true])
+    func aNarLongerOrShorterThanItsNarinfoSaysIsCutOffAndNothingIsStored(overHTTP: Bool) throws {
+        let cache = try Cache(served: overHTTP)
         let store = try cache.store()
         let narinfo = cache.dir("cache/\(cache.program.hashPart).narinfo")
         let original = try NarInfo(
@@ -165,6 +170,24 @@ struct SubstituterTests {
         let entries = try FileManager.default.contentsOfDirectory(atPath: store.directory.path)
         #expect(entries.filter { !$0.hasPrefix(".") } == [cache.data.baseName], "\(entries)")
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: store.directory.path + "/.tmp")) ?? []).isEmpty)
+    }
+
+    @Test(arguments: ["none", "xz"])
+    func aNarWhoseDownloadBreaksOffIsDownloadedAgainWhole(_ compression: String) throws {
+        let cache = try Cache(compression: compression, served: true)
+        let store = try cache.store()
+        // The narinfo's URL (not signed) now leads to a server that breaks the first download off
+        // half way, while the NAR streams into the reader.
+        let narinfo = cache.dir("cache/\(cache.data.hashPart).narinfo")
+        try cache.dir.sh("sed -i 's|^URL: |URL: cut/1/|' \(narinfo)")
+        let substituter = try cache.substituter(store)
+        #expect(try substituter.substitute(cache.data), "\(substituter.problems)")
+        #expect(substituter.problems.isEmpty, "\(substituter.problems)")
+        #expect(
+            try String(contentsOfFile: store.directory.fullPath(of: cache.data) + "/greeting", encoding: .utf8)
+                == "hello\n")
+        let nar = try #require(try cache.server!.requests().first { $0.path.hasPrefix("/cut/") }?.path)
+        #expect(try cache.server!.requests().filter { $0.path == nar }.count == 2)
     }
 
     @Test func aCacheNixWroteIsSubstitutedIntoAStoreOfItsDirectory() throws {

@@ -5,6 +5,7 @@ Paths can ask for misbehaviour:
   /flaky/N/FILE    answers 503 to the first N requests of this path, then serves FILE
   /status/CODE/X   always answers CODE
   /slow/FILE       serves FILE in small pieces with pauses
+  /cut/N/FILE      sends the first N requests of this path half of FILE, then closes the connection
   /wait/S/FILE     waits S seconds, then serves FILE
   /log             the requests so far, as JSON ([{"path": ..., "proxied": bool}])
   /peak            the most requests that were being answered at once, as JSON
@@ -78,7 +79,7 @@ class Handler(BaseHTTPRequestHandler):
             counts[path] = counts.get(path, 0) + 1
             count = counts[path]
         parts = path.strip("/").split("/")
-        slow = False
+        slow = cut = False
         if parts[0] == "flaky":
             if count <= int(parts[1]):
                 return self.send(503, b"try again")
@@ -87,6 +88,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(int(parts[1]), b"as asked")
         elif parts[0] == "slow":
             slow, parts = True, parts[1:]
+        elif parts[0] == "cut":
+            cut, parts = count <= int(parts[1]), parts[2:]
         elif parts[0] == "wait":
             time.sleep(float(parts[1]))
             parts = parts[2:]
@@ -99,6 +102,10 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         if self.command == "HEAD":
+            return
+        if cut:
+            self.wfile.write(data[: len(data) // 2])
+            self.close_connection = True
             return
         step = 4096 if slow else len(data) or 1
         for i in range(0, len(data), step):
