@@ -22,7 +22,13 @@ final class RestoreWriters: @unchecked Sendable {
     private let fixModes: Bool
     private let budget: Int
     private let condition = NSCondition()
+    /// Waiting jobs are `jobs[next...]`.
     private var jobs: [Job] = []
+    private var next = 0
+    /// Writers waiting for a job, and whether `write` waits for the budget: whom to wake, so that a
+    /// new job wakes one writer and a finished one wakes nobody unless someone waits for it.
+    private var idle = 0
+    private var writeWaits = false
     private var waiting = 0
     private var running = 0
     private var finished = false
@@ -51,7 +57,11 @@ final class RestoreWriters: @unchecked Sendable {
         _ path: [UInt8], count: Int, executable: Bool, fill: (UnsafeMutableRawBufferPointer) throws -> Void
     ) throws {
         condition.lock()
-        while waiting > 0 && waiting + count > budget && failure == nil { condition.wait() }
+        while waiting > 0 && waiting + count > budget && failure == nil {
+            writeWaits = true
+            condition.wait()
+        }
+        writeWaits = false
         let failed = failure
         if failed == nil { waiting += count }
         condition.unlock()
@@ -67,8 +77,13 @@ final class RestoreWriters: @unchecked Sendable {
             throw error
         }
         condition.lock()
+        if next > 0 && next * 2 >= jobs.count {
+            jobs.removeFirst(next)
+            next = 0
+        }
         jobs.append(Job(path: path, allocation: allocation, count: count, executable: executable))
-        condition.broadcast()
+        // Only writers wait here now: this thread is the one that calls `write` and `finish`.
+        if idle > 0 { condition.signal() }
         condition.unlock()
     }
 
@@ -79,8 +94,9 @@ final class RestoreWriters: @unchecked Sendable {
         condition.broadcast()
         while threads > 0 { condition.wait() }
         let failure = failure
-        for job in jobs { job.allocation.deallocate() }
+        for job in jobs[next...] { job.allocation.deallocate() }
         jobs.removeAll()
+        next = 0
         waiting = 0
         condition.unlock()
         if let failure { throw failure }
@@ -90,29 +106,33 @@ final class RestoreWriters: @unchecked Sendable {
         // A name of its own for replacing a file by its shared copy, beside the tree (the root
         // is the directory the tree is made in), where no entry of the NAR can be.
         let temporary = Array(".devenv-shared-\(index)".utf8)
+        condition.lock()
         while true {
-            condition.lock()
-            while jobs.isEmpty && !finished { condition.wait() }
-            guard failure == nil, !jobs.isEmpty else {
+            while next == jobs.count && !finished {
+                idle += 1
+                condition.wait()
+                idle -= 1
+            }
+            guard failure == nil, next < jobs.count else {
                 threads -= 1
                 condition.broadcast()
                 condition.unlock()
                 return
             }
-            let job = jobs.removeFirst()
+            let job = jobs[next]
+            next += 1
             condition.unlock()
+            var failed: (any Error)?
             do {
                 try write(job, temporary: temporary)
             } catch {
-                condition.lock()
-                if failure == nil { failure = error }
-                condition.unlock()
+                failed = error
             }
             job.allocation.deallocate()
             condition.lock()
             waiting -= job.count
-            condition.broadcast()
-            condition.unlock()
+            if failure == nil { failure = failed }
+            if writeWaits || failed != nil { condition.broadcast() }
         }
     }
 
