@@ -29,6 +29,12 @@ final class RestoreWriters: @unchecked Sendable {
     /// new job wakes one writer and a finished one wakes nobody unless someone waits for it.
     private var idle = 0
     private var writeWaits = false
+    /// Files read but not yet handed to the writers (by the reading thread only), handed over
+    /// together: the lock is then taken once for many small files, not for each.
+    private var batch: [Job] = []
+    private var batchBytes = 0
+    private static let batchFiles = 32
+    private static let batchBytes = 256 << 10
     private var waiting = 0
     private var running = 0
     private var finished = false
@@ -56,50 +62,59 @@ final class RestoreWriters: @unchecked Sendable {
     func write(
         _ path: [UInt8], count: Int, executable: Bool, fill: (UnsafeMutableRawBufferPointer) throws -> Void
     ) throws {
-        condition.lock()
-        while waiting > 0 && waiting + count > budget && failure == nil {
-            writeWaits = true
-            condition.wait()
-        }
-        writeWaits = false
-        let failed = failure
-        if failed == nil { waiting += count }
-        condition.unlock()
-        if let failed { throw failed }
         let allocation = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, count), alignment: 16)
         do {
             try fill(UnsafeMutableRawBufferPointer(rebasing: allocation[..<count]))
         } catch {
             allocation.deallocate()
-            condition.lock()
-            waiting -= count
-            condition.unlock()
             throw error
         }
+        batch.append(Job(path: path, allocation: allocation, count: count, executable: executable))
+        batchBytes += count
+        if batch.count >= RestoreWriters.batchFiles || batchBytes >= RestoreWriters.batchBytes { try handOver() }
+    }
+
+    /// Hands the batch to the writers once the budget has room for it.
+    private func handOver() throws {
         condition.lock()
+        defer { condition.unlock() }
+        while waiting > 0 && waiting + batchBytes > budget && failure == nil {
+            writeWaits = true
+            condition.wait()
+        }
+        writeWaits = false
+        if let failure { throw failure }
+        waiting += batchBytes
         if next > 0 && next * 2 >= jobs.count {
             jobs.removeFirst(next)
             next = 0
         }
-        jobs.append(Job(path: path, allocation: allocation, count: count, executable: executable))
+        jobs.append(contentsOf: batch)
         // Only writers wait here now: this thread is the one that calls `write` and `finish`.
-        if idle > 0 { condition.signal() }
-        condition.unlock()
+        for _ in 0..<min(idle, batch.count) { condition.signal() }
+        batch.removeAll(keepingCapacity: true)
+        batchBytes = 0
     }
 
     /// Waits for every file; throws the first failure.
     func finish() throws {
+        var failed: (any Error)?
+        if !batch.isEmpty {
+            do { try handOver() } catch { failed = error }
+        }
+        for job in batch { job.allocation.deallocate() }
+        batch.removeAll()
         condition.lock()
         finished = true
         condition.broadcast()
         while threads > 0 { condition.wait() }
-        let failure = failure
+        failed = failed ?? failure
         for job in jobs[next...] { job.allocation.deallocate() }
         jobs.removeAll()
         next = 0
         waiting = 0
         condition.unlock()
-        if let failure { throw failure }
+        if let failed { throw failed }
     }
 
     private func work(_ index: Int) {
@@ -119,18 +134,26 @@ final class RestoreWriters: @unchecked Sendable {
                 condition.unlock()
                 return
             }
-            let job = jobs[next]
-            next += 1
+            // A few files at a time, so that the lock is not taken for each.
+            let first = next
+            var bytes = 0
+            while next < jobs.count && next - first < RestoreWriters.batchFiles / 4
+                && (next == first || bytes + jobs[next].count <= RestoreWriters.batchBytes / 4)
+            {
+                bytes += jobs[next].count
+                next += 1
+            }
+            let taken = Array(jobs[first..<next])
             condition.unlock()
             var failed: (any Error)?
-            do {
-                try write(job, temporary: temporary)
-            } catch {
-                failed = error
+            for job in taken {
+                if failed == nil {
+                    do { try write(job, temporary: temporary) } catch { failed = error }
+                }
+                job.allocation.deallocate()
             }
-            job.allocation.deallocate()
             condition.lock()
-            waiting -= job.count
+            waiting -= bytes
             if failure == nil { failure = failed }
             if writeWaits || failed != nil { condition.broadcast() }
         }
