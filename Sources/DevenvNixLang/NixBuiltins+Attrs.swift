@@ -78,9 +78,9 @@ extension NixEvaluator {
             NixPrimOp("functionArgs", arity: 1) { evaluator, arguments, position in
                 let function = try evaluator.force(arguments[0])
                 switch function {
-                case .lambda(let lambda, _):
+                case .lambda(let function, _):
                     let attrs = NixAttrs()
-                    for formal in lambda.formals ?? [] {
+                    for formal in function.lambda.formals ?? [] {
                         attrs.set(formal.name, .bool(formal.defaultValue != nil), at: formal.position)
                     }
                     return .attrs(attrs)
@@ -96,7 +96,7 @@ extension NixEvaluator {
                 let result = NixAttrs(minimumCapacity: attrs.count)
                 for (name, entry) in attrs.entries {
                     let value = NixValue.thunk(
-                        NixThunk { [unowned evaluator] in
+                        NixThunk(in: evaluator.arena) { [unowned evaluator] in
                             try evaluator.call(function, .string(name), entry.value, at: position)
                         })
                     result.set(name, value, at: entry.position)
@@ -115,7 +115,7 @@ extension NixEvaluator {
                         values: values.reduce(into: [:]) { result, pair in
                             let (name, list) = pair
                             result[name] = .thunk(
-                                NixThunk { [unowned evaluator] in
+                                NixThunk(in: evaluator.arena) { [unowned evaluator] in
                                     try evaluator.call(function, .string(name), .list(NixList(list)), at: position)
                                 })
                         }))

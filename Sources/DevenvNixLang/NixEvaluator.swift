@@ -26,6 +26,10 @@ public final class NixEvaluator {
     private let baseScope: NixScope
     let baseEnvironment: NixEnvironment
     let builtins: NixAttrs
+    /// What the values are made of (`NixArena`).
+    let arena = NixArena()
+    /// The code evaluated so far: values refer to it without keeping it.
+    private var code: [NixExpr] = []
     /// `import`ed files by path, each evaluated once.
     var imported: [String: NixValue] = [:]
     /// Every file and directory the evaluation looked at (imported, read, listed, hashed, tested
@@ -47,34 +51,40 @@ public final class NixEvaluator {
     public init(options: Options = Options()) throws {
         self.options = options
         self.store = StoreDirectory(options.storeDirectory)
-        let builtins = NixAttrs()
-        var names = ["builtins"]
-        var values: [NixValue] = [.attrs(builtins)]
-        func add(_ name: String, _ value: NixValue) {
-            names.append(name)
-            values.append(value)
-            builtins.set(name.hasPrefix("__") ? String(name.dropFirst(2)) : name, value)
+        let store = self.store
+        // Made in the arena, which `self` cannot be used for before all its fields are set.
+        let (builtins, names, values) = arena.enter {
+            let builtins = NixAttrs()
+            var names = ["builtins"]
+            var values: [NixValue] = [.attrs(builtins)]
+            func add(_ name: String, _ value: NixValue) {
+                names.append(name)
+                values.append(value)
+                builtins.set(name.hasPrefix("__") ? String(name.dropFirst(2)) : name, value)
+            }
+            add("true", .true)
+            add("false", .false)
+            add("null", .null)
+            add("__currentTime", .int(Int(Date().timeIntervalSince1970)))
+            add("__currentSystem", .string(options.currentSystem))
+            add("__nixVersion", .string(NixEvaluator.nixVersion))
+            add("__storeDir", .string(store.path))
+            add("__langVersion", .int(6))
+            let nixPath = options.searchPath.map { entry in
+                NixValue.attrs(NixAttrs(values: ["path": .string(entry.path), "prefix": .string(entry.prefix)]))
+            }
+            add("__nixPath", .list(NixList(nixPath)))
+            for primop in NixEvaluator.primops {
+                add(NixEvaluator.unprefixed.contains(primop.name) ? primop.name : "__" + primop.name, .primop(primop))
+            }
+            // Set once evaluated, below.
+            add("derivation", .null)
+            return (builtins, names, values)
         }
-        add("true", .true)
-        add("false", .false)
-        add("null", .null)
-        add("__currentTime", .int(Int(Date().timeIntervalSince1970)))
-        add("__currentSystem", .string(options.currentSystem))
-        add("__nixVersion", .string(NixEvaluator.nixVersion))
-        add("__storeDir", .string(store.path))
-        add("__langVersion", .int(6))
-        let nixPath = options.searchPath.map { entry in
-            NixValue.attrs(NixAttrs(values: ["path": .string(entry.path), "prefix": .string(entry.prefix)]))
-        }
-        add("__nixPath", .list(NixList(nixPath)))
-        for primop in NixEvaluator.primops {
-            add(NixEvaluator.unprefixed.contains(primop.name) ? primop.name : "__" + primop.name, .primop(primop))
-        }
-        let derivationSlot = values.count
-        add("derivation", .null)
+        let derivationSlot = values.count - 1
         self.builtins = builtins
         self.baseScope = NixScope(parent: nil, names: names)
-        self.baseEnvironment = NixEnvironment.make(parent: nil, values: values)
+        self.baseEnvironment = NixEnvironment(in: arena, parent: nil, values: values)
         let derivation = try parse(
             Array(NixEvaluator.derivationNix.utf8), file: "//builtin/derivation.nix", basePath: "/")
         let wrapper = try evaluate(derivation)
@@ -97,11 +107,14 @@ public final class NixEvaluator {
 
     /// Parses and binds `source` in the scope of the builtins.
     public func parse(_ source: [UInt8], file: String, basePath: String) throws -> NixExpr {
-        try baseScope.bind(NixParser.parse(source, file: file, basePath: basePath))
+        let expression = try baseScope.bind(NixParser.parse(source, file: file, basePath: basePath))
+        code.append(expression)
+        return expression
     }
 
     public func evaluate(_ expression: NixExpr) throws -> NixValue {
-        try eval(expression, baseEnvironment)
+        code.append(expression)
+        return try arena.enter { try eval(expression, baseEnvironment) }
     }
 
     /// Makes `import path` (and `<name>` found at `path` through the search path) give `value`:
@@ -112,19 +125,23 @@ public final class NixEvaluator {
 
     /// `function argument`, forced.
     public func apply(_ function: NixValue, _ argument: NixValue) throws -> NixValue {
-        try force(try call(function, argument, at: nil))
+        try arena.enter { try force(try call(function, argument, at: nil)) }
     }
 
     /// A value as `toString` makes it a string (numbers, Booleans, lists and derivations too).
     public func text(of value: NixValue) throws -> NixString {
         var context = Set<String>()
-        let text = try coerceToString(value, context: &context, at: nil, coerceMore: true, copyToStore: false)
+        let text = try arena.enter {
+            try coerceToString(value, context: &context, at: nil, coerceMore: true, copyToStore: false)
+        }
         return NixString(text, context: context)
     }
 
     /// Evaluates a file as `import` does (a directory means its `default.nix`).
     public func evaluate(file: String) throws -> NixValue {
-        try importFile(NixParser.absolute(file, from: FileManager.default.currentDirectoryPath), at: nil)
+        try arena.enter {
+            try importFile(NixParser.absolute(file, from: FileManager.default.currentDirectoryPath), at: nil)
+        }
     }
 
     /// `import`: each file evaluated once. With a `scope` (`scopedImport`), the file sees the
@@ -151,7 +168,9 @@ public final class NixEvaluator {
             let names = scope.sortedNames
             let expression = try NixScope(parent: baseScope, names: names).bind(
                 NixParser.parse(source, file: resolved, basePath: basePath))
-            value = try eval(expression, NixEnvironment.make(parent: baseEnvironment, values: names.map { scope[$0]! }))
+            code.append(expression)
+            value = try eval(
+                expression, NixEnvironment(in: arena, parent: baseEnvironment, values: names.map { scope[$0]! }))
         } else {
             value = try evaluate(try parse(source, file: resolved, basePath: basePath))
             imported[resolved] = value
@@ -172,7 +191,7 @@ public final class NixEvaluator {
         // The state is moved out, leaving the black hole, rather than copied (reading it copies
         // the whole enum, whatever its case) and then overwritten.
         var state = NixThunk.State.running
-        swap(&state, &thunk.state)
+        thunk.exchange(&state)
         switch consume state {
         case .done(let value):
             thunk.state = .done(value)
@@ -230,6 +249,10 @@ public final class NixEvaluator {
     /// Forces everything inside, as `--strict` and `deepSeq` do: iteratively, so that long lists
     /// and deep sets do not grow the native stack.
     public func forceDeep(_ value: NixValue) throws {
+        try arena.enter { try forceAll(value) }
+    }
+
+    private func forceAll(_ value: NixValue) throws {
         var seen = Set<ObjectIdentifier>()
         var pending: [(value: NixValue, attribute: (String, NixPosition?)?)] = [(value, nil)]
         while let (next, attribute) = pending.popLast() {
@@ -244,13 +267,13 @@ public final class NixEvaluator {
             // attributes in Nix's order of names, reversed for the stack.
             switch forced {
             case .attrs(let attrs):
-                guard seen.insert(ObjectIdentifier(attrs)).inserted else { continue }
+                guard seen.insert(attrs.identifier).inserted else { continue }
                 let unfinished = attrs.entries.lazy.filter { NixEvaluator.mayNeedForcing($0.value.value) }
                 for (name, entry) in unfinished.sorted(by: { NixAttrs.precedes($1.key, $0.key) }) {
                     pending.append((entry.value, (name, entry.position)))
                 }
             case .list(let list):
-                guard seen.insert(ObjectIdentifier(list)).inserted else { continue }
+                guard seen.insert(list.identifier).inserted else { continue }
                 for element in list.elements.reversed() where NixEvaluator.mayNeedForcing(element) {
                     pending.append((element, nil))
                 }
@@ -280,11 +303,11 @@ public final class NixEvaluator {
             for _ in 0..<local.level { scope = scope.parent! }
             let value = scope[local.index]
             if case .thunk(let thunk) = value, thunk === NixEnvironment.unset {
-                return .thunk(NixThunk(expression, environment))
+                return .thunk(NixThunk(expression, environment, in: arena))
             }
             return value
-        case .lambda(let lambda): return .lambda(lambda, environment)
-        default: return .thunk(NixThunk(expression, environment))
+        case .lambda(let lambda): return closure(lambda, environment)
+        default: return .thunk(NixThunk(expression, environment, in: arena))
         }
     }
 
@@ -298,9 +321,16 @@ public final class NixEvaluator {
         case .int(let value): return .int(value)
         case .float(let value): return .float(value)
         case .local(let local): return try variable(local.level, local.index, environment)
-        case .lambda(let lambda): return .lambda(lambda, environment)
+        case .lambda(let lambda): return closure(lambda, environment)
         default: return try evalComposite(expression, environment)
         }
+    }
+
+    /// A function value: `lambda` closed over `environment`, which must then outlive its call.
+    @inline(__always)
+    private func closure(_ lambda: NixLambda, _ environment: NixEnvironment) -> NixValue {
+        environment.capture()
+        return .lambda(NixFunction(lambda), environment)
     }
 
     /// A bound variable's value, forced, and kept forced in its slot for the next use.
@@ -334,14 +364,14 @@ public final class NixEvaluator {
             case .hasAttr(let hasAttr): return try self.hasAttr(hasAttr, environment)
             case .attrs(let attrs): return .attrs(try evalAttrs(attrs, environment))
             case .list(let list): return .list(NixList(list.elements.map { lazy($0, environment) }))
-            case .lambda(let lambda): return .lambda(lambda, environment)
+            case .lambda(let lambda): return closure(lambda, environment)
             case .call(let call): return try self.call(call, environment)
             case .let(let node):
                 environment = letEnvironment(node.bindings, environment)
                 expression = node.body
             case .with(let with):
                 let attrs = lazy(with.attrs, environment)
-                environment = NixEnvironment.make(parent: environment, first: attrs, size: 1, with: with)
+                environment = NixEnvironment(in: arena, parent: environment, first: attrs, size: 1, with: with)
                 expression = with.body
             case .if(let node):
                 expression = try condition(node.condition, node.position, environment) ? node.then : node.otherwise
@@ -376,7 +406,7 @@ public final class NixEvaluator {
 
     @inline(never)
     private func letEnvironment(_ attrs: NixAttrsExpr, _ environment: NixEnvironment) -> NixEnvironment {
-        let inner = NixEnvironment.make(parent: environment, size: attrs.names.count)
+        let inner = NixEnvironment(in: arena, parent: environment, size: attrs.names.count)
         let definitions = attrs.definitions
         for index in definitions.indices {
             inner[index] = lazy(definitions[index].value, definitions[index].inherited ? environment : inner)
@@ -508,7 +538,7 @@ public final class NixEvaluator {
         let attrs = NixAttrs(minimumCapacity: expression.names.count + expression.dynamic.count)
         var scope = environment
         if expression.recursive {
-            let inner = NixEnvironment.make(parent: environment, size: expression.names.count)
+            let inner = NixEnvironment(in: arena, parent: environment, size: expression.names.count)
             for (index, definition) in expression.definitions.enumerated() {
                 let value = lazy(definition.value, definition.inherited ? environment : inner)
                 inner[index] = value
@@ -519,7 +549,7 @@ public final class NixEvaluator {
             if let overridesIndex = expression.definition("__overrides") {
                 let overrides = try self.attrs(inner[overridesIndex], at: expression.position)
                 for name in overrides.sortedNames {
-                    let entry = overrides.entries[name]!
+                    let entry = overrides.entry(name)!
                     if let index = expression.definition(name) { inner[index] = entry.value }
                     attrs.set(name, entry.value, at: entry.position)
                 }
@@ -533,7 +563,7 @@ public final class NixEvaluator {
             let name = try eval(dynamic.name, scope)
             if case .null = name { continue }
             let key = try string(name, at: dynamic.position).text
-            if let existing = attrs.entries[key] {
+            if let existing = attrs.entry(key) {
                 let previous = existing.position.map { " at \($0)" } ?? ""
                 throw NixEvalError("dynamic attribute '\(key)' already defined\(previous)", at: dynamic.position)
             }
@@ -651,7 +681,10 @@ public final class NixEvaluator {
     /// One level deeper: an error instead of a crash when the native stack is nearly used up.
     @inline(__always)
     private func enter(at position: NixPosition?) throws {
-        if depth == 0 { noteStack() }
+        if depth == 0 {
+            noteStack()
+            arena.makeCurrent()
+        }
         depth += 1
         var marker: UInt8 = 0
         let here = withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
@@ -665,15 +698,15 @@ public final class NixEvaluator {
     func call(_ function: NixValue, _ argument: NixValue, at position: NixPosition?) throws -> NixValue {
         try enter(at: position)
         defer { depth -= 1 }
-        if case .lambda(let lambda, let environment) = function {
-            return try callLambda(lambda, environment, argument, at: position)
+        if case .lambda(let function, let environment) = function {
+            return try callLambda(function.lambda, environment, argument, at: position)
         }
         return try callOther(function, argument, at: position)
     }
 
     /// `function a b`: for `a: b: body` without making the intermediate function value.
     func call(_ function: NixValue, _ a: NixValue, _ b: NixValue, at position: NixPosition?) throws -> NixValue {
-        if case .lambda(let outer, let environment) = function, let inner = outer.curried {
+        if case .lambda(let outer, let environment) = function, let inner = outer.lambda.curried {
             return try call(inner, of: environment, a, b, at: position)
         }
         return try call(try call(function, a, at: position), b, at: position)
@@ -686,26 +719,26 @@ public final class NixEvaluator {
     ) throws -> NixValue {
         try enter(at: position)
         defer { depth -= 1 }
-        let first = spareEnvironments.take(parent: environment, argument: a)
-        let second = spareEnvironments.take(parent: first, argument: b)
+        let first = spareEnvironments.take(in: arena, parent: environment, argument: a)
+        let second = spareEnvironments.take(in: arena, parent: first, argument: b)
         let value = try traced(inner) { try eval(inner.body, second) }
-        spareEnvironments.giveBack(second)
-        spareEnvironments.giveBack(first)
+        if spareEnvironments.giveBack(second) { spareEnvironments.giveBack(first) }
         return value
     }
 
     @inline(never)
     private func callOther(_ function: NixValue, _ argument: NixValue, at position: NixPosition?) throws -> NixValue {
         switch try force(function) {
-        case .lambda(let lambda, let environment):
-            return try callLambda(lambda, environment, argument, at: position)
+        case .lambda(let function, let environment):
+            return try callLambda(function.lambda, environment, argument, at: position)
         case .primop(let primop):
             if primop.arity == 1 { return try primop.body(self, [argument], position) }
-            return .partial(primop, [argument])
-        case .partial(let primop, let arguments):
-            let all = arguments + [argument]
+            return .partial(NixPartial(primop, [argument]))
+        case .partial(let partial):
+            let primop = partial.primop
+            let all = partial.arguments + [argument]
             if all.count == primop.arity { return try primop.body(self, all, position) }
-            return .partial(primop, all)
+            return .partial(NixPartial(primop, all))
         case .attrs(let attrs):
             if let functor = attrs["__functor"] {
                 return try call(try call(functor, .attrs(attrs), at: position), argument, at: position)
@@ -721,7 +754,7 @@ public final class NixEvaluator {
         _ lambda: NixLambda, _ environment: NixEnvironment, _ argument: NixValue, at position: NixPosition?
     ) throws -> NixValue {
         if lambda.hasFormals { return try callWithFormals(lambda, environment, argument, at: position) }
-        let inner = spareEnvironments.take(parent: environment, argument: argument)
+        let inner = spareEnvironments.take(in: arena, parent: environment, argument: argument)
         let value = try traced(lambda) { try eval(lambda.body, inner) }
         spareEnvironments.giveBack(inner)
         return value
@@ -760,10 +793,10 @@ public final class NixEvaluator {
         let inner: NixEnvironment
         var slot = 0
         if lambda.argument != nil {
-            inner = NixEnvironment.make(parent: environment, first: argument, size: lambda.environmentSize)
+            inner = NixEnvironment(in: arena, parent: environment, first: argument, size: lambda.environmentSize)
             slot = 1
         } else {
-            inner = NixEnvironment.make(parent: environment, size: lambda.environmentSize)
+            inner = NixEnvironment(in: arena, parent: environment, size: lambda.environmentSize)
         }
         let formals = lambda.formals!
         let attrs = try self.attrs(argument, at: position)

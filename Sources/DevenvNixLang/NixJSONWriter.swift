@@ -21,7 +21,8 @@ extension NixEvaluator {
             context.formUnion(string.context)
             NixEvaluator.writeJSONString(string.text, to: &output)
         case .path(let path):
-            NixEvaluator.writeJSONString(try copyToStoreAsSource(path, context: &context, at: position), to: &output)
+            NixEvaluator.writeJSONString(
+                try copyToStoreAsSource(path.text, context: &context, at: position), to: &output)
         case .attrs(let attrs):
             if attrs["__toString"] != nil {
                 let text = try coerceToString(forced, context: &context, at: position, copyToStore: false)
