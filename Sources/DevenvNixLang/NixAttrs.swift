@@ -1,55 +1,137 @@
 import Foundation
 
 /// An attribute set: values by name, each with where it was defined. A reference to an object of
-/// the evaluator's arena.
+/// the evaluator's arena. As Nix's `Bindings`, the attributes are an array sorted by name (Nix's
+/// order, by bytes), found by binary search: a hash table per set took several times the memory,
+/// and each set lives as long as its evaluator.
 public struct NixAttrs: BitwiseCopyable {
     public struct Attr {
         public var value: NixValue
         public var position: NixPosition?
     }
 
-    final class Storage {
-        var entries: [String: Attr]
-        var sortedNames: [String]?
+    struct Entry {
+        let name: String
+        var attr: Attr
+    }
 
-        init(_ entries: [String: Attr]) { self.entries = entries }
+    final class Storage {
+        /// Sorted by name, each name once, unless `sorted` is false: then in the order `set`
+        /// added them, a later one of a name replacing the earlier.
+        var entries: [Entry]
+        var sorted: Bool
+
+        init(_ entries: [Entry], sorted: Bool) {
+            self.entries = entries
+            self.sorted = sorted
+        }
+
+        @inline(__always)
+        func sortIfNeeded() { if !sorted { sort() } }
+
+        private func sort() {
+            // By name, then by when it was set, the last of each name kept.
+            var keyed = entries.indices.map { (NixAttrs.leadingBytes(of: entries[$0].name), $0) }
+            keyed.sort { a, b in
+                if a.0 != b.0 { return a.0 < b.0 }
+                let x = entries[a.1].name
+                let y = entries[b.1].name
+                if x != y { return NixAttrs.precedes(x, y) }
+                return a.1 < b.1
+            }
+            var result: [Entry] = []
+            result.reserveCapacity(keyed.count)
+            for (_, index) in keyed {
+                if let last = result.last, last.name == entries[index].name {
+                    result[result.count - 1] = entries[index]
+                } else {
+                    result.append(entries[index])
+                }
+            }
+            entries = result
+            sorted = true
+        }
+
+        func index(of name: String) -> Int? {
+            sortIfNeeded()
+            // A small set, most of them, is searched in order: equal names compare fastest.
+            if entries.count <= 8 {
+                for index in entries.indices where entries[index].name == name { return index }
+                return nil
+            }
+            var low = 0
+            var high = entries.count
+            while low < high {
+                let middle = (low + high) / 2
+                let candidate = entries[middle].name
+                if candidate == name { return middle }
+                if NixAttrs.precedes(candidate, name) { low = middle + 1 } else { high = middle }
+            }
+            return nil
+        }
     }
 
     private let storage: Unmanaged<Storage>
 
-    init(_ entries: [String: Attr] = [:]) { storage = NixArena.current.keep(Storage(entries)) }
+    private init(storage: Storage, in arena: NixArena = .current) { self.storage = arena.keep(storage) }
 
-    init(minimumCapacity: Int) { self.init(Dictionary(minimumCapacity: minimumCapacity)) }
+    init() { self.init(storage: Storage([], sorted: true)) }
 
-    init(values: [String: NixValue]) { self.init(values.mapValues { Attr(value: $0, position: nil) }) }
+    init(minimumCapacity: Int) {
+        var entries: [Entry] = []
+        entries.reserveCapacity(minimumCapacity)
+        self.init(storage: Storage(entries, sorted: true))
+    }
+
+    init(values: [String: NixValue]) {
+        self.init(storage: Storage(values.map { Entry(name: $0.key, attr: Attr(value: $0.value)) }, sorted: false))
+    }
+
+    /// A set of `entries` already sorted by name, each name once.
+    init(sorted entries: [Entry]) { self.init(storage: Storage(entries, sorted: true)) }
+
+    /// A set of `entries` in any order; of a repeated name, the last.
+    init(unsorted entries: [Entry]) { self.init(storage: Storage(entries, sorted: false)) }
 
     /// A set made outside evaluation, belonging to `evaluator`.
     public init(values: [String: NixValue] = [:], in evaluator: NixEvaluator) {
-        storage = evaluator.arena.keep(Storage(values.mapValues { Attr(value: $0, position: nil) }))
+        self.init(
+            storage: Storage(values.map { Entry(name: $0.key, attr: Attr(value: $0.value)) }, sorted: false),
+            in: evaluator.arena)
     }
 
-    public var entries: [String: Attr] { storage._withUnsafeGuaranteedRef { $0.entries } }
-    public var count: Int { storage._withUnsafeGuaranteedRef { $0.entries.count } }
-    public subscript(name: String) -> NixValue? { storage._withUnsafeGuaranteedRef { $0.entries[name]?.value } }
-    func entry(_ name: String) -> Attr? { storage._withUnsafeGuaranteedRef { $0.entries[name] } }
-    var identifier: ObjectIdentifier { ObjectIdentifier(storage.takeUnretainedValue()) }
-
-    /// Names in Nix's order: by bytes.
-    public var sortedNames: [String] {
-        storage._withUnsafeGuaranteedRef { storage in
-            if let sorted = storage.sortedNames { return sorted }
-            // Most comparisons are decided by the first eight bytes, compared as one number.
-            var keyed = storage.entries.keys.map { (NixAttrs.leadingBytes(of: $0), $0) }
-            keyed.sort { $0.0 != $1.0 ? $0.0 < $1.0 : NixAttrs.precedes($0.1, $1.1) }
-            let sorted = keyed.map(\.1)
-            storage.sortedNames = sorted
-            return sorted
+    /// The attributes in Nix's order of names.
+    var sortedEntries: [Entry] {
+        storage._withUnsafeGuaranteedRef {
+            $0.sortIfNeeded()
+            return $0.entries
         }
     }
 
+    public var count: Int {
+        storage._withUnsafeGuaranteedRef {
+            $0.sortIfNeeded()
+            return $0.entries.count
+        }
+    }
+
+    public subscript(name: String) -> NixValue? {
+        storage._withUnsafeGuaranteedRef { storage in storage.index(of: name).map { storage.entries[$0].attr.value } }
+    }
+
+    /// The attribute `name`, with where it was defined.
+    public func entry(_ name: String) -> Attr? {
+        storage._withUnsafeGuaranteedRef { storage in storage.index(of: name).map { storage.entries[$0].attr } }
+    }
+
+    var identifier: ObjectIdentifier { ObjectIdentifier(storage.takeUnretainedValue()) }
+
+    /// Names in Nix's order: by bytes.
+    public var sortedNames: [String] { sortedEntries.map(\.name) }
+
     /// The first eight bytes of the UTF-8 as a big-endian number, zeros after a shorter name:
     /// two names whose numbers differ are in the numbers' order.
-    private static func leadingBytes(of name: String) -> UInt64 {
+    static func leadingBytes(of name: String) -> UInt64 {
         var name = name
         return name.withUTF8 { bytes in
             var leading: UInt64 = 0
@@ -74,13 +156,18 @@ public struct NixAttrs: BitwiseCopyable {
     /// Only while the set is being built, before anyone else sees it.
     public func set(_ name: String, _ value: NixValue, at position: NixPosition? = nil) {
         storage._withUnsafeGuaranteedRef { storage in
-            storage.entries[name] = Attr(value: value, position: position)
-            storage.sortedNames = nil
+            // Names added in order, as a sorted set's are copied, keep it sorted.
+            if storage.sorted, let last = storage.entries.last, !NixAttrs.precedes(last.name, name) {
+                storage.sorted = false
+            }
+            storage.entries.append(Entry(name: name, attr: Attr(value: value, position: position)))
         }
     }
 
     /// Keeps a forced value, so the next lookup need not go through the thunk.
     func store(_ name: String, _ value: NixValue) {
-        storage._withUnsafeGuaranteedRef { $0.entries[name]?.value = value }
+        storage._withUnsafeGuaranteedRef { storage in
+            if let index = storage.index(of: name) { storage.entries[index].attr.value = value }
+        }
     }
 }

@@ -174,8 +174,8 @@ extension NixEvaluator {
                 return try equal(x, y)
             }
             guard a.count == b.count else { return false }
-            for (name, entry) in a.entries {
-                guard let other = b[name], try equal(entry.value, other) else { return false }
+            for entry in a.sortedEntries {
+                guard let other = b[entry.name], try equal(entry.attr.value, other) else { return false }
             }
             return true
         default:

@@ -268,9 +268,8 @@ public final class NixEvaluator {
             switch forced {
             case .attrs(let attrs):
                 guard seen.insert(attrs.identifier).inserted else { continue }
-                let unfinished = attrs.entries.lazy.filter { NixEvaluator.mayNeedForcing($0.value.value) }
-                for (name, entry) in unfinished.sorted(by: { NixAttrs.precedes($1.key, $0.key) }) {
-                    pending.append((entry.value, (name, entry.position)))
+                for entry in attrs.sortedEntries.reversed() where NixEvaluator.mayNeedForcing(entry.attr.value) {
+                    pending.append((entry.attr.value, (entry.name, entry.attr.position)))
                 }
             case .list(let list):
                 guard seen.insert(list.identifier).inserted else { continue }
@@ -594,7 +593,7 @@ public final class NixEvaluator {
             let second = try attrs(eval(right, environment), at: position)
             if first.count == 0 { return .attrs(second) }
             if second.count == 0 { return .attrs(first) }
-            return .attrs(NixAttrs(first.entries.merging(second.entries) { $1 }))
+            return .attrs(NixAttrs(sorted: NixEvaluator.merged(first.sortedEntries, second.sortedEntries)))
         case .concatLists:
             let first = try list(eval(left, environment), at: position)
             let second = try list(eval(right, environment), at: position)
@@ -602,6 +601,30 @@ public final class NixEvaluator {
             if second.elements.isEmpty { return .list(first) }
             return .list(NixList(first.elements + second.elements))
         }
+    }
+
+    /// `a // b` of two sorted sets: one pass over both, `b`'s attribute where both have a name.
+    private static func merged(_ a: [NixAttrs.Entry], _ b: [NixAttrs.Entry]) -> [NixAttrs.Entry] {
+        var result: [NixAttrs.Entry] = []
+        result.reserveCapacity(a.count + b.count)
+        var i = 0
+        var j = 0
+        while i < a.count && j < b.count {
+            if a[i].name == b[j].name {
+                result.append(b[j])
+                i += 1
+                j += 1
+            } else if NixAttrs.precedes(a[i].name, b[j].name) {
+                result.append(a[i])
+                i += 1
+            } else {
+                result.append(b[j])
+                j += 1
+            }
+        }
+        result += a[i...]
+        result += b[j...]
+        return result
     }
 
     private func concatenate(_ node: NixConcatenation, _ environment: NixEnvironment) throws -> NixValue {

@@ -207,7 +207,7 @@ extension NixEvaluator {
         else { return function }
         let given = NixAttrs()
         if lambda.ellipsis {
-            for (name, entry) in arguments.entries { given.set(name, entry.value) }
+            for entry in arguments.sortedEntries { given.set(entry.name, entry.attr.value) }
         } else {
             for formal in formals {
                 if let argument = arguments[formal.name] {

@@ -32,10 +32,10 @@ public enum NixPrinter {
                     }
                     output += "{ "
                     pending.append(.text("}"))
-                    for name in attrs.sortedNames.reversed() {
+                    for entry in attrs.sortedEntries.reversed() {
                         pending.append(.text("; "))
-                        pending.append(.value(attrs[name]!))
-                        pending.append(.text(NixPrinter.name(name) + " = "))
+                        pending.append(.value(entry.attr.value))
+                        pending.append(.text(NixPrinter.name(entry.name) + " = "))
                     }
                 case .list(let list):
                     if !list.elements.isEmpty && !seen.insert(list.identifier).inserted {

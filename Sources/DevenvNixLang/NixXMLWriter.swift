@@ -95,7 +95,7 @@ extension NixEvaluator {
         locations: Bool
     ) throws {
         for name in attrs.sortedNames {
-            let entry = attrs.entries[name]!
+            let entry = attrs.entry(name)!
             var xmlAttributes = ["name": name]
             if locations, let position = entry.position {
                 xmlAttributes.merge(NixEvaluator.xmlLocation(position)) { $1 }

@@ -356,7 +356,7 @@ struct NixProjectEvaluation: @unchecked Sendable {
             guard case .attrs(let check) = try evaluator.force(named[name]!), let command = check["__devenvCommand"],
                 case .attrs(let made) = try evaluator.force(command), let script = made["script"]
             else { return nil }
-            let text = try usable(evaluator.text(of: script).text, in: shell, at: named.entries[name]?.position)
+            let text = try usable(evaluator.text(of: script).text, in: shell, at: named.entry(name)?.position)
             return (name, "out=\"$(mktemp -d)/out\"\n" + text)
         }
     }
@@ -377,7 +377,7 @@ struct NixProjectEvaluation: @unchecked Sendable {
                 scripts[name] = "bash -c \(ShellSyntax.posixQuoted(script)) \(ShellSyntax.posixQuoted(name))"
                 continue
             }
-            scripts[name] = ShellSyntax.posixQuoted(try usable(path, in: shell, at: named.entries[name]?.position))
+            scripts[name] = ShellSyntax.posixQuoted(try usable(path, in: shell, at: named.entry(name)?.position))
         }
         return scripts
     }
@@ -394,7 +394,7 @@ struct NixProjectEvaluation: @unchecked Sendable {
             else { continue }
             let what = "packages.\(system).\(attribute)"
             let place = { (key: String) in
-                attrs.entries[key]?.position.map { self.relocated("\($0)") } ?? "\(self.displayName): \(what)"
+                attrs.entry(key)?.position.map { self.relocated("\($0)") } ?? "\(self.displayName): \(what)"
             }
             for key in [
                 "fromImage", "extraCommands", "fakeRootCommands", "runAsRoot", "copyToRoot", "enableFakechroot",
@@ -423,7 +423,7 @@ struct NixProjectEvaluation: @unchecked Sendable {
                 spec.maxLayers = Int(count)
             }
             var packages: [String] = []
-            if let contents = attrs.entries["contents"] {
+            if let contents = attrs.entry("contents") {
                 for element in try list(contents, evaluator: evaluator, what: "contents") {
                     guard case .attrs(let package) = try evaluator.force(element), let text = package["__devenvPackage"]
                     else {
@@ -445,7 +445,7 @@ struct NixProjectEvaluation: @unchecked Sendable {
                     )
                 }
                 let strings = { (key: String) throws -> [String] in
-                    guard let entry = settings.entries[key] else { return [] }
+                    guard let entry = settings.entry(key) else { return [] }
                     return try self.list(entry, evaluator: evaluator, what: "config.\(key)").map {
                         try evaluator.text(of: $0).text
                     }
@@ -547,7 +547,7 @@ struct NixProjectEvaluation: @unchecked Sendable {
         }
         var result = Manifest.Shell(packages: [], env: [:], hook: nil, aliases: [:])
         var hooks: [String] = []
-        if let inputsFrom = attrs.entries["inputsFrom"] {
+        if let inputsFrom = attrs.entry("inputsFrom") {
             for element in try list(inputsFrom, evaluator: evaluator, what: "inputsFrom") {
                 guard case .attrs(let other) = try evaluator.force(element), other["__devenvShell"] != nil else {
                     continue
@@ -561,7 +561,7 @@ struct NixProjectEvaluation: @unchecked Sendable {
             }
         }
         for key in NixProjectEvaluation.packageLists {
-            guard let entry = attrs.entries[key] else { continue }
+            guard let entry = attrs.entry(key) else { continue }
             let place = entry.position.map { relocated("\($0)") } ?? displayName
             for element in try list(entry, evaluator: evaluator, what: key) {
                 let forced = try evaluator.force(element)
@@ -594,12 +594,12 @@ struct NixProjectEvaluation: @unchecked Sendable {
         }
         if let hook = attrs["shellHook"] {
             hooks.append(
-                try usable(evaluator.text(of: hook).text, in: result, at: attrs.entries["shellHook"]!.position))
+                try usable(evaluator.text(of: hook).text, in: result, at: attrs.entry("shellHook")!.position))
         }
         result.hook = hooks.isEmpty ? nil : hooks.joined(separator: "\n")
         for name in attrs.sortedNames
         where !NixProjectEvaluation.shellAttributes.contains(name) && !name.hasPrefix("__") {
-            let place = attrs.entries[name]?.position.map { relocated("\($0)") } ?? displayName
+            let place = attrs.entry(name)?.position.map { relocated("\($0)") } ?? displayName
             guard ShellSyntax.isVariable(name) else {
                 throw ManifestError("\(place): '\(name)' is not \(ShellSyntax.variableRule)")
             }
@@ -607,7 +607,7 @@ struct NixProjectEvaluation: @unchecked Sendable {
                 throw ManifestError("\(place): '\(name)' is devenv's own (DEVENV_… and __devenv… are)")
             }
             result.env[name] = try usable(
-                evaluator.text(of: attrs[name]!).text, in: result, at: attrs.entries[name]?.position)
+                evaluator.text(of: attrs[name]!).text, in: result, at: attrs.entry(name)?.position)
         }
         return result
     }
