@@ -71,9 +71,9 @@ extension NixEvaluator {
             NixPrimOp("functionArgs", arity: 1) { evaluator, arguments, position in
                 let function = try evaluator.force(arguments[0])
                 switch function {
-                case .lambda(let function, _):
+                case .lambda(let lambda, _):
                     let attrs = NixAttrs()
-                    for formal in function.lambda.formals ?? [] {
+                    for formal in lambda.formals ?? [] {
                         attrs.set(formal.name, .bool(formal.defaultValue != nil), at: formal.position)
                     }
                     return .attrs(attrs)

@@ -59,7 +59,7 @@ extension NixEvaluator {
                 let function = try evaluator.force(arguments[0])
                 let elements = try evaluator.list(arguments[2], at: position).elements
                 // `a: b: …` taken apart once rather than at each element.
-                if case .lambda(let outer, let environment) = function, let inner = outer.lambda.curried {
+                if case .lambda(let outer, let environment) = function, let inner = outer.curried {
                     for element in elements {
                         accumulator = try evaluator.force(
                             try evaluator.call(inner, of: environment, accumulator, element, at: position))

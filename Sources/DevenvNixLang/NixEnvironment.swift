@@ -88,7 +88,7 @@ public struct NixEnvironment: BitwiseCopyable {
 
     /// What a slot holds before its value is put there (a `rec` set's, a `let`'s, a default
     /// argument's): a reference to it is then made a thunk, not a copy of the slot.
-    nonisolated(unsafe) static let unset = NixThunk(
-        immortal: NixThunk.Storage(
-            .deferred { throw NixEvalError("internal error: a variable was used before it was set") }))
+    nonisolated(unsafe) static let unset = NixThunk(immortal: {
+        throw NixEvalError("internal error: a variable was used before it was set")
+    })
 }

@@ -28,8 +28,6 @@ public final class NixEvaluator {
     let builtins: NixAttrs
     /// What the values are made of (`NixArena`).
     let arena = NixArena()
-    /// The code evaluated so far: values refer to it without keeping it.
-    private var code: [NixExpr] = []
     /// `import`ed files by path, each evaluated once.
     var imported: [String: NixValue] = [:]
     /// Every file and directory the evaluation looked at (imported, read, listed, hashed, tested
@@ -107,14 +105,11 @@ public final class NixEvaluator {
 
     /// Parses and binds `source` in the scope of the builtins.
     public func parse(_ source: [UInt8], file: String, basePath: String) throws -> NixExpr {
-        let expression = try baseScope.bind(NixParser.parse(source, file: file, basePath: basePath))
-        code.append(expression)
-        return expression
+        try arena.enter { try baseScope.bind(NixParser.parse(source, file: file, basePath: basePath)) }
     }
 
     public func evaluate(_ expression: NixExpr) throws -> NixValue {
-        code.append(expression)
-        return try arena.enter { try eval(expression, baseEnvironment) }
+        try arena.enter { try eval(expression, baseEnvironment) }
     }
 
     /// Makes `import path` (and `<name>` found at `path` through the search path) give `value`:
@@ -168,7 +163,6 @@ public final class NixEvaluator {
             let names = scope.sortedNames
             let expression = try NixScope(parent: baseScope, names: names).bind(
                 NixParser.parse(source, file: resolved, basePath: basePath))
-            code.append(expression)
             value = try eval(
                 expression, NixEnvironment(in: arena, parent: baseEnvironment, values: names.map { scope[$0]! }))
         } else {
@@ -188,11 +182,9 @@ public final class NixEvaluator {
     }
 
     func force(_ thunk: NixThunk) throws -> NixValue {
-        // The state is moved out, leaving the black hole, rather than copied (reading it copies
-        // the whole enum, whatever its case) and then overwritten.
-        var state = NixThunk.State.running
-        thunk.exchange(&state)
-        switch consume state {
+        let state = thunk.state
+        thunk.state = .running
+        switch state {
         case .done(let value):
             thunk.state = .done(value)
             return value
@@ -236,7 +228,7 @@ public final class NixEvaluator {
             }
         case .deferred(let work):
             do {
-                let value = try force(try work())
+                let value = try force(try work._withUnsafeGuaranteedRef { try $0.work() })
                 thunk.state = .done(value)
                 return value
             } catch {
@@ -298,9 +290,10 @@ public final class NixEvaluator {
         case .string(let text): return .string(text)
         case .path(let path): return .path(path)
         case .local(let local):
+            let (level, index) = local.read { ($0.level, $0.index) }
             var scope = environment
-            for _ in 0..<local.level { scope = scope.parent! }
-            let value = scope[local.index]
+            for _ in 0..<level { scope = scope.parent! }
+            let value = scope[index]
             if case .thunk(let thunk) = value, thunk === NixEnvironment.unset {
                 return .thunk(NixThunk(expression, environment, in: arena))
             }
@@ -319,7 +312,9 @@ public final class NixEvaluator {
         switch expression {
         case .int(let value): return .int(value)
         case .float(let value): return .float(value)
-        case .local(let local): return try variable(local.level, local.index, environment)
+        case .local(let local):
+            let (level, index) = local.read { ($0.level, $0.index) }
+            return try variable(level, index, environment)
         case .lambda(let lambda): return closure(lambda, environment)
         default: return try evalComposite(expression, environment)
         }
@@ -327,9 +322,9 @@ public final class NixEvaluator {
 
     /// A function value: `lambda` closed over `environment`, which must then outlive its call.
     @inline(__always)
-    private func closure(_ lambda: NixLambda, _ environment: NixEnvironment) -> NixValue {
+    private func closure(_ lambda: NixNode<NixLambda>, _ environment: NixEnvironment) -> NixValue {
         environment.capture()
-        return .lambda(NixFunction(lambda), environment)
+        return .lambda(lambda, environment)
     }
 
     /// A bound variable's value, forced, and kept forced in its slot for the next use.
@@ -356,7 +351,9 @@ public final class NixEvaluator {
             case .float(let value): return .float(value)
             case .string(let text): return .string(text)
             case .path(let path): return .path(path)
-            case .local(let local): return try variable(local.level, local.index, environment)
+            case .local(let local):
+                let (level, index) = local.read { ($0.level, $0.index) }
+                return try variable(level, index, environment)
             case .withVariable(let variable):
                 return try force(try lookupWith(variable.name, variable.level, variable.position, environment))
             case .select(let select): return try self.select(select, environment)
@@ -370,7 +367,7 @@ public final class NixEvaluator {
                 expression = node.body
             case .with(let with):
                 let attrs = lazy(with.attrs, environment)
-                environment = NixEnvironment(in: arena, parent: environment, first: attrs, size: 1, with: with)
+                environment = NixEnvironment(in: arena, parent: environment, first: attrs, size: 1, with: with.node)
                 expression = with.body
             case .if(let node):
                 expression = try condition(node.condition, node.position, environment) ? node.then : node.otherwise
@@ -390,7 +387,7 @@ public final class NixEvaluator {
     }
 
     @inline(never)
-    private func not(_ node: NixNot, _ environment: NixEnvironment) throws -> NixValue {
+    private func not(_ node: NixNode<NixNot>, _ environment: NixEnvironment) throws -> NixValue {
         .bool(!(try bool(eval(node.operand, environment), at: node.position)))
     }
 
@@ -415,7 +412,7 @@ public final class NixEvaluator {
 
     /// Inlined: a level of a recursion goes through it, and a frame of its own would cost stack.
     @inline(__always)
-    private func call(_ call: NixCall, _ environment: NixEnvironment) throws -> NixValue {
+    private func call(_ call: NixNode<NixCall>, _ environment: NixEnvironment) throws -> NixValue {
         var value = try eval(call.function, environment)
         let arguments = call.arguments
         if arguments.count > 1, case .primop(let primop) = value, primop.arity == arguments.count {
@@ -439,7 +436,7 @@ public final class NixEvaluator {
     }
 
     @inline(never)
-    private func hasAttr(_ hasAttr: NixHasAttr, _ environment: NixEnvironment) throws -> NixValue {
+    private func hasAttr(_ hasAttr: NixNode<NixHasAttr>, _ environment: NixEnvironment) throws -> NixValue {
         var value = try eval(hasAttr.target, environment)
         for name in hasAttr.path {
             guard case .attrs(let attrs) = value, let found = attrs[try attrName(name, environment)] else {
@@ -485,7 +482,7 @@ public final class NixEvaluator {
     }
 
     @inline(never)
-    private func select(_ select: NixSelect, _ environment: NixEnvironment) throws -> NixValue {
+    private func select(_ select: NixNode<NixSelect>, _ environment: NixEnvironment) throws -> NixValue {
         let position = select.position
         var value = try eval(select.target, environment)
         for name in select.path {
@@ -533,7 +530,7 @@ public final class NixEvaluator {
     }
 
     @inline(never)
-    private func evalAttrs(_ expression: NixAttrsExpr, _ environment: NixEnvironment) throws -> NixAttrs {
+    private func evalAttrs(_ expression: NixNode<NixAttrsExpr>, _ environment: NixEnvironment) throws -> NixAttrs {
         let attrs = NixAttrs(minimumCapacity: expression.names.count + expression.dynamic.count)
         var scope = environment
         if expression.recursive {
@@ -545,11 +542,11 @@ public final class NixEvaluator {
             }
             scope = inner
             // `__overrides` replaces attributes, also for the others' references to them.
-            if let overridesIndex = expression.definition("__overrides") {
+            if let overridesIndex = expression.node.definition("__overrides") {
                 let overrides = try self.attrs(inner[overridesIndex], at: expression.position)
                 for name in overrides.sortedNames {
                     let entry = overrides.entry(name)!
-                    if let index = expression.definition(name) { inner[index] = entry.value }
+                    if let index = expression.node.definition(name) { inner[index] = entry.value }
                     attrs.set(name, entry.value, at: entry.position)
                 }
             }
@@ -572,7 +569,7 @@ public final class NixEvaluator {
     }
 
     @inline(never)
-    private func binary(_ binary: NixBinary, _ environment: NixEnvironment) throws -> NixValue {
+    private func binary(_ binary: NixNode<NixBinary>, _ environment: NixEnvironment) throws -> NixValue {
         let left = binary.left
         let right = binary.right
         let position = binary.position
@@ -627,7 +624,7 @@ public final class NixEvaluator {
         return result
     }
 
-    private func concatenate(_ node: NixConcatenation, _ environment: NixEnvironment) throws -> NixValue {
+    private func concatenate(_ node: NixNode<NixConcatenation>, _ environment: NixEnvironment) throws -> NixValue {
         // `a + b` of two integers, the common case, without the general machinery.
         guard !node.forceString, node.parts.count == 2 else { return try concatenate(node, environment, first: nil) }
         let first = try eval(node.parts[0].1, environment)
@@ -643,7 +640,7 @@ public final class NixEvaluator {
     /// string (paths inside it copied to the store), as Nix's `ExprConcatStrings`.
     @inline(never)
     private func concatenate(
-        _ node: NixConcatenation, _ environment: NixEnvironment, first: NixValue?, second: NixValue? = nil
+        _ node: NixNode<NixConcatenation>, _ environment: NixEnvironment, first: NixValue?, second: NixValue? = nil
     ) throws -> NixValue {
         let forceString = node.forceString
         let position = node.position
@@ -721,15 +718,15 @@ public final class NixEvaluator {
     func call(_ function: NixValue, _ argument: NixValue, at position: NixPosition?) throws -> NixValue {
         try enter(at: position)
         defer { depth -= 1 }
-        if case .lambda(let function, let environment) = function {
-            return try callLambda(function.lambda, environment, argument, at: position)
+        if case .lambda(let lambda, let environment) = function {
+            return try callLambda(lambda, environment, argument, at: position)
         }
         return try callOther(function, argument, at: position)
     }
 
     /// `function a b`: for `a: b: body` without making the intermediate function value.
     func call(_ function: NixValue, _ a: NixValue, _ b: NixValue, at position: NixPosition?) throws -> NixValue {
-        if case .lambda(let outer, let environment) = function, let inner = outer.lambda.curried {
+        if case .lambda(let outer, let environment) = function, let inner = outer.read({ $0.curried }) {
             return try call(inner, of: environment, a, b, at: position)
         }
         return try call(try call(function, a, at: position), b, at: position)
@@ -738,13 +735,14 @@ public final class NixEvaluator {
     /// `inner`, the `b: body` of `a: b: body` closed over `environment`, called with both: for a
     /// built-in that calls the same function many times (`foldl'`), which can take it apart once.
     func call(
-        _ inner: NixLambda, of environment: NixEnvironment, _ a: NixValue, _ b: NixValue, at position: NixPosition?
+        _ inner: NixNode<NixLambda>, of environment: NixEnvironment, _ a: NixValue, _ b: NixValue,
+        at position: NixPosition?
     ) throws -> NixValue {
         try enter(at: position)
         defer { depth -= 1 }
         let first = spareEnvironments.take(in: arena, parent: environment, argument: a)
         let second = spareEnvironments.take(in: arena, parent: first, argument: b)
-        let value = try traced(inner) { try eval(inner.body, second) }
+        let value = try traced(inner) { try eval(inner.read { $0.body }, second) }
         if spareEnvironments.giveBack(second) { spareEnvironments.giveBack(first) }
         return value
     }
@@ -752,8 +750,8 @@ public final class NixEvaluator {
     @inline(never)
     private func callOther(_ function: NixValue, _ argument: NixValue, at position: NixPosition?) throws -> NixValue {
         switch try force(function) {
-        case .lambda(let function, let environment):
-            return try callLambda(function.lambda, environment, argument, at: position)
+        case .lambda(let lambda, let environment):
+            return try callLambda(lambda, environment, argument, at: position)
         case .primop(let primop):
             if primop.arity == 1 { return try primop.body(self, [argument], position) }
             return .partial(NixPartial(primop, [argument]))
@@ -774,11 +772,12 @@ public final class NixEvaluator {
     }
 
     private func callLambda(
-        _ lambda: NixLambda, _ environment: NixEnvironment, _ argument: NixValue, at position: NixPosition?
+        _ lambda: NixNode<NixLambda>, _ environment: NixEnvironment, _ argument: NixValue, at position: NixPosition?
     ) throws -> NixValue {
-        if lambda.hasFormals { return try callWithFormals(lambda, environment, argument, at: position) }
+        let (hasFormals, body) = lambda.read { ($0.hasFormals, $0.body) }
+        if hasFormals { return try callWithFormals(lambda, environment, argument, at: position) }
         let inner = spareEnvironments.take(in: arena, parent: environment, argument: argument)
-        let value = try traced(lambda) { try eval(lambda.body, inner) }
+        let value = try traced(lambda) { try eval(body, inner) }
         spareEnvironments.giveBack(inner)
         return value
     }
@@ -787,7 +786,7 @@ public final class NixEvaluator {
     /// stays small.
     @inline(never)
     private func callWithFormals(
-        _ lambda: NixLambda, _ environment: NixEnvironment, _ argument: NixValue, at position: NixPosition?
+        _ lambda: NixNode<NixLambda>, _ environment: NixEnvironment, _ argument: NixValue, at position: NixPosition?
     ) throws -> NixValue {
         let inner = try bindFormals(lambda, environment, argument, at: position)
         return try traced(lambda) { try eval(lambda.body, inner) }
@@ -795,7 +794,7 @@ public final class NixEvaluator {
 
     /// The body of a call of `lambda`, its errors saying so.
     @inline(__always)
-    private func traced(_ lambda: NixLambda, _ body: () throws -> NixValue) throws -> NixValue {
+    private func traced(_ lambda: NixNode<NixLambda>, _ body: () throws -> NixValue) throws -> NixValue {
         do {
             return try body()
         } catch let error as NixEvalError {
@@ -804,14 +803,14 @@ public final class NixEvaluator {
     }
 
     @inline(never)
-    private func traced(_ error: NixEvalError, _ lambda: NixLambda) -> NixEvalError {
+    private func traced(_ error: NixEvalError, _ lambda: NixNode<NixLambda>) -> NixEvalError {
         error.adding("while calling \(lambda.describe)")
     }
 
     /// The environment of a call of `{ a, b ? 1, ... }: …` (or `args@{ … }: …`).
     @inline(never)
     private func bindFormals(
-        _ lambda: NixLambda, _ environment: NixEnvironment, _ argument: NixValue, at position: NixPosition?
+        _ lambda: NixNode<NixLambda>, _ environment: NixEnvironment, _ argument: NixValue, at position: NixPosition?
     ) throws -> NixEnvironment {
         let inner: NixEnvironment
         var slot = 0

@@ -14,7 +14,7 @@ public enum NixValue: BitwiseCopyable {
     case path(NixStringValue)
     case attrs(NixAttrs)
     case list(NixList)
-    case lambda(NixFunction, NixEnvironment)
+    case lambda(NixNode<NixLambda>, NixEnvironment)
     case primop(NixPrimOp)
     /// A built-in function given fewer arguments than it takes.
     case partial(NixPartial)
@@ -124,15 +124,6 @@ public struct NixList: BitwiseCopyable {
     public var elements: [NixValue] { storage._withUnsafeGuaranteedRef { $0.elements } }
     public var count: Int { storage._withUnsafeGuaranteedRef { $0.elements.count } }
     var identifier: ObjectIdentifier { ObjectIdentifier(storage.takeUnretainedValue()) }
-}
-
-/// A function value's code (`NixLambda`, kept by the evaluator with the code it parsed).
-public struct NixFunction: BitwiseCopyable {
-    private let reference: Unmanaged<NixLambda>
-
-    init(_ lambda: NixLambda) { reference = Unmanaged.passUnretained(lambda) }
-
-    var lambda: NixLambda { reference.takeUnretainedValue() }
 }
 
 /// A built-in function: its name (for errors), how many arguments it takes, and what it does.

@@ -69,8 +69,7 @@ extension NixEvaluator {
                     locations: locations)
             }
             writer.close()
-        case .lambda(let function, _):
-            let lambda = function.lambda
+        case .lambda(let lambda, _):
             writer.open("function", locations ? NixEvaluator.xmlLocation(lambda.position) : [:])
             if let formals = lambda.formals {
                 var xmlAttributes: [String: String] = [:]
