@@ -26,10 +26,10 @@ final class NixArena {
         return Unmanaged.passUnretained(object)
     }
 
-    /// `size` bytes aligned to 16, valid until the arena goes away.
+    /// `size` bytes aligned to 8 (what values need), valid until the arena goes away.
     @inline(__always)
     func allocate(_ size: Int) -> UnsafeMutableRawPointer {
-        let rounded = (size + 15) & ~15
+        let rounded = (size + 7) & ~7
         guard rounded <= left, let start = next else { return allocateBlock(rounded) }
         next = start + rounded
         left -= rounded
@@ -38,7 +38,7 @@ final class NixArena {
 
     @inline(never)
     private func allocateBlock(_ size: Int) -> UnsafeMutableRawPointer {
-        let block = UnsafeMutableRawPointer.allocate(byteCount: max(size, NixArena.blockSize), alignment: 16)
+        let block = UnsafeMutableRawPointer.allocate(byteCount: max(size, NixArena.blockSize), alignment: 8)
         blocks.append(block)
         guard size < NixArena.blockSize else { return block }
         next = block + size

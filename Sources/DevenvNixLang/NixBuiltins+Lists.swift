@@ -45,7 +45,7 @@ extension NixEvaluator {
                 return .list(NixList(Array(elements.dropFirst())))
             },
             NixPrimOp("length", arity: 1) { evaluator, arguments, position in
-                .int(try evaluator.list(arguments[0], at: position).elements.count)
+                .int(try evaluator.list(arguments[0], at: position).count)
             },
             NixPrimOp("concatLists", arity: 1) { evaluator, arguments, position in
                 var result: [NixValue] = []

@@ -5,8 +5,7 @@ public struct NixEnvironment: BitwiseCopyable {
 
     private struct Header {
         var parent: NixEnvironment?
-        let with: Unmanaged<NixWith>?
-        let count: Int
+        let with: NixNode<NixWith>?
         /// Whether a thunk, a function value or an inner environment may refer to this one, so
         /// that it must outlive its call (see `NixSpareEnvironments`).
         var captured: Bool
@@ -24,17 +23,17 @@ public struct NixEnvironment: BitwiseCopyable {
     }
 
     @inline(__always)
-    private init(in arena: NixArena, parent: NixEnvironment?, count: Int, with: NixWith? = nil) {
+    private init(in arena: NixArena, parent: NixEnvironment?, count: Int, with: NixNode<NixWith>? = nil) {
         base = arena.allocate(NixEnvironment.slotsOffset + count * MemoryLayout<NixValue>.stride)
         base.initializeMemory(
             as: Header.self,
-            repeating: Header(parent: parent, with: with.map(Unmanaged.passUnretained), count: count, captured: false),
+            repeating: Header(parent: parent, with: with, captured: false),
             count: 1)
         parent?.capture()
     }
 
-    init(in arena: NixArena, parent: NixEnvironment?, values: [NixValue], with: NixWith? = nil) {
-        self.init(in: arena, parent: parent, count: values.count, with: with)
+    init(in arena: NixArena, parent: NixEnvironment?, values: [NixValue]) {
+        self.init(in: arena, parent: parent, count: values.count)
         _ = UnsafeMutableBufferPointer(start: slots, count: values.count).initialize(from: values)
     }
 
@@ -47,7 +46,7 @@ public struct NixEnvironment: BitwiseCopyable {
 
     /// `first` in slot 0, the others (if any) `unset`: a function's argument, a `with`'s set.
     @inline(__always)
-    init(in arena: NixArena, parent: NixEnvironment?, first: NixValue, size: Int, with: NixWith? = nil) {
+    init(in arena: NixArena, parent: NixEnvironment?, first: NixValue, size: Int, with: NixNode<NixWith>? = nil) {
         self.init(in: arena, parent: parent, count: size, with: with)
         slots.initialize(to: first)
         if size > 1 { (slots + 1).initialize(repeating: .thunk(NixEnvironment.unset), count: size - 1) }
@@ -59,13 +58,12 @@ public struct NixEnvironment: BitwiseCopyable {
     init(callIn arena: NixArena, parent: NixEnvironment, argument: NixValue) {
         base = arena.allocate(NixEnvironment.slotsOffset + MemoryLayout<NixValue>.stride)
         base.initializeMemory(
-            as: Header.self, repeating: Header(parent: parent, with: nil, count: 1, captured: false), count: 1)
+            as: Header.self, repeating: Header(parent: parent, with: nil, captured: false), count: 1)
         slots.initialize(to: argument)
     }
 
     var parent: NixEnvironment? { @inline(__always) get { header.pointee.parent } }
-    var with: NixWith? { header.pointee.with?.takeUnretainedValue() }
-    var count: Int { header.pointee.count }
+    var with: NixNode<NixWith>? { header.pointee.with }
     var isCaptured: Bool { @inline(__always) get { header.pointee.captured } }
 
     /// Notes that something that may outlive the current call refers to this environment.
@@ -83,8 +81,6 @@ public struct NixEnvironment: BitwiseCopyable {
         @inline(__always) get { slots[index] }
         @inline(__always) nonmutating set { slots[index] = newValue }
     }
-
-    static func === (a: NixEnvironment, b: NixEnvironment) -> Bool { a.base == b.base }
 
     /// What a slot holds before its value is put there (a `rec` set's, a `let`'s, a default
     /// argument's): a reference to it is then made a thunk, not a copy of the slot.

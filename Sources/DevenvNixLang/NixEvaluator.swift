@@ -5,7 +5,8 @@ import Foundation
 /// Evaluates Nix expressions lazily, as Nix 2.8 does: values are computed when forced, a thunk
 /// forced while it is being computed is infinite recursion, `with` binds only what nothing
 /// lexical does, and `builtins` are Nix's. One evaluator caches what it imports; it is not
-/// thread-safe.
+/// thread-safe. Its values and parsed code are memory it owns (`NixArena`): use them only while
+/// it exists.
 public final class NixEvaluator {
     public struct Options {
         /// Store paths are computed for this directory (`builtins.storeDir`).
@@ -183,10 +184,10 @@ public final class NixEvaluator {
 
     func force(_ thunk: NixThunk) throws -> NixValue {
         let state = thunk.state
+        if case .done(let value) = state { return value }
         thunk.state = .running
         switch state {
         case .done(let value):
-            thunk.state = .done(value)
             return value
         case .running:
             throw NixEvalError("infinite recursion encountered")
@@ -227,6 +228,13 @@ public final class NixEvaluator {
                 throw error
             }
         case .deferred(let work):
+            do {
+                try enter(at: nil)
+            } catch {
+                thunk.state = .deferred(work)
+                throw error
+            }
+            defer { depth -= 1 }
             do {
                 let value = try force(try work._withUnsafeGuaranteedRef { try $0.work() })
                 thunk.state = .done(value)
@@ -367,7 +375,7 @@ public final class NixEvaluator {
                 expression = node.body
             case .with(let with):
                 let attrs = lazy(with.attrs, environment)
-                environment = NixEnvironment(in: arena, parent: environment, first: attrs, size: 1, with: with.node)
+                environment = NixEnvironment(in: arena, parent: environment, first: attrs, size: 1, with: with)
                 expression = with.body
             case .if(let node):
                 expression = try condition(node.condition, node.position, environment) ? node.then : node.otherwise
