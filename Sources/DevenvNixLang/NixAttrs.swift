@@ -30,6 +30,36 @@ public struct NixAttrs: BitwiseCopyable {
         func sortIfNeeded() { if !sorted { sort() } }
 
         private func sort() {
+            if entries.count <= 16 {
+                sortSmall()
+            } else {
+                sortLarge()
+            }
+            sorted = true
+        }
+
+        /// In place, by insertion, which keeps the order of equal names; then the last of each.
+        private func sortSmall() {
+            for index in entries.indices.dropFirst() {
+                var position = index
+                while position > 0 && NixAttrs.precedes(entries[index].name, entries[position - 1].name) {
+                    position -= 1
+                }
+                if position < index { entries.insert(entries.remove(at: index), at: position) }
+            }
+            var kept = 0
+            for index in entries.indices {
+                if kept > 0 && entries[kept - 1].name == entries[index].name {
+                    entries[kept - 1] = entries[index]
+                } else {
+                    entries.swapAt(kept, index)
+                    kept += 1
+                }
+            }
+            entries.removeLast(entries.count - kept)
+        }
+
+        private func sortLarge() {
             // By name, then by when it was set, the last of each name kept.
             var keyed = entries.indices.map { (NixAttrs.leadingBytes(of: entries[$0].name), $0) }
             keyed.sort { a, b in
@@ -49,7 +79,6 @@ public struct NixAttrs: BitwiseCopyable {
                 }
             }
             entries = result
-            sorted = true
         }
 
         func index(of name: String) -> Int? {
