@@ -6,8 +6,9 @@ import Foundation
 /// matching and storing values was half of evaluation's time in reference counting. In return
 /// a value must not be used after its evaluator is gone.
 ///
-/// Objects are kept by one counted reference each, taken once when they are made. Environments
-/// hold only values and are carved out of large blocks, released all at once.
+/// Objects (sets, lists, strings, nodes of parsed code, …) are kept by one counted reference each,
+/// taken once when they are made. Environments and thunks, which hold nothing that needs
+/// releasing, are carved out of large blocks, released all at once.
 final class NixArena {
     private var objects: [AnyObject] = []
     private var blocks: [UnsafeMutableRawPointer] = []

@@ -193,6 +193,32 @@ public struct NixAttrs: BitwiseCopyable {
         }
     }
 
+    /// `self // other`: one pass over both sorted arrays, `other`'s attribute where both have a name.
+    func updated(with other: NixAttrs) -> NixAttrs {
+        let a = sortedEntries
+        let b = other.sortedEntries
+        var result: [Entry] = []
+        result.reserveCapacity(a.count + b.count)
+        var i = 0
+        var j = 0
+        while i < a.count && j < b.count {
+            if a[i].name == b[j].name {
+                result.append(b[j])
+                i += 1
+                j += 1
+            } else if NixAttrs.precedes(a[i].name, b[j].name) {
+                result.append(a[i])
+                i += 1
+            } else {
+                result.append(b[j])
+                j += 1
+            }
+        }
+        result += a[i...]
+        result += b[j...]
+        return NixAttrs(sorted: result)
+    }
+
     /// Keeps a forced value, so the next lookup need not go through the thunk.
     func store(_ name: String, _ value: NixValue) {
         storage._withUnsafeGuaranteedRef { storage in

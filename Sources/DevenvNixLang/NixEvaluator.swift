@@ -364,29 +364,34 @@ public final class NixEvaluator {
                 return try variable(level, index, environment)
             case .withVariable(let variable):
                 return try force(try lookupWith(variable.name, variable.level, variable.position, environment))
-            case .select(let select): return try self.select(select, environment)
-            case .hasAttr(let hasAttr): return try self.hasAttr(hasAttr, environment)
-            case .attrs(let attrs): return .attrs(try evalAttrs(attrs, environment))
+            case .select(let select): return try select.read { try self.select($0, environment) }
+            case .hasAttr(let hasAttr): return try hasAttr.read { try self.hasAttr($0, environment) }
+            case .attrs(let attrs): return .attrs(try attrs.read { try evalAttrs($0, environment) })
             case .list(let list): return .list(NixList(list.elements.map { lazy($0, environment) }))
             case .lambda(let lambda): return closure(lambda, environment)
-            case .call(let call): return try self.call(call, environment)
+            case .call(let call): return try call.read { try self.call($0, environment) }
             case .let(let node):
-                environment = letEnvironment(node.bindings, environment)
-                expression = node.body
+                environment = node.read { letEnvironment($0.bindings, environment) }
+                expression = node.read { $0.body }
             case .with(let with):
-                let attrs = lazy(with.attrs, environment)
-                environment = NixEnvironment(in: arena, parent: environment, first: attrs, size: 1, with: with)
-                expression = with.body
+                let (attrs, body) = with.read { ($0.attrs, $0.body) }
+                environment = NixEnvironment(
+                    in: arena, parent: environment, first: lazy(attrs, environment), size: 1, with: with)
+                expression = body
             case .if(let node):
-                expression = try condition(node.condition, node.position, environment) ? node.then : node.otherwise
-            case .assert(let node):
-                guard try condition(node.condition, node.position, environment) else {
-                    throw NixEvalError("assertion failed", at: node.position, kind: .assertion)
+                let (condition, then, otherwise, position) = node.read {
+                    ($0.condition, $0.then, $0.otherwise, $0.position)
                 }
-                expression = node.body
-            case .not(let node): return try not(node, environment)
-            case .binary(let node): return try binary(node, environment)
-            case .concatStrings(let node): return try concatenate(node, environment)
+                expression = try self.condition(condition, position, environment) ? then : otherwise
+            case .assert(let node):
+                let (condition, body, position) = node.read { ($0.condition, $0.body, $0.position) }
+                guard try self.condition(condition, position, environment) else {
+                    throw NixEvalError("assertion failed", at: position, kind: .assertion)
+                }
+                expression = body
+            case .not(let node): return try node.read { try not($0, environment) }
+            case .binary(let node): return try node.read { try binary($0, environment) }
+            case .concatStrings(let node): return try node.read { try concatenate($0, environment) }
             case .currentPosition(let position): return .attrs(NixEvaluator.positionAttrs(position))
             case .variable(let variable):
                 throw NixEvalError("undefined variable '\(variable.name)'", at: variable.position)
@@ -395,7 +400,7 @@ public final class NixEvaluator {
     }
 
     @inline(never)
-    private func not(_ node: NixNode<NixNot>, _ environment: NixEnvironment) throws -> NixValue {
+    private func not(_ node: NixNot, _ environment: NixEnvironment) throws -> NixValue {
         .bool(!(try bool(eval(node.operand, environment), at: node.position)))
     }
 
@@ -420,7 +425,7 @@ public final class NixEvaluator {
 
     /// Inlined: a level of a recursion goes through it, and a frame of its own would cost stack.
     @inline(__always)
-    private func call(_ call: NixNode<NixCall>, _ environment: NixEnvironment) throws -> NixValue {
+    private func call(_ call: NixCall, _ environment: NixEnvironment) throws -> NixValue {
         var value = try eval(call.function, environment)
         let arguments = call.arguments
         if arguments.count > 1, case .primop(let primop) = value, primop.arity == arguments.count {
@@ -444,7 +449,7 @@ public final class NixEvaluator {
     }
 
     @inline(never)
-    private func hasAttr(_ hasAttr: NixNode<NixHasAttr>, _ environment: NixEnvironment) throws -> NixValue {
+    private func hasAttr(_ hasAttr: NixHasAttr, _ environment: NixEnvironment) throws -> NixValue {
         var value = try eval(hasAttr.target, environment)
         for name in hasAttr.path {
             guard case .attrs(let attrs) = value, let found = attrs[try attrName(name, environment)] else {
@@ -490,7 +495,7 @@ public final class NixEvaluator {
     }
 
     @inline(never)
-    private func select(_ select: NixNode<NixSelect>, _ environment: NixEnvironment) throws -> NixValue {
+    private func select(_ select: NixSelect, _ environment: NixEnvironment) throws -> NixValue {
         let position = select.position
         var value = try eval(select.target, environment)
         for name in select.path {
@@ -538,7 +543,7 @@ public final class NixEvaluator {
     }
 
     @inline(never)
-    private func evalAttrs(_ expression: NixNode<NixAttrsExpr>, _ environment: NixEnvironment) throws -> NixAttrs {
+    private func evalAttrs(_ expression: NixAttrsExpr, _ environment: NixEnvironment) throws -> NixAttrs {
         let attrs = NixAttrs(minimumCapacity: expression.names.count + expression.dynamic.count)
         var scope = environment
         if expression.recursive {
@@ -550,12 +555,11 @@ public final class NixEvaluator {
             }
             scope = inner
             // `__overrides` replaces attributes, also for the others' references to them.
-            if let overridesIndex = expression.node.definition("__overrides") {
+            if let overridesIndex = expression.definition("__overrides") {
                 let overrides = try self.attrs(inner[overridesIndex], at: expression.position)
-                for name in overrides.sortedNames {
-                    let entry = overrides.entry(name)!
-                    if let index = expression.node.definition(name) { inner[index] = entry.value }
-                    attrs.set(name, entry.value, at: entry.position)
+                for entry in overrides.sortedEntries {
+                    if let index = expression.definition(entry.name) { inner[index] = entry.attr.value }
+                    attrs.set(entry.name, entry.attr.value, at: entry.attr.position)
                 }
             }
         } else {
@@ -577,7 +581,7 @@ public final class NixEvaluator {
     }
 
     @inline(never)
-    private func binary(_ binary: NixNode<NixBinary>, _ environment: NixEnvironment) throws -> NixValue {
+    private func binary(_ binary: NixBinary, _ environment: NixEnvironment) throws -> NixValue {
         let left = binary.left
         let right = binary.right
         let position = binary.position
@@ -598,7 +602,7 @@ public final class NixEvaluator {
             let second = try attrs(eval(right, environment), at: position)
             if first.count == 0 { return .attrs(second) }
             if second.count == 0 { return .attrs(first) }
-            return .attrs(NixAttrs(sorted: NixEvaluator.merged(first.sortedEntries, second.sortedEntries)))
+            return .attrs(first.updated(with: second))
         case .concatLists:
             let first = try list(eval(left, environment), at: position)
             let second = try list(eval(right, environment), at: position)
@@ -608,31 +612,7 @@ public final class NixEvaluator {
         }
     }
 
-    /// `a // b` of two sorted sets: one pass over both, `b`'s attribute where both have a name.
-    private static func merged(_ a: [NixAttrs.Entry], _ b: [NixAttrs.Entry]) -> [NixAttrs.Entry] {
-        var result: [NixAttrs.Entry] = []
-        result.reserveCapacity(a.count + b.count)
-        var i = 0
-        var j = 0
-        while i < a.count && j < b.count {
-            if a[i].name == b[j].name {
-                result.append(b[j])
-                i += 1
-                j += 1
-            } else if NixAttrs.precedes(a[i].name, b[j].name) {
-                result.append(a[i])
-                i += 1
-            } else {
-                result.append(b[j])
-                j += 1
-            }
-        }
-        result += a[i...]
-        result += b[j...]
-        return result
-    }
-
-    private func concatenate(_ node: NixNode<NixConcatenation>, _ environment: NixEnvironment) throws -> NixValue {
+    private func concatenate(_ node: NixConcatenation, _ environment: NixEnvironment) throws -> NixValue {
         // `a + b` of two integers, the common case, without the general machinery.
         guard !node.forceString, node.parts.count == 2 else { return try concatenate(node, environment, first: nil) }
         let first = try eval(node.parts[0].1, environment)
@@ -648,7 +628,7 @@ public final class NixEvaluator {
     /// string (paths inside it copied to the store), as Nix's `ExprConcatStrings`.
     @inline(never)
     private func concatenate(
-        _ node: NixNode<NixConcatenation>, _ environment: NixEnvironment, first: NixValue?, second: NixValue? = nil
+        _ node: NixConcatenation, _ environment: NixEnvironment, first: NixValue?, second: NixValue? = nil
     ) throws -> NixValue {
         let forceString = node.forceString
         let position = node.position
