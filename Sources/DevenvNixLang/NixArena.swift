@@ -11,12 +11,15 @@ import Foundation
 /// releasing, are carved out of large blocks, released all at once.
 final class NixArena {
     private var objects: [AnyObject] = []
+    /// Strings stored in the blocks, deinitialized when the arena goes away.
+    private var strings: [UnsafeMutablePointer<NixString>] = []
     private var blocks: [UnsafeMutableRawPointer] = []
     private var next: UnsafeMutableRawPointer?
     private var left = 0
     private static let blockSize = 1 << 20
 
     deinit {
+        for string in strings { string.deinitialize(count: 1) }
         for block in blocks { block.deallocate() }
     }
 
@@ -25,6 +28,15 @@ final class NixArena {
     func keep<Object: AnyObject>(_ object: Object) -> Unmanaged<Object> {
         objects.append(object)
         return Unmanaged.passUnretained(object)
+    }
+
+    /// `string` in a block: smaller than an object of its own.
+    @inline(__always)
+    func store(_ string: NixString) -> UnsafePointer<NixString> {
+        let pointer = allocate(MemoryLayout<NixString>.stride).bindMemory(to: NixString.self, capacity: 1)
+        pointer.initialize(to: string)
+        strings.append(pointer)
+        return UnsafePointer(pointer)
     }
 
     /// `size` bytes aligned to 8 (what values need), valid until the arena goes away.

@@ -71,9 +71,9 @@ extension NixEvaluator {
             NixPrimOp("functionArgs", arity: 1) { evaluator, arguments, position in
                 let function = try evaluator.force(arguments[0])
                 switch function {
-                case .lambda(let lambda, _):
+                case .lambda(let closure):
                     let attrs = NixAttrs()
-                    for formal in lambda.formals ?? [] {
+                    for formal in closure.lambda.formals ?? [] {
                         attrs.set(formal.name, .bool(formal.defaultValue != nil), at: formal.position)
                     }
                     return .attrs(attrs)

@@ -59,7 +59,8 @@ extension NixEvaluator {
                 let function = try evaluator.force(arguments[0])
                 let elements = try evaluator.list(arguments[2], at: position).elements
                 // `a: b: …` taken apart once rather than at each element.
-                if case .lambda(let outer, let environment) = function, let inner = outer.curried {
+                if case .lambda(let closure) = function, let inner = closure.lambda.read({ $0.curried }) {
+                    let environment = closure.environment
                     for element in elements {
                         accumulator = try evaluator.force(
                             try evaluator.call(inner, of: environment, accumulator, element, at: position))

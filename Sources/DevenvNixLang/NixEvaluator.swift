@@ -332,7 +332,7 @@ public final class NixEvaluator {
     @inline(__always)
     private func closure(_ lambda: NixNode<NixLambda>, _ environment: NixEnvironment) -> NixValue {
         environment.capture()
-        return .lambda(lambda, environment)
+        return .lambda(NixClosure(lambda, environment, in: arena))
     }
 
     /// A bound variable's value, forced, and kept forced in its slot for the next use.
@@ -706,16 +706,16 @@ public final class NixEvaluator {
     func call(_ function: NixValue, _ argument: NixValue, at position: NixPosition?) throws -> NixValue {
         try enter(at: position)
         defer { depth -= 1 }
-        if case .lambda(let lambda, let environment) = function {
-            return try callLambda(lambda, environment, argument, at: position)
+        if case .lambda(let closure) = function {
+            return try callLambda(closure.lambda, closure.environment, argument, at: position)
         }
         return try callOther(function, argument, at: position)
     }
 
     /// `function a b`: for `a: b: body` without making the intermediate function value.
     func call(_ function: NixValue, _ a: NixValue, _ b: NixValue, at position: NixPosition?) throws -> NixValue {
-        if case .lambda(let outer, let environment) = function, let inner = outer.read({ $0.curried }) {
-            return try call(inner, of: environment, a, b, at: position)
+        if case .lambda(let closure) = function, let inner = closure.lambda.read({ $0.curried }) {
+            return try call(inner, of: closure.environment, a, b, at: position)
         }
         return try call(try call(function, a, at: position), b, at: position)
     }
@@ -738,8 +738,8 @@ public final class NixEvaluator {
     @inline(never)
     private func callOther(_ function: NixValue, _ argument: NixValue, at position: NixPosition?) throws -> NixValue {
         switch try force(function) {
-        case .lambda(let lambda, let environment):
-            return try callLambda(lambda, environment, argument, at: position)
+        case .lambda(let closure):
+            return try callLambda(closure.lambda, closure.environment, argument, at: position)
         case .primop(let primop):
             if primop.arity == 1 { return try primop.body(self, [argument], position) }
             return .partial(NixPartial(primop, [argument]))

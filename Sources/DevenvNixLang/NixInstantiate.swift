@@ -203,7 +203,8 @@ extension NixEvaluator {
         if case .attrs(let attrs) = function, let functor = attrs["__functor"] {
             return try autoCalled(try force(try call(functor, function, at: nil)), arguments)
         }
-        guard case .lambda(let lambda, _) = function, let formals = lambda.formals else { return function }
+        guard case .lambda(let closure) = function, case let lambda = closure.lambda, let formals = lambda.formals
+        else { return function }
         let given = NixAttrs()
         if lambda.ellipsis {
             for entry in arguments.sortedEntries { given.set(entry.name, entry.attr.value) }

@@ -14,7 +14,7 @@ public enum NixValue: BitwiseCopyable {
     case path(NixStringValue)
     case attrs(NixAttrs)
     case list(NixList)
-    case lambda(NixNode<NixLambda>, NixEnvironment)
+    case lambda(NixClosure)
     case primop(NixPrimOp)
     /// A built-in function given fewer arguments than it takes.
     case partial(NixPartial)
@@ -92,18 +92,13 @@ public struct NixString {
 
 /// A string or path value: a `NixString` in the evaluator's arena.
 public struct NixStringValue: BitwiseCopyable {
-    private let storage: Unmanaged<Box>
+    private let pointer: UnsafePointer<NixString>
 
-    final class Box {
-        let string: NixString
-        init(_ string: NixString) { self.string = string }
-    }
+    init(_ string: NixString, in arena: NixArena = .current) { pointer = arena.store(string) }
 
-    init(_ string: NixString, in arena: NixArena = .current) { storage = arena.keep(Box(string)) }
-
-    public var string: NixString { storage._withUnsafeGuaranteedRef { $0.string } }
-    public var text: String { storage._withUnsafeGuaranteedRef { $0.string.text } }
-    public var context: Set<String> { storage._withUnsafeGuaranteedRef { $0.string.context } }
+    public var string: NixString { pointer.pointee }
+    public var text: String { pointer.pointee.text }
+    public var context: Set<String> { pointer.pointee.context }
 }
 
 public struct NixList: BitwiseCopyable {
@@ -124,6 +119,22 @@ public struct NixList: BitwiseCopyable {
     public var elements: [NixValue] { storage._withUnsafeGuaranteedRef { $0.elements } }
     public var count: Int { storage._withUnsafeGuaranteedRef { $0.elements.count } }
     var identifier: ObjectIdentifier { ObjectIdentifier(storage.takeUnretainedValue()) }
+}
+
+/// A function value: a function's code and the environment it closes over, in the evaluator's
+/// arena, so that a value is one word and its kind.
+public struct NixClosure: BitwiseCopyable {
+    private let pointer: UnsafePointer<(NixNode<NixLambda>, NixEnvironment)>
+
+    init(_ lambda: NixNode<NixLambda>, _ environment: NixEnvironment, in arena: NixArena) {
+        let pointer = arena.allocate(MemoryLayout<(NixNode<NixLambda>, NixEnvironment)>.stride)
+            .bindMemory(to: (NixNode<NixLambda>, NixEnvironment).self, capacity: 1)
+        pointer.initialize(to: (lambda, environment))
+        self.pointer = UnsafePointer(pointer)
+    }
+
+    var lambda: NixNode<NixLambda> { @inline(__always) get { pointer.pointee.0 } }
+    var environment: NixEnvironment { @inline(__always) get { pointer.pointee.1 } }
 }
 
 /// A built-in function: its name (for errors), how many arguments it takes, and what it does.

@@ -69,7 +69,8 @@ extension NixEvaluator {
                     locations: locations)
             }
             writer.close()
-        case .lambda(let lambda, _):
+        case .lambda(let closure):
+            let lambda = closure.lambda
             writer.open("function", locations ? NixEvaluator.xmlLocation(lambda.position) : [:])
             if let formals = lambda.formals {
                 var xmlAttributes: [String: String] = [:]
