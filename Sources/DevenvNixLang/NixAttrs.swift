@@ -92,9 +92,9 @@ public struct NixAttrs: BitwiseCopyable {
             var high = entries.count
             while low < high {
                 let middle = (low + high) / 2
-                let candidate = entries[middle].name
-                if candidate == name { return middle }
-                if NixAttrs.precedes(candidate, name) { low = middle + 1 } else { high = middle }
+                let order = NixAttrs.order(entries[middle].name, name)
+                if order == 0 { return middle }
+                if order < 0 { low = middle + 1 } else { high = middle }
             }
             return nil
         }
@@ -169,17 +169,21 @@ public struct NixAttrs: BitwiseCopyable {
         }
     }
 
-    static func precedes(_ a: String, _ b: String) -> Bool {
-        // Byte order of the UTF-8, by `memcmp` when both are contiguous (native strings are).
+    static func precedes(_ a: String, _ b: String) -> Bool { order(a, b) < 0 }
+
+    /// The byte order of two names' UTF-8: negative, zero (the same bytes) or positive.
+    static func order(_ a: String, _ b: String) -> Int {
+        // By `memcmp` when both are contiguous (native strings are).
         let order = a.utf8.withContiguousStorageIfAvailable { x in
             b.utf8.withContiguousStorageIfAvailable { y in
                 let common = min(x.count, y.count)
-                let order = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
-                return order != 0 ? order < 0 : x.count < y.count
+                let order = common == 0 ? 0 : Int(memcmp(x.baseAddress!, y.baseAddress!, common))
+                return order != 0 ? order : x.count - y.count
             }
         }
         if let order, let order { return order }
-        return a.utf8.lexicographicallyPrecedes(b.utf8)
+        if a.utf8.elementsEqual(b.utf8) { return 0 }
+        return a.utf8.lexicographicallyPrecedes(b.utf8) ? -1 : 1
     }
 
     /// Only while the set is being built, before anyone else sees it.
