@@ -7,7 +7,7 @@ extension NixEvaluator {
             },
             NixPrimOp("attrValues", arity: 1) { evaluator, arguments, position in
                 let attrs = try evaluator.attrs(arguments[0], at: position)
-                return .list(NixList(attrs.sortedNames.map { attrs[$0]! }))
+                return .list(NixList(attrs.sortedEntries.map(\.attr.value)))
             },
             NixPrimOp("getAttr", arity: 2) { evaluator, arguments, position in
                 let name = try evaluator.plainString(arguments[0], at: position)
@@ -21,7 +21,7 @@ extension NixEvaluator {
             },
             NixPrimOp("unsafeGetAttrPos", arity: 2) { evaluator, arguments, position in
                 let name = try evaluator.plainString(arguments[0], at: position)
-                guard let found = try evaluator.attrs(arguments[1], at: position).entries[name]?.position else {
+                guard let found = try evaluator.attrs(arguments[1], at: position).entry(name)?.position else {
                     return .null
                 }
                 return .attrs(NixEvaluator.positionAttrs(found))
@@ -32,41 +32,34 @@ extension NixEvaluator {
             },
             NixPrimOp("removeAttrs", arity: 2) { evaluator, arguments, position in
                 let attrs = try evaluator.attrs(arguments[0], at: position)
-                var entries = attrs.entries
+                var removed = Set<String>()
                 for name in try evaluator.list(arguments[1], at: position).elements {
-                    entries[try evaluator.plainString(name, at: position)] = nil
+                    removed.insert(try evaluator.plainString(name, at: position))
                 }
-                return .attrs(NixAttrs(entries))
+                return .attrs(NixAttrs(sorted: attrs.sortedEntries.filter { !removed.contains($0.name) }))
             },
             NixPrimOp("listToAttrs", arity: 1) { evaluator, arguments, position in
                 let elements = try evaluator.list(arguments[0], at: position).elements
-                var entries = [String: NixAttrs.Attr](minimumCapacity: elements.count)
+                var entries: [NixAttrs.Entry] = []
+                entries.reserveCapacity(elements.count)
                 for element in elements {
                     let pair = try evaluator.attrs(element, at: position)
-                    guard let name = pair.entries["name"] else {
+                    guard let name = pair["name"] else {
                         throw NixEvalError("attribute 'name' missing", at: position)
                     }
-                    guard let value = pair.entries["value"] else {
+                    guard let value = pair.entry("value") else {
                         throw NixEvalError("attribute 'value' missing", at: position)
                     }
-                    let key = try evaluator.plainString(name.value, at: position)
-                    entries[key] = NixAttrs.Attr(value: value.value, position: value.position)
+                    let key = try evaluator.plainString(name, at: position)
+                    entries.append(NixAttrs.Entry(name: key, attr: value))
                 }
-                // The first of a name wins: put back the first of each repeated one.
-                if entries.count < elements.count {
-                    for element in elements.reversed() {
-                        let pair = try evaluator.attrs(element, at: position)
-                        let key = try evaluator.plainString(pair.entries["name"]!.value, at: position)
-                        let value = pair.entries["value"]!
-                        entries[key] = NixAttrs.Attr(value: value.value, position: value.position)
-                    }
-                }
-                return .attrs(NixAttrs(entries))
+                // Reversed: the set keeps the last of a name, Nix the first.
+                return .attrs(NixAttrs(unsorted: entries.reversed()))
             },
             NixPrimOp("intersectAttrs", arity: 2) { evaluator, arguments, position in
                 let first = try evaluator.attrs(arguments[0], at: position)
                 let second = try evaluator.attrs(arguments[1], at: position)
-                return .attrs(NixAttrs(second.entries.filter { first.entries[$0.key] != nil }))
+                return .attrs(NixAttrs(sorted: second.sortedEntries.filter { first[$0.name] != nil }))
             },
             NixPrimOp("catAttrs", arity: 2) { evaluator, arguments, position in
                 let name = try evaluator.plainString(arguments[0], at: position)
@@ -78,9 +71,9 @@ extension NixEvaluator {
             NixPrimOp("functionArgs", arity: 1) { evaluator, arguments, position in
                 let function = try evaluator.force(arguments[0])
                 switch function {
-                case .lambda(let lambda, _):
+                case .lambda(let closure):
                     let attrs = NixAttrs()
-                    for formal in lambda.formals ?? [] {
+                    for formal in closure.lambda.formals ?? [] {
                         attrs.set(formal.name, .bool(formal.defaultValue != nil), at: formal.position)
                     }
                     return .attrs(attrs)
@@ -93,15 +86,15 @@ extension NixEvaluator {
             NixPrimOp("mapAttrs", arity: 2) { evaluator, arguments, position in
                 let attrs = try evaluator.attrs(arguments[1], at: position)
                 let function = arguments[0]
-                let result = NixAttrs(minimumCapacity: attrs.count)
-                for (name, entry) in attrs.entries {
+                let entries = attrs.sortedEntries.map { entry in
+                    let name = entry.name
                     let value = NixValue.thunk(
-                        NixThunk { [unowned evaluator] in
-                            try evaluator.call(function, .string(name), entry.value, at: position)
+                        NixThunk(in: evaluator.arena) { [unowned evaluator] in
+                            try evaluator.call(function, .string(name), entry.attr.value, at: position)
                         })
-                    result.set(name, value, at: entry.position)
+                    return NixAttrs.Entry(name: name, attr: NixAttrs.Attr(value: value, position: entry.attr.position))
                 }
-                return .attrs(result)
+                return .attrs(NixAttrs(sorted: entries))
             },
             NixPrimOp("zipAttrsWith", arity: 2) { evaluator, arguments, position in
                 var values: [String: [NixValue]] = [:]
@@ -115,7 +108,7 @@ extension NixEvaluator {
                         values: values.reduce(into: [:]) { result, pair in
                             let (name, list) = pair
                             result[name] = .thunk(
-                                NixThunk { [unowned evaluator] in
+                                NixThunk(in: evaluator.arena) { [unowned evaluator] in
                                     try evaluator.call(function, .string(name), .list(NixList(list)), at: position)
                                 })
                         }))

@@ -197,7 +197,7 @@ extension NixEvaluator {
         var recursive = true
         var expectedHash: Hash?
         for attrName in attrs.sortedNames {
-            let entry = attrs.entries[attrName]!
+            let entry = attrs.entry(attrName)!
             let at = entry.position ?? position
             switch attrName {
             case "path": path = try coerceToPath(entry.value, at: at)
@@ -341,7 +341,7 @@ extension NixEvaluator {
         var result = try string(stringValue, at: position)
         let attrs = try self.attrs(contextValue, at: position)
         for path in attrs.sortedNames {
-            let entry = attrs.entries[path]!
+            let entry = attrs.entry(path)!
             guard (try? store.storePath(parsing: path)) != nil else {
                 throw NixEvalError("Context key '\(path)' is not a store path", at: entry.position ?? position)
             }

@@ -45,7 +45,7 @@ extension NixEvaluator {
                 return .list(NixList(Array(elements.dropFirst())))
             },
             NixPrimOp("length", arity: 1) { evaluator, arguments, position in
-                .int(try evaluator.list(arguments[0], at: position).elements.count)
+                .int(try evaluator.list(arguments[0], at: position).count)
             },
             NixPrimOp("concatLists", arity: 1) { evaluator, arguments, position in
                 var result: [NixValue] = []
@@ -59,7 +59,8 @@ extension NixEvaluator {
                 let function = try evaluator.force(arguments[0])
                 let elements = try evaluator.list(arguments[2], at: position).elements
                 // `a: b: …` taken apart once rather than at each element.
-                if case .lambda(let outer, let environment) = function, let inner = outer.curried {
+                if case .lambda(let closure) = function, let inner = closure.lambda.read({ $0.curried }) {
+                    let environment = closure.environment
                     for element in elements {
                         accumulator = try evaluator.force(
                             try evaluator.call(inner, of: environment, accumulator, element, at: position))
@@ -143,7 +144,7 @@ extension NixEvaluator {
 
     /// `f x`, computed when first used.
     func application(_ function: NixValue, _ argument: NixValue, at position: NixPosition?) -> NixValue {
-        .thunk(NixThunk(applying: function, to: argument, at: position))
+        .thunk(NixThunk(applying: function, to: argument, at: position, in: arena))
     }
 
     /// Every item reachable from `startSet` through `operator`, each `key` once, in the order found.

@@ -6,7 +6,7 @@ import DevenvStore
 extension NixEvaluator {
     func derivationStrict(_ argument: NixValue, at position: NixPosition?) throws -> NixValue {
         let attrs = try self.attrs(argument, at: position)
-        guard let nameEntry = attrs.entries["name"] else {
+        guard let nameEntry = attrs.entry("name") else {
             throw NixEvalError("required attribute 'name' missing", at: position)
         }
         let namePosition = nameEntry.position ?? position
@@ -50,7 +50,7 @@ extension NixEvaluator {
         }
 
         for key in attrs.sortedNames where key != "__ignoreNulls" {
-            let entry = attrs.entries[key]!
+            let entry = attrs.entry(key)!
             do {
                 if ignoreNulls, case .null = try force(entry.value) { continue }
                 switch key {

@@ -10,8 +10,8 @@ extension NixEvaluator {
     /// Native stack for evaluation: Nix code recurses as deep as its data (a function calling
     /// itself for each element of a long list), so it runs on a thread with a large stack, and
     /// each call checks that at least `stackReserve` of it is left, which turns what would still
-    /// overflow it into an error. A level of a simple recursive function takes 0.85 to 1.25 KiB of
-    /// it (see docs/benchmarks.md), so the 1 GiB stack holds 0.8 to 1.2 million.
+    /// overflow it into an error. A level of a simple recursive function takes 0.67 to 1.18 KiB of
+    /// it (see docs/benchmarks.md), so the 1 GiB stack holds 0.86 to 1.5 million.
     static let stackSize = 1 << 30
 
     /// Room kept free below the deepest call: what a built-in or a chain of thunks may still use.

@@ -34,7 +34,7 @@ extension NixEvaluator {
     func string(_ value: NixValue, at position: NixPosition?) throws -> NixString {
         let forced = try force(value)
         guard case .string(let string) = forced else { throw expected("a string", forced, position) }
-        return string
+        return string.string
     }
 
     /// A string that must not depend on store paths (names, regexes, …).
@@ -79,7 +79,7 @@ extension NixEvaluator {
             context.formUnion(string.context)
             return string.text
         case .path(let path):
-            let canonical = canonicalizePath ? NixParser.absolute(path, from: "/") : path
+            let canonical = canonicalizePath ? NixParser.absolute(path.text, from: "/") : path.text
             guard copyToStore else { return canonical }
             return try copyToStoreAsSource(canonical, context: &context, at: position)
         case .attrs(let attrs):
@@ -161,21 +161,21 @@ extension NixEvaluator {
         case (.float(let a), .float(let b)): return a == b
         case (.bool(let a), .bool(let b)): return a == b
         case (.string(let a), .string(let b)): return a.text == b.text
-        case (.path(let a), .path(let b)): return a == b
+        case (.path(let a), .path(let b)): return a.text == b.text
         case (.null, .null): return true
         case (.list(let a), .list(let b)):
-            if a === b { return true }
+            if a.identifier == b.identifier { return true }
             guard a.elements.count == b.elements.count else { return false }
             for (x, y) in zip(a.elements, b.elements) where !(try equal(x, y)) { return false }
             return true
         case (.attrs(let a), .attrs(let b)):
-            if a === b { return true }
+            if a.identifier == b.identifier { return true }
             if try isDerivation(a), try isDerivation(b), let x = a["outPath"], let y = b["outPath"] {
                 return try equal(x, y)
             }
             guard a.count == b.count else { return false }
-            for (name, entry) in a.entries {
-                guard let other = b[name], try equal(entry.value, other) else { return false }
+            for entry in a.sortedEntries {
+                guard let other = b[entry.name], try equal(entry.attr.value, other) else { return false }
             }
             return true
         default:
@@ -198,7 +198,7 @@ extension NixEvaluator {
         case (.float(let a), .int(let b)): return a < Double(b)
         case (.float(let a), .float(let b)): return a < b
         case (.string(let a), .string(let b)): return NixAttrs.precedes(a.text, b.text)
-        case (.path(let a), .path(let b)): return NixAttrs.precedes(a, b)
+        case (.path(let a), .path(let b)): return NixAttrs.precedes(a.text, b.text)
         case (.list(let a), .list(let b)):
             for index in 0... {
                 if index == b.elements.count { return false }

@@ -5,7 +5,8 @@ import Foundation
 /// Evaluates Nix expressions lazily, as Nix 2.8 does: values are computed when forced, a thunk
 /// forced while it is being computed is infinite recursion, `with` binds only what nothing
 /// lexical does, and `builtins` are Nix's. One evaluator caches what it imports; it is not
-/// thread-safe.
+/// thread-safe. Its values and parsed code are memory it owns (`NixArena`): use them only while
+/// it exists.
 public final class NixEvaluator {
     public struct Options {
         /// Store paths are computed for this directory (`builtins.storeDir`).
@@ -26,6 +27,8 @@ public final class NixEvaluator {
     private let baseScope: NixScope
     let baseEnvironment: NixEnvironment
     let builtins: NixAttrs
+    /// What the values are made of (`NixArena`).
+    let arena = NixArena()
     /// `import`ed files by path, each evaluated once.
     var imported: [String: NixValue] = [:]
     /// Every file and directory the evaluation looked at (imported, read, listed, hashed, tested
@@ -47,34 +50,40 @@ public final class NixEvaluator {
     public init(options: Options = Options()) throws {
         self.options = options
         self.store = StoreDirectory(options.storeDirectory)
-        let builtins = NixAttrs()
-        var names = ["builtins"]
-        var values: [NixValue] = [.attrs(builtins)]
-        func add(_ name: String, _ value: NixValue) {
-            names.append(name)
-            values.append(value)
-            builtins.set(name.hasPrefix("__") ? String(name.dropFirst(2)) : name, value)
+        let store = self.store
+        // Made in the arena, which `self` cannot be used for before all its fields are set.
+        let (builtins, names, values) = arena.enter {
+            let builtins = NixAttrs()
+            var names = ["builtins"]
+            var values: [NixValue] = [.attrs(builtins)]
+            func add(_ name: String, _ value: NixValue) {
+                names.append(name)
+                values.append(value)
+                builtins.set(name.hasPrefix("__") ? String(name.dropFirst(2)) : name, value)
+            }
+            add("true", .true)
+            add("false", .false)
+            add("null", .null)
+            add("__currentTime", .int(Int(Date().timeIntervalSince1970)))
+            add("__currentSystem", .string(options.currentSystem))
+            add("__nixVersion", .string(NixEvaluator.nixVersion))
+            add("__storeDir", .string(store.path))
+            add("__langVersion", .int(6))
+            let nixPath = options.searchPath.map { entry in
+                NixValue.attrs(NixAttrs(values: ["path": .string(entry.path), "prefix": .string(entry.prefix)]))
+            }
+            add("__nixPath", .list(NixList(nixPath)))
+            for primop in NixEvaluator.primops {
+                add(NixEvaluator.unprefixed.contains(primop.name) ? primop.name : "__" + primop.name, .primop(primop))
+            }
+            // Set once evaluated, below.
+            add("derivation", .null)
+            return (builtins, names, values)
         }
-        add("true", .true)
-        add("false", .false)
-        add("null", .null)
-        add("__currentTime", .int(Int(Date().timeIntervalSince1970)))
-        add("__currentSystem", .string(options.currentSystem))
-        add("__nixVersion", .string(NixEvaluator.nixVersion))
-        add("__storeDir", .string(store.path))
-        add("__langVersion", .int(6))
-        let nixPath = options.searchPath.map { entry in
-            NixValue.attrs(NixAttrs(values: ["path": .string(entry.path), "prefix": .string(entry.prefix)]))
-        }
-        add("__nixPath", .list(NixList(nixPath)))
-        for primop in NixEvaluator.primops {
-            add(NixEvaluator.unprefixed.contains(primop.name) ? primop.name : "__" + primop.name, .primop(primop))
-        }
-        let derivationSlot = values.count
-        add("derivation", .null)
+        let derivationSlot = values.count - 1
         self.builtins = builtins
         self.baseScope = NixScope(parent: nil, names: names)
-        self.baseEnvironment = NixEnvironment.make(parent: nil, values: values)
+        self.baseEnvironment = NixEnvironment(in: arena, parent: nil, values: values)
         let derivation = try parse(
             Array(NixEvaluator.derivationNix.utf8), file: "//builtin/derivation.nix", basePath: "/")
         let wrapper = try evaluate(derivation)
@@ -97,11 +106,11 @@ public final class NixEvaluator {
 
     /// Parses and binds `source` in the scope of the builtins.
     public func parse(_ source: [UInt8], file: String, basePath: String) throws -> NixExpr {
-        try baseScope.bind(NixParser.parse(source, file: file, basePath: basePath))
+        try arena.enter { try baseScope.bind(NixParser.parse(source, file: file, basePath: basePath)) }
     }
 
     public func evaluate(_ expression: NixExpr) throws -> NixValue {
-        try eval(expression, baseEnvironment)
+        try arena.enter { try eval(expression, baseEnvironment) }
     }
 
     /// Makes `import path` (and `<name>` found at `path` through the search path) give `value`:
@@ -112,19 +121,23 @@ public final class NixEvaluator {
 
     /// `function argument`, forced.
     public func apply(_ function: NixValue, _ argument: NixValue) throws -> NixValue {
-        try force(try call(function, argument, at: nil))
+        try arena.enter { try force(try call(function, argument, at: nil)) }
     }
 
     /// A value as `toString` makes it a string (numbers, Booleans, lists and derivations too).
     public func text(of value: NixValue) throws -> NixString {
         var context = Set<String>()
-        let text = try coerceToString(value, context: &context, at: nil, coerceMore: true, copyToStore: false)
+        let text = try arena.enter {
+            try coerceToString(value, context: &context, at: nil, coerceMore: true, copyToStore: false)
+        }
         return NixString(text, context: context)
     }
 
     /// Evaluates a file as `import` does (a directory means its `default.nix`).
     public func evaluate(file: String) throws -> NixValue {
-        try importFile(NixParser.absolute(file, from: FileManager.default.currentDirectoryPath), at: nil)
+        try arena.enter {
+            try importFile(NixParser.absolute(file, from: FileManager.default.currentDirectoryPath), at: nil)
+        }
     }
 
     /// `import`: each file evaluated once. With a `scope` (`scopedImport`), the file sees the
@@ -151,7 +164,8 @@ public final class NixEvaluator {
             let names = scope.sortedNames
             let expression = try NixScope(parent: baseScope, names: names).bind(
                 NixParser.parse(source, file: resolved, basePath: basePath))
-            value = try eval(expression, NixEnvironment.make(parent: baseEnvironment, values: names.map { scope[$0]! }))
+            value = try eval(
+                expression, NixEnvironment(in: arena, parent: baseEnvironment, values: names.map { scope[$0]! }))
         } else {
             value = try evaluate(try parse(source, file: resolved, basePath: basePath))
             imported[resolved] = value
@@ -169,13 +183,11 @@ public final class NixEvaluator {
     }
 
     func force(_ thunk: NixThunk) throws -> NixValue {
-        // The state is moved out, leaving the black hole, rather than copied (reading it copies
-        // the whole enum, whatever its case) and then overwritten.
-        var state = NixThunk.State.running
-        swap(&state, &thunk.state)
-        switch consume state {
+        let state = thunk.state
+        if case .done(let value) = state { return value }
+        thunk.state = .running
+        switch state {
         case .done(let value):
-            thunk.state = .done(value)
             return value
         case .running:
             throw NixEvalError("infinite recursion encountered")
@@ -217,7 +229,14 @@ public final class NixEvaluator {
             }
         case .deferred(let work):
             do {
-                let value = try force(try work())
+                try enter(at: nil)
+            } catch {
+                thunk.state = .deferred(work)
+                throw error
+            }
+            defer { depth -= 1 }
+            do {
+                let value = try force(try work._withUnsafeGuaranteedRef { try $0.work() })
                 thunk.state = .done(value)
                 return value
             } catch {
@@ -230,6 +249,10 @@ public final class NixEvaluator {
     /// Forces everything inside, as `--strict` and `deepSeq` do: iteratively, so that long lists
     /// and deep sets do not grow the native stack.
     public func forceDeep(_ value: NixValue) throws {
+        try arena.enter { try forceAll(value) }
+    }
+
+    private func forceAll(_ value: NixValue) throws {
         var seen = Set<ObjectIdentifier>()
         var pending: [(value: NixValue, attribute: (String, NixPosition?)?)] = [(value, nil)]
         while let (next, attribute) = pending.popLast() {
@@ -244,13 +267,12 @@ public final class NixEvaluator {
             // attributes in Nix's order of names, reversed for the stack.
             switch forced {
             case .attrs(let attrs):
-                guard seen.insert(ObjectIdentifier(attrs)).inserted else { continue }
-                let unfinished = attrs.entries.lazy.filter { NixEvaluator.mayNeedForcing($0.value.value) }
-                for (name, entry) in unfinished.sorted(by: { NixAttrs.precedes($1.key, $0.key) }) {
-                    pending.append((entry.value, (name, entry.position)))
+                guard seen.insert(attrs.identifier).inserted else { continue }
+                for entry in attrs.sortedEntries.reversed() where NixEvaluator.mayNeedForcing(entry.attr.value) {
+                    pending.append((entry.attr.value, (entry.name, entry.attr.position)))
                 }
             case .list(let list):
-                guard seen.insert(ObjectIdentifier(list)).inserted else { continue }
+                guard seen.insert(list.identifier).inserted else { continue }
                 for element in list.elements.reversed() where NixEvaluator.mayNeedForcing(element) {
                     pending.append((element, nil))
                 }
@@ -276,15 +298,16 @@ public final class NixEvaluator {
         case .string(let text): return .string(text)
         case .path(let path): return .path(path)
         case .local(let local):
+            let (level, index) = local.read { ($0.level, $0.index) }
             var scope = environment
-            for _ in 0..<local.level { scope = scope.parent! }
-            let value = scope[local.index]
+            for _ in 0..<level { scope = scope.parent! }
+            let value = scope[index]
             if case .thunk(let thunk) = value, thunk === NixEnvironment.unset {
-                return .thunk(NixThunk(expression, environment))
+                return .thunk(NixThunk(expression, environment, in: arena))
             }
             return value
-        case .lambda(let lambda): return .lambda(lambda, environment)
-        default: return .thunk(NixThunk(expression, environment))
+        case .lambda(let lambda): return closure(lambda, environment)
+        default: return .thunk(NixThunk(expression, environment, in: arena))
         }
     }
 
@@ -297,10 +320,19 @@ public final class NixEvaluator {
         switch expression {
         case .int(let value): return .int(value)
         case .float(let value): return .float(value)
-        case .local(let local): return try variable(local.level, local.index, environment)
-        case .lambda(let lambda): return .lambda(lambda, environment)
+        case .local(let local):
+            let (level, index) = local.read { ($0.level, $0.index) }
+            return try variable(level, index, environment)
+        case .lambda(let lambda): return closure(lambda, environment)
         default: return try evalComposite(expression, environment)
         }
+    }
+
+    /// A function value: `lambda` closed over `environment`, which must then outlive its call.
+    @inline(__always)
+    private func closure(_ lambda: NixNode<NixLambda>, _ environment: NixEnvironment) -> NixValue {
+        environment.capture()
+        return .lambda(NixClosure(lambda, environment, in: arena))
     }
 
     /// A bound variable's value, forced, and kept forced in its slot for the next use.
@@ -327,32 +359,39 @@ public final class NixEvaluator {
             case .float(let value): return .float(value)
             case .string(let text): return .string(text)
             case .path(let path): return .path(path)
-            case .local(let local): return try variable(local.level, local.index, environment)
+            case .local(let local):
+                let (level, index) = local.read { ($0.level, $0.index) }
+                return try variable(level, index, environment)
             case .withVariable(let variable):
                 return try force(try lookupWith(variable.name, variable.level, variable.position, environment))
-            case .select(let select): return try self.select(select, environment)
-            case .hasAttr(let hasAttr): return try self.hasAttr(hasAttr, environment)
-            case .attrs(let attrs): return .attrs(try evalAttrs(attrs, environment))
+            case .select(let select): return try select.read { try self.select($0, environment) }
+            case .hasAttr(let hasAttr): return try hasAttr.read { try self.hasAttr($0, environment) }
+            case .attrs(let attrs): return .attrs(try attrs.read { try evalAttrs($0, environment) })
             case .list(let list): return .list(NixList(list.elements.map { lazy($0, environment) }))
-            case .lambda(let lambda): return .lambda(lambda, environment)
-            case .call(let call): return try self.call(call, environment)
+            case .lambda(let lambda): return closure(lambda, environment)
+            case .call(let call): return try call.read { try self.call($0, environment) }
             case .let(let node):
-                environment = letEnvironment(node.bindings, environment)
-                expression = node.body
+                environment = node.read { letEnvironment($0.bindings, environment) }
+                expression = node.read { $0.body }
             case .with(let with):
-                let attrs = lazy(with.attrs, environment)
-                environment = NixEnvironment.make(parent: environment, first: attrs, size: 1, with: with)
-                expression = with.body
+                let (attrs, body) = with.read { ($0.attrs, $0.body) }
+                environment = NixEnvironment(
+                    in: arena, parent: environment, first: lazy(attrs, environment), size: 1, with: with)
+                expression = body
             case .if(let node):
-                expression = try condition(node.condition, node.position, environment) ? node.then : node.otherwise
-            case .assert(let node):
-                guard try condition(node.condition, node.position, environment) else {
-                    throw NixEvalError("assertion failed", at: node.position, kind: .assertion)
+                let (condition, then, otherwise, position) = node.read {
+                    ($0.condition, $0.then, $0.otherwise, $0.position)
                 }
-                expression = node.body
-            case .not(let node): return try not(node, environment)
-            case .binary(let node): return try binary(node, environment)
-            case .concatStrings(let node): return try concatenate(node, environment)
+                expression = try self.condition(condition, position, environment) ? then : otherwise
+            case .assert(let node):
+                let (condition, body, position) = node.read { ($0.condition, $0.body, $0.position) }
+                guard try self.condition(condition, position, environment) else {
+                    throw NixEvalError("assertion failed", at: position, kind: .assertion)
+                }
+                expression = body
+            case .not(let node): return try node.read { try not($0, environment) }
+            case .binary(let node): return try node.read { try binary($0, environment) }
+            case .concatStrings(let node): return try node.read { try concatenate($0, environment) }
             case .currentPosition(let position): return .attrs(NixEvaluator.positionAttrs(position))
             case .variable(let variable):
                 throw NixEvalError("undefined variable '\(variable.name)'", at: variable.position)
@@ -376,7 +415,7 @@ public final class NixEvaluator {
 
     @inline(never)
     private func letEnvironment(_ attrs: NixAttrsExpr, _ environment: NixEnvironment) -> NixEnvironment {
-        let inner = NixEnvironment.make(parent: environment, size: attrs.names.count)
+        let inner = NixEnvironment(in: arena, parent: environment, size: attrs.names.count)
         let definitions = attrs.definitions
         for index in definitions.indices {
             inner[index] = lazy(definitions[index].value, definitions[index].inherited ? environment : inner)
@@ -508,7 +547,7 @@ public final class NixEvaluator {
         let attrs = NixAttrs(minimumCapacity: expression.names.count + expression.dynamic.count)
         var scope = environment
         if expression.recursive {
-            let inner = NixEnvironment.make(parent: environment, size: expression.names.count)
+            let inner = NixEnvironment(in: arena, parent: environment, size: expression.names.count)
             for (index, definition) in expression.definitions.enumerated() {
                 let value = lazy(definition.value, definition.inherited ? environment : inner)
                 inner[index] = value
@@ -518,10 +557,9 @@ public final class NixEvaluator {
             // `__overrides` replaces attributes, also for the others' references to them.
             if let overridesIndex = expression.definition("__overrides") {
                 let overrides = try self.attrs(inner[overridesIndex], at: expression.position)
-                for name in overrides.sortedNames {
-                    let entry = overrides.entries[name]!
-                    if let index = expression.definition(name) { inner[index] = entry.value }
-                    attrs.set(name, entry.value, at: entry.position)
+                for entry in overrides.sortedEntries {
+                    if let index = expression.definition(entry.name) { inner[index] = entry.attr.value }
+                    attrs.set(entry.name, entry.attr.value, at: entry.attr.position)
                 }
             }
         } else {
@@ -533,7 +571,7 @@ public final class NixEvaluator {
             let name = try eval(dynamic.name, scope)
             if case .null = name { continue }
             let key = try string(name, at: dynamic.position).text
-            if let existing = attrs.entries[key] {
+            if let existing = attrs.entry(key) {
                 let previous = existing.position.map { " at \($0)" } ?? ""
                 throw NixEvalError("dynamic attribute '\(key)' already defined\(previous)", at: dynamic.position)
             }
@@ -564,7 +602,7 @@ public final class NixEvaluator {
             let second = try attrs(eval(right, environment), at: position)
             if first.count == 0 { return .attrs(second) }
             if second.count == 0 { return .attrs(first) }
-            return .attrs(NixAttrs(first.entries.merging(second.entries) { $1 }))
+            return .attrs(first.updated(with: second))
         case .concatLists:
             let first = try list(eval(left, environment), at: position)
             let second = try list(eval(right, environment), at: position)
@@ -651,7 +689,10 @@ public final class NixEvaluator {
     /// One level deeper: an error instead of a crash when the native stack is nearly used up.
     @inline(__always)
     private func enter(at position: NixPosition?) throws {
-        if depth == 0 { noteStack() }
+        if depth == 0 {
+            noteStack()
+            arena.makeCurrent()
+        }
         depth += 1
         var marker: UInt8 = 0
         let here = withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
@@ -665,16 +706,16 @@ public final class NixEvaluator {
     func call(_ function: NixValue, _ argument: NixValue, at position: NixPosition?) throws -> NixValue {
         try enter(at: position)
         defer { depth -= 1 }
-        if case .lambda(let lambda, let environment) = function {
-            return try callLambda(lambda, environment, argument, at: position)
+        if case .lambda(let closure) = function {
+            return try callLambda(closure.lambda, closure.environment, argument, at: position)
         }
         return try callOther(function, argument, at: position)
     }
 
     /// `function a b`: for `a: b: body` without making the intermediate function value.
     func call(_ function: NixValue, _ a: NixValue, _ b: NixValue, at position: NixPosition?) throws -> NixValue {
-        if case .lambda(let outer, let environment) = function, let inner = outer.curried {
-            return try call(inner, of: environment, a, b, at: position)
+        if case .lambda(let closure) = function, let inner = closure.lambda.read({ $0.curried }) {
+            return try call(inner, of: closure.environment, a, b, at: position)
         }
         return try call(try call(function, a, at: position), b, at: position)
     }
@@ -682,30 +723,31 @@ public final class NixEvaluator {
     /// `inner`, the `b: body` of `a: b: body` closed over `environment`, called with both: for a
     /// built-in that calls the same function many times (`foldl'`), which can take it apart once.
     func call(
-        _ inner: NixLambda, of environment: NixEnvironment, _ a: NixValue, _ b: NixValue, at position: NixPosition?
+        _ inner: NixNode<NixLambda>, of environment: NixEnvironment, _ a: NixValue, _ b: NixValue,
+        at position: NixPosition?
     ) throws -> NixValue {
         try enter(at: position)
         defer { depth -= 1 }
-        let first = spareEnvironments.take(parent: environment, argument: a)
-        let second = spareEnvironments.take(parent: first, argument: b)
-        let value = try traced(inner) { try eval(inner.body, second) }
-        spareEnvironments.giveBack(second)
-        spareEnvironments.giveBack(first)
+        let first = spareEnvironments.take(in: arena, parent: environment, argument: a)
+        let second = spareEnvironments.take(in: arena, parent: first, argument: b)
+        let value = try traced(inner) { try eval(inner.read { $0.body }, second) }
+        if spareEnvironments.giveBack(second) { spareEnvironments.giveBack(first) }
         return value
     }
 
     @inline(never)
     private func callOther(_ function: NixValue, _ argument: NixValue, at position: NixPosition?) throws -> NixValue {
         switch try force(function) {
-        case .lambda(let lambda, let environment):
-            return try callLambda(lambda, environment, argument, at: position)
+        case .lambda(let closure):
+            return try callLambda(closure.lambda, closure.environment, argument, at: position)
         case .primop(let primop):
             if primop.arity == 1 { return try primop.body(self, [argument], position) }
-            return .partial(primop, [argument])
-        case .partial(let primop, let arguments):
-            let all = arguments + [argument]
+            return .partial(NixPartial(primop, [argument]))
+        case .partial(let partial):
+            let primop = partial.primop
+            let all = partial.arguments + [argument]
             if all.count == primop.arity { return try primop.body(self, all, position) }
-            return .partial(primop, all)
+            return .partial(NixPartial(primop, all))
         case .attrs(let attrs):
             if let functor = attrs["__functor"] {
                 return try call(try call(functor, .attrs(attrs), at: position), argument, at: position)
@@ -718,11 +760,12 @@ public final class NixEvaluator {
     }
 
     private func callLambda(
-        _ lambda: NixLambda, _ environment: NixEnvironment, _ argument: NixValue, at position: NixPosition?
+        _ lambda: NixNode<NixLambda>, _ environment: NixEnvironment, _ argument: NixValue, at position: NixPosition?
     ) throws -> NixValue {
-        if lambda.hasFormals { return try callWithFormals(lambda, environment, argument, at: position) }
-        let inner = spareEnvironments.take(parent: environment, argument: argument)
-        let value = try traced(lambda) { try eval(lambda.body, inner) }
+        let (hasFormals, body) = lambda.read { ($0.hasFormals, $0.body) }
+        if hasFormals { return try callWithFormals(lambda, environment, argument, at: position) }
+        let inner = spareEnvironments.take(in: arena, parent: environment, argument: argument)
+        let value = try traced(lambda) { try eval(body, inner) }
         spareEnvironments.giveBack(inner)
         return value
     }
@@ -731,7 +774,7 @@ public final class NixEvaluator {
     /// stays small.
     @inline(never)
     private func callWithFormals(
-        _ lambda: NixLambda, _ environment: NixEnvironment, _ argument: NixValue, at position: NixPosition?
+        _ lambda: NixNode<NixLambda>, _ environment: NixEnvironment, _ argument: NixValue, at position: NixPosition?
     ) throws -> NixValue {
         let inner = try bindFormals(lambda, environment, argument, at: position)
         return try traced(lambda) { try eval(lambda.body, inner) }
@@ -739,7 +782,7 @@ public final class NixEvaluator {
 
     /// The body of a call of `lambda`, its errors saying so.
     @inline(__always)
-    private func traced(_ lambda: NixLambda, _ body: () throws -> NixValue) throws -> NixValue {
+    private func traced(_ lambda: NixNode<NixLambda>, _ body: () throws -> NixValue) throws -> NixValue {
         do {
             return try body()
         } catch let error as NixEvalError {
@@ -748,22 +791,22 @@ public final class NixEvaluator {
     }
 
     @inline(never)
-    private func traced(_ error: NixEvalError, _ lambda: NixLambda) -> NixEvalError {
+    private func traced(_ error: NixEvalError, _ lambda: NixNode<NixLambda>) -> NixEvalError {
         error.adding("while calling \(lambda.describe)")
     }
 
     /// The environment of a call of `{ a, b ? 1, ... }: …` (or `args@{ … }: …`).
     @inline(never)
     private func bindFormals(
-        _ lambda: NixLambda, _ environment: NixEnvironment, _ argument: NixValue, at position: NixPosition?
+        _ lambda: NixNode<NixLambda>, _ environment: NixEnvironment, _ argument: NixValue, at position: NixPosition?
     ) throws -> NixEnvironment {
         let inner: NixEnvironment
         var slot = 0
         if lambda.argument != nil {
-            inner = NixEnvironment.make(parent: environment, first: argument, size: lambda.environmentSize)
+            inner = NixEnvironment(in: arena, parent: environment, first: argument, size: lambda.environmentSize)
             slot = 1
         } else {
-            inner = NixEnvironment.make(parent: environment, size: lambda.environmentSize)
+            inner = NixEnvironment(in: arena, parent: environment, size: lambda.environmentSize)
         }
         let formals = lambda.formals!
         let attrs = try self.attrs(argument, at: position)

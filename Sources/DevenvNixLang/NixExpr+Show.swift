@@ -11,8 +11,8 @@ extension NixExpr: CustomStringConvertible {
         switch self {
         case .int(let value): output += String(value)
         case .float(let value): output += NixPrinter.format(value)
-        case .string(let text): output += NixExpr.showString(text)
-        case .path(let path): output += path
+        case .string(let text): output += NixExpr.showString(text.text)
+        case .path(let path): output += path.text
         case .variable(let variable): output += variable.name
         case .local(let local): output += local.name
         case .withVariable(let variable): output += variable.name

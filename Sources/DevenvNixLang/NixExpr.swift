@@ -3,7 +3,7 @@ import Foundation
 /// Where a piece of Nix code starts: the file (or `«string»`, `«stdin»`), line and byte column.
 /// Trivially copyable (the file is an index into `NixFileTable`), so that copying an expression or
 /// a value that holds a position costs no reference counting.
-public struct NixPosition: Hashable, Sendable, CustomStringConvertible {
+public struct NixPosition: Hashable, Sendable, BitwiseCopyable, CustomStringConvertible {
     let fileID: UInt32
     private let storedLine: UInt32
     private let storedColumn: UInt32
@@ -52,83 +52,119 @@ final class NixFileTable: @unchecked Sendable {
 /// An expression of the Nix language, as Nix 2.8's parser builds it: operators that Nix desugars
 /// into calls of `__sub`, `__lessThan`, … are such calls here too, so that redefining them works
 /// as in Nix. Variables are `variable` after parsing and `local` or `withVariable` once bound.
-/// Each composite form is a final class whose fields never change: the evaluator reads them
-/// through a reference it borrows, where an indirect enum's payload was copied (and each field
-/// retained and released) at every match.
-public enum NixExpr {
+/// Each composite form is a final class whose fields never change after binding, kept by the
+/// arena of the evaluator that parsed it (`NixNode`): an expression is trivially copyable, so the
+/// evaluator reads, matches and keeps one (in a thunk, a function value) without counting
+/// references. A string or path literal is the value it evaluates to.
+public enum NixExpr: BitwiseCopyable {
     case int(Int)
     case float(Double)
-    case string(String)
-    case path(String)
-    case variable(NixVariable)
-    case local(NixLocal)
-    case withVariable(NixWithVariable)
-    case select(NixSelect)
-    case hasAttr(NixHasAttr)
-    case attrs(NixAttrsExpr)
-    case list(NixListExpr)
-    case lambda(NixLambda)
-    case call(NixCall)
-    case `let`(NixLet)
-    case with(NixWith)
-    case `if`(NixIf)
-    case assert(NixAssert)
-    case not(NixNot)
-    case binary(NixBinary)
-    case concatStrings(NixConcatenation)
+    case string(NixStringValue)
+    case path(NixStringValue)
+    case variable(NixNode<NixVariable>)
+    case local(NixNode<NixLocal>)
+    case withVariable(NixNode<NixWithVariable>)
+    case select(NixNode<NixSelect>)
+    case hasAttr(NixNode<NixHasAttr>)
+    case attrs(NixNode<NixAttrsExpr>)
+    case list(NixNode<NixListExpr>)
+    case lambda(NixNode<NixLambda>)
+    case call(NixNode<NixCall>)
+    case `let`(NixNode<NixLet>)
+    case with(NixNode<NixWith>)
+    case `if`(NixNode<NixIf>)
+    case assert(NixNode<NixAssert>)
+    case not(NixNode<NixNot>)
+    case binary(NixNode<NixBinary>)
+    case concatStrings(NixNode<NixConcatenation>)
     case currentPosition(NixPosition)
+}
+
+/// A node of parsed code, kept by the arena current when it was made (the evaluator's that
+/// parsed it), and referred to without counting. Reading a field through the member lookup
+/// checks exclusivity; the evaluator's hot paths read through `read`, which does not.
+@dynamicMemberLookup
+public struct NixNode<Node: AnyObject>: BitwiseCopyable {
+    private let reference: Unmanaged<Node>
+
+    init(_ node: Node) { reference = NixArena.current.keep(node) }
+
+    public subscript<Value>(dynamicMember keyPath: KeyPath<Node, Value>) -> Value {
+        reference._withUnsafeGuaranteedRef { $0[keyPath: keyPath] }
+    }
+
+    /// `body` of the node, without counting a reference to it.
+    @inline(__always)
+    func read<Result>(_ body: (Node) throws -> Result) rethrows -> Result {
+        try reference._withUnsafeGuaranteedRef(body)
+    }
+
+    /// The node itself, for what changes it or passes it on.
+    var node: Node { reference.takeUnretainedValue() }
+}
+
+/// The forms as the parser and the binding build them, each node put in the current arena.
+extension NixExpr {
+    static func string(_ text: String) -> NixExpr { .string(NixStringValue(NixString(text))) }
+    static func path(_ text: String) -> NixExpr { .path(NixStringValue(NixString(text))) }
+    static func variable(_ node: NixVariable) -> NixExpr { .variable(NixNode(node)) }
+    static func local(_ node: NixLocal) -> NixExpr { .local(NixNode(node)) }
+    static func withVariable(_ node: NixWithVariable) -> NixExpr { .withVariable(NixNode(node)) }
+    static func attrs(_ node: NixAttrsExpr) -> NixExpr { .attrs(NixNode(node)) }
+    static func lambda(_ node: NixLambda) -> NixExpr { .lambda(NixNode(node)) }
+    static func with(_ node: NixWith) -> NixExpr { .with(NixNode(node)) }
 }
 
 /// The forms as the parser and the binding build them.
 extension NixExpr {
     static func variable(_ name: String, _ position: NixPosition) -> NixExpr {
-        .variable(NixVariable(name: name, position: position))
+        .variable(NixNode(NixVariable(name: name, position: position)))
     }
 
     static func select(_ target: NixExpr, _ path: [NixAttrName], orDefault: NixExpr?, _ position: NixPosition)
         -> NixExpr
     {
-        .select(NixSelect(target: target, path: path, orDefault: orDefault, position: position))
+        .select(NixNode(NixSelect(target: target, path: path, orDefault: orDefault, position: position)))
     }
 
     static func hasAttr(_ target: NixExpr, _ path: [NixAttrName], _ position: NixPosition) -> NixExpr {
-        .hasAttr(NixHasAttr(target: target, path: path, position: position))
+        .hasAttr(NixNode(NixHasAttr(target: target, path: path, position: position)))
     }
 
-    static func list(_ elements: [NixExpr]) -> NixExpr { .list(NixListExpr(elements: elements)) }
+    static func list(_ elements: [NixExpr]) -> NixExpr { .list(NixNode(NixListExpr(elements: elements))) }
 
     static func call(_ function: NixExpr, _ arguments: [NixExpr], _ position: NixPosition) -> NixExpr {
-        .call(NixCall(function: function, arguments: arguments, position: position))
+        .call(NixNode(NixCall(function: function, arguments: arguments, position: position)))
     }
 
     static func `let`(_ bindings: NixAttrsExpr, _ body: NixExpr) -> NixExpr {
-        .let(NixLet(bindings: bindings, body: body))
+        .let(NixNode(NixLet(bindings: bindings, body: body)))
     }
 
     static func `if`(_ condition: NixExpr, then: NixExpr, else otherwise: NixExpr, _ position: NixPosition)
         -> NixExpr
     {
-        .if(NixIf(condition: condition, then: then, otherwise: otherwise, position: position))
+        .if(NixNode(NixIf(condition: condition, then: then, otherwise: otherwise, position: position)))
     }
 
     static func assert(_ condition: NixExpr, _ body: NixExpr, _ position: NixPosition) -> NixExpr {
-        .assert(NixAssert(condition: condition, body: body, position: position))
+        .assert(NixNode(NixAssert(condition: condition, body: body, position: position)))
     }
 
     static func not(_ operand: NixExpr, _ position: NixPosition) -> NixExpr {
-        .not(NixNot(operand: operand, position: position))
+        .not(NixNode(NixNot(operand: operand, position: position)))
     }
 
     static func binary(_ op: NixBinaryOperator, _ left: NixExpr, _ right: NixExpr, _ position: NixPosition)
         -> NixExpr
     {
-        .binary(NixBinary(op: op, left: left, right: right, position: position))
+        .binary(NixNode(NixBinary(op: op, left: left, right: right, position: position)))
     }
 
     static func concatStrings(_ parts: [(NixPosition, NixExpr)], forceString: Bool, _ position: NixPosition)
         -> NixExpr
     {
-        .concatStrings(NixConcatenation(parts: parts, forceString: forceString, position: position))
+        .concatStrings(NixNode(NixConcatenation(parts: parts, forceString: forceString, position: position)))
     }
 }
 
@@ -402,7 +438,7 @@ public final class NixLambda {
     public let ellipsis: Bool
     public let body: NixExpr
     /// `y: …` of a plain `x: y: …`: a call with both arguments makes no function value between.
-    let curried: NixLambda?
+    let curried: NixNode<NixLambda>?
     public let position: NixPosition
     /// Set when bound to a name (`f = x: …`), for traces.
     public internal(set) var name: String?

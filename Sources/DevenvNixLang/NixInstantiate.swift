@@ -105,7 +105,7 @@ public struct NixInstantiate {
             if parseOnly {
                 write("\(parsed)\n")
             } else {
-                try process(parsed, evaluator: evaluator, write: write)
+                try evaluator.arena.enter { try process(parsed, evaluator: evaluator, write: write) }
             }
         }
     }
@@ -144,7 +144,7 @@ public struct NixInstantiate {
             case .string(let text): attrs.set(name, .string(text))
             case .expression(let source):
                 let expression = try evaluator.parse(Array(source.utf8), file: "(string)", basePath: current)
-                attrs.set(name, .thunk(NixThunk(expression, evaluator.baseEnvironment)))
+                attrs.set(name, .thunk(NixThunk(expression, evaluator.baseEnvironment, in: evaluator.arena)))
             }
         }
         return attrs
@@ -168,6 +168,10 @@ extension NixEvaluator {
     /// Nix's `findAlongAttrPath`: `a.b.0` selects attributes and list elements, calling
     /// functions on the way with the automatic arguments.
     public func select(path: String, in root: NixValue, autoArguments: NixAttrs?) throws -> NixValue {
+        try arena.enter { try select(path, in: root, autoArguments: autoArguments) }
+    }
+
+    private func select(_ path: String, in root: NixValue, autoArguments: NixAttrs?) throws -> NixValue {
         var value = try force(root)
         for component in path.split(separator: ".", omittingEmptySubsequences: false) where !path.isEmpty {
             if let arguments = autoArguments { value = try autoCall(value, arguments) }
@@ -191,14 +195,19 @@ extension NixEvaluator {
     /// Nix's `autoCallFunction`: a function of a set is called with the arguments it names (all
     /// of them if it takes `...`); a missing one without a default is an error.
     public func autoCall(_ value: NixValue, _ arguments: NixAttrs) throws -> NixValue {
+        try arena.enter { try autoCalled(value, arguments) }
+    }
+
+    private func autoCalled(_ value: NixValue, _ arguments: NixAttrs) throws -> NixValue {
         let function = try force(value)
         if case .attrs(let attrs) = function, let functor = attrs["__functor"] {
-            return try autoCall(try force(try call(functor, function, at: nil)), arguments)
+            return try autoCalled(try force(try call(functor, function, at: nil)), arguments)
         }
-        guard case .lambda(let lambda, _) = function, let formals = lambda.formals else { return function }
+        guard case .lambda(let closure) = function, case let lambda = closure.lambda, let formals = lambda.formals
+        else { return function }
         let given = NixAttrs()
         if lambda.ellipsis {
-            for (name, entry) in arguments.entries { given.set(name, entry.value) }
+            for entry in arguments.sortedEntries { given.set(entry.name, entry.attr.value) }
         } else {
             for formal in formals {
                 if let argument = arguments[formal.name] {

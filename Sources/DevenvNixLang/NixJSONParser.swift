@@ -57,8 +57,8 @@ struct NixJSONParser {
         try enter()
         defer { depth -= 1 }
         index += 1
-        // Collected first, so that the set is made at its size rather than grown (and rehashed).
-        var entries: [(String, NixAttrs.Attr)] = []
+        // Collected first, then sorted once.
+        var entries: [NixAttrs.Entry] = []
         skipWhitespace()
         if index < bytes.count && bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -75,7 +75,7 @@ struct NixJSONParser {
             }
             index += 1
             skipWhitespace()
-            entries.append((key, NixAttrs.Attr(value: try parseValue(), position: nil)))
+            entries.append(NixAttrs.Entry(name: key, attr: NixAttrs.Attr(value: try parseValue())))
             skipWhitespace()
             guard index < bytes.count else {
                 throw syntaxError("unexpected end of input; expected '}'", at: index, parsing: "object")
@@ -86,7 +86,7 @@ struct NixJSONParser {
                 skipWhitespace()
             case UInt8(ascii: "}"):
                 index += 1
-                return .attrs(NixAttrs(Dictionary(entries) { $1 }))  // the last of a repeated key wins
+                return .attrs(NixAttrs(unsorted: entries))  // the last of a repeated key wins
             default:
                 throw syntaxError(unexpected(index) + "; expected '}'", at: index, parsing: "object")
             }

@@ -21,12 +21,13 @@ extension NixEvaluator {
             context.formUnion(string.context)
             NixEvaluator.writeJSONString(string.text, to: &output)
         case .path(let path):
-            NixEvaluator.writeJSONString(try copyToStoreAsSource(path, context: &context, at: position), to: &output)
+            NixEvaluator.writeJSONString(
+                try copyToStoreAsSource(path.text, context: &context, at: position), to: &output)
         case .attrs(let attrs):
             if attrs["__toString"] != nil {
                 let text = try coerceToString(forced, context: &context, at: position, copyToStore: false)
                 NixEvaluator.writeJSONString(text, to: &output)
-            } else if let outPath = attrs.entries["outPath"] {
+            } else if let outPath = attrs.entry("outPath") {
                 try writeJSON(outPath.value, to: &output, context: &context, at: outPath.position ?? position)
             } else {
                 output.append(UInt8(ascii: "{"))
@@ -34,7 +35,7 @@ extension NixEvaluator {
                     if index > 0 { output.append(UInt8(ascii: ",")) }
                     NixEvaluator.writeJSONString(name, to: &output)
                     output.append(UInt8(ascii: ":"))
-                    let entry = attrs.entries[name]!
+                    let entry = attrs.entry(name)!
                     try writeJSON(entry.value, to: &output, context: &context, at: entry.position ?? position)
                 }
                 output.append(UInt8(ascii: "}"))

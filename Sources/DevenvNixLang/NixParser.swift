@@ -392,7 +392,7 @@ public struct NixParser {
             return .name("or")
         case .character(UInt8(ascii: "\"")):
             let string = try self.string()
-            if case .string(let text) = string { return .name(text) }
+            if case .string(let text) = string { return .name(text.text) }
             return .dynamic(string)
         case .dollarCurly:
             return .dynamic(try interpolation())
@@ -681,7 +681,7 @@ public struct NixParser {
                     guard !definition.inherited, case .attrs(let nested) = definition.value else {
                         throw duplicate(path, at: position, previous: definition.position)
                     }
-                    attrs = nested
+                    attrs = nested.node
                 } else {
                     let nested = NixAttrsExpr(position: position)
                     attrs.define(name, .init(value: .attrs(nested), position: position, inherited: false))
@@ -697,9 +697,10 @@ public struct NixParser {
         case .name(let name):
             if let existing = attrs.definition(name) {
                 let definition = attrs.definitions[existing]
-                guard case .attrs(let into) = definition.value, case .attrs(let from) = value else {
+                guard case .attrs(let target) = definition.value, case .attrs(let from) = value else {
                     throw duplicate(path, at: position, previous: definition.position)
                 }
+                let into = target.node
                 for (name, definition) in zip(from.names, from.definitions) {
                     if let clash = into.definition(name) {
                         throw error(
@@ -710,7 +711,7 @@ public struct NixParser {
                 }
                 for dynamic in from.dynamic { into.addDynamic(dynamic) }
             } else {
-                if case .lambda(let lambda) = value { lambda.named(name) }
+                if case .lambda(let lambda) = value { lambda.node.named(name) }
                 attrs.define(name, .init(value: value, position: position, inherited: false))
             }
         case .dynamic(let name):

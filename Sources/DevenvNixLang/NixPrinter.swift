@@ -26,19 +26,19 @@ public enum NixPrinter {
                         output += "<CODE>"
                     }
                 case .attrs(let attrs):
-                    if attrs.count > 0 && !seen.insert(ObjectIdentifier(attrs)).inserted {
+                    if attrs.count > 0 && !seen.insert(attrs.identifier).inserted {
                         output += "«repeated»"
                         continue
                     }
                     output += "{ "
                     pending.append(.text("}"))
-                    for name in attrs.sortedNames.reversed() {
+                    for entry in attrs.sortedEntries.reversed() {
                         pending.append(.text("; "))
-                        pending.append(.value(attrs[name]!))
-                        pending.append(.text(NixPrinter.name(name) + " = "))
+                        pending.append(.value(entry.attr.value))
+                        pending.append(.text(NixPrinter.name(entry.name) + " = "))
                     }
                 case .list(let list):
-                    if !list.elements.isEmpty && !seen.insert(ObjectIdentifier(list)).inserted {
+                    if !list.elements.isEmpty && !seen.insert(list.identifier).inserted {
                         output += "«repeated»"
                         continue
                     }
@@ -63,7 +63,7 @@ public enum NixPrinter {
         case .int(let int): return String(int)
         case .float(let float): return format(float)
         case .string(let string): return quoted(string.text)
-        case .path(let path): return path
+        case .path(let path): return path.text
         case .lambda: return "<LAMBDA>"
         case .primop: return "<PRIMOP>"
         case .partial: return "<PRIMOP-APP>"

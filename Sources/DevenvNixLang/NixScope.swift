@@ -32,9 +32,9 @@ final class NixScope {
         case .attrs(let attrs):
             if attrs.recursive {
                 let inner = NixScope(parent: self, names: attrs.names)
-                try inner.bindDefinitions(of: attrs, outer: self)
+                try inner.bindDefinitions(of: attrs.node, outer: self)
             } else {
-                try bindDefinitions(of: attrs, outer: self)
+                try bindDefinitions(of: attrs.node, outer: self)
             }
             return expression
         case .list(let list):
@@ -47,7 +47,7 @@ final class NixScope {
                 bound.defaultValue = try formal.defaultValue.map { try inner.bind($0) }
                 return bound
             }
-            return .lambda(lambda.bound(formals: formals, body: try inner.bind(lambda.body)))
+            return .lambda(lambda.node.bound(formals: formals, body: try inner.bind(lambda.body)))
         case .call(let call):
             return .call(try bind(call.function), try call.arguments.map { try bind($0) }, call.position)
         case .let(let node):

@@ -25,11 +25,11 @@ enum NixTOML {
     private static func value(_ toml: TOMLValueConvertible) throws -> NixValue {
         switch toml.type {
         case .table:
-            var entries: [String: NixAttrs.Attr] = [:]
+            var entries: [NixAttrs.Entry] = []
             for (key, element) in toml.table! {
-                entries[key] = NixAttrs.Attr(value: try value(element), position: nil)
+                entries.append(NixAttrs.Entry(name: key, attr: NixAttrs.Attr(value: try value(element))))
             }
-            return .attrs(NixAttrs(entries))
+            return .attrs(NixAttrs(unsorted: entries))
         case .array:
             return .list(NixList(try toml.array!.map { try value($0) }))
         case .string: return .string(NixString(toml.string!))

@@ -6,7 +6,7 @@ extension NixEvaluator {
     /// The XML document for `value`, forcing it deeply on the way.
     public func xml(_ value: NixValue, locations: Bool = false) throws -> String {
         var context = Set<String>()
-        return try xml(value, context: &context, at: nil, locations: locations)
+        return try arena.enter { try xml(value, context: &context, at: nil, locations: locations) }
     }
 
     func xml(_ value: NixValue, context: inout Set<String>, at position: NixPosition?, locations: Bool = false) throws
@@ -33,7 +33,7 @@ extension NixEvaluator {
         case .string(let string):
             context.formUnion(string.context)
             writer.empty("string", ["value": string.text])
-        case .path(let path): writer.empty("path", ["value": path])
+        case .path(let path): writer.empty("path", ["value": path.text])
         case .null: writer.empty("null")
         case .float(let float): writer.empty("float", ["value": NixPrinter.format(float)])
         case .attrs(let attrs):
@@ -69,14 +69,17 @@ extension NixEvaluator {
                     locations: locations)
             }
             writer.close()
-        case .lambda(let lambda, _):
+        case .lambda(let closure):
+            let lambda = closure.lambda
             writer.open("function", locations ? NixEvaluator.xmlLocation(lambda.position) : [:])
             if let formals = lambda.formals {
                 var xmlAttributes: [String: String] = [:]
                 if let argument = lambda.argument { xmlAttributes["name"] = argument }
                 if lambda.ellipsis { xmlAttributes["ellipsis"] = "1" }
                 writer.open("attrspat", xmlAttributes)
-                for name in formals.map(\.name).sorted(by: NixAttrs.precedes) { writer.empty("attr", ["name": name]) }
+                for name in formals.map(\.name).sorted(by: { NixAttrs.precedes($0, $1) }) {
+                    writer.empty("attr", ["name": name])
+                }
                 writer.close()
             } else {
                 writer.empty("varpat", ["name": lambda.argument ?? ""])
@@ -92,7 +95,7 @@ extension NixEvaluator {
         locations: Bool
     ) throws {
         for name in attrs.sortedNames {
-            let entry = attrs.entries[name]!
+            let entry = attrs.entry(name)!
             var xmlAttributes = ["name": name]
             if locations, let position = entry.position {
                 xmlAttributes.merge(NixEvaluator.xmlLocation(position)) { $1 }

@@ -173,13 +173,13 @@ final class FlakeLocker {
         -> [String: FlakeInputDeclaration]
     {
         var result: [String: FlakeInputDeclaration] = [:]
-        if let inputs = flake.entries["inputs"] {
+        if let inputs = flake.entry("inputs") {
             guard case .attrs(let attrs) = try evaluator.force(inputs.value) else {
                 throw ManifestError("\(inputs.position.map { "\($0)" } ?? file): `inputs` is not a set")
             }
             for name in attrs.sortedNames {
                 result[name] = try declaration(
-                    name, attrs.entries[name]!, evaluator: evaluator, path: path, file: file, depth: 0)
+                    name, attrs.entry(name)!, evaluator: evaluator, path: path, file: file, depth: 0)
             }
         }
         if let outputs = flake["outputs"] {
@@ -192,7 +192,7 @@ final class FlakeLocker {
             for element in names.elements {
                 let name = try evaluator.text(of: element).text
                 guard name != "self", result[name] == nil else { continue }
-                let place = flake.entries["outputs"]?.position.map { "\($0)" } ?? file
+                let place = flake.entry("outputs")?.position.map { "\($0)" } ?? file
                 result[name] = FlakeInputDeclaration(
                     reference: try FlakeReference(attributes: ["type": .string("indirect"), "id": .string(name)]),
                     place: place)
@@ -222,7 +222,7 @@ final class FlakeLocker {
                 case ("inputs", .attrs(let inner)):
                     for innerName in inner.sortedNames {
                         declaration.overrides[innerName] = try self.declaration(
-                            innerName, inner.entries[innerName]!, evaluator: evaluator, path: path, file: file,
+                            innerName, inner.entry(innerName)!, evaluator: evaluator, path: path, file: file,
                             depth: depth + 1)
                     }
                 case (_, .string(let text)): attributes[key] = .string(text.text)

@@ -144,7 +144,7 @@ struct NixProjectEvaluation: @unchecked Sendable {
             manifest.checks = try flakeChecks(outputs, evaluator: evaluator, shell: shell)
             manifest.scripts = try flakeApps(outputs, evaluator: evaluator, shell: shell)
         } else {
-            let shell = try evaluator.autoCall(value, NixAttrs())
+            let shell = try evaluator.autoCall(value, NixAttrs(in: evaluator))
             manifest.shells = [Manifest.defaultShell: try self.shell(shell, evaluator: evaluator, what: displayName)]
         }
         // Inputs in the store never change (flake.lock pins them): they need no watching.
@@ -164,10 +164,12 @@ struct NixProjectEvaluation: @unchecked Sendable {
                 NixList(
                     present.map {
                         .attrs(
-                            NixAttrs(values: [
-                                "name": .string(NixString($0.name)), "package": .string(NixString($0.package)),
-                            ]))
-                    }))
+                            NixAttrs(
+                                values: [
+                                    "name": .string(NixString($0.name), in: evaluator),
+                                    "package": .string(NixString($0.package), in: evaluator),
+                                ], in: evaluator))
+                    }, in: evaluator))
         }
         let root = NixProjectEvaluation.providedRoot + "/nixpkgs"
         let lib = try provided(NixPackageSetSource.lib, at: "nixpkgs/lib.nix", evaluator: evaluator)
@@ -177,21 +179,22 @@ struct NixProjectEvaluation: @unchecked Sendable {
         let nixpkgs = try evaluator.apply(
             function,
             .attrs(
-                NixAttrs(values: [
-                    "names": .list(NixList(names.map { .string(NixString($0)) })),
-                    "nested": .attrs(NixAttrs(values: nested)),
-                    "open": .string(NixString(Manifest.referenceOpen)),
-                    "close": .string(NixString(Manifest.referenceClose)),
-                    "script": .primop(
-                        NixPrimOp("script", arity: 2) { [scripts] evaluator, arguments, _ in
-                            .string(
-                                NixString(
-                                    scripts.marker(
-                                        name: try evaluator.text(of: arguments[0]).text,
-                                        text: try evaluator.text(of: arguments[1]).text)))
-                        }),
-                    "hostSystem": .string(NixString(system)),
-                ])))
+                NixAttrs(
+                    values: [
+                        "names": .list(NixList(names.map { .string(NixString($0), in: evaluator) }, in: evaluator)),
+                        "nested": .attrs(NixAttrs(values: nested, in: evaluator)),
+                        "open": .string(NixString(Manifest.referenceOpen), in: evaluator),
+                        "close": .string(NixString(Manifest.referenceClose), in: evaluator),
+                        "script": .primop(
+                            NixPrimOp("script", arity: 2, in: evaluator) { [scripts] evaluator, arguments, _ in
+                                .string(
+                                    NixString(
+                                        scripts.marker(
+                                            name: try evaluator.text(of: arguments[0]).text,
+                                            text: try evaluator.text(of: arguments[1]).text)), in: evaluator)
+                            }),
+                        "hostSystem": .string(NixString(system), in: evaluator),
+                    ], in: evaluator)))
         evaluator.provide(nixpkgs, at: root)
         return nixpkgs
     }
@@ -225,7 +228,11 @@ struct NixProjectEvaluation: @unchecked Sendable {
         let nodes = try flakeNodes(lock, fetched: locker.fetched, evaluator: evaluator, nixpkgs: nixpkgs)
         let call = try provided(NixProjectEvaluation.callFlake, at: "call-flake.nix", evaluator: evaluator)
         let outputs = try evaluator.apply(
-            call, .attrs(NixAttrs(values: ["flake": value, "nodes": .attrs(nodes), "root": .path(root)])))
+            call,
+            .attrs(
+                NixAttrs(
+                    values: ["flake": value, "nodes": .attrs(nodes), "root": .path(root, in: evaluator)], in: evaluator)
+            ))
         guard case .attrs(let attrs) = try evaluator.force(outputs) else {
             throw ManifestError("\(displayName): the flake's outputs are not a set")
         }
@@ -258,53 +265,56 @@ struct NixProjectEvaluation: @unchecked Sendable {
                 return try provided(NixPackageSetSource.flakeUtils, at: "flake-utils.nix", evaluator: evaluator)
             case .systems(let systems):
                 let directory = NixProjectEvaluation.providedRoot + "/nix-systems/" + systems.joined(separator: "+")
-                let list = NixValue.list(NixList(systems.map { .string(NixString($0)) }))
+                let list = NixValue.list(NixList(systems.map { .string(NixString($0), in: evaluator) }, in: evaluator))
                 evaluator.provide(list, at: directory)
                 evaluator.provide(list, at: directory + "/default.nix")
                 return .attrs(
-                    NixAttrs(values: [
-                        "outPath": .string(NixString(directory)), "_type": .string(NixString("flake")),
-                        "inputs": .attrs(NixAttrs()), "outputs": .attrs(NixAttrs()),
-                    ]))
+                    NixAttrs(
+                        values: [
+                            "outPath": .string(NixString(directory), in: evaluator),
+                            "_type": .string(NixString("flake"), in: evaluator),
+                            "inputs": .attrs(NixAttrs(in: evaluator)), "outputs": .attrs(NixAttrs(in: evaluator)),
+                        ], in: evaluator))
             }
         }
-        let nodes = NixAttrs()
+        let nodes = NixAttrs(in: evaluator)
         var ids: [ObjectIdentifier: String] = [:]
         func id(of node: FlakeLock.Node) throws -> String {
             if let known = ids[ObjectIdentifier(node)] { return known }
             let made = node === lock.root ? "root" : "\(ids.count)"
             ids[ObjectIdentifier(node)] = made
-            let inputs = NixAttrs()
+            let inputs = NixAttrs(in: evaluator)
             for (name, input) in node.inputs {
                 let target: FlakeLock.Node? =
                     switch input {
                     case .node(let child): child
                     case .follows(let path): lock.node(at: path)
                     }
-                if let target { inputs.set(name, .string(NixString(try id(of: target)))) }
+                if let target { inputs.set(name, .string(NixString(try id(of: target)), in: evaluator)) }
             }
             var fields: [String: NixValue] = ["inputs": .attrs(inputs), "flake": .bool(node.isFlake)]
             if let builtin = node.builtin {
                 fields["value"] = try value(of: builtin)
             } else if let source = fetched[ObjectIdentifier(node)] {
-                fields["sourceInfo"] = NixProjectEvaluation.nixValue(.object(source.sourceInfo))
-                fields["directory"] = .string(NixString(FlakeLocker.flakeDirectory(of: source)))
+                fields["sourceInfo"] = NixProjectEvaluation.nixValue(.object(source.sourceInfo), in: evaluator)
+                fields["directory"] = .string(NixString(FlakeLocker.flakeDirectory(of: source)), in: evaluator)
             }
-            nodes.set(made, .attrs(NixAttrs(values: fields)))
+            nodes.set(made, .attrs(NixAttrs(values: fields, in: evaluator)))
             return made
         }
         _ = try id(of: lock.root)
         return nodes
     }
 
-    private static func nixValue(_ json: CanonicalJSON) -> NixValue {
+    private static func nixValue(_ json: CanonicalJSON, in evaluator: NixEvaluator) -> NixValue {
         switch json {
-        case .string(let text): .string(NixString(text))
+        case .string(let text): .string(NixString(text), in: evaluator)
         case .integer(let number): .int(Int(number))
         case .bool(let flag): .bool(flag)
         case .null: .null
-        case .array(let elements): .list(NixList(elements.map(nixValue)))
-        case .object(let members): .attrs(NixAttrs(values: members.mapValues(nixValue)))
+        case .array(let elements): .list(NixList(elements.map { nixValue($0, in: evaluator) }, in: evaluator))
+        case .object(let members):
+            .attrs(NixAttrs(values: members.mapValues { nixValue($0, in: evaluator) }, in: evaluator))
         }
     }
 
@@ -346,7 +356,7 @@ struct NixProjectEvaluation: @unchecked Sendable {
             guard case .attrs(let check) = try evaluator.force(named[name]!), let command = check["__devenvCommand"],
                 case .attrs(let made) = try evaluator.force(command), let script = made["script"]
             else { return nil }
-            let text = try usable(evaluator.text(of: script).text, in: shell, at: named.entries[name]?.position)
+            let text = try usable(evaluator.text(of: script).text, in: shell, at: named.entry(name)?.position)
             return (name, "out=\"$(mktemp -d)/out\"\n" + text)
         }
     }
@@ -367,7 +377,7 @@ struct NixProjectEvaluation: @unchecked Sendable {
                 scripts[name] = "bash -c \(ShellSyntax.posixQuoted(script)) \(ShellSyntax.posixQuoted(name))"
                 continue
             }
-            scripts[name] = ShellSyntax.posixQuoted(try usable(path, in: shell, at: named.entries[name]?.position))
+            scripts[name] = ShellSyntax.posixQuoted(try usable(path, in: shell, at: named.entry(name)?.position))
         }
         return scripts
     }
@@ -384,7 +394,7 @@ struct NixProjectEvaluation: @unchecked Sendable {
             else { continue }
             let what = "packages.\(system).\(attribute)"
             let place = { (key: String) in
-                attrs.entries[key]?.position.map { self.relocated("\($0)") } ?? "\(self.displayName): \(what)"
+                attrs.entry(key)?.position.map { self.relocated("\($0)") } ?? "\(self.displayName): \(what)"
             }
             for key in [
                 "fromImage", "extraCommands", "fakeRootCommands", "runAsRoot", "copyToRoot", "enableFakechroot",
@@ -413,7 +423,7 @@ struct NixProjectEvaluation: @unchecked Sendable {
                 spec.maxLayers = Int(count)
             }
             var packages: [String] = []
-            if let contents = attrs.entries["contents"] {
+            if let contents = attrs.entry("contents") {
                 for element in try list(contents, evaluator: evaluator, what: "contents") {
                     guard case .attrs(let package) = try evaluator.force(element), let text = package["__devenvPackage"]
                     else {
@@ -435,7 +445,7 @@ struct NixProjectEvaluation: @unchecked Sendable {
                     )
                 }
                 let strings = { (key: String) throws -> [String] in
-                    guard let entry = settings.entries[key] else { return [] }
+                    guard let entry = settings.entry(key) else { return [] }
                     return try self.list(entry, evaluator: evaluator, what: "config.\(key)").map {
                         try evaluator.text(of: $0).text
                     }
@@ -537,7 +547,7 @@ struct NixProjectEvaluation: @unchecked Sendable {
         }
         var result = Manifest.Shell(packages: [], env: [:], hook: nil, aliases: [:])
         var hooks: [String] = []
-        if let inputsFrom = attrs.entries["inputsFrom"] {
+        if let inputsFrom = attrs.entry("inputsFrom") {
             for element in try list(inputsFrom, evaluator: evaluator, what: "inputsFrom") {
                 guard case .attrs(let other) = try evaluator.force(element), other["__devenvShell"] != nil else {
                     continue
@@ -551,7 +561,7 @@ struct NixProjectEvaluation: @unchecked Sendable {
             }
         }
         for key in NixProjectEvaluation.packageLists {
-            guard let entry = attrs.entries[key] else { continue }
+            guard let entry = attrs.entry(key) else { continue }
             let place = entry.position.map { relocated("\($0)") } ?? displayName
             for element in try list(entry, evaluator: evaluator, what: key) {
                 let forced = try evaluator.force(element)
@@ -584,12 +594,12 @@ struct NixProjectEvaluation: @unchecked Sendable {
         }
         if let hook = attrs["shellHook"] {
             hooks.append(
-                try usable(evaluator.text(of: hook).text, in: result, at: attrs.entries["shellHook"]!.position))
+                try usable(evaluator.text(of: hook).text, in: result, at: attrs.entry("shellHook")!.position))
         }
         result.hook = hooks.isEmpty ? nil : hooks.joined(separator: "\n")
         for name in attrs.sortedNames
         where !NixProjectEvaluation.shellAttributes.contains(name) && !name.hasPrefix("__") {
-            let place = attrs.entries[name]?.position.map { relocated("\($0)") } ?? displayName
+            let place = attrs.entry(name)?.position.map { relocated("\($0)") } ?? displayName
             guard ShellSyntax.isVariable(name) else {
                 throw ManifestError("\(place): '\(name)' is not \(ShellSyntax.variableRule)")
             }
@@ -597,7 +607,7 @@ struct NixProjectEvaluation: @unchecked Sendable {
                 throw ManifestError("\(place): '\(name)' is devenv's own (DEVENV_… and __devenv… are)")
             }
             result.env[name] = try usable(
-                evaluator.text(of: attrs[name]!).text, in: result, at: attrs.entries[name]?.position)
+                evaluator.text(of: attrs[name]!).text, in: result, at: attrs.entry(name)?.position)
         }
         return result
     }

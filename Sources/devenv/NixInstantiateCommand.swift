@@ -31,6 +31,9 @@ struct NixInstantiateCommand: ParsableCommand {
         let options = instantiate.evaluatorOptions(environment: ProcessInfo.processInfo.environment)
         try evaluatingNix {
             let evaluator = try NixEvaluator(options: options)
+            // Kept to the end of the process, which follows: freeing its values one by one (a
+            // million, for a large list) would only cost time, as Nix knows and does not.
+            _ = Unmanaged.passRetained(evaluator)
             try instantiate.run(
                 evaluator: evaluator,
                 standardInput: { [UInt8](FileHandle.standardInput.readDataToEndOfFile()) },
