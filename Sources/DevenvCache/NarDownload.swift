@@ -13,10 +13,10 @@ final class NarDownload {
     /// The download did not complete; another attempt may.
     struct Interrupted: Error {}
 
-    private let end: DownloadEnd
+    /// The NAR file as it arrives, for `NarStream`.
+    let file: FileReader
     private let info: NarInfo
     private let source: String
-    private let name: String
     private let arrival = Arrival()
     private var settled: Result<(hash: Hash, size: UInt64), any Error>?
 
@@ -29,10 +29,9 @@ final class NarDownload {
         var room: Int32 = 1 << 20
         setsockopt(ends[1], SOL_SOCKET, SO_SNDBUF, &room, socklen_t(MemoryLayout<Int32>.size))
         setsockopt(ends[0], SOL_SOCKET, SO_RCVBUF, &room, socklen_t(MemoryLayout<Int32>.size))
-        end = DownloadEnd(ends[0])
+        file = FileReader(descriptor: ends[0], name: "the download of \(url)")
         self.info = info
         self.source = source
-        name = "the download of \(url)"
         let writing = ends[1]
         Thread.detachNewThread { [arrival] in
             // Once the reader has given up, writing fails with EPIPE; the signal that comes with it
@@ -50,13 +49,10 @@ final class NarDownload {
     /// A download abandoned without `finish` is stopped.
     deinit {
         if settled == nil {
-            shutdown(end.fd, Int32(SHUT_RDWR))
+            shutdown(file.fd, Int32(SHUT_RDWR))
             _ = arrival.wait()
         }
     }
-
-    /// The NAR file as it arrives, for `NarStream`.
-    var file: NarStream.File { .descriptor(end, name: name) }
 
     /// Reads what is left, waits for the download and checks it against the narinfo. Throws
     /// `Interrupted` when it did not complete, a `CacheError` when what arrived is not the
@@ -64,7 +60,7 @@ final class NarDownload {
     func finish() throws {
         if settled == nil {
             try withUnsafeTemporaryAllocation(byteCount: 1 << 16, alignment: 16) { buffer in
-                while try SystemCall.readFully(end.fd, buffer, "cannot read \(name)") > 0 {}
+                while try file.read(into: buffer) > 0 {}
             }
             settled = arrival.wait()
         }
@@ -84,15 +80,6 @@ final class NarDownload {
             }
         }
     }
-}
-
-/// The reading end of a NAR's download, closed once nothing reads it: the thread that
-/// decompresses it (`ReadAhead`) may still be in a read when the substituter is done with it,
-/// and a descriptor closed under it could be reused by another file meanwhile.
-final class DownloadEnd: @unchecked Sendable {
-    let fd: Int32
-    init(_ fd: Int32) { self.fd = fd }
-    deinit { close(fd) }
 }
 
 /// What the download thread ended with.

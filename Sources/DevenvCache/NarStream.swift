@@ -13,33 +13,23 @@ final class NarStream {
     private let source: String
     private var size: UInt64 = 0
 
-    /// Where the NAR file is: on disk, or arriving through a pipe (`NarDownload`).
-    enum File {
-        case path(String)
-        case descriptor(DownloadEnd, name: String)
-    }
-
-    init(file: File, info: NarInfo, source: String) throws {
+    /// `file` is the NAR file as the cache has it: on disk, or arriving through a socket
+    /// (`NarDownload`).
+    init(file: FileReader, info: NarInfo, source: String) throws {
         guard ["xz", "zstd", "bzip2", "gzip", "none"].contains(info.compression) else {
             throw CacheError("\(source): compression '\(info.compression)' is not one devenv reads")
         }
-        switch (file, info.compression) {
-        case (.path(let path), "none"):
-            read = try FileReader(path).read(into:)
-        case (.descriptor(let end, let name), "none"):
-            read = { buffer in try SystemCall.readFully(end.fd, buffer, "cannot read \(name)") }
-        default:
+        if info.compression == "none" {
+            read = file.read(into:)
+        } else {
             // A file that does not decompress is this NAR's fault, not the cache's being down.
             let decompressor = try NarStream.blamingTheNar(source) {
-                switch file {
-                case .path(let path): return try Decompressor(path)
-                case .descriptor(let end, let name): return try Decompressor(descriptor: end.fd, name: name)
-                }
+                try Decompressor(descriptor: file.fd, name: file.name)
             }
-            // Decompressing takes about as long as unpacking what it gives: on a thread of its own.
-            // The descriptor's end is kept open for as long as the decompressor may read it.
+            // Decompressing takes about as long as unpacking what it gives: on a thread of its own,
+            // which keeps the file open for as long as it may read it.
             read =
-                ReadAhead { [file] buffer in
+                ReadAhead { buffer in
                     try withExtendedLifetime(file) {
                         try NarStream.blamingTheNar(source) { try decompressor.read(into: buffer) }
                     }
@@ -92,19 +82,28 @@ final class NarStream {
     }
 }
 
-/// A file read a buffer at a time, closed when the value goes away.
-final class FileReader {
-    private let fd: Int32
-    private let path: String
+/// A file read a buffer at a time, its descriptor closed once nothing reads it: the thread that
+/// decompresses it (`ReadAhead`) may still be in a read when the substituter is done with it,
+/// and a descriptor closed under it could meanwhile be reused by another file.
+final class FileReader: @unchecked Sendable {
+    let fd: Int32
+    /// For errors.
+    let name: String
 
     init(_ path: String) throws {
         fd = try SystemCall.retrying("cannot open '\(path)'") { open(path, O_RDONLY | O_CLOEXEC) }
-        self.path = path
+        name = path
+    }
+
+    /// Reads `fd`, which it now owns.
+    init(descriptor fd: Int32, name: String) {
+        self.fd = fd
+        self.name = name
     }
 
     deinit { close(fd) }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        try SystemCall.readFully(fd, buffer, "cannot read '\(path)'")
+        try SystemCall.readFully(fd, buffer, "cannot read '\(name)'")
     }
 }

@@ -173,7 +173,7 @@ public final class Substituter {
         _ info: NarInfo, as path: StorePath, references: [StorePath], from cache: BinaryCache, source: String,
         address: ContentAddress?, rewrite: StoreRewrite?
     ) throws {
-        func unpack(_ file: NarStream.File, into staging: StagingArea, verifyingFile: () throws -> Void) throws {
+        func unpack(_ file: FileReader, into staging: StagingArea, verifyingFile: () throws -> Void) throws {
             try self.unpack(
                 file, into: staging, info: info, as: path, references: references, source: source, address: address,
                 rewrite: rewrite, verifyingFile: verifyingFile)
@@ -193,11 +193,11 @@ public final class Substituter {
         }
         let staging = try store.makeStagingArea()
         let file = try cache.verifiedFile(of: info, source: source, into: staging.directory, with: fetcher)
-        try unpack(.path(file), into: staging) {}
+        try unpack(FileReader(file), into: staging) {}
     }
 
     private func unpack(
-        _ file: NarStream.File, into staging: StagingArea, info: NarInfo, as path: StorePath, references: [StorePath],
+        _ file: FileReader, into staging: StagingArea, info: NarInfo, as path: StorePath, references: [StorePath],
         source: String, address: ContentAddress?, rewrite: StoreRewrite?, verifyingFile: () throws -> Void
     ) throws {
         let stream = try NarStream(file: file, info: info, source: source)

@@ -109,7 +109,7 @@ public final class URLFetcher: Sendable {
         ).hash
     }
 
-    /// Downloads `url` into `fd`, a pipe whose other end is read as the bytes arrive, in one
+    /// Downloads `url` into `fd`, a pipe or socket whose other end is read as the bytes arrive, in one
     /// attempt from the first place it may come from (a mirror, when one is set): bytes already
     /// read cannot be taken back, so the caller downloads again with `download` when this fails.
     /// Returns the SHA-256 and size of what arrived.

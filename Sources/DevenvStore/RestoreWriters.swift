@@ -36,7 +36,6 @@ final class RestoreWriters: @unchecked Sendable {
     private static let batchFiles = 32
     private static let batchBytes = 256 << 10
     private var waiting = 0
-    private var running = 0
     private var finished = false
     private var failure: (any Error)?
     private var threads = 0
