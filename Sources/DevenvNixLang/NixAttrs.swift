@@ -35,10 +35,11 @@ public struct NixAttrs: BitwiseCopyable {
             } else {
                 sortLarge()
             }
+            keepLastOfEachName()
             sorted = true
         }
 
-        /// In place, by insertion, which keeps the order of equal names; then the last of each.
+        /// In place, by insertion, which keeps the order of equal names.
         private func sortSmall() {
             for index in entries.indices.dropFirst() {
                 var position = index
@@ -47,6 +48,23 @@ public struct NixAttrs: BitwiseCopyable {
                 }
                 if position < index { entries.insert(entries.remove(at: index), at: position) }
             }
+        }
+
+        /// By name, then by when it was set.
+        private func sortLarge() {
+            var keyed = entries.indices.map { (NixAttrs.leadingBytes(of: entries[$0].name), $0) }
+            keyed.sort { a, b in
+                if a.0 != b.0 { return a.0 < b.0 }
+                let x = entries[a.1].name
+                let y = entries[b.1].name
+                if x != y { return NixAttrs.precedes(x, y) }
+                return a.1 < b.1
+            }
+            entries = keyed.map { entries[$0.1] }
+        }
+
+        /// Of the entries of one name, sorted in the order they were set, the last.
+        private func keepLastOfEachName() {
             var kept = 0
             for index in entries.indices {
                 if kept > 0 && entries[kept - 1].name == entries[index].name {
@@ -57,28 +75,6 @@ public struct NixAttrs: BitwiseCopyable {
                 }
             }
             entries.removeLast(entries.count - kept)
-        }
-
-        private func sortLarge() {
-            // By name, then by when it was set, the last of each name kept.
-            var keyed = entries.indices.map { (NixAttrs.leadingBytes(of: entries[$0].name), $0) }
-            keyed.sort { a, b in
-                if a.0 != b.0 { return a.0 < b.0 }
-                let x = entries[a.1].name
-                let y = entries[b.1].name
-                if x != y { return NixAttrs.precedes(x, y) }
-                return a.1 < b.1
-            }
-            var result: [Entry] = []
-            result.reserveCapacity(keyed.count)
-            for (_, index) in keyed {
-                if let last = result.last, last.name == entries[index].name {
-                    result[result.count - 1] = entries[index]
-                } else {
-                    result.append(entries[index])
-                }
-            }
-            entries = result
         }
 
         func index(of name: String) -> Int? {
@@ -112,8 +108,9 @@ public struct NixAttrs: BitwiseCopyable {
         self.init(storage: Storage(entries, sorted: true))
     }
 
-    init(values: [String: NixValue]) {
-        self.init(storage: Storage(values.map { Entry(name: $0.key, attr: Attr(value: $0.value)) }, sorted: false))
+    init(values: [String: NixValue], in arena: NixArena = .current) {
+        self.init(
+            storage: Storage(values.map { Entry(name: $0.key, attr: Attr(value: $0.value)) }, sorted: false), in: arena)
     }
 
     /// A set of `entries` already sorted by name, each name once.
@@ -124,9 +121,7 @@ public struct NixAttrs: BitwiseCopyable {
 
     /// A set made outside evaluation, belonging to `evaluator`.
     public init(values: [String: NixValue] = [:], in evaluator: NixEvaluator) {
-        self.init(
-            storage: Storage(values.map { Entry(name: $0.key, attr: Attr(value: $0.value)) }, sorted: false),
-            in: evaluator.arena)
+        self.init(values: values, in: evaluator.arena)
     }
 
     /// The attributes in Nix's order of names.

@@ -22,14 +22,18 @@ public struct NixEnvironment: BitwiseCopyable {
         (base + NixEnvironment.slotsOffset).assumingMemoryBound(to: NixValue.self)
     }
 
+    /// Marks `parent` captured unless told not to (a plain call's, see `init(callIn:…)`).
     @inline(__always)
-    private init(in arena: NixArena, parent: NixEnvironment?, count: Int, with: NixNode<NixWith>? = nil) {
+    private init(
+        in arena: NixArena, parent: NixEnvironment?, count: Int, with: NixNode<NixWith>? = nil,
+        capturingParent: Bool = true
+    ) {
         base = arena.allocate(NixEnvironment.slotsOffset + count * MemoryLayout<NixValue>.stride)
         base.initializeMemory(
             as: Header.self,
             repeating: Header(parent: parent, with: with, captured: false),
             count: 1)
-        parent?.capture()
+        if capturingParent { parent?.capture() }
     }
 
     init(in arena: NixArena, parent: NixEnvironment?, values: [NixValue]) {
@@ -56,9 +60,7 @@ public struct NixEnvironment: BitwiseCopyable {
     /// parent captured: when nothing captured it either, it ends with its call.
     @inline(__always)
     init(callIn arena: NixArena, parent: NixEnvironment, argument: NixValue) {
-        base = arena.allocate(NixEnvironment.slotsOffset + MemoryLayout<NixValue>.stride)
-        base.initializeMemory(
-            as: Header.self, repeating: Header(parent: parent, with: nil, captured: false), count: 1)
+        self.init(in: arena, parent: parent, count: 1, capturingParent: false)
         slots.initialize(to: argument)
     }
 
