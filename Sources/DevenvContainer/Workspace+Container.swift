@@ -3,6 +3,7 @@ import DevenvBuild
 import DevenvFetch
 import DevenvProject
 import DevenvStore
+import Foundation
 import Glibc
 
 extension Project {
@@ -15,6 +16,17 @@ extension Project {
         try ProjectStateDirectory.prepare(stateDirectory)
         try OwnFiles.directory(stateDirectory + "/containers")
         return imageLayout(key)
+    }
+
+    /// The image layout `devenv container build` wrote for the container `name` (the project's
+    /// only one when nil); an error saying to build it when there is none.
+    public func builtImageLayout(_ name: String?) throws -> String {
+        let key = try ProjectFiles(self).manifest().container(name).key
+        let path = imageLayout(key)
+        guard FileManager.default.fileExists(atPath: path + "/index.json") else {
+            throw ContainerError("\(path) has no image; run `devenv container build \(key)`")
+        }
+        return path
     }
 }
 

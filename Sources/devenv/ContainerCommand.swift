@@ -137,17 +137,12 @@ struct ContainerInspectCommand: ParsableCommand {
     }
 
     func run() throws {
-        let path: String
-        if let image, FileManager.default.fileExists(atPath: image + "/index.json") {
-            path = image
-        } else {
-            let project = try directory.project()
-            let name = try image ?? ProjectFiles(project).manifest().container(nil).key
-            path = project.imageLayout(name)
-            guard FileManager.default.fileExists(atPath: path + "/index.json") else {
-                throw ValidationError("\(path) has no image; run `devenv container build \(name)`")
+        let path =
+            if let image, FileManager.default.fileExists(atPath: image + "/index.json") {
+                image
+            } else {
+                try directory.project().builtImageLayout(image)
             }
-        }
         let read = try OCILayout.read(path)
         if json {
             try printJSON(

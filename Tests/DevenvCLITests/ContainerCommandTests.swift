@@ -286,6 +286,10 @@ import Testing
         let manifest = try fixture.dir.sh("tar -xOf app.tar manifest.json")
         #expect(manifest.contains("\"RepoTags\":[\"app:latest\"]"))
         #expect(digest.hasPrefix("sha256:"))
+        // An archive is no layout: inspect says what to build.
+        let inspected = try fixture.run("container", "inspect")
+        #expect(inspected.status == 1)
+        #expect(inspected.stderr.contains("has no image; run `devenv container build app`"), "\(inspected.stderr)")
     }
 
     @Test func pushesToARegistryOnceAndWithCredentials() throws {
