@@ -8,10 +8,9 @@ import Glibc
 /// narinfo's `NarHash` and `NarSize`. A NAR that grows past its `NarSize` is cut off at once.
 final class NarStream {
     private let read: (UnsafeMutableRawBufferPointer) throws -> Int
-    private let hasher: HashingSink
+    private let digest: NarDigest
     private let info: NarInfo
     private let source: String
-    private var size: UInt64 = 0
 
     /// `file` is the NAR file as the cache has it: on disk, or arriving through a socket
     /// (`NarDownload`).
@@ -26,8 +25,8 @@ final class NarStream {
             let decompressor = try NarStream.blamingTheNar(source) {
                 try Decompressor(descriptor: file.fd, name: file.name)
             }
-            // Decompressing takes about as long as unpacking what it gives: on a thread of its own,
-            // which keeps the file open for as long as it may read it.
+            // Decompressing takes about as long as unpacking what it gives: on a thread of its
+            // own, which keeps the file open for as long as it may read it.
             read =
                 ReadAhead { buffer in
                     try withExtendedLifetime(file) {
@@ -35,7 +34,8 @@ final class NarStream {
                     }
                 }.read(into:)
         }
-        hasher = HashingSink(info.narHash.algorithm)
+        // Hashed by the thread that reads the NAR, as it reads it: the bytes are in its cache then.
+        digest = NarDigest(info.narHash.algorithm, limit: info.narSize, source: source)
         self.info = info
         self.source = source
     }
@@ -51,9 +51,7 @@ final class NarStream {
     /// Fills `buffer` with the next bytes of the NAR; how many, 0 at the end.
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         let n = try read(buffer)
-        size += UInt64(n)
-        guard size <= info.narSize else { throw CacheError("\(source): its NAR is larger than its NarSize") }
-        hasher.consume(UnsafeRawBufferPointer(rebasing: buffer[..<n]))
+        try digest.add(UnsafeRawBufferPointer(rebasing: buffer[..<n]))
         return n
     }
 
@@ -62,7 +60,7 @@ final class NarStream {
         try withUnsafeTemporaryAllocation(byteCount: 1 << 16, alignment: 4096) { buffer in
             while try read(into: buffer) > 0 {}
         }
-        guard size == info.narSize, hasher.finalize() == info.narHash else {
+        guard digest.size == info.narSize, digest.finalize() == info.narHash else {
             throw CacheError("\(source): its NAR does not have the NarHash and NarSize")
         }
     }
@@ -80,6 +78,28 @@ final class NarStream {
         }
         try finish()
     }
+}
+
+/// The hash and size of a NAR as it is read.
+private final class NarDigest {
+    private var hasher: Hasher
+    private let limit: UInt64
+    private let source: String
+    private(set) var size: UInt64 = 0
+
+    init(_ algorithm: HashAlgorithm, limit: UInt64, source: String) {
+        hasher = Hasher(algorithm)
+        self.limit = limit
+        self.source = source
+    }
+
+    func add(_ bytes: UnsafeRawBufferPointer) throws {
+        size += UInt64(bytes.count)
+        guard size <= limit else { throw CacheError("\(source): its NAR is larger than its NarSize") }
+        hasher.update(bytes)
+    }
+
+    func finalize() -> Hash { hasher.finalize() }
 }
 
 /// A file read a buffer at a time, its descriptor closed once nothing reads it: the thread that

@@ -17,9 +17,6 @@ public enum NarReader {
         /// With the modes and times the store keeps (read-only, mtime 1) instead of the umask's
         /// and the current time.
         var canonical = false
-        /// Each non-empty regular file linked to the store's shared copy of its content as it is
-        /// written (hashed on the way).
-        var shared: SharedFiles?
         /// Threads that write the files (`RestoreWriters`) while the NAR is read; 0: written as read.
         var writers = 0
     }
@@ -185,6 +182,24 @@ final class NarInput {
             remaining -= UInt64(n)
         }
         try readPadding(length)
+    }
+
+    /// Reads the `destination.count` bytes of a file's contents into `destination`, then its
+    /// padding; what is not buffered yet is read straight into it, not copied through the buffer.
+    func readContents(into destination: UnsafeMutableRawBufferPointer) throws {
+        let buffered = min(end - start, destination.count)
+        if buffered > 0 {
+            destination.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: buffered)
+            consume(buffered)
+        }
+        var filled = buffered
+        while filled < destination.count {
+            let n = try read(UnsafeMutableRawBufferPointer(rebasing: destination[filled...]))
+            if n == 0 { throw error("archive is truncated") }
+            filled += n
+            offset += UInt64(n)
+        }
+        try readPadding(UInt64(destination.count))
     }
 
     func expectEnd() throws {

@@ -22,7 +22,7 @@ final class NarRestoration {
         umask = mask
         writers =
             options.writers > 0
-            ? RestoreWriters(root: root, shared: options.shared, umask: mask, threads: options.writers) : nil
+            ? RestoreWriters(root: root, umask: mask, threads: options.writers) : nil
     }
 
     /// The process's umask, read without changing it (`umask()` can only be read by setting it,
@@ -63,12 +63,7 @@ final class NarRestoration {
             // Written by the writers by its path from the root, unless that path is too long to open.
             if let writers, length <= RestoreWriters.largest, path.count < 3072 {
                 try writers.write(path, count: Int(length), executable: executable) { buffer in
-                    var offset = 0
-                    try input.readContents(length) { chunk in
-                        UnsafeMutableRawBufferPointer(rebasing: buffer[offset..<offset + chunk.count]).copyMemory(
-                            from: chunk)
-                        offset += chunk.count
-                    }
+                    try input.readContents(into: buffer)
                 }
             } else {
                 try file(in: directory, name: name, length: length, executable: executable)
@@ -127,23 +122,14 @@ final class NarRestoration {
         let fd = try SystemCall.retrying("cannot create file '\(name.displayString)'") {
             name.withCString { openat(directory, $0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode) }
         }
-        var hasher = options.shared.map { _ in Hasher(.sha256) }
-        do {
-            defer { close(fd) }
-            try input.readContents(length) { chunk in
-                try SystemCall.writeAll(fd, chunk, "cannot write file")
-                hasher?.update(chunk)
+        defer { close(fd) }
+        try input.readContents(length) { chunk in try SystemCall.writeAll(fd, chunk, "cannot write file") }
+        if options.canonical {
+            // Unless the umask took nothing the store keeps.
+            if umask & 0o555 != 0 {
+                try SystemCall.retrying("cannot set the mode of '\(name.displayString)'") { fchmod(fd, mode) }
             }
-            if options.canonical {
-                // Unless the umask took nothing the store keeps.
-                if umask & 0o555 != 0 {
-                    try SystemCall.retrying("cannot set the mode of '\(name.displayString)'") { fchmod(fd, mode) }
-                }
-                futimens(fd, FileTree.canonicalTimes)
-            }
-        }
-        if let shared = options.shared, length > 0, var hasher {
-            try shared.share(name, in: directory, hash: hasher.finalize(), executable: executable)
+            futimens(fd, FileTree.canonicalTimes)
         }
     }
 

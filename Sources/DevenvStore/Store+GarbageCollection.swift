@@ -91,7 +91,8 @@ extension Store {
 
     /// Deletes every valid path that no root reaches (at most `maxFreed` bytes of them, referrers
     /// before what they reference). Rows go first, files after, so a crash never leaves a valid
-    /// row for a half-deleted path. With `dryRun`, only says what would go.
+    /// row for a half-deleted path. Then links the files of the paths added unshared
+    /// (substituted) to the shared copies. With `dryRun`, only says what would go.
     public func collectGarbage(roots: [StorePath], dryRun: Bool, maxFreed: UInt64? = nil) throws -> GarbageCollection {
         let graph = try database.graph()
         let live = liveClosure(of: roots, in: graph)
@@ -127,7 +128,7 @@ extension Store {
             result.deleted.append(entry)
             freed += entry.narSize
         }
-        guard !dryRun, !result.deleted.isEmpty else { return result }
+        guard !dryRun else { return result }
         // In batches, each one transaction. A journal names the batch before its rows go, so if
         // this process dies before the files are gone, the next one to open the store finishes it.
         var index = 0
@@ -140,6 +141,7 @@ extension Store {
             index += batch.count
         }
         try? FileManager.default.removeItem(atPath: collectionJournal)
+        try shareUnsharedPaths()
         try removeUnusedSharedFiles()
         return result
     }

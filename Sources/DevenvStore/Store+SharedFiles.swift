@@ -44,13 +44,25 @@ extension Store {
         }
     }
 
-    /// Removes the shared copies that no store path has any more (a link count of 1).
+    /// Removes the shared copies that no store path has any more (a link count of 1), and the
+    /// links a killed process left on their way into a tree. Only while no other process runs.
     func removeUnusedSharedFiles() throws {
         let shared = sharedFilesDirectory
         for name in (try? FileManager.default.contentsOfDirectory(atPath: shared)) ?? [] {
-            if let st = try SystemCall.lstatIfExists(shared + "/" + name), st.st_nlink == 1 {
+            if try name.hasPrefix(SharedFiles.temporaryPrefix)
+                || SystemCall.lstatIfExists(shared + "/" + name)?.st_nlink == 1
+            {
                 unlink(shared + "/" + name)
             }
+        }
+    }
+
+    /// Links the files of the valid paths added without sharing (substituted ones) to the shared
+    /// copies. Only while no other process runs: a path's directories are writable meanwhile.
+    func shareUnsharedPaths() throws {
+        for path in try database.unsharedPaths() {
+            try shareIdenticalFiles(in: directory.fullPath(of: path))
+            try database.markShared(path)
         }
     }
 }
@@ -68,12 +80,13 @@ final class SharedFiles {
 
     deinit { close(fd) }
 
-    /// Makes the regular file `name` (a path relative to `directory`, in a writable directory),
-    /// whose bytes have `hash`, the shared copy of its content, or a link to the one there is,
-    /// replacing it through `temporary` (relative to `directory`, on the same file system; by
-    /// default `.devenv-shared` beside it). A copy whose mode differs, or that the file system
-    /// cannot link once more (too many links), leaves it as it is.
-    func share(_ name: [UInt8], in directory: Int32, hash: Hash, executable: Bool, temporary: [UInt8]? = nil) throws {
+    /// Makes the regular file `name` (in the writable directory `directory`), whose bytes have
+    /// `hash`, the shared copy of its content, or a link to the one there is. The link replaces
+    /// the file by a rename from a name in `.links`, so the tree never holds an entry of devenv's
+    /// (a valid path's NAR stays the same even if this process dies meanwhile). A copy whose
+    /// mode differs, or that the file system cannot link once more (too many links), leaves the
+    /// file as it is.
+    func share(_ name: [UInt8], in directory: Int32, hash: Hash, executable: Bool) throws {
         let copy = hash.nix32 + (executable ? "x" : "")
         if name.withCString({ linkat(directory, $0, fd, copy, 0) }) == 0 { return }
         var existing = stat()
@@ -83,12 +96,14 @@ final class SharedFiles {
             SystemCall.isRegular(existing), existing.st_ino != own.st_ino,
             existing.st_mode & 0o7777 == own.st_mode & 0o7777
         else { return }
-        let beside =
-            temporary
-            ?? (name.lastIndex(of: UInt8(ascii: "/")).map { Array(name[...$0]) } ?? []) + Array(".devenv-shared".utf8)
-        guard beside.withCString({ linkat(fd, copy, directory, $0, 0) }) == 0 else { return }
+        let temporary = SharedFiles.temporaryPrefix + "\(getpid())-\(UUID().uuidString)"
+        guard linkat(fd, copy, fd, temporary, 0) == 0 else { return }
         try SystemCall.retrying("cannot replace '\(name.displayString)'") {
-            beside.withCString { from in name.withCString { renameat(directory, from, directory, $0) } }
+            name.withCString { renameat(fd, temporary, directory, $0) }
         }
     }
+
+    /// Names in `.links` of links on their way into a tree; garbage collection, which runs alone,
+    /// removes those a killed process left.
+    static let temporaryPrefix = ".sharing-"
 }

@@ -59,8 +59,9 @@ public final class Store: Sendable {
     /// sees a half-made path, and a crash in between leaves a path that cleanup removes.
     /// A valid path whose tree was deleted by hand is put back when the staged copy has the
     /// recorded NAR hash.
-    /// `shared`: the tree's files were linked to the shared copies as it was made.
-    func commit(_ staging: StagingArea, as info: PathInfo, shared: Bool = false) throws {
+    /// `sharingLater`: its files are linked to the shared copies by the next garbage collection,
+    /// not now.
+    func commit(_ staging: StagingArea, as info: PathInfo, sharingLater: Bool = false) throws {
         let target = directory.fullPath(of: info.path)
         func isPresent() throws -> Bool { try database.isValid(info.path) && SystemCall.lstatIfExists(target) != nil }
         if try isPresent() { return }
@@ -74,12 +75,12 @@ public final class Store: Sendable {
         // Moving a directory to another parent rewrites its `..`, which needs write permission.
         let isDirectory = SystemCall.isDirectory(try SystemCall.lstat(staging.tree))
         if isDirectory {
-            if !shared { try shareIdenticalFiles(in: staging.tree) }
+            if !sharingLater { try shareIdenticalFiles(in: staging.tree) }
             try SystemCall.retrying("cannot prepare '\(staging.tree)'") { chmod(staging.tree, 0o755) }
         }
         try SystemCall.retrying("cannot move '\(staging.tree)' to '\(target)'") { rename(staging.tree, target) }
         if isDirectory { try SystemCall.retrying("cannot make '\(target)' read-only") { chmod(target, 0o555) } }
-        if recorded == nil { try database.register([info]) }
+        if recorded == nil { try database.register([info], unshared: sharingLater && isDirectory) }
     }
 
     public func isValid(_ path: StorePath) throws -> Bool { try database.isValid(path) }

@@ -6,7 +6,7 @@ import GRDB
 /// A path is valid exactly when its row is committed. Many processes share it; each write is one
 /// immediate transaction, and a busy database is waited for rather than failed.
 final class StoreDatabase: Sendable {
-    static let schemaVersion = 3
+    static let schemaVersion = 4
     private let pool: DatabasePool
     let storeDirectory: StoreDirectory
 
@@ -79,6 +79,15 @@ final class StoreDatabase: Sendable {
                     // Signatures a binary cache gave a substituted path (space-separated, as Nix keeps them).
                     try db.execute(sql: "ALTER TABLE ValidPaths ADD COLUMN sigs TEXT; PRAGMA user_version = 3;")
                 }
+                if version < 4 {
+                    // Valid paths whose files are not linked to the shared copies yet (substituted
+                    // ones: garbage collection shares them).
+                    try db.execute(
+                        sql: """
+                            CREATE TABLE Unshared (path INTEGER PRIMARY KEY REFERENCES ValidPaths(id) ON DELETE CASCADE);
+                            PRAGMA user_version = 4;
+                            """)
+                }
                 let recorded = try String.fetchOne(db, sql: "SELECT value FROM Meta WHERE key = 'storeDir'")
                 if let recorded, recorded != directory {
                     throw StoreError(
@@ -144,7 +153,9 @@ final class StoreDatabase: Sendable {
 
     /// Makes `infos` valid in one transaction. References must be valid already or among `infos`;
     /// paths that are valid already are left as they are.
-    func register(_ infos: [PathInfo]) throws {
+    /// Makes `infos` valid in one transaction; `unshared`: their files are not linked to the
+    /// shared copies yet.
+    func register(_ infos: [PathInfo], unshared: Bool = false) throws {
         let directory = storeDirectory
         try pool.writeWithoutTransaction { db in
             try db.inTransaction(.immediate) {
@@ -167,6 +178,9 @@ final class StoreDatabase: Sendable {
                 }
                 for info in infos {
                     let referrer = try id(info.path)
+                    if unshared {
+                        try db.execute(sql: "INSERT OR IGNORE INTO Unshared (path) VALUES (?)", arguments: [referrer])
+                    }
                     for reference in info.references {
                         guard let target = try id(reference) else {
                             throw StoreError("cannot register \(info.path): its reference \(reference) is not valid")
@@ -193,6 +207,22 @@ final class StoreDatabase: Sendable {
                     """,
                 arguments: [full]
             ).map(storeDirectory.storePath(parsing:))
+        }
+    }
+
+    /// The valid paths whose files are not linked to the shared copies yet.
+    func unsharedPaths() throws -> [StorePath] {
+        try pool.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT v.path FROM Unshared u JOIN ValidPaths v ON v.id = u.path ORDER BY v.path")
+        }.map(storeDirectory.storePath(parsing:))
+    }
+
+    func markShared(_ path: StorePath) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: "DELETE FROM Unshared WHERE path = (SELECT id FROM ValidPaths WHERE path = ?)",
+                arguments: [storeDirectory.fullPath(of: path)])
         }
     }
 

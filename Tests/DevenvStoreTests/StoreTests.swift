@@ -70,6 +70,7 @@ struct StoreTests {
         let path = try StorePath(baseName: "ikiifxrnjzkm8b336gkxxrqk1s8shnip-narA")
         let info = try #require(try store.pathInfo(path))
         #expect(info.narSize == 8 && info.signatures.isEmpty)
+        #expect(try store.database.unsharedPaths() == [])
     }
 
     @Test func addedTreesAreNormalizedAndReadOnly() throws {
@@ -122,6 +123,41 @@ struct StoreTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: links).count == 2)  // b and run
         _ = try fixture.store.collectGarbage(roots: [], dryRun: false)
         #expect(try FileManager.default.contentsOfDirectory(atPath: links) == [])
+    }
+
+    @Test func aSubstitutedPathIsSharedByTheNextCollectionNotWhenItArrives() throws {
+        let fixture = try StoreFixture()
+        try fixture.dir.sh(
+            "mkdir -p one two/sub; printf 'same bytes' > one/a; printf 'same bytes' > two/sub/b; printf 'other' > two/c"
+        )
+        let one = try fixture.store.add(fixture.dir("one"))
+        let two = try fixture.store.add(fixture.dir("two"))
+        let info = try fixture.store.validPathInfo(two)
+        let nar = open(fixture.dir("two.nar"), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        try Nar.dump(fixture.full(two), to: nar)
+        close(nar)
+        _ = try fixture.store.collectGarbage(roots: [one], dryRun: false)
+        #expect(try !fixture.store.isValid(two))
+
+        let input = try FileHandle(forReadingFrom: URL(fileURLWithPath: fixture.dir("two.nar")))
+        try fixture.store.addSubstitute(
+            try fixture.store.makeStagingArea(), as: info,
+            reading: { buffer in try SystemCall.readFully(input.fileDescriptor, buffer, "cannot read the NAR") },
+            check: {})
+        let (a, b) = (fixture.full(one) + "/a", fixture.full(two) + "/sub/b")
+        func inode(_ path: String) throws -> String { try fixture.dir.sh("stat -c %i '\(path)'") }
+        #expect(try inode(a) != inode(b))
+        #expect(try fixture.store.database.unsharedPaths() == [two])
+
+        _ = try fixture.store.collectGarbage(roots: [one, two], dryRun: false)
+        #expect(try inode(a) == inode(b))
+        #expect(try fixture.store.database.unsharedPaths() == [])
+        #expect(
+            try fixture.dir.sh("stat -c '%a %Y' '\(fixture.full(two))' '\(fixture.full(two))/sub' '\(b)'")
+                == "555 1\n555 1\n444 1")
+        #expect(try fixture.store.verify(checkContents: true, repair: false).problems.isEmpty)
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: fixture.store.directory.path + "/.links").count == 2)
     }
 
     @Test func filesAndSymlinksCanBeAddedToo() throws {
