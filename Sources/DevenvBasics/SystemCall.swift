@@ -16,12 +16,17 @@ public enum SystemCall {
         }
     }
 
-    /// Writes all of `buffer` to `fd`.
-    public static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, _ what: @autoclosure () -> String) throws
-    {
+    /// Writes all of `buffer` to `fd`, at its file offset or, given `position`, there.
+    public static func writeAll(
+        _ fd: Int32, _ buffer: UnsafeRawBufferPointer, at position: Int? = nil, _ what: @autoclosure () -> String
+    ) throws {
         var offset = 0
         while offset < buffer.count {
-            let n = try retrying(what()) { write(fd, buffer.baseAddress! + offset, buffer.count - offset) }
+            let n = try retrying(what()) {
+                let bytes = buffer.baseAddress! + offset
+                return position.map { pwrite(fd, bytes, buffer.count - offset, off_t($0 + offset)) }
+                    ?? write(fd, bytes, buffer.count - offset)
+            }
             offset += n
         }
     }

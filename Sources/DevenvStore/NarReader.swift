@@ -185,8 +185,16 @@ final class NarInput {
     }
 
     /// Reads the `destination.count` bytes of a file's contents into `destination`, then its
-    /// padding; what is not buffered yet is read straight into it, not copied through the buffer.
+    /// padding.
     func readContents(into destination: UnsafeMutableRawBufferPointer) throws {
+        try readPiece(into: destination)
+        try readPadding(UInt64(destination.count))
+    }
+
+    /// Reads the next `destination.count` bytes of a file's contents into `destination` (its
+    /// padding is `endContents`'s); what is not buffered yet is read straight into it, not
+    /// copied through the buffer.
+    func readPiece(into destination: UnsafeMutableRawBufferPointer) throws {
         let buffered = min(end - start, destination.count)
         if buffered > 0 {
             destination.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: buffered)
@@ -199,8 +207,10 @@ final class NarInput {
             filled += n
             offset += UInt64(n)
         }
-        try readPadding(UInt64(destination.count))
     }
+
+    /// Reads the padding after file contents of `length` bytes read in pieces.
+    func endContents(_ length: UInt64) throws { try readPadding(length) }
 
     func expectEnd() throws {
         if end > start { throw error("trailing data after the archive") }

@@ -60,10 +60,18 @@ final class NarRestoration {
             }
             guard keyword == Token.contents else { throw input.unexpected(keyword, expected: "contents") }
             let length = try input.contentsLength()
-            // Written by the writers by its path from the root, unless that path is too long to open.
-            if let writers, length <= RestoreWriters.largest, path.count < 3072 {
-                try writers.write(path, count: Int(length), executable: executable) { buffer in
-                    try input.readContents(into: buffer)
+            // Written by the writers by its path from the root, unless that path is too long to open;
+            // a large file in pieces.
+            if let writers, path.count < 3072 {
+                if length <= RestoreWriters.largest {
+                    try writers.write(path, count: Int(length), executable: executable) { buffer in
+                        try input.readContents(into: buffer)
+                    }
+                } else {
+                    try writers.write(path, largeCount: Int(length), executable: executable) { piece in
+                        try input.readPiece(into: piece)
+                    }
+                    try input.endContents(length)
                 }
             } else {
                 try file(in: directory, name: name, length: length, executable: executable)

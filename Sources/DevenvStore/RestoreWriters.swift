@@ -15,6 +15,24 @@ final class RestoreWriters: @unchecked Sendable {
         let start: Int
         let end: Int
         let executable: Bool
+        /// For a piece of a large file: the file, and where in it the piece goes.
+        var file: LargeFile? = nil
+        var position = 0
+    }
+
+    /// A file too large for the ring, made by the reader and written in pieces by the writers;
+    /// the one that writes its last piece gives it its mode and time.
+    private final class LargeFile {
+        let fd: Int32
+        /// Pieces not written yet (under the lock).
+        var remaining: Int
+
+        init(fd: Int32, pieces: Int) {
+            self.fd = fd
+            remaining = pieces
+        }
+
+        deinit { close(fd) }
     }
 
     private let root: Int32
@@ -69,7 +87,7 @@ final class RestoreWriters: @unchecked Sendable {
     /// writer copies it out (with 16 MiB, substituting took 15% longer).
     private static let ringSize = 4 << 20
 
-    /// The largest file handed to the writers; larger ones are written as they are read.
+    /// The largest file handed to the writers whole; larger ones go in pieces.
     static let largest: UInt64 = UInt64(ringSize / 2)
 
     /// Writes a file of `count` bytes (at most `largest`), which `fill` puts into the buffer it is
@@ -77,6 +95,29 @@ final class RestoreWriters: @unchecked Sendable {
     /// time. Waits while the ring is full; throws the first failure of any file.
     func write(
         _ path: [UInt8], count: Int, executable: Bool, fill: (UnsafeMutableRawBufferPointer) throws -> Void
+    ) throws {
+        try enqueue(path, count: count, executable: executable, fill: fill)
+    }
+
+    /// The same for a file of any size, in pieces: `fill` is called for each, in order.
+    func write(
+        _ path: [UInt8], largeCount count: Int, executable: Bool, fill: (UnsafeMutableRawBufferPointer) throws -> Void
+    ) throws {
+        let fd = try create(path, executable: executable)
+        let file = LargeFile(fd: fd, pieces: (count + RestoreWriters.piece - 1) / RestoreWriters.piece)
+        var position = 0
+        while position < count {
+            let n = min(RestoreWriters.piece, count - position)
+            try enqueue(path, count: n, executable: executable, file: file, position: position, fill: fill)
+            position += n
+        }
+    }
+
+    private static let piece = 1 << 20
+
+    private func enqueue(
+        _ path: [UInt8], count: Int, executable: Bool, file: LargeFile? = nil, position: Int = 0,
+        fill: (UnsafeMutableRawBufferPointer) throws -> Void
     ) throws {
         var start = head
         // Contents are contiguous: what would wrap starts at the ring's beginning instead.
@@ -86,7 +127,7 @@ final class RestoreWriters: @unchecked Sendable {
         head = end
         let offset = start % ring.count
         try fill(UnsafeMutableRawBufferPointer(rebasing: ring[offset..<offset + count]))
-        batch.append(Job(path: path, start: start, end: end, executable: executable))
+        batch.append(Job(path: path, start: start, end: end, executable: executable, file: file, position: position))
         batchBytes += count
         if batch.count >= RestoreWriters.batchFiles || batchBytes >= RestoreWriters.batchBytes { try handOver() }
     }
@@ -181,6 +222,13 @@ final class RestoreWriters: @unchecked Sendable {
             // Where they are now: `handOver` may have dropped written jobs from the front since.
             let now = first + takenAt - dropped
             for index in now..<now + taken.count { done[index] = true }
+            for job in taken where failed == nil {
+                guard let file = job.file else { continue }
+                file.remaining -= 1
+                if file.remaining == 0 {
+                    do { try finishFile(file.fd, job) } catch { failed = error }
+                }
+            }
             let before = tail
             while written < next && done[written] { written += 1 }
             tail = written < jobs.count ? jobs[written].start : handedEnd
@@ -192,16 +240,29 @@ final class RestoreWriters: @unchecked Sendable {
     private func write(_ job: Job) throws {
         let offset = job.start % ring.count
         let contents = UnsafeRawBufferPointer(rebasing: ring[offset..<offset + job.end - job.start])
-        let display = job.path.displayString
-        let fd = try SystemCall.retrying("cannot create file '\(display)'") {
-            job.path.withCString {
-                openat(root, $0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, job.executable ? 0o555 : 0o444)
+        if let file = job.file {
+            try SystemCall.writeAll(
+                file.fd, contents, at: job.position, "cannot write file '\(job.path.displayString)'")
+            return
+        }
+        let fd = try create(job.path, executable: job.executable)
+        defer { close(fd) }
+        try SystemCall.writeAll(fd, contents, "cannot write file '\(job.path.displayString)'")
+        try finishFile(fd, job)
+    }
+
+    private func create(_ path: [UInt8], executable: Bool) throws -> Int32 {
+        try SystemCall.retrying("cannot create file '\(path.displayString)'") {
+            path.withCString {
+                openat(root, $0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, executable ? 0o555 : 0o444)
             }
         }
-        defer { close(fd) }
-        try SystemCall.writeAll(fd, contents, "cannot write file '\(display)'")
+    }
+
+    /// Gives a written file the store's mode (again, when the umask took from it) and time.
+    private func finishFile(_ fd: Int32, _ job: Job) throws {
         if fixModes {
-            try SystemCall.retrying("cannot set the mode of '\(display)'") {
+            try SystemCall.retrying("cannot set the mode of '\(job.path.displayString)'") {
                 fchmod(fd, job.executable ? 0o555 : 0o444)
             }
         }

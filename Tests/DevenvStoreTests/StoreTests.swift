@@ -128,8 +128,11 @@ struct StoreTests {
     @Test func aSubstitutedPathIsSharedByTheNextCollectionNotWhenItArrives() throws {
         let fixture = try StoreFixture()
         try fixture.dir.sh(
-            "mkdir -p one two/sub; printf 'same bytes' > one/a; printf 'same bytes' > two/sub/b; printf 'other' > two/c"
-        )
+            """
+            mkdir -p one two/sub; printf 'same bytes' > one/a; printf 'same bytes' > two/sub/b; printf 'other' > two/c
+            # Larger than the writers take whole (they get it in pieces), and the largest they do.
+            head -c 5242883 /dev/urandom > two/sub/large; head -c 2097152 /dev/urandom > two/edge; chmod +x two/edge
+            """)
         let one = try fixture.store.add(fixture.dir("one"))
         let two = try fixture.store.add(fixture.dir("two"))
         let info = try fixture.store.validPathInfo(two)
@@ -148,6 +151,10 @@ struct StoreTests {
         func inode(_ path: String) throws -> String { try fixture.dir.sh("stat -c %i '\(path)'") }
         #expect(try inode(a) != inode(b))
         #expect(try fixture.store.database.unsharedPaths() == [two])
+        #expect(try fixture.store.verify(checkContents: true, repair: false).problems.isEmpty)
+        #expect(
+            try fixture.dir.sh("cd '\(fixture.full(two))' && stat -c '%n %a %Y' sub/large edge")
+                == "sub/large 444 1\nedge 555 1")
 
         _ = try fixture.store.collectGarbage(roots: [one, two], dryRun: false)
         #expect(try inode(a) == inode(b))
@@ -157,7 +164,7 @@ struct StoreTests {
                 == "555 1\n555 1\n444 1")
         #expect(try fixture.store.verify(checkContents: true, repair: false).problems.isEmpty)
         #expect(
-            try FileManager.default.contentsOfDirectory(atPath: fixture.store.directory.path + "/.links").count == 2)
+            try FileManager.default.contentsOfDirectory(atPath: fixture.store.directory.path + "/.links").count == 4)
     }
 
     @Test func filesAndSymlinksCanBeAddedToo() throws {
