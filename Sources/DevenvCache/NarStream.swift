@@ -25,14 +25,14 @@ final class NarStream {
             let decompressor = try NarStream.blamingTheNar(source) {
                 try Decompressor(descriptor: file.fd, name: file.name)
             }
+            let decompress = { buffer in
+                try withExtendedLifetime(file) {
+                    try NarStream.blamingTheNar(source) { try decompressor.read(into: buffer) }
+                }
+            }
             // Decompressing takes about as long as unpacking what it gives: on a thread of its
             // own, which keeps the file open for as long as it may read it.
-            read =
-                ReadAhead { buffer in
-                    try withExtendedLifetime(file) {
-                        try NarStream.blamingTheNar(source) { try decompressor.read(into: buffer) }
-                    }
-                }.read(into:)
+            read = info.narSize < NarReader.smallSize ? decompress : ReadAhead(decompress).read(into:)
         }
         // Hashed by the thread that reads the NAR, as it reads it: the bytes are in its cache then.
         digest = NarDigest(info.narHash.algorithm, limit: info.narSize, source: source)

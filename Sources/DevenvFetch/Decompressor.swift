@@ -17,7 +17,8 @@ public final class Decompressor {
 
     /// What `descriptor` gives, named `name` in errors; the caller closes it after this is gone.
     public convenience init(descriptor: Int32, name: String) throws {
-        try self.init(name: name) { archive_read_open_fd($0, descriptor, 1 << 16) }
+        // Read in large blocks: a socket the download fills (`NarDownload`) gives what it has.
+        try self.init(name: name) { archive_read_open_fd($0, descriptor, 1 << 20) }
     }
 
     private init(name path: String, open: (OpaquePointer?) -> Int32) throws {

@@ -11,6 +11,9 @@ public enum NarReader {
     static let maxNameLength = 255
     static let maxTargetLength = 4095
     static let maxDepth = FileTree.maximumDepth
+    /// A NAR smaller than this is unpacked by the thread that reads it, without threads to
+    /// decompress it or write its files: starting them would cost more than they save.
+    public static let smallSize: UInt64 = 1 << 20
 
     /// How the entries of a restored tree are made.
     struct Options {

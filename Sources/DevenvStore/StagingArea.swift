@@ -28,8 +28,17 @@ public final class StagingArea {
 
     /// Records that `path` is about to appear in the store from this staging area, so cleanup
     /// after a crash removes it unless it became valid.
+    /// Not synced to disk (Foundation's `Data.write` would, a journal commit per path): it is
+    /// for a process that dies, whose writes the kernel still has; after a power loss, a path left
+    /// on disk but not valid is removed when it is next added.
     public func announceTarget(_ path: StorePath) throws {
-        try Data(path.baseName.utf8).write(to: URL(fileURLWithPath: targetFile))
+        let fd = try SystemCall.retrying("cannot write '\(targetFile)'") {
+            open(targetFile, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        }
+        defer { close(fd) }
+        try Array(path.baseName.utf8).withUnsafeBytes {
+            try SystemCall.writeAll(fd, $0, "cannot write '\(targetFile)'")
+        }
     }
 
     /// Removes the staging directory and releases it.
