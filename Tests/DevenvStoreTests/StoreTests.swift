@@ -167,6 +167,29 @@ struct StoreTests {
             try FileManager.default.contentsOfDirectory(atPath: fixture.store.directory.path + "/.links").count == 4)
     }
 
+    @Test func aSubstituteCutOffInsideALargeFileLeavesNothing() throws {
+        let fixture = try StoreFixture()
+        try fixture.dir.sh("mkdir t; head -c 5242880 /dev/urandom > t/large; printf x > t/small")
+        let path = try fixture.store.add(fixture.dir("t"))
+        let info = try fixture.store.validPathInfo(path)
+        let nar = open(fixture.dir("t.nar"), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        try Nar.dump(fixture.full(path), to: nar)
+        close(nar)
+        _ = try fixture.store.collectGarbage(roots: [], dryRun: false)
+        try fixture.dir.sh("truncate -s 3000000 t.nar")
+
+        let input = try FileHandle(forReadingFrom: URL(fileURLWithPath: fixture.dir("t.nar")))
+        #expect(throws: StoreError.self) {
+            try fixture.store.addSubstitute(
+                try fixture.store.makeStagingArea(), as: info,
+                reading: { buffer in try SystemCall.readFully(input.fileDescriptor, buffer, "cannot read the NAR") },
+                check: {})
+        }
+        #expect(try !fixture.store.isValid(path))
+        #expect(!FileManager.default.fileExists(atPath: fixture.full(path)))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.store.directory.path + "/.tmp").isEmpty)
+    }
+
     @Test func filesAndSymlinksCanBeAddedToo() throws {
         let fixture = try StoreFixture()
         try NixTrees.make(in: fixture.dir)
