@@ -1,8 +1,10 @@
 #!/bin/sh
-# `devenv cache push` of go_1_24's closure into an empty file:// cache, against `nix copy --to
-# file://…` of the same path from a Nix store of the same directory, both with zstd, in the same
-# run; plus devenv's peak memory.
-# Usage: bench/push.sh [RUNS]   (default 3; downloads the wheel once into bench/.cache)
+# `devenv cache push` of go_1_24's closure (one path) and of python313's (a locked project's shell:
+# Debian's python3 and what it loads) into an empty file:// cache, against `nix copy --to
+# file://…` of the same closure from a Nix store of the same directory, both with zstd, in the
+# same run; plus devenv's peak memory.
+# Usage: bench/push.sh [RUNS]   (default 3; downloads the wheel and the .debs once into
+# bench/.cache, Debian's index on every run)
 # Needs GNU time (Debian package `time`) and nix (nix-bin).
 set -eu
 cd "$(dirname "$0")/.."
@@ -13,7 +15,7 @@ import os, statistics, subprocess, sys, tempfile
 
 runs, devenv = int(sys.argv[1]), sys.argv[2]
 sys.path.insert(0, "bench")
-from timing import go_wheel_mirror, timed, wipe
+from timing import go_wheel_mirror, python313_project, timed, wipe
 
 work = tempfile.mkdtemp(prefix="devenv-bench-push-")
 store = os.path.join(work, "store")
@@ -27,34 +29,40 @@ env = {**os.environ, "DEVENV_HOME": home, "DEVENV_CONFIG": os.path.join(home, "c
        "DEVENV_STORE_DIR": store, "CI": "true"}
 
 
-# Setup (not timed): the path in devenv's store, and the same path in a Nix store of the same
-# directory (copied from a cache devenv pushed), whose real location is elsewhere.
-built = subprocess.check_output([devenv, "build", "go_1_24"], env=env, stderr=subprocess.DEVNULL, text=True).strip()
-subprocess.run([devenv, "cache", "push", "--to", f"file://{work}/seed", "--compression", "none", built], env=env, check=True, **quiet)
+# Setup (not timed): the closures in devenv's store, and the same closures in a Nix store of the
+# same directory (copied from a cache devenv pushed), whose real location is elsewhere.
+built = {"go_1_24": subprocess.check_output([devenv, "build", "go_1_24"], env=env, stderr=subprocess.DEVNULL, text=True).strip()}
+_, built["python313"], _ = python313_project(devenv, work, env)
+subprocess.run([devenv, "cache", "push", "--to", f"file://{work}/seed", "--compression", "none", *built.values()],
+               env=env, check=True, **quiet)
 nixstore = f"local?store={store}&state={work}/nix/state&log={work}/nix/log&real={work}/nix/real"
 nixenv = {**os.environ, "XDG_CACHE_HOME": f"{work}/nix/cache"}
 subprocess.run(["nix", "--extra-experimental-features", "nix-command", "copy", "--no-check-sigs", "--from",
-                f"file://{work}/seed?store={store}", "--to", nixstore, built], env=nixenv, check=True, **quiet)
+                f"file://{work}/seed?store={store}", "--to", nixstore, *built.values()], env=nixenv, check=True, **quiet)
 wipe(f"{work}/seed")
 
-push_times, nix_times, rss = [], [], []
+times = {(name, tool): [] for name in built for tool in ("devenv", "nix")}
+rss = {name: [] for name in built}
 for run in range(runs):
-    target = f"{work}/devenv-cache"
-    seconds, peak = timed([devenv, "cache", "push", "--to", f"file://{target}", "--compression", "zstd", built],
-                          env=env, stderr=subprocess.DEVNULL)
-    push_times.append(seconds)
-    rss.append(peak)
-    wipe(target)
+    for name, path in built.items():
+        target = f"{work}/devenv-cache"
+        seconds, peak = timed([devenv, "cache", "push", "--to", f"file://{target}", "--compression", "zstd", path],
+                              env=env, stderr=subprocess.DEVNULL)
+        times[name, "devenv"].append(seconds)
+        rss[name].append(peak)
+        wipe(target)
 
-    target = f"{work}/nix-cache"
-    seconds, _ = timed(["nix", "--extra-experimental-features", "nix-command", "copy", "--from", nixstore,
-                        "--to", f"file://{target}?compression=zstd&store={store}", built], env=nixenv, stderr=subprocess.DEVNULL)
-    nix_times.append(seconds)
-    wipe(target)
-p, n = statistics.median(push_times), statistics.median(nix_times)
-print(f"go_1_24, runs: {runs}")
-print(f"devenv cache push (zstd)        median {p:.3f} s  peak RSS {max(rss):.1f} MiB")
-print(f"nix copy --to file:// (zstd)    median {n:.3f} s")
-print(f"nix copy / devenv push: {n / p:.2f}x")
+        target = f"{work}/nix-cache"
+        seconds, _ = timed(["nix", "--extra-experimental-features", "nix-command", "copy", "--from", nixstore,
+                            "--to", f"file://{target}?compression=zstd&store={store}", path], env=nixenv, stderr=subprocess.DEVNULL)
+        times[name, "nix"].append(seconds)
+        wipe(target)
+print(f"runs: {runs}")
+for name in built:
+    p, n = statistics.median(times[name, "devenv"]), statistics.median(times[name, "nix"])
+    print(f"{name}:")
+    print(f"  devenv cache push (zstd)        median {p:.3f} s  peak RSS {max(rss[name]):.1f} MiB")
+    print(f"  nix copy --to file:// (zstd)    median {n:.3f} s")
+    print(f"  nix copy / devenv push: {n / p:.2f}x")
 wipe(work)
 PY

@@ -14,11 +14,11 @@ cd "$(dirname "$0")/.."
 RUNS=${1:-3}
 swift build -c release --static-swift-stdlib --product devenv >/dev/null
 python3 - "$RUNS" "$(pwd)/.build/release/devenv" <<'PY'
-import json, os, socket, statistics, subprocess, sys, tempfile, time
+import os, socket, statistics, subprocess, sys, tempfile, time
 
 runs, devenv = int(sys.argv[1]), sys.argv[2]
 sys.path.insert(0, "bench")
-from timing import debian_pool_mirror, go_wheel_mirror, set_aside, timed, wipe
+from timing import go_wheel_mirror, python313_project, set_aside, timed, wipe
 
 packages = ["go_1_24", "python313"]
 work = tempfile.mkdtemp(prefix="devenv-bench-substitute-")
@@ -39,16 +39,11 @@ def home(name, config):
 
 # Setup (not timed): realize each once (python313 as a locked project's shell, from Debian's
 # archive, keeping its .debs), push the closures, serve the cache over HTTP.
-project = os.path.join(work, "project")
-os.makedirs(project)
-with open(os.path.join(project, "devenv.toml"), "w") as f:
-    f.write('[shell]\npackages = ["python313"]\n')
-realize = {"go_1_24": [devenv, "build", "go_1_24"], "python313": [devenv, "print-env", "--locked", "-C", project]}
 setup, env = home("setup", "")
-subprocess.run([devenv, "lock", "-C", project], env=env, check=True, **quiet)
-mirror.update(debian_pool_mirror(realize["python313"], env))
-built = {"go_1_24": subprocess.check_output(realize["go_1_24"], env=env, stderr=subprocess.DEVNULL, text=True).strip(),
-         "python313": json.loads(subprocess.check_output(realize["python313"] + ["--json"], env=env, text=True))["environment"]}
+built = {"go_1_24": subprocess.check_output([devenv, "build", "go_1_24"], env=env, stderr=subprocess.DEVNULL, text=True).strip()}
+realize = {"go_1_24": [devenv, "build", "go_1_24"]}
+realize["python313"], built["python313"], pool = python313_project(devenv, work, env)
+mirror.update(pool)
 subprocess.run([devenv, "cache", "keygen", "bench-1", "--secret", f"{work}/sk", "--public", f"{work}/pk"], env=env, check=True, **quiet)
 subprocess.run([devenv, "cache", "push", "--to", f"file://{work}/cache", "--key", f"{work}/sk", *built.values()],
                env=env, check=True, **quiet)

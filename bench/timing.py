@@ -50,11 +50,19 @@ def go_wheel_mirror(devenv, work):
     return url, {url.rsplit("/", 1)[0] + "/": f"file://{cache}/"}
 
 
-def debian_pool_mirror(argv, env):
-    """Runs `argv`, a devenv command that realizes packages from Debian's archive over the
-    network, keeping each .deb it fetched in bench/.cache/debian; returns the `[mirrors]` entry
-    that then reads Debian's pool from there."""
-    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=True)
+def python313_project(devenv, work, env):
+    """A project under `work` whose shell has python313, locked and realized once from Debian's
+    archive over the network in the home `env` names, keeping each .deb fetched in
+    bench/.cache/debian. Returns the command that realizes its shell, the shell's environment
+    (the store path whose closure holds python313), and the `[mirrors]` entry that reads Debian's
+    pool from that copy."""
+    project = os.path.join(work, "project")
+    os.makedirs(project)
+    with open(os.path.join(project, "devenv.toml"), "w") as f:
+        f.write('[shell]\npackages = ["python313"]\n')
+    realize = [devenv, "print-env", "--locked", "-C", project]
+    subprocess.run([devenv, "lock", "-C", project], env=env, check=True, capture_output=True)
+    done = subprocess.run(realize + ["--json"], env=env, capture_output=True, text=True, check=True)
     archive = "https://deb.debian.org/debian/"
     cache = os.path.abspath("bench/.cache/debian")
     for url in re.findall(r"fetched (" + re.escape(archive) + r"pool/\S+\.deb) ", done.stderr):
@@ -63,7 +71,7 @@ def debian_pool_mirror(argv, env):
             os.makedirs(os.path.dirname(target), exist_ok=True)
             urllib.request.urlretrieve(url, target + ".part")
             os.rename(target + ".part", target)
-    return {archive + "pool/": f"file://{cache}/pool/"}
+    return realize, json.loads(done.stdout)["environment"], {archive + "pool/": f"file://{cache}/pool/"}
 
 
 def wipe(*paths):
