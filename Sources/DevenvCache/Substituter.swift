@@ -8,7 +8,7 @@ import Glibc
 /// references first) comes from the first cache that has it, signed by a trusted key, and whose
 /// NAR has the hashes and size its narinfo says. What does not verify is refused, said in
 /// `problems`, and the next cache is asked.
-public final class Substituter {
+public final class Substituter: @unchecked Sendable {
     let store: Store
     let caches: [BinaryCache]
     let trusted: [TrustedKey]
@@ -20,6 +20,21 @@ public final class Substituter {
     private var infos: [String: CacheInfo?] = [:]
     /// Paths no cache could give in this run: not asked for again (each referrer would ask anew).
     private var failed: Set<StorePath> = []
+    /// Paths being substituted by some thread: another that needs one waits for it.
+    private var inFlight: Set<StorePath> = []
+    /// Guards the state above: a path's references are substituted side by side.
+    private let state = NSCondition()
+    /// Threads helping with references now, and how many may (with the caller's, paths
+    /// substituted at once: a closure of many small paths costs round trips more than work).
+    private var helpers = 0
+    private static let maximumHelpers = 3
+    /// Threads of this substitution not waiting (for a path another one substitutes, or for their
+    /// helpers): when the last would wait, the paths in flight wait for each other, which only
+    /// references forming a cycle (a hostile cache) can do, and every waiter gives up.
+    private var running = 0
+    private var deadlocked = false
+    /// How many threads wait for each path in flight.
+    private var waiters: [StorePath: Int] = [:]
 
     /// How many references deep a closure may go (no recursion over input is unbounded).
     static let maximumDepth = 256
@@ -49,17 +64,125 @@ public final class Substituter {
 
     /// Whether `path` is valid once it has been asked for: already, or substituted with its closure.
     public func substitute(_ path: StorePath, counterparts: Counterparts? = nil) throws -> Bool {
-        try substitute(path, depth: 0, renaming: counterparts.map(Renaming.init))
+        locked {
+            running = 1
+            deadlocked = false
+            waiters = [:]
+        }
+        return try substitute(path, depth: 0, renaming: counterparts.map(Renaming.init))
     }
 
     private func substitute(_ path: StorePath, depth: Int, renaming: Renaming?) throws -> Bool {
-        if try store.isValid(path) { return true }
-        if failed.contains(path) { return false }
         guard depth < Substituter.maximumDepth else {
             throw CacheError(
                 "\(store.directory.fullPath(of: path)): references deeper than \(Substituter.maximumDepth)")
         }
-        for (cache, cacheInfo) in try ordered() where !dead.contains(cache.url) {
+        state.lock()
+        while inFlight.contains(path) {
+            guard !deadlocked, running > 1 else {
+                breakDeadlock()
+                state.unlock()
+                throw CacheError("\(store.directory.fullPath(of: path)): its references form a cycle")
+            }
+            running -= 1
+            waiters[path, default: 0] += 1
+            repeat { state.wait() } while inFlight.contains(path) && !deadlocked
+            // Once the path is done, whoever finished it counted this thread as running again.
+            if inFlight.contains(path) {
+                waiters[path]! -= 1
+                running += 1
+            }
+        }
+        guard try !store.isValid(path), !failed.contains(path) else {
+            defer { state.unlock() }
+            return try store.isValid(path)
+        }
+        inFlight.insert(path)
+        state.unlock()
+        defer {
+            state.lock()
+            inFlight.remove(path)
+            running += waiters.removeValue(forKey: path) ?? 0
+            state.broadcast()
+            state.unlock()
+        }
+        if try substituteFromCaches(path, depth: depth, renaming: renaming) { return true }
+        locked { failed.insert(path) }
+        return false
+    }
+
+    private func locked<T>(_ body: () throws -> T) rethrows -> T {
+        state.lock()
+        defer { state.unlock() }
+        return try body()
+    }
+
+    /// Called holding the lock when every thread waits: the ones waiting for paths give up.
+    private func breakDeadlock() {
+        deadlocked = true
+        state.broadcast()
+    }
+
+    private func isDead(_ cache: BinaryCache) -> Bool { locked { dead.contains(cache.url) } }
+
+    private func record(_ problem: String, dead cache: BinaryCache? = nil) {
+        locked {
+            problems.append(problem)
+            if let cache { dead.insert(cache.url) }
+        }
+    }
+
+    /// Substitutes `paths` (references of a path) side by side: on helper threads while there are
+    /// helpers to spare, else on this one. Throws the first failure once all are done.
+    private func substituteAll(_ paths: [StorePath], depth: Int, renaming: Renaming?) throws {
+        let work = SharedWork(paths)
+        let group = DispatchGroup()
+        let claimed = locked {
+            let claimed = max(0, min(paths.count - 1, Substituter.maximumHelpers - helpers))
+            helpers += claimed
+            return claimed
+        }
+        locked {
+            running += claimed
+            work.helping = claimed
+        }
+        for _ in 0..<claimed {
+            group.enter()
+            Thread.detachNewThread { [self] in
+                substitute(work, depth: depth, renaming: renaming)
+                locked {
+                    helpers -= 1
+                    running -= 1
+                    work.helping -= 1
+                    // The last one counts the thread that waits for them as running again.
+                    if work.helping == 0 && work.waited { running += 1 }
+                }
+                group.leave()
+            }
+        }
+        substitute(work, depth: depth, renaming: renaming)
+        locked {
+            guard work.helping > 0 else { return }
+            work.waited = true
+            running -= 1
+            // Helpers still at work, and no thread running: they wait for paths in flight.
+            if running == 0 { breakDeadlock() }
+        }
+        group.wait()
+        if let failure = work.failure { throw failure }
+    }
+
+    /// Takes paths of `work` until none is left (or one failed).
+    private func substitute(_ work: SharedWork, depth: Int, renaming: Renaming?) {
+        while let path: StorePath = locked({ work.take() }) {
+            do { _ = try substitute(path, depth: depth, renaming: renaming) } catch {
+                locked { work.failure = work.failure ?? error }
+            }
+        }
+    }
+
+    private func substituteFromCaches(_ path: StorePath, depth: Int, renaming: Renaming?) throws -> Bool {
+        for (cache, cacheInfo) in try ordered() where !isDead(cache) {
             let directory = StoreDirectory(cacheInfo.storeDirectory)
             var names: (there: [StorePath: StorePath], here: [StorePath: StorePath])? = nil
             if directory != store.directory {
@@ -99,10 +222,13 @@ public final class Substituter {
                             "\(source): its reference \(reference.baseName) is not among what \(path.baseName) is derived from"
                         )
                     }
-                    guard try local == path || substitute(local, depth: depth + 1, renaming: renaming) else {
+                    references.append(local)
+                }
+                try substituteAll(references.filter { $0 != path }, depth: depth + 1, renaming: renaming)
+                for (reference, local) in zip(info.references, references) where local != path {
+                    guard try store.isValid(local) else {
                         throw CacheError("\(source): its reference \(reference.baseName) cannot be substituted")
                     }
-                    references.append(local)
                 }
                 try fetch(
                     info, as: path, references: references, from: cache, source: source, address: address,
@@ -110,16 +236,14 @@ public final class Substituter {
                 onSubstituted(path, cache.url)
                 return true
             } catch let error as CacheError {
-                problems.append(error.description)
+                record(error.description)
             } catch let error as FetchError {
                 // Unreachable, or answering errors: asked no more in this run.
-                dead.insert(cache.url)
-                problems.append("\(cache.url): \(error.description); not asked again")
+                record("\(cache.url): \(error.description); not asked again", dead: cache)
             } catch {
-                problems.append("\(source): \(error)")
+                record("\(source): \(error)")
             }
         }
-        failed.insert(path)
         return false
     }
 
@@ -127,12 +251,11 @@ public final class Substituter {
     /// Nix's default, when unsaid), ties in the order given.
     private func ordered() throws -> [(BinaryCache, CacheInfo)] {
         var usable: [(offset: Int, cache: BinaryCache, info: CacheInfo)] = []
-        for (offset, cache) in caches.enumerated() where !dead.contains(cache.url) {
+        for (offset, cache) in caches.enumerated() where !isDead(cache) {
             do {
                 if let info = try info(of: cache) { usable.append((offset, cache, info)) }
             } catch let error as FetchError {
-                dead.insert(cache.url)
-                problems.append("\(cache.url): \(error.description); not asked again")
+                record("\(cache.url): \(error.description); not asked again", dead: cache)
             }
         }
         return usable.sorted { ($0.info.priority ?? 50, $0.offset) < ($1.info.priority ?? 50, $1.offset) }
@@ -142,6 +265,9 @@ public final class Substituter {
     /// The `nix-cache-info` of `cache` (read once), or nil when its store directory is not this
     /// store's and cannot be rewritten into it.
     private func info(of cache: BinaryCache) throws -> CacheInfo? {
+        // Held while a cache is first asked: the others wait for its answer rather than ask too.
+        state.lock()
+        defer { state.unlock() }
         if infos[cache.url] == nil {
             var info: CacheInfo? = nil
             do {
@@ -242,15 +368,37 @@ public final class Substituter {
     }
 }
 
+/// Paths for threads to take in turn, and the first failure (under the substituter's lock).
+private final class SharedWork: @unchecked Sendable {
+    private let paths: [StorePath]
+    private var next = 0
+    var failure: (any Error)?
+    /// Helper threads not done yet, and whether the thread that started them waits for them.
+    var helping = 0
+    var waited = false
+
+    init(_ paths: [StorePath]) { self.paths = paths }
+
+    func take() -> StorePath? {
+        guard failure == nil, next < paths.count else { return nil }
+        next += 1
+        return paths[next - 1]
+    }
+}
+
 /// What `Substituter.Counterparts` says for one store directory, both ways (computed once).
-private final class Renaming {
+/// Asked from the threads that substitute a path's references side by side.
+private final class Renaming: @unchecked Sendable {
     let counterparts: Substituter.Counterparts
     private var known: [StoreDirectory: (there: [StorePath: StorePath], here: [StorePath: StorePath])] = [:]
+    private let lock = NSLock()
 
     init(_ counterparts: @escaping Substituter.Counterparts) { self.counterparts = counterparts }
 
     /// This store's paths → their names in `directory` (`there`) and back (`here`).
     func names(in directory: StoreDirectory) throws -> (there: [StorePath: StorePath], here: [StorePath: StorePath]) {
+        lock.lock()
+        defer { lock.unlock() }
         if let names = known[directory] { return names }
         let there = try counterparts(directory)
         let names = (there, Dictionary(there.map { ($1, $0) }) { first, _ in first })

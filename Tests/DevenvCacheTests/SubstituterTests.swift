@@ -90,6 +90,25 @@ struct SubstituterTests {
                 == "hello\n")
     }
 
+    @Test func referencesThatFormACycleAreRefusedNotWaitedForForever() throws {
+        let cache = try Cache()
+        // `data`, signed again, now refers to `program`, which refers to `data`.
+        let narinfo = cache.dir("cache/\(cache.data.hashPart).narinfo")
+        let directory = StoreDirectory(cache.storeDirectory)
+        var info = try NarInfo(
+            parsing: try String(contentsOfFile: narinfo, encoding: .utf8), storeDirectory: directory, source: narinfo)
+        info.references = [cache.program]
+        info.signatures = []
+        try info.sign(with: cache.key, storeDirectory: directory)
+        try info.text(storeDirectory: directory).write(toFile: narinfo, atomically: true, encoding: .utf8)
+        let store = try cache.store()
+        let substituter = try cache.substituter(store)
+        #expect(try !substituter.substitute(cache.program))
+        #expect(
+            substituter.problems.contains { $0.hasSuffix("its references form a cycle") }, "\(substituter.problems)")
+        #expect(try store.validPaths().isEmpty)
+    }
+
     @Test(arguments: [false, true])
     func whatDoesNotVerifyIsRefusedAndNothingIsStored(overHTTP: Bool) throws {
         let cache = try Cache(served: overHTTP)
