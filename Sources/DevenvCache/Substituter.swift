@@ -140,11 +140,9 @@ public final class Substituter: @unchecked Sendable {
         let claimed = locked {
             let claimed = max(0, min(paths.count - 1, Substituter.maximumHelpers - helpers))
             helpers += claimed
-            return claimed
-        }
-        locked {
             running += claimed
             work.helping = claimed
+            return claimed
         }
         for _ in 0..<claimed {
             group.enter()
