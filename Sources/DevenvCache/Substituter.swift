@@ -77,11 +77,27 @@ public final class Substituter: @unchecked Sendable {
             throw CacheError(
                 "\(store.directory.fullPath(of: path)): references deeper than \(Substituter.maximumDepth)")
         }
+        if let known = try claim(path) { return known }
+        defer {
+            state.lock()
+            inFlight.remove(path)
+            running += waiters.removeValue(forKey: path) ?? 0
+            state.broadcast()
+            state.unlock()
+        }
+        if try substituteFromCaches(path, depth: depth, renaming: renaming) { return true }
+        locked { failed.insert(path) }
+        return false
+    }
+
+    /// Whether `path` is valid once no other thread substitutes it (waiting while one does), or
+    /// nil when it is this thread's to substitute now (in flight until it is done).
+    private func claim(_ path: StorePath) throws -> Bool? {
         state.lock()
+        defer { state.unlock() }
         while inFlight.contains(path) {
             guard !deadlocked, running > 1 else {
                 breakDeadlock()
-                state.unlock()
                 throw CacheError("\(store.directory.fullPath(of: path)): its references form a cycle")
             }
             running -= 1
@@ -93,22 +109,10 @@ public final class Substituter: @unchecked Sendable {
                 running += 1
             }
         }
-        guard try !store.isValid(path), !failed.contains(path) else {
-            defer { state.unlock() }
-            return try store.isValid(path)
-        }
+        let valid = try store.isValid(path)
+        if valid || failed.contains(path) { return valid }
         inFlight.insert(path)
-        state.unlock()
-        defer {
-            state.lock()
-            inFlight.remove(path)
-            running += waiters.removeValue(forKey: path) ?? 0
-            state.broadcast()
-            state.unlock()
-        }
-        if try substituteFromCaches(path, depth: depth, renaming: renaming) { return true }
-        locked { failed.insert(path) }
-        return false
+        return nil
     }
 
     private func locked<T>(_ body: () throws -> T) rethrows -> T {

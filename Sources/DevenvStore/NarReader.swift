@@ -140,7 +140,8 @@ final class NarInput {
         return value
     }
 
-    private func readPadding(_ length: UInt64) throws {
+    /// Reads the padding after a string or file contents of `length` bytes.
+    func readPadding(_ length: UInt64) throws {
         let padding = Int((8 - length % 8) % 8)
         guard padding > 0 else { return }
         try fill(padding)
@@ -195,7 +196,7 @@ final class NarInput {
     }
 
     /// Reads the next `destination.count` bytes of a file's contents into `destination` (its
-    /// padding is `endContents`'s); what is not buffered yet is read straight into it, not
+    /// padding is `readPadding`'s); what is not buffered yet is read straight into it, not
     /// copied through the buffer.
     func readPiece(into destination: UnsafeMutableRawBufferPointer) throws {
         let buffered = min(end - start, destination.count)
@@ -211,9 +212,6 @@ final class NarInput {
             offset += UInt64(n)
         }
     }
-
-    /// Reads the padding after file contents of `length` bytes read in pieces.
-    func endContents(_ length: UInt64) throws { try readPadding(length) }
 
     func expectEnd() throws {
         if end > start { throw error("trailing data after the archive") }

@@ -71,7 +71,7 @@ final class NarRestoration {
                     try writers.write(path, largeCount: Int(length), executable: executable) { piece in
                         try input.readPiece(into: piece)
                     }
-                    try input.endContents(length)
+                    try input.readPadding(length)
                 }
             } else {
                 try file(in: directory, name: name, length: length, executable: executable)

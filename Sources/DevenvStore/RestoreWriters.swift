@@ -15,6 +15,8 @@ final class RestoreWriters: @unchecked Sendable {
         let start: Int
         let end: Int
         let executable: Bool
+        /// Whether a writer has written it.
+        var done = false
         /// For a piece of a large file: the file, and where in it the piece goes.
         var file: LargeFile? = nil
         var position = 0
@@ -41,9 +43,8 @@ final class RestoreWriters: @unchecked Sendable {
     private let ring: UnsafeMutableRawBufferPointer
     private let condition = NSCondition()
     /// In the order made: `jobs[..<written]` are written (until dropped from the front),
-    /// `jobs[next...]` wait for a writer, and `done` says which of those between are.
+    /// `jobs[next...]` wait for a writer, and those between are being written or `done`.
     private var jobs: [Job] = []
-    private var done: [Bool] = []
     private var written = 0
     private var next = 0
     /// How many written jobs were dropped from the front of `jobs` so far.
@@ -156,14 +157,12 @@ final class RestoreWriters: @unchecked Sendable {
         guard let last = batch.last else { return }
         if written > 0 && written * 2 >= jobs.count {
             jobs.removeFirst(written)
-            done.removeFirst(written)
             next -= written
             dropped += written
             written = 0
         }
         handedEnd = last.end
         jobs.append(contentsOf: batch)
-        done.append(contentsOf: repeatElement(false, count: batch.count))
         // Only writers wait here now: this thread is the one that calls `write` and `finish`.
         for _ in 0..<min(idle, batch.count) { condition.signal() }
         batch.removeAll(keepingCapacity: true)
@@ -181,7 +180,6 @@ final class RestoreWriters: @unchecked Sendable {
         while threads > 0 { condition.wait() }
         failed = failed ?? failure
         jobs.removeAll()
-        done.removeAll()
         written = 0
         next = 0
         condition.unlock()
@@ -221,7 +219,7 @@ final class RestoreWriters: @unchecked Sendable {
             condition.lock()
             // Where they are now: `handOver` may have dropped written jobs from the front since.
             let now = first + takenAt - dropped
-            for index in now..<now + taken.count { done[index] = true }
+            for index in now..<now + taken.count { jobs[index].done = true }
             for job in taken where failed == nil {
                 guard let file = job.file else { continue }
                 file.remaining -= 1
@@ -230,7 +228,7 @@ final class RestoreWriters: @unchecked Sendable {
                 }
             }
             let before = tail
-            while written < next && done[written] { written += 1 }
+            while written < next && jobs[written].done { written += 1 }
             tail = written < jobs.count ? jobs[written].start : handedEnd
             if failure == nil { failure = failed }
             if (writeWaits && tail != before) || failed != nil { condition.broadcast() }

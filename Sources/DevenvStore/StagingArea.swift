@@ -32,13 +32,7 @@ public final class StagingArea {
     /// for a process that dies, whose writes the kernel still has; after a power loss, a path left
     /// on disk but not valid is removed when it is next added.
     public func announceTarget(_ path: StorePath) throws {
-        let fd = try SystemCall.retrying("cannot write '\(targetFile)'") {
-            open(targetFile, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        }
-        defer { close(fd) }
-        try Array(path.baseName.utf8).withUnsafeBytes {
-            try SystemCall.writeAll(fd, $0, "cannot write '\(targetFile)'")
-        }
+        try OwnFiles.replace(targetFile, with: Array(path.baseName.utf8))
     }
 
     /// Removes the staging directory and releases it.
