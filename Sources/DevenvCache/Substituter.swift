@@ -27,7 +27,7 @@ public final class Substituter: @unchecked Sendable {
     /// Threads helping with references now, and how many may (with the caller's, paths
     /// substituted at once: a closure of many small paths costs round trips more than work).
     private var helpers = 0
-    private static let maximumHelpers = 3
+    private static let maximumHelpers = 7
     /// Threads of this substitution not waiting (for a path another one substitutes, or for their
     /// helpers): when the last would wait, the paths in flight wait for each other, which only
     /// references forming a cycle (a hostile cache) can do, and every waiter gives up.
@@ -136,20 +136,19 @@ public final class Substituter: @unchecked Sendable {
         }
     }
 
-    /// Substitutes `paths` (references of a path) side by side: on helper threads while there are
-    /// helpers to spare, else on this one. Throws the first failure once all are done.
-    private func substituteAll(_ paths: [StorePath], depth: Int, renaming: Renaming?) throws {
+    /// Starts substituting `paths` (references of a path) side by side on helper threads, while
+    /// there are helpers to spare; `finishAll` takes what they left.
+    private func startAll(_ paths: [StorePath], depth: Int, renaming: Renaming?) -> SharedWork {
         let work = SharedWork(paths)
-        let group = DispatchGroup()
         let claimed = locked {
-            let claimed = max(0, min(paths.count - 1, Substituter.maximumHelpers - helpers))
+            let claimed = max(0, min(paths.count, Substituter.maximumHelpers - helpers))
             helpers += claimed
             running += claimed
             work.helping = claimed
             return claimed
         }
         for _ in 0..<claimed {
-            group.enter()
+            work.group.enter()
             Thread.detachNewThread { [self] in
                 substitute(work, depth: depth, renaming: renaming)
                 locked {
@@ -159,9 +158,15 @@ public final class Substituter: @unchecked Sendable {
                     // The last one counts the thread that waits for them as running again.
                     if work.helping == 0 && work.waited { running += 1 }
                 }
-                group.leave()
+                work.group.leave()
             }
         }
+        return work
+    }
+
+    /// Substitutes on this thread what no helper took of `work`, and waits for the helpers.
+    /// Throws the first failure once all are done; once they are, returns at once.
+    private func finishAll(_ work: SharedWork, depth: Int, renaming: Renaming?) throws {
         substitute(work, depth: depth, renaming: renaming)
         locked {
             guard work.helping > 0 else { return }
@@ -170,7 +175,7 @@ public final class Substituter: @unchecked Sendable {
             // Helpers still at work, and no thread running: they wait for paths in flight.
             if running == 0 { breakDeadlock() }
         }
-        group.wait()
+        work.group.wait()
         if let failure = work.failure { throw failure }
     }
 
@@ -226,15 +231,28 @@ public final class Substituter: @unchecked Sendable {
                     }
                     references.append(local)
                 }
-                try substituteAll(references.filter { $0 != path }, depth: depth + 1, renaming: renaming)
-                for (reference, local) in zip(info.references, references) where local != path {
-                    guard try store.isValid(local) else {
-                        throw CacheError("\(source): its reference \(reference.baseName) cannot be substituted")
+                // The NAR is unpacked while the references are substituted; the path becomes valid
+                // after them (a closure's chain of references would otherwise be waited for in turn).
+                let work = startAll(references.filter { $0 != path }, depth: depth + 1, renaming: renaming)
+                do {
+                    try fetch(
+                        info, as: path, references: references, from: cache, source: source, address: address,
+                        rewrite: try names.map {
+                            try StoreRewrite(from: directory, to: store.directory, paths: $0.here)
+                        }
+                    ) {
+                        try finishAll(work, depth: depth + 1, renaming: renaming)
+                        for (reference, local) in zip(info.references, references) where local != path {
+                            guard try store.isValid(local) else {
+                                throw CacheError("\(source): its reference \(reference.baseName) cannot be substituted")
+                            }
+                        }
                     }
+                } catch {
+                    // The helpers are waited for (what they could not substitute they said).
+                    try? finishAll(work, depth: depth + 1, renaming: renaming)
+                    throw error
                 }
-                try fetch(
-                    info, as: path, references: references, from: cache, source: source, address: address,
-                    rewrite: try names.map { try StoreRewrite(from: directory, to: store.directory, paths: $0.here) })
                 onSubstituted(path, cache.url)
                 return true
             } catch let error as CacheError {
@@ -297,14 +315,15 @@ public final class Substituter: @unchecked Sendable {
     /// another store directory's cache, the checked NAR is rewritten into this one by `rewrite`
     /// first (the rewritten NAR's hash is the one recorded). A download interrupted while it was
     /// being unpacked is downloaded again whole, with the fetcher's retries, then unpacked.
+    /// `referencesReady` is called once the NAR is checked, to make the references valid.
     private func fetch(
         _ info: NarInfo, as path: StorePath, references: [StorePath], from cache: BinaryCache, source: String,
-        address: ContentAddress?, rewrite: StoreRewrite?
+        address: ContentAddress?, rewrite: StoreRewrite?, referencesReady: () throws -> Void
     ) throws {
         func unpack(_ file: FileReader, into staging: StagingArea, verifyingFile: () throws -> Void) throws {
             try self.unpack(
                 file, into: staging, info: info, as: path, references: references, source: source, address: address,
-                rewrite: rewrite, verifyingFile: verifyingFile)
+                rewrite: rewrite, verifyingFile: verifyingFile, referencesReady: referencesReady)
         }
         if let download = try cache.narDownload(of: info, source: source, with: fetcher) {
             do {
@@ -326,7 +345,8 @@ public final class Substituter: @unchecked Sendable {
 
     private func unpack(
         _ file: FileReader, into staging: StagingArea, info: NarInfo, as path: StorePath, references: [StorePath],
-        source: String, address: ContentAddress?, rewrite: StoreRewrite?, verifyingFile: () throws -> Void
+        source: String, address: ContentAddress?, rewrite: StoreRewrite?, verifyingFile: () throws -> Void,
+        referencesReady: () throws -> Void
     ) throws {
         let stream = try NarStream(file: file, info: info, source: source)
         var narHash = info.narHash
@@ -354,6 +374,7 @@ public final class Substituter: @unchecked Sendable {
             if let address, !(try Substituter.content(of: staging.tree, nar: info.narHash, matches: address)) {
                 throw CacheError("\(source): its content is not what its content address says")
             }
+            try referencesReady()
         }
     }
 
@@ -374,6 +395,8 @@ public final class Substituter: @unchecked Sendable {
 private final class SharedWork: @unchecked Sendable {
     private let paths: [StorePath]
     private var next = 0
+    /// The helpers, to wait for.
+    let group = DispatchGroup()
     var failure: (any Error)?
     /// Helper threads not done yet, and whether the thread that started them waits for them.
     var helping = 0

@@ -11,9 +11,13 @@ public enum NarReader {
     static let maxNameLength = 255
     static let maxTargetLength = 4095
     static let maxDepth = FileTree.maximumDepth
-    /// A NAR smaller than this is unpacked by the thread that reads it, without threads to
-    /// decompress it or write its files: starting them would cost more than they save.
+    /// A NAR smaller than this is unpacked by the thread that reads it, without a thread to
+    /// decompress it: starting one would cost more than it saves.
     public static let smallSize: UInt64 = 1 << 20
+    /// A NAR from this size on has its files written by threads of their own. A smaller one is
+    /// not worth them: several such paths of a closure are unpacked at once, and threads writing
+    /// for each would only take turns on two cores (docs/benchmarks.md).
+    public static let parallelSize: UInt64 = 16 << 20
 
     /// How the entries of a restored tree are made.
     struct Options {
