@@ -20,23 +20,13 @@ public final class Substituter: @unchecked Sendable {
     private var infos: [String: CacheInfo?] = [:]
     /// Paths no cache could give in this run: not asked for again (each referrer would ask anew).
     private var failed: Set<StorePath> = []
-    /// Paths being substituted by some thread: another that needs one waits for it.
-    private var inFlight: Set<StorePath> = []
-    /// Guards the state above: a path's references are substituted side by side.
-    private let state = NSCondition()
-    /// Threads helping with references now, and how many may (with the caller's, paths
-    /// substituted at once: a closure of many small paths costs round trips more than work).
-    private var helpers = 0
-    private static let maximumHelpers = 7
-    /// Threads of this substitution not waiting (for a path another one substitutes, or for their
-    /// helpers): when the last would wait, the paths in flight wait for each other, which only
-    /// references forming a cycle (a hostile cache) can do, and every waiter gives up.
-    private var running = 0
-    private var deadlocked = false
-    /// How many threads wait for each path in flight.
-    private var waiters: [StorePath: Int] = [:]
+    /// Guards the state above: a closure's paths are asked for, and unpacked, side by side.
+    private let state = NSLock()
+    /// Narinfos asked for, or NARs unpacked, at once: a closure of many small paths costs round
+    /// trips more than work, and a small server (Python's, with a backlog of five) keeps up.
+    static let sideBySide = 6
 
-    /// How many references deep a closure may go (no recursion over input is unbounded).
+    /// How many references deep a closure may go (no walk over input is unbounded).
     static let maximumDepth = 256
 
     /// Called with each path substituted and the cache it came from.
@@ -63,133 +53,88 @@ public final class Substituter: @unchecked Sendable {
     public typealias Counterparts = (StoreDirectory) throws -> [StorePath: StorePath]
 
     /// Whether `path` is valid once it has been asked for: already, or substituted with its closure.
+    /// First every narinfo of the closure is asked for (a level of references at a time, side by
+    /// side), then the NARs are unpacked side by side, the largest first, and each path becomes
+    /// valid once its references are.
     public func substitute(_ path: StorePath, counterparts: Counterparts? = nil) throws -> Bool {
-        locked {
-            running = 1
-            deadlocked = false
-            waiters = [:]
-        }
-        return try substitute(path, depth: 0, renaming: counterparts.map(Renaming.init))
+        if try store.isValid(path) { return true }
+        let renaming = counterparts.map(Renaming.init)
+        let closure = try sources(ofClosureOf: path, renaming: renaming)
+        guard closure[path] != nil else { return false }
+        try unpack(closure, renaming: renaming)
+        return try store.isValid(path)
     }
 
-    private func substitute(_ path: StorePath, depth: Int, renaming: Renaming?) throws -> Bool {
-        guard depth < Substituter.maximumDepth else {
-            throw CacheError(
-                "\(store.directory.fullPath(of: path)): references deeper than \(Substituter.maximumDepth)")
-        }
-        if let known = try claim(path) { return known }
-        defer {
-            state.lock()
-            inFlight.remove(path)
-            running += waiters.removeValue(forKey: path) ?? 0
-            state.broadcast()
-            state.unlock()
-        }
-        if try substituteFromCaches(path, depth: depth, renaming: renaming) { return true }
-        locked { failed.insert(path) }
-        return false
+    /// Where a path comes from: a cache's narinfo for it, verified, with its references named in
+    /// this store.
+    struct Source {
+        let cache: BinaryCache
+        /// The cache's place in `ordered()`: a NAR that fails is asked of the caches after it.
+        let rank: Int
+        let info: NarInfo
+        /// The narinfo's URL, for messages.
+        let source: String
+        let references: [StorePath]
+        let address: ContentAddress?
+        let rewrite: StoreRewrite?
     }
 
-    /// Whether `path` is valid once no other thread substitutes it (waiting while one does), or
-    /// nil when it is this thread's to substitute now (in flight until it is done).
-    private func claim(_ path: StorePath) throws -> Bool? {
-        state.lock()
-        defer { state.unlock() }
-        while inFlight.contains(path) {
-            guard !deadlocked, running > 1 else {
-                breakDeadlock()
-                throw CacheError("\(store.directory.fullPath(of: path)): its references form a cycle")
+    /// A source for each path of `root`'s closure that is not valid and that some cache gives,
+    /// along with all its references; the others are said in `problems` (and left out).
+    private func sources(ofClosureOf root: StorePath, renaming: Renaming?) throws -> [StorePath: Source] {
+        var sources: [StorePath: Source] = [:]
+        var seen: Set<StorePath> = [root]
+        var level = [root]
+        var depth = 0
+        while !level.isEmpty {
+            guard depth < Substituter.maximumDepth else {
+                record("\(store.directory.fullPath(of: root)): references deeper than \(Substituter.maximumDepth)")
+                return [:]
             }
-            running -= 1
-            waiters[path, default: 0] += 1
-            repeat { state.wait() } while inFlight.contains(path) && !deadlocked
-            // Once the path is done, whoever finished it counted this thread as running again.
-            if inFlight.contains(path) {
-                waiters[path]! -= 1
-                running += 1
+            let found = try sideBySide(level) { [self] path in
+                try store.isValid(path) || locked({ failed.contains(path) })
+                    ? nil : try source(of: path, renaming: renaming)
             }
+            let asked = level
+            level = []
+            for (path, source) in zip(asked, found) {
+                guard let source else { continue }
+                sources[path] = source
+                for reference in source.references where seen.insert(reference).inserted { level.append(reference) }
+            }
+            depth += 1
         }
-        let valid = try store.isValid(path)
-        if valid || failed.contains(path) { return valid }
-        inFlight.insert(path)
-        return nil
-    }
-
-    private func locked<T>(_ body: () throws -> T) rethrows -> T {
-        state.lock()
-        defer { state.unlock() }
-        return try body()
-    }
-
-    /// Called holding the lock when every thread waits: the ones waiting for paths give up.
-    private func breakDeadlock() {
-        deadlocked = true
-        state.broadcast()
-    }
-
-    private func isDead(_ cache: BinaryCache) -> Bool { locked { dead.contains(cache.url) } }
-
-    private func record(_ problem: String, dead cache: BinaryCache? = nil) {
-        locked {
-            problems.append(problem)
-            if let cache { dead.insert(cache.url) }
-        }
-    }
-
-    /// Starts substituting `paths` (references of a path) side by side on helper threads, while
-    /// there are helpers to spare; `finishAll` takes what they left.
-    private func startAll(_ paths: [StorePath], depth: Int, renaming: Renaming?) -> SharedWork {
-        let work = SharedWork(paths)
-        let claimed = locked {
-            let claimed = max(0, min(paths.count, Substituter.maximumHelpers - helpers))
-            helpers += claimed
-            running += claimed
-            work.helping = claimed
-            return claimed
-        }
-        for _ in 0..<claimed {
-            work.group.enter()
-            Thread.detachNewThread { [self] in
-                substitute(work, depth: depth, renaming: renaming)
-                locked {
-                    helpers -= 1
-                    running -= 1
-                    work.helping -= 1
-                    // The last one counts the thread that waits for them as running again.
-                    if work.helping == 0 && work.waited { running += 1 }
-                }
-                work.group.leave()
+        // A path whose reference is neither valid nor to be had cannot be either.
+        var changed = true
+        while changed {
+            changed = false
+            for (path, source) in sources {
+                guard
+                    let missing = try source.references.first(where: {
+                        try $0 != path && sources[$0] == nil && !store.isValid($0)
+                    })
+                else { continue }
+                sources[path] = nil
+                changed = true
+                record("\(source.source): its reference \(missing.baseName) cannot be substituted")
             }
         }
-        return work
+        return sources
     }
 
-    /// Substitutes on this thread what no helper took of `work`, and waits for the helpers.
-    /// Throws the first failure once all are done; once they are, returns at once.
-    private func finishAll(_ work: SharedWork, depth: Int, renaming: Renaming?) throws {
-        substitute(work, depth: depth, renaming: renaming)
-        locked {
-            guard work.helping > 0 else { return }
-            work.waited = true
-            running -= 1
-            // Helpers still at work, and no thread running: they wait for paths in flight.
-            if running == 0 { breakDeadlock() }
+    /// `body` of each of `paths`, on up to `sideBySide` threads (this one among them), in order.
+    private func sideBySide<R>(_ paths: [StorePath], _ body: @escaping @Sendable (StorePath) throws -> R) throws -> [R]
+    {
+        let results = Results<R>(count: paths.count)
+        onThreads(min(paths.count, Substituter.sideBySide)) {
+            while let index = results.take() { results.put(Result { try body(paths[index]) }, at: index) }
         }
-        work.group.wait()
-        if let failure = work.failure { throw failure }
+        return try results.all()
     }
 
-    /// Takes paths of `work` until none is left (or one failed).
-    private func substitute(_ work: SharedWork, depth: Int, renaming: Renaming?) {
-        while let path: StorePath = locked({ work.take() }) {
-            do { _ = try substitute(path, depth: depth, renaming: renaming) } catch {
-                locked { work.failure = work.failure ?? error }
-            }
-        }
-    }
-
-    private func substituteFromCaches(_ path: StorePath, depth: Int, renaming: Renaming?) throws -> Bool {
-        for (cache, cacheInfo) in try ordered() where !isDead(cache) {
+    /// The first source that the caches after `rank` give for `path`, or nil (said in `problems`).
+    private func source(of path: StorePath, renaming: Renaming?, after rank: Int = -1) throws -> Source? {
+        for (index, (cache, cacheInfo)) in try ordered().enumerated() where index > rank && !isDead(cache) {
             let directory = StoreDirectory(cacheInfo.storeDirectory)
             var names: (there: [StorePath: StorePath], here: [StorePath: StorePath])? = nil
             if directory != store.directory {
@@ -231,40 +176,79 @@ public final class Substituter: @unchecked Sendable {
                     }
                     references.append(local)
                 }
-                // The NAR is unpacked while the references are substituted; the path becomes valid
-                // after them (a closure's chain of references would otherwise be waited for in turn).
-                let work = startAll(references.filter { $0 != path }, depth: depth + 1, renaming: renaming)
-                do {
-                    try fetch(
-                        info, as: path, references: references, from: cache, source: source, address: address,
-                        rewrite: try names.map {
-                            try StoreRewrite(from: directory, to: store.directory, paths: $0.here)
-                        }
-                    ) {
-                        try finishAll(work, depth: depth + 1, renaming: renaming)
-                        for (reference, local) in zip(info.references, references) where local != path {
-                            guard try store.isValid(local) else {
-                                throw CacheError("\(source): its reference \(reference.baseName) cannot be substituted")
-                            }
-                        }
-                    }
-                } catch {
-                    // The helpers are waited for (what they could not substitute they said).
-                    try? finishAll(work, depth: depth + 1, renaming: renaming)
-                    throw error
-                }
-                onSubstituted(path, cache.url)
-                return true
-            } catch let error as CacheError {
-                record(error.description)
-            } catch let error as FetchError {
-                // Unreachable, or answering errors: asked no more in this run.
-                record("\(cache.url): \(error.description); not asked again", dead: cache)
+                return Source(
+                    cache: cache, rank: index, info: info, source: source, references: references, address: address,
+                    rewrite: try names.map { try StoreRewrite(from: directory, to: store.directory, paths: $0.here) })
             } catch {
-                record("\(source): \(error)")
+                record(error, from: cache, source: source)
             }
         }
-        return false
+        locked { _ = failed.insert(path) }
+        return nil
+    }
+
+    /// Unpacks the NARs of `closure` side by side, the largest first (the longest work starts
+    /// first); a path becomes valid once its references are, by whichever thread makes the last
+    /// of them valid. A NAR that fails is asked of the next caches; a path that cannot be had
+    /// takes the paths that refer to it along.
+    private func unpack(_ closure: [StorePath: Source], renaming: Renaming?) throws {
+        let graph = ClosureGraph(closure)
+        onThreads(min(closure.count, Substituter.sideBySide)) { [self] in
+            while let (path, first) = graph.next() {
+                var source: Source? = first
+                var staged: Staged? = nil
+                while let current = source, staged == nil {
+                    do {
+                        staged = try fetch(current, as: path)
+                    } catch {
+                        record(error, from: current.cache, source: current.source)
+                        // Another cache's narinfo for the path counts only if it says the same references.
+                        source = try? self.source(of: path, renaming: renaming, after: current.rank)
+                        if let next = source, next.references != current.references { source = nil }
+                    }
+                }
+                var ready = graph.unpacked(path, staged)
+                while let (path, staged) = ready.popLast() {
+                    do {
+                        try store.addSubstitute(staged.staging, as: staged.info)
+                        onSubstituted(path, staged.cache.url)
+                        ready += graph.valid(path)
+                    } catch {
+                        record(error, from: staged.cache, source: staged.source)
+                        ready += graph.valid(path, failed: true)
+                    }
+                }
+            }
+        }
+        for (path, source) in graph.waiting() {
+            locked { _ = failed.insert(path) }
+            record("\(source.source): its references form a cycle")
+        }
+        for path in graph.failed { locked { _ = failed.insert(path) } }
+    }
+
+    private func record(_ error: any Error, from cache: BinaryCache, source: String) {
+        switch error {
+        case let error as CacheError: record(error.description)
+        // Unreachable, or answering errors: asked no more in this run.
+        case let error as FetchError: record("\(cache.url): \(error.description); not asked again", dead: cache)
+        default: record("\(source): \(error)")
+        }
+    }
+
+    private func locked<T>(_ body: () throws -> T) rethrows -> T {
+        state.lock()
+        defer { state.unlock() }
+        return try body()
+    }
+
+    private func isDead(_ cache: BinaryCache) -> Bool { locked { dead.contains(cache.url) } }
+
+    private func record(_ problem: String, dead cache: BinaryCache? = nil) {
+        locked {
+            problems.append(problem)
+            if let cache { dead.insert(cache.url) }
+        }
     }
 
     /// The usable caches and what they say of themselves, by their `Priority` (lower first; 50,
@@ -309,23 +293,28 @@ public final class Substituter: @unchecked Sendable {
         return infos[cache.url]!
     }
 
-    /// Downloads, checks, unpacks and registers the path `info` describes as `path`. The NAR
-    /// streams from the cache (or its file in a local one) through decompression and hashing into
-    /// the NAR reader, and the path becomes valid only once its hashes and size are checked; from
-    /// another store directory's cache, the checked NAR is rewritten into this one by `rewrite`
-    /// first (the rewritten NAR's hash is the one recorded). A download interrupted while it was
-    /// being unpacked is downloaded again whole, with the fetcher's retries, then unpacked.
-    /// `referencesReady` is called once the NAR is checked, to make the references valid.
-    private func fetch(
-        _ info: NarInfo, as path: StorePath, references: [StorePath], from cache: BinaryCache, source: String,
-        address: ContentAddress?, rewrite: StoreRewrite?, referencesReady: () throws -> Void
-    ) throws {
-        func unpack(_ file: FileReader, into staging: StagingArea, verifyingFile: () throws -> Void) throws {
-            try self.unpack(
-                file, into: staging, info: info, as: path, references: references, source: source, address: address,
-                rewrite: rewrite, verifyingFile: verifyingFile, referencesReady: referencesReady)
+    /// A path's NAR unpacked and checked, to be made valid once its references are.
+    struct Staged {
+        let staging: StagingArea
+        let info: PathInfo
+        let cache: BinaryCache
+        let source: String
+    }
+
+    /// Downloads, checks and unpacks the NAR of `source` as `path`. The NAR streams from the
+    /// cache (or its file in a local one) through decompression and hashing into the NAR reader,
+    /// and is checked against its hashes and size; from another store directory's cache, the
+    /// checked NAR is rewritten into this one first (the rewritten NAR's hash is the one
+    /// recorded). A download interrupted while it was being unpacked is downloaded again whole,
+    /// with the fetcher's retries, then unpacked.
+    private func fetch(_ source: Source, as path: StorePath) throws -> Staged {
+        func unpack(_ file: FileReader, into staging: StagingArea, verifyingFile: () throws -> Void) throws -> Staged {
+            Staged(
+                staging: staging,
+                info: try self.unpack(file, into: staging, from: source, as: path, verifyingFile: verifyingFile),
+                cache: source.cache, source: source.source)
         }
-        if let download = try cache.narDownload(of: info, source: source, with: fetcher) {
+        if let download = try source.cache.narDownload(of: source.info, source: source.source, with: fetcher) {
             do {
                 return try unpack(download.file, into: try store.makeStagingArea(), verifyingFile: download.finish)
             } catch is NarDownload.Interrupted {
@@ -339,16 +328,18 @@ public final class Substituter: @unchecked Sendable {
             }
         }
         let staging = try store.makeStagingArea()
-        let file = try cache.verifiedFile(of: info, source: source, into: staging.directory, with: fetcher)
-        try unpack(FileReader(file), into: staging) {}
+        let file = try source.cache.verifiedFile(
+            of: source.info, source: source.source, into: staging.directory, with: fetcher)
+        return try unpack(FileReader(file), into: staging) {}
     }
 
+    /// What the path unpacked into `staging` is to be registered as.
     private func unpack(
-        _ file: FileReader, into staging: StagingArea, info: NarInfo, as path: StorePath, references: [StorePath],
-        source: String, address: ContentAddress?, rewrite: StoreRewrite?, verifyingFile: () throws -> Void,
-        referencesReady: () throws -> Void
-    ) throws {
-        let stream = try NarStream(file: file, info: info, source: source)
+        _ file: FileReader, into staging: StagingArea, from source: Source, as path: StorePath,
+        verifyingFile: () throws -> Void
+    ) throws -> PathInfo {
+        let (info, rewrite, address) = (source.info, source.rewrite, source.address)
+        let stream = try NarStream(file: file, info: info, source: source.source)
         var narHash = info.narHash
         var read = stream.read(into:)
         var check = stream.finish
@@ -361,21 +352,17 @@ public final class Substituter: @unchecked Sendable {
             read = try FileReader(rewritten).read(into:)
             check = {}
         }
-        try store.addSubstitute(
-            staging,
-            as: PathInfo(
-                path: path, narHash: narHash, narSize: info.narSize, references: references,
-                deriver: rewrite == nil ? info.deriver : nil, contentAddress: address,
-                signatures: rewrite == nil ? info.signatures : []),
-            reading: read
-        ) {
+        try store.unpackSubstitute(staging, narSize: info.narSize, reading: read) {
             try check()
             if rewrite == nil { try verifyingFile() }
             if let address, !(try Substituter.content(of: staging.tree, nar: info.narHash, matches: address)) {
-                throw CacheError("\(source): its content is not what its content address says")
+                throw CacheError("\(source.source): its content is not what its content address says")
             }
-            try referencesReady()
         }
+        return PathInfo(
+            path: path, narHash: narHash, narSize: info.narSize, references: source.references,
+            deriver: rewrite == nil ? info.deriver : nil, contentAddress: address,
+            signatures: rewrite == nil ? info.signatures : [])
     }
 
     /// Whether the tree at `path` (whose NAR hash is `nar`, already checked) has `address`.
@@ -391,24 +378,137 @@ public final class Substituter: @unchecked Sendable {
     }
 }
 
-/// Paths for threads to take in turn, and the first failure (under the substituter's lock).
-private final class SharedWork: @unchecked Sendable {
-    private let paths: [StorePath]
-    private var next = 0
-    /// The helpers, to wait for.
-    let group = DispatchGroup()
-    var failure: (any Error)?
-    /// Helper threads not done yet, and whether the thread that started them waits for them.
-    var helping = 0
-    var waited = false
+/// The paths of a closure being substituted, worked off by several threads: each path's NAR is
+/// taken in turn, the largest first; once unpacked it waits for its references to become valid;
+/// a path that cannot be had fails the paths that refer to it.
+private final class ClosureGraph: @unchecked Sendable {
+    private let lock = NSLock()
+    private let sources: [StorePath: Substituter.Source]
+    private var order: [StorePath]
+    /// The references of each path not valid yet, and the paths that refer to each.
+    private var waitingFor: [StorePath: Set<StorePath>] = [:]
+    private var referrers: [StorePath: [StorePath]] = [:]
+    private var unpacked: [StorePath: Substituter.Staged] = [:]
+    private(set) var failed: Set<StorePath> = []
 
-    init(_ paths: [StorePath]) { self.paths = paths }
-
-    func take() -> StorePath? {
-        guard failure == nil, next < paths.count else { return nil }
-        next += 1
-        return paths[next - 1]
+    init(_ sources: [StorePath: Substituter.Source]) {
+        self.sources = sources
+        // Taken from the end: the smallest first there.
+        order = sources.keys.sorted {
+            (sources[$0]!.info.narSize, $0.baseName) < (sources[$1]!.info.narSize, $1.baseName)
+        }
+        for (path, source) in sources {
+            let references = Set(source.references.filter { $0 != path && sources[$0] != nil })
+            waitingFor[path] = references
+            for reference in references { referrers[reference, default: []].append(path) }
+        }
     }
+
+    private func locked<T>(_ body: () -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body()
+    }
+
+    /// The next path to unpack and where from, nil once all are taken.
+    func next() -> (StorePath, Substituter.Source)? {
+        locked {
+            while let path = order.popLast() {
+                if !failed.contains(path) { return (path, sources[path]!) }
+            }
+            return nil
+        }
+    }
+
+    /// `path` is unpacked (`staged`) or cannot be had (nil): the paths now ready to be made valid.
+    func unpacked(_ path: StorePath, _ staged: Substituter.Staged?) -> [(StorePath, Substituter.Staged)] {
+        locked {
+            guard let staged, !failed.contains(path) else {
+                fail(path)
+                return []
+            }
+            guard waitingFor[path]!.isEmpty else {
+                unpacked[path] = staged
+                return []
+            }
+            return [(path, staged)]
+        }
+    }
+
+    /// `path` is valid now (or could not be made valid): the paths now ready to be made valid.
+    func valid(_ path: StorePath, failed: Bool = false) -> [(StorePath, Substituter.Staged)] {
+        locked {
+            guard !failed else {
+                fail(path)
+                return []
+            }
+            var ready: [(StorePath, Substituter.Staged)] = []
+            for referrer in referrers[path] ?? [] {
+                waitingFor[referrer]!.remove(path)
+                if waitingFor[referrer]!.isEmpty, let staged = unpacked.removeValue(forKey: referrer) {
+                    ready.append((referrer, staged))
+                }
+            }
+            return ready
+        }
+    }
+
+    /// Fails `path` and what refers to it, directly or not.
+    private func fail(_ path: StorePath) {
+        var failing = [path]
+        while let path = failing.popLast() {
+            guard failed.insert(path).inserted else { continue }
+            unpacked[path] = nil
+            failing += referrers[path] ?? []
+        }
+    }
+
+    /// The paths unpacked that still wait for their references once all are done: references
+    /// that form a cycle (which only a hostile cache can give).
+    func waiting() -> [(StorePath, Substituter.Source)] {
+        locked { unpacked.keys.sorted { $0.baseName < $1.baseName }.map { ($0, sources[$0]!) } }
+    }
+}
+
+/// The results of work items that several threads take in turn.
+private final class Results<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+    private var slots: [Result<T, any Error>?]
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    /// The index of the next item to work on, nil once all are taken.
+    func take() -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard next < slots.count else { return nil }
+        next += 1
+        return next - 1
+    }
+
+    func put(_ result: Result<T, any Error>, at index: Int) {
+        lock.lock()
+        slots[index] = result
+        lock.unlock()
+    }
+
+    /// Every result, in order; throws the first failure.
+    func all() throws -> [T] { try slots.map { try $0!.get() } }
+}
+
+/// Runs `body` on `count` threads, this one among them, and returns once all are done.
+private func onThreads(_ count: Int, _ body: @escaping @Sendable () -> Void) {
+    let group = DispatchGroup()
+    for _ in 1..<max(1, count) {
+        group.enter()
+        Thread.detachNewThread {
+            body()
+            group.leave()
+        }
+    }
+    body()
+    group.wait()
 }
 
 /// What `Substituter.Counterparts` says for one store directory, both ways (computed once).

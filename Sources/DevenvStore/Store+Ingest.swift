@@ -65,23 +65,26 @@ extension Store {
         return info
     }
 
-    /// Makes the NAR that `read` gives (filling a buffer, 0 at the end) valid as `info` describes
-    /// it: restored by the strict NAR reader into `staging.tree` with the store's modes and times,
-    /// its files written by four threads when it is large (file systems create files in parallel), then `check`ed
-    /// by the caller (the NAR hash and size it computed while `read` gave the bytes, a content
-    /// address) before it becomes valid. Its files are shared by the next garbage collection, not
-    /// now: hashing and linking every file would cost a substitution a fifth of its time
-    /// (docs/benchmarks.md). The references must be valid once `check` returns: a caller may substitute
-    /// them meanwhile.
-    public func addSubstitute(
-        _ staging: StagingArea, as info: PathInfo,
-        reading read: @escaping (UnsafeMutableRawBufferPointer) throws -> Int,
+    /// Restores the NAR that `read` gives (filling a buffer, 0 at the end) into `staging.tree`
+    /// with the strict NAR reader, with the store's modes and times, its files written by four
+    /// threads when it is large (file systems create files in parallel), then `check`s it (the
+    /// caller: the NAR hash and size it computed while `read` gave the bytes, a content address).
+    /// `addSubstitute` makes it valid.
+    public func unpackSubstitute(
+        _ staging: StagingArea, narSize: UInt64, reading read: @escaping (UnsafeMutableRawBufferPointer) throws -> Int,
         check: () throws -> Void
     ) throws {
         try NarReader.restore(
             from: NarInput(read: read), to: staging.tree,
-            options: NarReader.Options(canonical: true, writers: info.narSize < NarReader.parallelSize ? 0 : 4))
+            options: NarReader.Options(canonical: true, writers: narSize < NarReader.parallelSize ? 0 : 4))
         try check()
+    }
+
+    /// Makes what `unpackSubstitute` put in `staging` valid as `info` describes it; its
+    /// references must be valid. Its files are shared by the next garbage collection, not now:
+    /// hashing and linking every file would cost a substitution a fifth of its time
+    /// (docs/benchmarks.md).
+    public func addSubstitute(_ staging: StagingArea, as info: PathInfo) throws {
         for reference in info.references where reference != info.path {
             guard try isValid(reference) else {
                 throw StoreError(

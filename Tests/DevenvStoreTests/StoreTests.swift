@@ -130,8 +130,9 @@ struct StoreTests {
         try fixture.dir.sh(
             """
             mkdir -p one two/sub; printf 'same bytes' > one/a; printf 'same bytes' > two/sub/b; printf 'other' > two/c
-            # Larger than the writers take whole (they get it in pieces), and the largest they do.
-            head -c 5242883 /dev/urandom > two/sub/large; head -c 2097152 /dev/urandom > two/edge; chmod +x two/edge
+            # A NAR large enough for writer threads; a file larger than they take whole (they get
+            # it in pieces), and the largest they do.
+            head -c 17825795 /dev/urandom > two/sub/large; head -c 2097152 /dev/urandom > two/edge; chmod +x two/edge
             """)
         let one = try fixture.store.add(fixture.dir("one"))
         let two = try fixture.store.add(fixture.dir("two"))
@@ -143,10 +144,12 @@ struct StoreTests {
         #expect(try !fixture.store.isValid(two))
 
         let input = try FileHandle(forReadingFrom: URL(fileURLWithPath: fixture.dir("two.nar")))
-        try fixture.store.addSubstitute(
-            try fixture.store.makeStagingArea(), as: info,
+        let staging = try fixture.store.makeStagingArea()
+        try fixture.store.unpackSubstitute(
+            staging, narSize: info.narSize,
             reading: { buffer in try SystemCall.readFully(input.fileDescriptor, buffer, "cannot read the NAR") },
             check: {})
+        try fixture.store.addSubstitute(staging, as: info)
         let (a, b) = (fixture.full(one) + "/a", fixture.full(two) + "/sub/b")
         func inode(_ path: String) throws -> String { try fixture.dir.sh("stat -c %i '\(path)'") }
         #expect(try inode(a) != inode(b))
@@ -169,19 +172,20 @@ struct StoreTests {
 
     @Test func aSubstituteCutOffInsideALargeFileLeavesNothing() throws {
         let fixture = try StoreFixture()
-        try fixture.dir.sh("mkdir t; head -c 5242880 /dev/urandom > t/large; printf x > t/small")
+        // Large enough to be written by threads of its own, in pieces.
+        try fixture.dir.sh("mkdir t; head -c 20971520 /dev/urandom > t/large; printf x > t/small")
         let path = try fixture.store.add(fixture.dir("t"))
         let info = try fixture.store.validPathInfo(path)
         let nar = open(fixture.dir("t.nar"), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         try Nar.dump(fixture.full(path), to: nar)
         close(nar)
         _ = try fixture.store.collectGarbage(roots: [], dryRun: false)
-        try fixture.dir.sh("truncate -s 3000000 t.nar")
+        try fixture.dir.sh("truncate -s 12000000 t.nar")
 
         let input = try FileHandle(forReadingFrom: URL(fileURLWithPath: fixture.dir("t.nar")))
         #expect(throws: StoreError.self) {
-            try fixture.store.addSubstitute(
-                try fixture.store.makeStagingArea(), as: info,
+            try fixture.store.unpackSubstitute(
+                try fixture.store.makeStagingArea(), narSize: info.narSize,
                 reading: { buffer in try SystemCall.readFully(input.fileDescriptor, buffer, "cannot read the NAR") },
                 check: {})
         }
