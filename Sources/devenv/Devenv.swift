@@ -20,7 +20,8 @@ struct Devenv: ParsableCommand {
             SearchCommand.self,
             InfoCommand.self, GenerationsCommand.self, RollbackCommand.self, DiffCommand.self, ProfileCommand.self,
             GcCommand.self, StoreCommand.self, HookRealizeCommand.self, UpCommand.self, DownCommand.self,
-            PsCommand.self, LogsCommand.self, CacheCommand.self, ContainerCommand.self, EvalCommand.self, NixInstantiateCommand.self,
+            PsCommand.self, LogsCommand.self, CacheCommand.self, ContainerCommand.self, EvalCommand.self,
+            NixInstantiateCommand.self,
         ]
     )
 }
