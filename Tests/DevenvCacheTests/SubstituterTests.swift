@@ -335,6 +335,42 @@ struct SubstituterTests {
         #expect(from == ["file://" + cache.dir("preferred"), "file://" + cache.dir("preferred")])
     }
 
+    @Test func aNarThatDoesNotVerifyInOneCacheComesFromTheNext() throws {
+        let cache = try Cache()
+        // The preferred cache has the same narinfos, but the program's NAR changed after signing.
+        let program = try NarInfo(
+            parsing: try String(contentsOfFile: cache.dir("cache/\(cache.program.hashPart).narinfo"), encoding: .utf8),
+            storeDirectory: StoreDirectory(cache.storeDirectory), source: "x")
+        try cache.dir.sh(
+            """
+            cp -r cache preferred && chmod -R u+w preferred
+            printf 'StoreDir: %s\\nPriority: 10\\n' '\(cache.storeDirectory)' > preferred/nix-cache-info
+            sed -i 's/echo hi/echo ho/' preferred/\(program.url)
+            """)
+        let store = try cache.store()
+        // Paths are made valid by several threads.
+        let lock = NSLock()
+        var from: [StorePath: String] = [:]
+        let substituter = Substituter(
+            store: store,
+            caches: [
+                try BinaryCache(url: "file://" + cache.dir("cache")),
+                try BinaryCache(url: "file://" + cache.dir("preferred")),
+            ],
+            trusted: [cache.key.publicKey]
+        ) { path, url in lock.withLock { from[path] = url } }
+        #expect(try substituter.substitute(cache.program), "\(substituter.problems)")
+        #expect(
+            from == [
+                cache.data: "file://" + cache.dir("preferred"), cache.program: "file://" + cache.dir("cache"),
+            ])
+        #expect(
+            substituter.problems == [
+                "file://\(cache.dir("preferred"))/\(cache.program.hashPart).narinfo: its NAR file does not have the FileHash"
+            ])
+        #expect(try runCommand(store.directory.fullPath(of: cache.program) + "/run", []).output == "hi")
+    }
+
     @Test func aNarinfoAnHTTPCacheLacksIsNotAskedForAgainForAWhile() throws {
         let cache = try Cache()
         let server = try HTTPServer(root: cache.dir("cache"))
