@@ -15,10 +15,12 @@ let package = Package(
     ],
     targets: [
         .target(name: "CLinux"),
-        // libarchive, libgit2 and libcurl are loaded on first use (Sources/CLinux/include/DevenvLazy.h).
+        // libarchive, libgit2, libcurl and libzstd are loaded on first use
+        // (Sources/CLinux/include/DevenvLazy.h).
         .target(name: "CArchive", dependencies: ["CLinux"]),
         .target(name: "CGit2", dependencies: ["CLinux"]),
         .target(name: "CCurl", dependencies: ["CLinux"]),
+        .target(name: "CZstd", dependencies: ["CLinux"]),
         // What every layer uses and no domain owns: system calls, trees, processes, JSON, TOML,
         // shell syntax, quantities, the platform (docs/architecture.md).
         .target(
@@ -36,7 +38,7 @@ let package = Package(
         .target(
             name: "DevenvFetch",
             dependencies: [
-                "DevenvBasics", "DevenvStore", "CArchive", "CGit2", "CCurl",
+                "DevenvBasics", "DevenvStore", "CArchive", "CGit2", "CCurl", "CZstd",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]

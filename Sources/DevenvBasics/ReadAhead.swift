@@ -50,12 +50,12 @@ private final class Slots: @unchecked Sendable {
     private let source: (UnsafeMutableRawBufferPointer) throws -> Int
 
     init(size: Int, count: Int, source: @escaping (UnsafeMutableRawBufferPointer) throws -> Int) {
-        buffers = (0..<count).map { _ in .allocate(byteCount: size, alignment: 4096) }
+        buffers = (0..<count).map { _ in BufferPool.shared.take(size) }
         lengths = Array(repeating: 0, count: count)
         self.source = source
     }
 
-    deinit { for buffer in buffers { buffer.deallocate() } }
+    deinit { for buffer in buffers { BufferPool.shared.give(buffer) } }
 
     func fill() {
         var index = 0

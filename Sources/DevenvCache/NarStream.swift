@@ -23,11 +23,13 @@ final class NarStream {
         } else {
             // A file that does not decompress is this NAR's fault, not the cache's being down.
             let decompressor = try NarStream.blamingTheNar(source) {
-                try Decompressor(descriptor: file.fd, name: file.name)
+                info.compression == "zstd"
+                    ? try ZstdReader(descriptor: file.fd, name: file.name).read(into:)
+                    : try Decompressor(descriptor: file.fd, name: file.name).read(into:)
             }
             let decompress = { buffer in
                 try withExtendedLifetime(file) {
-                    try NarStream.blamingTheNar(source) { try decompressor.read(into: buffer) }
+                    try NarStream.blamingTheNar(source) { try decompressor(buffer) }
                 }
             }
             // Decompressing takes about as long as unpacking what it gives: on a thread of its

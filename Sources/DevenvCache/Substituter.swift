@@ -125,11 +125,14 @@ public final class Substituter: @unchecked Sendable {
     /// `body` of each of `paths`, on up to `sideBySide` threads (this one among them), in order.
     private func sideBySide<R>(_ paths: [StorePath], _ body: @escaping @Sendable (StorePath) throws -> R) throws -> [R]
     {
-        let results = Results<R>(count: paths.count)
-        onThreads(min(paths.count, Substituter.sideBySide)) {
-            while let index = results.take() { results.put(Result { try body(paths[index]) }, at: index) }
+        let results = IndexedResults<R>(count: paths.count)
+        let threads = min(paths.count, Substituter.sideBySide)
+        onThreads(threads) { thread in
+            for index in stride(from: thread, to: paths.count, by: threads) {
+                results.set(index, Result { try body(paths[index]) })
+            }
         }
-        return try results.all()
+        return try results.values.map { try $0!.get() }
     }
 
     /// The first source that the caches after `rank` give for `path`, or nil (said in `problems`).
@@ -193,7 +196,7 @@ public final class Substituter: @unchecked Sendable {
     /// takes the paths that refer to it along.
     private func unpack(_ closure: [StorePath: Source], renaming: Renaming?) throws {
         let graph = ClosureGraph(closure)
-        onThreads(min(closure.count, Substituter.sideBySide)) { [self] in
+        onThreads(min(closure.count, Substituter.sideBySide)) { [self] _ in
             while let (path, first) = graph.next() {
                 var source: Source? = first
                 var staged: Staged? = nil
@@ -470,44 +473,18 @@ private final class ClosureGraph: @unchecked Sendable {
     }
 }
 
-/// The results of work items that several threads take in turn.
-private final class Results<T>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var next = 0
-    private var slots: [Result<T, any Error>?]
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    /// The index of the next item to work on, nil once all are taken.
-    func take() -> Int? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard next < slots.count else { return nil }
-        next += 1
-        return next - 1
-    }
-
-    func put(_ result: Result<T, any Error>, at index: Int) {
-        lock.lock()
-        slots[index] = result
-        lock.unlock()
-    }
-
-    /// Every result, in order; throws the first failure.
-    func all() throws -> [T] { try slots.map { try $0!.get() } }
-}
-
-/// Runs `body` on `count` threads, this one among them, and returns once all are done.
-private func onThreads(_ count: Int, _ body: @escaping @Sendable () -> Void) {
+/// Runs `body` on `count` threads, this one among them, each with its number, and returns once
+/// all are done.
+private func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
     let group = DispatchGroup()
-    for _ in 1..<max(1, count) {
+    for thread in 1..<max(1, count) {
         group.enter()
         Thread.detachNewThread {
-            body()
+            body(thread)
             group.leave()
         }
     }
-    body()
+    body(0)
     group.wait()
 }
 

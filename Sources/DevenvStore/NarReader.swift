@@ -100,7 +100,7 @@ final class NarInput {
 
     init(bufferSize: Int = 1 << 20, read: @escaping Read) {
         self.read = read
-        buffer = .allocate(byteCount: bufferSize, alignment: 4096)
+        buffer = BufferPool.shared.take(bufferSize)
     }
 
     convenience init(fd: Int32) {
@@ -109,7 +109,7 @@ final class NarInput {
         }
     }
 
-    deinit { buffer.deallocate() }
+    deinit { BufferPool.shared.give(buffer) }
 
     func error(_ message: String) -> StoreError { StoreError("bad archive at byte \(offset): \(message)") }
 

@@ -75,14 +75,14 @@ final class RestoreWriters: @unchecked Sendable {
     init(root: Int32, umask: mode_t, threads: Int = 4) {
         self.root = root
         fixModes = umask & 0o555 != 0
-        ring = .allocate(byteCount: RestoreWriters.ringSize, alignment: 4096)
+        ring = BufferPool.shared.take(RestoreWriters.ringSize)
         for _ in 0..<threads {
             self.threads += 1
             Thread.detachNewThread { [self] in work() }
         }
     }
 
-    deinit { ring.deallocate() }
+    deinit { BufferPool.shared.give(ring) }
 
     /// Small enough that what the reader copied in is still in the processor's cache when a
     /// writer copies it out (with 16 MiB, substituting took 15% longer).

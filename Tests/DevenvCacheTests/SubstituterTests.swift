@@ -67,11 +67,34 @@ struct SubstituterTests {
             try Store(location: StoreLocation(home: dir("home2"), storeDirectory: storeDirectory))
         }
 
+        /// A substituter asking this cache and its copy in `preferred` (which the caller made),
+        /// and where each path came from.
+        func substituterWithCopy(_ store: Store) throws -> (Substituter, Origins) {
+            let origins = Origins()
+            let substituter = Substituter(
+                store: store,
+                caches: [
+                    try BinaryCache(url: "file://" + dir("cache")), try BinaryCache(url: "file://" + dir("preferred")),
+                ],
+                trusted: [key.publicKey], onSubstituted: origins.record)
+            return (substituter, origins)
+        }
+
         func substituter(_ store: Store, trusting keys: [TrustedKey]? = nil) throws -> Substituter {
             Substituter(
                 store: store, caches: [try BinaryCache(url: server?.url("") ?? "file://" + dir("cache"))],
                 trusted: keys ?? [key.publicKey])
         }
+    }
+
+    /// Which cache each substituted path came from (paths are made valid by several threads).
+    final class Origins: @unchecked Sendable {
+        private let lock = NSLock()
+        private var recorded: [StorePath: String] = [:]
+
+        func record(_ path: StorePath, _ cache: String) { lock.withLock { recorded[path] = cache } }
+
+        var byPath: [StorePath: String] { lock.withLock { recorded } }
     }
 
     @Test(arguments: ["none", "xz"])
@@ -321,18 +344,10 @@ struct SubstituterTests {
             printf 'StoreDir: %s\\nPriority: 60\\n' '\(cache.storeDirectory)' > cache/nix-cache-info
             printf 'StoreDir: %s\\nPriority: 10\\n' '\(cache.storeDirectory)' > preferred/nix-cache-info
             """)
-        let store = try cache.store()
-        var from: [String] = []
-        let substituter = Substituter(
-            store: store,
-            caches: [
-                try BinaryCache(url: "file://" + cache.dir("cache")),
-                try BinaryCache(url: "file://" + cache.dir("preferred")),
-            ],
-            trusted: [cache.key.publicKey]
-        ) { _, url in from.append(url) }
+        let (substituter, origins) = try cache.substituterWithCopy(try cache.store())
         #expect(try substituter.substitute(cache.program))
-        #expect(from == ["file://" + cache.dir("preferred"), "file://" + cache.dir("preferred")])
+        let preferred = "file://" + cache.dir("preferred")
+        #expect(origins.byPath == [cache.data: preferred, cache.program: preferred])
     }
 
     @Test func aNarThatDoesNotVerifyInOneCacheComesFromTheNext() throws {
@@ -348,20 +363,10 @@ struct SubstituterTests {
             sed -i 's/echo hi/echo ho/' preferred/\(program.url)
             """)
         let store = try cache.store()
-        // Paths are made valid by several threads.
-        let lock = NSLock()
-        var from: [StorePath: String] = [:]
-        let substituter = Substituter(
-            store: store,
-            caches: [
-                try BinaryCache(url: "file://" + cache.dir("cache")),
-                try BinaryCache(url: "file://" + cache.dir("preferred")),
-            ],
-            trusted: [cache.key.publicKey]
-        ) { path, url in lock.withLock { from[path] = url } }
+        let (substituter, origins) = try cache.substituterWithCopy(store)
         #expect(try substituter.substitute(cache.program), "\(substituter.problems)")
         #expect(
-            from == [
+            origins.byPath == [
                 cache.data: "file://" + cache.dir("preferred"), cache.program: "file://" + cache.dir("cache"),
             ])
         #expect(

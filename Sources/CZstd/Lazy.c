@@ -1,0 +1,12 @@
+// libzstd, loaded on first use (see DevenvLazy.h): NARs are decompressed with it directly.
+#include "CZstd.h"
+#include "DevenvLazy.h"
+
+static const char *const libzstd[] = {"libzstd.so.1", "libzstd.so", 0};
+
+DEVENV_LAZY(libzstd, ZSTD_DCtx *, ZSTD_createDCtx, (void), ())
+DEVENV_LAZY(libzstd, size_t, ZSTD_freeDCtx, (ZSTD_DCtx *c), (c))
+DEVENV_LAZY(libzstd, size_t, ZSTD_DCtx_reset, (ZSTD_DCtx *c, ZSTD_ResetDirective r), (c, r))
+DEVENV_LAZY(libzstd, size_t, ZSTD_decompressStream, (ZSTD_DStream *c, ZSTD_outBuffer *o, ZSTD_inBuffer *i), (c, o, i))
+DEVENV_LAZY(libzstd, unsigned, ZSTD_isError, (size_t code), (code))
+DEVENV_LAZY(libzstd, const char *, ZSTD_getErrorName, (size_t code), (code))
