@@ -6,6 +6,7 @@ static const char *const libzstd[] = {"libzstd.so.1", "libzstd.so", 0};
 
 DEVENV_LAZY(libzstd, ZSTD_DCtx *, ZSTD_createDCtx, (void), ())
 DEVENV_LAZY(libzstd, size_t, ZSTD_freeDCtx, (ZSTD_DCtx *c), (c))
+DEVENV_LAZY(libzstd, size_t, ZSTD_sizeof_DCtx, (const ZSTD_DCtx *c), (c))
 DEVENV_LAZY(libzstd, size_t, ZSTD_DCtx_reset, (ZSTD_DCtx *c, ZSTD_ResetDirective r), (c, r))
 DEVENV_LAZY(libzstd, size_t, ZSTD_decompressStream, (ZSTD_DStream *c, ZSTD_outBuffer *o, ZSTD_inBuffer *i), (c, o, i))
 DEVENV_LAZY(libzstd, unsigned, ZSTD_isError, (size_t code), (code))

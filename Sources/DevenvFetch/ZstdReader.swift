@@ -87,7 +87,10 @@ private final class ZstdDecoder: @unchecked Sendable {
         return try ZstdDecoder()
     }
 
+    /// Kept only with a window NARs are usually compressed with: a stream may ask for up to
+    /// 128 MiB (libzstd's limit), which is not worth keeping once that stream is done.
     static func give(_ decoder: ZstdDecoder) {
+        guard ZSTD_sizeof_DCtx(decoder.context) <= 16 << 20 else { return }
         lock.withLock { if idle.count < 8 { idle.append(decoder) } }
     }
 }
