@@ -1,3 +1,4 @@
+import DevenvBasics
 import DevenvCache
 import DevenvFetch
 import DevenvStore
@@ -166,22 +167,16 @@ private final class Plan: @unchecked Sendable {
     func run(workers: Int, _ work: @escaping @Sendable (Derivation, StorePath, [Derivation: StorePath]) throws -> Void)
         throws
     {
-        let group = DispatchGroup()
-        for _ in 0..<min(workers, max(1, nodes.count)) {
-            group.enter()
-            Thread.detachNewThread { [self] in
-                while let (derivation, output, dependencies) = next() {
-                    do {
-                        try work(derivation, output, dependencies)
-                        finish(output, error: nil)
-                    } catch {
-                        finish(output, error: error)
-                    }
+        Threads.run(min(workers, max(1, nodes.count))) { [self] _ in
+            while let (derivation, output, dependencies) = next() {
+                do {
+                    try work(derivation, output, dependencies)
+                    finish(output, error: nil)
+                } catch {
+                    finish(output, error: error)
                 }
-                group.leave()
             }
         }
-        group.wait()
         if let failure { throw failure }
     }
 

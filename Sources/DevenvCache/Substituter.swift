@@ -91,7 +91,7 @@ public final class Substituter: @unchecked Sendable {
                 record("\(store.directory.fullPath(of: root)): references deeper than \(Substituter.maximumDepth)")
                 return [:]
             }
-            let found = try sideBySide(level) { [self] path in
+            let found = try Threads.map(level, threads: Substituter.sideBySide) { [self] path in
                 try store.isValid(path) || locked({ failed.contains(path) })
                     ? nil : try source(of: path, renaming: renaming)
             }
@@ -104,35 +104,26 @@ public final class Substituter: @unchecked Sendable {
             }
             depth += 1
         }
-        // A path whose reference is neither valid nor to be had cannot be either.
+        // A path whose reference is neither valid nor to be had cannot be either. Every reference
+        // was asked for above: one without a source is valid or failed (and may have become
+        // valid since it failed, built instead).
         var changed = true
         while changed {
             changed = false
             for (path, source) in sources {
                 guard
-                    let missing = try source.references.first(where: {
-                        try $0 != path && sources[$0] == nil && !store.isValid($0)
+                    let missing = try source.references.first(where: { reference in
+                        try sources[reference] == nil && locked({ failed.contains(reference) })
+                            && !store.isValid(reference)
                     })
                 else { continue }
                 sources[path] = nil
+                locked { _ = failed.insert(path) }
                 changed = true
                 record("\(source.source): its reference \(missing.baseName) cannot be substituted")
             }
         }
         return sources
-    }
-
-    /// `body` of each of `paths`, on up to `sideBySide` threads (this one among them), in order.
-    private func sideBySide<R>(_ paths: [StorePath], _ body: @escaping @Sendable (StorePath) throws -> R) throws -> [R]
-    {
-        let results = IndexedResults<R>(count: paths.count)
-        let threads = min(paths.count, Substituter.sideBySide)
-        onThreads(threads) { thread in
-            for index in stride(from: thread, to: paths.count, by: threads) {
-                results.set(index, Result { try body(paths[index]) })
-            }
-        }
-        return try results.values.map { try $0!.get() }
     }
 
     /// The first source that the caches after `rank` give for `path`, or nil (said in `problems`).
@@ -196,7 +187,7 @@ public final class Substituter: @unchecked Sendable {
     /// takes the paths that refer to it along.
     private func unpack(_ closure: [StorePath: Source], renaming: Renaming?) throws {
         let graph = ClosureGraph(closure)
-        onThreads(min(closure.count, Substituter.sideBySide)) { [self] _ in
+        Threads.run(min(closure.count, Substituter.sideBySide)) { [self] _ in
             while let (path, first) = graph.next() {
                 var source: Source? = first
                 var staged: Staged? = nil
@@ -223,11 +214,9 @@ public final class Substituter: @unchecked Sendable {
                 }
             }
         }
-        for (path, source) in graph.waiting() {
-            locked { _ = failed.insert(path) }
-            record("\(source.source): its references form a cycle")
-        }
-        for path in graph.failed { locked { _ = failed.insert(path) } }
+        let cycle = graph.waiting()
+        for (_, source) in cycle { record("\(source.source): its references form a cycle") }
+        locked { failed.formUnion(graph.failed.union(cycle.map(\.0))) }
     }
 
     private func record(_ error: any Error, from cache: BinaryCache, source: String) {
@@ -381,115 +370,8 @@ public final class Substituter: @unchecked Sendable {
     }
 }
 
-/// The paths of a closure being substituted, worked off by several threads: each path's NAR is
-/// taken in turn, the largest first; once unpacked it waits for its references to become valid;
-/// a path that cannot be had fails the paths that refer to it.
-private final class ClosureGraph: @unchecked Sendable {
-    private let lock = NSLock()
-    private let sources: [StorePath: Substituter.Source]
-    private var order: [StorePath]
-    /// The references of each path not valid yet, and the paths that refer to each.
-    private var waitingFor: [StorePath: Set<StorePath>] = [:]
-    private var referrers: [StorePath: [StorePath]] = [:]
-    private var unpacked: [StorePath: Substituter.Staged] = [:]
-    private(set) var failed: Set<StorePath> = []
-
-    init(_ sources: [StorePath: Substituter.Source]) {
-        self.sources = sources
-        // Taken from the end: the smallest first there.
-        order = sources.keys.sorted {
-            (sources[$0]!.info.narSize, $0.baseName) < (sources[$1]!.info.narSize, $1.baseName)
-        }
-        for (path, source) in sources {
-            let references = Set(source.references.filter { $0 != path && sources[$0] != nil })
-            waitingFor[path] = references
-            for reference in references { referrers[reference, default: []].append(path) }
-        }
-    }
-
-    private func locked<T>(_ body: () -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body()
-    }
-
-    /// The next path to unpack and where from, nil once all are taken.
-    func next() -> (StorePath, Substituter.Source)? {
-        locked {
-            while let path = order.popLast() {
-                if !failed.contains(path) { return (path, sources[path]!) }
-            }
-            return nil
-        }
-    }
-
-    /// `path` is unpacked (`staged`) or cannot be had (nil): the paths now ready to be made valid.
-    func unpacked(_ path: StorePath, _ staged: Substituter.Staged?) -> [(StorePath, Substituter.Staged)] {
-        locked {
-            guard let staged, !failed.contains(path) else {
-                fail(path)
-                return []
-            }
-            guard waitingFor[path]!.isEmpty else {
-                unpacked[path] = staged
-                return []
-            }
-            return [(path, staged)]
-        }
-    }
-
-    /// `path` is valid now (or could not be made valid): the paths now ready to be made valid.
-    func valid(_ path: StorePath, failed: Bool = false) -> [(StorePath, Substituter.Staged)] {
-        locked {
-            guard !failed else {
-                fail(path)
-                return []
-            }
-            var ready: [(StorePath, Substituter.Staged)] = []
-            for referrer in referrers[path] ?? [] {
-                waitingFor[referrer]!.remove(path)
-                if waitingFor[referrer]!.isEmpty, let staged = unpacked.removeValue(forKey: referrer) {
-                    ready.append((referrer, staged))
-                }
-            }
-            return ready
-        }
-    }
-
-    /// Fails `path` and what refers to it, directly or not.
-    private func fail(_ path: StorePath) {
-        var failing = [path]
-        while let path = failing.popLast() {
-            guard failed.insert(path).inserted else { continue }
-            unpacked[path] = nil
-            failing += referrers[path] ?? []
-        }
-    }
-
-    /// The paths unpacked that still wait for their references once all are done: references
-    /// that form a cycle (which only a hostile cache can give).
-    func waiting() -> [(StorePath, Substituter.Source)] {
-        locked { unpacked.keys.sorted { $0.baseName < $1.baseName }.map { ($0, sources[$0]!) } }
-    }
-}
-
-/// Runs `body` on `count` threads, this one among them, each with its number, and returns once
-/// all are done.
-private func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
-    let group = DispatchGroup()
-    for thread in 1..<max(1, count) {
-        group.enter()
-        Thread.detachNewThread {
-            body(thread)
-            group.leave()
-        }
-    }
-    body(0)
-    group.wait()
-}
-
 /// What `Substituter.Counterparts` says for one store directory, both ways (computed once).
-/// Asked from the threads that substitute a path's references side by side.
+/// Asked from the threads that ask for a closure's narinfos side by side.
 private final class Renaming: @unchecked Sendable {
     let counterparts: Substituter.Counterparts
     private var known: [StoreDirectory: (there: [StorePath: StorePath], here: [StorePath: StorePath])] = [:]

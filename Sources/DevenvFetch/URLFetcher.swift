@@ -70,17 +70,7 @@ public final class URLFetcher: Sendable {
     /// Fetches every source, `settings.parallelDownloads` at a time; the first failure (in the
     /// order given) is thrown once all have ended.
     public func fetchAll(_ sources: [URLSource]) throws -> [StorePath] {
-        let results = IndexedResults<StorePath>(count: sources.count)
-        let group = DispatchGroup()
-        for (index, source) in sources.enumerated() {
-            group.enter()
-            Thread.detachNewThread { [self] in
-                results.set(index, Result { try fetch(source) })
-                group.leave()
-            }
-        }
-        group.wait()
-        return try results.values.map { try $0!.get() }
+        try Threads.map(sources, threads: sources.count) { [self] in try fetch($0) }
     }
 
     /// Downloads into the new file `file`, trying each candidate URL with retries, until one

@@ -152,9 +152,8 @@ final class StoreDatabase: Sendable {
     }
 
     /// Makes `infos` valid in one transaction. References must be valid already or among `infos`;
-    /// paths that are valid already are left as they are.
-    /// Makes `infos` valid in one transaction; `unshared`: their files are not linked to the
-    /// shared copies yet.
+    /// paths that are valid already are left as they are. `unshared`: their files are not linked
+    /// to the shared copies yet.
     func register(_ infos: [PathInfo], unshared: Bool = false) throws {
         let directory = storeDirectory
         try pool.writeWithoutTransaction { db in
