@@ -132,6 +132,33 @@ struct SubstituterTests {
         #expect(try store.validPaths().isEmpty)
     }
 
+    @Test func aChainOfReferencesDeeperThanTheLimitIsRefusedBeforeAnyNarIsFetched() throws {
+        let cache = try Cache()
+        let directory = StoreDirectory(cache.storeDirectory)
+        // Signed narinfos of paths each referring to the next, one more than the limit deep; their
+        // NARs do not exist, so asking for any would say so.
+        let chain = try (0...Substituter.maximumDepth).map { index in
+            try StorePath(hashPart: String(format: "%032d", index), name: "link\(index)")
+        }
+        for (index, path) in chain.enumerated() {
+            var info = NarInfo(
+                storePath: path, url: "nar/missing\(index).nar", compression: "none", fileHash: nil, fileSize: nil,
+                narHash: Hash(algorithm: .sha256, bytes: Array(repeating: 0, count: 32)), narSize: 8,
+                references: index < chain.count - 1 ? [chain[index + 1]] : [])
+            try info.sign(with: cache.key, storeDirectory: directory)
+            try info.text(storeDirectory: directory).write(
+                toFile: cache.dir("cache/\(path.hashPart).narinfo"), atomically: true, encoding: .utf8)
+        }
+        let store = try cache.store()
+        let substituter = try cache.substituter(store)
+        #expect(try !substituter.substitute(chain[0]))
+        #expect(
+            substituter.problems == [
+                "\(directory.fullPath(of: chain[0])): references deeper than \(Substituter.maximumDepth)"
+            ])
+        #expect(try store.validPaths().isEmpty)
+    }
+
     @Test(arguments: [false, true])
     func whatDoesNotVerifyIsRefusedAndNothingIsStored(overHTTP: Bool) throws {
         let cache = try Cache(served: overHTTP)
