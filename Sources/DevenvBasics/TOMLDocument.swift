@@ -46,7 +46,7 @@ public struct TOMLDocument: Sendable {
     public let file: String
     public let root: [String: TOMLNode]
     private let text: String
-    private let positions: [[String]: (line: Int, column: Int)]
+    private let keys: KeyPositions
 
     public init(file: String, text: String) throws {
         self.file = file
@@ -58,8 +58,12 @@ public struct TOMLDocument: Sendable {
             throw TOMLError("\(file):\(error.source.begin.line):\(error.source.begin.column): \(error.description)")
         }
         self.text = text
-        positions = TOMLDocument.locateKeys(in: text)
+        keys = KeyPositions(text)
     }
+
+    /// Where each key is written, found the first time it is asked: only messages and the order
+    /// of a few tables need it, and scanning the text took a quarter of `devenv build`'s start.
+    private var positions: [[String]: (line: Int, column: Int)] { keys.positions }
 
     /// `file:line:column: message`, at the key `path` (or the nearest enclosing key that is written).
     public func error(at path: [String], _ message: String) -> TOMLError {
@@ -196,5 +200,23 @@ public struct TOMLDocument: Sendable {
         }
         parts.append(current.trimmingCharacters(in: .whitespaces))
         return parts
+    }
+}
+
+/// A document's key positions, scanned once on first use by whichever thread asks.
+private final class KeyPositions: @unchecked Sendable {
+    private let text: String
+    private let lock = NSLock()
+    private var scanned: [[String]: (line: Int, column: Int)]?
+
+    init(_ text: String) { self.text = text }
+
+    var positions: [[String]: (line: Int, column: Int)] {
+        lock.withLock {
+            if let scanned { return scanned }
+            let found = TOMLDocument.locateKeys(in: text)
+            scanned = found
+            return found
+        }
     }
 }
