@@ -20,7 +20,7 @@ extension CanonicalJSON {
             out += indent + "]"
         case .object(let members) where !members.isEmpty:
             out += "{\n"
-            let keys = members.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
             for (index, key) in keys.enumerated() {
                 out += inner + CanonicalJSON.string(key).serialized + ": "
                 members[key]!.writePretty(to: &out, indent: inner)
@@ -58,7 +58,12 @@ private struct JSONParser {
     func error(_ message: String) -> Failure { Failure(description: "invalid JSON at byte \(position): \(message)") }
 
     mutating func skipSpace() {
-        while position < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[position]) { position += 1 }
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x0A, 0x0D, 0x09: position += 1
+            default: return
+            }
+        }
     }
 
     /// Consumes `byte` if it comes next.
@@ -68,11 +73,12 @@ private struct JSONParser {
         return true
     }
 
-    mutating func expect(_ literal: String) throws {
-        let expected = Array(literal.utf8)
-        guard bytes.count - position >= expected.count, Array(bytes[position..<position + expected.count]) == expected
+    mutating func expect(_ literal: StaticString) throws {
+        let count = literal.utf8CodeUnitCount
+        guard bytes.count - position >= count,
+            literal.withUTF8Buffer({ $0.elementsEqual(bytes[position..<position + count]) })
         else { throw error("expected \(literal)") }
-        position += expected.count
+        position += count
     }
 
     mutating func value() throws -> CanonicalJSON {
@@ -136,19 +142,19 @@ private struct JSONParser {
         }
     }
 
+    /// A string: its text between escapes is taken whole (a lock's strings rarely have any),
+    /// not a scalar at a time.
     mutating func string() throws -> String {
         try expect("\"")
-        var scalars = String.UnicodeScalarView()
+        var text = ""
         var chunkStart = position
-        func flush() {
-            scalars.append(contentsOf: String(decoding: bytes[chunkStart..<position], as: UTF8.self).unicodeScalars)
-        }
+        func flush() { text += String(decoding: bytes[chunkStart..<position], as: UTF8.self) }
         while position < bytes.count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
                 flush()
                 position += 1
-                return String(scalars)
+                return text
             }
             if byte < 0x20 { throw error("a control character in a string must be escaped") }
             if byte == UInt8(ascii: "\\") {
@@ -158,11 +164,11 @@ private struct JSONParser {
                 let escape = bytes[position]
                 position += 1
                 switch escape {
-                case UInt8(ascii: "n"): scalars.append("\n")
-                case UInt8(ascii: "t"): scalars.append("\t")
-                case UInt8(ascii: "r"): scalars.append("\r")
-                case UInt8(ascii: "b"): scalars.append("\u{8}")
-                case UInt8(ascii: "f"): scalars.append("\u{C}")
+                case UInt8(ascii: "n"): text += "\n"
+                case UInt8(ascii: "t"): text += "\t"
+                case UInt8(ascii: "r"): text += "\r"
+                case UInt8(ascii: "b"): text += "\u{8}"
+                case UInt8(ascii: "f"): text += "\u{C}"
                 case UInt8(ascii: "u"):
                     var code = try hex4()
                     if (0xD800..<0xDC00).contains(code) {
@@ -170,8 +176,8 @@ private struct JSONParser {
                         code = 0x10000 + (code - 0xD800) << 10 + (try hex4() - 0xDC00)
                     }
                     guard let scalar = Unicode.Scalar(code) else { throw error("invalid \\u escape") }
-                    scalars.append(scalar)
-                default: scalars.append(Unicode.Scalar(escape))
+                    text.unicodeScalars.append(scalar)
+                default: text.unicodeScalars.append(Unicode.Scalar(escape))
                 }
                 chunkStart = position
                 continue

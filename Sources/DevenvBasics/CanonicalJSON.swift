@@ -29,7 +29,7 @@ public indirect enum CanonicalJSON: Hashable, Sendable {
             out += "]"
         case .object(let members):
             out += "{"
-            let keys = members.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
             for (index, key) in keys.enumerated() {
                 if index > 0 { out += "," }
                 CanonicalJSON.writeString(key, to: &out)
@@ -44,6 +44,12 @@ public indirect enum CanonicalJSON: Hashable, Sendable {
     /// `\u00XX`; everything else is written as UTF-8.
     private static func writeString(_ value: String, to out: inout String) {
         out += "\""
+        // Most strings (hashes, paths, names) need no escape: written whole.
+        guard value.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) else {
+            out += value
+            out += "\""
+            return
+        }
         for scalar in value.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

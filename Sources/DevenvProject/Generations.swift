@@ -75,7 +75,7 @@ public struct Generations: Sendable {
         // which takes the files as they are now.
         if var current = current(), note == nil,
             current.manifest == manifest || ManifestChanges.keys(from: current.manifest, to: manifest) == [],
-            Lockfile.identity(ofText: current.lock) == Lockfile.identity(ofText: lock)
+            current.lock == lock || Lockfile.identity(ofText: current.lock) == Lockfile.identity(ofText: lock)
         {
             if current.environments[shell] != path || current.manifest != manifest || current.lock != lock {
                 current.environments[shell] = path
@@ -110,9 +110,7 @@ public struct Generations: Sendable {
 
     /// Records what the generation keeps alive as its roots (`gc --roots` lists them).
     func root(_ generation: Generation) throws {
-        for path in try rootedPaths(of: generation) {
-            try store.addRoot(path, kind: .generation, owner: owner(generation.number))
-        }
+        try store.addRoots(Array(rootedPaths(of: generation)), kind: .generation, owner: owner(generation.number))
     }
 
     func owner(_ number: Int) -> String { "\(root)#\(number)" }

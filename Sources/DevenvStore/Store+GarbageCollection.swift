@@ -15,8 +15,15 @@ public struct GarbageCollection: Sendable {
 extension Store {
     /// Keeps `path` alive (`devenv store add-root`).
     public func addRoot(_ path: StorePath, kind: RootKind = .explicit, owner: String = "") throws {
-        guard try isValid(path) else { throw StoreError("'\(directory.fullPath(of: path))' is not valid") }
-        try database.addRoot(path, kind: kind, owner: owner)
+        try addRoots([path], kind: kind, owner: owner)
+    }
+
+    /// `addRoot` for several paths at once, in one transaction.
+    public func addRoots(_ paths: [StorePath], kind: RootKind, owner: String) throws {
+        for path in paths where !(try isValid(path)) {
+            throw StoreError("'\(directory.fullPath(of: path))' is not valid")
+        }
+        try database.addRoots(paths, kind: kind, owner: owner)
     }
 
     public func removeRoots(kind: RootKind, owner: String? = nil, path: StorePath? = nil) throws {

@@ -248,12 +248,14 @@ final class StoreDatabase: Sendable {
 /// Roots recorded in the database: explicit ones (`store add-root`) and those other layers
 /// register (project and profile generations).
 extension StoreDatabase {
-    func addRoot(_ path: StorePath, kind: RootKind, owner: String) throws {
-        let full = storeDirectory.fullPath(of: path)
+    func addRoots(_ paths: [StorePath], kind: RootKind, owner: String) throws {
+        let created = Int64(Date().timeIntervalSince1970)
         try pool.write { db in
-            try db.execute(
-                sql: "INSERT OR IGNORE INTO Roots (path, kind, owner, created) VALUES (?, ?, ?, ?)",
-                arguments: [full, kind.rawValue, owner, Int64(Date().timeIntervalSince1970)])
+            for path in paths {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO Roots (path, kind, owner, created) VALUES (?, ?, ?, ?)",
+                    arguments: [storeDirectory.fullPath(of: path), kind.rawValue, owner, created])
+            }
         }
     }
 
