@@ -57,9 +57,14 @@ public struct Generations: Sendable {
         } ?? all().last?.number
     }
 
+    /// The current generation, read alone: a project may have hundreds, and this is asked each
+    /// time its environment is realized.
     public func current() -> Generation? {
-        guard let number = currentNumber else { return nil }
-        return all().first { $0.number == number }
+        guard let number = currentNumber,
+            let data = FileManager.default.contents(atPath: "\(directory)/\(number).json"),
+            let generation = try? JSONDecoder().decode(Generation.self, from: data), generation.number == number
+        else { return nil }
+        return generation
     }
 
     /// Records that `shell`'s environment realized from `manifest` and `lock` is `environment`:
