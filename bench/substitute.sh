@@ -5,7 +5,9 @@
 # cache push` wrote, zstd), against realizing them from their original sources through file://
 # mirrors (go's wheel; python313's .debs), and against `nix copy
 # --from http://…` of the same NARs into a Nix store, in the same run, each into an empty store
-# of the same directory; plus devenv's peak memory.
+# of the same directory; plus devenv's peak memory. Memory is made steady before each timed run
+# (`steady_memory` in bench/timing.py: on this virtual machine, pages handed back to the host
+# otherwise cost a fault each when the next run writes into them).
 # Usage: bench/substitute.sh [RUNS]   (default 3; downloads the wheel and the .debs once into
 # bench/.cache, and Debian's index to lock the project on every run)
 # Needs GNU time (Debian package `time`) and nix (nix-bin).
@@ -66,14 +68,14 @@ try:
     for run in range(runs):
         for name in packages:
             path, env = home(f"sub-{name}-{run}", substituting)
-            seconds, peak = timed(realize[name], env=env, stderr=subprocess.DEVNULL)
+            seconds, peak = timed(realize[name], steady=True, env=env, stderr=subprocess.DEVNULL)
             assert os.path.exists(built[name]), f"{name} not substituted"
             times[name, "sub"].append(seconds)
             rss[name].append(peak)
             set_aside(path, store)
 
             path, env = home(f"src-{name}-{run}", "")
-            seconds, _ = timed(realize[name], env=env, stderr=subprocess.DEVNULL)
+            seconds, _ = timed(realize[name], steady=True, env=env, stderr=subprocess.DEVNULL)
             times[name, "src"].append(seconds)
             set_aside(path, store)
 
@@ -81,7 +83,7 @@ try:
             seconds, _ = timed(["nix", "--extra-experimental-features", "nix-command", "copy", "--from",
                                 f"http://127.0.0.1:{port}?store={store}",
                                 "--to", f"local?store={store}&state={nixdir}/state&log={nixdir}/log&real={nixdir}/real",
-                                "--option", "trusted-public-keys", public, built[name]],
+                                "--option", "trusted-public-keys", public, built[name]], steady=True,
                                env={**os.environ, "XDG_CACHE_HOME": f"{nixdir}/cache"}, stderr=subprocess.DEVNULL)
             times[name, "nix"].append(seconds)
             set_aside(nixdir)

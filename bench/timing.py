@@ -9,9 +9,12 @@ import time
 import urllib.request
 
 
-def timed(argv, **kwargs):
+def timed(argv, steady=False, **kwargs):
     """Wall time, and peak RSS in MiB as GNU time measures it (the child alone, after exec).
-    The command's standard output is discarded; keyword arguments go to subprocess.run."""
+    The command's standard output is discarded; keyword arguments go to subprocess.run. With
+    `steady`, memory is first made steady (`steady_memory`)."""
+    if steady:
+        steady_memory()
     report = tempfile.mktemp()
     start = time.perf_counter()
     subprocess.run(["/usr/bin/time", "-o", report, "-f", "%M"] + argv, stdout=subprocess.DEVNULL, check=True, **kwargs)
@@ -19,6 +22,27 @@ def timed(argv, **kwargs):
     peak = int(open(report).read().split()[-1]) / 1024
     os.remove(report)
     return seconds, peak
+
+
+def steady_memory(size=2 << 30):
+    """Touches, then frees, `size` bytes of memory (a file in /dev/shm), untimed. On a virtual
+    machine that hands free memory back to its host (a balloon's free page reporting, as here),
+    the first touch of a page freed a while ago costs a fault in the host, several times the cost
+    of the copy into it; a command that writes hundreds of megabytes of files then takes up to
+    twice as long, and a single-threaded one more so than one whose writes are spread over threads.
+    Right after this, the pages the next command gets are backed, as they always are on real
+    hardware; without it, timings wander by 2x from run to run."""
+    path = "/dev/shm/devenv-bench-steady"
+    try:
+        with open(path, "wb") as f:
+            block = bytes(1 << 20)
+            for _ in range(size >> 20):
+                f.write(block)
+    except OSError:
+        pass
+    finally:
+        if os.path.exists(path):
+            os.remove(path)
 
 
 def fresh_home(mirrors):

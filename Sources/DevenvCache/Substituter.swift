@@ -53,16 +53,62 @@ public final class Substituter: @unchecked Sendable {
     public typealias Counterparts = (StoreDirectory) throws -> [StorePath: StorePath]
 
     /// Whether `path` is valid once it has been asked for: already, or substituted with its closure.
-    /// First every narinfo of the closure is asked for (a level of references at a time, side by
-    /// side), then the NARs are unpacked side by side, the largest first, and each path becomes
-    /// valid once its references are.
+    /// The closure's narinfos are asked for side by side, a referrer's before its references'; a
+    /// path whose whole closure is known to be had has its NAR unpacked (the largest first) while
+    /// the others' narinfos are still coming, and becomes valid once its references are. A path
+    /// some reference of which no cache gives is refused before its NAR is fetched.
     public func substitute(_ path: StorePath, counterparts: Counterparts? = nil) throws -> Bool {
         if try store.isValid(path) { return true }
         let renaming = counterparts.map(Renaming.init)
-        let closure = try sources(ofClosureOf: path, renaming: renaming)
-        guard closure[path] != nil else { return false }
-        try unpack(closure, renaming: renaming)
+        let graph = ClosureGraph(root: path, unpackersWhileAsking: ProcessInfo.processInfo.activeProcessorCount)
+        let thrown = Thrown()
+        Threads.run(Substituter.sideBySide) { [self] _ in
+            while let task = graph.next() {
+                switch task {
+                case .ask(let path, let depth):
+                    do {
+                        try ask(path, depth: depth, renaming: renaming, graph: graph)
+                    } catch {
+                        thrown.keep(error)
+                        _ = graph.cannotHave(path)
+                        graph.stop()
+                    }
+                case .unpack(let path, let source):
+                    unpack(path, from: source, renaming: renaming, graph: graph)
+                    graph.doneUnpacking()
+                }
+            }
+        }
+        if let error = thrown.error { throw error }
+        let cycle = graph.waiting()
+        for (_, source) in cycle { record("\(source.source): its references form a cycle") }
+        locked { failed.formUnion(graph.failed.union(cycle.map(\.0))) }
         return try store.isValid(path)
+    }
+
+    /// Asks the caches for `path` (`depth` references below the path substituted) and tells the
+    /// graph what they said.
+    private func ask(_ path: StorePath, depth: Int, renaming: Renaming?, graph: ClosureGraph) throws {
+        if try store.isValid(path) {
+            graph.alreadyValid(path)
+        } else if depth >= Substituter.maximumDepth {
+            // Refused whole: no NAR of it is fetched (none is complete until the deepest is).
+            _ = graph.cannotHave(path)
+            graph.stop()
+            record("\(store.directory.fullPath(of: graph.root)): references deeper than \(Substituter.maximumDepth)")
+        } else if !locked({ failed.contains(path) }), let source = try source(of: path, renaming: renaming) {
+            for problem in graph.found(path, source, depth: depth) { record(problem) }
+        } else {
+            for problem in graph.cannotHave(path) { record(problem) }
+        }
+    }
+
+    /// The first failure of a thread that is not one path's fault.
+    private final class Thrown: @unchecked Sendable {
+        private let lock = NSLock()
+        private(set) var error: (any Error)?
+
+        func keep(_ error: any Error) { lock.withLock { if self.error == nil { self.error = error } } }
     }
 
     /// Where a path comes from: a cache's narinfo for it, verified, with its references named in
@@ -77,53 +123,6 @@ public final class Substituter: @unchecked Sendable {
         let references: [StorePath]
         let address: ContentAddress?
         let rewrite: StoreRewrite?
-    }
-
-    /// A source for each path of `root`'s closure that is not valid and that some cache gives,
-    /// along with all its references; the others are said in `problems` (and left out).
-    private func sources(ofClosureOf root: StorePath, renaming: Renaming?) throws -> [StorePath: Source] {
-        var sources: [StorePath: Source] = [:]
-        var seen: Set<StorePath> = [root]
-        var level = [root]
-        var depth = 0
-        while !level.isEmpty {
-            guard depth < Substituter.maximumDepth else {
-                record("\(store.directory.fullPath(of: root)): references deeper than \(Substituter.maximumDepth)")
-                return [:]
-            }
-            let found = try Threads.map(level, threads: Substituter.sideBySide) { [self] path in
-                try store.isValid(path) || locked({ failed.contains(path) })
-                    ? nil : try source(of: path, renaming: renaming)
-            }
-            let asked = level
-            level = []
-            for (path, source) in zip(asked, found) {
-                guard let source else { continue }
-                sources[path] = source
-                for reference in source.references where seen.insert(reference).inserted { level.append(reference) }
-            }
-            depth += 1
-        }
-        // A path whose reference is neither valid nor to be had cannot be either. Every reference
-        // was asked for above: one without a source is valid or failed (and may have become
-        // valid since it failed, built instead).
-        var changed = true
-        while changed {
-            changed = false
-            for (path, source) in sources {
-                guard
-                    let missing = try source.references.first(where: { reference in
-                        try sources[reference] == nil && locked({ failed.contains(reference) })
-                            && !store.isValid(reference)
-                    })
-                else { continue }
-                sources[path] = nil
-                locked { _ = failed.insert(path) }
-                changed = true
-                record("\(source.source): its reference \(missing.baseName) cannot be substituted")
-            }
-        }
-        return sources
     }
 
     /// The first source that the caches after `rank` give for `path`, or nil (said in `problems`).
@@ -181,42 +180,32 @@ public final class Substituter: @unchecked Sendable {
         return nil
     }
 
-    /// Unpacks the NARs of `closure` side by side, the largest first (the longest work starts
-    /// first); a path becomes valid once its references are, by whichever thread makes the last
-    /// of them valid. A NAR that fails is asked of the next caches; a path that cannot be had
-    /// takes the paths that refer to it along.
-    private func unpack(_ closure: [StorePath: Source], renaming: Renaming?) throws {
-        let graph = ClosureGraph(closure)
-        Threads.run(min(closure.count, Substituter.sideBySide)) { [self] _ in
-            while let (path, first) = graph.next() {
-                var source: Source? = first
-                var staged: Staged? = nil
-                while let current = source, staged == nil {
-                    do {
-                        staged = try fetch(current, as: path)
-                    } catch {
-                        record(error, from: current.cache, source: current.source)
-                        // Another cache's narinfo for the path counts only if it says the same references.
-                        source = try? self.source(of: path, renaming: renaming, after: current.rank)
-                        if let next = source, next.references != current.references { source = nil }
-                    }
-                }
-                var ready = graph.unpacked(path, staged)
-                while let (path, staged) = ready.popLast() {
-                    do {
-                        try store.addSubstitute(staged.staging, as: staged.info)
-                        onSubstituted(path, staged.cache.url)
-                        ready += graph.valid(path)
-                    } catch {
-                        record(error, from: staged.cache, source: staged.source)
-                        ready += graph.valid(path, failed: true)
-                    }
-                }
+    /// Unpacks `path`'s NAR (from the next caches when it fails; another cache's narinfo counts
+    /// only if it says the same references), then makes valid what that made ready: this path once
+    /// its references are, and the paths that waited only for it.
+    private func unpack(_ path: StorePath, from first: Source, renaming: Renaming?, graph: ClosureGraph) {
+        var source: Source? = first
+        var staged: Staged? = nil
+        while let current = source, staged == nil {
+            do {
+                staged = try fetch(current, as: path)
+            } catch {
+                record(error, from: current.cache, source: current.source)
+                source = try? self.source(of: path, renaming: renaming, after: current.rank)
+                if let next = source, next.references != current.references { source = nil }
             }
         }
-        let cycle = graph.waiting()
-        for (_, source) in cycle { record("\(source.source): its references form a cycle") }
-        locked { failed.formUnion(graph.failed.union(cycle.map(\.0))) }
+        var ready = graph.unpacked(path, staged)
+        while let (path, staged) = ready.popLast() {
+            do {
+                try store.addSubstitute(staged.staging, as: staged.info)
+                onSubstituted(path, staged.cache.url)
+                ready += graph.valid(path)
+            } catch {
+                record(error, from: staged.cache, source: staged.source)
+                ready += graph.valid(path, failed: true)
+            }
+        }
     }
 
     private func record(_ error: any Error, from cache: BinaryCache, source: String) {

@@ -132,6 +132,23 @@ struct SubstituterTests {
         #expect(try store.validPaths().isEmpty)
     }
 
+    @Test func aPathWhoseReferenceNoCacheHasIsRefusedBeforeItsNarIsFetched() throws {
+        let cache = try Cache()
+        // `data` is in no cache; `program`'s NAR is gone too, so fetching it would say so.
+        let program = try NarInfo(
+            parsing: try String(contentsOfFile: cache.dir("cache/\(cache.program.hashPart).narinfo"), encoding: .utf8),
+            storeDirectory: StoreDirectory(cache.storeDirectory), source: "x")
+        try cache.dir.sh("rm cache/\(cache.data.hashPart).narinfo cache/\(program.url)")
+        let store = try cache.store()
+        let substituter = try cache.substituter(store)
+        #expect(try !substituter.substitute(cache.program))
+        #expect(
+            substituter.problems == [
+                "file://\(cache.dir("cache"))/\(cache.program.hashPart).narinfo: its reference \(cache.data.baseName) cannot be substituted"
+            ])
+        #expect(try store.validPaths().isEmpty)
+    }
+
     @Test func aChainOfReferencesDeeperThanTheLimitIsRefusedBeforeAnyNarIsFetched() throws {
         let cache = try Cache()
         let directory = StoreDirectory(cache.storeDirectory)
