@@ -1,12 +1,13 @@
 import DevenvStore
 import Foundation
 
-/// The paths of a closure being substituted, worked off by several threads at once. A path's
-/// narinfo is asked for as soon as a referrer names it; a path whose whole closure is known to
-/// come from the caches (or to be valid already) is `complete`, and its NAR is unpacked, the
-/// largest first, while the narinfos of other paths are still being asked for; once unpacked, a
-/// path becomes valid when its references are. A path that cannot be had fails the paths that
-/// refer to it, before any of their NARs is fetched.
+/// The paths of a closure being substituted, worked off by several threads at once. The
+/// narinfos are asked for a level of references at a time (so a path's depth is its shortest
+/// distance from the root); a path whose whole closure is known to come from the caches (or to be
+/// valid already) is `complete`, and its NAR is unpacked, the largest first, while the narinfos
+/// of other paths are still being asked for; once unpacked, a path becomes valid when its
+/// references are. A path that cannot be had fails the paths that refer to it, before any of
+/// their NARs is fetched.
 final class ClosureGraph: @unchecked Sendable {
     enum Task {
         case ask(StorePath, depth: Int)
@@ -16,9 +17,12 @@ final class ClosureGraph: @unchecked Sendable {
     /// The path whose closure this is.
     let root: StorePath
     private let condition = NSCondition()
-    /// Paths to ask for, in the order named (a level of references before the next), and how deep.
-    private var asks: [(path: StorePath, depth: Int)]
-    private var nextAsk = 0
+    /// The level of references being asked for (`depth` from the root), how many of it are
+    /// taken, and the next level, asked for once all of this one is answered.
+    private var level: [StorePath]
+    private var taken = 0
+    private var nextLevel: [StorePath] = []
+    private var depth = 0
     private var seen: Set<StorePath>
     private var sources: [StorePath: Substituter.Source] = [:]
     /// Of each path with a source: its references not complete yet, and those not valid yet.
@@ -27,7 +31,8 @@ final class ClosureGraph: @unchecked Sendable {
     private var referrers: [StorePath: [StorePath]] = [:]
     private var complete: Set<StorePath> = []
     private var valid: Set<StorePath> = []
-    /// Complete paths whose NAR is not taken yet.
+    /// Complete paths whose NAR is not taken yet, the largest last (failed ones are dropped as
+    /// they come up).
     private var ready: [StorePath] = []
     private var unpacked: [StorePath: Substituter.Staged] = [:]
     private(set) var failed: Set<StorePath> = []
@@ -41,7 +46,7 @@ final class ClosureGraph: @unchecked Sendable {
 
     init(root: StorePath, unpackersWhileAsking: Int) {
         self.root = root
-        asks = [(root, 0)]
+        level = [root]
         seen = [root]
         self.unpackersWhileAsking = max(1, unpackersWhileAsking)
     }
@@ -61,46 +66,61 @@ final class ClosureGraph: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         while true {
-            let asksLeft = nextAsk < asks.count
-            if !stopped, !ready.isEmpty, unpacking < unpackersWhileAsking || !asksLeft {
-                let largest = ready.indices.max {
-                    (size(of: ready[$0]), ready[$0].baseName) < (size(of: ready[$1]), ready[$1].baseName)
-                }!
-                let path = ready.remove(at: largest)
+            while let last = ready.last, failed.contains(last) { ready.removeLast() }
+            if taken == level.count, asking == 0, !nextLevel.isEmpty {
+                (level, nextLevel, taken) = (nextLevel, [], 0)
+                depth += 1
+            }
+            let asksLeft = taken < level.count
+            if !stopped, let path = ready.last, unpacking < unpackersWhileAsking || !asksLeft {
+                ready.removeLast()
                 unpacking += 1
                 return .unpack(path, sources[path]!)
             }
             if !stopped, asksLeft {
-                nextAsk += 1
+                taken += 1
                 asking += 1
-                return .ask(asks[nextAsk - 1].path, depth: asks[nextAsk - 1].depth)
+                return .ask(level[taken - 1], depth: depth)
             }
             if asking == 0 && unpacking == 0 { return nil }
             condition.wait()
         }
     }
 
-    private func size(of path: StorePath) -> UInt64 { sources[path]!.info.narSize }
+    /// Where `path` goes in `ready`: after every smaller one.
+    private func readyIndex(of path: StorePath) -> Int {
+        let key = (sources[path]!.info.narSize, path.baseName)
+        var (low, high) = (0, ready.count)
+        while low < high {
+            let middle = (low + high) / 2
+            if (sources[ready[middle]]!.info.narSize, ready[middle].baseName) < key {
+                low = middle + 1
+            } else {
+                high = middle
+            }
+        }
+        return low
+    }
 
-    /// An asked-for path has `source`; its references not seen yet are to be asked for. Returns what
-    /// to say: a reference known not to be had fails it.
-    func found(_ path: StorePath, _ source: Substituter.Source, depth: Int) -> [String] {
+    /// An asked-for path has `source`; its references not seen yet are to be asked for in the next
+    /// level. Returns what to say: a reference known not to be had fails it (and none of its
+    /// references is asked for then).
+    func found(_ path: StorePath, _ source: Substituter.Source) -> [String] {
         locked {
             asking -= 1
             sources[path] = source
+            let references = Set(source.references.filter { $0 != path && !valid.contains($0) })
+            if let lacking = references.filter(failed.contains).min(by: { $0.baseName < $1.baseName }) {
+                return fail(path, because: lacking, saying: !stopped)
+            }
             var open: Set<StorePath> = []
-            var notValid: Set<StorePath> = []
-            for reference in source.references where reference != path && !valid.contains(reference) {
-                if failed.contains(reference) {
-                    return fail(path, because: reference)
-                }
+            for reference in references {
                 referrers[reference, default: []].append(path)
-                notValid.insert(reference)
                 if !complete.contains(reference) { open.insert(reference) }
-                if seen.insert(reference).inserted { asks.append((reference, depth + 1)) }
+                if seen.insert(reference).inserted { nextLevel.append(reference) }
             }
             incomplete[path] = open
-            waitingFor[path] = notValid
+            waitingFor[path] = references
             if open.isEmpty { completed(path) }
             return []
         }
@@ -115,11 +135,12 @@ final class ClosureGraph: @unchecked Sendable {
         }
     }
 
-    /// An asked-for path cannot be had: what refers to it fails too. Returns what to say.
-    func cannotHave(_ path: StorePath) -> [String] {
+    /// An asked-for path cannot be had: what refers to it fails too. Returns what to say (with
+    /// `saying`, unless stopped).
+    func cannotHave(_ path: StorePath, saying: Bool = true) -> [String] {
         locked {
             asking -= 1
-            return fail(path, because: nil)
+            return fail(path, because: nil, saying: saying && !stopped)
         }
     }
 
@@ -171,7 +192,7 @@ final class ClosureGraph: @unchecked Sendable {
         var done = [path]
         while let path = done.popLast() {
             guard complete.insert(path).inserted else { continue }
-            if sources[path] != nil && !valid.contains(path) { ready.append(path) }
+            if sources[path] != nil && !valid.contains(path) { ready.insert(path, at: readyIndex(of: path)) }
             for referrer in referrers[path] ?? [] where !failed.contains(referrer) {
                 if incomplete[referrer]?.remove(path) != nil, incomplete[referrer]!.isEmpty { done.append(referrer) }
             }
@@ -202,7 +223,6 @@ final class ClosureGraph: @unchecked Sendable {
                 said.append("\(source.source): its reference \(reference.baseName) cannot be substituted")
             }
             unpacked[path] = nil
-            ready.removeAll { $0 == path }
             failing += (referrers[path] ?? []).map { ($0, path) }
         }
         return said

@@ -70,8 +70,8 @@ public final class Substituter: @unchecked Sendable {
                         try ask(path, depth: depth, renaming: renaming, graph: graph)
                     } catch {
                         thrown.keep(error)
-                        _ = graph.cannotHave(path)
                         graph.stop()
+                        _ = graph.cannotHave(path, saying: false)
                     }
                 case .unpack(let path, let source):
                     unpack(path, from: source, renaming: renaming, graph: graph)
@@ -82,7 +82,9 @@ public final class Substituter: @unchecked Sendable {
         if let error = thrown.error { throw error }
         let cycle = graph.waiting()
         for (_, source) in cycle { record("\(source.source): its references form a cycle") }
-        locked { failed.formUnion(graph.failed.union(cycle.map(\.0))) }
+        // A closure refused for its depth says nothing of its paths: each may still come as part
+        // of another.
+        if !graph.stopped { locked { failed.formUnion(graph.failed.union(cycle.map(\.0))) } }
         return try store.isValid(path)
     }
 
@@ -92,12 +94,13 @@ public final class Substituter: @unchecked Sendable {
         if try store.isValid(path) {
             graph.alreadyValid(path)
         } else if depth >= Substituter.maximumDepth {
-            // Refused whole: no NAR of it is fetched (none is complete until the deepest is).
-            _ = graph.cannotHave(path)
+            // Nothing more is asked for, and no NAR of a path that leads here is fetched (none is
+            // complete before this one is).
             graph.stop()
+            _ = graph.cannotHave(path)
             record("\(store.directory.fullPath(of: graph.root)): references deeper than \(Substituter.maximumDepth)")
         } else if !locked({ failed.contains(path) }), let source = try source(of: path, renaming: renaming) {
-            for problem in graph.found(path, source, depth: depth) { record(problem) }
+            for problem in graph.found(path, source) { record(problem) }
         } else {
             for problem in graph.cannotHave(path) { record(problem) }
         }

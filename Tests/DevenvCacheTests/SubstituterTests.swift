@@ -149,11 +149,11 @@ struct SubstituterTests {
         #expect(try store.validPaths().isEmpty)
     }
 
-    @Test func aChainOfReferencesDeeperThanTheLimitIsRefusedBeforeAnyNarIsFetched() throws {
-        let cache = try Cache()
+    /// Signed narinfos of paths each referring to the next, one more than the depth limit long,
+    /// the first also referring to those `shortcuts` name; their NARs do not exist, so asking for
+    /// any would say so.
+    func chain(in cache: Cache, shortcuts: [Int] = []) throws -> [StorePath] {
         let directory = StoreDirectory(cache.storeDirectory)
-        // Signed narinfos of paths each referring to the next, one more than the limit deep; their
-        // NARs do not exist, so asking for any would say so.
         let chain = try (0...Substituter.maximumDepth).map { index in
             try StorePath(hashPart: String(format: "%032d", index), name: "link\(index)")
         }
@@ -161,19 +161,42 @@ struct SubstituterTests {
             var info = NarInfo(
                 storePath: path, url: "nar/missing\(index).nar", compression: "none", fileHash: nil, fileSize: nil,
                 narHash: Hash(algorithm: .sha256, bytes: Array(repeating: 0, count: 32)), narSize: 8,
-                references: index < chain.count - 1 ? [chain[index + 1]] : [])
+                references: (index < chain.count - 1 ? [chain[index + 1]] : [])
+                    + (index == 0 ? shortcuts.map { chain[$0] } : []))
             try info.sign(with: cache.key, storeDirectory: directory)
             try info.text(storeDirectory: directory).write(
                 toFile: cache.dir("cache/\(path.hashPart).narinfo"), atomically: true, encoding: .utf8)
         }
+        return chain
+    }
+
+    @Test func aChainOfReferencesDeeperThanTheLimitIsRefusedBeforeAnyNarIsFetched() throws {
+        let cache = try Cache()
+        let chain = try chain(in: cache)
         let store = try cache.store()
         let substituter = try cache.substituter(store)
         #expect(try !substituter.substitute(chain[0]))
         #expect(
             substituter.problems == [
-                "\(directory.fullPath(of: chain[0])): references deeper than \(Substituter.maximumDepth)"
+                "\(store.directory.fullPath(of: chain[0])): references deeper than \(Substituter.maximumDepth)"
             ])
         #expect(try store.validPaths().isEmpty)
+        // Its paths are not taken for unavailable: asked for alone, one is asked for anew (its NAR,
+        // which does not exist, is fetched).
+        #expect(try !substituter.substitute(chain[200]))
+        #expect(
+            substituter.problems.dropFirst().contains { $0.hasSuffix(".nar is missing") }, "\(substituter.problems)")
+    }
+
+    @Test func aPathsDepthIsItsShortestDistanceFromTheRoot() throws {
+        let cache = try Cache()
+        // The last link is also a reference of the first: one level down, not past the limit.
+        let chain = try chain(in: cache, shortcuts: [Substituter.maximumDepth])
+        let store = try cache.store()
+        let substituter = try cache.substituter(store)
+        #expect(try !substituter.substitute(chain[0]))
+        #expect(!substituter.problems.contains { $0.contains("deeper than") }, "\(substituter.problems)")
+        #expect(substituter.problems.contains { $0.contains("missing256.nar") }, "\(substituter.problems)")
     }
 
     @Test(arguments: [false, true])
