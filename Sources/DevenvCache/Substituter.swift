@@ -53,10 +53,10 @@ public final class Substituter: @unchecked Sendable {
     public typealias Counterparts = (StoreDirectory) throws -> [StorePath: StorePath]
 
     /// Whether `path` is valid once it has been asked for: already, or substituted with its closure.
-    /// The closure's narinfos are asked for side by side, a referrer's before its references'; a
-    /// path whose whole closure is known to be had has its NAR unpacked (the largest first) while
-    /// the others' narinfos are still coming, and becomes valid once its references are. A path
-    /// some reference of which no cache gives is refused before its NAR is fetched.
+    /// The closure's narinfos are asked for side by side, a level of references at a time; a path
+    /// whose whole closure is known to be had has its NAR unpacked (the largest first) while the
+    /// others' narinfos are still coming, and becomes valid once its references are. A path some
+    /// reference of which no cache gives is refused before its NAR is fetched.
     public func substitute(_ path: StorePath, counterparts: Counterparts? = nil) throws -> Bool {
         if try store.isValid(path) { return true }
         let renaming = counterparts.map(Renaming.init)
