@@ -143,14 +143,3 @@ private final class Narinfos: @unchecked Sendable {
 
     func set(_ index: Int, _ text: String) { lock.withLock { texts[index] = text } }
 }
-
-/// The errors of parallel work, the first one kept.
-private final class Failures: @unchecked Sendable {
-    private let lock = NSLock()
-    private var errors: [any Error] = []
-
-    var any: Bool { lock.withLock { !errors.isEmpty } }
-    var first: (any Error)? { lock.withLock { errors.first } }
-
-    func record(_ error: any Error) { lock.withLock { errors.append(error) } }
-}

@@ -87,13 +87,14 @@ final class ClosureGraph: @unchecked Sendable {
         }
     }
 
-    /// Where `path` goes in `ready`: after every smaller one.
+    /// Where `path` goes in `ready`: after every smaller one (ties by name).
     private func readyIndex(of path: StorePath) -> Int {
-        let key = (sources[path]!.info.narSize, path.baseName)
+        func size(_ path: StorePath) -> (UInt64, String) { (sources[path]!.info.narSize, path.baseName) }
+        let key = size(path)
         var (low, high) = (0, ready.count)
         while low < high {
             let middle = (low + high) / 2
-            if (sources[ready[middle]]!.info.narSize, ready[middle].baseName) < key {
+            if size(ready[middle]) < key {
                 low = middle + 1
             } else {
                 high = middle

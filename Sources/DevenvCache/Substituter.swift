@@ -61,7 +61,8 @@ public final class Substituter: @unchecked Sendable {
         if try store.isValid(path) { return true }
         let renaming = counterparts.map(Renaming.init)
         let graph = ClosureGraph(root: path, unpackersWhileAsking: ProcessInfo.processInfo.activeProcessorCount)
-        let thrown = Thrown()
+        // Failures that are not one path's fault.
+        let failures = Failures()
         Threads.run(Substituter.sideBySide) { [self] _ in
             while let task = graph.next() {
                 switch task {
@@ -69,7 +70,7 @@ public final class Substituter: @unchecked Sendable {
                     do {
                         try ask(path, depth: depth, renaming: renaming, graph: graph)
                     } catch {
-                        thrown.keep(error)
+                        failures.record(error)
                         graph.stop()
                         _ = graph.cannotHave(path, saying: false)
                     }
@@ -79,7 +80,7 @@ public final class Substituter: @unchecked Sendable {
                 }
             }
         }
-        if let error = thrown.error { throw error }
+        if let error = failures.first { throw error }
         let cycle = graph.waiting()
         for (_, source) in cycle { record("\(source.source): its references form a cycle") }
         // A closure refused for its depth says nothing of its paths: each may still come as part
@@ -104,14 +105,6 @@ public final class Substituter: @unchecked Sendable {
         } else {
             for problem in graph.cannotHave(path) { record(problem) }
         }
-    }
-
-    /// The first failure of a thread that is not one path's fault.
-    private final class Thrown: @unchecked Sendable {
-        private let lock = NSLock()
-        private(set) var error: (any Error)?
-
-        func keep(_ error: any Error) { lock.withLock { if self.error == nil { self.error = error } } }
     }
 
     /// Where a path comes from: a cache's narinfo for it, verified, with its references named in

@@ -44,11 +44,14 @@ public struct Generations: Sendable {
 
     public func all() -> [Generation] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return names.filter { $0.hasSuffix(".json") }.compactMap { name in
-            FileManager.default.contents(atPath: directory + "/" + name).flatMap {
-                try? JSONDecoder().decode(Generation.self, from: $0)
-            }
-        }.sorted { $0.number < $1.number }
+        return names.filter { $0.hasSuffix(".json") }.compactMap(read).sorted { $0.number < $1.number }
+    }
+
+    /// The generation in the file `name` of the directory, if it holds one.
+    private func read(_ name: String) -> Generation? {
+        FileManager.default.contents(atPath: directory + "/" + name).flatMap {
+            try? JSONDecoder().decode(Generation.self, from: $0)
+        }
     }
 
     public var currentNumber: Int? {
@@ -60,9 +63,7 @@ public struct Generations: Sendable {
     /// The current generation, read alone: a project may have hundreds, and this is asked each
     /// time its environment is realized.
     public func current() -> Generation? {
-        guard let number = currentNumber,
-            let data = FileManager.default.contents(atPath: "\(directory)/\(number).json"),
-            let generation = try? JSONDecoder().decode(Generation.self, from: data), generation.number == number
+        guard let number = currentNumber, let generation = read("\(number).json"), generation.number == number
         else { return nil }
         return generation
     }
