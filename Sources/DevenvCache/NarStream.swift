@@ -1,6 +1,7 @@
 import DevenvBasics
 import DevenvFetch
 import DevenvStore
+import Foundation
 import Glibc
 
 /// The NAR of a narinfo, read decompressed from its file a buffer at a time and hashed as it is
@@ -23,9 +24,17 @@ final class NarStream {
         } else {
             // A file that does not decompress is this NAR's fault, not the cache's being down.
             let decompressor = try NarStream.blamingTheNar(source) {
-                info.compression == "zstd"
-                    ? try ZstdReader(descriptor: file.fd, name: file.name).read(into:)
-                    : try Decompressor(descriptor: file.fd, name: file.name).read(into:)
+                () throws -> (UnsafeMutableRawBufferPointer) throws -> Int in
+                if info.compression != "zstd" {
+                    return try Decompressor(descriptor: file.fd, name: file.name).read(into:)
+                }
+                if info.narSize < NarReader.smallSize {
+                    return try ZstdReader(descriptor: file.fd, name: file.name).read(into:)
+                }
+                // Frames are decompressed on threads of their own, which read the file as it comes.
+                return ZstdFrameReader(
+                    name: file.name, threads: ProcessInfo.processInfo.activeProcessorCount, source: file.readSome(into:)
+                ).read(into:)
             }
             let decompress = { buffer in
                 try withExtendedLifetime(file) {
@@ -33,8 +42,10 @@ final class NarStream {
                 }
             }
             // Decompressing takes about as long as unpacking what it gives: on a thread of its
-            // own, which keeps the file open for as long as it may read it.
-            read = info.narSize < NarReader.smallSize ? decompress : ReadAhead(decompress).read(into:)
+            // own (zstd's frames have theirs), which keeps the file open for as long as it may read it.
+            read =
+                info.narSize < NarReader.smallSize || info.compression == "zstd"
+                ? decompress : ReadAhead(decompress).read(into:)
         }
         // Hashed by the thread that reads the NAR, as it reads it: the bytes are in its cache then.
         digest = NarDigest(info.narHash.algorithm, limit: info.narSize, source: source)
@@ -127,5 +138,10 @@ final class FileReader: @unchecked Sendable {
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         try SystemCall.readFully(fd, buffer, "cannot read '\(name)'")
+    }
+
+    /// What one read gives: what a socket has so far.
+    func readSome(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        try SystemCall.retrying("cannot read '\(name)'") { Glibc.read(fd, buffer.baseAddress, buffer.count) }
     }
 }

@@ -22,22 +22,51 @@ public final class Compressor: NarSink {
         }
     }
 
+    /// zstd's frames, written to a descriptor (closed at the end when it is the file's).
+    private let frames: ZstdFrameWriter?
+    private let file: Int32?
+    /// libarchive's filter for the other methods.
     private let writer: OpaquePointer?
     private let entry: OpaquePointer?
     private let target: String
 
     /// Starts the new file `target`, compressed with `method` by `threads` threads.
     public convenience init(to target: String, with method: Method, threads: Int = 1) throws {
-        try self.init(named: target, with: method, threads: threads) { archive_write_open_filename($0, target) }
+        if method == .zstd {
+            let fd = try SystemCall.retrying("cannot create '\(target)'") {
+                open(target, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o666)
+            }
+            self.init(named: target, framesTo: fd, closing: true, threads: threads)
+        } else {
+            try self.init(named: target, with: method, threads: threads) { archive_write_open_filename($0, target) }
+        }
     }
 
     /// Compresses into the open descriptor `fd` (a connection), which stays open.
     public convenience init(toDescriptor fd: Int32, with method: Method, threads: Int = 1) throws {
-        try self.init(named: "the connection", with: method, threads: threads) { archive_write_open_fd($0, fd) }
+        if method == .zstd {
+            self.init(named: "the connection", framesTo: fd, closing: false, threads: threads)
+        } else {
+            try self.init(named: "the connection", with: method, threads: threads) { archive_write_open_fd($0, fd) }
+        }
+    }
+
+    /// zstd as independent frames (`ZstdFrameWriter`), which a substituter decompresses on
+    /// several threads.
+    private init(named target: String, framesTo fd: Int32, closing: Bool, threads: Int) {
+        self.target = target
+        frames = ZstdFrameWriter(threads: threads) { bytes in
+            try SystemCall.writeAll(fd, bytes, "cannot write '\(target)'")
+        }
+        file = closing ? fd : nil
+        writer = nil
+        entry = nil
     }
 
     private init(named target: String, with method: Method, threads: Int, open: (OpaquePointer?) -> Int32) throws {
         self.target = target
+        frames = nil
+        file = nil
         writer = archive_write_new()
         entry = archive_entry_new()
         let filter =
@@ -60,17 +89,20 @@ public final class Compressor: NarSink {
     }
 
     deinit {
+        if let file { close(file) }
         archive_entry_free(entry)
         archive_write_free(writer)
     }
 
     public func consume(_ chunk: UnsafeRawBufferPointer) throws {
         guard chunk.count > 0 else { return }
+        if let frames { return try frames.consume(chunk) }
         guard archive_write_data(writer, chunk.baseAddress, chunk.count) == chunk.count else { throw failure("write") }
     }
 
     /// Ends the stream and the file.
     public func finish() throws {
+        if let frames { return try frames.finish() }
         guard archive_write_close(writer) == ARCHIVE_OK else { throw failure("finish") }
     }
 

@@ -59,7 +59,7 @@ public final class ZstdReader {
 }
 
 /// A decompression context and an input buffer, kept for the next stream once one is done.
-private final class ZstdDecoder: @unchecked Sendable {
+final class ZstdDecoder: @unchecked Sendable {
     let context: OpaquePointer
     let buffer: UnsafeMutableRawBufferPointer
 

@@ -392,9 +392,12 @@ struct CacheCommandTests {
         #expect(try other("cache", "push", "--to", server.url("other"), "--key", dir("sk"), app).status == 1)
     }
 
-    /// A package `app` printing `word`, built in a home whose store is `dir/store`, and a key
-    /// pair named `key` in `dir/sk` and `dir/pk`.
-    static func builtApp(in dir: TemporaryDirectory, printing word: String, key: String) throws -> (DevenvCLI, String) {
+    /// A package `app` printing `word` (`bulky`: with 7 MB of numbers beside it, a NAR of two zstd
+    /// frames), built in a home whose store is `dir/store`, and a key pair named `key` in `dir/sk`
+    /// and `dir/pk`.
+    static func builtApp(
+        in dir: TemporaryDirectory, printing word: String, key: String, bulky: Bool = false
+    ) throws -> (DevenvCLI, String) {
         try dir.sh("mkdir set")
         try """
         [app]
@@ -403,7 +406,7 @@ struct CacheCommandTests {
         homepage = "h"
         license = "l"
         origin = "o"
-        script = "mkdir -p $out/bin && printf '#!/bin/sh\\\\necho \(word)\\\\n' > $out/bin/app && chmod +x $out/bin/app"
+        script = "mkdir -p $out/bin && printf '#!/bin/sh\\\\necho \(word)\\\\n' > $out/bin/app && chmod +x $out/bin/app\(bulky ? " && seq 1 1000000 > $out/numbers" : "")"
         """.write(toFile: dir("set/set.toml"), atomically: true, encoding: .utf8)
         let devenv = DevenvCLI(home: dir("home"), environment: ["CI": "true", "DEVENV_STORE_DIR": dir("store")])
         let app = try devenv("build", "--packages", dir("set"), "app").output
@@ -413,7 +416,7 @@ struct CacheCommandTests {
 
     @Test func nixVerifiesAndCopiesWhatDevenvPushes() throws {
         let dir = try TemporaryDirectory("cache-nix")
-        let (devenv, app) = try Self.builtApp(in: dir, printing: "app", key: "t-1")
+        let (devenv, app) = try Self.builtApp(in: dir, printing: "app", key: "t-1", bulky: true)
         #expect(try devenv("cache", "push", "--to", "file://" + dir("cache"), "--key", dir("sk"), app).status == 0)
         let publicKey = try String(contentsOfFile: dir("pk"), encoding: .utf8)
         func nix(_ arguments: [String]) throws -> CommandResult {
@@ -432,6 +435,8 @@ struct CacheCommandTests {
             contentsOfFile: dir("cache/\(URL(fileURLWithPath: app).lastPathComponent.prefix(32)).narinfo"),
             encoding: .utf8)
         #expect(narinfo.contains(".nar.zst\nCompression: zstd\n"), "\(narinfo)")
+        // In frames that Nix reads as one stream.
+        #expect(try dir.sh("zstd -lv cache/nar/*.nar.zst").contains("# Zstandard Frames: 2"))
         for compression in ["xz", "none"] {
             #expect(
                 try devenv(

@@ -281,6 +281,49 @@ struct SubstituterTests {
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: store.directory.path + "/.tmp")) ?? []).isEmpty)
     }
 
+    /// A NAR that `cache push` wrote in several zstd frames (a large one) is decompressed frame by
+    /// frame side by side, from a file and as it downloads, and whole again after a download that
+    /// breaks off half way; a NAR with a frame changed is refused, with nothing stored.
+    @Test(arguments: [false, true])
+    func aNarOfSeveralFramesIsSubstitutedAndOneChangedIsRefused(overHTTP: Bool) throws {
+        let dir = try TemporaryDirectory("substitute-frames")
+        let key = try SigningKey.generate(name: "test-1")
+        let first = try Store(location: StoreLocation(home: dir("home1"), storeDirectory: dir("store")))
+        try dir.sh("mkdir -p src && seq 1 2000000 > src/numbers && head -c 3000000 /dev/urandom > src/noise")
+        let path = try first.add(dir("src"), name: "large")
+        try BinaryCache(url: "file://" + dir("cache")).push([path], from: first, signedWith: [key])
+        try dir.sh("chmod -R u+w store home1 && rm -rf store home1")
+        let listing = try dir.sh("zstd -lv cache/nar/*.nar.zst")
+        #expect(listing.contains("# Zstandard Frames: 5"), "\(listing)")
+        let server = overHTTP ? try HTTPServer(root: dir("cache")) : nil
+        if overHTTP { try dir.sh("sed -i 's|^URL: |URL: cut/1/|' cache/\(path.hashPart).narinfo") }
+        func substituting(into home: String) throws -> (Substituter, Store) {
+            let store = try Store(location: StoreLocation(home: dir(home), storeDirectory: dir("store")))
+            let cache = try BinaryCache(url: server?.url("") ?? "file://" + dir("cache"))
+            return (Substituter(store: store, caches: [cache], trusted: [key.publicKey]), store)
+        }
+        let (substituter, _) = try substituting(into: "home2")
+        #expect(try substituter.substitute(path), "\(substituter.problems)")
+        #expect(substituter.problems.isEmpty, "\(substituter.problems)")
+        let full = dir("store/" + path.baseName)
+        #expect(try dir.sh("cmp src/numbers \(full)/numbers && cmp src/noise \(full)/noise && echo same") == "same")
+        if let server {
+            let nar = try #require(try server.requests().first { $0.path.hasPrefix("/cut/") }?.path)
+            #expect(try server.requests().filter { $0.path == nar }.count == 2)
+        }
+
+        try dir.sh(
+            """
+            chmod -R u+w store && rm -rf store
+            nar=$(ls cache/nar/*.nar.zst); chmod u+w $nar
+            printf 'X' | dd of=$nar bs=1 seek=$(( $(stat -c %s $nar) / 2 )) conv=notrunc status=none
+            """)
+        let (refusing, store) = try substituting(into: "home3")
+        #expect(try !refusing.substitute(path))
+        #expect(!refusing.problems.isEmpty)
+        #expect(try store.validPaths().isEmpty)
+    }
+
     @Test(arguments: ["none", "xz"])
     func aNarWhoseDownloadBreaksOffIsDownloadedAgainWhole(_ compression: String) throws {
         let cache = try Cache(compression: compression, served: true)

@@ -6,42 +6,55 @@ import Testing
 
 @testable import DevenvFetch
 
-/// Reading zstd streams that the zstd program wrote, compared with what it compressed.
+/// Reading zstd streams that the zstd program wrote, compared with what it compressed: a frame at
+/// a time (`ZstdReader`) and frames side by side (`ZstdFrameReader`).
 struct ZstdReaderTests {
-    /// Everything `file` decompresses to, read `size` bytes at a time at most.
-    func decompressed(_ file: String, by size: Int) throws -> Data {
+    /// Everything `file` decompresses to, read `size` bytes at a time at most, by `ZstdFrameReader`
+    /// when `inFrames`.
+    func decompressed(_ file: String, by size: Int, inFrames: Bool) throws -> Data {
         let fd = open(file, O_RDONLY | O_CLOEXEC)
         defer { close(fd) }
-        let reader = try ZstdReader(descriptor: fd, name: file)
+        let read =
+            inFrames
+            // Reads of at most 100 000 bytes: frames arrive in pieces, as from a socket.
+            ? ZstdFrameReader(name: file, threads: 3) { buffer in
+                Glibc.read(fd, buffer.baseAddress, min(buffer.count, 100_000))
+            }.read(into:)
+            : try ZstdReader(descriptor: fd, name: file).read(into:)
         var result = Data()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
         defer { buffer.deallocate() }
-        while case let n = try reader.read(into: buffer), n > 0 {
+        while case let n = try read(buffer), n > 0 {
             result.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[..<n]))
         }
         return result
     }
 
-    @Test func framesOneAfterAnotherAndSkippableOnesReadAsTheirContents() throws {
+    @Test(arguments: [false, true])
+    func framesOneAfterAnotherAndSkippableOnesReadAsTheirContents(inFrames: Bool) throws {
         let dir = try TemporaryDirectory("zstd")
         // Larger than a window and than the input buffer; a skippable frame (magic 0x184D2A50,
-        // 4 bytes of content) between two frames, as pzstd writes them.
+        // 4 bytes of content) between two frames, as pzstd writes them; a frame larger than
+        // ZstdFrameReader decompresses whole, and one that does not say its size (from a pipe).
         try dir.sh(
             """
-            head -c 3000000 /dev/urandom > a; seq 1 400000 > b; cat a b a > all
-            zstd -q -3 a -o a.zst; zstd -q -19 b -o b.zst
+            head -c 3000000 /dev/urandom > a; seq 1 400000 > b; seq 1 2000000 > c; cat a b a c b > all
+            zstd -q -3 a -o a.zst; zstd -q -19 b -o b.zst; zstd -q c -o c.zst; zstd -q < b > b.piped.zst
             printf '\\120\\052\\115\\030\\004\\000\\000\\000skip' > skippable
-            cat a.zst b.zst skippable a.zst > all.zst
+            cat a.zst b.zst skippable a.zst c.zst b.piped.zst > all.zst
             """)
         let expected = try Data(contentsOf: URL(fileURLWithPath: dir("all")))
         for size in [1000, 1 << 16, 4 << 20] {
-            #expect(try decompressed(dir("all.zst"), by: size) == expected, "read by \(size)")
+            #expect(try decompressed(dir("all.zst"), by: size, inFrames: inFrames) == expected, "read by \(size)")
         }
         // A second stream after the first is done (its decoder used again) reads the same.
-        #expect(try decompressed(dir("b.zst"), by: 1 << 16) == Data(contentsOf: URL(fileURLWithPath: dir("b"))))
+        #expect(
+            try decompressed(dir("b.zst"), by: 1 << 16, inFrames: inFrames)
+                == Data(contentsOf: URL(fileURLWithPath: dir("b"))))
     }
 
-    @Test func aTruncatedEmptyOrForeignStreamIsAnError() throws {
+    @Test(arguments: [false, true])
+    func aTruncatedEmptyOrForeignStreamIsAnError(inFrames: Bool) throws {
         let dir = try TemporaryDirectory("zstd")
         try dir.sh(
             """
@@ -53,8 +66,69 @@ struct ZstdReaderTests {
             ("b.xz", "Unknown frame descriptor"), ("trailing.zst", "Unknown frame descriptor"),
         ] {
             #expect(throws: FetchError("cannot decompress '\(dir(file))': \(message)")) {
-                try decompressed(dir(file), by: 1 << 16)
+                try decompressed(dir(file), by: 1 << 16, inFrames: inFrames)
             }
         }
+    }
+
+    /// A hostile frame whose header gives another size than it decompresses to is refused,
+    /// whichever side it errs on, and the frames after it are not read as if it were right.
+    @Test func aFrameThatLiesAboutItsSizeIsAnError() throws {
+        let dir = try TemporaryDirectory("zstd")
+        try dir.sh(
+            """
+            seq 1 300000 > b; zstd -q b -o b.zst
+            python3 - <<'PY'
+            data = open("b.zst", "rb").read()
+            fhd = data[4]
+            assert fhd >> 6 == 2, "a 4-byte content size"
+            at = 5 + (0 if fhd & 0x20 else 1) + [0, 1, 2, 4][fhd & 3]
+            size = int.from_bytes(data[at:at + 4], "little")
+            for name, wrong in (("more.zst", size + 1), ("less.zst", size - 1)):
+                open(name, "wb").write(data[:at] + wrong.to_bytes(4, "little") + data[at + 4:] + data)
+            PY
+            """)
+        for file in ["more.zst", "less.zst"] {
+            let error = #expect(throws: FetchError.self) {
+                try decompressed(dir(file), by: 1 << 16, inFrames: true)
+            }
+            #expect("\(error.map { "\($0)" } ?? "")".hasPrefix("cannot decompress '\(dir(file))': "))
+        }
+    }
+
+    /// What `Compressor` writes with zstd: frames of 4 MiB that each say their size, the same
+    /// bytes whatever the threads, read back by the zstd program and by both readers.
+    @Test func compressedZstdIsFramesThatSayTheirSize() throws {
+        let dir = try TemporaryDirectory("zstd")
+        try dir.sh("head -c 4000000 /dev/urandom > a; seq 1 1000000 > b; cat a b > all")
+        let input = try Data(contentsOf: URL(fileURLWithPath: dir("all")))
+        for threads in [1, 3] {
+            let compressor = try Compressor(to: dir("all.\(threads).zst"), with: .zstd, threads: threads)
+            // In uneven pieces, as a NAR is dumped.
+            let pieces = [1, 70_000, 3 << 20, 5 << 20]
+            var offset = 0
+            var turn = 0
+            while offset < input.count {
+                let n = min(pieces[turn % pieces.count], input.count - offset)
+                try input[offset..<offset + n].withUnsafeBytes { try compressor.consume($0) }
+                offset += n
+                turn += 1
+            }
+            try compressor.finish()
+        }
+        #expect(
+            try Data(contentsOf: URL(fileURLWithPath: dir("all.1.zst")))
+                == Data(contentsOf: URL(fileURLWithPath: dir("all.3.zst"))))
+        let listing = try dir.sh("zstd -lv all.1.zst; zstd -dc all.1.zst | cmp - all && echo same")
+        #expect(listing.contains("# Zstandard Frames: 3"))
+        #expect(listing.contains("Decompressed Size: "))
+        #expect(listing.contains("same"))
+        for inFrames in [false, true] {
+            #expect(try decompressed(dir("all.1.zst"), by: 1 << 16, inFrames: inFrames) == input)
+        }
+        // Nothing in is one empty frame.
+        let empty = try Compressor(to: dir("empty.zst"), with: .zstd)
+        try empty.finish()
+        #expect(try decompressed(dir("empty.zst"), by: 1 << 16, inFrames: true).isEmpty)
     }
 }

@@ -1,0 +1,165 @@
+import CZstd
+import DevenvBasics
+import Foundation
+
+/// A zstd stream read decompressed, its frames decompressed side by side on several threads: a
+/// stream `ZstdFrameWriter` wrote (what `devenv cache push` puts in a cache) decompresses about as
+/// many times faster as there are cores, which is most of the time a large NAR takes to
+/// substitute. A frame whose header does not give its size, or gives more than `largestFrame`
+/// (one frame for the whole stream, as Nix writes), is decompressed a piece at a time in its
+/// turn, as `ZstdReader` does; memory stays bounded whatever the stream.
+public final class ZstdFrameReader {
+    /// The largest frame decompressed whole, side by side with others.
+    static let largestFrame = 8 << 20
+    private let work: OrderedWork
+    private var current: PooledBuffer?
+    private var offset = 0
+
+    /// What `source` gives, named `name` in errors. `source` is called on a thread of the
+    /// reader's own, and may give less than the buffer it is given (what a socket has).
+    public init(name: String, threads: Int, source: @escaping (UnsafeMutableRawBufferPointer) throws -> Int) {
+        work = OrderedWork(threads: threads, depth: threads + 2)
+        let splitter = FrameSplitter(name: name, work: work, source: source)
+        Thread.detachNewThread { splitter.run() }
+    }
+
+    /// A reader that stops early stops the threads too.
+    deinit { work.cancel() }
+
+    /// Puts the next decompressed bytes at the start of `buffer`; how many, 0 at the end.
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while current == nil {
+            guard let next = try work.next() else { return 0 }
+            if next.count > 0 { current = next }
+        }
+        let piece = current!
+        let n = min(buffer.count, piece.count - offset)
+        buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: piece.bytes[offset..<offset + n]))
+        offset += n
+        if offset == piece.count {
+            current = nil
+            offset = 0
+        }
+        return n
+    }
+}
+
+/// Cuts the compressed stream into frames and hands each to `work`, on a thread of its own.
+private final class FrameSplitter: @unchecked Sendable {
+    /// A frame header's largest size (`ZSTD_FRAMEHEADERSIZE_MAX`).
+    private static let headerSize = 18
+    private let name: String
+    private let work: OrderedWork
+    private let source: (UnsafeMutableRawBufferPointer) throws -> Int
+    /// The compressed stream read and not yet handed over starts at `start`; room for the
+    /// largest frame decompressed whole, with its block headers.
+    private let input = PooledBuffer(capacity: ZstdFrameReader.largestFrame + (1 << 20))
+    private var start = 0
+    private var atEnd = false
+    private var frames = 0
+
+    init(name: String, work: OrderedWork, source: @escaping (UnsafeMutableRawBufferPointer) throws -> Int) {
+        self.name = name
+        self.work = work
+        self.source = source
+    }
+
+    func run() {
+        do {
+            while !work.isCancelled, try nextFrame() {}
+        } catch {
+            work.add(done: .failure(error))
+        }
+        work.close()
+    }
+
+    private var pending: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: input.bytes[start..<input.count]) }
+
+    /// Reads more of the stream after what is pending; false when there is no room.
+    private func readMore() throws -> Bool {
+        if start > 0 {
+            let kept = input.count - start
+            if kept > 0 { memmove(input.bytes.baseAddress!, input.bytes.baseAddress! + start, kept) }
+            input.count = kept
+            start = 0
+        }
+        guard input.count < input.bytes.count else { return false }
+        let n = try source(UnsafeMutableRawBufferPointer(rebasing: input.bytes[input.count...]))
+        atEnd = n == 0
+        input.count += n
+        return true
+    }
+
+    /// Hands the next frame over; false at the end of the stream.
+    private func nextFrame() throws -> Bool {
+        while pending.count < Self.headerSize && !atEnd { _ = try readMore() }
+        if pending.isEmpty {
+            guard frames > 0 else { throw truncated }
+            return false
+        }
+        frames += 1
+        // Unknown sizes and errors are larger than any frame: decompressed in their turn, which
+        // says what is wrong.
+        let size = ZSTD_getFrameContentSize(pending.baseAddress, pending.count)
+        if size <= UInt64(ZstdFrameReader.largestFrame) {
+            while true {
+                let length = ZSTD_findFrameCompressedSize(pending.baseAddress, pending.count)
+                if ZSTD_isError(length) == 0 {
+                    decompressWhole(length: length, size: Int(size))
+                    return true
+                }
+                guard !atEnd, try readMore() else { break }
+            }
+        }
+        try decompressInTurn()
+        return true
+    }
+
+    private var truncated: FetchError { FetchError("cannot decompress '\(name)': the zstd stream is truncated") }
+
+    /// Hands the frame at `start`, `length` bytes that decompress to `size`, to a thread of `work`.
+    private func decompressWhole(length: Int, size: Int) {
+        let frame = PooledBuffer(capacity: length)
+        frame.bytes.copyMemory(from: UnsafeRawBufferPointer(rebasing: pending[..<length]))
+        frame.count = length
+        start += length
+        work.add { [name] in
+            let output = PooledBuffer(capacity: size)
+            let decoder = try ZstdDecoder.take()
+            defer { ZstdDecoder.give(decoder) }
+            let n = ZSTD_decompressDCtx(
+                decoder.context, output.bytes.baseAddress, size, frame.bytes.baseAddress, length)
+            guard ZSTD_isError(n) == 0 else {
+                throw FetchError("cannot decompress '\(name)': \(String(cString: ZSTD_getErrorName(n)))")
+            }
+            output.count = n
+            return output
+        }
+    }
+
+    /// Decompresses the frame at `start` here, a piece at a time, each handed over in its turn.
+    private func decompressInTurn() throws {
+        let decoder = try ZstdDecoder.take()
+        defer { ZstdDecoder.give(decoder) }
+        var hint = 1
+        while hint != 0 && !work.isCancelled {
+            let piece = PooledBuffer(capacity: 1 << 20)
+            var output = ZSTD_outBuffer(dst: piece.bytes.baseAddress, size: piece.bytes.count, pos: 0)
+            while output.pos < output.size {
+                var from = ZSTD_inBuffer(src: pending.baseAddress, size: pending.count, pos: 0)
+                hint = ZSTD_decompressStream(decoder.context, &output, &from)
+                start += from.pos
+                if ZSTD_isError(hint) != 0 {
+                    throw FetchError("cannot decompress '\(name)': \(String(cString: ZSTD_getErrorName(hint)))")
+                }
+                if hint == 0 { break }
+                if pending.isEmpty {
+                    guard !atEnd else { throw truncated }
+                    _ = try readMore()
+                }
+            }
+            piece.count = output.pos
+            work.add(done: .success(piece))
+        }
+    }
+}
