@@ -23,18 +23,21 @@ final class NarStream {
             read = file.read(into:)
         } else {
             // A file that does not decompress is this NAR's fault, not the cache's being down.
+            // A large NAR's zstd frames are decompressed side by side, on threads of their own
+            // that read the file as it comes; smaller NARs are unpacked side by side instead, and
+            // the memory of several frames in flight for each would be many times the ring's.
+            let inFrames = info.compression == "zstd" && info.narSize >= NarReader.parallelSize
             let decompressor = try NarStream.blamingTheNar(source) {
                 () throws -> (UnsafeMutableRawBufferPointer) throws -> Int in
-                if info.compression != "zstd" {
-                    return try Decompressor(descriptor: file.fd, name: file.name).read(into:)
+                if inFrames {
+                    return ZstdFrameReader(
+                        name: file.name, threads: ProcessInfo.processInfo.activeProcessorCount,
+                        source: file.readSome(into:)
+                    ).read(into:)
                 }
-                if info.narSize < NarReader.smallSize {
-                    return try ZstdReader(descriptor: file.fd, name: file.name).read(into:)
-                }
-                // Frames are decompressed on threads of their own, which read the file as it comes.
-                return ZstdFrameReader(
-                    name: file.name, threads: ProcessInfo.processInfo.activeProcessorCount, source: file.readSome(into:)
-                ).read(into:)
+                return info.compression == "zstd"
+                    ? try ZstdReader(descriptor: file.fd, name: file.name).read(into:)
+                    : try Decompressor(descriptor: file.fd, name: file.name).read(into:)
             }
             let decompress = { buffer in
                 try withExtendedLifetime(file) {
@@ -42,10 +45,8 @@ final class NarStream {
                 }
             }
             // Decompressing takes about as long as unpacking what it gives: on a thread of its
-            // own (zstd's frames have theirs), which keeps the file open for as long as it may read it.
-            read =
-                info.narSize < NarReader.smallSize || info.compression == "zstd"
-                ? decompress : ReadAhead(decompress).read(into:)
+            // own, which keeps the file open for as long as it may read it.
+            read = info.narSize < NarReader.smallSize || inFrames ? decompress : ReadAhead(decompress).read(into:)
         }
         // Hashed by the thread that reads the NAR, as it reads it: the bytes are in its cache then.
         digest = NarDigest(info.narHash.algorithm, limit: info.narSize, source: source)

@@ -18,7 +18,7 @@ public final class ZstdFrameReader {
     /// What `source` gives, named `name` in errors. `source` is called on a thread of the
     /// reader's own, and may give less than the buffer it is given (what a socket has).
     public init(name: String, threads: Int, source: @escaping (UnsafeMutableRawBufferPointer) throws -> Int) {
-        work = OrderedWork(threads: threads, depth: threads + 2)
+        work = OrderedWork(threads: threads, depth: threads + 1)
         let splitter = FrameSplitter(name: name, work: work, source: source)
         Thread.detachNewThread { splitter.run() }
     }
@@ -84,7 +84,9 @@ private final class FrameSplitter: @unchecked Sendable {
             start = 0
         }
         guard input.count < input.bytes.count else { return false }
-        let n = try source(UnsafeMutableRawBufferPointer(rebasing: input.bytes[input.count...]))
+        // A MiB at most: the buffer is touched only as far as frames need it.
+        let room = input.bytes[input.count..<min(input.count + (1 << 20), input.bytes.count)]
+        let n = try source(UnsafeMutableRawBufferPointer(rebasing: room))
         atEnd = n == 0
         input.count += n
         return true
