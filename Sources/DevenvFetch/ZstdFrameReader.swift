@@ -48,6 +48,9 @@ public final class ZstdFrameReader {
 private final class FrameSplitter: @unchecked Sendable {
     /// A frame header's largest size (`ZSTD_FRAMEHEADERSIZE_MAX`).
     private static let headerSize = 18
+    /// Frames this small are decompressed here, one after another into `piece`: a stream of
+    /// many tiny frames costs what decompressing them costs, not a hand-off each.
+    private static let smallFrame = 64 << 10
     private let name: String
     private let work: OrderedWork
     private let source: (UnsafeMutableRawBufferPointer) throws -> Int
@@ -57,6 +60,10 @@ private final class FrameSplitter: @unchecked Sendable {
     private var start = 0
     private var atEnd = false
     private var frames = 0
+    /// What small frames gave, not yet handed over.
+    private var piece: PooledBuffer?
+    /// For the frames decompressed here.
+    private var decoder: ZstdDecoder?
 
     init(name: String, work: OrderedWork, source: @escaping (UnsafeMutableRawBufferPointer) throws -> Int) {
         self.name = name
@@ -66,11 +73,14 @@ private final class FrameSplitter: @unchecked Sendable {
 
     func run() {
         do {
+            decoder = try ZstdDecoder.take()
             while !work.isCancelled, try nextFrame() {}
+            handOver()
         } catch {
             work.add(done: .failure(error))
         }
         work.close()
+        decoder.map(ZstdDecoder.give)
     }
 
     private var pending: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: input.bytes[start..<input.count]) }
@@ -104,17 +114,54 @@ private final class FrameSplitter: @unchecked Sendable {
         // says what is wrong.
         let size = ZSTD_getFrameContentSize(pending.baseAddress, pending.count)
         if size <= UInt64(ZstdFrameReader.largestFrame) {
+            // Asked again only once what is pending has doubled: a frame of many tiny blocks
+            // costs no more to find than to decompress, however slowly its bytes come.
+            var asked = 0
             while true {
-                let length = ZSTD_findFrameCompressedSize(pending.baseAddress, pending.count)
-                if ZSTD_isError(length) == 0 {
-                    decompressWhole(length: length, size: Int(size))
-                    return true
+                if pending.count >= 2 * asked || atEnd {
+                    asked = pending.count
+                    let length = ZSTD_findFrameCompressedSize(pending.baseAddress, pending.count)
+                    if ZSTD_isError(length) == 0 {
+                        if size <= Self.smallFrame {
+                            try decompressHere(length: length, size: Int(size))
+                        } else {
+                            handOver()
+                            decompressWhole(length: length, size: Int(size))
+                        }
+                        return true
+                    }
                 }
                 guard !atEnd, try readMore() else { break }
             }
         }
+        handOver()
         try decompressInTurn()
         return true
+    }
+
+    /// Decompresses the small frame at `start`, `length` bytes that decompress to `size`, after
+    /// what `piece` holds.
+    private func decompressHere(length: Int, size: Int) throws {
+        if let piece, piece.count + size > piece.bytes.count { handOver() }
+        let piece = self.piece ?? PooledBuffer(capacity: 1 << 20)
+        self.piece = piece
+        let n = ZSTD_decompressDCtx(
+            decoder!.context, piece.bytes.baseAddress! + piece.count, size, pending.baseAddress, length)
+        try Self.check(n, name)
+        piece.count += n
+        start += length
+    }
+
+    private func handOver() {
+        guard let piece else { return }
+        self.piece = nil
+        work.add(done: .success(piece))
+    }
+
+    private static func check(_ result: Int, _ name: String) throws {
+        if ZSTD_isError(result) != 0 {
+            throw FetchError("cannot decompress '\(name)': \(String(cString: ZSTD_getErrorName(result)))")
+        }
     }
 
     private var truncated: FetchError { FetchError("cannot decompress '\(name)': the zstd stream is truncated") }
@@ -131,9 +178,7 @@ private final class FrameSplitter: @unchecked Sendable {
             defer { ZstdDecoder.give(decoder) }
             let n = ZSTD_decompressDCtx(
                 decoder.context, output.bytes.baseAddress, size, frame.bytes.baseAddress, length)
-            guard ZSTD_isError(n) == 0 else {
-                throw FetchError("cannot decompress '\(name)': \(String(cString: ZSTD_getErrorName(n)))")
-            }
+            try Self.check(n, name)
             output.count = n
             return output
         }
@@ -141,19 +186,17 @@ private final class FrameSplitter: @unchecked Sendable {
 
     /// Decompresses the frame at `start` here, a piece at a time, each handed over in its turn.
     private func decompressInTurn() throws {
-        let decoder = try ZstdDecoder.take()
-        defer { ZstdDecoder.give(decoder) }
+        let context = decoder!.context
+        ZSTD_DCtx_reset(context, ZSTD_reset_session_only)
         var hint = 1
         while hint != 0 && !work.isCancelled {
             let piece = PooledBuffer(capacity: 1 << 20)
             var output = ZSTD_outBuffer(dst: piece.bytes.baseAddress, size: piece.bytes.count, pos: 0)
             while output.pos < output.size {
                 var from = ZSTD_inBuffer(src: pending.baseAddress, size: pending.count, pos: 0)
-                hint = ZSTD_decompressStream(decoder.context, &output, &from)
+                hint = ZSTD_decompressStream(context, &output, &from)
                 start += from.pos
-                if ZSTD_isError(hint) != 0 {
-                    throw FetchError("cannot decompress '\(name)': \(String(cString: ZSTD_getErrorName(hint)))")
-                }
+                try Self.check(hint, name)
                 if hint == 0 { break }
                 if pending.isEmpty {
                     guard !atEnd else { throw truncated }

@@ -53,6 +53,24 @@ struct ZstdReaderTests {
                 == Data(contentsOf: URL(fileURLWithPath: dir("b"))))
     }
 
+    /// Tiny frames (decompressed by the thread that finds them, many into one piece) between
+    /// large ones (decompressed side by side) come out in order.
+    @Test func manyTinyFramesAmongLargeOnesReadInOrder() throws {
+        let dir = try TemporaryDirectory("zstd")
+        try dir.sh(
+            """
+            echo tiny > t; zstd -q t -o t.zst; seq 1 1000000 > b; zstd -q b -o b.zst
+            python3 - <<'PY'
+            def read(name): return open(name, "rb").read()
+            for suffix, tiny, big in ((".zst", read("t.zst"), read("b.zst")), ("", read("t"), read("b"))):
+                open("all" + suffix, "wb").write(tiny * 50000 + big + tiny * 3 + big + tiny * 70000)
+            PY
+            """)
+        #expect(
+            try decompressed(dir("all.zst"), by: 1 << 16, inFrames: true)
+                == Data(contentsOf: URL(fileURLWithPath: dir("all"))))
+    }
+
     @Test(arguments: [false, true])
     func aTruncatedEmptyOrForeignStreamIsAnError(inFrames: Bool) throws {
         let dir = try TemporaryDirectory("zstd")
@@ -77,18 +95,22 @@ struct ZstdReaderTests {
         let dir = try TemporaryDirectory("zstd")
         try dir.sh(
             """
-            seq 1 300000 > b; zstd -q b -o b.zst
+            seq 1 300000 > b; zstd -q b -o b.zst; seq 1 1000 > t; zstd -q t -o t.zst
             python3 - <<'PY'
-            data = open("b.zst", "rb").read()
-            fhd = data[4]
-            assert fhd >> 6 == 2, "a 4-byte content size"
-            at = 5 + (0 if fhd & 0x20 else 1) + [0, 1, 2, 4][fhd & 3]
-            size = int.from_bytes(data[at:at + 4], "little")
-            for name, wrong in (("more.zst", size + 1), ("less.zst", size - 1)):
-                open(name, "wb").write(data[:at] + wrong.to_bytes(4, "little") + data[at + 4:] + data)
+            for frame in ("b", "t"):
+                data = open(frame + ".zst", "rb").read()
+                fhd = data[4]
+                at = 5 + (0 if fhd & 0x20 else 1) + [0, 1, 2, 4][fhd & 3]
+                width = [1 if fhd & 0x20 else 0, 2, 4, 8][fhd >> 6]
+                size = int.from_bytes(data[at:at + width], "little")
+                for name, wrong in (("more", size + 1), ("less", size - 1)):
+                    open(f"{name}-{frame}.zst", "wb").write(
+                        data[:at] + wrong.to_bytes(width, "little") + data[at + width:] + data)
             PY
             """)
-        for file in ["more.zst", "less.zst"] {
+        // A large frame (decompressed by a thread of its own) and a small one (by the thread that
+        // finds it).
+        for file in ["more-b.zst", "less-b.zst", "more-t.zst", "less-t.zst"] {
             let error = #expect(throws: FetchError.self) {
                 try decompressed(dir(file), by: 1 << 16, inFrames: true)
             }
