@@ -97,9 +97,10 @@ for name in packages:
                if line.startswith("URL: "))
     s, r, n = (statistics.median(times[name, way]) for way in ("sub", "src", "nix"))
     print(f"{name}: {len(closure[name])} paths, {nars / 1e6:.1f} MB of zstd NARs")
-    print(f"  devenv build, substituted over HTTP     median {s:.3f} s  peak RSS {max(rss[name]):.1f} MiB")
-    print(f"  devenv build, from sources (file://)    median {r:.3f} s")
-    print(f"  nix copy --from http://… (same NARs)    median {n:.3f} s")
+    runs_of = lambda way: " ".join(f"{t:.2f}" for t in sorted(times[name, way]))
+    print(f"  devenv build, substituted over HTTP     median {s:.3f} s  peak RSS {max(rss[name]):.1f} MiB  ({runs_of('sub')})")
+    print(f"  devenv build, from sources (file://)    median {r:.3f} s  ({runs_of('src')})")
+    print(f"  nix copy --from http://… (same NARs)    median {n:.3f} s  ({runs_of('nix')})")
     print(f"  nix copy / devenv: {n / s:.2f}x   from sources / substituted: {r / s:.2f}x")
 wipe(work)
 PY

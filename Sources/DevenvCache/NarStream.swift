@@ -30,8 +30,9 @@ final class NarStream {
             let decompressor = try NarStream.blamingTheNar(source) {
                 () throws -> (UnsafeMutableRawBufferPointer) throws -> Int in
                 if inFrames {
+                    // Up to four: beyond, the reading thread's hashing and parsing is what waits.
                     return ZstdFrameReader(
-                        name: file.name, threads: ProcessInfo.processInfo.activeProcessorCount,
+                        name: file.name, threads: min(4, ProcessInfo.processInfo.activeProcessorCount),
                         source: file.readSome(into:)
                     ).read(into:)
                 }
