@@ -9,11 +9,14 @@ import Foundation
 /// (one frame for the whole stream, as Nix writes), is decompressed a piece at a time in its
 /// turn, as `ZstdReader` does; memory stays bounded whatever the stream.
 public final class ZstdFrameReader {
-    /// The largest frame decompressed whole, side by side with others.
-    static let largestFrame = 8 << 20
+    /// The largest frame decompressed whole, side by side with others: the frames devenv writes,
+    /// so that what a hostile stream's frames hold in flight is a few MiB each.
+    static let largestFrame = ZstdFrameWriter.frameSize
     private let work: OrderedWork
     private var current: PooledBuffer?
     private var offset = 0
+    /// Thrown again by every later read: the frames after a failed one are not the stream's.
+    private var failure: (any Error)?
 
     /// What `source` gives, named `name` in errors. `source` is called on a thread of the
     /// reader's own, and may give less than the buffer it is given (what a socket has).
@@ -28,8 +31,16 @@ public final class ZstdFrameReader {
 
     /// Puts the next decompressed bytes at the start of `buffer`; how many, 0 at the end.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        if let failure { throw failure }
         while current == nil {
-            guard let next = try work.next() else { return 0 }
+            let next: PooledBuffer?
+            do {
+                next = try work.next()
+            } catch {
+                failure = error
+                throw error
+            }
+            guard let next else { return 0 }
             if next.count > 0 { current = next }
         }
         let piece = current!
@@ -118,7 +129,7 @@ private final class FrameSplitter: @unchecked Sendable {
             // costs no more to find than to decompress, however slowly its bytes come.
             var asked = 0
             while true {
-                if pending.count >= 2 * asked || atEnd {
+                if pending.count >= 2 * asked || atEnd || input.count == input.bytes.count {
                     asked = pending.count
                     let length = ZSTD_findFrameCompressedSize(pending.baseAddress, pending.count)
                     if ZSTD_isError(length) == 0 {
@@ -131,10 +142,9 @@ private final class FrameSplitter: @unchecked Sendable {
                         return true
                     }
                 }
-                guard !atEnd, try readMore() else { break }
+                guard !atEnd, !work.isCancelled, try readMore() else { break }
             }
         }
-        handOver()
         try decompressInTurn()
         return true
     }
@@ -184,27 +194,26 @@ private final class FrameSplitter: @unchecked Sendable {
         }
     }
 
-    /// Decompresses the frame at `start` here, a piece at a time, each handed over in its turn.
+    /// Decompresses the frame at `start` here, into `piece`, handing it over whenever it is full.
     private func decompressInTurn() throws {
         let context = decoder!.context
         ZSTD_DCtx_reset(context, ZSTD_reset_session_only)
-        var hint = 1
-        while hint != 0 && !work.isCancelled {
-            let piece = PooledBuffer(capacity: 1 << 20)
-            var output = ZSTD_outBuffer(dst: piece.bytes.baseAddress, size: piece.bytes.count, pos: 0)
-            while output.pos < output.size {
-                var from = ZSTD_inBuffer(src: pending.baseAddress, size: pending.count, pos: 0)
-                hint = ZSTD_decompressStream(context, &output, &from)
-                start += from.pos
-                try Self.check(hint, name)
-                if hint == 0 { break }
-                if pending.isEmpty {
-                    guard !atEnd else { throw truncated }
-                    _ = try readMore()
-                }
-            }
+        while !work.isCancelled {
+            let piece = self.piece ?? PooledBuffer(capacity: 1 << 20)
+            self.piece = piece
+            var output = ZSTD_outBuffer(dst: piece.bytes.baseAddress, size: piece.bytes.count, pos: piece.count)
+            var from = ZSTD_inBuffer(src: pending.baseAddress, size: pending.count, pos: 0)
+            let hint = ZSTD_decompressStream(context, &output, &from)
+            start += from.pos
             piece.count = output.pos
-            work.add(done: .success(piece))
+            try Self.check(hint, name)
+            if hint == 0 { return }
+            if output.pos == output.size {
+                handOver()
+            } else if pending.isEmpty {
+                guard !atEnd else { throw truncated }
+                _ = try readMore()
+            }
         }
     }
 }

@@ -11,12 +11,17 @@
 /// a message naming the library when none does.
 void *devenv_lazy_symbol(const char *const *libraries, const char *symbol);
 
-/// Defines `name` to forward to the library's own `name` (resolved once).
+/// Defines `name` to forward to the library's own `name` (resolved once; threads that call it
+/// first at the same time each resolve it, to the same address).
 #define DEVENV_LAZY(libraries, ret, name, params, args)                                          \
     ret name params {                                                                            \
         static ret(*real) params;                                                                \
-        if (!real) real = (ret(*) params)devenv_lazy_symbol(libraries, #name);                   \
-        return real args;                                                                        \
+        ret(*resolved) params = __atomic_load_n(&real, __ATOMIC_ACQUIRE);                        \
+        if (!resolved) {                                                                         \
+            resolved = (ret(*) params)devenv_lazy_symbol(libraries, #name);                      \
+            __atomic_store_n(&real, resolved, __ATOMIC_RELEASE);                                 \
+        }                                                                                        \
+        return resolved args;                                                                    \
     }
 
 #endif
