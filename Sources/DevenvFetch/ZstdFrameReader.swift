@@ -157,7 +157,7 @@ private final class FrameSplitter: @unchecked Sendable {
         self.piece = piece
         let n = ZSTD_decompressDCtx(
             decoder!.context, piece.bytes.baseAddress! + piece.count, size, pending.baseAddress, length)
-        try Self.check(n, name)
+        try Self.check(n, name, size: size)
         piece.count += n
         start += length
     }
@@ -168,9 +168,15 @@ private final class FrameSplitter: @unchecked Sendable {
         work.add(done: .success(piece))
     }
 
-    private static func check(_ result: Int, _ name: String) throws {
+    /// Throws libzstd's error, if `result` is one; and when a whole frame was decompressed into
+    /// `size` bytes, unless it gave them all (libzstd checks a frame's size, but not an old
+    /// format's).
+    private static func check(_ result: Int, _ name: String, size: Int? = nil) throws {
         if ZSTD_isError(result) != 0 {
             throw FetchError("cannot decompress '\(name)': \(String(cString: ZSTD_getErrorName(result)))")
+        }
+        if let size, result != size {
+            throw FetchError("cannot decompress '\(name)': a frame is not the size its header gives")
         }
     }
 
@@ -188,7 +194,7 @@ private final class FrameSplitter: @unchecked Sendable {
             defer { ZstdDecoder.give(decoder) }
             let n = ZSTD_decompressDCtx(
                 decoder.context, output.bytes.baseAddress, size, frame.bytes.baseAddress, length)
-            try Self.check(n, name)
+            try Self.check(n, name, size: size)
             output.count = n
             return output
         }
