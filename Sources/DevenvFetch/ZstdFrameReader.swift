@@ -71,7 +71,7 @@ private final class FrameSplitter: @unchecked Sendable {
     private var start = 0
     private var atEnd = false
     private var frames = 0
-    /// What small frames gave, not yet handed over.
+    /// What the frames decompressed here gave, not yet handed over.
     private var piece: PooledBuffer?
     /// For the frames decompressed here.
     private var decoder: ZstdDecoder?

@@ -7,8 +7,8 @@ import Foundation
 /// it on as many threads, while to any other zstd reader (Nix's) it is one ordinary stream. The
 /// output depends only on the input, not on the threads.
 final class ZstdFrameWriter {
-    /// Large enough that the ratio is that of one frame (zstd's default window is 2 MiB), small
-    /// enough that a NAR of a few MiB is already several frames.
+    /// Large enough that the ratio is nearly that of one frame (zstd's window is 2 MiB at this
+    /// level), small enough that a large NAR is many frames (go's 239 MB: 57).
     static let frameSize = 4 << 20
     /// zstd's default, and libarchive's.
     static let level: Int32 = 3
