@@ -8,12 +8,12 @@
 # of the same directory; plus devenv's peak memory. Memory is made steady before each timed run
 # (`steady_memory` in bench/timing.py: on this virtual machine, pages handed back to the host
 # otherwise cost a fault each when the next run writes into them).
-# Usage: bench/substitute.sh [RUNS]   (default 3; downloads the wheel and the .debs once into
+# Usage: bench/substitute.sh [RUNS]   (default 5, as docs/benchmarks.md reports; downloads the wheel and the .debs once into
 # bench/.cache, and Debian's index to lock the project on every run)
 # Needs GNU time (Debian package `time`) and nix (nix-bin).
 set -eu
 cd "$(dirname "$0")/.."
-RUNS=${1:-3}
+RUNS=${1:-5}
 swift build -c release --static-swift-stdlib --product devenv >/dev/null
 python3 - "$RUNS" "$(pwd)/.build/release/devenv" <<'PY'
 import os, socket, statistics, subprocess, sys, tempfile, time
