@@ -31,6 +31,14 @@ public enum SystemCall {
         }
     }
 
+    /// What one read of `fd` into `buffer` gives (from a socket or pipe, what has arrived so far);
+    /// 0 at end of file.
+    public static func readSome(
+        _ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, _ what: @autoclosure () -> String
+    ) throws -> Int {
+        try retrying(what()) { read(fd, buffer.baseAddress, buffer.count) }
+    }
+
     /// Reads until `buffer` is full or end of file; returns the number of bytes read.
     public static func readFully(
         _ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, _ what: @autoclosure () -> String
@@ -39,7 +47,7 @@ public enum SystemCall {
     {
         var offset = 0
         while offset < buffer.count {
-            let n = try retrying(what()) { read(fd, buffer.baseAddress! + offset, buffer.count - offset) }
+            let n = try readSome(fd, UnsafeMutableRawBufferPointer(rebasing: buffer[offset...]), what())
             if n == 0 { break }
             offset += n
         }

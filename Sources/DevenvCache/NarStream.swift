@@ -144,6 +144,6 @@ final class FileReader: @unchecked Sendable {
 
     /// What one read gives: what a socket has so far.
     func readSome(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        try SystemCall.retrying("cannot read '\(name)'") { Glibc.read(fd, buffer.baseAddress, buffer.count) }
+        try SystemCall.readSome(fd, buffer, "cannot read '\(name)'")
     }
 }

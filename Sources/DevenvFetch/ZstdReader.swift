@@ -49,9 +49,7 @@ public final class ZstdReader {
                 guard frameDone else { throw FetchError("cannot decompress '\(name)': the zstd stream is truncated") }
                 return 0
             }
-            let n = try SystemCall.retrying("cannot read '\(name)'") {
-                Glibc.read(fd, decoder.buffer.baseAddress, decoder.buffer.count)
-            }
+            let n = try SystemCall.readSome(fd, decoder.buffer, "cannot read '\(name)'")
             atEnd = n == 0
             input = ZSTD_inBuffer(src: decoder.buffer.baseAddress, size: n, pos: 0)
         }

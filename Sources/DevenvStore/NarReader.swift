@@ -104,9 +104,7 @@ final class NarInput {
     }
 
     convenience init(fd: Int32) {
-        self.init { buffer in
-            try SystemCall.retrying("cannot read NAR") { Glibc.read(fd, buffer.baseAddress!, buffer.count) }
-        }
+        self.init { try SystemCall.readSome(fd, $0, "cannot read NAR") }
     }
 
     deinit { BufferPool.shared.give(buffer) }
