@@ -15,6 +15,7 @@ import os, statistics, subprocess, sys, tempfile
 
 runs, devenv = int(sys.argv[1]), sys.argv[2]
 sys.path.insert(0, "bench")
+import timing
 from timing import go_wheel_mirror, python313_project, timed, wipe
 
 work = tempfile.mkdtemp(prefix="devenv-bench-push-")
@@ -57,7 +58,7 @@ for run in range(runs):
                             "--to", f"file://{target}?compression=zstd&store={store}", path], env=nixenv, stderr=subprocess.DEVNULL)
         times[name, "nix"].append(seconds)
         wipe(target)
-print(f"runs: {runs}")
+print(f"runs: {runs} (redone because the host took the processors: {timing.disturbed_runs})")
 for name in built:
     p, n = statistics.median(times[name, "devenv"]), statistics.median(times[name, "nix"])
     print(f"{name}:")

@@ -12,16 +12,46 @@ import urllib.request
 def timed(argv, steady=False, **kwargs):
     """Wall time, and peak RSS in MiB as GNU time measures it (the child alone, after exec).
     The command's standard output is discarded; keyword arguments go to subprocess.run. With
-    `steady`, memory is first made steady (`steady_memory`)."""
+    `steady`, memory is first made steady (`steady_memory`). Whether the host took the processors
+    away during it is left in `last_run_disturbed` (for `undisturbed`)."""
+    global last_run_disturbed
     if steady:
         steady_memory()
     report = tempfile.mktemp()
+    stolen = stolen_seconds()
     start = time.perf_counter()
     subprocess.run(["/usr/bin/time", "-o", report, "-f", "%M"] + argv, stdout=subprocess.DEVNULL, check=True, **kwargs)
     seconds = time.perf_counter() - start
+    last_run_disturbed = stolen_seconds() - stolen > seconds * os.cpu_count() / 20
     peak = int(open(report).read().split()[-1]) / 1024
     os.remove(report)
     return seconds, peak
+
+
+last_run_disturbed = False
+disturbed_runs = 0
+
+
+def undisturbed(attempt):
+    """What `attempt` returns, a whole timed run (its fresh home and store, `timed`, setting them
+    aside), done again when the host took the processors away for more than a twentieth of
+    what the run had, up to three times; every command of a comparison alike, devenv's and its
+    baseline's. The runs done again are counted in `disturbed_runs`."""
+    global disturbed_runs
+    for _ in range(3):
+        result = attempt()
+        if not last_run_disturbed:
+            return result
+        disturbed_runs += 1
+    return attempt()
+
+
+def stolen_seconds():
+    """The time the host has run something else while this virtual machine's processors wanted
+    to run (`steal` in /proc/stat), summed over the processors: on a shared host it comes in
+    bursts that make any command take up to twice as long."""
+    with open("/proc/stat") as f:
+        return int(f.readline().split()[8]) / os.sysconf("SC_CLK_TCK")
 
 
 def steady_memory(size=2 << 30):

@@ -18,6 +18,10 @@ public enum NarReader {
     /// not worth them: several such paths of a closure are unpacked at once, and threads writing
     /// for each would only take turns on two cores (docs/benchmarks.md).
     public static let parallelSize: UInt64 = 16 << 20
+    /// The threads that write a large NAR's files: one per core, up to four. More than the cores
+    /// only take turns with the threads that decompress and hash the NAR, and contend for the
+    /// same locks of the file system (docs/benchmarks.md).
+    static let writerThreads = min(4, ProcessInfo.processInfo.activeProcessorCount)
 
     /// How the entries of a restored tree are made.
     struct Options {

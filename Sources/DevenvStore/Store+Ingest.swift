@@ -66,8 +66,8 @@ extension Store {
     }
 
     /// Restores the NAR that `read` gives (filling a buffer, 0 at the end) into `staging.tree`
-    /// with the strict NAR reader, with the store's modes and times, its files written by four
-    /// threads when it is large (file systems create files in parallel), then `check`s it (the
+    /// with the strict NAR reader, with the store's modes and times, its files written by threads
+    /// of their own when it is large (file systems create files in parallel), then `check`s it (the
     /// caller: the NAR hash and size it computed while `read` gave the bytes, a content address).
     /// `addSubstitute` makes it valid.
     public func unpackSubstitute(
@@ -76,7 +76,8 @@ extension Store {
     ) throws {
         try NarReader.restore(
             from: NarInput(read: read), to: staging.tree,
-            options: NarReader.Options(canonical: true, writers: narSize < NarReader.parallelSize ? 0 : 4))
+            options: NarReader.Options(
+                canonical: true, writers: narSize < NarReader.parallelSize ? 0 : NarReader.writerThreads))
         try check()
     }
 
