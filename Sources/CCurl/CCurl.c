@@ -7,6 +7,7 @@ static const char *const libcurl[] = {"libcurl.so.4", "libcurl.so", 0};
 DEVENV_LAZY(libcurl, CURLcode, curl_global_init, (long flags), (flags))
 DEVENV_LAZY(libcurl, CURL *, curl_easy_init, (void), ())
 DEVENV_LAZY(libcurl, void, curl_easy_cleanup, (CURL *h), (h))
+DEVENV_LAZY(libcurl, void, curl_easy_reset, (CURL *h), (h))
 DEVENV_LAZY(libcurl, CURLcode, curl_easy_perform, (CURL *h), (h))
 DEVENV_LAZY(libcurl, const char *, curl_easy_strerror, (CURLcode c), (c))
 DEVENV_LAZY(libcurl, struct curl_slist *, curl_slist_append, (struct curl_slist *l, const char *s), (l, s))

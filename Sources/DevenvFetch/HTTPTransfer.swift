@@ -45,10 +45,10 @@ final class HTTPTransfer {
     /// Downloads `url` (or sends `request.upload` there); throws `Failure` saying whether a retry
     /// makes sense.
     func run(_ url: String, environment: [String: String], request: HTTPRequest = HTTPRequest()) throws {
-        guard HTTPTransfer.initialized, let handle = curl_easy_init() else {
+        guard HTTPTransfer.initialized, let handle = CurlHandles.take() else {
             throw Failure(message: "cannot initialize libcurl", transient: false)
         }
-        defer { curl_easy_cleanup(handle) }
+        defer { CurlHandles.give(handle) }
         // An upload waits for no `100 Continue`.
         var headers: UnsafeMutablePointer<curl_slist>? = nil
         for header in request.headers + (request.upload == nil ? [] : ["Expect:"]) {
@@ -92,9 +92,12 @@ final class HTTPTransfer {
         devenv_curl_set_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1)
         devenv_curl_set_long(handle, CURLOPT_LOW_SPEED_TIME, 60)
         devenv_curl_set_long(handle, CURLOPT_NOSIGNAL, 1)
-        // Bytes are handed on in blocks of up to 512 KiB, not libcurl's 16 KiB: a fast download
-        // then costs a few hundred writes and hash updates, not thousands.
-        devenv_curl_set_long(handle, CURLOPT_BUFFERSIZE, 512 << 10)
+        // Bytes are handed on in blocks of up to 256 KiB, not libcurl's 16 KiB: a fast download
+        // then costs a few hundred writes and hash updates, not thousands. libcurl allocates the
+        // block for each transfer, and one under the 512 KiB from which glibc maps fresh pages
+        // (`returnLargeAllocationsToTheSystem`) is the last one's memory again, not new pages
+        // to fault in.
+        devenv_curl_set_long(handle, CURLOPT_BUFFERSIZE, 256 << 10)
         devenv_curl_set_pointer(handle, CURLOPT_WRITEDATA, context)
         devenv_curl_set_write_function(handle, HTTPTransfer.write)
         devenv_curl_set_pointer(handle, CURLOPT_XFERINFODATA, context)
@@ -185,4 +188,29 @@ final class HTTPTransfer {
             }
             return 0
         }
+}
+
+/// libcurl handles kept once a transfer is done, for the next: a handle keeps its connections
+/// open (a closure's narinfos and NARs come from the same server one after another) and its
+/// download buffer, which a new handle would allocate, and page-fault in, again for each NAR.
+private enum CurlHandles {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var idle: [UnsafeMutableRawPointer] = []
+
+    static func take() -> UnsafeMutableRawPointer? {
+        guard let handle = lock.withLock({ idle.popLast() }) else { return curl_easy_init() }
+        // Options back to their defaults; connections, and the buffer, stay.
+        curl_easy_reset(handle)
+        return handle
+    }
+
+    /// As many as were in use at once, up to a few (a closure's paths come side by side).
+    static func give(_ handle: UnsafeMutableRawPointer) {
+        let kept = lock.withLock {
+            guard idle.count < 16 else { return false }
+            idle.append(handle)
+            return true
+        }
+        if !kept { curl_easy_cleanup(handle) }
+    }
 }

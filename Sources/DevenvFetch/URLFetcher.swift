@@ -138,8 +138,10 @@ public final class URLFetcher: Sendable {
         defer { close(fd) }
         var delay = settings.backoff
         for attempt in 1...max(1, settings.attempts) {
-            try SystemCall.retrying("cannot truncate a temporary file") { ftruncate(fd, 0) }
-            lseek(fd, 0, SEEK_SET)
+            if attempt > 1 {
+                try SystemCall.retrying("cannot truncate a temporary file") { ftruncate(fd, 0) }
+                lseek(fd, 0, SEEK_SET)
+            }
             let transfer = HTTPTransfer(into: fd, algorithm: .sha256, id: TransferIDs.next(), progress: progress)
             transfer.limit = UInt64(limit)
             transfer.acceptsAnyStatus = true
@@ -175,13 +177,17 @@ public final class URLFetcher: Sendable {
         let source = URLSource(url: url, hash: hash ?? Hasher.hash(.sha256, [UInt8]()))
         var failures: [String] = []
         var notFound = true
+        // The named file is new: only what an attempt before wrote is cut off. (Truncating a file
+        // makes ext4 write it to disk as soon as it is closed, a disk write for each narinfo.)
+        var started = false
         for url in candidates {
             var delay = settings.backoff
             for attempt in 1...max(1, attempts) {
-                if let file = into.file {
+                if let file = into.file, started {
                     try SystemCall.retrying("cannot truncate '\(file)'") { ftruncate(fd, 0) }
                     lseek(fd, 0, SEEK_SET)
                 }
+                started = true
                 let id = TransferIDs.next()
                 let transfer = HTTPTransfer(into: fd, algorithm: source.hash.algorithm, id: id, progress: progress)
                 transfer.limit = limit
