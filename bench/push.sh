@@ -2,7 +2,8 @@
 # `devenv cache push` of go_1_24's closure (one path) and of python313's (a locked project's shell:
 # Debian's python3 and what it loads) into an empty file:// cache, against `nix copy --to
 # file://…` of the same closure from a Nix store of the same directory, both with zstd, in the
-# same run; plus devenv's peak memory.
+# same run; plus devenv's peak memory. A run during which the host took the processors away is
+# done again (`undisturbed` in bench/timing.py, for every command alike).
 # Usage: bench/push.sh [RUNS]   (default 3; downloads the wheel and the .debs once into
 # bench/.cache, Debian's index on every run)
 # Needs GNU time (Debian package `time`) and nix (nix-bin).
@@ -16,7 +17,7 @@ import os, statistics, subprocess, sys, tempfile
 runs, devenv = int(sys.argv[1]), sys.argv[2]
 sys.path.insert(0, "bench")
 import timing
-from timing import go_wheel_mirror, python313_project, timed, wipe
+from timing import go_wheel_mirror, python313_project, timed, undisturbed, wipe
 
 work = tempfile.mkdtemp(prefix="devenv-bench-push-")
 store = os.path.join(work, "store")
@@ -44,20 +45,31 @@ wipe(f"{work}/seed")
 
 times = {(name, tool): [] for name in built for tool in ("devenv", "nix")}
 rss = {name: [] for name in built}
+
+
+def devenv_push(path):
+    target = f"{work}/devenv-cache"
+    result = timed([devenv, "cache", "push", "--to", f"file://{target}", "--compression", "zstd", path],
+                   env=env, stderr=subprocess.DEVNULL)
+    wipe(target)
+    return result
+
+
+def nix_copy(path):
+    target = f"{work}/nix-cache"
+    result = timed(["nix", "--extra-experimental-features", "nix-command", "copy", "--from", nixstore,
+                    "--to", f"file://{target}?compression=zstd&store={store}", path], env=nixenv,
+                   stderr=subprocess.DEVNULL)
+    wipe(target)
+    return result
+
+
 for run in range(runs):
     for name, path in built.items():
-        target = f"{work}/devenv-cache"
-        seconds, peak = timed([devenv, "cache", "push", "--to", f"file://{target}", "--compression", "zstd", path],
-                              env=env, stderr=subprocess.DEVNULL)
+        seconds, peak = undisturbed(lambda: devenv_push(path))
         times[name, "devenv"].append(seconds)
         rss[name].append(peak)
-        wipe(target)
-
-        target = f"{work}/nix-cache"
-        seconds, _ = timed(["nix", "--extra-experimental-features", "nix-command", "copy", "--from", nixstore,
-                            "--to", f"file://{target}?compression=zstd&store={store}", path], env=nixenv, stderr=subprocess.DEVNULL)
-        times[name, "nix"].append(seconds)
-        wipe(target)
+        times[name, "nix"].append(undisturbed(lambda: nix_copy(path))[0])
 print(f"runs: {runs} (redone because the host took the processors: {timing.disturbed_runs})")
 for name in built:
     p, n = statistics.median(times[name, "devenv"]), statistics.median(times[name, "nix"])
