@@ -32,11 +32,30 @@ extension Devenv {
     static func main() {
         CurrentExecutable.returnLargeAllocationsToTheSystem()
         do {
-            var command = try parseAsRoot()
+            let arguments = Array(CommandLine.arguments.dropFirst())
+            var command = try parsedDirectly(arguments) ?? parseAsRoot(arguments)
             try command.run()
             if !(command is GcCommand) { startAutomaticCollection() }
         } catch {
             exit(withError: error)
         }
     }
+
+    /// The command the first argument names, parsed as the root of its own tree. The whole tree
+    /// costs every run a few milliseconds: swift-argument-parser reflects on every command's
+    /// arguments to look for a completion-script request. Nil when help, a version or a
+    /// completion script may be asked for, or the parse fails (a usage error, no such command),
+    /// for `parseAsRoot` to do it again and answer, with the whole command's name.
+    static func parsedDirectly(_ arguments: [String]) -> (any ParsableCommand)? {
+        guard let name = arguments.first,
+            let command = configuration.subcommands.first(where: { $0._commandName == name }),
+            !arguments.contains(where: { builtIn.contains(String($0.prefix { $0 != "=" })) })
+        else { return nil }
+        return try? command.parseAsRoot(Array(arguments.dropFirst()))
+    }
+
+    /// swift-argument-parser's own flags, answered by `parseAsRoot`.
+    private static let builtIn: Set = [
+        "help", "-h", "-help", "--help", "--version", "--generate-completion-script", "--experimental-dump-help",
+    ]
 }
