@@ -191,15 +191,15 @@ final class HTTPTransfer {
 }
 
 /// libcurl handles kept once a transfer is done, for the next: a handle keeps its connections
-/// open (a closure's narinfos and NARs come from the same server one after another) and its
-/// download buffer, which a new handle would allocate, and page-fault in, again for each NAR.
+/// open (a closure's narinfos and NARs come from the same server one after another). Its download
+/// block is allocated again for each transfer whatever the handle (see `CURLOPT_BUFFERSIZE`).
 private enum CurlHandles {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var idle: [UnsafeMutableRawPointer] = []
 
     static func take() -> UnsafeMutableRawPointer? {
         guard let handle = lock.withLock({ idle.popLast() }) else { return curl_easy_init() }
-        // Options back to their defaults; connections, and the buffer, stay.
+        // Options back to their defaults; connections stay.
         curl_easy_reset(handle)
         return handle
     }
