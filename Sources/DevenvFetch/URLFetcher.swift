@@ -139,8 +139,7 @@ public final class URLFetcher: Sendable {
         var delay = settings.backoff
         for attempt in 1...max(1, settings.attempts) {
             if attempt > 1 {
-                try SystemCall.retrying("cannot truncate a temporary file") { ftruncate(fd, 0) }
-                lseek(fd, 0, SEEK_SET)
+                try URLFetcher.empty(fd, "a temporary file")
             }
             let transfer = HTTPTransfer(into: fd, algorithm: .sha256, id: TransferIDs.next(), progress: progress)
             transfer.limit = UInt64(limit)
@@ -164,6 +163,12 @@ public final class URLFetcher: Sendable {
         throw FetchError("\(url): no answer")
     }
 
+    /// Empties the file `fd` (named `what` in errors) for another attempt to write from its start.
+    private static func empty(_ fd: Int32, _ what: @autoclosure () -> String) throws {
+        try SystemCall.retrying("cannot truncate \(what())") { ftruncate(fd, 0) }
+        lseek(fd, 0, SEEK_SET)
+    }
+
     /// Tries each candidate URL with retries (`attempts`, else the settings') until one answers
     /// (with `hash`, when given); what arrives goes to `into.fd`, a new file (started again at each
     /// attempt) when it is named. Returns the hash of what arrived and its size.
@@ -184,8 +189,7 @@ public final class URLFetcher: Sendable {
             var delay = settings.backoff
             for attempt in 1...max(1, attempts) {
                 if let file = into.file, started {
-                    try SystemCall.retrying("cannot truncate '\(file)'") { ftruncate(fd, 0) }
-                    lseek(fd, 0, SEEK_SET)
+                    try URLFetcher.empty(fd, "'\(file)'")
                 }
                 started = true
                 let id = TransferIDs.next()

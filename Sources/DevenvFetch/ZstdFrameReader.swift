@@ -153,13 +153,19 @@ private final class FrameSplitter: @unchecked Sendable {
     /// what `piece` holds.
     private func decompressHere(length: Int, size: Int) throws {
         if let piece, piece.count + size > piece.bytes.count { handOver() }
-        let piece = self.piece ?? PooledBuffer(capacity: 1 << 20)
-        self.piece = piece
+        let piece = openPiece()
         let n = ZSTD_decompressDCtx(
             decoder!.context, piece.bytes.baseAddress! + piece.count, size, pending.baseAddress, length)
         try Self.check(n, name, size: size)
         piece.count += n
         start += length
+    }
+
+    /// The piece the frames decompressed here go into: the one not handed over yet, or a new one.
+    private func openPiece() -> PooledBuffer {
+        let piece = self.piece ?? PooledBuffer(capacity: 1 << 20)
+        self.piece = piece
+        return piece
     }
 
     private func handOver() {
@@ -205,8 +211,7 @@ private final class FrameSplitter: @unchecked Sendable {
         let context = decoder!.context
         ZSTD_DCtx_reset(context, ZSTD_reset_session_only)
         while !work.isCancelled {
-            let piece = self.piece ?? PooledBuffer(capacity: 1 << 20)
-            self.piece = piece
+            let piece = openPiece()
             var output = ZSTD_outBuffer(dst: piece.bytes.baseAddress, size: piece.bytes.count, pos: piece.count)
             var from = ZSTD_inBuffer(src: pending.baseAddress, size: pending.count, pos: 0)
             let hint = ZSTD_decompressStream(context, &output, &from)
