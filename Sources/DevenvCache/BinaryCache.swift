@@ -37,13 +37,12 @@ public struct BinaryCache: Sendable, Equatable {
         return isLocal && FileManager.default.fileExists(atPath: path) ? path : nil
     }
 
-    /// The cache's `nix-cache-info` (fetched into `scratch` when it is not local).
-    public func cacheInfo(into scratch: String, with fetcher: URLFetcher) throws -> CacheInfo {
-        guard let file = try retrieve("nix-cache-info", into: scratch, with: fetcher) else {
+    /// The cache's `nix-cache-info`.
+    public func cacheInfo(with fetcher: URLFetcher) throws -> CacheInfo {
+        guard let text = try retrieve("nix-cache-info", with: fetcher) else {
             throw CacheError("\(url): it has no nix-cache-info")
         }
-        return try CacheInfo(
-            parsing: try String(contentsOfFile: file, encoding: .utf8), source: url + "/nix-cache-info")
+        return try CacheInfo(parsing: text, source: url + "/nix-cache-info")
     }
 
     /// The NAR file of `info` as the cache has it (compressed), fetched into `scratch` when it is
@@ -52,9 +51,18 @@ public struct BinaryCache: Sendable, Equatable {
     func verifiedFile(of info: NarInfo, source: String, into scratch: String, with fetcher: URLFetcher) throws
         -> String
     {
-        guard let (file, arrived) = try fetch(info.url, into: scratch, with: fetcher, limit: fileLimit(of: info)) else {
-            throw CacheError("\(source): its NAR \(info.url) is missing")
+        let limit = fileLimit(of: info)
+        let target = scratch + "/" + info.url.replacingOccurrences(of: "/", with: "_")
+        let found: (file: String, sha256: Hash?)?
+        if isLocal {
+            found = try localFile(info.url, limit: limit).map { ($0, nil) }
+        } else {
+            unlink(target)
+            found = try remote(info.url, with: fetcher) { url, request in
+                (target, try fetcher.download(url, to: target, expecting: nil, limit: limit) { _ in request })
+            }
         }
+        guard let (file, arrived) = found else { throw CacheError("\(source): its NAR \(info.url) is missing") }
         if let fileSize = info.fileSize,
             (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? UInt64) != fileSize
         {
@@ -92,29 +100,44 @@ public struct BinaryCache: Sendable, Equatable {
     /// The most a narinfo or `nix-cache-info` may be (Nix's are a few hundred bytes).
     static let metadataLimit: UInt64 = 1 << 20
 
-    /// A local file with what the cache has at `relative` (a narinfo or `nix-cache-info`),
-    /// downloaded into `scratch` over HTTP; nil when the cache has none.
-    func retrieve(_ relative: String, into scratch: String, with fetcher: URLFetcher) throws -> String? {
-        try fetch(relative, into: scratch, with: fetcher, limit: BinaryCache.metadataLimit)?.file
+    /// The text the cache has at `relative` (a narinfo or `nix-cache-info`, downloaded into
+    /// memory as Nix does: it is read at once, and a file for it would be written only to be read
+    /// back); nil when the cache has none.
+    func retrieve(_ relative: String, with fetcher: URLFetcher) throws -> String? {
+        let limit = BinaryCache.metadataLimit
+        let bytes: [UInt8]?
+        if isLocal {
+            bytes = try localFile(relative, limit: limit).map { Array(try Data(contentsOf: URL(fileURLWithPath: $0))) }
+        } else {
+            bytes = try remote(relative, with: fetcher) { url, request in
+                try fetcher.contents(of: url, limit: limit) { _ in request }
+            }
+        }
+        guard let bytes else { return nil }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw CacheError("\(url)/\(relative): it is not UTF-8 text")
+        }
+        return text
     }
 
-    /// `retrieve` of at most `limit` bytes, with the SHA-256 of what was downloaded (nil for a
-    /// local file, which must not be larger either).
-    private func fetch(_ relative: String, into scratch: String, with fetcher: URLFetcher, limit: UInt64) throws -> (
-        file: String, sha256: Hash?
-    )? {
-        if isLocal {
-            guard let path = file(relative) else { return nil }
-            guard (try SystemCall.lstat(path)).st_size <= limit else {
-                throw CacheError("\(url)/\(relative): larger than \(limit) bytes")
-            }
-            return (path, nil)
+    /// The file at `relative` in a file:// cache, which must not be larger than `limit`; nil when
+    /// there is none.
+    private func localFile(_ relative: String, limit: UInt64) throws -> String? {
+        guard let path = file(relative) else { return nil }
+        guard (try SystemCall.lstat(path)).st_size <= limit else {
+            throw CacheError("\(url)/\(relative): larger than \(limit) bytes")
         }
-        let target = scratch + "/" + relative.replacingOccurrences(of: "/", with: "_")
-        unlink(target)
+        return path
+    }
+
+    /// What `download` makes of the URL and request of `relative` in a remote cache; nil when the
+    /// cache has none.
+    private func remote<T>(
+        _ relative: String, with fetcher: URLFetcher, _ download: (String, HTTPRequest) throws -> T
+    ) throws -> T? {
         do {
             let (source, request) = try location(of: relative, with: fetcher)
-            return (target, try fetcher.download(source, to: target, expecting: nil, limit: limit) { _ in request })
+            return try download(source, request)
         } catch let error as FetchError where error.isNotFound {
             return nil
         } catch let error as DownloadTooLarge {

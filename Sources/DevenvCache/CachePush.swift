@@ -22,8 +22,8 @@ extension BinaryCache {
             try OwnFiles.directory(directory)
             try OwnFiles.directory(directory + "/nar")
         }
-        if let existing = try retrieve("nix-cache-info", into: scratch.directory, with: fetcher) {
-            let info = try CacheInfo(parsing: try String(contentsOfFile: existing, encoding: .utf8), source: url)
+        if let existing = try retrieve("nix-cache-info", with: fetcher) {
+            let info = try CacheInfo(parsing: existing, source: url)
             guard info.storeDirectory == store.directory.path else {
                 throw CacheError("\(url) holds paths of \(info.storeDirectory), not \(store.directory.path)")
             }
@@ -33,7 +33,7 @@ extension BinaryCache {
                 scratch: scratch.directory, fetcher: fetcher, token: token)
         }
         let missing = try store.closure(of: paths).filter {
-            try retrieve($0.path.hashPart + ".narinfo", into: scratch.directory, with: fetcher) == nil
+            try retrieve($0.path.hashPart + ".narinfo", with: fetcher) == nil
         }
         let failures = Failures()
         let narinfos = Narinfos(count: missing.count)

@@ -16,7 +16,7 @@ extension BinaryCache {
         -> (checked: Int, problems: [String])
     {
         // The paths are read as of the store directory the cache says it is for.
-        let storeDirectory = StoreDirectory(try cacheInfo(into: scratch, with: fetcher).storeDirectory)
+        let storeDirectory = StoreDirectory(try cacheInfo(with: fetcher).storeDirectory)
         var pending: [String]
         if paths.isEmpty {
             guard isLocal else {
@@ -36,22 +36,20 @@ extension BinaryCache {
         var narinfos: [String: String?] = [:]
         func narinfo(_ hashPart: String) throws -> String? {
             if let known = narinfos[hashPart] { return known }
-            let file = try retrieve(hashPart + ".narinfo", into: scratch, with: fetcher)
-            narinfos[hashPart] = file
-            return file
+            let text = try retrieve(hashPart + ".narinfo", with: fetcher)
+            narinfos[hashPart] = text
+            return text
         }
         while checked < pending.count {
             let hashPart = pending[checked]
             checked += 1
             let source = url + "/" + hashPart + ".narinfo"
             do {
-                guard let file = try narinfo(hashPart) else {
+                guard let text = try narinfo(hashPart) else {
                     problems.append("\(source): not in the cache")
                     continue
                 }
-                let info = try NarInfo(
-                    parsing: try String(contentsOfFile: file, encoding: .utf8), storeDirectory: storeDirectory,
-                    source: source)
+                let info = try NarInfo(parsing: text, storeDirectory: storeDirectory, source: source)
                 guard hashPart == info.storePath.hashPart else {
                     throw CacheError("\(source): it is for \(storeDirectory.fullPath(of: info.storePath))")
                 }

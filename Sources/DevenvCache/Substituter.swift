@@ -135,17 +135,11 @@ public final class Substituter: @unchecked Sendable {
             let source = cache.url + "/" + asked.hashPart + ".narinfo"
             do {
                 guard !(misses?.recentlyMissed(asked, in: cache) ?? false) else { continue }
-                let scratch = try store.makeStagingArea()
-                guard
-                    let narinfoFile = try cache.retrieve(
-                        asked.hashPart + ".narinfo", into: scratch.directory, with: fetcher)
-                else {
+                guard let narinfo = try cache.retrieve(asked.hashPart + ".narinfo", with: fetcher) else {
                     misses?.record(asked, in: cache)
                     continue
                 }
-                let info = try NarInfo(
-                    parsing: try String(contentsOfFile: narinfoFile, encoding: .utf8), storeDirectory: directory,
-                    source: source)
+                let info = try NarInfo(parsing: narinfo, storeDirectory: directory, source: source)
                 guard info.storePath == asked else {
                     throw CacheError("\(source): it is for \(directory.fullPath(of: info.storePath))")
                 }
@@ -252,8 +246,7 @@ public final class Substituter: @unchecked Sendable {
         if infos[cache.url] == nil {
             var info: CacheInfo? = nil
             do {
-                let scratch = try store.makeStagingArea()
-                let read = try cache.cacheInfo(into: scratch.directory, with: fetcher)
+                let read = try cache.cacheInfo(with: fetcher)
                 let (there, here) = (read.storeDirectory, store.directory.path)
                 guard there == here || there.utf8.count == here.utf8.count else {
                     throw CacheError(

@@ -4,8 +4,9 @@ import DevenvStore
 import Foundation
 import Glibc
 
-/// One transfer with libcurl (http, https and file URLs): a download into an open file, hashing
-/// the bytes as they arrive, or a PUT of a file (`HTTPRequest.upload`), whose answer goes there.
+/// One transfer with libcurl (http, https and file URLs): a download into an open file or into
+/// memory, hashing the bytes as they arrive, or a PUT of a file (`HTTPRequest.upload`), whose
+/// answer goes there.
 final class HTTPTransfer {
     /// Whether another attempt could succeed.
     struct Failure: Error {
@@ -19,11 +20,14 @@ final class HTTPTransfer {
 
     private static let initialized: Bool = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK }()
 
-    private let fd: Int32
+    /// Where the bytes go: this descriptor, else `body`.
+    private let fd: Int32?
     private let id: Int
     private let progress: any FetchProgress
     private(set) var hasher: Hasher
     private(set) var received: UInt64 = 0
+    /// What arrived, when it goes to no descriptor.
+    private(set) var body: [UInt8] = []
     /// The most bytes taken (nil: no limit); past it, the transfer is stopped.
     var limit: UInt64?
     private var exceeded = false
@@ -35,7 +39,8 @@ final class HTTPTransfer {
     /// The last response's headers, names lowercased.
     private(set) var responseHeaders: [String: String] = [:]
 
-    init(into fd: Int32, algorithm: HashAlgorithm, id: Int, progress: any FetchProgress) {
+    /// Into `fd`, or into `body` when it is nil.
+    init(into fd: Int32?, algorithm: HashAlgorithm, id: Int, progress: any FetchProgress) {
         self.fd = fd
         self.id = id
         self.progress = progress
@@ -150,11 +155,15 @@ final class HTTPTransfer {
                 transfer.exceeded = true
                 return 0  // makes libcurl abort the transfer
             }
-            do {
-                try SystemCall.writeAll(transfer.fd, buffer, "cannot write the download")
-            } catch {
-                transfer.writeError = "\(error)"
-                return 0  // makes libcurl abort the transfer
+            if let fd = transfer.fd {
+                do {
+                    try SystemCall.writeAll(fd, buffer, "cannot write the download")
+                } catch {
+                    transfer.writeError = "\(error)"
+                    return 0  // makes libcurl abort the transfer
+                }
+            } else {
+                transfer.body.append(contentsOf: buffer)
             }
             transfer.hasher.update(buffer)
             transfer.received += UInt64(buffer.count)

@@ -99,6 +99,17 @@ public final class URLFetcher: Sendable {
         ).hash
     }
 
+    /// What is at `url`, kept in memory: a small file such as a narinfo, which is read at once
+    /// and never needs a name (mirrors first, retries; past `limit` bytes, `DownloadTooLarge`).
+    public func contents(
+        of url: String, limit: UInt64, request: (String) -> HTTPRequest = { _ in HTTPRequest() }
+    ) throws -> [UInt8] {
+        try transfer(
+            url, candidates: settings.candidates(for: url), into: (nil, nil), expecting: nil, limit: limit,
+            request: request
+        ).body
+    }
+
     /// Downloads `url` into `fd`, a pipe or socket whose other end is read as the bytes arrive, in one
     /// attempt from the first place it may come from (a mirror, when one is set): bytes already
     /// read cannot be taken back, so the caller downloads again with `download` when this fails.
@@ -106,9 +117,10 @@ public final class URLFetcher: Sendable {
     public func stream(
         _ url: String, into fd: Int32, limit: UInt64?, request: (String) -> HTTPRequest = { _ in HTTPRequest() }
     ) throws -> (hash: Hash, size: UInt64) {
-        try transfer(
+        let arrived = try transfer(
             url, candidates: Array(settings.candidates(for: url).prefix(1)), into: (fd, nil), expecting: nil,
             limit: limit, attempts: 1, request: request)
+        return (arrived.hash, arrived.size)
     }
 
     /// Sends the file `file` to `url` with a PUT (retried when the failure is transient; no
@@ -129,19 +141,9 @@ public final class URLFetcher: Sendable {
     /// statuses and headers); the body is kept up to `limit` bytes. Only failures to connect
     /// are errors, and only those are retried.
     public func exchange(_ url: String, request: HTTPRequest, limit: Int = 4 << 20) throws -> HTTPResponse {
-        let name = NSTemporaryDirectory() + "/devenv-answer-\(getpid())-\(UUID().uuidString)"
-        let fd = try SystemCall.retrying("cannot create '\(name)'") {
-            open(name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        }
-        // Nameless from here: nothing is left behind whatever happens.
-        unlink(name)
-        defer { close(fd) }
         var delay = settings.backoff
         for attempt in 1...max(1, settings.attempts) {
-            if attempt > 1 {
-                try URLFetcher.empty(fd, "a temporary file")
-            }
-            let transfer = HTTPTransfer(into: fd, algorithm: .sha256, id: TransferIDs.next(), progress: progress)
+            let transfer = HTTPTransfer(into: nil, algorithm: .sha256, id: TransferIDs.next(), progress: progress)
             transfer.limit = UInt64(limit)
             transfer.acceptsAnyStatus = true
             do {
@@ -155,28 +157,20 @@ public final class URLFetcher: Sendable {
                 delay *= 2
                 continue
             }
-            lseek(fd, 0, SEEK_SET)
-            var body = [UInt8](repeating: 0, count: Int(transfer.received))
-            let count = try body.withUnsafeMutableBytes { try SystemCall.readFully(fd, $0, "cannot read an answer") }
-            return HTTPResponse(status: transfer.status, headers: transfer.responseHeaders, body: Array(body[..<count]))
+            return HTTPResponse(status: transfer.status, headers: transfer.responseHeaders, body: transfer.body)
         }
         throw FetchError("\(url): no answer")
     }
 
-    /// Empties the file `fd` (named `what` in errors) for another attempt to write from its start.
-    private static func empty(_ fd: Int32, _ what: @autoclosure () -> String) throws {
-        try SystemCall.retrying("cannot truncate \(what())") { ftruncate(fd, 0) }
-        lseek(fd, 0, SEEK_SET)
-    }
-
     /// Tries each candidate URL with retries (`attempts`, else the settings') until one answers
     /// (with `hash`, when given); what arrives goes to `into.fd`, a new file (started again at each
-    /// attempt) when it is named. Returns the hash of what arrived and its size.
+    /// attempt) when it is named, or into memory (`body`) without a descriptor. Returns the hash of
+    /// what arrived and its size.
     @discardableResult
     private func transfer(
-        _ url: String, candidates: [String], into: (fd: Int32, file: String?), expecting hash: Hash?,
+        _ url: String, candidates: [String], into: (fd: Int32?, file: String?), expecting hash: Hash?,
         limit: UInt64?, attempts: Int? = nil, request: (String) -> HTTPRequest
-    ) throws -> (hash: Hash, size: UInt64) {
+    ) throws -> (hash: Hash, size: UInt64, body: [UInt8]) {
         let attempts = attempts ?? settings.attempts
         let fd = into.fd
         let source = URLSource(url: url, hash: hash ?? Hasher.hash(.sha256, [UInt8]()))
@@ -188,8 +182,9 @@ public final class URLFetcher: Sendable {
         for url in candidates {
             var delay = settings.backoff
             for attempt in 1...max(1, attempts) {
-                if let file = into.file, started {
-                    try URLFetcher.empty(fd, "'\(file)'")
+                if let fd, let file = into.file, started {
+                    try SystemCall.retrying("cannot truncate '\(file)'") { ftruncate(fd, 0) }
+                    lseek(fd, 0, SEEK_SET)
                 }
                 started = true
                 let id = TransferIDs.next()
@@ -221,7 +216,7 @@ public final class URLFetcher: Sendable {
                 progress.finished(
                     id, url: url, received: transfer.received, seconds: Date().timeIntervalSince(start), error: nil)
                 let actual = transfer.hasher.finalize()
-                if hash == nil || actual == source.hash { return (actual, transfer.received) }
+                if hash == nil || actual == source.hash { return (actual, transfer.received, transfer.body) }
                 failures.append("hash mismatch for \(url): expected \(source.hash.sri), got \(actual.sri)")
                 notFound = false
                 break

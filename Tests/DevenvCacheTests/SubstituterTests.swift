@@ -405,6 +405,22 @@ struct SubstituterTests {
         #expect(substituter.problems.contains { $0.hasSuffix("larger than 1048576 bytes") }, "\(substituter.problems)")
     }
 
+    /// Narinfos are read in memory, from a directory or over HTTP alike.
+    @Test(arguments: [false, true])
+    func aNarinfoThatIsNotTextIsRefusedAndTheCacheStillAsked(served: Bool) throws {
+        let cache = try Cache(served: served)
+        let store = try cache.store()
+        try Data([0x53, 0x74, 0xff, 0xfe, 0x0a]).write(
+            to: URL(fileURLWithPath: cache.dir("cache/\(cache.program.hashPart).narinfo")))
+        let substituter = try cache.substituter(store)
+        #expect(try !substituter.substitute(cache.program))
+        #expect(
+            substituter.problems.contains { $0.hasSuffix("\(cache.program.hashPart).narinfo: it is not UTF-8 text") },
+            "\(substituter.problems)")
+        #expect(try store.validPaths().isEmpty)
+        #expect(try substituter.substitute(cache.data), "\(substituter.problems)")
+    }
+
     @Test func aCacheForAnotherStoreDirectoryIsNotUsed() throws {
         let cache = try Cache()
         let other = try Store(location: StoreLocation(home: cache.dir("home3"), storeDirectory: cache.dir("elsewhere")))
