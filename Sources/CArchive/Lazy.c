@@ -12,7 +12,10 @@ DEVENV_LAZY(libarchive, int, archive_read_support_format_zip, (struct archive *a
 DEVENV_LAZY(libarchive, int, archive_read_support_format_ar, (struct archive *a), (a))
 DEVENV_LAZY(libarchive, int, archive_read_support_format_raw, (struct archive *a), (a))
 DEVENV_LAZY(libarchive, int, archive_read_open_filename, (struct archive *a, const char *f, size_t b), (a, f, b))
-DEVENV_LAZY(libarchive, int, archive_read_open_fd, (struct archive *a, int fd, size_t b), (a, fd, b))
+DEVENV_LAZY(
+    libarchive, int, archive_read_open,
+    (struct archive *a, void *c, archive_open_callback *o, archive_read_callback *r, archive_close_callback *x),
+    (a, c, o, r, x))
 DEVENV_LAZY(libarchive, const char *, archive_error_string, (struct archive *a), (a))
 DEVENV_LAZY(libarchive, int, archive_read_free, (struct archive *a), (a))
 DEVENV_LAZY(libarchive, int, archive_read_next_header, (struct archive *a, struct archive_entry **e), (a, e))

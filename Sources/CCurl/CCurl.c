@@ -9,9 +9,20 @@ DEVENV_LAZY(libcurl, CURL *, curl_easy_init, (void), ())
 DEVENV_LAZY(libcurl, void, curl_easy_cleanup, (CURL *h), (h))
 DEVENV_LAZY(libcurl, void, curl_easy_reset, (CURL *h), (h))
 DEVENV_LAZY(libcurl, CURLcode, curl_easy_perform, (CURL *h), (h))
+DEVENV_LAZY(libcurl, CURLcode, curl_easy_pause, (CURL *h, int bits), (h, bits))
 DEVENV_LAZY(libcurl, const char *, curl_easy_strerror, (CURLcode c), (c))
 DEVENV_LAZY(libcurl, struct curl_slist *, curl_slist_append, (struct curl_slist *l, const char *s), (l, s))
 DEVENV_LAZY(libcurl, void, curl_slist_free_all, (struct curl_slist *l), (l))
+DEVENV_LAZY(libcurl, CURLM *, curl_multi_init, (void), ())
+DEVENV_LAZY(libcurl, CURLMcode, curl_multi_cleanup, (CURLM *m), (m))
+DEVENV_LAZY(libcurl, CURLMcode, curl_multi_add_handle, (CURLM *m, CURL *h), (m, h))
+DEVENV_LAZY(libcurl, CURLMcode, curl_multi_remove_handle, (CURLM *m, CURL *h), (m, h))
+DEVENV_LAZY(libcurl, CURLMcode, curl_multi_perform, (CURLM *m, int *running), (m, running))
+DEVENV_LAZY(
+    libcurl, CURLMcode, curl_multi_poll, (CURLM *m, struct curl_waitfd *fds, unsigned int n, int timeout, int *ready),
+    (m, fds, n, timeout, ready))
+DEVENV_LAZY(libcurl, CURLMsg *, curl_multi_info_read, (CURLM *m, int *left), (m, left))
+DEVENV_LAZY(libcurl, CURLMcode, curl_multi_wakeup, (CURLM *m), (m))
 
 struct curl_slist *devenv_curl_append_header(struct curl_slist *list, const char *header) {
     return curl_slist_append(list, header);

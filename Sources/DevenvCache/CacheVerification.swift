@@ -69,7 +69,7 @@ extension BinaryCache {
                     }
                 }
                 let nar = try verifiedFile(of: info, source: source, into: scratch, with: fetcher)
-                try NarStream(file: FileReader(nar), info: info, source: source).finish()
+                try NarStream(file: FileReader(nar).narFile, info: info, source: source).finish()
                 if !isLocal { unlink(nar) }
             } catch let error as CacheError {
                 problems.append(error.description)

@@ -13,14 +13,13 @@ final class NarStream {
     private let info: NarInfo
     private let source: String
 
-    /// `file` is the NAR file as the cache has it: on disk, or arriving through a socket
-    /// (`NarDownload`).
-    init(file: FileReader, info: NarInfo, source: String) throws {
+    /// `file` is the NAR file as the cache has it: on disk, or arriving (`NarDownload`).
+    init(file: NarFile, info: NarInfo, source: String) throws {
         guard ["xz", "zstd", "bzip2", "gzip", "none"].contains(info.compression) else {
             throw CacheError("\(source): compression '\(info.compression)' is not one devenv reads")
         }
         if info.compression == "none" {
-            read = file.read(into:)
+            read = file.read
         } else {
             // A file that does not decompress is this NAR's fault, not the cache's being down.
             // A large NAR's zstd frames are decompressed side by side, on threads of their own
@@ -33,20 +32,16 @@ final class NarStream {
                     // Up to four: beyond, the reading thread's hashing and parsing is what waits.
                     return ZstdFrameReader(
                         name: file.name, threads: min(4, ProcessInfo.processInfo.activeProcessorCount),
-                        source: file.readSome(into:)
+                        source: file.read
                     ).read(into:)
                 }
                 return info.compression == "zstd"
-                    ? try ZstdReader(descriptor: file.fd, name: file.name).read(into:)
-                    : try Decompressor(descriptor: file.fd, name: file.name).read(into:)
+                    ? try ZstdReader(name: file.name, source: file.read).read(into:)
+                    : try Decompressor(name: file.name, source: file.read).read(into:)
             }
-            let decompress = { buffer in
-                try withExtendedLifetime(file) {
-                    try NarStream.blamingTheNar(source) { try decompressor(buffer) }
-                }
-            }
+            let decompress = { buffer in try NarStream.blamingTheNar(source) { try decompressor(buffer) } }
             // Decompressing takes about as long as unpacking what it gives: on a thread of its
-            // own, which keeps the file open for as long as it may read it.
+            // own.
             read = info.narSize < NarReader.smallSize || inFrames ? decompress : ReadAhead(decompress).read(into:)
         }
         // Hashed by the thread that reads the NAR, as it reads it: the bytes are in its cache then.
@@ -117,33 +112,31 @@ private final class NarDigest {
     func finalize() -> Hash { hasher.finalize() }
 }
 
-/// A file read a buffer at a time, its descriptor closed once nothing reads it: the thread that
-/// decompresses it (`ReadAhead`) may still be in a read when the substituter is done with it,
-/// and a descriptor closed under it could meanwhile be reused by another file.
-final class FileReader: @unchecked Sendable {
-    let fd: Int32
+/// A NAR file as the cache has it, read a buffer at a time (a read may give less than the
+/// buffer, as much as has arrived): a file on disk (`FileReader`), or a download as it arrives
+/// (`NarDownload`). What reads it holds it, on whichever thread decompresses it.
+struct NarFile {
     /// For errors.
     let name: String
+    let read: (UnsafeMutableRawBufferPointer) throws -> Int
+}
+
+/// A file on disk read a buffer at a time, its descriptor closed once nothing reads it: the
+/// thread that decompresses it (`ReadAhead`) may still be in a read when the substituter is done
+/// with it, and a descriptor closed under it could meanwhile be reused by another file.
+final class FileReader: @unchecked Sendable {
+    private let fd: Int32
+    private let path: String
 
     init(_ path: String) throws {
         fd = try SystemCall.retrying("cannot open '\(path)'") { open(path, O_RDONLY | O_CLOEXEC) }
-        name = path
-    }
-
-    /// Reads `fd`, which it now owns.
-    init(descriptor fd: Int32, name: String) {
-        self.fd = fd
-        self.name = name
+        self.path = path
     }
 
     deinit { close(fd) }
 
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        try SystemCall.readFully(fd, buffer, "cannot read '\(name)'")
-    }
-
-    /// What one read gives: what a socket has so far.
-    func readSome(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        try SystemCall.readSome(fd, buffer, "cannot read '\(name)'")
+    /// The file for `NarStream`, which keeps this open while it reads.
+    var narFile: NarFile {
+        NarFile(name: path) { [self] buffer in try SystemCall.readFully(fd, buffer, "cannot read '\(path)'") }
     }
 }

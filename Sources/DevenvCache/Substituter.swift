@@ -278,7 +278,7 @@ public final class Substituter: @unchecked Sendable {
     /// recorded). A download interrupted while it was being unpacked is downloaded again whole,
     /// with the fetcher's retries, then unpacked.
     private func fetch(_ source: Source, as path: StorePath) throws -> Staged {
-        func unpack(_ file: FileReader, into staging: StagingArea, verifyingFile: () throws -> Void) throws -> Staged {
+        func unpack(_ file: NarFile, into staging: StagingArea, verifyingFile: () throws -> Void) throws -> Staged {
             Staged(
                 staging: staging,
                 info: try self.unpack(file, into: staging, from: source, as: path, verifyingFile: verifyingFile),
@@ -300,12 +300,12 @@ public final class Substituter: @unchecked Sendable {
         let staging = try store.makeStagingArea()
         let file = try source.cache.verifiedFile(
             of: source.info, source: source.source, into: staging.directory, with: fetcher)
-        return try unpack(FileReader(file), into: staging) {}
+        return try unpack(FileReader(file).narFile, into: staging) {}
     }
 
     /// What the path unpacked into `staging` is to be registered as.
     private func unpack(
-        _ file: FileReader, into staging: StagingArea, from source: Source, as path: StorePath,
+        _ file: NarFile, into staging: StagingArea, from source: Source, as path: StorePath,
         verifyingFile: () throws -> Void
     ) throws -> PathInfo {
         let (info, rewrite, address) = (source.info, source.rewrite, source.address)
@@ -319,7 +319,7 @@ public final class Substituter: @unchecked Sendable {
             try verifyingFile()
             let rewritten = staging.directory + "/rewritten.nar"
             narHash = try rewrite.rewrite(nar, to: rewritten)
-            read = try FileReader(rewritten).read(into:)
+            read = try FileReader(rewritten).narFile.read
             check = {}
         }
         try store.unpackSubstitute(staging, narSize: info.narSize, reading: read) {

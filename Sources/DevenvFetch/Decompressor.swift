@@ -10,19 +10,24 @@ public final class Decompressor {
     /// What is left of the block libarchive gave last.
     private var block = UnsafeRawBufferPointer(start: nil, count: 0)
     private var finished = false
+    /// What libarchive reads, when it reads a source rather than a file.
+    private var feed: Feed?
 
     public convenience init(_ path: String) throws {
         try self.init(name: path) { archive_read_open_filename($0, path, 1 << 16) }
     }
 
-    /// What `descriptor` gives, named `name` in errors; the caller closes it after this is gone.
-    public convenience init(descriptor: Int32, name: String) throws {
-        // Read in large blocks: a socket the download fills (`NarDownload`) gives what it has.
-        try self.init(name: name) { archive_read_open_fd($0, descriptor, 1 << 20) }
+    /// What `source` gives (as much as it has, 0 at the end), named `name` in errors.
+    public convenience init(name: String, source: @escaping (UnsafeMutableRawBufferPointer) throws -> Int) throws {
+        let feed = Feed(source)
+        try self.init(name: name, feed: feed) {
+            archive_read_open($0, Unmanaged.passUnretained(feed).toOpaque(), nil, Feed.read, nil)
+        }
     }
 
-    private init(name path: String, open: (OpaquePointer?) -> Int32) throws {
+    private init(name path: String, feed: Feed? = nil, open: (OpaquePointer?) -> Int32) throws {
         self.path = path
+        self.feed = feed
         reader = archive_read_new()
         archive_read_support_filter_all(reader)
         archive_read_support_format_raw(reader)
@@ -45,6 +50,7 @@ public final class Decompressor {
             if status == ARCHIVE_EOF {
                 finished = true
             } else if status != ARCHIVE_OK {
+                if let failure = feed?.failure { throw failure }
                 throw FetchError("cannot read '\(path)': \(Decompressor.message(reader))")
             } else {
                 block = UnsafeRawBufferPointer(start: start, count: start == nil ? 0 : size)
@@ -60,4 +66,30 @@ public final class Decompressor {
     private static func message(_ reader: OpaquePointer?) -> String {
         archive_error_string(reader).map { String(cString: $0) } ?? "unknown error"
     }
+}
+
+/// A source as libarchive reads it: a block at a time, through a C callback.
+private final class Feed {
+    private let source: (UnsafeMutableRawBufferPointer) throws -> Int
+    private let block = BufferPool.shared.take(1 << 20)
+    /// The source's own error, thrown instead of libarchive's account of it.
+    private(set) var failure: (any Error)?
+
+    init(_ source: @escaping (UnsafeMutableRawBufferPointer) throws -> Int) { self.source = source }
+
+    deinit { BufferPool.shared.give(block) }
+
+    static let read:
+        @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?, UnsafeMutablePointer<UnsafeRawPointer?>?)
+            -> la_ssize_t = { _, context, buffer in
+                let feed = Unmanaged<Feed>.fromOpaque(context!).takeUnretainedValue()
+                do {
+                    let n = try feed.source(feed.block)
+                    buffer?.pointee = UnsafeRawPointer(feed.block.baseAddress)
+                    return la_ssize_t(n)
+                } catch {
+                    feed.failure = error
+                    return -1
+                }
+            }
 }

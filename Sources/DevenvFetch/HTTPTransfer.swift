@@ -26,8 +26,15 @@ final class HTTPTransfer {
     private let progress: any FetchProgress
     private(set) var hasher: Hasher
     private(set) var received: UInt64 = 0
-    /// What arrived, when it goes to no descriptor.
+    /// What arrived, when it goes to no descriptor (and, for `HTTPStream`, not into `target`).
     private(set) var body: [UInt8] = []
+    /// Where a reader of `HTTPStream` wants the next bytes, and how many are there.
+    var target: UnsafeMutableRawBufferPointer?
+    var targetFilled = 0
+    /// libcurl holds a block back until the transfer is continued (`CURLPAUSE_CONT`).
+    var paused = false
+    /// `CURL_WRITEFUNC_PAUSE`, a macro Swift does not import.
+    private static let pause = 0x1000_0001
     /// The most bytes taken (nil: no limit); past it, the transfer is stopped.
     var limit: UInt64?
     private var exceeded = false
@@ -50,77 +57,95 @@ final class HTTPTransfer {
     /// Downloads `url` (or sends `request.upload` there); throws `Failure` saying whether a retry
     /// makes sense.
     func run(_ url: String, environment: [String: String], request: HTTPRequest = HTTPRequest()) throws {
-        guard HTTPTransfer.initialized, let handle = CurlHandles.take() else {
-            throw Failure(message: "cannot initialize libcurl", transient: false)
-        }
-        defer { CurlHandles.give(handle) }
-        // An upload waits for no `100 Continue`.
-        var headers: UnsafeMutablePointer<curl_slist>? = nil
-        for header in request.headers + (request.upload == nil ? [] : ["Expect:"]) {
-            headers = devenv_curl_append_header(headers, header)
-        }
-        defer { devenv_curl_free_headers(headers) }
-        if headers != nil { devenv_curl_set_pointer(handle, CURLOPT_HTTPHEADER, headers) }
-        var body: UnsafeMutablePointer<FILE>? = nil
-        defer { if let body { fclose(body) } }
-        if let upload = request.upload {
-            guard let file = fopen(upload, "rb") else {
-                throw Failure(message: "cannot read '\(upload)': \(SystemCall.message())", transient: false)
+        let transfer = try Prepared(self, url: url, environment: environment, request: request)
+        try conclude(curl_easy_perform(transfer.handle), transfer)
+    }
+
+    /// The request of a transfer set on a libcurl handle, and what the handle points to while it
+    /// runs (released with it).
+    final class Prepared {
+        let handle: UnsafeMutableRawPointer
+        private var headers: UnsafeMutablePointer<curl_slist>? = nil
+        private var body: UnsafeMutablePointer<FILE>? = nil
+        let errors = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+
+        init(_ transfer: HTTPTransfer, url: String, environment: [String: String], request: HTTPRequest) throws {
+            guard HTTPTransfer.initialized, let handle = CurlHandles.take() else {
+                throw Failure(message: "cannot initialize libcurl", transient: false)
             }
-            body = file
-            var info = stat()
-            fstat(fileno(file), &info)
-            devenv_curl_set_long(handle, CURLOPT_UPLOAD, 1)
-            devenv_curl_set_pointer(handle, CURLOPT_READDATA, file)
-            devenv_curl_set_size(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(info.st_size))
+            self.handle = handle
+            errors[0] = 0
+            // An upload waits for no `100 Continue`.
+            for header in request.headers + (request.upload == nil ? [] : ["Expect:"]) {
+                headers = devenv_curl_append_header(headers, header)
+            }
+            if headers != nil { devenv_curl_set_pointer(handle, CURLOPT_HTTPHEADER, headers) }
+            if let upload = request.upload {
+                guard let file = fopen(upload, "rb") else {
+                    throw Failure(message: "cannot read '\(upload)': \(SystemCall.message())", transient: false)
+                }
+                body = file
+                var info = stat()
+                fstat(fileno(file), &info)
+                devenv_curl_set_long(handle, CURLOPT_UPLOAD, 1)
+                devenv_curl_set_pointer(handle, CURLOPT_READDATA, file)
+                devenv_curl_set_size(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(info.st_size))
+            }
+            let context = Unmanaged.passUnretained(transfer).toOpaque()
+            if request.method == "HEAD" { devenv_curl_set_long(handle, CURLOPT_NOBODY, 1) }
+            if request.method == "POST" {
+                devenv_curl_set_long(handle, CURLOPT_POST, 1)
+                devenv_curl_set_long(handle, CURLOPT_POSTFIELDSIZE, 0)
+            }
+            devenv_curl_set_pointer(handle, CURLOPT_HEADERDATA, context)
+            devenv_curl_set_header_function(handle, HTTPTransfer.header)
+            // libcurl copies string options, so temporary C strings are enough.
+            func set(_ option: CURLoption, _ value: String) { _ = devenv_curl_set_pointer(handle, option, value) }
+            set(CURLOPT_URL, url)
+            set(CURLOPT_USERAGENT, "devenv/0.1 (libcurl)")
+            let (proxy, noProxy) = HTTPTransfer.proxy(for: url, environment: environment)
+            // An empty proxy means none: it overrides libcurl's own reading of the environment.
+            set(CURLOPT_PROXY, proxy ?? "")
+            if let noProxy { set(CURLOPT_NOPROXY, noProxy) }
+            devenv_curl_set_long(handle, CURLOPT_FOLLOWLOCATION, 1)
+            devenv_curl_set_long(handle, CURLOPT_MAXREDIRS, 10)
+            devenv_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT, 30)
+            // A transfer that stalls below 1 byte/s for a minute counts as failed.
+            devenv_curl_set_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1)
+            devenv_curl_set_long(handle, CURLOPT_LOW_SPEED_TIME, 60)
+            devenv_curl_set_long(handle, CURLOPT_NOSIGNAL, 1)
+            // Bytes are handed on in blocks of up to 256 KiB, not libcurl's 16 KiB: a fast download
+            // then costs a few hundred writes and hash updates, not thousands. libcurl allocates the
+            // block for each transfer, and one under the 512 KiB from which glibc maps fresh pages
+            // (`returnLargeAllocationsToTheSystem`) is the last one's memory again, not new pages
+            // to fault in.
+            devenv_curl_set_long(handle, CURLOPT_BUFFERSIZE, 256 << 10)
+            devenv_curl_set_pointer(handle, CURLOPT_WRITEDATA, context)
+            devenv_curl_set_write_function(handle, HTTPTransfer.write)
+            devenv_curl_set_pointer(handle, CURLOPT_XFERINFODATA, context)
+            devenv_curl_set_progress_function(handle, HTTPTransfer.report)
+            devenv_curl_set_long(handle, CURLOPT_NOPROGRESS, 0)
+            devenv_curl_set_pointer(handle, CURLOPT_ERRORBUFFER, errors)
         }
-        let context = Unmanaged.passUnretained(self).toOpaque()
-        if request.method == "HEAD" { devenv_curl_set_long(handle, CURLOPT_NOBODY, 1) }
-        if request.method == "POST" {
-            devenv_curl_set_long(handle, CURLOPT_POST, 1)
-            devenv_curl_set_long(handle, CURLOPT_POSTFIELDSIZE, 0)
+
+        deinit {
+            devenv_curl_free_headers(headers)
+            if let body { fclose(body) }
+            errors.deallocate()
+            CurlHandles.give(handle)
         }
-        devenv_curl_set_pointer(handle, CURLOPT_HEADERDATA, context)
-        devenv_curl_set_header_function(handle, HTTPTransfer.header)
-        // libcurl copies string options, so temporary C strings are enough.
-        func set(_ option: CURLoption, _ value: String) { _ = devenv_curl_set_pointer(handle, option, value) }
-        set(CURLOPT_URL, url)
-        set(CURLOPT_USERAGENT, "devenv/0.1 (libcurl)")
-        let (proxy, noProxy) = HTTPTransfer.proxy(for: url, environment: environment)
-        // An empty proxy means none: it overrides libcurl's own reading of the environment.
-        set(CURLOPT_PROXY, proxy ?? "")
-        if let noProxy { set(CURLOPT_NOPROXY, noProxy) }
-        devenv_curl_set_long(handle, CURLOPT_FOLLOWLOCATION, 1)
-        devenv_curl_set_long(handle, CURLOPT_MAXREDIRS, 10)
-        devenv_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT, 30)
-        // A transfer that stalls below 1 byte/s for a minute counts as failed.
-        devenv_curl_set_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1)
-        devenv_curl_set_long(handle, CURLOPT_LOW_SPEED_TIME, 60)
-        devenv_curl_set_long(handle, CURLOPT_NOSIGNAL, 1)
-        // Bytes are handed on in blocks of up to 256 KiB, not libcurl's 16 KiB: a fast download
-        // then costs a few hundred writes and hash updates, not thousands. libcurl allocates the
-        // block for each transfer, and one under the 512 KiB from which glibc maps fresh pages
-        // (`returnLargeAllocationsToTheSystem`) is the last one's memory again, not new pages
-        // to fault in.
-        devenv_curl_set_long(handle, CURLOPT_BUFFERSIZE, 256 << 10)
-        devenv_curl_set_pointer(handle, CURLOPT_WRITEDATA, context)
-        devenv_curl_set_write_function(handle, HTTPTransfer.write)
-        devenv_curl_set_pointer(handle, CURLOPT_XFERINFODATA, context)
-        devenv_curl_set_progress_function(handle, HTTPTransfer.report)
-        devenv_curl_set_long(handle, CURLOPT_NOPROGRESS, 0)
-        var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
-        let result = errorBuffer.withUnsafeMutableBufferPointer { errors in
-            devenv_curl_set_pointer(handle, CURLOPT_ERRORBUFFER, errors.baseAddress)
-            return curl_easy_perform(handle)
-        }
+    }
+
+    /// Throws what `result`, libcurl's answer to the whole transfer, and the response say went wrong.
+    func conclude(_ result: CURLcode, _ transfer: Prepared) throws {
         if exceeded { throw Failure(message: "larger than \(limit ?? 0) bytes", transient: false, tooLarge: true) }
         if let writeError { throw Failure(message: writeError, transient: false) }
         guard result == CURLE_OK else {
-            let detail = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            let detail = String(cString: transfer.errors)
             let message = detail.isEmpty ? String(cString: curl_easy_strerror(result)) : detail
             throw Failure(message: message, transient: HTTPTransfer.transientCodes.contains(result))
         }
-        devenv_curl_get_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        devenv_curl_get_long(transfer.handle, CURLINFO_RESPONSE_CODE, &status)
         if status >= 400 && !acceptsAnyStatus {
             throw Failure(
                 message: "HTTP \(status)", transient: status >= 500 || status == 408 || status == 429,
@@ -162,6 +187,18 @@ final class HTTPTransfer {
                     transfer.writeError = "\(error)"
                     return 0  // makes libcurl abort the transfer
                 }
+            } else if let target = transfer.target {
+                let room = target.count - transfer.targetFilled
+                // A block that does not fit waits in libcurl for the next read, rather than in
+                // memory of its own: only a block larger than the whole buffer is split.
+                if buffer.count > room && transfer.targetFilled > 0 {
+                    transfer.paused = true
+                    return HTTPTransfer.pause
+                }
+                let n = min(room, buffer.count)
+                (target.baseAddress! + transfer.targetFilled).copyMemory(from: buffer.baseAddress!, byteCount: n)
+                transfer.targetFilled += n
+                transfer.body.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[n...]))
             } else {
                 transfer.body.append(contentsOf: buffer)
             }
@@ -197,6 +234,21 @@ final class HTTPTransfer {
             }
             return 0
         }
+}
+
+extension HTTPTransfer {
+    /// Moves what `body` holds from `offset` into `buffer`; how many bytes. `body` is emptied
+    /// once all of it is taken.
+    func take(from offset: inout Int, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        let n = min(buffer.count, body.count - offset)
+        body.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + offset, byteCount: n) }
+        offset += n
+        if offset == body.count {
+            body.removeAll(keepingCapacity: true)
+            offset = 0
+        }
+        return n
+    }
 }
 
 /// libcurl handles kept once a transfer is done, for the next: a handle keeps its connections

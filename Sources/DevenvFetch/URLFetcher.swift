@@ -110,17 +110,20 @@ public final class URLFetcher: Sendable {
         ).body
     }
 
-    /// Downloads `url` into `fd`, a pipe or socket whose other end is read as the bytes arrive, in one
-    /// attempt from the first place it may come from (a mirror, when one is set): bytes already
-    /// read cannot be taken back, so the caller downloads again with `download` when this fails.
-    /// Returns the SHA-256 and size of what arrived.
-    public func stream(
-        _ url: String, into fd: Int32, limit: UInt64?, request: (String) -> HTTPRequest = { _ in HTTPRequest() }
-    ) throws -> (hash: Hash, size: UInt64) {
-        let arrived = try transfer(
-            url, candidates: Array(settings.candidates(for: url).prefix(1)), into: (fd, nil), expecting: nil,
-            limit: limit, attempts: 1, request: request)
-        return (arrived.hash, arrived.size)
+    /// `url` read as it arrives (`HTTPStream`), from the first place it may come from (a mirror,
+    /// when one is set), in one attempt: bytes already read cannot be taken back, so the caller
+    /// downloads again with `download` when this fails.
+    public func stream(_ url: String, limit: UInt64, request: (String) -> HTTPRequest = { _ in HTTPRequest() }) throws
+        -> HTTPStream
+    {
+        let first = settings.candidates(for: url).first ?? url
+        do {
+            return try HTTPStream(
+                first, limit: limit, environment: environment, request: request(first), id: TransferIDs.next(),
+                progress: progress)
+        } catch let failure as HTTPTransfer.Failure {
+            throw FetchError("\(first): \(failure.message)")
+        }
     }
 
     /// Sends the file `file` to `url` with a PUT (retried when the failure is transient; no

@@ -3,7 +3,7 @@ import DevenvBasics
 import Foundation
 import Glibc
 
-/// A zstd stream (one frame or several) read decompressed from a descriptor, a buffer at a time,
+/// A zstd stream (one frame or several) read decompressed from a source, a buffer at a time,
 /// with libzstd directly: the decompressed bytes go straight into the caller's buffer (through
 /// libarchive they took one more copy), and the decompression context, whose window is the
 /// largest memory a NAR's unpacking touches, is used again by the next stream instead of being
@@ -13,7 +13,7 @@ public final class ZstdReader {
     /// one decompresses no faster, and only touches more of the caller's pages (fresh ones cost a
     /// page fault each: a third more faults for python313's closure).
     static let largestRead = 1 << 17
-    private let fd: Int32
+    private let source: (UnsafeMutableRawBufferPointer) throws -> Int
     private let name: String
     private let decoder: ZstdDecoder
     private var input: ZSTD_inBuffer
@@ -21,9 +21,9 @@ public final class ZstdReader {
     /// Whether the last frame read is complete (with nothing of it left to give).
     private var frameDone = false
 
-    /// What `descriptor` gives, named `name` in errors; the caller closes it after this is gone.
-    public init(descriptor: Int32, name: String) throws {
-        fd = descriptor
+    /// What `source` gives (as much as it has, 0 at the end), named `name` in errors.
+    public init(name: String, source: @escaping (UnsafeMutableRawBufferPointer) throws -> Int) throws {
+        self.source = source
         self.name = name
         decoder = try ZstdDecoder.take()
         input = ZSTD_inBuffer(src: decoder.buffer.baseAddress, size: 0, pos: 0)
@@ -49,7 +49,7 @@ public final class ZstdReader {
                 guard frameDone else { throw FetchError("cannot decompress '\(name)': the zstd stream is truncated") }
                 return 0
             }
-            let n = try SystemCall.readSome(fd, decoder.buffer, "cannot read '\(name)'")
+            let n = try source(decoder.buffer)
             atEnd = n == 0
             input = ZSTD_inBuffer(src: decoder.buffer.baseAddress, size: n, pos: 0)
         }

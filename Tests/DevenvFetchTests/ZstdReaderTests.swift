@@ -14,13 +14,14 @@ struct ZstdReaderTests {
     func decompressed(_ file: String, by size: Int, inFrames: Bool) throws -> Data {
         let fd = open(file, O_RDONLY | O_CLOEXEC)
         defer { close(fd) }
+        // Reads of at most 100 000 bytes: the stream arrives in pieces, as a download does.
+        let source = { (buffer: UnsafeMutableRawBufferPointer) in
+            Glibc.read(fd, buffer.baseAddress, min(buffer.count, 100_000))
+        }
         let read =
             inFrames
-            // Reads of at most 100 000 bytes: frames arrive in pieces, as from a socket.
-            ? ZstdFrameReader(name: file, threads: 3) { buffer in
-                Glibc.read(fd, buffer.baseAddress, min(buffer.count, 100_000))
-            }.read(into:)
-            : try ZstdReader(descriptor: fd, name: file).read(into:)
+            ? ZstdFrameReader(name: file, threads: 3, source: source).read(into:)
+            : try ZstdReader(name: file, source: source).read(into:)
         var result = Data()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
         defer { buffer.deallocate() }

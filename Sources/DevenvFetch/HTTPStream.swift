@@ -1,0 +1,139 @@
+import CCurl
+import DevenvBasics
+import DevenvStore
+import Foundation
+
+/// A download read as it arrives, by the thread that reads it: libcurl's multi interface is asked
+/// for more whenever the reader wants more, and puts what arrives straight into the reader's
+/// buffer, with no thread or socket in between (a NAR is decompressed and unpacked as it
+/// downloads). One attempt: a failure ends the bytes early, and `finish` says what it was.
+public final class HTTPStream: @unchecked Sendable {
+    private let transfer: HTTPTransfer
+    private let prepared: HTTPTransfer.Prepared
+    private let multi: UnsafeMutableRawPointer
+    private let url: String
+    private let limit: UInt64
+    private let progress: any FetchProgress
+    private let id: Int
+    private let start = Date()
+    /// Where the bytes `body` holds for the next read start.
+    private var offset = 0
+    private var outcome: Result<(hash: Hash, size: UInt64), any Error>?
+    /// Reads come from one thread at a time, but `finish` may come from another while a
+    /// read-ahead thread is still reading (after an error).
+    private let lock = NSLock()
+    /// Set by `cancel`, from any thread (under a lock of its own: a read holds `lock` while it waits).
+    private var cancelled = false
+    private let cancelling = NSLock()
+
+    init(
+        _ url: String, limit: UInt64, environment: [String: String], request: HTTPRequest, id: Int,
+        progress: any FetchProgress
+    ) throws {
+        transfer = HTTPTransfer(into: nil, algorithm: .sha256, id: id, progress: progress)
+        transfer.limit = limit
+        prepared = try HTTPTransfer.Prepared(transfer, url: url, environment: environment, request: request)
+        multi = CurlMultis.take()
+        curl_multi_add_handle(multi, prepared.handle)
+        self.url = url
+        self.limit = limit
+        self.progress = progress
+        self.id = id
+        progress.started(id, url: url, total: nil)
+    }
+
+    deinit {
+        curl_multi_remove_handle(multi, prepared.handle)
+        CurlMultis.give(multi)
+    }
+
+    /// Puts the next bytes at the start of `buffer`; how many, 0 at the end (also when the
+    /// download failed: `finish` says so).
+    public func read(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        lock.withLock {
+            if transfer.body.count > offset { return transfer.take(from: &offset, into: buffer) }
+            transfer.target = buffer
+            transfer.targetFilled = 0
+            defer { transfer.target = nil }
+            if transfer.paused {
+                // The block held back comes first, into this buffer.
+                transfer.paused = false
+                curl_easy_pause(prepared.handle, CURLPAUSE_CONT)
+            }
+            while transfer.targetFilled == 0 && transfer.body.isEmpty && outcome == nil {
+                if cancelling.withLock({ cancelled }) {
+                    outcome = .failure(FetchError("\(url): the download was given up"))
+                    break
+                }
+                var running: Int32 = 0
+                curl_multi_perform(multi, &running)
+                if running == 0 {
+                    conclude()
+                } else if transfer.targetFilled == 0 && transfer.body.isEmpty {
+                    curl_multi_poll(multi, nil, 0, 1000, nil)
+                }
+            }
+            if transfer.targetFilled > 0 { return transfer.targetFilled }
+            return transfer.body.isEmpty ? 0 : transfer.take(from: &offset, into: buffer)
+        }
+    }
+
+    /// Ends the download: reads (from any thread) give nothing more.
+    public func cancel() {
+        cancelling.withLock { cancelled = true }
+        curl_multi_wakeup(multi)
+    }
+
+    /// Reads what is left; the SHA-256 and size of what arrived, or why the download failed
+    /// (`FetchError`, `DownloadTooLarge`).
+    public func finish() -> Result<(hash: Hash, size: UInt64), any Error> {
+        withUnsafeTemporaryAllocation(byteCount: 1 << 16, alignment: 16) { buffer in
+            while read(into: buffer) > 0 {}
+        }
+        return lock.withLock { outcome! }
+    }
+
+    private func conclude() {
+        var left: Int32 = 0
+        var result = CURLE_OK
+        while let message = curl_multi_info_read(multi, &left) {
+            if message.pointee.msg == CURLMSG_DONE { result = message.pointee.data.result }
+        }
+        do {
+            try transfer.conclude(result, prepared)
+            outcome = .success((transfer.hasher.finalize(), transfer.received))
+            progress.finished(
+                id, url: url, received: transfer.received, seconds: Date().timeIntervalSince(start), error: nil)
+        } catch let failure as HTTPTransfer.Failure {
+            progress.finished(
+                id, url: url, received: transfer.received, seconds: Date().timeIntervalSince(start),
+                error: failure.message)
+            outcome = .failure(
+                failure.tooLarge
+                    ? DownloadTooLarge(url: url, limit: limit)
+                    : FetchError("\(url): \(failure.message)", isNotFound: failure.notFound))
+        } catch {
+            outcome = .failure(error)
+        }
+    }
+}
+
+/// libcurl multi handles kept for the next stream: a multi handle keeps the connections its
+/// transfers made, for the next NAR from the same cache.
+private enum CurlMultis {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var idle: [UnsafeMutableRawPointer] = []
+
+    static func take() -> UnsafeMutableRawPointer {
+        lock.withLock { idle.popLast() } ?? curl_multi_init()
+    }
+
+    static func give(_ multi: UnsafeMutableRawPointer) {
+        let kept = lock.withLock {
+            guard idle.count < 16 else { return false }
+            idle.append(multi)
+            return true
+        }
+        if !kept { curl_multi_cleanup(multi) }
+    }
+}
