@@ -33,7 +33,10 @@ public final class HTTPStream: @unchecked Sendable {
         transfer = HTTPTransfer(into: nil, algorithm: .sha256, id: id, progress: progress)
         transfer.limit = limit
         prepared = try HTTPTransfer.Prepared(transfer, url: url, environment: environment, request: request)
-        multi = CurlMultis.take()
+        guard let multi = CurlHandles.multi.take() else {
+            throw HTTPTransfer.Failure(message: "cannot initialize libcurl", transient: false)
+        }
+        self.multi = multi
         curl_multi_add_handle(multi, prepared.handle)
         self.url = url
         self.limit = limit
@@ -44,7 +47,7 @@ public final class HTTPStream: @unchecked Sendable {
 
     deinit {
         curl_multi_remove_handle(multi, prepared.handle)
-        CurlMultis.give(multi)
+        CurlHandles.multi.give(multi)
     }
 
     /// Puts the next bytes at the start of `buffer`; how many, 0 at the end (also when the
@@ -115,25 +118,5 @@ public final class HTTPStream: @unchecked Sendable {
         } catch {
             outcome = .failure(error)
         }
-    }
-}
-
-/// libcurl multi handles kept for the next stream: a multi handle keeps the connections its
-/// transfers made, for the next NAR from the same cache.
-private enum CurlMultis {
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var idle: [UnsafeMutableRawPointer] = []
-
-    static func take() -> UnsafeMutableRawPointer {
-        lock.withLock { idle.popLast() } ?? curl_multi_init()
-    }
-
-    static func give(_ multi: UnsafeMutableRawPointer) {
-        let kept = lock.withLock {
-            guard idle.count < 16 else { return false }
-            idle.append(multi)
-            return true
-        }
-        if !kept { curl_multi_cleanup(multi) }
     }
 }

@@ -70,7 +70,7 @@ final class HTTPTransfer {
         let errors = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
 
         init(_ transfer: HTTPTransfer, url: String, environment: [String: String], request: HTTPRequest) throws {
-            guard HTTPTransfer.initialized, let handle = CurlHandles.take() else {
+            guard HTTPTransfer.initialized, let handle = CurlHandles.easy.take() else {
                 throw Failure(message: "cannot initialize libcurl", transient: false)
             }
             self.handle = handle
@@ -132,7 +132,7 @@ final class HTTPTransfer {
             devenv_curl_free_headers(headers)
             if let body { fclose(body) }
             errors.deallocate()
-            CurlHandles.give(handle)
+            CurlHandles.easy.give(handle)
         }
     }
 
@@ -251,27 +251,41 @@ extension HTTPTransfer {
     }
 }
 
-/// libcurl handles kept once a transfer is done, for the next: a handle keeps its connections
-/// open (a closure's narinfos and NARs come from the same server one after another). Its download
-/// block is allocated again for each transfer whatever the handle (see `CURLOPT_BUFFERSIZE`).
-private enum CurlHandles {
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var idle: [UnsafeMutableRawPointer] = []
+/// libcurl handles kept once a transfer is done, for the next: an easy handle keeps its
+/// connections open (a closure's narinfos and NARs come from the same server one after another),
+/// and so does a multi handle (`HTTPStream`). An easy handle's download block is allocated again
+/// for each transfer whatever the handle (see `CURLOPT_BUFFERSIZE`). As many of each are kept as
+/// were in use at once, up to a few (a closure's paths come side by side).
+final class CurlHandles: @unchecked Sendable {
+    static let easy = CurlHandles(make: curl_easy_init, reuse: curl_easy_reset, free: curl_easy_cleanup)
+    static let multi = CurlHandles(make: curl_multi_init, reuse: { _ in }, free: { _ = curl_multi_cleanup($0) })
 
-    static func take() -> UnsafeMutableRawPointer? {
-        guard let handle = lock.withLock({ idle.popLast() }) else { return curl_easy_init() }
-        // Options back to their defaults; connections stay.
-        curl_easy_reset(handle)
+    private let lock = NSLock()
+    private var idle: [UnsafeMutableRawPointer] = []
+    private let make: () -> UnsafeMutableRawPointer?
+    /// Options back to their defaults; connections stay.
+    private let reuse: (UnsafeMutableRawPointer) -> Void
+    private let free: (UnsafeMutableRawPointer) -> Void
+
+    private init(
+        make: @escaping () -> UnsafeMutableRawPointer?, reuse: @escaping (UnsafeMutableRawPointer) -> Void,
+        free: @escaping (UnsafeMutableRawPointer) -> Void
+    ) {
+        (self.make, self.reuse, self.free) = (make, reuse, free)
+    }
+
+    func take() -> UnsafeMutableRawPointer? {
+        guard let handle = lock.withLock({ idle.popLast() }) else { return make() }
+        reuse(handle)
         return handle
     }
 
-    /// As many as were in use at once, up to a few (a closure's paths come side by side).
-    static func give(_ handle: UnsafeMutableRawPointer) {
+    func give(_ handle: UnsafeMutableRawPointer) {
         let kept = lock.withLock {
             guard idle.count < 16 else { return false }
             idle.append(handle)
             return true
         }
-        if !kept { curl_easy_cleanup(handle) }
+        if !kept { free(handle) }
     }
 }
