@@ -33,6 +33,8 @@ final class HTTPTransfer {
     var targetFilled = 0
     /// libcurl holds a block back until the transfer is continued (`CURLPAUSE_CONT`).
     var paused = false
+    /// The response's status is a failure: its body (an error page) is no reader's (`HTTPStream`).
+    private var refused = false
     /// `CURL_WRITEFUNC_PAUSE`, a macro Swift does not import.
     private static let pause = 0x1000_0001
     /// The most bytes taken (nil: no limit); past it, the transfer is stopped.
@@ -176,6 +178,8 @@ final class HTTPTransfer {
             data, size, count, context in
             let transfer = Unmanaged<HTTPTransfer>.fromOpaque(context!).takeUnretainedValue()
             let buffer = UnsafeRawBufferPointer(start: data, count: size * count)
+            // An error page is not what a reader of `HTTPStream` reads: the failure is `finish`'s to say.
+            if transfer.refused && transfer.target != nil { return buffer.count }
             if let limit = transfer.limit, transfer.received + UInt64(buffer.count) > limit {
                 transfer.exceeded = true
                 return 0  // makes libcurl abort the transfer
@@ -215,6 +219,10 @@ final class HTTPTransfer {
                 let line = String(decoding: UnsafeRawBufferPointer(start: data, count: size * count), as: UTF8.self)
                 if line.hasPrefix("HTTP/") {
                     transfer.responseHeaders = [:]
+                    transfer.refused =
+                        line.split(separator: " ").dropFirst().first.flatMap { Int($0) }.map {
+                            $0 >= 400 && !transfer.acceptsAnyStatus
+                        } ?? false
                 } else if let colon = line.firstIndex(of: ":") {
                     let name = line[..<colon].lowercased()
                     transfer.responseHeaders[name] = line[line.index(after: colon)...].trimmingCharacters(

@@ -405,6 +405,22 @@ struct SubstituterTests {
         #expect(substituter.problems.contains { $0.hasSuffix("larger than 1048576 bytes") }, "\(substituter.problems)")
     }
 
+    @Test func aNarAnHTTPCacheLacksIsSaidToBeMissingAndTheCacheStillAsked() throws {
+        let cache = try Cache(served: true)
+        let store = try cache.store()
+        let info = try NarInfo(
+            parsing: try String(contentsOfFile: cache.dir("cache/\(cache.program.hashPart).narinfo"), encoding: .utf8),
+            storeDirectory: store.directory, source: "x")
+        try cache.dir.sh("rm -f cache/\(info.url)")
+        let substituter = try cache.substituter(store)
+        #expect(try !substituter.substitute(cache.program))
+        #expect(
+            substituter.problems.contains { $0.hasSuffix("its NAR \(info.url) is missing") }, "\(substituter.problems)")
+        #expect(!substituter.problems.contains { $0.contains("decompress") }, "\(substituter.problems)")
+        #expect(try substituter.substitute(cache.data), "\(substituter.problems)")
+        #expect(try store.validPaths() == [cache.data])
+    }
+
     /// Narinfos are read in memory, from a directory or over HTTP alike.
     @Test(arguments: [false, true])
     func aNarinfoThatIsNotTextIsRefusedAndTheCacheStillAsked(served: Bool) throws {
