@@ -52,11 +52,11 @@ public struct BinaryCache: Sendable, Equatable {
         -> String
     {
         let limit = fileLimit(of: info)
-        let target = scratch + "/" + info.url.replacingOccurrences(of: "/", with: "_")
         let found: (file: String, sha256: Hash?)?
         if isLocal {
             found = try localFile(info.url, limit: limit).map { ($0, nil) }
         } else {
+            let target = scratch + "/" + info.url.replacingOccurrences(of: "/", with: "_")
             unlink(target)
             found = try remote(info.url, with: fetcher) { url, request in
                 (target, try fetcher.download(url, to: target, expecting: nil, limit: limit) { _ in request })

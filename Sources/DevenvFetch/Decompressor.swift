@@ -11,7 +11,7 @@ public final class Decompressor {
     private var block = UnsafeRawBufferPointer(start: nil, count: 0)
     private var finished = false
     /// What libarchive reads, when it reads a source rather than a file.
-    private var feed: Feed?
+    private let feed: Feed?
 
     public convenience init(_ path: String) throws {
         try self.init(name: path) { archive_read_open_filename($0, path, 1 << 16) }

@@ -65,7 +65,7 @@ public final class HTTPStream: @unchecked Sendable {
             }
             while transfer.targetFilled == 0 && transfer.body.isEmpty && outcome == nil {
                 if cancelling.withLock({ cancelled }) {
-                    outcome = .failure(FetchError("\(url): the download was given up"))
+                    end(.failure(FetchError("\(url): the download was given up")), error: "given up")
                     break
                 }
                 var running: Int32 = 0
@@ -104,19 +104,23 @@ public final class HTTPStream: @unchecked Sendable {
         }
         do {
             try transfer.conclude(result, prepared)
-            outcome = .success((transfer.hasher.finalize(), transfer.received))
-            progress.finished(
-                id, url: url, received: transfer.received, seconds: Date().timeIntervalSince(start), error: nil)
+            end(.success((transfer.hasher.finalize(), transfer.received)), error: nil)
         } catch let failure as HTTPTransfer.Failure {
-            progress.finished(
-                id, url: url, received: transfer.received, seconds: Date().timeIntervalSince(start),
+            end(
+                .failure(
+                    failure.tooLarge
+                        ? DownloadTooLarge(url: url, limit: limit)
+                        : FetchError("\(url): \(failure.message)", isNotFound: failure.notFound)),
                 error: failure.message)
-            outcome = .failure(
-                failure.tooLarge
-                    ? DownloadTooLarge(url: url, limit: limit)
-                    : FetchError("\(url): \(failure.message)", isNotFound: failure.notFound))
         } catch {
-            outcome = .failure(error)
+            end(.failure(error), error: "\(error)")
         }
+    }
+
+    /// Settles the download and says so to `progress`, whatever ended it.
+    private func end(_ outcome: Result<(hash: Hash, size: UInt64), any Error>, error: String?) {
+        self.outcome = outcome
+        progress.finished(
+            id, url: url, received: transfer.received, seconds: Date().timeIntervalSince(start), error: error)
     }
 }
