@@ -121,12 +121,15 @@ public struct BinaryCache: Sendable, Equatable {
     }
 
     /// The file at `relative` in a file:// cache, which must not be larger than `limit`; nil when
-    /// there is none.
+    /// there is none. A link there is followed (a cache may be laid out with them), so what it
+    /// leads to is what is checked: a regular file (not a device or a pipe, which never end).
     private func localFile(_ relative: String, limit: UInt64) throws -> String? {
         guard let path = file(relative) else { return nil }
-        guard (try SystemCall.lstat(path)).st_size <= limit else {
-            throw CacheError("\(url)/\(relative): larger than \(limit) bytes")
+        var info = stat()
+        guard stat(path, &info) == 0, SystemCall.isRegular(info) else {
+            throw CacheError("\(url)/\(relative): not a regular file")
         }
+        guard info.st_size <= limit else { throw CacheError("\(url)/\(relative): larger than \(limit) bytes") }
         return path
     }
 

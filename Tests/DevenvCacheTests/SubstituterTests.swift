@@ -421,6 +421,25 @@ struct SubstituterTests {
         #expect(try store.validPaths() == [cache.data])
     }
 
+    /// A link in a file:// cache is followed, but what it leads to must be a file no larger than
+    /// the limit: a device would never end, and a link is small whatever it leads to.
+    @Test func aNarinfoLinkedToADeviceOrALargeFileIsRefused() throws {
+        let cache = try Cache()
+        let store = try cache.store()
+        let narinfo = "cache/\(cache.program.hashPart).narinfo"
+        for (target, problem) in [("/dev/zero", "not a regular file"), ("../large", "larger than 1048576 bytes")] {
+            try cache.dir.sh("head -c 2000000 /dev/zero > large && rm -f \(narinfo) && ln -s \(target) \(narinfo)")
+            let substituter = try cache.substituter(store)
+            #expect(try !substituter.substitute(cache.program))
+            #expect(
+                substituter.problems.contains {
+                    $0 == "file://\(cache.dir("cache"))/\(narinfo.dropFirst(6)): \(problem)"
+                },
+                "\(substituter.problems)")
+            #expect(try store.validPaths().isEmpty)
+        }
+    }
+
     /// Narinfos are read in memory, from a directory or over HTTP alike.
     @Test(arguments: [false, true])
     func aNarinfoThatIsNotTextIsRefusedAndTheCacheStillAsked(served: Bool) throws {
