@@ -316,7 +316,8 @@ struct SubstituterTests {
             """
             chmod -R u+w store && rm -rf store
             nar=$(ls cache/nar/*.nar.zst); chmod u+w $nar
-            printf 'X' | dd of=$nar bs=1 seek=$(( $(stat -c %s $nar) / 2 )) conv=notrunc status=none
+            at=$(( $(stat -c %s $nar) / 2 )); byte=$(od -An -tu1 -j $at -N1 $nar)
+            printf "\\\\$(printf %o $(( byte ^ 255 )))" | dd of=$nar bs=1 seek=$at conv=notrunc status=none
             """)
         let (refusing, store) = try substituting(into: "home3")
         #expect(try !refusing.substitute(path))
