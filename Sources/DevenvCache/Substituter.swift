@@ -185,17 +185,43 @@ public final class Substituter: @unchecked Sendable {
                 if let next = source, next.references != current.references { source = nil }
             }
         }
+        // Moved into the store at once, while other NARs still unpack: what is left once the
+        // last one is in is the registration, one transaction for all that it makes ready. (If
+        // this fails, it is tried again, and said, when its references are valid.)
+        if var moved = staged, graph.unpackedWaiting < Substituter.placedAhead, (try? moved.place(in: store)) != nil {
+            staged = moved
+        }
         var ready = graph.unpacked(path, staged)
-        while let (path, staged) = ready.popLast() {
+        while !ready.isEmpty { ready = makeValid(ready, graph: graph) }
+    }
+
+    /// Makes `ready` (whose references are valid) valid in one transaction, and returns the paths
+    /// that this made ready.
+    private func makeValid(_ ready: [(StorePath, Staged)], graph: ClosureGraph) -> [(StorePath, Staged)] {
+        var next: [(StorePath, Staged)] = []
+        var placed: [(StorePath, Staged)] = []
+        for var (path, staged) in ready {
             do {
-                try store.addSubstitute(staged.staging, as: staged.info)
-                onSubstituted(path, staged.cache.url)
-                ready += graph.valid(path)
+                try staged.place(in: store)
+                placed.append((path, staged))
             } catch {
                 record(error, from: staged.cache, source: staged.source)
-                ready += graph.valid(path, failed: true)
+                next += graph.valid(path, failed: true)
             }
         }
+        do {
+            try store.makeValid(placed.compactMap(\.1.placed))
+            for (path, staged) in placed {
+                onSubstituted(path, staged.cache.url)
+                next += graph.valid(path)
+            }
+        } catch {
+            for (path, staged) in placed {
+                record(error, from: staged.cache, source: staged.source)
+                next += graph.valid(path, failed: true)
+            }
+        }
+        return next
     }
 
     private func record(_ error: any Error, from cache: BinaryCache, source: String) {
@@ -263,12 +289,30 @@ public final class Substituter: @unchecked Sendable {
         return infos[cache.url]!
     }
 
+    /// Unpacked paths moved into the store ahead of their references being valid, at most:
+    /// each holds two descriptors (its lock and its staging area's) until it is valid.
+    static let placedAhead = 128
+
     /// A path's NAR unpacked and checked, to be made valid once its references are.
     struct Staged {
         let staging: StagingArea
         let info: PathInfo
         let cache: BinaryCache
         let source: String
+        /// Moved into the store, not valid yet (nil: not moved yet, or found valid already).
+        private(set) var placed: PlacedPath? = nil
+        private var isPlaced = false
+
+        init(staging: StagingArea, info: PathInfo, cache: BinaryCache, source: String) {
+            (self.staging, self.info, self.cache, self.source) = (staging, info, cache, source)
+        }
+
+        /// Moves it into the store, unless that is done.
+        mutating func place(in store: Store) throws {
+            guard !isPlaced else { return }
+            placed = try store.placeSubstitute(staging, as: info)
+            isPlaced = true
+        }
     }
 
     /// Downloads, checks and unpacks the NAR of `source` as `path`. The NAR streams from the

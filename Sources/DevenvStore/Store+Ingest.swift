@@ -69,7 +69,7 @@ extension Store {
     /// with the strict NAR reader, with the store's modes and times, its files written by threads
     /// of their own when it is large (file systems create files in parallel), then `check`s it (the
     /// caller: the NAR hash and size it computed while `read` gave the bytes, a content address).
-    /// `addSubstitute` makes it valid.
+    /// `placeSubstitute` and `makeValid` make it valid.
     public func unpackSubstitute(
         _ staging: StagingArea, narSize: UInt64, reading read: @escaping (UnsafeMutableRawBufferPointer) throws -> Int,
         check: () throws -> Void
@@ -81,17 +81,12 @@ extension Store {
         try check()
     }
 
-    /// Makes what `unpackSubstitute` put in `staging` valid as `info` describes it; its
-    /// references must be valid. Its files are shared by the next garbage collection, not now:
-    /// hashing and linking every file would cost a substitution a fifth of its time
-    /// (docs/benchmarks.md).
-    public func addSubstitute(_ staging: StagingArea, as info: PathInfo) throws {
-        for reference in info.references where reference != info.path {
-            guard try isValid(reference) else {
-                throw StoreError(
-                    "'\(directory.fullPath(of: info.path))' refers to '\(reference.baseName)', which is not valid")
-            }
-        }
-        try commit(staging, as: info, sharingLater: true)
+    /// Moves what `unpackSubstitute` put in `staging` into the store as `info.path`, not valid
+    /// until `makeValid` makes it so, once its references are (moved in as soon as it is
+    /// unpacked, a closure's last paths cost their registration alone); nil when it is valid
+    /// already. Its files are shared by the next garbage collection, not now: hashing and linking
+    /// every file would cost a substitution a fifth of its time (docs/benchmarks.md).
+    public func placeSubstitute(_ staging: StagingArea, as info: PathInfo) throws -> PlacedPath? {
+        try place(staging, as: info, sharingLater: true)
     }
 }

@@ -55,21 +55,28 @@ public final class Store: Sendable {
     }
 
     /// Moves a staged, normalized tree into place and registers it, unless the path is valid
-    /// already. Holding the path's lock from the rename to the commit means no other process
-    /// sees a half-made path, and a crash in between leaves a path that cleanup removes.
-    /// A valid path whose tree was deleted by hand is put back when the staged copy has the
-    /// recorded NAR hash.
+    /// already. A valid path whose tree was deleted by hand is put back when the staged copy has
+    /// the recorded NAR hash.
+    func commit(_ staging: StagingArea, as info: PathInfo) throws {
+        if let placed = try place(staging, as: info, sharingLater: false) { try makeValid([placed]) }
+    }
+
+    /// Moves a staged, normalized tree into the store as `info.path`, holding the path's lock
+    /// until `makeValid` registers it (no other process sees a half-made path, and a crash in
+    /// between leaves a path that cleanup removes). nil when nothing is left to register: the
+    /// path is valid already, or was and had only lost its tree, put back now.
     /// `sharingLater`: its files are linked to the shared copies by the next garbage collection,
     /// not now.
-    func commit(_ staging: StagingArea, as info: PathInfo, sharingLater: Bool = false) throws {
+    func place(_ staging: StagingArea, as info: PathInfo, sharingLater: Bool) throws -> PlacedPath? {
         let target = directory.fullPath(of: info.path)
         func isPresent() throws -> Bool { try database.isValid(info.path) && SystemCall.lstatIfExists(target) != nil }
-        if try isPresent() { return }
+        if try isPresent() { return nil }
         let lock = try PathLock.acquire(lockPath(for: info.path))
-        defer { lock.release() }
-        if try isPresent() { return }
+        var placed: PlacedPath? = nil
+        defer { if placed == nil { lock.release() } }
+        if try isPresent() { return nil }
         let recorded = try database.pathInfo(info.path)
-        if let recorded, recorded.narHash != info.narHash { return }
+        if let recorded, recorded.narHash != info.narHash { return nil }
         try FileTree.remove(target)
         try staging.announceTarget(info.path)
         // Moving a directory to another parent rewrites its `..`, which needs write permission.
@@ -80,7 +87,16 @@ public final class Store: Sendable {
         }
         try SystemCall.retrying("cannot move '\(staging.tree)' to '\(target)'") { rename(staging.tree, target) }
         if isDirectory { try SystemCall.retrying("cannot make '\(target)' read-only") { chmod(target, 0o555) } }
-        if recorded == nil { try database.register([info], unshared: sharingLater && isDirectory) }
+        guard recorded == nil else { return nil }
+        placed = PlacedPath(
+            info: info, target: target, unshared: sharingLater && isDirectory, lock: lock, staging: staging)
+        return placed
+    }
+
+    /// Makes `placed` valid in one transaction; their references must be valid or among them.
+    public func makeValid(_ placed: [PlacedPath]) throws {
+        try database.register(placed.map(\.info), unshared: Set(placed.filter(\.unshared).map(\.info.path)))
+        for path in placed { path.registered() }
     }
 
     public func isValid(_ path: StorePath) throws -> Bool { try database.isValid(path) }

@@ -152,41 +152,42 @@ final class StoreDatabase: Sendable {
     }
 
     /// Makes `infos` valid in one transaction. References must be valid already or among `infos`;
-    /// paths that are valid already are left as they are. `unshared`: their files are not linked
-    /// to the shared copies yet.
-    func register(_ infos: [PathInfo], unshared: Bool = false) throws {
+    /// paths that are valid already are left as they are. Those in `unshared` have files not
+    /// linked to the shared copies yet.
+    func register(_ infos: [PathInfo], unshared: Set<StorePath> = []) throws {
         let directory = storeDirectory
         try pool.writeWithoutTransaction { db in
             try db.inTransaction(.immediate) {
+                let insert = try db.cachedStatement(
+                    sql: """
+                        INSERT OR IGNORE INTO ValidPaths (path, narHash, narSize, registrationTime, deriver, ca, sigs)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """)
                 for info in infos {
-                    try db.execute(
-                        sql: """
-                            INSERT OR IGNORE INTO ValidPaths (path, narHash, narSize, registrationTime, deriver, ca, sigs)
-                            VALUES (?, ?, ?, ?, ?, ?, ?)
-                            """,
-                        arguments: [
-                            directory.fullPath(of: info.path), info.narHash.formatted(.base16, prefixed: true),
-                            Int64(info.narSize), info.registrationTime, info.deriver.map(directory.fullPath(of:)),
-                            info.contentAddress?.description,
-                            info.signatures.isEmpty ? nil : info.signatures.joined(separator: " "),
-                        ])
+                    try insert.execute(arguments: [
+                        directory.fullPath(of: info.path), info.narHash.formatted(.base16, prefixed: true),
+                        Int64(info.narSize), info.registrationTime, info.deriver.map(directory.fullPath(of:)),
+                        info.contentAddress?.description,
+                        info.signatures.isEmpty ? nil : info.signatures.joined(separator: " "),
+                    ])
                 }
+                let select = try db.cachedStatement(sql: "SELECT id FROM ValidPaths WHERE path = ?")
+                let reference = try db.cachedStatement(
+                    sql: "INSERT OR IGNORE INTO Refs (referrer, reference) VALUES (?, ?)")
+                let unsharedPath = try db.cachedStatement(sql: "INSERT OR IGNORE INTO Unshared (path) VALUES (?)")
                 func id(_ path: StorePath) throws -> Int64? {
-                    try Int64.fetchOne(
-                        db, sql: "SELECT id FROM ValidPaths WHERE path = ?", arguments: [directory.fullPath(of: path)])
+                    try Int64.fetchOne(select, arguments: [directory.fullPath(of: path)])
                 }
                 for info in infos {
                     let referrer = try id(info.path)
-                    if unshared {
-                        try db.execute(sql: "INSERT OR IGNORE INTO Unshared (path) VALUES (?)", arguments: [referrer])
-                    }
-                    for reference in info.references {
-                        guard let target = try id(reference) else {
-                            throw StoreError("cannot register \(info.path): its reference \(reference) is not valid")
+                    if unshared.contains(info.path) { try unsharedPath.execute(arguments: [referrer]) }
+                    for path in info.references {
+                        guard let target = try id(path) else {
+                            throw StoreError(
+                                "'\(directory.fullPath(of: info.path))' refers to '\(path.baseName)', which is not valid"
+                            )
                         }
-                        try db.execute(
-                            sql: "INSERT OR IGNORE INTO Refs (referrer, reference) VALUES (?, ?)",
-                            arguments: [referrer, target])
+                        try reference.execute(arguments: [referrer, target])
                     }
                 }
                 return .commit

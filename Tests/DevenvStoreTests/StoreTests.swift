@@ -149,7 +149,9 @@ struct StoreTests {
             staging, narSize: info.narSize,
             reading: { buffer in try SystemCall.readFully(input.fileDescriptor, buffer, "cannot read the NAR") },
             check: {})
-        try fixture.store.addSubstitute(staging, as: info)
+        let placed = try #require(try fixture.store.placeSubstitute(staging, as: info))
+        #expect(try !fixture.store.isValid(two))
+        try fixture.store.makeValid([placed])
         let (a, b) = (fixture.full(one) + "/a", fixture.full(two) + "/sub/b")
         func inode(_ path: String) throws -> String { try fixture.dir.sh("stat -c %i '\(path)'") }
         #expect(try inode(a) != inode(b))
@@ -192,6 +194,47 @@ struct StoreTests {
         #expect(try !fixture.store.isValid(path))
         #expect(!FileManager.default.fileExists(atPath: fixture.full(path)))
         #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.store.directory.path + "/.tmp").isEmpty)
+    }
+
+    @Test func aPlacedSubstituteIsValidOnlyOnceMadeValidWithItsReferencesAndIsRemovedIfDropped() throws {
+        let fixture = try StoreFixture()
+        try fixture.dir.sh("mkdir lib app gone; echo l > lib/l; echo a > app/a; echo g > gone/g")
+        let paths = try ["lib", "app", "gone"].map { try fixture.store.add(fixture.dir($0)) }
+        let infos = try paths.map { try fixture.store.validPathInfo($0) }
+        for (name, path) in zip(["lib", "app", "gone"], paths) {
+            let nar = open(fixture.dir(name + ".nar"), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            try Nar.dump(fixture.full(path), to: nar)
+            close(nar)
+        }
+        _ = try fixture.store.collectGarbage(roots: [], dryRun: false)
+        func place(_ name: String, as info: PathInfo) throws -> PlacedPath {
+            let input = try FileHandle(forReadingFrom: URL(fileURLWithPath: fixture.dir(name + ".nar")))
+            let staging = try fixture.store.makeStagingArea()
+            try fixture.store.unpackSubstitute(
+                staging, narSize: info.narSize,
+                reading: { buffer in try SystemCall.readFully(input.fileDescriptor, buffer, "cannot read the NAR") },
+                check: {})
+            return try #require(try fixture.store.placeSubstitute(staging, as: info))
+        }
+        let locks = fixture.store.directory.path + "/.locks"
+        // `app` refers to `lib`: alone, it cannot be made valid; with `lib`, in one transaction, it can.
+        let (lib, app) = (paths[0], paths[1])
+        let appInfo = PathInfo(path: app, narHash: infos[1].narHash, narSize: infos[1].narSize, references: [lib])
+        let placedApp = try place("app", as: appInfo)
+        #expect(FileManager.default.fileExists(atPath: fixture.full(app) + "/a"))
+        #expect(try !fixture.store.isValid(app))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: locks) == [app.baseName + ".lock"])
+        #expect(throws: StoreError.self) { try fixture.store.makeValid([placedApp]) }
+        #expect(try !fixture.store.isValid(app))
+        try fixture.store.makeValid([placedApp, try place("lib", as: infos[0])])
+        #expect(try fixture.store.isValid(app) && fixture.store.isValid(lib))
+        #expect(try fixture.store.validPathInfo(app).references == [lib])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: locks) == [])
+        // A placed path dropped before it is valid (a reference of it failed) leaves nothing.
+        _ = try place("gone", as: infos[2])
+        #expect(try fixture.strayEntries() == [])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: locks) == [])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.store.directory.path + "/.tmp") == [])
     }
 
     @Test func filesAndSymlinksCanBeAddedToo() throws {
