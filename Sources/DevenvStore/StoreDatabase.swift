@@ -1,3 +1,4 @@
+import CLinux
 import DevenvBasics
 import Foundation
 import GRDB
@@ -17,6 +18,11 @@ final class StoreDatabase: Sendable {
         configuration.prepareDatabase { db in
             // WAL + NORMAL survives any process crash; only a power loss may drop the last commits.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Nor does a process leave having synced the log into the database (two syncs at the
+            // end of every command that wrote): a later commit's automatic checkpoint does it.
+            guard devenv_sqlite_keep_wal_on_close(UnsafeMutableRawPointer(db.sqliteConnection)) == 0 else {
+                throw StoreError("cannot configure the database connection")
+            }
         }
         // Two processes creating the database at once can fail to switch it to WAL ("database is
         // locked": SQLite does not wait there); opening under a file lock avoids the race.

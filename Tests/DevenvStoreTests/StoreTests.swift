@@ -237,6 +237,18 @@ struct StoreTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.store.directory.path + "/.tmp") == [])
     }
 
+    @Test func closingTheStoreLeavesItsLogToTheNextCheckpointAndTheNextOpenReadsIt() throws {
+        let dir = try TemporaryDirectory("store")
+        let location = StoreLocation(home: dir("home"))
+        try dir.sh("mkdir tree; echo x > tree/a")
+        var store: Store? = try Store(location: location)
+        let path = try store!.add(dir("tree"))
+        store = nil
+        let log = try FileManager.default.attributesOfItem(atPath: location.databasePath + "-wal")
+        #expect((log[.size] as? Int ?? 0) > 0)
+        #expect(try Store(location: location).isValid(path))
+    }
+
     @Test func filesAndSymlinksCanBeAddedToo() throws {
         let fixture = try StoreFixture()
         try NixTrees.make(in: fixture.dir)

@@ -22,6 +22,11 @@ int devenv_posix_spawn_chdir(posix_spawn_file_actions_t *actions, const char *di
 /// returned to the system when freed (a fixed threshold also stops glibc raising it as it goes).
 int devenv_set_mmap_threshold(int bytes);
 
+/// sqlite3_db_config(connection, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1): closing the connection
+/// leaves the write-ahead log to the next checkpoint instead of copying it into the database and
+/// syncing both (variadic, so Swift cannot call it itself).
+int devenv_sqlite_keep_wal_on_close(void *connection);
+
 /// Starts `path` (argv, envp; in `directory` unless NULL; stdin from `input` unless -1, stdout and
 /// stderr to `output`) in a process group of its own, under a guard: a child of this process
 /// that waits for the service and exits with its status (or 128 + its signal), killing what it
