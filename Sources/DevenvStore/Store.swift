@@ -95,6 +95,7 @@ public final class Store: Sendable {
 
     /// Makes `placed` valid in one transaction; their references must be valid or among them.
     public func makeValid(_ placed: [PlacedPath]) throws {
+        guard !placed.isEmpty else { return }
         try database.register(placed.map(\.info), unshared: Set(placed.filter(\.unshared).map(\.info.path)))
         for path in placed { path.registered() }
     }
