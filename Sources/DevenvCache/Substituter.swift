@@ -36,8 +36,10 @@ public final class Substituter: @unchecked Sendable {
 
     public init(
         store: Store, caches: [BinaryCache], trusted: [TrustedKey], fetcher: URLFetcher? = nil,
-        misses: NarinfoMisses? = nil, onSubstituted: @escaping (StorePath, String) -> Void = { _, _ in }
+        misses: NarinfoMisses? = nil, placedAhead: Int = 128,
+        onSubstituted: @escaping (StorePath, String) -> Void = { _, _ in }
     ) {
+        self.placedAhead = placedAhead
         self.store = store
         self.caches = caches
         self.trusted = trusted
@@ -188,7 +190,7 @@ public final class Substituter: @unchecked Sendable {
         // Moved into the store at once, while other NARs still unpack: what is left once the
         // last one is in is the registration, one transaction for all that it makes ready. (If
         // this fails, it is tried again, and said, when its references are valid.)
-        if var moved = staged, graph.unpackedWaiting < Substituter.placedAhead, (try? moved.place(in: store)) != nil {
+        if var moved = staged, graph.unpackedWaiting < placedAhead, (try? moved.place(in: store)) != nil {
             staged = moved
         }
         var ready = graph.unpacked(path, staged)
@@ -290,8 +292,9 @@ public final class Substituter: @unchecked Sendable {
     }
 
     /// Unpacked paths moved into the store ahead of their references being valid, at most:
-    /// each holds two descriptors (its lock and its staging area's) until it is valid.
-    static let placedAhead = 128
+    /// each holds two descriptors (its lock and its staging area's) until it is valid. The others
+    /// are moved in when they are made valid.
+    let placedAhead: Int
 
     /// A path's NAR unpacked and checked, to be made valid once its references are.
     struct Staged {

@@ -80,10 +80,12 @@ struct SubstituterTests {
             return (substituter, origins)
         }
 
-        func substituter(_ store: Store, trusting keys: [TrustedKey]? = nil) throws -> Substituter {
+        func substituter(_ store: Store, trusting keys: [TrustedKey]? = nil, placedAhead: Int = 128) throws
+            -> Substituter
+        {
             Substituter(
                 store: store, caches: [try BinaryCache(url: server?.url("") ?? "file://" + dir("cache"))],
-                trusted: keys ?? [key.publicKey])
+                trusted: keys ?? [key.publicKey], placedAhead: placedAhead)
         }
     }
 
@@ -97,11 +99,13 @@ struct SubstituterTests {
         var byPath: [StorePath: String] { lock.withLock { recorded } }
     }
 
+    /// (With "xz", no path is moved into the store before it is made valid: the ones beyond the
+    /// limit of those waiting for their references are moved in then.)
     @Test(arguments: ["none", "xz"])
     func aClosureComesFromTheCacheReferencesFirst(_ compression: String) throws {
         let cache = try Cache(compression: compression)
         let store = try cache.store()
-        let substituter = try cache.substituter(store)
+        let substituter = try cache.substituter(store, placedAhead: compression == "xz" ? 0 : 128)
         #expect(try substituter.substitute(cache.program), "\(substituter.problems)")
         #expect(substituter.problems.isEmpty)
         #expect(try store.isValid(cache.data) && store.isValid(cache.program))
