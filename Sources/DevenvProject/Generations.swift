@@ -47,6 +47,16 @@ public struct Generations: Sendable {
         return names.filter { $0.hasSuffix(".json") }.compactMap(read).sorted { $0.number < $1.number }
     }
 
+    /// The numbers the generation files are named by, none of them read: a project keeps
+    /// hundreds, each with a whole lock, and decoding them all to number the next one would cost
+    /// more than the rest of the command. A number is never used again, also that of a file that
+    /// does not read.
+    private func numbers() -> [Int] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).compactMap { name in
+            name.hasSuffix(".json") ? Int(name.dropLast(".json".count)).flatMap { $0 > 0 ? $0 : nil } : nil
+        }
+    }
+
     /// The generation in the file `name` of the directory, if it holds one.
     private func read(_ name: String) -> Generation? {
         FileManager.default.contents(atPath: directory + "/" + name).flatMap {
@@ -93,7 +103,7 @@ public struct Generations: Sendable {
             return current
         }
         let generation = Generation(
-            number: (all().last?.number ?? 0) + 1, created: Int64(Date().timeIntervalSince1970), manifest: manifest,
+            number: (numbers().max() ?? 0) + 1, created: Int64(Date().timeIntervalSince1970), manifest: manifest,
             lock: lock, environments: [shell: path], note: note)
         try write(generation)
         try root(generation)
