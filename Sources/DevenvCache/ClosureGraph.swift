@@ -175,9 +175,6 @@ final class ClosureGraph: @unchecked Sendable {
         }
     }
 
-    /// How many unpacked paths wait for their references to become valid.
-    var unpackedWaiting: Int { locked { unpacked.count } }
-
     /// A thread is done with the NAR it took (and with making valid what that made ready).
     func doneUnpacking() { locked { unpacking -= 1 } }
 

@@ -36,10 +36,8 @@ public final class Substituter: @unchecked Sendable {
 
     public init(
         store: Store, caches: [BinaryCache], trusted: [TrustedKey], fetcher: URLFetcher? = nil,
-        misses: NarinfoMisses? = nil, placedAhead: Int = 128,
-        onSubstituted: @escaping (StorePath, String) -> Void = { _, _ in }
+        misses: NarinfoMisses? = nil, onSubstituted: @escaping (StorePath, String) -> Void = { _, _ in }
     ) {
-        self.placedAhead = placedAhead
         self.store = store
         self.caches = caches
         self.trusted = trusted
@@ -187,38 +185,34 @@ public final class Substituter: @unchecked Sendable {
                 if let next = source, next.references != current.references { source = nil }
             }
         }
-        // Moved into the store at once, while other NARs still unpack: what is left once the
-        // last one is in is the registration, one transaction for all that it makes ready. (If
-        // this fails, it is tried again, and said, when its references are valid.)
-        if var moved = staged, graph.unpackedWaiting < placedAhead, (try? moved.place(in: store)) != nil {
-            staged = moved
-        }
         var ready = graph.unpacked(path, staged)
         while !ready.isEmpty { ready = makeValid(ready, graph: graph) }
     }
 
-    /// Makes `ready` (whose references are valid) valid in one transaction, and returns the paths
-    /// that this made ready.
+    /// Makes `ready` (whose references are valid) valid, in one transaction, and returns the
+    /// paths that this made ready. Each is moved into the store holding its lock until the
+    /// transaction ends; the locks are taken in the order of the paths' names, so that two
+    /// processes making some of the same paths valid never wait for each other. (No lock is held
+    /// while a path waits for its references: another process may be waiting for it.)
     private func makeValid(_ ready: [(StorePath, Staged)], graph: ClosureGraph) -> [(StorePath, Staged)] {
         var next: [(StorePath, Staged)] = []
-        var placed: [(StorePath, Staged)] = []
-        for var (path, staged) in ready {
+        var placed: [(StorePath, Staged, PlacedPath?)] = []
+        for (path, staged) in ready.sorted(by: { $0.0.baseName < $1.0.baseName }) {
             do {
-                try staged.place(in: store)
-                placed.append((path, staged))
+                placed.append((path, staged, try store.placeSubstitute(staged.staging, as: staged.info)))
             } catch {
                 record(error, from: staged.cache, source: staged.source)
                 next += graph.valid(path, failed: true)
             }
         }
         do {
-            try store.makeValid(placed.compactMap(\.1.placed))
-            for (path, staged) in placed {
+            try store.makeValid(placed.compactMap(\.2))
+            for (path, staged, _) in placed {
                 onSubstituted(path, staged.cache.url)
                 next += graph.valid(path)
             }
         } catch {
-            for (path, staged) in placed {
+            for (path, staged, _) in placed {
                 record(error, from: staged.cache, source: staged.source)
                 next += graph.valid(path, failed: true)
             }
@@ -291,31 +285,12 @@ public final class Substituter: @unchecked Sendable {
         return infos[cache.url]!
     }
 
-    /// Unpacked paths moved into the store ahead of their references being valid, at most:
-    /// each holds two descriptors (its lock and its staging area's) until it is valid. The others
-    /// are moved in when they are made valid.
-    let placedAhead: Int
-
     /// A path's NAR unpacked and checked, to be made valid once its references are.
     struct Staged {
         let staging: StagingArea
         let info: PathInfo
         let cache: BinaryCache
         let source: String
-        /// Moved into the store, not valid yet (nil: not moved yet, or found valid already).
-        private(set) var placed: PlacedPath? = nil
-        private var isPlaced = false
-
-        init(staging: StagingArea, info: PathInfo, cache: BinaryCache, source: String) {
-            (self.staging, self.info, self.cache, self.source) = (staging, info, cache, source)
-        }
-
-        /// Moves it into the store, unless that is done.
-        mutating func place(in store: Store) throws {
-            guard !isPlaced else { return }
-            placed = try store.placeSubstitute(staging, as: info)
-            isPlaced = true
-        }
     }
 
     /// Downloads, checks and unpacks the NAR of `source` as `path`. The NAR streams from the

@@ -2,7 +2,8 @@ import DevenvBasics
 
 /// A tree renamed into the store that is not valid yet: it holds the path's lock and its staging
 /// area (whose note names the path, so cleanup removes it if this process dies) until it is
-/// registered. Dropped unregistered (a reference of it failed), it is removed from the store.
+/// registered, with others in one transaction (`Store.makeValid`). Dropped unregistered (the
+/// transaction failed), it is removed from the store.
 public final class PlacedPath: @unchecked Sendable {
     public let info: PathInfo
     let target: String

@@ -81,11 +81,11 @@ extension Store {
         try check()
     }
 
-    /// Moves what `unpackSubstitute` put in `staging` into the store as `info.path`, not valid
-    /// until `makeValid` makes it so, once its references are (moved in as soon as it is
-    /// unpacked, a closure's last paths cost their registration alone); nil when it is valid
-    /// already. Its files are shared by the next garbage collection, not now: hashing and linking
-    /// every file would cost a substitution a fifth of its time (docs/benchmarks.md).
+    /// Moves what `unpackSubstitute` put in `staging` into the store as `info.path`, holding its
+    /// lock until `makeValid` registers it (with the other paths made valid at the same time, in
+    /// one transaction); its references must be valid by then. nil when it is valid already. Its
+    /// files are shared by the next garbage collection, not now: hashing and linking every file
+    /// would cost a substitution a fifth of its time (docs/benchmarks.md).
     public func placeSubstitute(_ staging: StagingArea, as info: PathInfo) throws -> PlacedPath? {
         try place(staging, as: info, sharingLater: true)
     }

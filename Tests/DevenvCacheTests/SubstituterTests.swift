@@ -80,12 +80,10 @@ struct SubstituterTests {
             return (substituter, origins)
         }
 
-        func substituter(_ store: Store, trusting keys: [TrustedKey]? = nil, placedAhead: Int = 128) throws
-            -> Substituter
-        {
+        func substituter(_ store: Store, trusting keys: [TrustedKey]? = nil) throws -> Substituter {
             Substituter(
                 store: store, caches: [try BinaryCache(url: server?.url("") ?? "file://" + dir("cache"))],
-                trusted: keys ?? [key.publicKey], placedAhead: placedAhead)
+                trusted: keys ?? [key.publicKey])
         }
     }
 
@@ -99,13 +97,11 @@ struct SubstituterTests {
         var byPath: [StorePath: String] { lock.withLock { recorded } }
     }
 
-    /// (With "xz", no path is moved into the store before it is made valid: the ones beyond the
-    /// limit of those waiting for their references are moved in then.)
     @Test(arguments: ["none", "xz"])
     func aClosureComesFromTheCacheReferencesFirst(_ compression: String) throws {
         let cache = try Cache(compression: compression)
         let store = try cache.store()
-        let substituter = try cache.substituter(store, placedAhead: compression == "xz" ? 0 : 128)
+        let substituter = try cache.substituter(store)
         #expect(try substituter.substitute(cache.program), "\(substituter.problems)")
         #expect(substituter.problems.isEmpty)
         #expect(try store.isValid(cache.data) && store.isValid(cache.program))
@@ -115,6 +111,39 @@ struct SubstituterTests {
         #expect(
             try String(contentsOfFile: store.directory.fullPath(of: cache.data) + "/greeting", encoding: .utf8)
                 == "hello\n")
+    }
+
+    /// Two processes (here two stores on one location) substituting the same closure at once both
+    /// end with it valid: each path is moved in and registered by one of them, under its lock.
+    @Test func twoProcessesSubstitutingOneClosureAtOnceBothHaveIt() throws {
+        let cache = try Cache()
+        for _ in 0..<8 {
+            let stores = [try cache.store(), try cache.store()]
+            let substituters = try stores.map { try cache.substituter($0) }
+            let results = Results()
+            DispatchQueue.concurrentPerform(iterations: 2) { index in
+                results.set(index, Result { try substituters[index].substitute(cache.program) })
+            }
+            for index in 0..<2 {
+                #expect(try results.get(index) == true, "\(substituters[index].problems)")
+            }
+            #expect(try Set(stores[0].validPaths()) == [cache.data, cache.program])
+            let directory = stores[0].directory.path
+            for hidden in ["/.locks", "/.tmp"] {
+                #expect(((try? FileManager.default.contentsOfDirectory(atPath: directory + hidden)) ?? []).isEmpty)
+            }
+            try cache.dir.sh("chmod -R u+w store home2 && rm -rf store home2")
+        }
+    }
+
+    /// What the threads of a test give, by index.
+    final class Results: @unchecked Sendable {
+        private let lock = NSLock()
+        private var results: [Int: Result<Bool, any Error>] = [:]
+
+        func set(_ index: Int, _ result: Result<Bool, any Error>) { lock.withLock { results[index] = result } }
+
+        func get(_ index: Int) throws -> Bool { try lock.withLock { results[index]! }.get() }
     }
 
     @Test func referencesThatFormACycleAreRefusedNotWaitedForForever() throws {
@@ -236,8 +265,8 @@ struct SubstituterTests {
             unhashed.problems.contains { $0.hasSuffix("its NAR does not have the NarHash and NarSize") },
             "\(unhashed.problems)")
         // A path whose reference cannot be had is not substituted either: asked again in this run,
-        // or fetched beside it in another (and, if it was moved into the store before its
-        // reference failed, removed again).
+        // or fetched beside it in another (its NAR unpacked, and discarded once the reference
+        // fails).
         #expect(try !unhashed.substitute(cache.program))
         #expect(try !cache.substituter(store).substitute(cache.program))
         #expect(try store.validPaths().isEmpty)

@@ -230,7 +230,7 @@ struct StoreTests {
         #expect(try fixture.store.isValid(app) && fixture.store.isValid(lib))
         #expect(try fixture.store.validPathInfo(app).references == [lib])
         #expect(try FileManager.default.contentsOfDirectory(atPath: locks) == [])
-        // A placed path dropped before it is valid (a reference of it failed) leaves nothing.
+        // A placed path dropped before it is valid (its transaction failed) leaves nothing.
         _ = try place("gone", as: infos[2])
         #expect(try fixture.strayEntries() == [])
         #expect(try FileManager.default.contentsOfDirectory(atPath: locks) == [])
