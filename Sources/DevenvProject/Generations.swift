@@ -42,9 +42,11 @@ public struct Generations: Sendable {
             .compactMap(PathAsFileName.decode).sorted()
     }
 
-    public func all() -> [Generation] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return names.filter { $0.hasSuffix(".json") }.compactMap(read).sorted { $0.number < $1.number }
+    public func all() -> [Generation] { files().compactMap(read).sorted { $0.number < $1.number } }
+
+    /// The names of the generation files (`<number>.json`, as far as the name goes).
+    private func files() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".json") }
     }
 
     /// The numbers the generation files are named by, none of them read: a project keeps
@@ -52,9 +54,7 @@ public struct Generations: Sendable {
     /// more than the rest of the command. A number is never used again, also that of a file that
     /// does not read.
     private func numbers() -> [Int] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).compactMap { name in
-            name.hasSuffix(".json") ? Int(name.dropLast(".json".count)).flatMap { $0 > 0 ? $0 : nil } : nil
-        }
+        files().compactMap { Int($0.dropLast(".json".count)).flatMap { $0 > 0 ? $0 : nil } }
     }
 
     /// The generation in the file `name` of the directory, if it holds one.

@@ -5,7 +5,7 @@ import DevenvBasics
 /// registered, with others in one transaction (`Store.makeValid`). Dropped unregistered (the
 /// transaction failed), it is removed from the store.
 public final class PlacedPath: @unchecked Sendable {
-    public let info: PathInfo
+    let info: PathInfo
     let target: String
     /// Its files are not linked to the shared copies yet.
     let unshared: Bool
