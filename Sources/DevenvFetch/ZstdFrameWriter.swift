@@ -7,9 +7,11 @@ import Foundation
 /// it on as many threads, while to any other zstd reader (Nix's) it is one ordinary stream. The
 /// output depends only on the input, not on the threads.
 final class ZstdFrameWriter {
-    /// Large enough that the ratio is nearly that of one frame (zstd's window is 2 MiB at this
-    /// level), small enough that a large NAR is many frames (go's 239 MB: 57).
-    static let frameSize = 4 << 20
+    /// zstd's window at this level: the ratio stays within 1% of one frame's (go's NAR: 0.75%;
+    /// frames of 4 MiB, 0.35%). Each frame a reader has in flight takes its size, decompressed,
+    /// and a closure's NARs are unpacked side by side: with 4 MiB, substituting python313 touched
+    /// a fifth more memory (docs/benchmarks.md).
+    static let frameSize = 2 << 20
     /// zstd's default, and libarchive's.
     static let level: Int32 = 3
     private let write: (UnsafeRawBufferPointer) throws -> Void

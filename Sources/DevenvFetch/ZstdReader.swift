@@ -64,8 +64,9 @@ final class ZstdDecoder: @unchecked Sendable {
     private init() throws {
         guard let context = ZSTD_createDCtx() else { throw FetchError("cannot make a zstd decompression context") }
         self.context = context
-        // What a socket the download fills gives at once, or a large piece of a file.
-        buffer = BufferPool.shared.take(1 << 20)
+        // What libcurl gives at once (its buffer is as large), or a piece of a file: larger, each
+        // decoder in use at once (one per NAR unpacked) only touches more fresh pages.
+        buffer = BufferPool.shared.take(256 << 10)
     }
 
     deinit {

@@ -392,7 +392,7 @@ struct CacheCommandTests {
         #expect(try other("cache", "push", "--to", server.url("other"), "--key", dir("sk"), app).status == 1)
     }
 
-    /// A package `app` printing `word` (`bulky`: with 7 MB of numbers beside it, a NAR of two zstd
+    /// A package `app` printing `word` (`bulky`: with 7 MB of numbers beside it, a NAR of four zstd
     /// frames), built in a home whose store is `dir/store`, and a key pair named `key` in `dir/sk`
     /// and `dir/pk`.
     static func builtApp(
@@ -436,7 +436,7 @@ struct CacheCommandTests {
             encoding: .utf8)
         #expect(narinfo.contains(".nar.zst\nCompression: zstd\n"), "\(narinfo)")
         // In frames that Nix reads as one stream.
-        #expect(try dir.sh("zstd -lv cache/nar/*.nar.zst").contains("# Zstandard Frames: 2"))
+        #expect(try dir.sh("zstd -lv cache/nar/*.nar.zst").contains("# Zstandard Frames: 4"))
         for compression in ["xz", "none"] {
             #expect(
                 try devenv(

@@ -332,7 +332,7 @@ struct SubstituterTests {
         try BinaryCache(url: "file://" + dir("cache")).push([path], from: first, signedWith: [key])
         try dir.sh("chmod -R u+w store home1 && rm -rf store home1")
         let listing = try dir.sh("zstd -lv cache/nar/*.nar.zst")
-        #expect(listing.contains("# Zstandard Frames: 5"), "\(listing)")
+        #expect(listing.contains("# Zstandard Frames: 9"), "\(listing)")
         let server = overHTTP ? try HTTPServer(root: dir("cache")) : nil
         if overHTTP { try dir.sh("sed -i 's|^URL: |URL: cut/1/|' cache/\(path.hashPart).narinfo") }
         func substituting(into home: String) throws -> (Substituter, Store) {

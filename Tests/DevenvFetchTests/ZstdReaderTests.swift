@@ -119,7 +119,7 @@ struct ZstdReaderTests {
         }
     }
 
-    /// What `Compressor` writes with zstd: frames of 4 MiB that each say their size, the same
+    /// What `Compressor` writes with zstd: frames of 2 MiB that each say their size, the same
     /// bytes whatever the threads, read back by the zstd program and by both readers.
     @Test func compressedZstdIsFramesThatSayTheirSize() throws {
         let dir = try TemporaryDirectory("zstd")
@@ -143,7 +143,7 @@ struct ZstdReaderTests {
             try Data(contentsOf: URL(fileURLWithPath: dir("all.1.zst")))
                 == Data(contentsOf: URL(fileURLWithPath: dir("all.3.zst"))))
         let listing = try dir.sh("zstd -lv all.1.zst; zstd -dc all.1.zst | cmp - all && echo same")
-        #expect(listing.contains("# Zstandard Frames: 3"))
+        #expect(listing.contains("# Zstandard Frames: 6"))
         #expect(listing.contains("Decompressed Size: "))
         #expect(listing.contains("same"))
         for inFrames in [false, true] {
