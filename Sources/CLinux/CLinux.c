@@ -24,6 +24,8 @@ int devenv_posix_spawn_chdir(posix_spawn_file_actions_t *actions, const char *di
 
 int devenv_set_mmap_threshold(int bytes) { return mallopt(M_MMAP_THRESHOLD, bytes); }
 
+int devenv_set_trim_threshold(int bytes) { return mallopt(M_TRIM_THRESHOLD, bytes); }
+
 int devenv_sqlite_keep_wal_on_close(void *connection) {
     return sqlite3_db_config((sqlite3 *)connection, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)0);
 }

@@ -119,7 +119,7 @@ final class HTTPTransfer {
             // Bytes are handed on in blocks of up to 256 KiB, not libcurl's 16 KiB: a fast download
             // then costs a few hundred writes and hash updates, not thousands. libcurl allocates the
             // block for each transfer, and one under the 512 KiB from which glibc maps fresh pages
-            // (`returnLargeAllocationsToTheSystem`) is the last one's memory again, not new pages
+            // (`CurrentExecutable.tuneAllocator`) is the last one's memory again, not new pages
             // to fault in.
             devenv_curl_set_long(handle, CURLOPT_BUFFERSIZE, 256 << 10)
             devenv_curl_set_pointer(handle, CURLOPT_WRITEDATA, context)

@@ -30,7 +30,7 @@ extension Devenv {
     /// Runs the command, then (for commands that return) the daily automatic garbage collection
     /// when config.toml asks for it.
     static func main() {
-        CurrentExecutable.returnLargeAllocationsToTheSystem()
+        CurrentExecutable.tuneAllocator()
         do {
             let arguments = Array(CommandLine.arguments.dropFirst())
             var command = try parsedDirectly(arguments) ?? parseAsRoot(arguments)

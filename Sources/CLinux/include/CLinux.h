@@ -22,6 +22,10 @@ int devenv_posix_spawn_chdir(posix_spawn_file_actions_t *actions, const char *di
 /// returned to the system when freed (a fixed threshold also stops glibc raising it as it goes).
 int devenv_set_mmap_threshold(int bytes);
 
+/// mallopt(M_TRIM_THRESHOLD, bytes): free memory at the top of a heap is handed back to the system
+/// only once it exceeds `bytes`.
+int devenv_set_trim_threshold(int bytes);
+
 /// sqlite3_db_config(connection, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1): closing the connection
 /// leaves the write-ahead log to the next checkpoint instead of copying it into the database and
 /// syncing both (variadic, so Swift cannot call it itself).
