@@ -29,7 +29,8 @@ public struct BinaryCache: Sendable, Equatable {
         self.url = base
     }
 
-    var isLocal: Bool { !directory.isEmpty }
+    /// A file:// cache (the others are asked over the network).
+    public var isLocal: Bool { !directory.isEmpty }
 
     /// The file at `relative` in a file:// cache (a relative path of plain names), or nil.
     func file(_ relative: String) -> String? {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DevenvBasics
+import DevenvFetch
 
 @main
 struct Devenv: ParsableCommand {
@@ -36,7 +37,9 @@ extension Devenv {
             var command = try parsedDirectly(arguments) ?? parseAsRoot(arguments)
             try command.run()
             if !(command is GcCommand) { startAutomaticCollection() }
+            URLFetcher.awaitLibrary()
         } catch {
+            URLFetcher.awaitLibrary()
             exit(withError: error)
         }
     }

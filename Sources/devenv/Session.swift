@@ -1,5 +1,6 @@
 import ArgumentParser
 import DevenvBuild
+import DevenvFetch
 import DevenvPackages
 import DevenvShell
 import DevenvStore
@@ -12,8 +13,11 @@ struct Session {
 
     /// `packageSet`: a directory of recipe files to use instead of the built-in set.
     init(packageSet: String? = nil) throws {
-        store = try Store()
         configuration = try UserConfiguration.load(from: UserConfiguration.path())
+        // A command that substitutes from them then finds libcurl loaded (devenv's own `main`
+        // waits for the load before it exits).
+        if configuration.build.caches.substituters.contains(where: { !$0.isLocal }) { URLFetcher.loadLibraryAhead() }
+        store = try Store()
         self.packageSet = packageSet
     }
 
