@@ -29,8 +29,7 @@ public struct BinaryCache: Sendable, Equatable {
         self.url = base
     }
 
-    /// A file:// cache (the others are asked over the network).
-    public var isLocal: Bool { !directory.isEmpty }
+    var isLocal: Bool { !directory.isEmpty }
 
     /// The file at `relative` in a file:// cache (a relative path of plain names), or nil.
     func file(_ relative: String) -> String? {

@@ -18,7 +18,7 @@ final class HTTPTransfer {
         var tooLarge = false
     }
 
-    static let initialized: Bool = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK }()
+    private static let initialized: Bool = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK }()
 
     /// Where the bytes go: this descriptor, else `body`.
     private let fd: Int32?

@@ -1,6 +1,5 @@
 import ArgumentParser
 import DevenvBasics
-import DevenvFetch
 
 @main
 struct Devenv: ParsableCommand {
@@ -37,9 +36,7 @@ extension Devenv {
             var command = try parsedDirectly(arguments) ?? parseAsRoot(arguments)
             try command.run()
             if !(command is GcCommand) { startAutomaticCollection() }
-            URLFetcher.awaitLibrary()
         } catch {
-            URLFetcher.awaitLibrary()
             exit(withError: error)
         }
     }

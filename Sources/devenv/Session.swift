@@ -1,6 +1,5 @@
 import ArgumentParser
 import DevenvBuild
-import DevenvFetch
 import DevenvPackages
 import DevenvShell
 import DevenvStore
@@ -13,11 +12,8 @@ struct Session {
 
     /// `packageSet`: a directory of recipe files to use instead of the built-in set.
     init(packageSet: String? = nil) throws {
-        configuration = try UserConfiguration.load(from: UserConfiguration.path())
-        // A command that substitutes from them then finds libcurl loaded (devenv's own `main`
-        // waits for the load before it exits).
-        if configuration.build.caches.substituters.contains(where: { !$0.isLocal }) { URLFetcher.loadLibraryAhead() }
         store = try Store()
+        configuration = try UserConfiguration.load(from: UserConfiguration.path())
         self.packageSet = packageSet
     }
 

@@ -576,24 +576,4 @@ struct CacheCommandTests {
             try runCommand(dir("real") + "/" + URL(fileURLWithPath: app).lastPathComponent + "/bin/app", []).output
                 == "served")
     }
-
-    /// With a remote cache configured, a command that asks it nothing works as it would without:
-    /// libcurl, loaded ahead on a thread of its own, neither asks the cache nor disturbs the
-    /// command's end (quick commands, found and not found, which end while it may still load).
-    @Test func aCommandEndsCleanlyWhileLibcurlIsLoadedAhead() throws {
-        let dir = try TemporaryDirectory("cache-ahead")
-        // Nothing listens there: nothing may ask it.
-        try "[cache]\nsubstituters = [\"http://127.0.0.1:9\"]\n".write(
-            toFile: dir("config.toml"), atomically: true, encoding: .utf8)
-        let devenv = DevenvCLI(home: dir("home"), environment: ["DEVENV_CONFIG": dir("config.toml")])
-        try "x".write(toFile: dir("file"), atomically: true, encoding: .utf8)
-        let added = try devenv("store", "add", dir("file"))
-        #expect(added.status == 0, "\(added.stderr)")
-        for _ in 0..<20 {
-            let known = try devenv("store", "path-info", added.output)
-            #expect(known.status == 0 && known.output.hasPrefix(added.output + "\t"), "\(known.stderr)")
-            let unknown = try devenv("store", "path-info", added.output + "-not")
-            #expect(unknown.status == 1 && unknown.stderr.hasPrefix("Error: "), "\(unknown.stderr)")
-        }
-    }
 }
