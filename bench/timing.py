@@ -11,17 +11,25 @@ import urllib.request
 
 def timed(argv, steady=False, **kwargs):
     """Wall time, and peak RSS in MiB as GNU time measures it (the child alone, after exec).
-    The command's standard output is discarded; keyword arguments go to subprocess.run. With
-    `steady`, memory is first made steady (`steady_memory`). Whether the host took the processors
-    away during it is left in `last_run_disturbed` (for `undisturbed`)."""
+    The command's standard output is discarded, its standard error kept aside and shown if it
+    fails; keyword arguments go to subprocess.run. With `steady`, memory is first made steady
+    (`steady_memory`). Whether the host took the processors away during it is left in
+    `last_run_disturbed` (for `undisturbed`)."""
     global last_run_disturbed
     if steady:
         steady_memory()
     report = tempfile.mktemp()
+    kwargs.pop("stderr", None)
     stolen = stolen_seconds()
     start = time.perf_counter()
-    subprocess.run(["/usr/bin/time", "-o", report, "-f", "%M"] + argv, stdout=subprocess.DEVNULL, check=True, **kwargs)
-    seconds = time.perf_counter() - start
+    with tempfile.TemporaryFile() as errors:
+        done = subprocess.run(["/usr/bin/time", "-o", report, "-f", "%M"] + argv, stdout=subprocess.DEVNULL,
+                              stderr=errors, **kwargs)
+        seconds = time.perf_counter() - start
+        if done.returncode != 0:
+            errors.seek(0)
+            tail = errors.read().decode(errors="replace").splitlines()[-20:]
+            raise RuntimeError(f"{' '.join(argv)} exited with {done.returncode}:\n" + "\n".join(tail))
     last_run_disturbed = stolen_seconds() - stolen > seconds * os.cpu_count() / 20
     peak = int(open(report).read().split()[-1]) / 1024
     os.remove(report)
