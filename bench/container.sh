@@ -40,11 +40,11 @@ for index in range(runs):
     # devenv from nothing kept: every layer tarred, renamed into the image's store, gzipped, hashed.
     set_aside(layers_home)
     out = os.path.join(work, f"image-{index}")
-    seconds, peak = timed([devenv, "container", "build", "-o", out], env=env, cwd=project, stderr=subprocess.DEVNULL)
+    seconds, peak = timed([devenv, "container", "build", "-o", out], env=env, cwd=project)
     devenv_times.append(seconds)
     rss.append(peak)
     # The same again, every layer kept: what a rebuild costs when nothing changed.
-    seconds, _ = timed([devenv, "container", "build", "-o", out], env=env, cwd=project, stderr=subprocess.DEVNULL)
+    seconds, _ = timed([devenv, "container", "build", "-o", out], env=env, cwd=project)
     warm_times.append(seconds)
 
     archive = os.path.join(work, f"floor-{index}.tar.gz")

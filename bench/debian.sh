@@ -77,14 +77,13 @@ from timing import fresh_home, remove_home, timed
 devenv_times, floor_times, rss = [], [], []
 for _ in range(runs):
     fresh, env = fresh_home({"https://deb.debian.org/debian/": f"file://{mirror}/"})
-    seconds, peak = timed([devenv, "develop", "--frozen", "-C", project, "-c", "true"], env=env,
-                          stderr=subprocess.DEVNULL)
+    seconds, peak = timed([devenv, "develop", "--frozen", "-C", project, "-c", "true"], env=env)
     devenv_times.append(seconds)
     rss.append(peak)
     remove_home(fresh)
 
     scratch = tempfile.mkdtemp(prefix="floor-")
-    seconds, _ = timed(["sh", floor_script, scratch], stderr=subprocess.DEVNULL)
+    seconds, _ = timed(["sh", floor_script, scratch])
     floor_times.append(seconds)
     shutil.rmtree(scratch)
 

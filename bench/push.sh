@@ -50,7 +50,7 @@ rss = {name: [] for name in built}
 def devenv_push(path):
     target = f"{work}/devenv-cache"
     result = timed([devenv, "cache", "push", "--to", f"file://{target}", "--compression", "zstd", path],
-                   env=env, stderr=subprocess.DEVNULL)
+                   env=env)
     wipe(target)
     return result
 
@@ -58,8 +58,7 @@ def devenv_push(path):
 def nix_copy(path):
     target = f"{work}/nix-cache"
     result = timed(["nix", "--extra-experimental-features", "nix-command", "copy", "--from", nixstore,
-                    "--to", f"file://{target}?compression=zstd&store={store}", path], env=nixenv,
-                   stderr=subprocess.DEVNULL)
+                    "--to", f"file://{target}?compression=zstd&store={store}", path], env=nixenv)
     wipe(target)
     return result
 

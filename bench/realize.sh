@@ -30,7 +30,7 @@ assert digest == pinned, (digest, pinned)
 devenv_times, floor_times, rss = [], [], []
 for _ in range(runs):
     home, env = fresh_home(mirror)
-    seconds, peak = timed([devenv, "build", "go_1_24"], env=env, stderr=subprocess.DEVNULL)
+    seconds, peak = timed([devenv, "build", "go_1_24"], env=env)
     devenv_times.append(seconds)
     rss.append(peak)
     remove_home(home)

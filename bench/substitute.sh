@@ -83,7 +83,7 @@ attempts = itertools.count()
 
 def substituted(name):
     path, env = home(f"sub-{name}-{next(attempts)}", substituting)
-    result = timed(realize[name], steady=True, env=env, stderr=subprocess.DEVNULL)
+    result = timed(realize[name], steady=True, env=env)
     assert os.path.exists(built[name]), f"{name} not substituted"
     set_aside(path, store)
     return result
@@ -91,7 +91,7 @@ def substituted(name):
 
 def from_sources(name):
     path, env = home(f"src-{name}-{next(attempts)}", "")
-    result = timed(realize[name], steady=True, env=env, stderr=subprocess.DEVNULL)
+    result = timed(realize[name], steady=True, env=env)
     set_aside(path, store)
     return result
 
@@ -102,7 +102,7 @@ def nix_copy(name):
                     f"http://127.0.0.1:{port}?store={store}",
                     "--to", f"local?store={store}&state={nixdir}/state&log={nixdir}/log&real={nixdir}/real",
                     "--option", "trusted-public-keys", public, built[name]], steady=True,
-                   env={**os.environ, "XDG_CACHE_HOME": f"{nixdir}/cache"}, stderr=subprocess.DEVNULL)
+                   env={**os.environ, "XDG_CACHE_HOME": f"{nixdir}/cache"})
     set_aside(nixdir)
     return result
 

@@ -19,7 +19,6 @@ def timed(argv, steady=False, **kwargs):
     if steady:
         steady_memory()
     report = tempfile.mktemp()
-    kwargs.pop("stderr", None)
     stolen = stolen_seconds()
     start = time.perf_counter()
     with tempfile.TemporaryFile() as errors:

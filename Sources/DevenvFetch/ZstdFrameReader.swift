@@ -10,8 +10,8 @@ import Foundation
 /// turn, as `ZstdReader` does; memory stays bounded whatever the stream.
 public final class ZstdFrameReader {
     /// The largest frame decompressed whole, side by side with others: the frames devenv writes
-    /// (frames of 4 MiB in caches it pushed before 2026-12-02), so that what a hostile stream's frames
-    /// hold in flight is a few MiB each.
+    /// (4 MiB in caches it pushed before 2026-12-02), so that what a hostile stream's frames hold
+    /// in flight is a few MiB each.
     static let largestFrame = 4 << 20
     private let work: OrderedWork
     private var current: PooledBuffer?
