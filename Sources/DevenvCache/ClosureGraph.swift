@@ -150,7 +150,7 @@ final class ClosureGraph: @unchecked Sendable {
     func stop() { locked { stopped = true } }
 
     /// `path` is unpacked (`staged`), or could not be (nil): the paths now ready to be made valid.
-    func unpacked(_ path: StorePath, _ staged: Substituter.Staged?) -> [(StorePath, Substituter.Staged)] {
+    func unpacked(_ path: StorePath, _ staged: Substituter.Staged?) -> [Substituter.Staged] {
         locked {
             guard let staged, !failed.contains(path) else {
                 _ = fail(path, because: nil, saying: false)
@@ -160,12 +160,12 @@ final class ClosureGraph: @unchecked Sendable {
                 unpacked[path] = staged
                 return []
             }
-            return [(path, staged)]
+            return [staged]
         }
     }
 
     /// `path` is valid now (or could not be made valid): the paths now ready to be made valid.
-    func valid(_ path: StorePath, failed: Bool = false) -> [(StorePath, Substituter.Staged)] {
+    func valid(_ path: StorePath, failed: Bool = false) -> [Substituter.Staged] {
         locked {
             guard !failed else {
                 _ = fail(path, because: nil, saying: false)
@@ -200,13 +200,13 @@ final class ClosureGraph: @unchecked Sendable {
         }
     }
 
-    private func madeValid(_ path: StorePath) -> [(StorePath, Substituter.Staged)] {
+    private func madeValid(_ path: StorePath) -> [Substituter.Staged] {
         valid.insert(path)
-        var ready: [(StorePath, Substituter.Staged)] = []
+        var ready: [Substituter.Staged] = []
         for referrer in referrers[path] ?? [] {
             waitingFor[referrer]?.remove(path)
             if waitingFor[referrer]?.isEmpty == true, let staged = unpacked.removeValue(forKey: referrer) {
-                ready.append((referrer, staged))
+                ready.append(staged)
             }
         }
         return ready

@@ -194,27 +194,27 @@ public final class Substituter: @unchecked Sendable {
     /// transaction ends; the locks are taken in the order of the paths' names, so that two
     /// processes making some of the same paths valid never wait for each other. (No lock is held
     /// while a path waits for its references: another process may be waiting for it.)
-    private func makeValid(_ ready: [(StorePath, Staged)], graph: ClosureGraph) -> [(StorePath, Staged)] {
-        var next: [(StorePath, Staged)] = []
-        var placed: [(StorePath, Staged, PlacedPath?)] = []
-        for (path, staged) in ready.sorted(by: { $0.0.baseName < $1.0.baseName }) {
+    private func makeValid(_ ready: [Staged], graph: ClosureGraph) -> [Staged] {
+        var next: [Staged] = []
+        var placed: [(Staged, PlacedPath?)] = []
+        for staged in ready.sorted(by: { $0.path.baseName < $1.path.baseName }) {
             do {
-                placed.append((path, staged, try store.placeSubstitute(staged.staging, as: staged.info)))
+                placed.append((staged, try store.placeSubstitute(staged.staging, as: staged.info)))
             } catch {
                 record(error, from: staged.cache, source: staged.source)
-                next += graph.valid(path, failed: true)
+                next += graph.valid(staged.path, failed: true)
             }
         }
         do {
-            try store.makeValid(placed.compactMap(\.2))
-            for (path, staged, _) in placed {
-                onSubstituted(path, staged.cache.url)
-                next += graph.valid(path)
+            try store.makeValid(placed.compactMap(\.1))
+            for (staged, _) in placed {
+                onSubstituted(staged.path, staged.cache.url)
+                next += graph.valid(staged.path)
             }
         } catch {
-            for (path, staged, _) in placed {
+            for (staged, _) in placed {
                 record(error, from: staged.cache, source: staged.source)
-                next += graph.valid(path, failed: true)
+                next += graph.valid(staged.path, failed: true)
             }
         }
         return next
@@ -291,6 +291,8 @@ public final class Substituter: @unchecked Sendable {
         let info: PathInfo
         let cache: BinaryCache
         let source: String
+
+        var path: StorePath { info.path }
     }
 
     /// Downloads, checks and unpacks the NAR of `source` as `path`. The NAR streams from the
