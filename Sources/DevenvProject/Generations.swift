@@ -64,10 +64,12 @@ public struct Generations: Sendable {
         }
     }
 
+    /// What `current` names; without it, the newest generation that reads (read newest first,
+    /// not all of them).
     public var currentNumber: Int? {
         FileManager.default.contents(atPath: directory + "/current").flatMap {
             Int(String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
-        } ?? all().last?.number
+        } ?? numbers().sorted(by: >).lazy.compactMap { self.read("\($0).json")?.number }.first
     }
 
     /// The current generation, read alone: a project may have hundreds, and this is asked each

@@ -24,4 +24,21 @@ struct GenerationsTests {
         #expect(generations.currentNumber == 8)
         #expect(generations.all().map(\.number) == [1, 8])
     }
+
+    /// Without the `current` file, the newest generation that reads is current.
+    @Test func withoutCurrentTheNewestReadableGenerationIsCurrent() throws {
+        let dir = try TemporaryDirectory("generations")
+        let store = try Store(location: StoreLocation(home: dir("home")))
+        let generations = Generations(root: dir("project"), store: store)
+        let environment = try StorePath(baseName: "00000000000000000000000000000000-env")
+        for value in 1...3 {
+            try generations.record(
+                manifest: "[shell]\nenv = { A = \"\(value)\" }\n", lock: "", shell: "default", environment: environment)
+        }
+        try FileManager.default.removeItem(atPath: generations.directory + "/current")
+        #expect(generations.currentNumber == 3)
+        try "torn".write(toFile: generations.directory + "/3.json", atomically: true, encoding: .utf8)
+        #expect(generations.currentNumber == 2)
+        #expect(generations.current()?.number == 2)
+    }
 }
