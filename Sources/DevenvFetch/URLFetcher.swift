@@ -94,7 +94,7 @@ public final class URLFetcher: Sendable {
         }
         defer { close(fd) }
         return try transfer(
-            url, candidates: settings.candidates(for: url), into: (fd, file), expecting: hash, limit: limit,
+            url, candidates: settings.candidates(for: url), into: .file(fd, name: file), expecting: hash, limit: limit,
             request: request
         ).hash
     }
@@ -105,7 +105,7 @@ public final class URLFetcher: Sendable {
         of url: String, limit: UInt64, request: (String) -> HTTPRequest = { _ in HTTPRequest() }
     ) throws -> [UInt8] {
         try transfer(
-            url, candidates: settings.candidates(for: url), into: (nil, nil), expecting: nil, limit: limit,
+            url, candidates: settings.candidates(for: url), into: .memory, expecting: nil, limit: limit,
             request: request
         ).body
     }
@@ -133,7 +133,7 @@ public final class URLFetcher: Sendable {
     {
         let answer = try SystemCall.retrying("cannot open /dev/null") { open("/dev/null", O_WRONLY | O_CLOEXEC) }
         defer { close(answer) }
-        try transfer(url, candidates: [url], into: (answer, nil), expecting: nil, limit: nil) { candidate in
+        try transfer(url, candidates: [url], into: .discarded(answer), expecting: nil, limit: nil) { candidate in
             var made = request(candidate)
             made.upload = file
             return made
@@ -166,16 +166,15 @@ public final class URLFetcher: Sendable {
     }
 
     /// Tries each candidate URL with retries (`attempts`, else the settings') until one answers
-    /// (with `hash`, when given); what arrives goes to `into.fd`, a new file (started again at each
-    /// attempt) when it is named, or into memory (`body`) without a descriptor. Returns the hash of
+    /// (with `hash`, when given); what arrives goes `into` its destination. Returns the hash of
     /// what arrived and its size.
     @discardableResult
     private func transfer(
-        _ url: String, candidates: [String], into: (fd: Int32?, file: String?), expecting hash: Hash?,
+        _ url: String, candidates: [String], into destination: Destination, expecting hash: Hash?,
         limit: UInt64?, attempts: Int? = nil, request: (String) -> HTTPRequest
     ) throws -> (hash: Hash, size: UInt64, body: [UInt8]) {
         let attempts = attempts ?? settings.attempts
-        let fd = into.fd
+        let fd = destination.fd
         let source = URLSource(url: url, hash: hash ?? Hasher.hash(.sha256, [UInt8]()))
         var failures: [String] = []
         var notFound = true
@@ -185,7 +184,7 @@ public final class URLFetcher: Sendable {
         for url in candidates {
             var delay = settings.backoff
             for attempt in 1...max(1, attempts) {
-                if let fd, let file = into.file, started {
+                if case .file(let fd, let file) = destination, started {
                     try SystemCall.retrying("cannot truncate '\(file)'") { ftruncate(fd, 0) }
                     lseek(fd, 0, SEEK_SET)
                 }
@@ -228,6 +227,23 @@ public final class URLFetcher: Sendable {
         throw FetchError(
             failures.count == 1 ? failures[0] : "cannot fetch \(source.url): " + failures.joined(separator: "; "),
             isNotFound: notFound && !failures.isEmpty)
+    }
+}
+
+/// Where what a transfer receives goes.
+private enum Destination {
+    /// Into memory: the result's `body`.
+    case memory
+    /// Into a new file, cut off again at each attempt.
+    case file(Int32, name: String)
+    /// Into a descriptor that keeps nothing (an upload's answer, to /dev/null).
+    case discarded(Int32)
+
+    var fd: Int32? {
+        switch self {
+        case .memory: nil
+        case .file(let fd, _), .discarded(let fd): fd
+        }
     }
 }
 
