@@ -25,9 +25,10 @@ public final class CacheServer: @unchecked Sendable {
         self.store = store
         self.key = key
         self.compression = compression
+        guard let port16 = UInt16(exactly: port) else { throw CacheError("\(port) is not a port (0 to 65535)") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(clamping: port).bigEndian)
+        address.sin_port = in_port_t(port16.bigEndian)
         guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
             throw CacheError("'\(host)' is not an IPv4 address to listen on")
         }
@@ -77,32 +78,80 @@ public final class CacheServer: @unchecked Sendable {
     }
 
     private func handle(_ connection: Int32) {
-        // A client silent, or not reading, for 30 s is given up.
+        // A client not reading for 30 s is given up.
         var timeout = timeval(tv_sec: 30, tv_usec: 0)
-        setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(connection, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        // The request line and headers, at most 8 KiB.
-        var request: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while request.count < 8192, !request.ends(with: [13, 10, 13, 10]) {
-            let count = recv(connection, &buffer, buffer.count, 0)
-            guard count > 0 else { return }
-            request += buffer[..<count]
+        let head: [UInt8]
+        switch CacheServer.readHead(connection) {
+        case .read(let bytes): head = bytes
+        case .tooLarge:
+            respond(connection, status: "431 Request Header Fields Too Large", body: Array("over 8 KiB\n".utf8))
+            // What the client is still sending is read for a moment and dropped: closed with it
+            // unread, the connection would be reset, and the client could lose the answer.
+            shutdown(connection, Int32(SHUT_WR))
+            var ready = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while poll(&ready, 1, 1000) == 1, recv(connection, &buffer, buffer.count, 0) > 0 {}
+            return
+        case nil: return
         }
-        let line = String(decoding: request.prefix { $0 != 13 && $0 != 10 }, as: UTF8.self).split(separator: " ")
+        // Split as bytes: to Swift, CR LF is one character, and no "\n".
+        let lines = head.split(separator: 10).map {
+            String(decoding: $0.last == 13 ? $0.dropLast() : $0, as: UTF8.self)
+        }
+        let line = lines.first?.split(separator: " ") ?? []
         guard line.count == 3, line[0] == "GET" || line[0] == "HEAD" else {
             return respond(connection, status: "405 Method Not Allowed", body: Array("only GET and HEAD\n".utf8))
         }
-        let head = line[0] == "HEAD"
-        let range = String(decoding: request, as: UTF8.self).split(separator: "\r\n").lazy
+        let isHead = line[0] == "HEAD"
+        let range = lines.dropFirst().lazy
             .compactMap { header -> Substring? in
                 let parts = header.split(separator: ":", maxSplits: 1)
                 return parts.count == 2 && parts[0].lowercased() == "range" ? parts[1] : nil
             }.first.map { $0.trimmingCharacters(in: .whitespaces) }
         do {
-            try route(String(line[1]), to: connection, head: head, range: range)
+            try route(String(line[1]), to: connection, head: isHead, range: range)
         } catch {
-            respond(connection, status: "500 Internal Server Error", body: Array("\(error)\n".utf8), head: head)
+            respond(connection, status: "500 Internal Server Error", body: Array("\(error)\n".utf8), head: isHead)
+        }
+    }
+
+    /// The largest request line and headers read.
+    static let largestHead = 8 << 10
+    /// How long a client has to send them, in all: a client that sends a byte now and then holds
+    /// one of the `maximumConnections` for no longer.
+    static let headSeconds = 10
+
+    enum Head: Equatable {
+        case read([UInt8])
+        case tooLarge
+    }
+
+    /// The request line and headers, up to the empty line that ends them (after CRLF, or a bare
+    /// LF as HTTP lets a server accept; what follows is ignored), unless they are over
+    /// `largestHead`; nil when the client closes, or is not done within `headSeconds`.
+    static func readHead(_ connection: Int32) -> Head? {
+        let deadline = Date().addingTimeInterval(Double(headSeconds))
+        var request: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var searched = 0
+        while true {
+            // An empty line: LF, then LF or CRLF.
+            while searched < request.count {
+                if request[searched] == 10 {
+                    let next = request[(searched + 1)...].prefix(2)
+                    if next.first == 10 || next.elementsEqual([13, 10]) { return .read(Array(request[..<searched])) }
+                    if next.count < (next.first == 13 ? 2 : 1) { break }
+                }
+                searched += 1
+            }
+            if request.count >= largestHead { return .tooLarge }
+            let left = Int32(deadline.timeIntervalSinceNow * 1000)
+            var ready = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
+            guard left > 0, poll(&ready, 1, left) == 1 else { return nil }
+            let count = recv(connection, &buffer, min(buffer.count, largestHead - request.count), 0)
+            guard count > 0 else { return nil }
+            request += buffer[..<count]
         }
     }
 
@@ -171,7 +220,7 @@ public final class CacheServer: @unchecked Sendable {
         guard let range, range.hasPrefix("bytes=") else { return everything }
         let parts = range.dropFirst("bytes=".count).split(
             separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0].allSatisfy(\.isASCII), parts[1].allSatisfy(\.isASCII) else {
+        guard parts.count == 2, parts.allSatisfy({ $0.allSatisfy { ("0"..."9").contains($0) } }) else {
             return everything
         }
         if parts[0].isEmpty {
@@ -223,11 +272,5 @@ struct RangeSink: NarSink {
         let to = Int(min(last + 1, offset) - start)
         try SystemCall.writeAll(fd, UnsafeRawBufferPointer(rebasing: chunk[from..<to]), "the client went away")
         if offset > last { throw Done() }
-    }
-}
-
-extension Array where Element == UInt8 {
-    fileprivate func ends(with suffix: [UInt8]) -> Bool {
-        count >= suffix.count && Array(self[(count - suffix.count)...]) == suffix
     }
 }

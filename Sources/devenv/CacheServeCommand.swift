@@ -25,6 +25,10 @@ struct CacheServeCommand: ParsableCommand {
 
     @OptionGroup var compression: CompressionOption
 
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535, not \(port)") }
+    }
+
     func run() throws {
         let session = try Session()
         let signing = try key.map(SigningKey.init(contentsOf:))

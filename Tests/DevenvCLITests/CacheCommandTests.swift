@@ -24,6 +24,9 @@ struct CacheCommandTests {
         // Never replaced: a secret is not lost by running it twice.
         let again = try devenv("cache", "keygen", "devenv-test-1", "--secret", dir("sk"), "--public", dir("other"))
         #expect(again.status == 1 && again.stderr.contains("exists; devenv does not replace a key file"))
+        // Both files or neither: the secret written before the public key was refused is removed.
+        let publicTaken = try devenv("cache", "keygen", "devenv-test-1", "--secret", dir("sk2"), "--public", dir("pk"))
+        #expect(publicTaken.status == 1 && !FileManager.default.fileExists(atPath: dir("sk2")), "\(publicTaken.stderr)")
         #expect(try devenv("cache", "keygen", "../escape").status != 0)
         // The defaults: under $DEVENV_HOME/cache-keys.
         #expect(try devenv("cache", "keygen", "second-1").status == 0)
@@ -548,7 +551,7 @@ struct CacheCommandTests {
         #expect(try get("/nar/\(hashPart).nar", range: "bytes=99999-").output == "416")
         #expect(try get("/nar/\(hashPart).nar", range: "bytes=-0").output == "416")
         // What is not one range it understands is ignored, as HTTP allows: the whole NAR.
-        for ignored in ["bytes=5-2", "bytes=abc", "bytes=0-0,5-6", "lines=1-2"] {
+        for ignored in ["bytes=5-2", "bytes=abc", "bytes=0-0,5-6", "lines=1-2", "bytes=+1-+3"] {
             #expect(try get("/nar/\(hashPart).nar", range: ignored).output == "200 " + nar, "\(ignored)")
         }
         // An HTTP cache has no listing: verify checks the closures it is given.
@@ -561,6 +564,27 @@ struct CacheCommandTests {
         #expect(try get("/\(hashPart).narinfo", ["HEAD"]).output == "200")
         #expect(try get("/nar/../../etc/passwd").output == "404")
         #expect(try get("/00000000000000000000000000000000.narinfo").output == "404")
+        // Requests as a socket sends them: a bare LF ends the headers too, what follows them is
+        // ignored, and headers over 8 KiB are answered 431.
+        func raw(_ request: String) throws -> String {
+            try runCommand(
+                "/usr/bin/python3",
+                [
+                    "-c",
+                    """
+                    import socket, sys
+                    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
+                    s.sendall(sys.argv[2].encode())
+                    sys.stdout.write(s.recv(4096).decode("latin-1").split("\\r\\n")[0])
+                    """, String(port), request,
+                ]
+            ).output
+        }
+        #expect(try raw("GET /nix-cache-info HTTP/1.0\n\n") == "HTTP/1.1 200 OK")
+        #expect(try raw("GET /nix-cache-info HTTP/1.1\r\nContent-Length: 2\r\n\r\nab") == "HTTP/1.1 200 OK")
+        #expect(
+            try raw("GET /nix-cache-info HTTP/1.1\r\nX: \(String(repeating: "a", count: 20_000))\r\n\r\n")
+                == "HTTP/1.1 431 Request Header Fields Too Large")
         // Nix substitutes from it, trusting the key.
         let publicKey = try String(contentsOfFile: dir("pk"), encoding: .utf8)
         let copied = try runCommand(
