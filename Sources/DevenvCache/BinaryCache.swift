@@ -14,6 +14,14 @@ public struct BinaryCache: Sendable, Equatable {
     let s3: S3Bucket?
 
     public init(url: String) throws {
+        // No URL has them (RFC 3986), and a project's devenv.toml could hide a cache it suggests
+        // from `devenv allow`'s list with them (a carriage return, an escape sequence).
+        if let odd = url.unicodeScalars.first(where: {
+            $0.properties.isWhitespace || [.control, .format].contains($0.properties.generalCategory)
+        }) {
+            throw CacheError(
+                "\(url.debugDescription) is not a URL: it holds \(String(format: "U+%04X", odd.value))")
+        }
         var base = url
         while base.hasSuffix("/") && !base.hasSuffix("://") { base.removeLast() }
         s3 = base.hasPrefix("s3://") ? try S3Bucket(url: base) : nil

@@ -58,7 +58,7 @@ public struct NarInfo: Sendable, Equatable {
         func fail(_ message: String) -> CacheError { CacheError("\(source): \(message)") }
         var fields: [String: String] = [:]
         var signatures: [String] = []
-        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+        for line in NarInfo.lines(of: text) {
             guard let colon = line.firstIndex(of: ":") else { continue }
             let key = String(line[..<colon])
             let rest = line[line.index(after: colon)...]
@@ -114,9 +114,17 @@ public struct NarInfo: Sendable, Equatable {
             contentAddress: fields["CA"])
     }
 
-    /// A relative path of plain names (no `..`, no scheme, no `/` at the start).
+    /// The lines of a narinfo or a `nix-cache-info`, split at each LF as Nix splits them (to
+    /// Swift, CR LF is one character, which is not "\n"); empty ones dropped.
+    static func lines(of text: String) -> [Substring] {
+        text.unicodeScalars.split(separator: "\n").map(Substring.init)
+    }
+
+    /// A relative path of plain names (no `..`, no scheme, no `/` at the start), without percent
+    /// escapes (a server decodes `%2e%2e` into `..`), spaces or control characters.
     static func isInsideTheCache(_ url: String) -> Bool {
-        !url.hasPrefix("/") && !url.contains("://") && !url.contains("\\")
+        !url.hasPrefix("/") && !url.contains("://") && !url.contains("\\") && !url.contains("%")
+            && !url.unicodeScalars.contains(where: { $0.value <= 0x20 || (0x7F...0x9F).contains($0.value) })
             && url.split(separator: "/", omittingEmptySubsequences: false).allSatisfy {
                 !$0.isEmpty && $0 != "." && $0 != ".."
             }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DevenvBasics
+import Glibc
 
 @main
 struct Devenv: ParsableCommand {
@@ -37,7 +38,13 @@ extension Devenv {
             try command.run()
             if !(command is GcCommand) { startAutomaticCollection() }
         } catch {
-            exit(withError: error)
+            // Help and the version go to standard output as swift-argument-parser prints them;
+            // an error is printed here, what it quotes from files and servers shown escaped.
+            let code = exitCode(for: error)
+            guard code != .success else { exit(withError: error) }
+            let message = fullMessage(for: error)
+            if !message.isEmpty { printError(message) }
+            Glibc.exit(code.rawValue)
         }
     }
 

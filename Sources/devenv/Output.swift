@@ -1,10 +1,11 @@
 import ArgumentParser
+import DevenvBasics
 import DevenvProject
 import Foundation
 
-/// Writes one line to standard error.
+/// Writes one line to standard error, its control characters shown (`TerminalText`).
 func printError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+    FileHandle.standardError.write(Data((TerminalText.shown(line) + "\n").utf8))
 }
 
 /// Writes `value` as JSON (sorted keys, one line) to standard output.

@@ -1,3 +1,4 @@
+import DevenvBasics
 import DevenvBuild
 import DevenvFetch
 import Foundation
@@ -81,7 +82,7 @@ final class ConsoleProgress: BuildProgress, @unchecked Sendable {
     /// A line above the bars (or just a line, when not live).
     private func print(_ line: String) {
         if live { clearBars() }
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        printError(line)
     }
 
     private func clearBars() {
@@ -97,7 +98,7 @@ final class ConsoleProgress: BuildProgress, @unchecked Sendable {
             text += bar(transfer) + "\n"
         }
         drawnLines = transfers.count
-        FileHandle.standardError.write(Data(text.utf8))
+        FileHandle.standardError.write(Data(TerminalText.shown(text).utf8))
     }
 
     private func bar(_ transfer: Transfer) -> String {

@@ -308,7 +308,12 @@ struct CacheCommandTests {
             ),
             ("substituters = [\"ftp://x\"]", "devenv.toml:6:17: \"ftp://x\" is not a binary cache"),
             // A control character is shown escaped: the error stays one line.
-            ("substituters = [\"s3://x\\nEvil: 1\"]", "devenv.toml:6:1: \"s3://x\\nEvil: 1\" is not an S3 cache"),
+            ("substituters = [\"s3://x\\nEvil: 1\"]", "\"s3://x\\nEvil: 1\" is not a URL: it holds U+000A"),
+            // One that would hide itself from `devenv allow`'s list on a terminal.
+            (
+                "substituters = [\"https://evil.example/c\\u001b[2K\\r\"]",
+                "\"https://evil.example/c\\u{1B}[2K\\r\" is not a URL: it holds U+001B"
+            ),
             ("trusted-public-keys = [\"k:AAAA\"]", "devenv.toml:6:24: the public key 'k' is not 32 bytes"),
         ] {
             try "[shell]\npackages = [\"debian:testing/hello\"]\n\n[cache]\n\n\(table)\n"

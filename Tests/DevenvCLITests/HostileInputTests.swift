@@ -22,6 +22,16 @@ struct HostileInputTests {
         }
     }
 
+    /// What an error quotes from a file is shown with its control characters escaped: a
+    /// repository cannot erase, rewrite or reorder what devenv prints on a terminal.
+    @Test func controlCharactersAnErrorQuotesAreShownEscaped() throws {
+        let fixture = try ProjectFixture(manifest: "[shell]\npackages = [\"a\\u001b[2Kb\\rc\\u202e\"]\n")
+        let result = try fixture.run("lock")
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("unknown package 'a\\u{1B}[2Kb\\u{D}c\\u{202E}'"), "\(result.stderr)")
+        #expect(!result.stderr.unicodeScalars.contains { [0x1B, 0x0D, 0x202E].contains($0.value) })
+    }
+
     @Test func aLockMustBeUTF8WithoutRawControlCharacters() throws {
         let fixture = try ProjectFixture()
         #expect(try fixture.run("lock").status == 0)

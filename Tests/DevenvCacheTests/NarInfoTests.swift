@@ -124,6 +124,20 @@ struct NarInfoTests {
             "URL: nar/x.nar\nNarHash: sha256:1wz62wg7drz88m8zpi5mbfzvlqr6xy0nclg3kibq3v8dmxjdy35a\nNarSize: 1\n",
             "it has no StorePath"
         ),
+        // A server decodes percent escapes: `%2e%2e` would climb out of a cache under a path.
+        (
+            "StorePath: /nix/store/d1zr5kplxg5r89v1426yx4wgg5nlqw36-main\nURL: nar/%2e%2e/x.nar\nNarHash: sha256:1wz62wg7drz88m8zpi5mbfzvlqr6xy0nclg3kibq3v8dmxjdy35a\nNarSize: 1\n",
+            "URL 'nar/%2e%2e/x.nar' leaves the cache"
+        ),
+        (
+            "StorePath: /nix/store/d1zr5kplxg5r89v1426yx4wgg5nlqw36-main\nURL: nar/\u{1B}[2J.nar\nNarHash: sha256:1wz62wg7drz88m8zpi5mbfzvlqr6xy0nclg3kibq3v8dmxjdy35a\nNarSize: 1\n",
+            "leaves the cache"
+        ),
+        // CR LF lines, which Nix refuses too: the CR is part of the value (and one line is quoted).
+        (
+            "StorePath: /nix/store/d1zr5kplxg5r89v1426yx4wgg5nlqw36-main\r\nURL: nar/x.nar\r\nNarHash: sha256:1wz62wg7drz88m8zpi5mbfzvlqr6xy0nclg3kibq3v8dmxjdy35a\r\nNarSize: 1\r\n",
+            "StorePath '/nix/store/d1zr5kplxg5r89v1426yx4wgg5nlqw36-main\r' is not a path of /nix/store"
+        ),
     ])
     func hostileNarinfosAreRefusedWithTheirReason(_ text: String, _ reason: String) {
         let error = #expect(throws: CacheError.self) {
@@ -158,6 +172,10 @@ struct CacheInfoTests {
             parsing: "StoreDir:  /nix/store \nWantMassQuery: 1\nPriority: 40\nnonsense\nOther: x\n", source: "c")
         #expect(full == CacheInfo(storeDirectory: "/nix/store", wantMassQuery: true, priority: 40))
         #expect(full.text == "StoreDir: /nix/store\nWantMassQuery: 1\nPriority: 40\n")
+        // CR LF lines read as Nix reads them (its values are trimmed of CRs too).
+        #expect(
+            try CacheInfo(parsing: "StoreDir: /nix/store\r\nPriority: 10\r\n", source: "c")
+                == CacheInfo(storeDirectory: "/nix/store", priority: 10))
         for bad in ["WantMassQuery: 1\n", "StoreDir: relative\n", "StoreDir: /s\nPriority: high\n"] {
             #expect(throws: CacheError.self) { try CacheInfo(parsing: bad, source: "c") }
         }
