@@ -9,6 +9,8 @@ public struct FetchSettings: Sendable, Equatable {
     public var backoff: Double
     /// Downloads running at once.
     public var parallelDownloads: Int
+    /// Seconds without a byte after which a transfer fails (and at most 30 to connect).
+    public var stallTimeout = 60
     /// URL → URLs tried after it and its mirror (Debian's snapshot service for a `.deb` that the
     /// mirrors no longer have).
     public var fallbacks: [String: [String]] = [:]

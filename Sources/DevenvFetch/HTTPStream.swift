@@ -27,11 +27,12 @@ public final class HTTPStream: @unchecked Sendable {
     private let cancelling = NSLock()
 
     init(
-        _ url: String, limit: UInt64, environment: [String: String], request: HTTPRequest, id: Int,
+        _ url: String, limit: UInt64, stallSeconds: Int, environment: [String: String], request: HTTPRequest, id: Int,
         progress: any FetchProgress
     ) throws {
         transfer = HTTPTransfer(into: nil, algorithm: .sha256, id: id, progress: progress)
         transfer.limit = limit
+        transfer.stallSeconds = stallSeconds
         prepared = try HTTPTransfer.Prepared(transfer, url: url, environment: environment, request: request)
         guard let multi = CurlHandles.multi.take() else {
             throw HTTPTransfer.Failure(message: "cannot initialize libcurl", transient: false)

@@ -16,6 +16,8 @@ final class HTTPTransfer {
         var notFound = false
         /// More arrived than `limit` allows.
         var tooLarge = false
+        /// Nothing arrived for `stallSeconds`, or no connection was made in time.
+        var timedOut = false
     }
 
     private static let initialized: Bool = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK }()
@@ -28,6 +30,8 @@ final class HTTPTransfer {
     private(set) var received: UInt64 = 0
     /// What arrived, when it goes to no descriptor (and, for `HTTPStream`, not into `target`).
     private(set) var body: [UInt8] = []
+    /// Seconds without a byte after which the transfer fails (`FetchSettings.stallTimeout`).
+    var stallSeconds = 60
     /// Where a reader of `HTTPStream` wants the next bytes, and how many are there.
     var target: UnsafeMutableRawBufferPointer?
     var targetFilled = 0
@@ -111,10 +115,10 @@ final class HTTPTransfer {
             if let noProxy { set(CURLOPT_NOPROXY, noProxy) }
             devenv_curl_set_long(handle, CURLOPT_FOLLOWLOCATION, 1)
             devenv_curl_set_long(handle, CURLOPT_MAXREDIRS, 10)
-            devenv_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT, 30)
-            // A transfer that stalls below 1 byte/s for a minute counts as failed.
+            devenv_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT, min(30, transfer.stallSeconds))
+            // A transfer that stalls below 1 byte/s for `stallSeconds` counts as failed.
             devenv_curl_set_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1)
-            devenv_curl_set_long(handle, CURLOPT_LOW_SPEED_TIME, 60)
+            devenv_curl_set_long(handle, CURLOPT_LOW_SPEED_TIME, transfer.stallSeconds)
             devenv_curl_set_long(handle, CURLOPT_NOSIGNAL, 1)
             // Bytes are handed on in blocks of up to 256 KiB, not libcurl's 16 KiB: a fast download
             // then costs a few hundred writes and hash updates, not thousands. libcurl allocates the
@@ -145,7 +149,9 @@ final class HTTPTransfer {
         guard result == CURLE_OK else {
             let detail = String(cString: transfer.errors)
             let message = detail.isEmpty ? String(cString: curl_easy_strerror(result)) : detail
-            throw Failure(message: message, transient: HTTPTransfer.transientCodes.contains(result))
+            throw Failure(
+                message: message, transient: HTTPTransfer.transientCodes.contains(result),
+                timedOut: result == CURLE_OPERATION_TIMEDOUT)
         }
         devenv_curl_get_long(transfer.handle, CURLINFO_RESPONSE_CODE, &status)
         if status >= 400 && !acceptsAnyStatus {

@@ -101,12 +101,14 @@ public final class URLFetcher: Sendable {
 
     /// What is at `url`, kept in memory: a small file such as a narinfo, which is read at once
     /// and never needs a name (mirrors first, retries; past `limit` bytes, `DownloadTooLarge`).
+    /// A server that sends nothing within the stall timeout is not asked again: a cache that hangs
+    /// costs one timeout, not one per attempt.
     public func contents(
         of url: String, limit: UInt64, request: (String) -> HTTPRequest = { _ in HTTPRequest() }
     ) throws -> [UInt8] {
         try transfer(
             url, candidates: settings.candidates(for: url), into: .memory, expecting: nil, limit: limit,
-            request: request
+            retryingTimeouts: false, request: request
         ).body
     }
 
@@ -119,7 +121,8 @@ public final class URLFetcher: Sendable {
         let first = settings.candidates(for: url).first ?? url
         do {
             return try HTTPStream(
-                first, limit: limit, environment: environment, request: request(first), id: TransferIDs.next(),
+                first, limit: limit, stallSeconds: settings.stallTimeout, environment: environment,
+                request: request(first), id: TransferIDs.next(),
                 progress: progress)
         } catch let failure as HTTPTransfer.Failure {
             throw FetchError("\(first): \(failure.message)")
@@ -148,6 +151,7 @@ public final class URLFetcher: Sendable {
         for attempt in 1...max(1, settings.attempts) {
             let transfer = HTTPTransfer(into: nil, algorithm: .sha256, id: TransferIDs.next(), progress: progress)
             transfer.limit = UInt64(limit)
+            transfer.stallSeconds = settings.stallTimeout
             transfer.acceptsAnyStatus = true
             do {
                 try transfer.run(url, environment: environment, request: request)
@@ -171,7 +175,7 @@ public final class URLFetcher: Sendable {
     @discardableResult
     private func transfer(
         _ url: String, candidates: [String], into destination: Destination, expecting hash: Hash?,
-        limit: UInt64?, attempts: Int? = nil, request: (String) -> HTTPRequest
+        limit: UInt64?, attempts: Int? = nil, retryingTimeouts: Bool = true, request: (String) -> HTTPRequest
     ) throws -> (hash: Hash, size: UInt64, body: [UInt8]) {
         let attempts = attempts ?? settings.attempts
         let fd = destination.fd
@@ -192,6 +196,7 @@ public final class URLFetcher: Sendable {
                 let id = TransferIDs.next()
                 let transfer = HTTPTransfer(into: fd, algorithm: source.hash.algorithm, id: id, progress: progress)
                 transfer.limit = limit
+                transfer.stallSeconds = settings.stallTimeout
                 let start = Date()
                 progress.started(id, url: url, total: nil)
                 do {
@@ -205,7 +210,7 @@ public final class URLFetcher: Sendable {
                     progress.finished(
                         id, url: url, received: transfer.received, seconds: Date().timeIntervalSince(start),
                         error: failure.message)
-                    if failure.transient && attempt < attempts {
+                    if failure.transient && attempt < attempts && (retryingTimeouts || !failure.timedOut) {
                         progress.retrying(id, url: url, reason: failure.message, delay: delay)
                         Thread.sleep(forTimeInterval: delay)
                         delay *= 2

@@ -76,8 +76,12 @@ public struct UserConfiguration: Sendable, Equatable {
         }
         settings.fetch.mirrors = try reader.stringTable("mirrors") ?? [:]
         if let fetch = try reader.table("fetch") {
-            try fetch.rejectUnknownKeys(["attempts", "parallel-downloads"])
+            try fetch.rejectUnknownKeys(["attempts", "parallel-downloads", "stall-timeout"])
             if let attempts = try fetch.integer("attempts") { settings.fetch.attempts = max(1, attempts) }
+            if let seconds = try fetch.integer("stall-timeout") {
+                guard seconds > 0 else { throw fetch.error("stall-timeout", "stall-timeout must be at least 1") }
+                settings.fetch.stallTimeout = seconds
+            }
             if let parallel = try fetch.integer("parallel-downloads") {
                 settings.fetch.parallelDownloads = max(1, parallel)
             }

@@ -162,6 +162,30 @@ struct CacheCommandTests {
         #expect(overHTTP.stderr.components(separatedBy: "http://127.0.0.1:9/down: ").count == 2, "\(overHTTP.stderr)")
         #expect(!overHTTP.stderr.contains("building"), "\(overHTTP.stderr)")
 
+        // After a cache that accepts connections and never answers: one timeout, not one per
+        // attempt or per path (the connections it was asked on are counted).
+        try dir.sh("chmod -R u+w store second && rm -rf store second/store second/db.sqlite*")
+        let (hung, hungPort) = try #require(Loopback.bind(port: 0))
+        defer { close(hung) }
+        #expect(listen(hung, 16) == 0)
+        try """
+        [cache]
+        substituters = ["http://127.0.0.1:\(hungPort)/hung", "\(server.url(""))"]
+        trusted-public-keys = ["\(publicKey)"]
+        [fetch]
+        stall-timeout = 1
+        """.write(toFile: dir("second/config.toml"), atomically: true, encoding: .utf8)
+        let afterHung = try second("build", "--packages", dir("set"), "app")
+        #expect(afterHung.status == 0 && afterHung.output == app, "\(afterHung.stderr)")
+        #expect(afterHung.stderr.contains("substituted \(app) from http://127.0.0.1:"), "\(afterHung.stderr)")
+        _ = fcntl(hung, F_SETFL, O_NONBLOCK)
+        var connections = 0
+        while case let connection = accept(hung, nil, nil), connection >= 0 {
+            connections += 1
+            close(connection)
+        }
+        #expect(connections == 1, "\(afterHung.stderr)")
+
         // A key the configuration does not trust: refused, said, and built instead.
         try dir.sh("chmod -R u+w store second && rm -rf store second/store second/db.sqlite*")
         try """

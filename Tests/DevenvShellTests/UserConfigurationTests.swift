@@ -14,6 +14,7 @@ struct UserConfigurationTests {
                 "https://files.pythonhosted.org/" = "file:///srv/pypi/"
                 [fetch]
                 attempts = 5
+                stall-timeout = 10
                 [hook]
                 background = false
                 [gc]
@@ -26,6 +27,7 @@ struct UserConfigurationTests {
         #expect(configuration.build.jobs == 3)
         #expect(configuration.build.fetch.mirrors == ["https://files.pythonhosted.org/": "file:///srv/pypi/"])
         #expect(configuration.build.fetch.attempts == 5)
+        #expect(configuration.build.fetch.stallTimeout == 10)
         #expect(try UserConfiguration.load(from: "/nonexistent/config.toml") == UserConfiguration())
     }
 
@@ -49,6 +51,9 @@ struct UserConfigurationTests {
         }
         #expect(throws: TOMLError("config.toml:2:1: keep must be a duration like \"30d\", not \"30x\"")) {
             try UserConfiguration(parsing: "[gc]\nkeep = \"30x\"\n", file: "config.toml")
+        }
+        #expect(throws: TOMLError("config.toml:2:1: stall-timeout must be at least 1")) {
+            try UserConfiguration(parsing: "[fetch]\nstall-timeout = 0\n", file: "config.toml")
         }
         let unknown = #expect(throws: TOMLError.self) {
             try UserConfiguration(parsing: "\n\nmirors = {}\n", file: "config.toml")
