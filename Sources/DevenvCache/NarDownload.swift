@@ -35,11 +35,22 @@ final class NarDownload {
     /// when it did not complete, a `CacheError` when what arrived is not the narinfo's file.
     func finish() throws {
         finished = true
-        switch stream.finish() {
+        try check(stream.finish())
+    }
+
+    /// Once what arrived could not be unpacked: throws as `finish` does when the download has
+    /// ended (a NAR cut short is the download's fault), and reads nothing more when it goes on
+    /// (what arrived is not a NAR, whatever follows; the download is stopped when this is dropped).
+    func checkIfEnded() throws {
+        if let outcome = stream.outcomeSoFar { try check(outcome) }
+    }
+
+    private func check(_ outcome: Result<(hash: Hash, size: UInt64), any Error>) throws {
+        switch outcome {
         case .failure(let error as FetchError) where error.isNotFound:
             throw CacheError("\(source): its NAR \(info.url) is missing")
         case .failure(let error as DownloadTooLarge):
-            throw CacheError(error.description)
+            throw CacheError("\(source): \(error.description)")
         case .failure:
             throw Interrupted()
         case .success(let arrived):

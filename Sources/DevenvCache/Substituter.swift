@@ -313,10 +313,11 @@ public final class Substituter: @unchecked Sendable {
                 return try unpack(download.file, into: try store.makeStagingArea(), verifyingFile: download.finish)
             } catch is NarDownload.Interrupted {
             } catch {
-                // What the download says comes first: a file that is not the narinfo's is refused as
-                // such, and an interrupted one is downloaded again; else the NAR itself is at fault.
+                // What the download says comes first once it has ended: a file that is not the
+                // narinfo's is refused as such, and an interrupted one is downloaded again. While
+                // it goes on, the NAR itself is at fault, and nothing more of it is downloaded.
                 do {
-                    try download.finish()
+                    try download.checkIfEnded()
                     throw error
                 } catch is NarDownload.Interrupted {}
             }

@@ -22,8 +22,10 @@ public final class HTTPStream: @unchecked Sendable {
     /// Reads come from one thread at a time, but `finish` may come from another while a
     /// read-ahead thread is still reading (after an error).
     private let lock = NSLock()
-    /// Set by `cancel`, from any thread (under a lock of its own: a read holds `lock` while it waits).
+    /// Set by `cancel`, from any thread (under a lock of its own: a read holds `lock` while it
+    /// waits); `settled` is `outcome`, under the same lock, for `outcomeSoFar`.
     private var cancelled = false
+    private var settled: Result<(hash: Hash, size: UInt64), any Error>?
     private let cancelling = NSLock()
 
     init(
@@ -88,6 +90,10 @@ public final class HTTPStream: @unchecked Sendable {
         curl_multi_wakeup(multi)
     }
 
+    /// How the download ended, or nil while it goes on; nothing is read, and a read in progress
+    /// is not waited for.
+    public var outcomeSoFar: Result<(hash: Hash, size: UInt64), any Error>? { cancelling.withLock { settled } }
+
     /// Reads what is left; the SHA-256 and size of what arrived, or why the download failed
     /// (`FetchError`, `DownloadTooLarge`).
     public func finish() -> Result<(hash: Hash, size: UInt64), any Error> {
@@ -121,6 +127,7 @@ public final class HTTPStream: @unchecked Sendable {
     /// Settles the download and says so to `progress`, whatever ended it.
     private func end(_ outcome: Result<(hash: Hash, size: UInt64), any Error>, error: String?) {
         self.outcome = outcome
+        cancelling.withLock { settled = outcome }
         progress.finished(
             id, url: url, received: transfer.received, seconds: Date().timeIntervalSince(start), error: error)
     }

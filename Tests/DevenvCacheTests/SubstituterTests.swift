@@ -312,6 +312,21 @@ struct SubstituterTests {
         let shorter = try cache.substituter(store)
         #expect(try !shorter.substitute(cache.program))
         #expect(shorter.problems.contains { $0.contains("archive is truncated") }, "\(shorter.problems)")
+        // Over HTTP, a file that is not a NAR from its first byte, and larger than any NAR of its
+        // NarSize: refused for what it is as soon as it is read, the rest of it not downloaded.
+        if overHTTP {
+            try resign {
+                $0.fileHash = nil
+                $0.fileSize = nil
+                $0.narSize = 64_000_000
+            }
+            try cache.dir.sh("truncate -s 0 '\(file)' && truncate -s 80M '\(file)'")
+            let garbage = try cache.substituter(store)
+            #expect(try !garbage.substitute(cache.program))
+            #expect(
+                garbage.problems.count == 1 && garbage.problems[0].hasPrefix(cache.server!.url(""))
+                    && !garbage.problems[0].contains("larger than"), "\(garbage.problems)")
+        }
         #expect(try store.validPaths() == [cache.data])
         // Nothing half-made is left in the store.
         let entries = try FileManager.default.contentsOfDirectory(atPath: store.directory.path)
