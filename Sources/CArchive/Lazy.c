@@ -11,6 +11,7 @@ DEVENV_LAZY(libarchive, int, archive_read_support_format_gnutar, (struct archive
 DEVENV_LAZY(libarchive, int, archive_read_support_format_zip, (struct archive *a), (a))
 DEVENV_LAZY(libarchive, int, archive_read_support_format_ar, (struct archive *a), (a))
 DEVENV_LAZY(libarchive, int, archive_read_support_format_raw, (struct archive *a), (a))
+DEVENV_LAZY(libarchive, int, archive_filter_code, (struct archive *a, int n), (a, n))
 DEVENV_LAZY(libarchive, int, archive_read_open_filename, (struct archive *a, const char *f, size_t b), (a, f, b))
 DEVENV_LAZY(
     libarchive, int, archive_read_open,

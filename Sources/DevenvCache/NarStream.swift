@@ -37,7 +37,7 @@ final class NarStream {
                 }
                 return info.compression == "zstd"
                     ? try ZstdReader(name: file.name, source: file.read).read(into:)
-                    : try Decompressor(name: file.name, source: file.read).read(into:)
+                    : try Decompressor(name: file.name, compression: info.compression, source: file.read).read(into:)
             }
             let decompress = { buffer in try NarStream.blamingTheNar(source) { try decompressor(buffer) } }
             // Decompressing takes about as long as unpacking what it gives: on a thread of its

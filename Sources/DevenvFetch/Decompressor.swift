@@ -17,11 +17,21 @@ public final class Decompressor {
         try self.init(name: path) { archive_read_open_filename($0, path, 1 << 16) }
     }
 
-    /// What `source` gives (as much as it has, 0 at the end), named `name` in errors.
-    public convenience init(name: String, source: @escaping (UnsafeMutableRawBufferPointer) throws -> Int) throws {
+    /// What `source` gives (as much as it has, 0 at the end), named `name` in errors; when
+    /// `compression` is given ("xz", "bzip2" or "gzip", as a narinfo names it), the stream must be
+    /// compressed so.
+    public convenience init(
+        name: String, compression: String? = nil, source: @escaping (UnsafeMutableRawBufferPointer) throws -> Int
+    ) throws {
         let feed = Feed(source)
         try self.init(name: name, feed: feed) {
             archive_read_open($0, Unmanaged.passUnretained(feed).toOpaque(), nil, Feed.read, nil)
+        }
+        if let compression {
+            let codes = ["xz": ARCHIVE_FILTER_XZ, "bzip2": ARCHIVE_FILTER_BZIP2, "gzip": ARCHIVE_FILTER_GZIP]
+            guard let code = codes[compression], archive_filter_code(reader, 0) == code else {
+                throw FetchError("cannot decompress '\(name)': it is not compressed with \(compression)")
+            }
         }
     }
 

@@ -435,9 +435,14 @@ struct SubstituterTests {
         let narinfo = cache.dir("cache/\(cache.program.hashPart).narinfo")
         var info = try NarInfo(
             parsing: try String(contentsOfFile: narinfo, encoding: .utf8), storeDirectory: store.directory, source: "x")
-        // Signed, but its file is not xz (empty, or garbage read as it is): refused, and nothing crashes.
-        for garbage in ["", "not xz at all"] {
-            try cache.dir.sh("chmod u+w cache/\(info.url) && printf '\(garbage)' > cache/\(info.url)")
+        try cache.dir.sh("cp cache/\(info.url) original.nar.xz")
+        // Signed, but its file is not xz (empty, garbage read as it is, or the NAR not compressed):
+        // refused, and nothing crashes.
+        for garbage in ["", "not xz at all", "uncompressed"] {
+            try cache.dir.sh(
+                "chmod u+w cache/\(info.url) && "
+                    + (garbage == "uncompressed"
+                        ? "xz -dc original.nar.xz > cache/\(info.url)" : "printf '\(garbage)' > cache/\(info.url)"))
             info.fileHash = nil
             info.fileSize = nil
             info.signatures = []
@@ -449,6 +454,9 @@ struct SubstituterTests {
                 substituter.problems.contains {
                     $0.contains("its NAR file does not decompress") || $0.contains(": bad archive at byte")
                 }, "\(substituter.problems)")
+            if garbage == "uncompressed" {
+                #expect(substituter.problems.contains { $0.hasSuffix("is not compressed with xz") })
+            }
             // The cache is not taken for dead: its other paths still come.
             #expect(try substituter.substitute(cache.data), "\(substituter.problems)")
         }
