@@ -207,6 +207,11 @@ struct CacheCommandTests {
         let (dir, alice) = (fixture.dir, fixture.devenv)
         try fixture.project(["debian:testing/hello"])
         #expect(try alice("cache", "keygen", "alice-1", "--secret", dir("sk"), "--public", dir("pk")).status == 0)
+        // --locked: the project's lock must be there and current, as for `develop`.
+        let unlocked = try alice(
+            "cache", "push", "--to", "file://" + dir("cache"), "--key", dir("sk"), "--project", "--locked", "-C",
+            dir("proj"))
+        #expect(unlocked.status == 1 && unlocked.stderr.contains("devenv.lock"), "\(unlocked.stderr)")
         let pushed = try alice(
             "cache", "push", "--to", "file://" + dir("cache"), "--key", dir("sk"), "--project", "-C", dir("proj"))
         #expect(pushed.status == 0, "\(pushed.stderr)")
