@@ -62,7 +62,11 @@ public struct BinaryCache: Sendable, Equatable {
         let limit = fileLimit(of: info)
         let found: (file: String, sha256: Hash?)?
         if isLocal {
-            found = try localFile(info.url, limit: limit).map { ($0, nil) }
+            do {
+                found = try localFile(info.url, limit: limit).map { ($0, nil) }
+            } catch let error as CacheError {
+                throw CacheError("\(source): \(error.description)")
+            }
         } else {
             let target = scratch + "/" + info.url.replacingOccurrences(of: "/", with: "_")
             unlink(target)

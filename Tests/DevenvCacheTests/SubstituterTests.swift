@@ -312,20 +312,27 @@ struct SubstituterTests {
         let shorter = try cache.substituter(store)
         #expect(try !shorter.substitute(cache.program))
         #expect(shorter.problems.contains { $0.contains("archive is truncated") }, "\(shorter.problems)")
-        // Over HTTP, a file that is not a NAR from its first byte, and larger than any NAR of its
-        // NarSize: refused for what it is as soon as it is read, the rest of it not downloaded.
+        // A file that is not a NAR from its first byte, and larger than any NAR of its NarSize:
+        // over HTTP, refused for what it is as soon as it is read, the rest not downloaded.
+        // In a file:// cache, such a file is refused before it is read, naming the narinfo.
+        try resign {
+            $0.fileHash = nil
+            $0.fileSize = nil
+            $0.narSize = 64_000_000
+        }
+        try cache.dir.sh("truncate -s 0 '\(file)' && truncate -s 80M '\(file)'")
+        let garbage = try cache.substituter(store)
+        #expect(try !garbage.substitute(cache.program))
         if overHTTP {
-            try resign {
-                $0.fileHash = nil
-                $0.fileSize = nil
-                $0.narSize = 64_000_000
-            }
-            try cache.dir.sh("truncate -s 0 '\(file)' && truncate -s 80M '\(file)'")
-            let garbage = try cache.substituter(store)
-            #expect(try !garbage.substitute(cache.program))
             #expect(
                 garbage.problems.count == 1 && garbage.problems[0].hasPrefix(cache.server!.url(""))
                     && !garbage.problems[0].contains("larger than"), "\(garbage.problems)")
+        } else {
+            #expect(
+                garbage.problems == [
+                    "file://\(cache.dir("cache"))/\(cache.program.hashPart).narinfo: file://\(cache.dir("cache"))/"
+                        + "\(original.url): larger than 69048576 bytes"
+                ], "\(garbage.problems)")
         }
         #expect(try store.validPaths() == [cache.data])
         // Nothing half-made is left in the store.
