@@ -109,8 +109,7 @@ struct CheckPrinter: CheckObserver {
         let (word, color) = run.passed ? ("PASS", "32") : ("FAIL", "31")
         let label = colors ? "\u{1B}[\(color)m\(word)\u{1B}[0m" : word
         printError(
-            run.passed
-                ? "\(label) \(run.name) (\(seconds))"
-                : "\(label) \(run.name): exit status \(run.exitStatus) (\(seconds))")
+            run.passed ? " \(run.name) (\(seconds))" : " \(run.name): exit status \(run.exitStatus) (\(seconds))",
+            after: label)
     }
 }

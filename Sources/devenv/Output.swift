@@ -3,9 +3,10 @@ import DevenvBasics
 import DevenvProject
 import Foundation
 
-/// Writes one line to standard error, its control characters shown (`TerminalText`).
-func printError(_ line: String) {
-    FileHandle.standardError.write(Data((TerminalText.shown(line) + "\n").utf8))
+/// Writes one line to standard error, its control characters shown (`TerminalText`), after
+/// `styled`, which devenv made (a color) and is written as it is.
+func printError(_ line: String, after styled: String = "") {
+    FileHandle.standardError.write(Data((styled + TerminalText.shown(line) + "\n").utf8))
 }
 
 /// Writes `value` as JSON (sorted keys, one line) to standard output.

@@ -18,6 +18,13 @@ struct CheckTests {
         #expect(lines.last == "check passed")
         #expect(!result.stderr.contains("\u{1B}["))
         #expect(fixture.lockText == before)
+        // On a terminal, outside CI: the verdicts colored (written as they are, not escaped).
+        var environment = fixture.devenv.environment
+        environment["CI"] = nil
+        let colored = try runCommand(
+            "/usr/bin/script", ["-qefc", "'\(DevenvCLI.binary)' check", "/dev/null"], environment: environment,
+            currentDirectory: fixture.dir("proj"))
+        #expect(colored.output.contains("\u{1B}[32mPASS\u{1B}[0m greets ("), "\(colored.output)")
         let json = try fixture.run("check", "--json")
         let report = try JSONSerialization.jsonObject(with: json.stdout) as! [String: Any]
         #expect(report["passed"] as? Bool == true)
