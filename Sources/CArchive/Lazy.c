@@ -6,6 +6,9 @@ static const char *const libarchive[] = {"libarchive.so.13", "libarchive.so", 0}
 
 DEVENV_LAZY(libarchive, struct archive *, archive_read_new, (void), ())
 DEVENV_LAZY(libarchive, int, archive_read_support_filter_all, (struct archive *a), (a))
+DEVENV_LAZY(libarchive, int, archive_read_support_filter_xz, (struct archive *a), (a))
+DEVENV_LAZY(libarchive, int, archive_read_support_filter_bzip2, (struct archive *a), (a))
+DEVENV_LAZY(libarchive, int, archive_read_support_filter_gzip, (struct archive *a), (a))
 DEVENV_LAZY(libarchive, int, archive_read_support_format_tar, (struct archive *a), (a))
 DEVENV_LAZY(libarchive, int, archive_read_support_format_gnutar, (struct archive *a), (a))
 DEVENV_LAZY(libarchive, int, archive_read_support_format_zip, (struct archive *a), (a))

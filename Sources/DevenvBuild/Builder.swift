@@ -242,9 +242,10 @@ struct Builder {
             }
         }
         guard status == 0 else {
-            let lines =
-                (try? String(contentsOfFile: logPath, encoding: .utf8))?.split(
-                    separator: "\n", omittingEmptySubsequences: false) ?? []
+            // Split as lines end, CR LF too (one character to Swift, which is not "\n"); a log
+            // that is not UTF-8 is read with replacement characters.
+            let log = (try? Data(contentsOf: URL(fileURLWithPath: logPath))).map { String(decoding: $0, as: UTF8.self) }
+            let lines = log?.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) ?? []
             let tail = lines.suffix(21).joined(separator: "\n").trimmingCharacters(in: .newlines)
             throw BuildError(
                 "build of \(derivation.outputName) failed with exit status \(status); log: \(logPath)\n\(tail)")

@@ -15,9 +15,12 @@ public struct BinaryCache: Sendable, Equatable {
 
     public init(url: String) throws {
         // No URL has them (RFC 3986), and a project's devenv.toml could hide a cache it suggests
-        // from `devenv allow`'s list with them (a carriage return, an escape sequence).
+        // from `devenv allow`'s list with them (a carriage return, an escape sequence). A file://
+        // cache's directory is a path as written, which may have spaces.
+        let local = url.hasPrefix("file://")
         if let odd = url.unicodeScalars.first(where: {
-            $0.properties.isWhitespace || [.control, .format].contains($0.properties.generalCategory)
+            ($0.properties.isWhitespace && !(local && $0 == " "))
+                || [.control, .format].contains($0.properties.generalCategory)
         }) {
             throw CacheError(
                 "\(url.debugDescription) is not a URL: it holds \(String(format: "U+%04X", odd.value))")

@@ -86,12 +86,19 @@ public final class CacheServer: @unchecked Sendable {
         case .read(let bytes): head = bytes
         case .tooLarge:
             respond(connection, status: "431 Request Header Fields Too Large", body: Array("over 8 KiB\n".utf8))
-            // What the client is still sending is read for a moment and dropped: closed with it
-            // unread, the connection would be reset, and the client could lose the answer.
+            // What the client is still sending is read for a moment (up to 64 KiB, for 2 s) and
+            // dropped: closed with it unread, the connection would be reset, and the client could
+            // lose the answer.
             shutdown(connection, Int32(SHUT_WR))
+            let deadline = Date().addingTimeInterval(2)
             var ready = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
             var buffer = [UInt8](repeating: 0, count: 4096)
-            while poll(&ready, 1, 1000) == 1, recv(connection, &buffer, buffer.count, 0) > 0 {}
+            var drained = 0
+            while drained < 64 << 10, case let left = Int32(deadline.timeIntervalSinceNow * 1000), left > 0,
+                poll(&ready, 1, left) == 1, case let count = recv(connection, &buffer, buffer.count, 0), count > 0
+            {
+                drained += count
+            }
             return
         case nil: return
         }

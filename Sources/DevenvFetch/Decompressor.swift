@@ -23,23 +23,37 @@ public final class Decompressor {
     public convenience init(
         name: String, compression: String? = nil, source: @escaping (UnsafeMutableRawBufferPointer) throws -> Int
     ) throws {
+        // Only that one filter is known to libarchive then: no other is tried on a cache's bytes
+        // (some run programs), and what it does not find read is not compressed so.
+        let filters: [String: (code: Int32, support: (OpaquePointer?) -> Int32)] = [
+            "xz": (ARCHIVE_FILTER_XZ, archive_read_support_filter_xz),
+            "bzip2": (ARCHIVE_FILTER_BZIP2, archive_read_support_filter_bzip2),
+            "gzip": (ARCHIVE_FILTER_GZIP, archive_read_support_filter_gzip),
+        ]
+        let filter = try compression.map { compression in
+            guard let filter = filters[compression] else {
+                throw FetchError("cannot decompress '\(name)': devenv does not read \(compression)")
+            }
+            return filter
+        }
         let feed = Feed(source)
-        try self.init(name: name, feed: feed) {
+        try self.init(name: name, feed: feed, filter: filter?.support) {
             archive_read_open($0, Unmanaged.passUnretained(feed).toOpaque(), nil, Feed.read, nil)
         }
-        if let compression {
-            let codes = ["xz": ARCHIVE_FILTER_XZ, "bzip2": ARCHIVE_FILTER_BZIP2, "gzip": ARCHIVE_FILTER_GZIP]
-            guard let code = codes[compression], archive_filter_code(reader, 0) == code else {
-                throw FetchError("cannot decompress '\(name)': it is not compressed with \(compression)")
-            }
+        if let compression, let filter, archive_filter_code(reader, 0) != filter.code {
+            throw FetchError("cannot decompress '\(name)': it is not compressed with \(compression)")
         }
     }
 
-    private init(name path: String, feed: Feed? = nil, open: (OpaquePointer?) -> Int32) throws {
+    /// `filter` registers the one filter to read with; without one, every filter libarchive has.
+    private init(
+        name path: String, feed: Feed? = nil, filter: ((OpaquePointer?) -> Int32)? = nil,
+        open: (OpaquePointer?) -> Int32
+    ) throws {
         self.path = path
         self.feed = feed
         reader = archive_read_new()
-        archive_read_support_filter_all(reader)
+        if let filter { _ = filter(reader) } else { archive_read_support_filter_all(reader) }
         archive_read_support_format_raw(reader)
         var entry: OpaquePointer?
         guard open(reader) == ARCHIVE_OK, archive_read_next_header(reader, &entry) == ARCHIVE_OK else {

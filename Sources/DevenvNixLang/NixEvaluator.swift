@@ -14,8 +14,10 @@ public final class NixEvaluator {
         /// `-I` entries then `NIX_PATH`'s: `(prefix, path)`, the prefix empty for a plain directory.
         public var searchPath: [(prefix: String, path: String)] = []
         public var currentSystem = CurrentSystem.name
-        /// Where `builtins.trace` writes.
-        public var trace: (String) -> Void = { FileHandle.standardError.write(Data(("trace: " + $0 + "\n").utf8)) }
+        /// Where `builtins.trace` writes (what a clone's Nix code traces is shown escaped).
+        public var trace: (String) -> Void = {
+            FileHandle.standardError.write(Data((TerminalText.shown("trace: " + $0) + "\n").utf8))
+        }
 
         public init() {}
     }

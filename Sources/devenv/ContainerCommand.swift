@@ -153,9 +153,10 @@ struct ContainerInspectCommand: ParsableCommand {
                     }))
             return
         }
-        print("\(read.name) \(read.manifestDigest)")
+        // What an image's files say, shown escaped.
+        print(TerminalText.shown("\(read.name) \(read.manifestDigest)"))
         for (index, layer) in read.layers.enumerated() {
-            let what = layer.paths.isEmpty ? [layer.note] : layer.paths
+            let what = (layer.paths.isEmpty ? [layer.note] : layer.paths).map(TerminalText.shown)
             print("\(index + 1)\t\(layer.digest.prefix(19))\t\(Format.bytes(UInt64(layer.size)))\t\(what[0])")
             for path in what.dropFirst() { print("\t\t\t\(path)") }
         }

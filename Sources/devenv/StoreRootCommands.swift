@@ -1,4 +1,5 @@
 import ArgumentParser
+import DevenvBasics
 import DevenvStore
 
 struct StoreAddRootCommand: ParsableCommand {
@@ -51,7 +52,10 @@ struct StoreWhyDependsCommand: ParsableCommand {
             guard depth + 1 < chain.count, let site = try store.referenceSite(in: path, of: chain[depth + 1]) else {
                 continue
             }
-            print(indent + "  " + (site.file.isEmpty ? "(the path itself)" : site.file) + ": " + site.context)
+            // Names and bytes from inside the path, which a cache gave.
+            print(
+                TerminalText.shown(
+                    indent + "  " + (site.file.isEmpty ? "(the path itself)" : site.file) + ": " + site.context))
         }
     }
 }

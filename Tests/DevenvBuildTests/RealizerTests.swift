@@ -97,12 +97,13 @@ struct RealizerTests {
         let fixture = try BuildFixture()
         let failing = Derivation(
             name: "failing", version: "1", system: "x86_64-linux", sources: [],
-            script: "for i in $(seq 1 30); do echo line $i; done\necho broken >&2\nexit 3")
+            // CR LF line ends count as lines too.
+            script: "for i in $(seq 1 30); do printf 'line %d\\r\\n' $i; done\necho broken >&2\nexit 3")
         let error = #expect(throws: BuildError.self) { try fixture.realizer().realize([failing]) }
         let output = try failing.outputPath(in: fixture.store.directory)
         let log = fixture.store.logsDirectory + "/\(output.baseName).log"
         let lines = error?.description.split(separator: "\n").map(String.init) ?? []
-        #expect(lines.first == "build of failing-1 failed with exit status 3; log: \(log)")
+        #expect(lines.first == "build of failing-1 failed with exit status 3; log: \(log)", "\(lines)")
         #expect(lines.dropFirst().first == "line 12")
         #expect(lines.last == "broken")
         #expect(lines.count == 21)

@@ -538,6 +538,13 @@ struct SubstituterTests {
                     + "\(cache.dir("elsewhere").utf8.count) bytes here) are rewritten into each other (docs/store.md); not used"
             ])
         #expect(throws: CacheError.self) { try BinaryCache(url: "ftp://cache.example.org") }
+        // No URL has whitespace or control characters; a file:// cache's directory may have spaces.
+        for odd in [
+            "https://cache.example.org/a b", "https://c.example/\u{1B}[2K", "file:///srv/a\tb", "file:///x\u{202E}",
+        ] {
+            #expect(throws: CacheError.self, "\(odd.debugDescription)") { try BinaryCache(url: odd) }
+        }
+        #expect(try BinaryCache(url: "file:///srv/team cache/").url == "file:///srv/team cache")
     }
 
     @Test func contentAddressedPathsNeedNoSignatureButMustMatchTheirAddress() throws {
