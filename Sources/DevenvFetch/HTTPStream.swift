@@ -18,15 +18,14 @@ public final class HTTPStream: @unchecked Sendable {
     private let start = Date()
     /// Where the bytes `body` holds for the next read start.
     private var offset = 0
-    private var outcome: Result<(hash: Hash, size: UInt64), any Error>?
     /// Reads come from one thread at a time, but `finish` may come from another while a
     /// read-ahead thread is still reading (after an error).
     private let lock = NSLock()
-    /// Set by `cancel`, from any thread (under a lock of its own: a read holds `lock` while it
-    /// waits); `settled` is `outcome`, under the same lock, for `outcomeSoFar`.
+    /// Set by `cancel`, and how the download ended: asked from any thread, under a lock of their
+    /// own (a read holds `lock` while it waits).
     private var cancelled = false
-    private var settled: Result<(hash: Hash, size: UInt64), any Error>?
-    private let cancelling = NSLock()
+    private var outcome: Result<(hash: Hash, size: UInt64), any Error>?
+    private let status = NSLock()
 
     init(
         _ url: String, limit: UInt64, stallSeconds: Int, environment: [String: String], request: HTTPRequest, id: Int,
@@ -66,8 +65,10 @@ public final class HTTPStream: @unchecked Sendable {
                 transfer.paused = false
                 curl_easy_pause(prepared.handle, CURLPAUSE_CONT)
             }
-            while transfer.targetFilled == 0 && transfer.body.isEmpty && outcome == nil {
-                if cancelling.withLock({ cancelled }) {
+            while transfer.targetFilled == 0 && transfer.body.isEmpty {
+                let (ended, givenUp) = status.withLock { (outcome != nil, cancelled) }
+                if ended { break }
+                if givenUp {
                     end(.failure(FetchError("\(url): the download was given up")), error: "given up")
                     break
                 }
@@ -86,13 +87,13 @@ public final class HTTPStream: @unchecked Sendable {
 
     /// Ends the download: reads (from any thread) give nothing more.
     public func cancel() {
-        cancelling.withLock { cancelled = true }
+        status.withLock { cancelled = true }
         curl_multi_wakeup(multi)
     }
 
     /// How the download ended, or nil while it goes on; nothing is read, and a read in progress
     /// is not waited for.
-    public var outcomeSoFar: Result<(hash: Hash, size: UInt64), any Error>? { cancelling.withLock { settled } }
+    public var outcomeSoFar: Result<(hash: Hash, size: UInt64), any Error>? { status.withLock { outcome } }
 
     /// Reads what is left; the SHA-256 and size of what arrived, or why the download failed
     /// (`FetchError`, `DownloadTooLarge`).
@@ -100,7 +101,7 @@ public final class HTTPStream: @unchecked Sendable {
         withUnsafeTemporaryAllocation(byteCount: 1 << 16, alignment: 16) { buffer in
             while read(into: buffer) > 0 {}
         }
-        return lock.withLock { outcome! }
+        return outcomeSoFar!
     }
 
     private func conclude() {
@@ -126,8 +127,7 @@ public final class HTTPStream: @unchecked Sendable {
 
     /// Settles the download and says so to `progress`, whatever ended it.
     private func end(_ outcome: Result<(hash: Hash, size: UInt64), any Error>, error: String?) {
-        self.outcome = outcome
-        cancelling.withLock { settled = outcome }
+        status.withLock { self.outcome = outcome }
         progress.finished(
             id, url: url, received: transfer.received, seconds: Date().timeIntervalSince(start), error: error)
     }
