@@ -91,12 +91,11 @@ public final class CacheServer: @unchecked Sendable {
             // lose the answer.
             shutdown(connection, Int32(SHUT_WR))
             let deadline = Date().addingTimeInterval(2)
-            var ready = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
             var buffer = [UInt8](repeating: 0, count: 4096)
             var drained = 0
-            while drained < 64 << 10, case let left = Int32(deadline.timeIntervalSinceNow * 1000), left > 0,
-                poll(&ready, 1, left) == 1, case let count = recv(connection, &buffer, buffer.count, 0), count > 0
-            {
+            while drained < 64 << 10 {
+                let count = CacheServer.receive(connection, into: &buffer, before: deadline)
+                guard count > 0 else { break }
                 drained += count
             }
             return
@@ -153,13 +152,21 @@ public final class CacheServer: @unchecked Sendable {
                 searched += 1
             }
             if request.count >= largestHead { return .tooLarge }
-            let left = Int32(deadline.timeIntervalSinceNow * 1000)
-            var ready = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
-            guard left > 0, poll(&ready, 1, left) == 1 else { return nil }
-            let count = recv(connection, &buffer, min(buffer.count, largestHead - request.count), 0)
+            let count = receive(connection, into: &buffer, upTo: largestHead - request.count, before: deadline)
             guard count > 0 else { return nil }
             request += buffer[..<count]
         }
+    }
+
+    /// What the client sends next, up to `limit` bytes into `buffer`, if it comes before
+    /// `deadline`: how many, 0 when it closes, fails or is too late.
+    private static func receive(
+        _ connection: Int32, into buffer: inout [UInt8], upTo limit: Int = .max, before deadline: Date
+    ) -> Int {
+        let left = Int32(deadline.timeIntervalSinceNow * 1000)
+        var ready = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
+        guard left > 0, poll(&ready, 1, left) == 1 else { return 0 }
+        return max(0, recv(connection, &buffer, min(buffer.count, limit), 0))
     }
 
     private func route(_ target: String, to connection: Int32, head: Bool, range: String?) throws {
