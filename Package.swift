@@ -107,7 +107,10 @@ let package = Package(
                 "DevenvCache",
                 "DevenvNixLang",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            // Position-dependent: the static standard library's 99k relative relocations, applied
+            // at every start, cost each command about 1.5 ms (docs/benchmarks.md).
+            linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie"], .when(platforms: [.linux], configuration: .release))]
         ),
         .target(name: "TestSupport", dependencies: ["DevenvBasics", "DevenvStore", "DevenvFetch", "DevenvBuild"], path: "Tests/TestSupport"),
         .testTarget(
