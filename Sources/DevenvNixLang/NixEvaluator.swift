@@ -16,7 +16,7 @@ public final class NixEvaluator {
         public var currentSystem = CurrentSystem.name
         /// Where `builtins.trace` writes (what a clone's Nix code traces is shown escaped).
         public var trace: (String) -> Void = {
-            FileHandle.standardError.write(Data((TerminalText.shown("trace: " + $0) + "\n").utf8))
+            StandardStream.error.write(TerminalText.shown("trace: " + $0) + "\n")
         }
 
         public init() {}

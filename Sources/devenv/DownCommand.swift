@@ -81,8 +81,7 @@ struct DownCommand: ParsableCommand {
             guard isatty(0) == 1 else {
                 throw ProjectError("--wipe removes \(paths.joined(separator: ", ")); confirm with --yes")
             }
-            FileHandle.standardError.write(
-                Data("Remove \(paths.joined(separator: ", ")) (the services' data)? [y/N] ".utf8))
+            StandardStream.error.write("Remove \(paths.joined(separator: ", ")) (the services' data)? [y/N] ")
             guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
                 printError("nothing removed")
                 return []

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DevenvBasics
 import DevenvNixLang
 import Foundation
 
@@ -38,7 +39,7 @@ struct EvalCommand: ParsableCommand {
         try evaluatingNix {
             try instantiate.run(
                 evaluator: try NixEvaluator(options: options), standardInput: { [] },
-                write: { FileHandle.standardOutput.write(Data($0.utf8)) })
+                write: StandardStream.output.write)
         }
     }
 }

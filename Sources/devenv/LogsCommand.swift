@@ -33,7 +33,7 @@ struct LogsCommand: ParsableCommand {
             func show(_ service: String, _ lines: [String]) {
                 guard !lines.isEmpty else { return }
                 let text = lines.map { prefixes[service, default: ""] + $0 + "\n" }.joined()
-                FileHandle.standardOutput.write(Data(text.utf8))
+                StandardStream.output.write(text)
             }
             var followed: [(name: String, log: LogFollower)] = []
             for service in names {

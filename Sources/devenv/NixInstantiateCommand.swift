@@ -1,4 +1,5 @@
 import ArgumentParser
+import DevenvBasics
 import DevenvNixLang
 import Foundation
 
@@ -37,7 +38,7 @@ struct NixInstantiateCommand: ParsableCommand {
             try instantiate.run(
                 evaluator: evaluator,
                 standardInput: { [UInt8](FileHandle.standardInput.readDataToEndOfFile()) },
-                write: { FileHandle.standardOutput.write(Data($0.utf8)) })
+                write: StandardStream.output.write)
         }
     }
 }

@@ -6,7 +6,7 @@ import Foundation
 /// Writes one line to standard error, its control characters shown (`TerminalText`), after
 /// `styled`, which devenv made (a color) and is written as it is.
 func printError(_ line: String, after styled: String = "") {
-    FileHandle.standardError.write(Data((styled + TerminalText.shown(line) + "\n").utf8))
+    StandardStream.error.write(styled + TerminalText.shown(line) + "\n")
 }
 
 /// Writes `value` as JSON (sorted keys, one line) to standard output.

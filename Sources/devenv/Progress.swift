@@ -87,7 +87,7 @@ final class ConsoleProgress: BuildProgress, @unchecked Sendable {
 
     private func clearBars() {
         guard drawnLines > 0 else { return }
-        FileHandle.standardError.write(Data("\u{1B}[\(drawnLines)A\u{1B}[J".utf8))
+        StandardStream.error.write("\u{1B}[\(drawnLines)A\u{1B}[J")
         drawnLines = 0
     }
 
@@ -98,7 +98,7 @@ final class ConsoleProgress: BuildProgress, @unchecked Sendable {
             text += bar(transfer) + "\n"
         }
         drawnLines = transfers.count
-        FileHandle.standardError.write(Data(TerminalText.shown(text).utf8))
+        StandardStream.error.write(TerminalText.shown(text))
     }
 
     private func bar(_ transfer: Transfer) -> String {

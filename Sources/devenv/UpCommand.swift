@@ -84,7 +84,7 @@ struct UpCommand: ParsableCommand {
                 output: { name, line in
                     if !supervise {
                         let prefix = prefixes[name] ?? UpCommand.prefixes([name])[name, default: ""]
-                        FileHandle.standardOutput.write(Data((prefix + line + "\n").utf8))
+                        StandardStream.output.write(prefix + line + "\n")
                     }
                 },
                 events: { name, event in
