@@ -84,7 +84,7 @@ public struct NixInstantiate {
 
     /// Runs it; what it prints goes to `write`, a line at a time.
     public func run(
-        evaluator: NixEvaluator, standardInput: () -> [UInt8], write: (String) -> Void
+        evaluator: NixEvaluator, standardInput: () throws -> [UInt8], write: (String) -> Void
     ) throws {
         let current = FileManager.default.currentDirectoryPath
         var sources = files

@@ -37,7 +37,7 @@ struct NixInstantiateCommand: ParsableCommand {
             _ = Unmanaged.passRetained(evaluator)
             try instantiate.run(
                 evaluator: evaluator,
-                standardInput: { [UInt8](FileHandle.standardInput.readDataToEndOfFile()) },
+                standardInput: StandardStream.readInput,
                 write: StandardStream.output.write)
         }
     }
