@@ -66,7 +66,8 @@ let package = Package(
         .target(
             name: "DevenvProject",
             dependencies: [
-                "DevenvBasics", "DevenvStore", "DevenvFetch", "DevenvCache", "DevenvBuild", "DevenvPackages", "DevenvNixLang",
+                "DevenvBasics", "DevenvStore", "DevenvFetch", "DevenvCache", "DevenvBuild", "DevenvPackages",
+                "DevenvNixLang",
             ],
             plugins: ["EmbedFiles"]
         ),
@@ -107,12 +108,11 @@ let package = Package(
                 "DevenvCache",
                 "DevenvNixLang",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            // Position-dependent: the static standard library's 99k relative relocations, applied
-            // at every start, cost each command about 1.5 ms (docs/benchmarks.md).
-            linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie"], .when(platforms: [.linux], configuration: .release))]
+            ]
         ),
-        .target(name: "TestSupport", dependencies: ["DevenvBasics", "DevenvStore", "DevenvFetch", "DevenvBuild"], path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport", dependencies: ["DevenvBasics", "DevenvStore", "DevenvFetch", "DevenvBuild"],
+            path: "Tests/TestSupport"),
         .testTarget(
             name: "DevenvBasicsTests",
             dependencies: ["DevenvBasics", "TestSupport"]

@@ -8,7 +8,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 RUNS=${1:-5}
-swift build -c release --static-swift-stdlib --product devenv >/dev/null
+scripts/build-release >/dev/null
 python3 - "$RUNS" "$(pwd)/.build/release/devenv" <<'PY'
 import json, os, statistics, subprocess, sys, time
 

@@ -8,7 +8,7 @@ set -eu
 cd "$(dirname "$0")/.."
 CHAINS=${1:-100}
 LENGTH=${2:-100}
-swift build -c release --static-swift-stdlib --product devenv >/dev/null
+scripts/build-release >/dev/null
 DEVENV=$(pwd)/.build/release/devenv
 WORK=$(mktemp -d /tmp/devenv-bench-gc.XXXXXX)
 trap 'chmod -R u+w "$WORK" 2>/dev/null; rm -rf "$WORK"' EXIT

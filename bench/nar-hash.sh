@@ -7,7 +7,7 @@ set -eu
 cd "$(dirname "$0")/.."
 TREE=${1:-$(dirname "$(dirname "$(command -v swift)")")}
 RUNS=${2:-5}
-swift build -c release --static-swift-stdlib --product devenv >/dev/null
+scripts/build-release >/dev/null
 DEVENV=.build/release/devenv
 python3 - "$TREE" "$RUNS" "$DEVENV" <<'PY'
 import os, statistics, subprocess, sys, time

@@ -8,7 +8,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 RUNS=${1:-5}
-swift build -c release --static-swift-stdlib --product devenv >/dev/null
+scripts/build-release >/dev/null
 DEVENV=$(pwd)/.build/release/devenv
 WORK=$(mktemp -d /tmp/devenv-bench-nix-eval.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT

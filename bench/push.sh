@@ -10,7 +10,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 RUNS=${1:-3}
-swift build -c release --static-swift-stdlib --product devenv >/dev/null
+scripts/build-release >/dev/null
 python3 - "$RUNS" "$(pwd)/.build/release/devenv" <<'PY'
 import os, statistics, subprocess, sys, tempfile
 

@@ -3,7 +3,7 @@
 # builds the release devenv ($DEVENV), makes $WORK (removed on exit) with its own DEVENV_HOME, a
 # package set with one tool served from a file:// tarball (no network), and the project
 # $WORK/proj using it, realized; $ENV_BIN is its environment's bin directory.
-swift build -c release --static-swift-stdlib --product devenv >/dev/null
+scripts/build-release >/dev/null
 DEVENV=$(pwd)/.build/release/devenv
 WORK=$(mktemp -d "/tmp/devenv-bench-$BENCH.XXXXXX")
 trap 'chmod -R u+w "$WORK"; rm -rf "$WORK"' EXIT
