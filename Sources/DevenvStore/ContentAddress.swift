@@ -17,7 +17,12 @@ public enum ContentAddress: Hashable, Sendable, CustomStringConvertible {
 
     public init(parsing text: String) throws {
         if text.hasPrefix("text:") {
-            self = .text(hash: try Hash(parsing: String(text.dropFirst(5))))
+            let hash = try Hash(parsing: String(text.dropFirst(5)))
+            // As Nix has it: text is addressed by its SHA-256 alone.
+            guard hash.algorithm == .sha256 else {
+                throw StoreError("'\(text)' is not a content address: text is addressed by SHA-256")
+            }
+            self = .text(hash: hash)
         } else if text.hasPrefix("fixed:r:") {
             self = .fixed(recursive: true, hash: try Hash(parsing: String(text.dropFirst(8))))
         } else if text.hasPrefix("fixed:") {

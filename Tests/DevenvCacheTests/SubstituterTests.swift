@@ -567,6 +567,13 @@ struct SubstituterTests {
         let wrong = Substituter(store: store, caches: [cache], trusted: [])
         #expect(try !wrong.substitute(path))
         #expect(wrong.problems.first?.hasSuffix("no signature by a trusted key") == true, "\(wrong.problems)")
+        // A text address by a hash Nix never addresses text with: refused the same way.
+        let sha1 = try #require(text.split(separator: "\n").first { $0.hasPrefix("CA: ") })
+        try text.replacingOccurrences(of: sha1, with: "CA: text:sha1:" + String(repeating: "0", count: 32)).write(
+            toFile: narinfo, atomically: true, encoding: .utf8)
+        let textSHA1 = Substituter(store: store, caches: [cache], trusted: [])
+        #expect(try !textSHA1.substitute(path))
+        #expect(textSHA1.problems.first?.hasSuffix("no signature by a trusted key") == true, "\(textSHA1.problems)")
         try text.write(toFile: narinfo, atomically: true, encoding: .utf8)
         let substituter = Substituter(store: store, caches: [cache], trusted: [])
         #expect(try substituter.substitute(path), "\(substituter.problems)")

@@ -75,6 +75,14 @@ struct StorePathTests {
         #expect(
             try ContentAddress(parsing: "text:\(singleFlat.formatted(.nix32, prefixed: true))")
                 == .text(hash: singleFlat))
+        // A text file is addressed by its SHA-256 alone, as Nix has it; another hash is refused
+        // (a cache's narinfo says it), not computed with.
+        #expect(throws: StoreError.self) {
+            try ContentAddress(parsing: "text:sha1:" + String(repeating: "0", count: 32))
+        }
+        #expect(
+            try ContentAddress(parsing: "fixed:sha1:" + String(repeating: "0", count: 32)).description.hasPrefix(
+                "fixed:sha1:"))
     }
 
     @Test func theStoreDirectoryChangesEveryHash() throws {
