@@ -86,6 +86,8 @@ public struct NarInfo: Sendable, Equatable {
         func size(_ key: String) throws -> UInt64? {
             guard let value = fields[key] else { return nil }
             guard let number = UInt64(value) else { throw fail("\(key) '\(value)' is not a size") }
+            // As the store records sizes (and no file is near): what is added to it cannot overflow.
+            guard number <= UInt64(Int64.max) else { throw fail("\(key) \(value) is larger than any file") }
             return number
         }
         let storePath: StorePath

@@ -105,7 +105,9 @@ final class RestoreWriters: @unchecked Sendable {
         _ path: [UInt8], largeCount count: Int, executable: Bool, fill: (UnsafeMutableRawBufferPointer) throws -> Void
     ) throws {
         let fd = try create(path, executable: executable)
-        let file = LargeFile(fd: fd, pieces: (count + RestoreWriters.piece - 1) / RestoreWriters.piece)
+        // Not rounded up by adding: a NAR may say its file is nearly `Int.max` bytes long (it is then
+        // cut short, an error, long before).
+        let file = LargeFile(fd: fd, pieces: count / RestoreWriters.piece + (count % RestoreWriters.piece == 0 ? 0 : 1))
         var position = 0
         while position < count {
             let n = min(RestoreWriters.piece, count - position)

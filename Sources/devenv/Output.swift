@@ -30,7 +30,9 @@ enum Format {
     }
 
     static func seconds(_ value: Double) -> String {
-        value < 10
+        // An estimate from what a server claims (a length of 2^63 bytes) can be anything.
+        guard value < 100 * 3600 else { return value.isNaN ? "unknown" : "over 99 h" }
+        return value < 10
             ? String(format: "%.1f s", value)
             : value < 120 ? "\(Int(value)) s" : "\(Int(value) / 60) min \(Int(value) % 60) s"
     }

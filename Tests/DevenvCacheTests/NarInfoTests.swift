@@ -108,6 +108,15 @@ struct NarInfoTests {
             "StorePath: /nix/store/d1zr5kplxg5r89v1426yx4wgg5nlqw36-main\nURL: nar/x.nar\nNarHash: sha256:1wz62wg7drz88m8zpi5mbfzvlqr6xy0nclg3kibq3v8dmxjdy35a\nNarSize: 0\n",
             "it has no NarSize"
         ),
+        // No size near 2^64, which what is added to it (the limit of a download) would overflow.
+        (
+            "StorePath: /nix/store/d1zr5kplxg5r89v1426yx4wgg5nlqw36-main\nURL: nar/x.nar\nNarHash: sha256:1wz62wg7drz88m8zpi5mbfzvlqr6xy0nclg3kibq3v8dmxjdy35a\nNarSize: 18446744073709551615\n",
+            "NarSize 18446744073709551615 is larger than any file"
+        ),
+        (
+            "StorePath: /nix/store/d1zr5kplxg5r89v1426yx4wgg5nlqw36-main\nURL: nar/x.nar\nNarHash: sha256:1wz62wg7drz88m8zpi5mbfzvlqr6xy0nclg3kibq3v8dmxjdy35a\nNarSize: 1\nFileSize: 9223372036854775808\n",
+            "FileSize 9223372036854775808 is larger than any file"
+        ),
         (
             "StorePath: /nix/store/d1zr5kplxg5r89v1426yx4wgg5nlqw36-main\nURL: nar/x.nar\nNarHash: sha256:1wz62wg7drz88m8zpi5mbfzvlqr6xy0nclg3kibq3v8dmxjdy35a\nNarSize: 1\nReferences: ../x\n",
             "reference '../x' is not a store path"

@@ -196,6 +196,33 @@ struct StoreTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.store.directory.path + "/.tmp").isEmpty)
     }
 
+    /// A large NAR (its files written by threads of their own) whose file says it is nearly
+    /// `Int.max` bytes long: cut short, an error, however its length is counted in pieces.
+    @Test func aFileLengthNearTheLargestIntegerIsTruncationNotACrash() throws {
+        let fixture = try StoreFixture()
+        func string(_ text: String) -> [UInt8] {
+            let bytes = Array(text.utf8)
+            return withUnsafeBytes(of: UInt64(bytes.count).littleEndian, Array.init) + bytes
+                + [UInt8](repeating: 0, count: (8 - bytes.count % 8) % 8)
+        }
+        for length in [UInt64(Int.max), UInt64(Int.max) - (1 << 20) + 2] {
+            var nar = ["nix-archive-1", "(", "type", "regular", "contents"].flatMap(string)
+            nar += withUnsafeBytes(of: length.littleEndian, Array.init)
+            var offset = 0
+            let error = #expect(throws: StoreError.self) {
+                try fixture.store.unpackSubstitute(
+                    try fixture.store.makeStagingArea(), narSize: 16 << 20,
+                    reading: { buffer in
+                        let n = min(buffer.count, nar.count - offset)
+                        buffer.copyBytes(from: nar[offset..<offset + n])
+                        offset += n
+                        return n
+                    }, check: {})
+            }
+            #expect(error?.description.contains("truncated") == true, "\(String(describing: error))")
+        }
+    }
+
     @Test func aPlacedSubstituteIsValidOnlyOnceMadeValidWithItsReferencesAndIsRemovedIfDropped() throws {
         let fixture = try StoreFixture()
         try fixture.dir.sh("mkdir lib app gone; echo l > lib/l; echo a > app/a; echo g > gone/g")
