@@ -201,6 +201,7 @@ public struct DebianBinary: Sendable, Equatable {
         // Its first line (the index trims lines already).
         let description = stanza["Description"] ?? ""
         summary = String(description[..<(description.utf8.firstIndex(of: 0x0A) ?? description.endIndex)])
-        installedSize = Int(stanza["Installed-Size"] ?? "") ?? 0
+        // In KiB; unknown beyond a PiB, so that a closure's sizes add up without overflowing.
+        installedSize = Int(stanza["Installed-Size"] ?? "").flatMap { (0...(1 << 40)).contains($0) ? $0 : nil } ?? 0
     }
 }

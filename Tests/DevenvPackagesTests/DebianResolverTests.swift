@@ -48,6 +48,16 @@ struct DebianResolverTests {
             ])
     }
 
+    /// Installed sizes (KiB) as the index gives them; one no package could have is unknown (0),
+    /// so that a closure's add up.
+    @Test func installedSizesBeyondAnyPackageAreUnknown() throws {
+        let sizes = try binaries([
+            ("aa", "1", ["Installed-Size": "120"]), ("bb", "1", ["Installed-Size": "9223372036854775807"]),
+            ("cc", "1", ["Installed-Size": "-5"]), ("dd", "1", [:]),
+        ]).map(\.installedSize)
+        #expect(sizes == [120, 0, 0, 0])
+    }
+
     @Test func somethingChosenAlreadySatisfiesAGroup() throws {
         let resolver = try resolver([
             ("aa", "1", ["Depends": "mawk | gawk"]),
