@@ -106,6 +106,12 @@ public struct ElfFile {
                 address: table.u64(base + 16), physicalAddress: table.u64(base + 24), fileSize: table.u64(base + 32),
                 memorySize: table.u64(base + 40), alignment: table.u64(base + 48))
         }
+        // Offsets, addresses and sizes a process could have (x86-64 and AArch64 use 48 to 52 bits),
+        // so that the ends and page-rounded addresses computed from them cannot overflow.
+        let limit: UInt64 = 1 << 56
+        guard
+            programHeaders.allSatisfy({ [$0.offset, $0.address, $0.fileSize, $0.memorySize].allSatisfy { $0 < limit } })
+        else { throw reader.malformed("a segment beyond any address space") }
 
         if let interp = programHeaders.first(where: { $0.type == ProgramHeader.interp }) {
             guard interp.fileSize <= 4096 else { throw reader.malformed("an interpreter of \(interp.fileSize) bytes") }

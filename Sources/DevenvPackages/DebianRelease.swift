@@ -163,7 +163,8 @@ public struct DebianBinary: Sendable, Equatable {
         architecture = try required("Architecture")
         // `Source: name` or `Source: name (version)`; absent when both are the binary's own.
         let sourceField = (stanza["Source"] ?? name).split(separator: " ", maxSplits: 1)
-        source = String(sourceField[0])
+        // Empty, it names nothing: refused below as no package name.
+        source = sourceField.first.map(String.init) ?? ""
         let sourceVersion =
             sourceField.count > 1
             ? DebianVersion(DebianBinary.trimmed(sourceField[1], of: "() ")) : version

@@ -146,6 +146,28 @@ struct ElfFileTests {
         }
     }
 
+    /// Offsets, addresses and sizes near 2^64 (a segment's end, or its page rounded up, would
+    /// overflow) are refused when read, whatever the program header.
+    @Test func segmentsBeyondAnyAddressSpaceAreRefused() throws {
+        let programs = try Programs()
+        let path = programs.dir("bin/hello")
+        let original = try Data(contentsOf: URL(fileURLWithPath: path))
+        let headerOffset = Int(original[32]) | Int(original[33]) << 8
+        for field in [8, 16, 32, 40] {
+            for value in [UInt64.max, 0xFFFF_FFFF_FFFF_F000] {
+                for index in 0..<Int(original[56]) {
+                    var bytes = original
+                    let at = headerOffset + index * 56 + field
+                    bytes.replaceSubrange(at..<(at + 8), with: withUnsafeBytes(of: value.littleEndian, Array.init))
+                    try bytes.write(to: URL(fileURLWithPath: path))
+                    #expect(throws: BuildError.self) {
+                        try ElfFile.read(path)?.rewrite(interpreter: "/lib/ld.so", runpath: "/lib")
+                    }
+                }
+            }
+        }
+    }
+
     @Test func withoutAFreeProgramHeaderNothingIsWritten() throws {
         let programs = try Programs()
         let path = programs.dir("bin/hello")

@@ -58,6 +58,12 @@ struct DebianResolverTests {
         #expect(sizes == [120, 0, 0, 0])
     }
 
+    /// A `Source:` that names nothing is an error of the index, not a crash.
+    @Test func anEmptySourceIsRefused() throws {
+        #expect(throws: PackageError.self) { try binaries([("aa", "1", ["Source": ""])]) }
+        #expect(try binaries([("aa", "1", ["Source": "bb (2)"])]).first?.source == "bb")
+    }
+
     @Test func somethingChosenAlreadySatisfiesAGroup() throws {
         let resolver = try resolver([
             ("aa", "1", ["Depends": "mawk | gawk"]),
