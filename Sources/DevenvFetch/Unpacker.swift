@@ -385,6 +385,7 @@ private final class Extraction {
     /// Every symlink must resolve, through any other links of the tree, to a place inside it.
     func checkSymlinks() throws {
         guard !linksAreRooted else { return }
+        linksFollowed = 0
         for (path, node) in nodes {
             guard case .symlink(let target) = node else { continue }
             if resolve(target, from: Array(path.dropLast()), depth: 0) == nil {
@@ -394,10 +395,19 @@ private final class Extraction {
         }
     }
 
+    /// Links followed by `checkSymlinks` so far: bounded as a whole, not only in depth, since
+    /// links whose targets name other links many times over (`l1 -> l0/../l0/../l0`, and so on)
+    /// would take exponentially many steps within the depth.
+    private var linksFollowed = 0
+    private static let mostLinksFollowed = 1 << 20
+
     /// Where following `target` from the directory `base` leads, or nil if it leaves the tree
-    /// (or loops).
+    /// (or loops, or takes too many steps).
     private func resolve(_ target: [UInt8], from base: [[UInt8]], depth: Int) -> [[UInt8]]? {
-        guard depth < 40, target.first != UInt8(ascii: "/") else { return nil }
+        linksFollowed += 1
+        guard depth < 40, linksFollowed <= Extraction.mostLinksFollowed, target.first != UInt8(ascii: "/") else {
+            return nil
+        }
         var current = base
         for part in target.split(separator: UInt8(ascii: "/")).map(Array.init) {
             if part == [0x2E] { continue }

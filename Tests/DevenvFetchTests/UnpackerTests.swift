@@ -123,6 +123,13 @@ struct UnpackerTests {
             "t.addfile(dir_('sub')); t.addfile(link('link', 'sub')); t.addfile(reg('link/file'), io.BytesIO(b'x'))",
             "'link/file' lies inside 'link', which is not a directory"
         ),
+        // Each link names the one before 20 times: exponentially many steps, within the depth.
+        (
+            "links that multiply",
+            "t.addfile(dir_('d')); t.addfile(link('l0', 'd'))\n    "
+                + "for i in range(1, 13): t.addfile(link('l%d' % i, '/'.join(['l%d/..' % (i - 1)] * 19 + ['l%d' % (i - 1)])))",
+            "which points outside"
+        ),
         ("hardlink to outside", "t.addfile(hard('hl', '../outside'))", "'hl' is a hard link to '../outside'"),
         (
             "hardlink to nothing", "t.addfile(hard('hl', 'missing'))",
