@@ -340,15 +340,39 @@ private final class Extraction {
         return fd
     }
 
+    /// How many bytes the files unpacked so far hold (holes of sparse files included: every byte
+    /// is read again when the tree is hashed), and how many they may hold: a few hundred bytes of
+    /// sparse archive entry can say a file of terabytes.
+    private var unpackedBytes: Int64 = 0
+    static let largestUnpacked: Int64 = 32 << 30
+
+    /// Counts a file of `size` bytes, refusing it when the tree would grow past `largestUnpacked`.
+    private func count(_ size: Int64, display: String) throws {
+        guard size <= Extraction.largestUnpacked - unpackedBytes else {
+            throw refuse(display, "would make the unpacked files larger than 32 GiB")
+        }
+        unpackedBytes += size
+    }
+
     func writeData(of entry: OpaquePointer, to fd: Int32, display: String) throws {
         var block: UnsafeRawPointer?
         var size = 0
         var offset: la_int64_t = 0
+        // How long the file is so far (counted when it is written, so that nothing past the
+        // limit reaches the disk).
+        var end: Int64 = 0
         while true {
             let status = archive_read_data_block(reader, &block, &size, &offset)
             if status == ARCHIVE_EOF { break }
             guard status == ARCHIVE_OK else {
                 throw FetchError("archive '\(archivePath)': cannot read entry '\(display)': \(libarchiveError())")
+            }
+            guard offset >= 0, offset <= Extraction.largestUnpacked else {
+                throw refuse(display, "would make the unpacked files larger than 32 GiB")
+            }
+            if offset + Int64(size) > end {
+                try count(offset + Int64(size) - end, display: display)
+                end = offset + Int64(size)
             }
             var written = 0
             while written < size {
@@ -360,7 +384,9 @@ private final class Extraction {
         }
         // A sparse entry may end in a hole: make the file as long as the archive says.
         if archive_entry_size_is_set(entry) != 0 {
-            try SystemCall.retrying("cannot size '\(display)'") { ftruncate(fd, off_t(archive_entry_size(entry))) }
+            let length = archive_entry_size(entry)
+            if length > end { try count(length - end, display: display) }
+            try SystemCall.retrying("cannot size '\(display)'") { ftruncate(fd, off_t(length)) }
         }
     }
 
@@ -373,6 +399,7 @@ private final class Extraction {
         defer { close(input) }
         var st = stat()
         fstat(input, &st)
+        try count(Int64(st.st_size), display: display)
         let output = try SystemCall.retrying("cannot create file for '\(display)'") {
             path.last!.withCString {
                 openat(parent, $0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st.st_mode & 0o700)

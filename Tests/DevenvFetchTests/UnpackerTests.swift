@@ -174,6 +174,23 @@ struct UnpackerTests {
         #expect(!FileManager.default.fileExists(atPath: "/tmp/devenv-evil-abs"))
     }
 
+    /// A sparse entry of a few hundred bytes can say a file of terabytes, every byte of which the
+    /// store would hash: the files unpacked may hold 32 GiB at most, holes included, and what
+    /// goes past it is refused before it is written.
+    @Test func aSparseFileLargerThanTheLimitIsRefusedAndLeavesNothing() throws {
+        let dir = try TemporaryDirectory()
+        try dir.sh(
+            "mkdir in inner && truncate -s 40G in/big && printf x >> in/big && tar -S -C in -cf big.tar big && rm in/big"
+        )
+        let archiveSize = try #require(try FileManager.default.attributesOfItem(atPath: dir("big.tar"))[.size] as? Int)
+        #expect(archiveSize < 1 << 20)
+        let error = #expect(throws: FetchError.self) { try Unpacker.unpack(dir("big.tar"), into: dir("inner/out")) }
+        #expect(
+            error?.description.contains("'big' would make the unpacked files larger than 32 GiB") == true,
+            "\(String(describing: error))")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir("inner")) == [])
+    }
+
     @Test func stripRefusesArchivesWithMoreThanOneTopDirectory() throws {
         let dir = try TemporaryDirectory()
         try dir.sh(
