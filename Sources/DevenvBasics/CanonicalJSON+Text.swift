@@ -173,7 +173,9 @@ private struct JSONParser {
                     var code = try hex4()
                     if (0xD800..<0xDC00).contains(code) {
                         try expect("\\u")
-                        code = 0x10000 + (code - 0xD800) << 10 + (try hex4() - 0xDC00)
+                        let low = try hex4()
+                        guard (0xDC00..<0xE000).contains(low) else { throw error("invalid surrogate pair") }
+                        code = 0x10000 + (code - 0xD800) << 10 + (low - 0xDC00)
                     }
                     guard let scalar = Unicode.Scalar(code) else { throw error("invalid \\u escape") }
                     text.unicodeScalars.append(scalar)

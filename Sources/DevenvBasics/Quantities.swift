@@ -22,6 +22,7 @@ public enum Quantities {
         else {
             return nil
         }
-        return UInt64(value * Double(factor))
+        // Whole bytes, or nothing for what no count of bytes is (`1e30G`, `infG`).
+        return UInt64(exactly: (value * Double(factor)).rounded(.down))
     }
 }

@@ -182,21 +182,31 @@ public struct PackageSet: Sendable {
     private func checkForCycles() throws {
         var state: [String: Bool] = [:]  // false: visiting, true: done
         var unfolded: [String: Int] = [:]
+        // The longest chain down from each recipe done, itself included: a recipe visited after
+        // its dependencies (in name order) is as deep as the chain below it.
+        var levels: [String: Int] = [:]
+        func tooDeep(_ chain: [String]) -> PackageError {
+            PackageError(
+                "package '\(chain[0])' depends through more than \(PackageSet.maximumDependencyDepth) levels (\(chain.prefix(2).joined(separator: " → ")) → … → \(chain.last!))"
+            )
+        }
         func visit(_ name: String, _ trail: [String]) throws {
             let name = aliases[name] ?? name
-            if state[name] == true { return }
+            if state[name] == true {
+                guard trail.count + levels[name, default: 1] <= PackageSet.maximumDependencyDepth else {
+                    throw tooDeep(trail + [name])
+                }
+                return
+            }
             if state[name] == false {
                 throw PackageError(
                     "packages depend on each other in a cycle: \((trail + [name]).joined(separator: " → "))")
             }
-            guard trail.count < PackageSet.maximumDependencyDepth else {
-                throw PackageError(
-                    "package '\(trail[0])' depends through more than \(PackageSet.maximumDependencyDepth) levels (\(trail[0]) → \(trail[1]) → … → \(name))"
-                )
-            }
+            guard trail.count < PackageSet.maximumDependencyDepth else { throw tooDeep(trail + [name]) }
             state[name] = false
             let dependencies = recipes[name]?.allDependencies ?? []
             for dependency in dependencies { try visit(dependency, trail + [name]) }
+            levels[name] = 1 + (dependencies.map { levels[aliases[$0] ?? $0, default: 1] }.max() ?? 0)
             let size = dependencies.reduce(1) { $0 + unfolded[aliases[$1] ?? $1, default: 1] }
             guard size <= PackageSet.maximumUnfoldedSize else {
                 throw PackageError(

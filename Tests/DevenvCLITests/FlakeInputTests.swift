@@ -382,6 +382,9 @@ struct FlakeInputTests {
         #expect(bare.stderr.contains("write './sub' as path:./sub (or git+file://…)"), "\(bare.stderr)")
         let outside = try failure("{\n  inputs.x.url = \"path:../elsewhere\";\n  outputs = { self, x }: { };\n}\n")
         #expect(outside.stderr.contains("path '../elsewhere' points outside the flake that declares it"))
+        let query = try failure(
+            "{\n  inputs.x = { type = \"tarball\"; url = \"?\"; };\n  outputs = { self, x }: { };\n}\n")
+        #expect((1...2).contains(query.status) && query.stderr.hasPrefix("Error:"), "\(query.stderr)")
         let noTarget = try failure("{\n  inputs.x.follows = \"\";\n  outputs = { self, x }: { };\n}\n")
         #expect(noTarget.stderr.contains("`follows` names no input"), "\(noTarget.stderr)")
         // Follows that each name the one before through a long path: resolved once each, not 2^N times.

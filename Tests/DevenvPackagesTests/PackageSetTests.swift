@@ -294,6 +294,18 @@ struct PackageSetTests {
         #expect(
             deep?.description.hasPrefix("package 'p0_0' depends through more than 64 levels (p0_0 → p1_0 → … →") == true
         )
+        // Named so that the deepest sorts first: each recipe is done before the one above it.
+        let renamed = (0..<100).reduce(Self.chain(100)) { text, level in
+            text.replacingOccurrences(of: "p\(level)_0\"", with: "q\(String(format: "%03d", 100 - level))\"")
+                .replacingOccurrences(of: "[p\(level)_0]", with: "[q\(String(format: "%03d", 100 - level))]")
+        }
+        let upward = #expect(throws: PackageError.self) { try PackageSet(files: ["set.toml": renamed]) }
+        #expect(
+            upward?.description.contains("depends through more than 64 levels") == true, "\(String(describing: upward))"
+        )
+        #expect(
+            try PackageSet(files: ["set.toml": Self.chain(64)]).derivation("p0_0", system: "x86_64-linux").name
+                == "p0_0")
         let wide = #expect(throws: PackageError.self) { try PackageSet(files: ["set.toml": Self.chain(20, width: 2)]) }
         #expect(wide?.description.hasSuffix("derivations with its dependencies") == true)
         // What real sets need is well within, and a diamond resolves each package once.
