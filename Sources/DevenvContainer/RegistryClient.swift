@@ -100,6 +100,13 @@ public struct RegistryClient {
         // The location may be relative to the registry, and may have a query already.
         let absolute =
             location.hasPrefix("/") ? "\(insecure ? "http" : "https")://\(reference.host)\(location)" : location
+        // Where the layer is written: a web address, never a `file://` one (libcurl would write
+        // the layer over that file), nor plain HTTP unless the registry is reached that way.
+        guard absolute.lowercased().hasPrefix("https://") || (insecure && absolute.lowercased().hasPrefix("http://"))
+        else {
+            throw ContainerError(
+                "the registry \(reference.host) names '\(absolute)' for an upload, which is not an https:// URL")
+        }
         let url = absolute + (absolute.contains("?") ? "&" : "?") + "digest=\(digest)"
         let done = try send(url, HTTPRequest(headers: ["Content-Type: application/octet-stream"], upload: file))
         guard done.status == 201 else { throw failure("PUT", url, done) }

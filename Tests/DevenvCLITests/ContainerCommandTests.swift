@@ -360,7 +360,7 @@ import Testing
     }
 
     /// A hostile registry: its upload location is another host, which must get no credentials,
-    /// and its token realm a file, which must not be read.
+    /// or a file, which must not be written; and its token realm a file, which must not be read.
     @Test func aRegistryCannotLeadCredentialsElsewhere() throws {
         let fixture = try Fixture()
         func push(to mode: String) throws -> CommandResult {
@@ -389,7 +389,9 @@ import Testing
                                 self.answer(401, {"WWW-Authenticate": 'Basic realm="x"'})
                             else:
                                 self.answer(404)
-                        def do_POST(self): self.answer(202, {"Location": f"http://127.0.0.1:{thief}/steal"})
+                        def do_POST(self):
+                            where = f"file://{log}.written" if mode == "file-upload" else f"http://127.0.0.1:{thief}/steal"
+                            self.answer(202, {"Location": where})
                     class Thief(BaseHTTPRequestHandler):
                         def log_message(self, *args): pass
                         def do_PUT(self):
@@ -422,6 +424,11 @@ import Testing
         let realm = try push(to: "file")
         #expect(realm.status != 0)
         #expect(realm.stderr.contains("is not an https:// URL; devenv sends it no credentials"), "\(realm.stderr)")
+        // An upload location that is a file: libcurl would write the layer over it.
+        let upload = try push(to: "file-upload")
+        #expect(upload.status != 0)
+        #expect(upload.stderr.contains("for an upload, which is not an https:// URL"), "\(upload.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: fixture.dir("thief.log.written")))
     }
 
     @Test func whatAnImageMayNotTakeIsRefused() throws {
