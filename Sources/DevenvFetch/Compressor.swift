@@ -31,14 +31,17 @@ public final class Compressor: NarSink {
     private let target: String
 
     /// Starts the new file `target`, compressed with `method` by `threads` threads.
+    /// Never through a link at `target` (a cache directory may have them planted): opened here,
+    /// not by libarchive, which would follow one.
     public convenience init(to target: String, with method: Method, threads: Int = 1) throws {
+        let fd = try SystemCall.retrying("cannot create '\(target)'") {
+            open(target, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o666)
+        }
         if method == .zstd {
-            let fd = try SystemCall.retrying("cannot create '\(target)'") {
-                open(target, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o666)
-            }
             self.init(named: target, framesTo: fd, closing: true, threads: threads)
         } else {
-            try self.init(named: target, with: method, threads: threads) { archive_write_open_filename($0, target) }
+            // Closed by `deinit`, also when this fails (everything is initialized before anything can).
+            try self.init(named: target, with: method, threads: threads, closing: fd) { archive_write_open_fd($0, fd) }
         }
     }
 
@@ -47,7 +50,9 @@ public final class Compressor: NarSink {
         if method == .zstd {
             self.init(named: "the connection", framesTo: fd, closing: false, threads: threads)
         } else {
-            try self.init(named: "the connection", with: method, threads: threads) { archive_write_open_fd($0, fd) }
+            try self.init(named: "the connection", with: method, threads: threads, closing: nil) {
+                archive_write_open_fd($0, fd)
+            }
         }
     }
 
@@ -63,10 +68,12 @@ public final class Compressor: NarSink {
         entry = nil
     }
 
-    private init(named target: String, with method: Method, threads: Int, open: (OpaquePointer?) -> Int32) throws {
+    private init(
+        named target: String, with method: Method, threads: Int, closing fd: Int32?, open: (OpaquePointer?) -> Int32
+    ) throws {
         self.target = target
         frames = nil
-        file = nil
+        file = fd
         writer = archive_write_new()
         entry = archive_entry_new()
         let filter =

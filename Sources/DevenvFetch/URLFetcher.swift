@@ -130,13 +130,14 @@ public final class URLFetcher: Sendable {
     }
 
     /// Sends the file `file` to `url` with a PUT (retried when the failure is transient; no
-    /// mirrors), with the headers `request` gives.
+    /// mirrors), with the headers `request` gives. The answer is read up to 4 MiB: a server that
+    /// sends more (or never ends it) fails the upload instead of holding it forever.
     public func upload(_ file: String, to url: String, request: (String) -> HTTPRequest = { _ in HTTPRequest() })
         throws
     {
         let answer = try SystemCall.retrying("cannot open /dev/null") { open("/dev/null", O_WRONLY | O_CLOEXEC) }
         defer { close(answer) }
-        try transfer(url, candidates: [url], into: .discarded(answer), expecting: nil, limit: nil) { candidate in
+        try transfer(url, candidates: [url], into: .discarded(answer), expecting: nil, limit: 4 << 20) { candidate in
             var made = request(candidate)
             made.upload = file
             return made

@@ -97,6 +97,16 @@ struct URLFetcherTests {
         #expect(try fixture.leftovers() == [])
     }
 
+    /// A server that answers an upload with a body that never ends fails it, once the answer
+    /// passes 4 MiB, instead of holding it forever (data keeps coming, so no stall ends it).
+    @Test func anUploadsEndlessAnswerFailsIt() throws {
+        let fixture = try FetchFixture()
+        let error = #expect(throws: (any Error).self) {
+            try fixture.fetcher().upload(fixture.dir("served/hello.txt"), to: fixture.server.url("endless/x"))
+        }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("endless/x"), "\(String(describing: error))")
+    }
+
     @Test func mirrorsAreTriedFirstAndTheOriginalAfterThem() throws {
         let fixture = try FetchFixture()
         let hash = try fixture.hash("hello.txt")

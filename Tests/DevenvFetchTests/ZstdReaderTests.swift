@@ -154,4 +154,14 @@ struct ZstdReaderTests {
         try empty.finish()
         #expect(try decompressed(dir("empty.zst"), by: 1 << 16, inFrames: true).isEmpty)
     }
+
+    /// A link planted where a compressed file is to be written (a cache directory is anyone's)
+    /// is refused, whatever the method: nothing is written through it.
+    @Test(arguments: Compressor.Method.allCases)
+    func aCompressorNeverWritesThroughALink(_ method: Compressor.Method) throws {
+        let dir = try TemporaryDirectory("compress-link")
+        try dir.sh("echo original > victim && ln -s victim planted")
+        #expect(throws: SystemError.self) { try Compressor(to: dir("planted"), with: method) }
+        #expect(try dir.sh("cat victim") == "original")
+    }
 }

@@ -7,6 +7,7 @@ Paths can ask for misbehaviour:
   /slow/FILE       serves FILE in small pieces with pauses
   /cut/N/FILE      sends the first N requests of this path half of FILE, then closes the connection
   /wait/S/FILE     waits S seconds, then serves FILE
+  PUT /endless/X   takes the body, then answers 200 with a body that never ends
   /log             the requests so far, as JSON ([{"path": ..., "proxied": bool}])
   /peak            the most requests that were being answered at once, as JSON
 HEAD answers as GET does, without the body.
@@ -55,6 +56,14 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         with lock:
             log.append({"path": "PUT " + path, "proxied": False})
+        if path.startswith("/endless/"):
+            self.send_response(200)
+            self.end_headers()
+            try:
+                while True:
+                    self.wfile.write(b"x" * 65536)
+            except OSError:
+                return
         token_file = os.path.join(ROOT, ".put-token")
         token = open(token_file).read().strip() if os.path.isfile(token_file) else None
         if token is None or self.headers.get("Authorization") != "Bearer " + token:
