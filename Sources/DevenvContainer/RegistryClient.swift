@@ -102,8 +102,7 @@ public struct RegistryClient {
             location.hasPrefix("/") ? "\(insecure ? "http" : "https")://\(reference.host)\(location)" : location
         // Where the layer is written: a web address, never a `file://` one (libcurl would write
         // the layer over that file), nor plain HTTP unless the registry is reached that way.
-        guard absolute.lowercased().hasPrefix("https://") || (insecure && absolute.lowercased().hasPrefix("http://"))
-        else {
+        guard isWebURL(absolute) else {
             throw ContainerError(
                 "the registry \(reference.host) names '\(absolute)' for an upload, which is not an https:// URL")
         }
@@ -128,6 +127,13 @@ public struct RegistryClient {
         return try fetcher.exchange(url, request: again)
     }
 
+    /// Whether a URL a registry names is one to send to: HTTPS, or HTTP with `--insecure`; never
+    /// another scheme (libcurl would read or write a `file://` one).
+    private func isWebURL(_ url: String) -> Bool {
+        let url = url.lowercased()
+        return url.hasPrefix("https://") || (insecure && url.hasPrefix("http://"))
+    }
+
     /// The `Authorization` header a challenge asks for, or nil when there are no credentials.
     private func authorize(_ challenge: String) throws -> String? {
         let basic: String? = {
@@ -139,7 +145,7 @@ public struct RegistryClient {
         let parameters = RegistryClient.parameters(of: String(challenge.dropFirst("bearer".count)))
         guard let realm = parameters["realm"] else { return nil }
         // The realm gets the basic credentials: only over HTTPS (HTTP with --insecure), never a file.
-        guard realm.lowercased().hasPrefix("https://") || (insecure && realm.lowercased().hasPrefix("http://")) else {
+        guard isWebURL(realm) else {
             throw ContainerError(
                 "the registry \(reference.host) names the token service '\(realm)', which is not an https:// URL; devenv sends it no credentials"
             )

@@ -348,10 +348,12 @@ private final class Extraction {
 
     /// Counts a file of `size` bytes, refusing it when the tree would grow past `largestUnpacked`.
     private func count(_ size: Int64, display: String) throws {
-        guard size <= Extraction.largestUnpacked - unpackedBytes else {
-            throw refuse(display, "would make the unpacked files larger than 32 GiB")
-        }
+        guard size <= Extraction.largestUnpacked - unpackedBytes else { throw tooLarge(display) }
         unpackedBytes += size
+    }
+
+    private func tooLarge(_ display: String) -> FetchError {
+        refuse(display, "would make the unpacked files larger than \(Extraction.largestUnpacked >> 30) GiB")
     }
 
     func writeData(of entry: OpaquePointer, to fd: Int32, display: String) throws {
@@ -367,9 +369,8 @@ private final class Extraction {
             guard status == ARCHIVE_OK else {
                 throw FetchError("archive '\(archivePath)': cannot read entry '\(display)': \(libarchiveError())")
             }
-            guard offset >= 0, offset <= Extraction.largestUnpacked else {
-                throw refuse(display, "would make the unpacked files larger than 32 GiB")
-            }
+            // Bounded before it is added to, so that the sum cannot overflow.
+            guard offset >= 0, offset <= Extraction.largestUnpacked else { throw tooLarge(display) }
             if offset + Int64(size) > end {
                 try count(offset + Int64(size) - end, display: display)
                 end = offset + Int64(size)

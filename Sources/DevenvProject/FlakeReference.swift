@@ -142,9 +142,7 @@ struct FlakeReference: Hashable {
                 return .nixpkgs
             }
             if url.contains("/numtide/flake-utils/") { return .flakeUtils }
-            let last =
-                url.split(separator: "?", omittingEmptySubsequences: false)[0].split(separator: "/").last.map(
-                    String.init) ?? ""
+            let last = url.prefix { $0 != "?" }.split(separator: "/").last.map(String.init) ?? ""
             repository = (FlakeReference.archiveSuffixes + [".git"]).reduce(last) { name, suffix in
                 name.hasSuffix(suffix) ? String(name.dropLast(suffix.count)) : name
             }
