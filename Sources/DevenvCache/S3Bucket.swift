@@ -84,15 +84,15 @@ public struct S3Bucket: Sendable, Equatable {
     public func url(of key: String) -> String { "\(scheme)://\(host)\(path(of: key))" }
 
     /// A request for `key` (`payload`: the hex SHA-256 of what is sent), signed when there are
-    /// credentials.
+    /// credentials. It follows no redirect, as AWS's own clients do not: the signature is for
+    /// this host only, and the session token in its headers would go on to the next.
     func request(
         _ method: String, key: String, payload: String = AWSSignature.emptyPayload, environment: [String: String]
     ) throws -> HTTPRequest {
-        guard let credentials = try AWSCredentials.find(profile: profile, environment: environment) else {
-            return HTTPRequest()
+        let headers = try AWSCredentials.find(profile: profile, environment: environment).map {
+            AWSSignature(credentials: $0, region: region).headers(
+                method: method, host: host, path: path(of: key), payload: payload)
         }
-        return HTTPRequest(
-            headers: AWSSignature(credentials: credentials, region: region).headers(
-                method: method, host: host, path: path(of: key), payload: payload))
+        return HTTPRequest(headers: headers ?? [], followsRedirects: false)
     }
 }

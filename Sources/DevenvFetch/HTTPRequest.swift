@@ -7,11 +7,16 @@ public struct HTTPRequest: Sendable {
     public var upload: String?
     /// `HEAD` or `POST` (with an empty body); nil: GET, or PUT with `upload`.
     public var method: String?
+    /// Whether a redirect is followed. libcurl drops only `Authorization` and `Cookie` when a
+    /// redirect leads to another host, so a request whose other headers hold a secret (S3's
+    /// `x-amz-security-token`) must not follow one: the redirect is then a failure.
+    public var followsRedirects: Bool
 
-    public init(headers: [String] = [], upload: String? = nil, method: String? = nil) {
+    public init(headers: [String] = [], upload: String? = nil, method: String? = nil, followsRedirects: Bool = true) {
         self.headers = headers
         self.upload = upload
         self.method = method
+        self.followsRedirects = followsRedirects
     }
 }
 

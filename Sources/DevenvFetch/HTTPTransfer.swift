@@ -48,6 +48,8 @@ final class HTTPTransfer {
     private var lastReport = Date.distantPast
     /// Answers with any status are taken (`URLFetcher.exchange`), not failures.
     var acceptsAnyStatus = false
+    /// The least status that fails the transfer: 300 when redirects are not followed.
+    private var failingStatus = 400
     private(set) var status = 0
     /// The last response's headers, names lowercased.
     private(set) var responseHeaders: [String: String] = [:]
@@ -113,7 +115,8 @@ final class HTTPTransfer {
             // An empty proxy means none: it overrides libcurl's own reading of the environment.
             set(CURLOPT_PROXY, proxy ?? "")
             if let noProxy { set(CURLOPT_NOPROXY, noProxy) }
-            devenv_curl_set_long(handle, CURLOPT_FOLLOWLOCATION, 1)
+            devenv_curl_set_long(handle, CURLOPT_FOLLOWLOCATION, request.followsRedirects ? 1 : 0)
+            transfer.failingStatus = request.followsRedirects ? 400 : 300
             devenv_curl_set_long(handle, CURLOPT_MAXREDIRS, 10)
             devenv_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT, min(30, transfer.stallSeconds))
             // A transfer that stalls below 1 byte/s for `stallSeconds` counts as failed.
@@ -154,9 +157,10 @@ final class HTTPTransfer {
                 timedOut: result == CURLE_OPERATION_TIMEDOUT)
         }
         devenv_curl_get_long(transfer.handle, CURLINFO_RESPONSE_CODE, &status)
-        if status >= 400 && !acceptsAnyStatus {
+        if status >= failingStatus && !acceptsAnyStatus {
             throw Failure(
-                message: "HTTP \(status)", transient: status >= 500 || status == 408 || status == 429,
+                message: status < 400 ? "HTTP \(status), a redirect this request does not follow" : "HTTP \(status)",
+                transient: status >= 500 || status == 408 || status == 429,
                 notFound: status == 404 || status == 410)
         }
     }
@@ -227,7 +231,7 @@ final class HTTPTransfer {
                     transfer.responseHeaders = [:]
                     transfer.refused =
                         line.split(separator: " ").dropFirst().first.flatMap { Int($0) }.map {
-                            $0 >= 400 && !transfer.acceptsAnyStatus
+                            $0 >= transfer.failingStatus && !transfer.acceptsAnyStatus
                         } ?? false
                 } else if let colon = line.firstIndex(of: ":") {
                     let name = line[..<colon].lowercased()

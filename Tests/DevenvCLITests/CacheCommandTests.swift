@@ -407,6 +407,27 @@ struct CacheCommandTests {
         #expect(refused.stderr.contains("\(server.cacheURL)&profile=ci: "), "\(refused.stderr)")
     }
 
+    /// A redirect to another host would carry the session token there: libcurl drops only
+    /// `Authorization` and `Cookie` on the way. So an S3 request follows none, while a plain
+    /// HTTP cache's redirect is followed.
+    @Test func anS3RequestFollowsNoRedirectToAnotherHost() throws {
+        let dir = try TemporaryDirectory("cache-s3-redirect")
+        try dir.sh("mkdir served && cp -r '\(Self.fixtures.path)/binary-cache' served/cache")
+        let server = try HTTPServer(root: dir("served"))
+        var environment = S3Server.environment(S3Server.Credentials(id: "AKID", secret: "secret", token: "hush"))
+        environment["CI"] = "true"
+        let devenv = DevenvCLI(home: dir("home"), environment: environment)
+        let main = "/nix/store/d1zr5kplxg5r89v1426yx4wgg5nlqw36-main"
+        let followed = try devenv("cache", "verify", server.url("elsewhere/cache"), main)
+        #expect(followed.status == 0 && followed.stderr.hasSuffix("no problems\n"), "\(followed.stderr)")
+        let bucket = "s3://elsewhere?endpoint=127.0.0.1:\(server.port)&scheme=http&region=us-east-1"
+        let s3 = try devenv("cache", "verify", bucket, main)
+        #expect(
+            s3.status == 1 && s3.stderr.contains("HTTP 307, a redirect this request does not follow"), "\(s3.stderr)")
+        let signed = try server.requests().filter(\.token).map(\.path)
+        #expect(!signed.isEmpty && signed.allSatisfy { $0.hasPrefix("/elsewhere") }, "\(signed)")
+    }
+
     @Test func anHTTPCacheTakesPushesWithABearerToken() throws {
         let dir = try TemporaryDirectory("cache-put")
         let (devenv, app) = try Self.builtApp(in: dir, printing: "put", key: "put-1")

@@ -7,8 +7,10 @@ Paths can ask for misbehaviour:
   /slow/FILE       serves FILE in small pieces with pauses
   /cut/N/FILE      sends the first N requests of this path half of FILE, then closes the connection
   /wait/S/FILE     waits S seconds, then serves FILE
+  /elsewhere/X     redirects (307) to http://localhost:PORT/X, this server under another host name
   PUT /endless/X   takes the body, then answers 200 with a body that never ends
-  /log             the requests so far, as JSON ([{"path": ..., "proxied": bool}])
+  /log             the requests so far, as JSON ([{"path": ..., "proxied": bool, "token": bool}],
+                   token: whether it carried an x-amz-security-token header)
   /peak            the most requests that were being answered at once, as JSON
 HEAD answers as GET does, without the body.
 A PUT stores its body at its path under ROOT when it carries `Authorization: Bearer TOKEN` with
@@ -84,7 +86,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def answer(self, path, proxied):
         with lock:
-            log.append({"path": path, "proxied": proxied})
+            log.append({"path": path, "proxied": proxied, "token": "x-amz-security-token" in self.headers})
             counts[path] = counts.get(path, 0) + 1
             count = counts[path]
         parts = path.strip("/").split("/")
@@ -95,6 +97,12 @@ class Handler(BaseHTTPRequestHandler):
             parts = parts[2:]
         elif parts[0] == "status":
             return self.send(int(parts[1]), b"as asked")
+        elif parts[0] == "elsewhere":
+            # The same server under another host name, as a redirect to another host is.
+            self.send_response(307)
+            self.send_header("Location", f"http://localhost:{self.server.server_address[1]}/" + "/".join(parts[1:]))
+            self.send_header("Content-Length", "0")
+            return self.end_headers()
         elif parts[0] == "slow":
             slow, parts = True, parts[1:]
         elif parts[0] == "cut":

@@ -46,10 +46,11 @@ public final class HTTPServer: @unchecked Sendable {
 
     public func url(_ path: String) -> String { "http://127.0.0.1:\(port)/\(path)" }
 
-    /// The paths requested so far, and whether each came through a proxy.
-    public func requests() throws -> [(path: String, proxied: Bool)] {
+    /// The paths requested so far, whether each came through a proxy, and whether each carried
+    /// an S3 session token.
+    public func requests() throws -> [(path: String, proxied: Bool, token: Bool)] {
         let entries = try JSONSerialization.jsonObject(with: get("log")) as! [[String: Any]]
-        return entries.map { ($0["path"] as! String, $0["proxied"] as! Bool) }
+        return entries.map { ($0["path"] as! String, $0["proxied"] as! Bool, $0["token"] as? Bool ?? false) }
     }
 
     /// The most requests the server was answering at once.
