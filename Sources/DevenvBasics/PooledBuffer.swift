@@ -12,7 +12,13 @@ public final class PooledBuffer: @unchecked Sendable {
         bytes = BufferPool.shared.take(max(1, (capacity + (1 << 20) - 1) >> 20) << 20)
     }
 
-    public var filled: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: bytes[..<count]) }
+    /// Calls `body` with the bytes that hold something. A pointer into the buffer must not be
+    /// used outside such a call: the buffer goes back to the pool, and may be another thread's,
+    /// as soon as this value is no longer used, which can be before a statement that took the
+    /// pointer ends (`cache push` wrote frames from buffers other NARs were compressed into).
+    public func withFilled<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(rebasing: bytes[..<count]))
+    }
 
     deinit { BufferPool.shared.give(bytes) }
 }

@@ -44,15 +44,15 @@ final class ZstdFrameWriter {
         if chunk.count > 0 || frames == 0 { try endFrame() }
         guard let work else { return }
         work.close()
-        while let frame = try work.next() { try write(frame.filled) }
+        while let frame = try work.next() { try frame.withFilled(write) }
     }
 
     private func endFrame() throws {
         let input = chunk
         chunk = PooledBuffer(capacity: Self.frameSize)
         frames += 1
-        guard let work else { return try write(Self.compress(input).filled) }
-        while work.isFull, let frame = try work.next() { try write(frame.filled) }
+        guard let work else { return try Self.compress(input).withFilled(write) }
+        while work.isFull, let frame = try work.next() { try frame.withFilled(write) }
         work.add { try Self.compress(input) }
     }
 

@@ -165,3 +165,26 @@ struct ZstdReaderTests {
         #expect(try dir.sh("cat victim") == "original")
     }
 }
+
+extension ZstdReaderTests {
+    /// A compressed frame's buffer goes back to the pool only once the frame is written: back
+    /// before, it can be another thread's while it is being written (`cache push` compressing two
+    /// NARs at once wrote a corrupt frame now and then).
+    @Test(arguments: [1, 3])
+    func aFrameIsItsOwnUntilWritten(threads: Int) throws {
+        var overwritten = 0
+        let writer = ZstdFrameWriter(threads: threads) { bytes in
+            let before = Array(bytes)
+            // What another thread could do: take the buffers of each size given back last (a
+            // frame's is its bound rounded up to a MiB), and fill them.
+            let taken = (1...3).map { BufferPool.shared.take($0 << 20) }
+            for buffer in taken { buffer.initializeMemory(as: UInt8.self, repeating: 0xA5) }
+            if Array(bytes) != before { overwritten += 1 }
+            for buffer in taken { BufferPool.shared.give(buffer) }
+        }
+        let input = (0..<(5 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7 >> 3) }
+        try input.withUnsafeBytes { try writer.consume($0) }
+        try writer.finish()
+        #expect(overwritten == 0)
+    }
+}
