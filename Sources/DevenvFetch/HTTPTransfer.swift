@@ -48,8 +48,9 @@ final class HTTPTransfer {
     private var lastReport = Date.distantPast
     /// Answers with any status are taken (`URLFetcher.exchange`), not failures.
     var acceptsAnyStatus = false
-    /// The least status that fails the transfer: 300 when redirects are not followed.
-    private var failingStatus = 400
+    /// The least status that fails the transfer: a redirect that is still the answer once
+    /// libcurl is done (one not followed, or without a `Location`) is not what was asked for.
+    private static let failingStatus = 300
     private(set) var status = 0
     /// The last response's headers, names lowercased.
     private(set) var responseHeaders: [String: String] = [:]
@@ -116,7 +117,6 @@ final class HTTPTransfer {
             set(CURLOPT_PROXY, proxy ?? "")
             if let noProxy { set(CURLOPT_NOPROXY, noProxy) }
             devenv_curl_set_long(handle, CURLOPT_FOLLOWLOCATION, request.followsRedirects ? 1 : 0)
-            transfer.failingStatus = request.followsRedirects ? 400 : 300
             devenv_curl_set_long(handle, CURLOPT_MAXREDIRS, 10)
             devenv_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT, min(30, transfer.stallSeconds))
             // A transfer that stalls below 1 byte/s for `stallSeconds` counts as failed.
@@ -157,9 +157,9 @@ final class HTTPTransfer {
                 timedOut: result == CURLE_OPERATION_TIMEDOUT)
         }
         devenv_curl_get_long(transfer.handle, CURLINFO_RESPONSE_CODE, &status)
-        if status >= failingStatus && !acceptsAnyStatus {
+        if status >= Self.failingStatus && !acceptsAnyStatus {
             throw Failure(
-                message: status < 400 ? "HTTP \(status), a redirect this request does not follow" : "HTTP \(status)",
+                message: status < 400 ? "HTTP \(status), a redirect not followed" : "HTTP \(status)",
                 transient: status >= 500 || status == 408 || status == 429,
                 notFound: status == 404 || status == 410)
         }
@@ -231,7 +231,7 @@ final class HTTPTransfer {
                     transfer.responseHeaders = [:]
                     transfer.refused =
                         line.split(separator: " ").dropFirst().first.flatMap { Int($0) }.map {
-                            $0 >= transfer.failingStatus && !transfer.acceptsAnyStatus
+                            $0 >= HTTPTransfer.failingStatus && !transfer.acceptsAnyStatus
                         } ?? false
                 } else if let colon = line.firstIndex(of: ":") {
                     let name = line[..<colon].lowercased()

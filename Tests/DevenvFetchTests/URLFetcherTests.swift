@@ -90,6 +90,13 @@ struct URLFetcherTests {
                 URLSource(url: fixture.server.url("status/404/hello.txt"), hash: hash, name: "y"))
         }
         #expect(missing?.description.hasSuffix("HTTP 404") == true)
+        // A redirect without a `Location` is the answer libcurl ends with: not the file.
+        let moved = #expect(throws: FetchError.self) {
+            try fixture.fetcher().fetch(
+                URLSource(url: fixture.server.url("status/301/hello.txt"), hash: hash, name: "z"))
+        }
+        #expect(
+            moved?.description.hasSuffix("HTTP 301, a redirect not followed") == true, "\(String(describing: moved))")
         let paths = try fixture.server.requests().map(\.path)
         #expect(paths.filter { $0 == "/flaky/2/hello.txt" }.count == 3)
         #expect(paths.filter { $0 == "/flaky/5/hello.txt" }.count == 3)
