@@ -119,9 +119,11 @@ public struct ImageBuilder {
     }
 
     /// What a store layer's bytes depend on: the store directories, the compression and the paths.
+    /// (Version 3: a zstd layer cached before 2026-12-02 may be corrupt, when layers were
+    /// compressed side by side; see `PooledBuffer.withFilled`.)
     private func key(of group: [StorePath], writer: LayerWriter) -> String {
         let text =
-            ["devenv-layer-2", compression.rawValue, store.directory.path, writer.paths.image.path]
+            ["devenv-layer-3", compression.rawValue, store.directory.path, writer.paths.image.path]
             + group.map(\.baseName).sorted()
         return Hasher.hash(.sha256, Array(text.joined(separator: "\n").utf8)).base16
     }
