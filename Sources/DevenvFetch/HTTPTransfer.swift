@@ -48,9 +48,10 @@ final class HTTPTransfer {
     private var lastReport = Date.distantPast
     /// Answers with any status are taken (`URLFetcher.exchange`), not failures.
     var acceptsAnyStatus = false
-    /// The least status that fails the transfer: a redirect that is still the answer once
-    /// libcurl is done (one not followed, or without a `Location`) is not what was asked for.
-    private static let failingStatus = 300
+    /// Whether an answer with `status` fails the transfer: an error, and also a redirect that is
+    /// still the answer once libcurl is done (one not followed, or without a `Location`), which is
+    /// not what was asked for.
+    private func fails(_ status: Int) -> Bool { status >= 300 && !acceptsAnyStatus }
     private(set) var status = 0
     /// The last response's headers, names lowercased.
     private(set) var responseHeaders: [String: String] = [:]
@@ -157,7 +158,7 @@ final class HTTPTransfer {
                 timedOut: result == CURLE_OPERATION_TIMEDOUT)
         }
         devenv_curl_get_long(transfer.handle, CURLINFO_RESPONSE_CODE, &status)
-        if status >= Self.failingStatus && !acceptsAnyStatus {
+        if fails(status) {
             throw Failure(
                 message: status < 400 ? "HTTP \(status), a redirect not followed" : "HTTP \(status)",
                 transient: status >= 500 || status == 408 || status == 429,
@@ -230,9 +231,7 @@ final class HTTPTransfer {
                 if line.hasPrefix("HTTP/") {
                     transfer.responseHeaders = [:]
                     transfer.refused =
-                        line.split(separator: " ").dropFirst().first.flatMap { Int($0) }.map {
-                            $0 >= HTTPTransfer.failingStatus && !transfer.acceptsAnyStatus
-                        } ?? false
+                        line.split(separator: " ").dropFirst().first.flatMap { Int($0) }.map(transfer.fails) ?? false
                 } else if let colon = line.firstIndex(of: ":") {
                     let name = line[..<colon].lowercased()
                     transfer.responseHeaders[name] = line[line.index(after: colon)...].trimmingCharacters(

@@ -190,8 +190,9 @@ public struct PackageSet: Sendable {
                 "package '\(chain[0])' depends through more than \(PackageSet.maximumDependencyDepth) levels (\(chain.prefix(2).joined(separator: " → ")) → … → \(chain.last!))"
             )
         }
+        func recipeName(_ name: String) -> String { aliases[name] ?? name }
         func visit(_ name: String, _ trail: [String]) throws {
-            let name = aliases[name] ?? name
+            let name = recipeName(name)
             if state[name] == true {
                 guard trail.count + levels[name, default: 1] <= PackageSet.maximumDependencyDepth else {
                     throw tooDeep(trail + [name])
@@ -206,8 +207,8 @@ public struct PackageSet: Sendable {
             state[name] = false
             let dependencies = recipes[name]?.allDependencies ?? []
             for dependency in dependencies { try visit(dependency, trail + [name]) }
-            levels[name] = 1 + (dependencies.map { levels[aliases[$0] ?? $0, default: 1] }.max() ?? 0)
-            let size = dependencies.reduce(1) { $0 + unfolded[aliases[$1] ?? $1, default: 1] }
+            levels[name] = 1 + (dependencies.map { levels[recipeName($0), default: 1] }.max() ?? 0)
+            let size = dependencies.reduce(1) { $0 + unfolded[recipeName($1), default: 1] }
             guard size <= PackageSet.maximumUnfoldedSize else {
                 throw PackageError(
                     "package '\(name)' unfolds to more than \(PackageSet.maximumUnfoldedSize) derivations with its dependencies"
