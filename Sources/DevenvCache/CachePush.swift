@@ -9,13 +9,14 @@ extension BinaryCache {
     /// signed with `keys`: NARs compressed with `compression` (or not at all) as they are dumped,
     /// several at once (`jobs`: the cores to use),
     /// each before its narinfo, so a reader never finds a narinfo whose NAR is missing; paths the
-    /// cache has are skipped (one request each). file:// writes the directory; http(s):// PUTs,
-    /// with `token` as a bearer token; s3:// PUTs signed objects. Returns the paths written.
+    /// cache has are not pushed again (one request each), but their narinfos are given the
+    /// signatures of `keys` they lack. file:// writes the directory; http(s):// PUTs, with `token`
+    /// as a bearer token; s3:// PUTs signed objects.
     @discardableResult
     public func push(
         _ paths: [StorePath], from store: Store, signedWith keys: [SigningKey], compression: Compressor.Method? = .zstd,
         fetcher: URLFetcher? = nil, token: String? = nil, jobs: Int = ProcessInfo.processInfo.activeProcessorCount
-    ) throws -> [StorePath] {
+    ) throws -> Pushed {
         let fetcher = fetcher ?? URLFetcher(store: store)
         let scratch = try store.makeStagingArea()
         if isLocal {
@@ -32,9 +33,25 @@ extension BinaryCache {
                 Array(CacheInfo(storeDirectory: store.directory.path).text.utf8), as: "nix-cache-info",
                 scratch: scratch.directory, fetcher: fetcher, token: token)
         }
-        let missing = try store.closure(of: paths).filter {
-            try retrieve($0.path.hashPart + ".narinfo", with: fetcher) == nil
+        var absent: [PathInfo] = []
+        var signedAgain: [NarInfo] = []
+        var warnings: [String] = []
+        for pathInfo in try store.closure(of: paths) {
+            let name = pathInfo.path.hashPart + ".narinfo"
+            guard let text = try retrieve(name, with: fetcher) else {
+                absent.append(pathInfo)
+                continue
+            }
+            guard !keys.isEmpty else { continue }
+            do {
+                if let info = try signing(text, source: url + "/" + name, of: pathInfo, with: keys, store: store) {
+                    signedAgain.append(info)
+                }
+            } catch {
+                warnings.append("\(error)")
+            }
         }
+        let missing = absent
         let failures = Failures()
         let narinfos = Narinfos(count: missing.count)
         // Paths side by side, and the cores left over compress each one.
@@ -61,7 +78,33 @@ extension BinaryCache {
                 Array(text.utf8), as: pathInfo.path.hashPart + ".narinfo", scratch: scratch.directory,
                 fetcher: fetcher, token: token)
         }
-        return missing.map(\.path)
+        for info in signedAgain {
+            try put(
+                Array(info.text(storeDirectory: store.directory).utf8), as: info.storePath.hashPart + ".narinfo",
+                scratch: scratch.directory, fetcher: fetcher, token: token)
+        }
+        return Pushed(written: missing.map(\.path), signed: signedAgain.map(\.storePath), warnings: warnings)
+    }
+
+    /// The cache's narinfo `text` for a path of `store` with the signatures of `keys` it lacks
+    /// added, as `nix store sign` adds them (how a key joins or replaces another without pushing
+    /// again); nil when it has them all. Throws when it describes another NAR than the store's:
+    /// signing that would vouch for content this store never checked.
+    private func signing(
+        _ text: String, source: String, of pathInfo: PathInfo, with keys: [SigningKey], store: Store
+    ) throws -> NarInfo? {
+        var info = try NarInfo(parsing: text, storeDirectory: store.directory, source: source)
+        guard
+            info.storePath == pathInfo.path && info.narHash == pathInfo.narHash && info.narSize == pathInfo.narSize
+                && Set(info.references) == Set(pathInfo.references)
+        else {
+            throw CacheError(
+                "\(source): another NAR of \(store.directory.fullPath(of: pathInfo.path)) than this store's "
+                    + "(its hash, size or references differ); not signed")
+        }
+        let before = info.signatures
+        for key in keys { try info.sign(with: key, storeDirectory: store.directory) }
+        return info.signatures == before ? nil : info
     }
 
     /// Writes one path's NAR (compressed by `threads` threads); returns its narinfo, signed.
@@ -130,6 +173,14 @@ extension BinaryCache {
             try fetcher.upload(file, to: url + "/" + key) { _ in HTTPRequest(headers: headers) }
         }
     }
+}
+
+/// What a push did: the paths whose NARs and narinfos it wrote, the paths already there whose
+/// narinfos it signed with keys they lacked, and why any it left unsigned.
+public struct Pushed: Sendable {
+    public var written: [StorePath]
+    public var signed: [StorePath]
+    public var warnings: [String]
 }
 
 /// The narinfos parallel work made, each at its index.

@@ -11,7 +11,8 @@ struct CachePushCommand: ParsableCommand {
         abstract: "Copy store paths and their closures into a binary cache (file://, http(s):// or s3://), signed.",
         discussion: """
             Writes Nix's layout (nix-cache-info, HASH.narinfo, nar/FILEHASH.nar.zst), each NAR before its \
-            narinfo; paths the cache has are skipped. http(s):// caches take PUTs with the bearer token of \
+            narinfo; paths the cache has are not pushed again, but their narinfos are given the signatures of \
+            the keys they lack (how a key is added or rotated without pushing again). http(s):// caches take PUTs with the bearer token of \
             DEVENV_CACHE_TOKEN or config.toml's [cache] token-file; s3:// ones signed requests with the AWS \
             credentials of the environment or ~/.aws/credentials. Signs with every --key, else with config.toml's \
             [cache] secret-key-files. With --project (or --all-shells), pushes the project's default \
@@ -53,7 +54,11 @@ struct CachePushCommand: ParsableCommand {
         let cache = try BinaryCache(url: destination)
         let signing = try (keys.isEmpty ? session.configuration.cacheSecretKeyFiles : keys).map(
             SigningKey.init(contentsOf:))
-        if signing.isEmpty { printError("warning: no secret key: the paths are pushed unsigned") }
+        if signing.isEmpty {
+            printError(
+                "warning: no secret key (--key FILE, or config.toml's [cache] secret-key-files): the paths are pushed unsigned"
+            )
+        }
         var storePaths = try paths.map { path in
             let storePath = try session.store.storePath(containing: path)
             guard try session.store.isValid(storePath) else { throw CacheError("\(path) is not a valid store path") }
@@ -68,11 +73,15 @@ struct CachePushCommand: ParsableCommand {
                 storePaths.append(try session.store.storePath(containing: realized.path))
             }
         }
-        let written = try cache.push(
+        let pushed = try cache.push(
             storePaths, from: session.store, signedWith: signing, compression: compression.method,
             fetcher: URLFetcher(store: session.store, settings: session.configuration.build.fetch),
             token: try session.configuration.cacheToken())
         let closure = try session.store.closure(of: storePaths).count
-        printError("pushed \(written.count) paths to \(destination) (\(closure - written.count) already there)")
+        for warning in pushed.warnings { printError("warning: \(warning)") }
+        let signed = pushed.signed.isEmpty ? "" : ", \(pushed.signed.count) of them signed now"
+        printError(
+            "pushed \(pushed.written.count) paths to \(destination) (\(closure - pushed.written.count) already there\(signed))"
+        )
     }
 }

@@ -61,6 +61,66 @@ struct CacheCommandTests {
         #expect(try verify(original).status != 0)
     }
 
+    /// A push with a key signs what the cache has already, as `nix store sign` would: a cache pushed
+    /// unsigned, or signed with a key being rotated out, takes the key's signature without the
+    /// NAR being pushed again. A narinfo that describes another NAR is not signed.
+    @Test func aPushSignsWhatTheCacheHasWithTheKeysItLacks() throws {
+        let dir = try TemporaryDirectory("cache-sign")
+        try dir.sh("mkdir set")
+        try """
+        [tool]
+        version = "1"
+        description = "d"
+        homepage = "h"
+        license = "l"
+        origin = "o"
+        script = "mkdir -p $out && echo tool > $out/tool"
+        """.write(toFile: dir("set/set.toml"), atomically: true, encoding: .utf8)
+        let devenv = DevenvCLI(home: dir("home"), environment: ["CI": "true", "DEVENV_STORE_DIR": dir("store")])
+        let tool = try devenv("build", "--packages", dir("set"), "tool").output
+        let cache = "file://" + dir("cache")
+        let narinfo = dir("cache/\(URL(fileURLWithPath: tool).lastPathComponent.prefix(32)).narinfo")
+        func push(_ arguments: String...) throws -> String {
+            let pushed = try runCommand(
+                DevenvCLI.binary, ["cache", "push", "--to", cache] + arguments + [tool], environment: devenv.environment
+            )
+            #expect(pushed.status == 0, "\(pushed.stderr)")
+            return pushed.stderr
+        }
+        #expect(try push().contains("warning: no secret key (--key FILE, or config.toml's [cache] secret-key-files)"))
+        let nar = try FileManager.default.contentsOfDirectory(atPath: dir("cache/nar"))
+        for name in ["one", "two", "three"] {
+            #expect(
+                try devenv("cache", "keygen", "\(name)-1", "--secret", dir(name), "--public", dir(name + ".pub")).status
+                    == 0)
+        }
+        #expect(try push("--key", dir("one")).contains("(1 already there, 1 of them signed now)"))
+        #expect(try push("--key", dir("one")).hasSuffix("(1 already there)\n"))
+        #expect(try push("--key", dir("two")).contains("1 of them signed now"))
+        let signed = try String(contentsOfFile: narinfo, encoding: .utf8)
+        #expect(signed.contains("\nSig: one-1:") && signed.contains("\nSig: two-1:"), "\(signed)")
+        // The NAR was not pushed again, and Nix takes either key.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir("cache/nar")) == nar)
+        for key in ["one", "two"] {
+            let verified = try runCommand(
+                "/usr/bin/nix",
+                [
+                    "--extra-experimental-features", "nix-command", "store", "verify", "--store",
+                    "\(cache)?store=\(dir("store"))", "--trusted-public-keys",
+                    try String(contentsOfFile: dir(key + ".pub"), encoding: .utf8), "--sigs-needed", "1", tool,
+                ], environment: ["XDG_CACHE_HOME": dir("nix-cache"), "HOME": dir.path, "PATH": "/usr/bin:/bin"])
+            #expect(verified.status == 0, "\(verified.stderr)")
+        }
+        // Another NAR under the path's name: left as it is.
+        let other = signed.replacingOccurrences(of: "\nNarSize: ", with: "\nNarSize: 1")
+        try other.write(toFile: narinfo, atomically: true, encoding: .utf8)
+        let refused = try push("--key", dir("three"))
+        #expect(
+            refused.contains("warning: \(cache)/") && refused.contains("another NAR of \(tool) than this store's")
+                && refused.hasSuffix("(1 already there)\n"), "\(refused)")
+        #expect(try String(contentsOfFile: narinfo, encoding: .utf8) == other)
+    }
+
     @Test func aPushedClosureIsSubstitutedIntoAnotherHomeWithoutBuildingAnything() throws {
         let dir = try TemporaryDirectory("cache-push")
         let storeDirectory = dir("store")
