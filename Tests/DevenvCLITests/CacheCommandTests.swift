@@ -94,6 +94,14 @@ struct CacheCommandTests {
                 try devenv("cache", "keygen", "\(name)-1", "--secret", dir(name), "--public", dir(name + ".pub")).status
                     == 0)
         }
+        // What is not a key file says so, and one that never ends is not read to its end.
+        for (file, message) in [
+            (dir("cache"), "cannot read the secret key file \(dir("cache")): Is a directory"),
+            ("/dev/zero", "/dev/zero is not a secret key file (a secret key is NAME:BASE64 text)"),
+        ] {
+            let refused = try devenv("cache", "push", "--to", cache, "--key", file, tool)
+            #expect(refused.status == 1 && refused.stderr.contains(message), "\(refused.stderr)")
+        }
         #expect(try push("--key", dir("one")).contains("(1 already there, 1 of them signed now)"))
         #expect(try push("--key", dir("one")).hasSuffix("(1 already there)\n"))
         #expect(try push("--key", dir("two")).contains("1 of them signed now"))
