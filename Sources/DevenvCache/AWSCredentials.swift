@@ -1,3 +1,4 @@
+import DevenvBasics
 import Foundation
 
 /// The credentials S3 requests are signed with, found as the AWS tools find them: the
@@ -26,9 +27,11 @@ public struct AWSCredentials: Sendable, Equatable {
         let file =
             environment["AWS_SHARED_CREDENTIALS_FILE"]
             ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.aws/credentials"
-        guard let data = FileManager.default.contents(atPath: file) else { return nil }
+        guard let text = try SmallTextFile.read(file, limit: 1 << 20, what: "the AWS credentials file") else {
+            return nil
+        }
         let name = profile ?? environment["AWS_PROFILE"] ?? "default"
-        guard let section = profiles(String(decoding: data, as: UTF8.self))[name] else { return nil }
+        guard let section = profiles(text)[name] else { return nil }
         guard let id = section["aws_access_key_id"], let secret = section["aws_secret_access_key"] else {
             throw CacheError("\(file): the profile '\(name)' has no aws_access_key_id and aws_secret_access_key")
         }

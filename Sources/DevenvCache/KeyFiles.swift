@@ -4,14 +4,9 @@ import Glibc
 extension SigningKey {
     /// The secret key in the file at `path` (as `write` and Nix write it).
     public init(contentsOf path: String) throws {
-        let what = "cannot read the secret key file \(path)"
-        let fd = try SystemCall.retrying(what) { open(path, O_RDONLY | O_CLOEXEC) }
-        defer { close(fd) }
-        // A key is about a hundred bytes; anything near this size is something else.
-        var bytes = [UInt8](repeating: 0, count: 4096)
-        let count = try bytes.withUnsafeMutableBytes { try SystemCall.readFully(fd, $0, what) }
-        guard count < bytes.count, let text = String(validating: bytes[..<count], as: UTF8.self) else {
-            throw CacheError("\(path) is not a secret key file (a secret key is NAME:BASE64 text)")
+        // A key is about a hundred bytes.
+        guard let text = try SmallTextFile.read(path, limit: 4096, what: "the secret key file") else {
+            throw CacheError("the secret key file \(path) does not exist")
         }
         try self.init(parsing: text)
     }

@@ -136,10 +136,10 @@ extension UserConfiguration {
         if let token = environment["DEVENV_CACHE_TOKEN"], !token.isEmpty {
             (source, text) = ("DEVENV_CACHE_TOKEN", token)
         } else if let file = cacheTokenFile {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw SystemError("cannot read the cache token file '\(file)'")
+            guard let contents = try SmallTextFile.read(file, what: "the cache token file") else {
+                throw SystemError("the cache token file \(file) does not exist")
             }
-            (source, text) = ("'\(file)'", String(decoding: data, as: UTF8.self))
+            (source, text) = ("'\(file)'", contents)
         } else {
             return nil
         }

@@ -97,7 +97,7 @@ struct CacheCommandTests {
         // What is not a key file says so, and one that never ends is not read to its end.
         for (file, message) in [
             (dir("cache"), "cannot read the secret key file \(dir("cache")): Is a directory"),
-            ("/dev/zero", "/dev/zero is not a secret key file (a secret key is NAME:BASE64 text)"),
+            ("/dev/zero", "the secret key file /dev/zero is not text of at most 4096 bytes"),
         ] {
             let refused = try devenv("cache", "push", "--to", cache, "--key", file, tool)
             #expect(refused.status == 1 && refused.stderr.contains(message), "\(refused.stderr)")

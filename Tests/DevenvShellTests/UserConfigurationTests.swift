@@ -40,6 +40,15 @@ struct UserConfigurationTests {
                 try configuration.cacheToken(environment: ["DEVENV_CACHE_TOKEN": hostile])
             }
         }
+        // A token file is read no further than 64 KiB: a device that never ends is refused.
+        let endless = try UserConfiguration(parsing: "[cache]\ntoken-file = \"/dev/zero\"\n", file: "/x/config.toml")
+        #expect(throws: SystemError("the cache token file /dev/zero is not text of at most 65536 bytes")) {
+            try endless.cacheToken(environment: [:])
+        }
+        let missing = try UserConfiguration(parsing: "[cache]\ntoken-file = \"none\"\n", file: "/x/config.toml")
+        #expect(throws: SystemError("the cache token file /x/none does not exist")) {
+            try missing.cacheToken(environment: [:])
+        }
     }
 
     @Test func mistakesPointAtTheirLine() throws {
