@@ -35,7 +35,11 @@ struct CacheVerifyCommand: ParsableCommand {
             trusted: trusted, paths: paths, scratch: scratch.directory,
             fetcher: URLFetcher(store: session.store, settings: session.configuration.build.fetch))
         for problem in problems { printError(problem) }
-        printError("checked \(checked) paths: \(problems.isEmpty ? "no problems" : "\(problems.count) problems")")
+        // Said, since "no problems" would otherwise read as signed.
+        let unsigned =
+            trusted.isEmpty ? " (signatures not checked: no --trusted-public-key, and config.toml trusts no key)" : ""
+        printError(
+            "checked \(checked) paths: \(problems.isEmpty ? "no problems" : "\(problems.count) problems")\(unsigned)")
         if !problems.isEmpty { throw ExitCode.failure }
     }
 }
