@@ -48,7 +48,7 @@ extension BinaryCache {
                     signedAgain.append(info)
                 }
             } catch {
-                warnings.append("\(error)")
+                warnings.append("\(error); not signed")
             }
         }
         let missing = absent
@@ -88,8 +88,8 @@ extension BinaryCache {
 
     /// The cache's narinfo `text` for a path of `store` with the signatures of `keys` it lacks
     /// added, as `nix store sign` adds them (how a key joins or replaces another without pushing
-    /// again); nil when it has them all. Throws when it describes another NAR than the store's:
-    /// signing that would vouch for content this store never checked.
+    /// again); nil when it has them all. Throws when it does not read, or describes another NAR
+    /// than the store's: signing that would vouch for content this store never checked.
     private func signing(
         _ text: String, source: String, of pathInfo: PathInfo, with keys: [SigningKey], store: Store
     ) throws -> NarInfo? {
@@ -100,7 +100,7 @@ extension BinaryCache {
         else {
             throw CacheError(
                 "\(source): another NAR of \(store.directory.fullPath(of: pathInfo.path)) than this store's "
-                    + "(its hash, size or references differ); not signed")
+                    + "(its hash, size or references differ)")
         }
         let before = info.signatures
         for key in keys { try info.sign(with: key, storeDirectory: store.directory) }
