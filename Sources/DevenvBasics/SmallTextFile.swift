@@ -11,11 +11,16 @@ public enum SmallTextFile {
         if fd < 0 && errno == ENOENT { return nil }
         guard fd >= 0 else { throw SystemError("cannot read \(what) \(path): \(SystemCall.message())") }
         defer { close(fd) }
-        var bytes = [UInt8](repeating: 0, count: limit + 1)
-        let count = try bytes.withUnsafeMutableBytes {
-            try SystemCall.readFully(fd, $0, "cannot read \(what) \(path)")
+        // In pieces: such files are small, and one of `limit` bytes would be made for each
+        // (credentials are read for every S3 request).
+        var bytes: [UInt8] = []
+        var piece = [UInt8](repeating: 0, count: 4096)
+        while bytes.count <= limit {
+            let n = try piece.withUnsafeMutableBytes { try SystemCall.readSome(fd, $0, "cannot read \(what) \(path)") }
+            if n == 0 { break }
+            bytes += piece[..<n]
         }
-        guard count <= limit, let text = String(validating: bytes[..<count], as: UTF8.self) else {
+        guard bytes.count <= limit, let text = String(validating: bytes, as: UTF8.self) else {
             throw SystemError("\(what) \(path) is not text of at most \(limit) bytes")
         }
         return text

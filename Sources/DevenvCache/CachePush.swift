@@ -36,7 +36,8 @@ extension BinaryCache {
         var absent: [PathInfo] = []
         var signedAgain: [NarInfo] = []
         var warnings: [String] = []
-        for pathInfo in try store.closure(of: paths) {
+        let closure = try store.closure(of: paths)
+        for pathInfo in closure {
             let name = pathInfo.path.hashPart + ".narinfo"
             guard let text = try retrieve(name, with: fetcher) else {
                 absent.append(pathInfo)
@@ -83,7 +84,9 @@ extension BinaryCache {
                 Array(info.text(storeDirectory: store.directory).utf8), as: info.storePath.hashPart + ".narinfo",
                 scratch: scratch.directory, fetcher: fetcher, token: token)
         }
-        return Pushed(written: missing.map(\.path), signed: signedAgain.map(\.storePath), warnings: warnings)
+        return Pushed(
+            written: missing.map(\.path), alreadyThere: closure.count - missing.count,
+            signed: signedAgain.map(\.storePath), warnings: warnings)
     }
 
     /// The cache's narinfo `text` for a path of `store` with the signatures of `keys` it lacks
@@ -175,10 +178,12 @@ extension BinaryCache {
     }
 }
 
-/// What a push did: the paths whose NARs and narinfos it wrote, the paths already there whose
-/// narinfos it signed with keys they lacked, and why any it left unsigned.
+/// What a push did: the paths whose NARs and narinfos it wrote, how many of the closure's paths
+/// the cache had already, those whose narinfos it signed with keys they lacked, and why any it
+/// left unsigned.
 public struct Pushed: Sendable {
     public var written: [StorePath]
+    public var alreadyThere: Int
     public var signed: [StorePath]
     public var warnings: [String]
 }

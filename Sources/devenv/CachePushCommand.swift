@@ -77,11 +77,10 @@ struct CachePushCommand: ParsableCommand {
             storePaths, from: session.store, signedWith: signing, compression: compression.method,
             fetcher: URLFetcher(store: session.store, settings: session.configuration.build.fetch),
             token: try session.configuration.cacheToken())
-        let closure = try session.store.closure(of: storePaths).count
         for warning in pushed.warnings { printError("warning: \(warning)") }
         let signed = pushed.signed.isEmpty ? "" : ", \(pushed.signed.count) of them signed now"
         printError(
-            "pushed \(pushed.written.count) paths to \(destination) (\(closure - pushed.written.count) already there\(signed))"
+            "pushed \(pushed.written.count) paths to \(destination) (\(pushed.alreadyThere) already there\(signed))"
         )
     }
 }
