@@ -95,10 +95,12 @@ public struct ServiceDirectory: Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         var current = status
         while Date() < deadline {
+            // The supervisor removes the request once the services have their new states, so
+            // whether it has is asked first: a status read before that could predate the request.
+            let taken = OwnFiles.contents(of: request, limit: 1) == nil
             guard let now = try running(), now.pid == status.pid else { return nil }
             current = now
-            // The supervisor removes the request once the services have their new states.
-            if OwnFiles.contents(of: request, limit: 1) == nil,
+            if taken,
                 names.allSatisfy({ name in
                     current[name].map { $0.state == .ready || $0.state == .failed || $0.state == .stopped } ?? true
                 })
