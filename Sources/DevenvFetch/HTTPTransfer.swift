@@ -77,6 +77,8 @@ final class HTTPTransfer {
         let handle: UnsafeMutableRawPointer
         private var headers: UnsafeMutablePointer<curl_slist>? = nil
         private var body: UnsafeMutablePointer<FILE>? = nil
+        /// Whether this is a PUT of a file.
+        var uploads: Bool { body != nil }
         let errors = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
 
         init(_ transfer: HTTPTransfer, url: String, environment: [String: String], request: HTTPRequest) throws {
@@ -159,12 +161,31 @@ final class HTTPTransfer {
         }
         devenv_curl_get_long(transfer.handle, CURLINFO_RESPONSE_CODE, &status)
         if fails(status) {
+            let reason = HTTPTransfer.reasons[status].map { " " + $0 } ?? ""
+            let why =
+                status < 400
+                ? ", a redirect not followed"
+                : transfer.uploads && (status == 405 || status == 501) ? ": the server takes no uploads" : ""
             throw Failure(
-                message: status < 400 ? "HTTP \(status), a redirect not followed" : "HTTP \(status)",
+                message: "HTTP \(status)" + reason + why,
                 transient: status >= 500 || status == 408 || status == 429,
                 notFound: status == 404 || status == 410)
         }
     }
+
+    /// RFC 9110's names of the statuses a cache, mirror or registry answers with: a bare number
+    /// says less to whoever reads the error.
+    private static let reasons: [Int: String] = [
+        300: "Multiple Choices", 301: "Moved Permanently", 302: "Found", 303: "See Other", 307: "Temporary Redirect",
+        308: "Permanent Redirect", 400: "Bad Request", 401: "Unauthorized", 402: "Payment Required",
+        403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 406: "Not Acceptable",
+        407: "Proxy Authentication Required", 408: "Request Timeout", 409: "Conflict", 410: "Gone",
+        411: "Length Required", 412: "Precondition Failed", 413: "Content Too Large", 414: "URI Too Long",
+        415: "Unsupported Media Type", 416: "Range Not Satisfiable", 429: "Too Many Requests",
+        431: "Request Header Fields Too Large", 451: "Unavailable For Legal Reasons", 500: "Internal Server Error",
+        501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout",
+        507: "Insufficient Storage",
+    ]
 
     private static let transientCodes: Set<CURLcode> = [
         CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT,

@@ -493,7 +493,8 @@ struct CacheCommandTests {
         let bucket = "s3://elsewhere?endpoint=127.0.0.1:\(server.port)&scheme=http&region=us-east-1"
         let s3 = try devenv("cache", "verify", bucket, main)
         #expect(
-            s3.status == 1 && s3.stderr.contains("HTTP 307, a redirect not followed"), "\(s3.stderr)")
+            s3.status == 1 && s3.stderr.contains("HTTP 307 Temporary Redirect, a redirect not followed"), "\(s3.stderr)"
+        )
         let signed = try server.requests().filter(\.token).map(\.path)
         #expect(!signed.isEmpty && signed.allSatisfy { $0.hasPrefix("/elsewhere") }, "\(signed)")
     }
@@ -504,7 +505,7 @@ struct CacheCommandTests {
         try dir.sh("mkdir served && printf 'sesame\\n' > served/.put-token && printf 'sesame\\n' > token")
         let server = try HTTPServer(root: dir("served"))
         let refused = try devenv("cache", "push", "--to", server.url("team"), "--key", dir("sk"), app)
-        #expect(refused.status == 1 && refused.stderr.contains("HTTP 401"), "\(refused.stderr)")
+        #expect(refused.status == 1 && refused.stderr.contains("HTTP 401 Unauthorized"), "\(refused.stderr)")
         try "[cache]\ntoken-file = \"../token\"\n".write(
             toFile: dir("home/config.toml"), atomically: true, encoding: .utf8)
         let pushed = try devenv("cache", "push", "--to", server.url("team"), "--key", dir("sk"), app)
@@ -688,6 +689,14 @@ struct CacheCommandTests {
             "cache", "verify", base, app, "--trusted-public-key", try String(contentsOfFile: dir("pk"), encoding: .utf8)
         )
         #expect(verified.status == 0 && verified.stderr == "checked 1 paths: no problems\n", "\(verified.stderr)")
+        // It is read-only: a push that would add a signature says so.
+        #expect(
+            try devenv("cache", "keygen", "other", "--secret", dir("other.sk"), "--public", dir("other.pk")).status == 0
+        )
+        let pushed = try devenv("cache", "push", "--to", base, "--key", dir("other.sk"), app)
+        #expect(
+            pushed.status == 1 && pushed.stderr.contains("HTTP 405 Method Not Allowed: the server takes no uploads"),
+            "\(pushed.stderr)")
         let unlisted = try devenv("cache", "verify", base)
         #expect(unlisted.status == 1 && unlisted.stderr.contains("it has no listing"), "\(unlisted.stderr)")
         #expect(try get("/\(hashPart).narinfo", ["HEAD"]).output == "200")

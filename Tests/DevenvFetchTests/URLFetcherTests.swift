@@ -84,19 +84,19 @@ struct URLFetcherTests {
         let tooFlaky = #expect(throws: FetchError.self) {
             try fixture.fetcher().fetch(URLSource(url: fixture.server.url("flaky/5/hello.txt"), hash: hash, name: "x"))
         }
-        #expect(tooFlaky?.description == "\(fixture.server.url("flaky/5/hello.txt")): HTTP 503")
+        #expect(tooFlaky?.description == "\(fixture.server.url("flaky/5/hello.txt")): HTTP 503 Service Unavailable")
         let missing = #expect(throws: FetchError.self) {
             try fixture.fetcher().fetch(
                 URLSource(url: fixture.server.url("status/404/hello.txt"), hash: hash, name: "y"))
         }
-        #expect(missing?.description.hasSuffix("HTTP 404") == true)
+        #expect(missing?.description.hasSuffix("HTTP 404 Not Found") == true)
         // A redirect without a `Location` is the answer libcurl ends with: not the file.
         let moved = #expect(throws: FetchError.self) {
             try fixture.fetcher().fetch(
                 URLSource(url: fixture.server.url("status/301/hello.txt"), hash: hash, name: "z"))
         }
         #expect(
-            moved?.description.hasSuffix("HTTP 301, a redirect not followed") == true, "\(String(describing: moved))")
+            moved?.description.hasSuffix("HTTP 301 Moved Permanently, a redirect not followed") == true, "\(String(describing: moved))")
         let paths = try fixture.server.requests().map(\.path)
         #expect(paths.filter { $0 == "/flaky/2/hello.txt" }.count == 3)
         #expect(paths.filter { $0 == "/flaky/5/hello.txt" }.count == 3)
